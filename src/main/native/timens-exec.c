@@ -1,0 +1,117 @@
+/*
+ * timens-exec: the first process of a time namespace.
+ *
+ * Where it runs: in the child that the supervisor spawns, before the user's
+ * command is exec'd. Why it is not Java: installing a seccomp filter and setting
+ * NO_NEW_PRIVS must happen in the process that then calls execve, between fork
+ * and exec, where no JVM can run.
+ *
+ * Protocol (argv: timens-exec FD PATH ARGV0 [ARGS...]):
+ *   1. Block reading FD until the supervisor has attached with PTRACE_SEIZE and
+ *      writes the filter: a native-endian uint32 instruction count, then that
+ *      many struct sock_filter. The blocking read is the synchronisation: once it
+ *      returns, every later syscall of this process and its descendants is seen by
+ *      the tracer, so SECCOMP_RET_TRACE never meets a missing tracer (which would
+ *      turn into ENOSYS).
+ *   2. Drop CAP_SYS_TIME from the bounding, inheritable and ambient sets where we
+ *      are allowed to: a second wall between a root user's command and the host
+ *      clock (the RTC ioctls, for one, are not syscalls we trap).
+ *   3. Set NO_NEW_PRIVS (required for an unprivileged seccomp filter) and read it
+ *      back, install the filter, and execve(PATH, ARGV0 ARGS...).
+ * On failure it prints one line "timens: ..." and exits 125 (its own failure),
+ * 126 (command not executable) or 127 (command not found), like env(1).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define MAX_INSNS 4096
+
+static void die(int status, const char *what, int err)
+{
+	fprintf(stderr, "timens: %s: %s\n", what, strerror(err));
+	_exit(status);
+}
+
+static void read_fully(int fd, void *buf, size_t len)
+{
+	char *p = buf;
+	while (len > 0) {
+		ssize_t n = read(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			/* EOF: the supervisor gave up before attaching; start nothing. */
+			if (n == 0)
+				_exit(125);
+			die(125, "reading the seccomp filter", errno);
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+}
+
+static void drop_sys_time(void)
+{
+	/* Both calls need privileges we may not have; without them there is no
+	 * CAP_SYS_TIME to drop in the first place, so EPERM/EINVAL are fine. */
+	prctl(PR_CAPBSET_DROP, CAP_SYS_TIME, 0, 0, 0);
+	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_LOWER, CAP_SYS_TIME, 0, 0);
+
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[2];
+	if (syscall(SYS_capget, &hdr, data) == 0 &&
+	    (data[0].inheritable & (1u << CAP_SYS_TIME))) {
+		data[0].inheritable &= ~(1u << CAP_SYS_TIME);
+		syscall(SYS_capset, &hdr, data);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 4) {
+		fprintf(stderr, "timens-exec: internal helper of timens, not meant to be run directly\n");
+		return 125;
+	}
+	int fd = atoi(argv[1]);
+	const char *path = argv[2];
+
+	uint32_t count;
+	read_fully(fd, &count, sizeof count);
+	if (count == 0 || count > MAX_INSNS) {
+		fprintf(stderr, "timens: bad seccomp filter length %u\n", count);
+		return 125;
+	}
+	static struct sock_filter insns[MAX_INSNS];
+	read_fully(fd, insns, count * sizeof insns[0]);
+	close(fd);
+
+	drop_sys_time();
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+		die(125, "prctl(PR_SET_NO_NEW_PRIVS)", errno);
+	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1) {
+		fprintf(stderr, "timens: NO_NEW_PRIVS did not stick\n");
+		return 125;
+	}
+
+	struct sock_fprog prog = { .len = (unsigned short)count, .filter = insns };
+	/* SPEC_ALLOW: do not force the speculative-store-bypass mitigation on the
+	 * whole tree just because it is filtered; probed, not assumed (Linux 4.17+). */
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_SPEC_ALLOW, &prog) != 0) {
+		if (errno != EINVAL || syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0)
+			die(125, "installing the seccomp filter", errno);
+	}
+
+	execv(path, argv + 3);
+	die(errno == ENOENT || errno == ENOTDIR ? 127 : 126, path, errno);
+}

@@ -1,0 +1,46 @@
+/*
+ * Layout of the pages shared between the supervisor (Java, dev.timens.clock)
+ * and the clock functions that run inside traced programs (wrapper.c).
+ * The Java side declares the same layout with MemoryLayout and a test checks
+ * both against this header.
+ */
+#ifndef TIMENS_CLOCK_H
+#define TIMENS_CLOCK_H
+
+#include <stdint.h>
+
+#define TIMENS_PAGE_SIZE 4096
+#define TIMENS_CLOCK_GROUPS 3   /* 0 REALTIME, 1 MONOTONIC, 2 BOOTTIME */
+#define TIMENS_FORWARDS 16      /* kernel vDSO functions we can forward to */
+
+/* virtual = base_virt + ((real - base_real) * mult) >> shift, in nanoseconds. */
+struct timens_transform {
+	int64_t base_real;
+	int64_t base_virt;
+	uint64_t mult;
+	uint32_t shift;
+	uint32_t active;        /* 0: the group reads host time untouched */
+};
+
+/* The clock page: one per namespace, shared by every process, written only by
+ * the supervisor under the seqlock (odd while a write is in progress). */
+struct timens_clock_page {
+	uint32_t seq;
+	uint32_t version;       /* layout version, checked by the supervisor */
+	uint64_t reserved;
+	struct timens_transform group[TIMENS_CLOCK_GROUPS];
+};
+
+/* The process page: the same for every process when the image is built, then
+ * privately copied-on-write when the supervisor pokes kernel_vdso into it at
+ * exec. Offsets are relative to the kernel vDSO's load address. */
+struct timens_process_page {
+	uint64_t kernel_vdso;   /* load address of this process's kernel vDSO */
+	uint64_t off_clock_gettime;
+	uint64_t off_gettimeofday;
+	uint64_t forward[TIMENS_FORWARDS];
+};
+
+#define TIMENS_LAYOUT_VERSION 1
+
+#endif

@@ -1,0 +1,136 @@
+/*
+ * The clock functions of timens's replacement vDSO.
+ *
+ * Where it runs: inside every traced program, called by libc, the Go runtime or
+ * the JVM instead of the kernel's vDSO functions (the supervisor points
+ * AT_SYSINFO_EHDR at a copy of the kernel vDSO whose clock symbols lead here).
+ * Why it is not Java: it runs in the traced process, at the cost of a function
+ * call, and must never make a syscall or stop the process.
+ *
+ * Constraints: position independent, no relocations, no libc, no TLS, no
+ * stack protector, and small stack frames (Go calls the vDSO on small stacks).
+ * The real time comes from the kernel's own vDSO function, whose address is in
+ * the process page; the transform comes from the clock page under its seqlock.
+ */
+#include "clock.h"
+#pragma GCC visibility push(hidden)
+#include <stddef.h>
+
+struct kernel_timespec { int64_t tv_sec; int64_t tv_nsec; };
+struct kernel_timeval { int64_t tv_sec; int64_t tv_usec; };
+struct kernel_timezone;
+
+typedef int (*clock_gettime_fn)(int, struct kernel_timespec *);
+typedef int (*gettimeofday_fn)(struct kernel_timeval *, struct kernel_timezone *);
+
+/* Placed by vdso.lds at fixed distances after the code. */
+extern const volatile struct timens_clock_page timens_clock_page;
+extern const struct timens_process_page timens_process_page;
+
+#define NSEC_PER_SEC 1000000000LL
+#define CLOCK_REALTIME 0
+#define CLOCK_REALTIME_COARSE 5
+
+/*
+ * Which transform group a clock id belongs to, one nibble per id 0..15:
+ * 0 = not virtualized, else group + 1. REALTIME(0), REALTIME_COARSE(5),
+ * REALTIME_ALARM(8), TAI(11) -> 1; MONOTONIC(1), MONOTONIC_RAW(4),
+ * MONOTONIC_COARSE(6) -> 2; BOOTTIME(7), BOOTTIME_ALARM(9) -> 3. CPU-time
+ * clocks (2, 3) and anything else are never touched.
+ */
+#define GROUP_NIBBLES 0x0000103132120021ULL
+
+static inline int group_of(int clock)
+{
+	if ((unsigned)clock > 15)
+		return -1;
+	return (int)((GROUP_NIBBLES >> (4 * clock)) & 0xf) - 1;
+}
+
+static inline void cpu_relax(void) { __asm__ volatile("pause" ::: "memory"); }
+
+/* Reads one group's transform consistently (seqlock reader side). */
+static inline struct timens_transform read_transform(int group)
+{
+	const volatile struct timens_clock_page *page = &timens_clock_page;
+	struct timens_transform t;
+	for (;;) {
+		uint32_t seq = page->seq;
+		__asm__ volatile("" ::: "memory"); /* x86 keeps loads in order; stop the compiler */
+		if (seq & 1) {
+			cpu_relax();
+			continue;
+		}
+		t.base_real = page->group[group].base_real;
+		t.base_virt = page->group[group].base_virt;
+		t.mult = page->group[group].mult;
+		t.shift = page->group[group].shift;
+		t.active = page->group[group].active;
+		__asm__ volatile("" ::: "memory");
+		if (page->seq == seq)
+			return t;
+	}
+}
+
+static inline int64_t apply(const struct timens_transform *t, int64_t real)
+{
+	__int128 scaled = (__int128)(real - t->base_real) * (__int128)t->mult;
+	return t->base_virt + (int64_t)(scaled >> t->shift);
+}
+
+static inline clock_gettime_fn kernel_clock_gettime(void)
+{
+	return (clock_gettime_fn)(timens_process_page.kernel_vdso + timens_process_page.off_clock_gettime);
+}
+
+int timens_clock_gettime(int clock, struct kernel_timespec *ts)
+{
+	clock_gettime_fn kernel = kernel_clock_gettime();
+	int group = group_of(clock);
+	if (group < 0)
+		return kernel(clock, ts);
+	struct timens_transform t = read_transform(group);
+	int ret = kernel(clock, ts);
+	if (ret != 0 || !t.active)
+		return ret;
+	int64_t v = apply(&t, ts->tv_sec * NSEC_PER_SEC + ts->tv_nsec);
+	int64_t sec = v / NSEC_PER_SEC, nsec = v % NSEC_PER_SEC;
+	if (nsec < 0) {
+		nsec += NSEC_PER_SEC;
+		sec -= 1;
+	}
+	ts->tv_sec = sec;
+	ts->tv_nsec = nsec;
+	return 0;
+}
+
+int timens_gettimeofday(struct kernel_timeval *tv, struct kernel_timezone *tz)
+{
+	if (tz) {
+		/* The timezone is host state we do not virtualize: ask the kernel. */
+		gettimeofday_fn kernel = (gettimeofday_fn)(timens_process_page.kernel_vdso +
+							   timens_process_page.off_gettimeofday);
+		int ret = kernel(NULL, tz);
+		if (ret != 0)
+			return ret;
+	}
+	if (tv) {
+		struct kernel_timespec ts;
+		int ret = timens_clock_gettime(CLOCK_REALTIME, &ts);
+		if (ret != 0)
+			return ret;
+		tv->tv_sec = ts.tv_sec;
+		tv->tv_usec = ts.tv_nsec / 1000;
+	}
+	return 0;
+}
+
+/* time(2) is the seconds of the coarse realtime clock, as in the kernel. */
+int64_t timens_time(int64_t *t)
+{
+	struct kernel_timespec ts;
+	timens_clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+	if (t)
+		*t = ts.tv_sec;
+	return ts.tv_sec;
+}
