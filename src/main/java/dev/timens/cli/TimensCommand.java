@@ -1,0 +1,167 @@
+package dev.timens.cli;
+
+import dev.timens.clock.ClockSettings;
+import dev.timens.clock.TimeNamespace;
+import dev.timens.engine.ExitStatus;
+import dev.timens.engine.Launch;
+import dev.timens.engine.Supervisor;
+import dev.timens.engine.SupervisorException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code timens [OPTIONS] [--] COMMAND [ARGS...]}: runs COMMAND, and every
+ * process it starts, in a time namespace of its own.
+ */
+@Command(name = "timens", mixinStandardHelpOptions = true, versionProvider = TimensCommand.Version.class,
+        sortOptions = false, usageHelpAutoWidth = true,
+        description = {
+            "Run COMMAND, and every process it starts, with its own clocks: CLOCK_REALTIME,",
+            "MONOTONIC and BOOTTIME are shifted for the whole process tree, while the rest of",
+            "the machine keeps real time. Inside, settimeofday and `date -s` work without",
+            "privilege and move only the namespace's clock.",
+        },
+        footer = {
+            "",
+            "DATE: 2038-01-19T03:14:07Z, 2038-01-19T05:14:07+02:00, '2038-01-19 03:14[:07[.5]]' (local",
+            "      zone), 2038-01-19, @2147483647 or @1700000000.25 (seconds since the epoch).",
+            "DUR:  [+|-] seconds (3600, -0.5) or unit terms: 1y 3d 2w 1h30m 90min 15s 500ms 10us 7ns.",
+            "SPEC: libfaketime's '+2d', '-1y', '@2020-12-24 20:30:00'.",
+            "",
+            "Exit status: COMMAND's own; 128+N if it was killed by signal N; 2 for a usage error;",
+            "125 if timens itself failed; 126 if COMMAND is not executable; 127 if it was not found.",
+        })
+public final class TimensCommand implements Callable<Integer> {
+    static final int USAGE = 2;
+    static final int FAILED = 125;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--at", paramLabel = "DATE",
+            description = "CLOCK_REALTIME starts at DATE and ticks on.")
+    String at;
+
+    @Option(names = "--offset", paramLabel = "DUR",
+            description = "CLOCK_REALTIME is shifted by DUR (e.g. -3d, +1h30m).")
+    String offset;
+
+    @Option(names = "--faketime", paramLabel = "SPEC",
+            description = "A libfaketime FAKETIME string: an offset or an @start date.")
+    String faketime;
+
+    @Option(names = "--monotonic", paramLabel = "DUR",
+            description = "CLOCK_MONOTONIC (and _COARSE, _RAW) is shifted by DUR.")
+    String monotonic;
+
+    @Option(names = "--boottime", paramLabel = "DUR",
+            description = "CLOCK_BOOTTIME (and BOOTTIME_ALARM) is shifted by DUR.")
+    String boottime;
+
+    @Option(names = "--debug", description = "Print stack traces of timens's own failures.")
+    boolean debug;
+
+    @Parameters(paramLabel = "COMMAND", arity = "0..*", description = "The command to run, and its arguments.")
+    List<String> command = new ArrayList<>();
+
+    /** Parses {@code args}, runs the command, and returns timens's exit status. */
+    public static int run(PrintWriter out, PrintWriter err, String... args) {
+        CommandLine cli = new CommandLine(new TimensCommand());
+        cli.setOut(out);
+        cli.setErr(err);
+        // Everything from COMMAND on is COMMAND's: `timens date -u` works without `--`.
+        cli.setStopAtPositional(true);
+        cli.setParameterExceptionHandler((e, ignored) -> {
+            err.println("timens: " + firstLine(e.getMessage()) + " (see timens --help)");
+            err.flush();
+            return USAGE;
+        });
+        int status = cli.execute(args);
+        out.flush();
+        err.flush();
+        return status;
+    }
+
+    @Override
+    public Integer call() {
+        PrintWriter err = spec.commandLine().getErr();
+        ClockSettings settings;
+        try {
+            settings = settings();
+        } catch (IllegalArgumentException e) {
+            return usage(err, e.getMessage());
+        }
+        if (command.isEmpty()) return usage(err, "missing COMMAND (usage: timens [OPTIONS] [--] COMMAND [ARGS...])");
+        Path executable;
+        try {
+            executable = CommandResolver.resolve(command.get(0), System.getenv("PATH"));
+        } catch (CommandResolver.Unrunnable e) {
+            err.println("timens: " + e.getMessage());
+            return e.status;
+        }
+        try (TimeNamespace namespace = TimeNamespace.create(settings)) {
+            ExitStatus status = Supervisor.run(new Launch(executable, command, NativeFiles.helper()), namespace, err);
+            return status.shellStatus();
+        } catch (IllegalArgumentException e) {
+            return usage(err, e.getMessage());
+        } catch (SupervisorException | RuntimeException e) {
+            err.println("timens: " + firstLine(e.getMessage()));
+            if (debug) e.printStackTrace(err);
+            return FAILED;
+        }
+    }
+
+    private ClockSettings settings() {
+        int realtimeOptions = (at != null ? 1 : 0) + (offset != null ? 1 : 0) + (faketime != null ? 1 : 0);
+        if (realtimeOptions > 1) throw new IllegalArgumentException("--at, --offset and --faketime exclude each other");
+        ZoneId zone = ZoneId.systemDefault();
+        Optional<Instant> start = Optional.empty();
+        Duration realtimeOffset = Duration.ZERO;
+        if (at != null) start = Optional.of(TimeSpecs.parseInstant(at, zone));
+        if (offset != null) realtimeOffset = TimeSpecs.parseDuration(offset);
+        if (faketime != null) {
+            switch (TimeSpecs.parseFaketime(faketime, zone)) {
+                case FaketimeSpec.StartAt(Instant instant) -> start = Optional.of(instant);
+                case FaketimeSpec.Offset(Duration d) -> realtimeOffset = d;
+            }
+        }
+        Duration mono = monotonic == null ? Duration.ZERO : TimeSpecs.parseDuration(monotonic);
+        Duration boot = boottime == null ? Duration.ZERO : TimeSpecs.parseDuration(boottime);
+        return new ClockSettings(start, realtimeOffset, mono, boot);
+    }
+
+    private static int usage(PrintWriter err, String message) {
+        err.println("timens: " + firstLine(message));
+        err.flush();
+        return USAGE;
+    }
+
+    private static String firstLine(String message) {
+        if (message == null) return "unexpected error";
+        int newline = message.indexOf('\n');
+        return newline < 0 ? message : message.substring(0, newline);
+    }
+
+    /** The version from the jar's manifest. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String version = TimensCommand.class.getPackage().getImplementationVersion();
+            return new String[] {"timens " + (version == null ? "(development build)" : version)};
+        }
+    }
+}

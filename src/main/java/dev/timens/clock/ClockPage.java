@@ -1,0 +1,125 @@
+package dev.timens.clock;
+
+import dev.timens.linux.Errno;
+import dev.timens.linux.LinuxException;
+import dev.timens.linux.Mman;
+import dev.timens.linux.Unistd;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+import java.util.EnumMap;
+import java.util.Map;
+
+/**
+ * The namespace's shared memory file (a memfd holding the whole {@link VdsoImage})
+ * and the writer side of its clock page (struct timens_clock_page in
+ * src/main/native/vdso/clock.h). Every traced process maps the file read-only;
+ * the supervisor is the only writer, and publishes transforms under a seqlock:
+ * the sequence is odd while a write is in progress, and readers retry.
+ */
+public final class ClockPage implements AutoCloseable {
+    static final int LAYOUT_VERSION = 1;
+    static final int OFF_SEQ = 0;
+    static final int OFF_VERSION = 4;
+    static final int OFF_GROUPS = 16;
+    static final int GROUP_SIZE = 32;
+    static final int G_BASE_REAL = 0;
+    static final int G_BASE_VIRT = 8;
+    static final int G_MULT = 16;
+    static final int G_SHIFT = 24;
+    static final int G_ACTIVE = 28;
+
+    private final int fd;
+    private final MemorySegment mapping;
+    private final MemorySegment page;
+    private final Map<ClockGroup, ClockTransform> transforms = new EnumMap<>(ClockGroup.class);
+
+    private ClockPage(int fd, MemorySegment mapping, MemorySegment page) {
+        this.fd = fd;
+        this.mapping = mapping;
+        this.page = page;
+        for (ClockGroup g : ClockGroup.values()) transforms.put(g, ClockTransform.IDENTITY);
+    }
+
+    /** Writes the page's initial contents: layout version, every group inactive. */
+    static void initialize(ByteBuffer page) {
+        page.putInt(OFF_SEQ, 0);
+        page.putInt(OFF_VERSION, LAYOUT_VERSION);
+        for (ClockGroup g : ClockGroup.values()) write(page, g, ClockTransform.IDENTITY);
+    }
+
+    private static void write(ByteBuffer page, ClockGroup g, ClockTransform t) {
+        int at = OFF_GROUPS + GROUP_SIZE * g.ordinal();
+        page.putLong(at + G_BASE_REAL, t.baseReal());
+        page.putLong(at + G_BASE_VIRT, t.baseVirtual());
+        page.putLong(at + G_MULT, t.mult());
+        page.putInt(at + G_SHIFT, t.shift());
+        page.putInt(at + G_ACTIVE, t.active() ? 1 : 0);
+    }
+
+    /** Creates the memory file holding {@code image} and maps it here for writing. */
+    public static ClockPage create(VdsoImage image) {
+        int fd;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment name = arena.allocateFrom("timens-vdso");
+            fd = Mman.memfdCreate(name, Mman.MFD_CLOEXEC | Mman.MFD_EXEC);
+            if (fd == -Errno.EINVAL) fd = Mman.memfdCreate(name, Mman.MFD_CLOEXEC); // before Linux 6.3
+            if (fd < 0) throw new LinuxException("memfd_create", -fd);
+        }
+        Unistd.ftruncate(fd, image.size());
+        MemorySegment mapping = Mman.mmap(image.size(), Mman.PROT_READ | Mman.PROT_WRITE, Mman.MAP_SHARED, fd, 0);
+        mapping.copyFrom(MemorySegment.ofArray(image.bytes()));
+        return new ClockPage(fd, mapping, mapping.asSlice(image.clockPageOffset(), VdsoImage.PAGE));
+    }
+
+    /** The memory file's descriptor in the supervisor (for tracees to open through /proc). */
+    public int fd() {
+        return fd;
+    }
+
+    public ClockTransform transform(ClockGroup group) {
+        return transforms.get(group);
+    }
+
+    /**
+     * Publishes new transforms for some groups at once: every process sees all of
+     * them or none of them.
+     */
+    public void publish(Map<ClockGroup, ClockTransform> updates) {
+        int seq = page.get(ValueLayout.JAVA_INT, OFF_SEQ);
+        page.set(ValueLayout.JAVA_INT, OFF_SEQ, seq + 1);
+        // Readers must see the odd sequence before any new field: x86 keeps stores
+        // in order, and the fence keeps the JIT from reordering them.
+        VarHandle.fullFence();
+        for (Map.Entry<ClockGroup, ClockTransform> e : updates.entrySet()) {
+            ClockTransform t = e.getValue();
+            long at = OFF_GROUPS + (long) GROUP_SIZE * e.getKey().ordinal();
+            page.set(ValueLayout.JAVA_LONG, at + G_BASE_REAL, t.baseReal());
+            page.set(ValueLayout.JAVA_LONG, at + G_BASE_VIRT, t.baseVirtual());
+            page.set(ValueLayout.JAVA_LONG, at + G_MULT, t.mult());
+            page.set(ValueLayout.JAVA_INT, at + G_SHIFT, t.shift());
+            page.set(ValueLayout.JAVA_INT, at + G_ACTIVE, t.active() ? 1 : 0);
+            transforms.put(e.getKey(), t);
+        }
+        VarHandle.fullFence();
+        page.set(ValueLayout.JAVA_INT, OFF_SEQ, seq + 2);
+        VarHandle.fullFence();
+    }
+
+    /** The transform fields as currently in the shared page (for tests). */
+    ClockTransform readShared(ClockGroup g) {
+        long at = OFF_GROUPS + (long) GROUP_SIZE * g.ordinal();
+        return new ClockTransform(page.get(ValueLayout.JAVA_LONG, at + G_BASE_REAL),
+                page.get(ValueLayout.JAVA_LONG, at + G_BASE_VIRT), page.get(ValueLayout.JAVA_LONG, at + G_MULT),
+                page.get(ValueLayout.JAVA_INT, at + G_SHIFT), page.get(ValueLayout.JAVA_INT, at + G_ACTIVE) != 0);
+    }
+
+    @Override
+    public void close() {
+        Mman.munmap(mapping);
+        Unistd.close(fd);
+    }
+}

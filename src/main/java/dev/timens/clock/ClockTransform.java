@@ -1,0 +1,47 @@
+package dev.timens.clock;
+
+/**
+ * The map from a host clock reading to the namespace's reading of the same clock,
+ * in nanoseconds: {@code virtual = baseVirtual + ((real - baseReal) * mult) >> shift}.
+ *
+ * <p>The multiplication is 64 × 64 → 128 bits and the shift arithmetic, exactly as
+ * the clock code inside traced programs does it (src/main/native/vdso/wrapper.c),
+ * so that a raw syscall answered here and a vDSO call answered there agree to
+ * the nanosecond. {@code mult / 2^shift} is the rate: 1 unless clocks run
+ * faster or slower. An inactive transform leaves the host clock untouched.
+ *
+ * @param mult  rate numerator, in [0, 2^63)
+ * @param shift rate denominator exponent, in [0, 63]
+ */
+public record ClockTransform(long baseReal, long baseVirtual, long mult, int shift, boolean active) {
+    public static final int SHIFT = 32;
+    public static final long UNIT_RATE = 1L << SHIFT;
+
+    /** The host clock as it is. */
+    public static final ClockTransform IDENTITY = new ClockTransform(0, 0, UNIT_RATE, SHIFT, false);
+
+    public ClockTransform {
+        if (mult < 0) throw new IllegalArgumentException("rate multiplier must be non-negative: " + mult);
+        if (shift < 0 || shift > 63) throw new IllegalArgumentException("shift must be 0..63: " + shift);
+    }
+
+    /** The host clock shifted by {@code offsetNanos}, ticking at the host's rate. */
+    public static ClockTransform offset(long offsetNanos) {
+        return new ClockTransform(0, offsetNanos, UNIT_RATE, SHIFT, true);
+    }
+
+    /** The namespace's reading for host reading {@code real}. */
+    public long apply(long real) {
+        if (!active) return real;
+        long delta = real - baseReal;
+        long high = Math.multiplyHigh(delta, mult);
+        long low = delta * mult;
+        long scaled = shift == 0 ? low : (high << (64 - shift)) | (low >>> shift);
+        return baseVirtual + scaled;
+    }
+
+    /** The same rate, re-based so that host reading {@code real} now reads as {@code virtual}. */
+    public ClockTransform setTo(long real, long virtual) {
+        return new ClockTransform(real, virtual, mult, shift, true);
+    }
+}

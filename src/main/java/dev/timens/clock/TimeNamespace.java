@@ -1,0 +1,175 @@
+package dev.timens.clock;
+
+import dev.timens.engine.ExecStop;
+import dev.timens.engine.InjectedSyscalls;
+import dev.timens.engine.KernelVdso;
+import dev.timens.engine.RemotePtr;
+import dev.timens.engine.SyscallNumbers;
+import dev.timens.engine.SyscallOutcome;
+import dev.timens.engine.SyscallSet;
+import dev.timens.engine.SyscallStop;
+import dev.timens.engine.Tool;
+import dev.timens.engine.TraceeFault;
+import dev.timens.linux.Auxv;
+import dev.timens.linux.Mman;
+import dev.timens.linux.Time;
+import dev.timens.linux.Unistd;
+
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * A time namespace: the {@link Tool} that gives a traced process tree its own
+ * CLOCK_REALTIME, MONOTONIC and BOOTTIME.
+ *
+ * <p>At every exec it maps the namespace's {@link VdsoImage} into the new
+ * program and points AT_SYSINFO_EHDR at it, so clock reads through the vDSO
+ * never leave the process. Raw clock syscalls, and every way of setting the
+ * clock, stop at the supervisor and are answered by {@link TimeSyscalls} from
+ * the same transforms.
+ */
+public final class TimeNamespace implements Tool, AutoCloseable {
+    private static final int AT_FDCWD = -100;
+    private static final int O_RDONLY = 0;
+
+    private final ClockPage page;
+    private final VdsoImage image;
+    private final TimeSyscalls syscalls;
+    private final long kernelVdsoSize;
+    private final String imagePath;
+    /** Per thread: where the kernel's own vDSO is mapped in its address space. */
+    private final Map<Integer, Long> kernelVdso = new HashMap<>();
+
+    private TimeNamespace(ClockPage page, VdsoImage image, long kernelVdsoSize) {
+        this.page = page;
+        this.image = image;
+        this.kernelVdsoSize = kernelVdsoSize;
+        this.syscalls = new TimeSyscalls(page);
+        this.imagePath = "/proc/" + Unistd.getpid() + "/fd/" + page.fd();
+    }
+
+    /**
+     * Creates the namespace's clocks from {@code settings}, as of now.
+     *
+     * @throws IllegalArgumentException when a clock would start outside what
+     *                                  Linux can represent (before 1970 for
+     *                                  REALTIME, negative for the others, or past 2262)
+     */
+    public static TimeNamespace create(ClockSettings settings) {
+        Map<ClockGroup, ClockTransform> initial = transformsFor(settings);
+        KernelVdso kernel = KernelVdso.current();
+        VdsoImage image = VdsoImage.build(kernel.image(), VdsoImage.ClockCode.load());
+        ClockPage page = ClockPage.create(image);
+        page.publish(initial);
+        return new TimeNamespace(page, image, kernel.image().length);
+    }
+
+    static Map<ClockGroup, ClockTransform> transformsFor(ClockSettings settings) {
+        Map<ClockGroup, ClockTransform> transforms = new EnumMap<>(ClockGroup.class);
+        long realNow = Time.clockGettimeNanos(Time.CLOCK_REALTIME);
+        if (settings.realtimeStart().isPresent()) {
+            long start = TimeSyscalls.toNanos(settings.realtimeStart().get(), "start date");
+            transforms.put(ClockGroup.REALTIME, ClockTransform.IDENTITY.setTo(realNow, start));
+        } else if (!settings.realtimeOffset().isZero()) {
+            transforms.put(ClockGroup.REALTIME, offset(settings.realtimeOffset(), realNow, "CLOCK_REALTIME"));
+        }
+        if (!settings.monotonicOffset().isZero()) {
+            transforms.put(ClockGroup.MONOTONIC, offset(settings.monotonicOffset(),
+                    Time.clockGettimeNanos(Time.CLOCK_MONOTONIC), "CLOCK_MONOTONIC"));
+        }
+        if (!settings.boottimeOffset().isZero()) {
+            transforms.put(ClockGroup.BOOTTIME, offset(settings.boottimeOffset(),
+                    Time.clockGettimeNanos(Time.CLOCK_BOOTTIME), "CLOCK_BOOTTIME"));
+        }
+        return transforms;
+    }
+
+    private static ClockTransform offset(java.time.Duration offset, long hostNow, String clock) {
+        long nanos;
+        try {
+            nanos = offset.toNanos();
+            long shifted = Math.addExact(hostNow, nanos);
+            if (shifted < 0) {
+                throw new IllegalArgumentException("offset " + offset + " would make " + clock
+                        + " negative (it reads " + hostNow / 1_000_000_000L + " s now)");
+            }
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException("offset " + offset + " puts " + clock + " past what Linux can represent");
+        }
+        return ClockTransform.offset(nanos);
+    }
+
+    @Override
+    public SyscallSet syscalls() {
+        return TimeSyscalls.SUBSCRIPTIONS;
+    }
+
+    @Override
+    public SyscallOutcome onSyscall(SyscallStop stop) {
+        Long vdso = kernelVdso.get(stop.tid());
+        long ip = stop.instructionPointer();
+        // A syscall made by the kernel's own vDSO code is our clock code falling
+        // back (e.g. for the ALARM clocks, which the vDSO cannot read): it wants the
+        // host's time, and applies the transform itself.
+        if (vdso != null && ip >= vdso && ip < vdso + kernelVdsoSize) return SyscallOutcome.proceed();
+        return syscalls.handle(stop);
+    }
+
+    /**
+     * Maps the image into the new program: open it through /proc, mmap it
+     * privately (the clock page stays shared with the file as long as the
+     * program never writes it, which it cannot: the mapping is read-only), close
+     * the descriptor, poke the kernel vDSO's address into the process page (which
+     * the kernel then copies for this process alone), and point AT_SYSINFO_EHDR
+     * at the copy.
+     */
+    @Override
+    public void onExec(ExecStop stop) {
+        long kernel = stop.auxv(Auxv.AT_SYSINFO_EHDR);
+        if (kernel == 0) throw new IllegalStateException("the new program has no vDSO (AT_SYSINFO_EHDR missing)");
+        long base;
+        try (InjectedSyscalls inject = stop.injectSyscalls()) {
+            RemotePtr path = inject.pushString(imagePath);
+            long fd = inject.call(SyscallNumbers.OPENAT, AT_FDCWD, path.address(), O_RDONLY | Unistd.O_CLOEXEC, 0);
+            if (fd < 0) throw new IllegalStateException("cannot open the clock image " + imagePath + ": "
+                    + dev.timens.linux.Errno.describe((int) -fd));
+            base = inject.call(SyscallNumbers.MMAP, 0, image.size(), Mman.PROT_READ | Mman.PROT_EXEC,
+                    Mman.MAP_PRIVATE, fd, 0);
+            inject.call(SyscallNumbers.CLOSE, fd);
+            if (base < 0 && base > -4096) throw new IllegalStateException("cannot map the clock image: "
+                    + dev.timens.linux.Errno.describe((int) -base));
+        } catch (TraceeFault e) {
+            throw new IllegalStateException("cannot prepare the new program: " + e.getMessage());
+        }
+        try {
+            stop.poke(new RemotePtr(base + image.processPageOffset() + VdsoImage.PP_KERNEL_VDSO), kernel);
+            stop.setAuxv(Auxv.AT_SYSINFO_EHDR, base);
+        } catch (TraceeFault e) {
+            throw new IllegalStateException("cannot install the clock image: " + e.getMessage());
+        }
+        if (stop.formerTid() != stop.tid()) kernelVdso.remove(stop.formerTid());
+        kernelVdso.put(stop.tid(), kernel);
+    }
+
+    @Override
+    public void onTaskCreated(int parent, int child, boolean thread) {
+        Long vdso = kernelVdso.get(parent);
+        if (vdso != null) kernelVdso.put(child, vdso);
+    }
+
+    @Override
+    public void onTaskExited(int tid) {
+        kernelVdso.remove(tid);
+    }
+
+    /** The clock page, for inspection. */
+    public ClockPage clockPage() {
+        return page;
+    }
+
+    @Override
+    public void close() {
+        page.close();
+    }
+}

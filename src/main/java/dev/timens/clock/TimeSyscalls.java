@@ -1,0 +1,259 @@
+package dev.timens.clock;
+
+import dev.timens.engine.ArgCondition;
+import dev.timens.engine.RemotePtr;
+import dev.timens.engine.SyscallNumbers;
+import dev.timens.engine.SyscallOutcome;
+import dev.timens.engine.SyscallSet;
+import dev.timens.engine.SyscallStop;
+import dev.timens.engine.TraceeFault;
+import dev.timens.engine.TraceeMemory;
+import dev.timens.linux.Errno;
+import dev.timens.linux.Time;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * The time syscalls of a namespace, answered by the supervisor: raw clock
+ * reads (programs that bypass the vDSO), and every way of setting the clock,
+ * which moves only the namespace's transform, never the host clock.
+ *
+ * <p>Errors follow the kernel's own checks and their order
+ * (kernel/time/posix-timers.c, kernel/time/time.c, kernel/time/timekeeping.c):
+ * an unknown clock is EINVAL before a bad pointer is EFAULT, and so on.
+ */
+final class TimeSyscalls {
+    static final long NANOS = 1_000_000_000L;
+    /** KTIME_MAX / NSEC_PER_SEC: the last second a 64-bit nanosecond clock can hold. */
+    static final long KTIME_SEC_MAX = Long.MAX_VALUE / NANOS;
+
+    private static final int TIMEX_SIZE = (int) Time.TIMEX.byteSize();
+    private static final int ADJ_OFFSET_SINGLESHOT = 0x0001;
+    private static final int ADJ_SETOFFSET = 0x0100;
+    private static final int ADJ_MICRO = 0x1000;
+    private static final int ADJ_NANO = 0x2000;
+    private static final int ADJ_OFFSET_SS_READ = 0xa001;
+    private static final int STA_NANO = 0x2000;
+    private static final long TIMEX_STATUS = Time.TIMEX.byteOffset(java.lang.foreign.MemoryLayout.PathElement.groupElement("status"));
+    private static final long TIMEX_TIME = Time.TIMEX.byteOffset(java.lang.foreign.MemoryLayout.PathElement.groupElement("time"));
+
+    /** What the namespace subscribes to; i386 and x32 clock calls are refused, never answered with host time. */
+    static final SyscallSet SUBSCRIPTIONS = subscriptions();
+
+    private static SyscallSet subscriptions() {
+        SyscallSet.Builder b = SyscallSet.builder();
+        // Only the virtualized clocks: CPU-time clocks, which the vDSO hands to the
+        // kernel by syscall, must not pay for a stop.
+        for (int clock : ClockGroup.VIRTUALIZED_CLOCKS) {
+            b.when(SyscallNumbers.CLOCK_GETTIME, ArgCondition.equalToInt(0, clock));
+        }
+        b.always(SyscallNumbers.GETTIMEOFDAY)
+                .always(SyscallNumbers.TIME)
+                .always(SyscallNumbers.SETTIMEOFDAY)
+                .always(SyscallNumbers.CLOCK_SETTIME)
+                .always(SyscallNumbers.ADJTIMEX)
+                .always(SyscallNumbers.CLOCK_ADJTIME);
+        b.refuseI386(SyscallNumbers.I386_TIME, SyscallNumbers.I386_STIME, SyscallNumbers.I386_GETTIMEOFDAY,
+                SyscallNumbers.I386_SETTIMEOFDAY, SyscallNumbers.I386_ADJTIMEX, SyscallNumbers.I386_CLOCK_SETTIME,
+                SyscallNumbers.I386_CLOCK_GETTIME, SyscallNumbers.I386_CLOCK_ADJTIME,
+                SyscallNumbers.I386_CLOCK_GETTIME64, SyscallNumbers.I386_CLOCK_SETTIME64,
+                SyscallNumbers.I386_CLOCK_ADJTIME64);
+        b.refuseX32(SyscallNumbers.CLOCK_GETTIME, SyscallNumbers.GETTIMEOFDAY, SyscallNumbers.TIME,
+                SyscallNumbers.SETTIMEOFDAY, SyscallNumbers.CLOCK_SETTIME, SyscallNumbers.ADJTIMEX,
+                SyscallNumbers.CLOCK_ADJTIME);
+        return b.build();
+    }
+
+    private final ClockPage page;
+    private final MemorySegment timex;
+    private final MemorySegment timezone;
+
+    TimeSyscalls(ClockPage page) {
+        this.page = page;
+        // Used only on the tracer thread, for the life of the namespace.
+        Arena arena = Arena.global();
+        this.timex = arena.allocate(Time.TIMEX);
+        this.timezone = arena.allocate(Time.TIMEZONE);
+    }
+
+    SyscallOutcome handle(SyscallStop stop) {
+        try {
+            int nr = stop.number();
+            if (nr == SyscallNumbers.CLOCK_GETTIME) return clockGettime(stop);
+            if (nr == SyscallNumbers.GETTIMEOFDAY) return gettimeofday(stop);
+            if (nr == SyscallNumbers.TIME) return time(stop);
+            if (nr == SyscallNumbers.SETTIMEOFDAY) return settimeofday(stop);
+            if (nr == SyscallNumbers.CLOCK_SETTIME) return clockSettime(stop);
+            if (nr == SyscallNumbers.ADJTIMEX) return clockAdjtime(stop.memory(), Time.CLOCK_REALTIME, stop.pointerArg(0));
+            if (nr == SyscallNumbers.CLOCK_ADJTIME) return clockAdjtime(stop.memory(), (int) stop.arg(0), stop.pointerArg(1));
+            return SyscallOutcome.proceed();
+        } catch (TraceeFault e) {
+            return SyscallOutcome.error(Errno.EFAULT);
+        }
+    }
+
+    /** The namespace's reading of {@code clock} now, or a failed reading (see {@link Time#failed}). */
+    long virtualNow(int clock) {
+        long host = Time.clockGettimeNanos(clock);
+        if (Time.failed(host)) return host;
+        return page.transform(ClockGroup.of(clock)).apply(host);
+    }
+
+    private SyscallOutcome clockGettime(SyscallStop stop) throws TraceeFault {
+        int clock = (int) stop.arg(0); // clockid_t: the kernel reads only the low 32 bits
+        if (ClockGroup.of(clock) == null) return SyscallOutcome.proceed();
+        long now = virtualNow(clock);
+        if (Time.failed(now)) return SyscallOutcome.error((int) (now - Long.MIN_VALUE));
+        writeTimespec(stop.memory(), stop.pointerArg(1), now);
+        return SyscallOutcome.returning(0);
+    }
+
+    private SyscallOutcome gettimeofday(SyscallStop stop) throws TraceeFault {
+        RemotePtr tv = stop.pointerArg(0);
+        RemotePtr tz = stop.pointerArg(1);
+        if (!tv.isNull()) {
+            long now = virtualNow(Time.CLOCK_REALTIME);
+            ByteBuffer b = buffer(16);
+            b.putLong(0, Math.floorDiv(now, NANOS)).putLong(8, Math.floorMod(now, NANOS) / 1000);
+            stop.memory().write(tv, b.array());
+        }
+        if (!tz.isNull()) {
+            Time.hostTimezone(timezone);
+            stop.memory().write(tz, timezone.toArray(ValueLayout.JAVA_BYTE));
+        }
+        return SyscallOutcome.returning(0);
+    }
+
+    private SyscallOutcome time(SyscallStop stop) throws TraceeFault {
+        // time(2) reads the coarse wall clock's seconds (ktime_get_real_seconds).
+        long seconds = Math.floorDiv(virtualNow(Time.CLOCK_REALTIME_COARSE), NANOS);
+        RemotePtr tloc = stop.pointerArg(0);
+        if (!tloc.isNull()) stop.memory().writeLong(tloc, seconds);
+        return SyscallOutcome.returning(seconds);
+    }
+
+    private SyscallOutcome settimeofday(SyscallStop stop) throws TraceeFault {
+        RemotePtr tv = stop.pointerArg(0);
+        RemotePtr tz = stop.pointerArg(1);
+        long seconds = 0;
+        long micros = 0;
+        if (!tv.isNull()) {
+            ByteBuffer b = wrap(stop.memory().read(tv, 16));
+            seconds = b.getLong(0);
+            micros = b.getLong(8);
+        }
+        if (!tz.isNull()) {
+            ByteBuffer b = wrap(stop.memory().read(tz, 8));
+            int minutesWest = b.getInt(0);
+            if (minutesWest < -15 * 60 || minutesWest > 15 * 60) return SyscallOutcome.error(Errno.EINVAL);
+            // The kernel's timezone is host-wide state; a namespace does not move it.
+        }
+        if (tv.isNull()) return SyscallOutcome.returning(0);
+        if (micros < 0 || micros >= 1_000_000) return SyscallOutcome.error(Errno.EINVAL);
+        return setRealtime(seconds, micros * 1000);
+    }
+
+    private SyscallOutcome clockSettime(SyscallStop stop) throws TraceeFault {
+        int clock = (int) stop.arg(0); // clockid_t: the kernel reads only the low 32 bits
+        if (clock < 0) return SyscallOutcome.error(Errno.EPERM); // CPU-time and hardware clocks
+        if (clock == Time.CLOCK_PROCESS_CPUTIME_ID || clock == Time.CLOCK_THREAD_CPUTIME_ID) {
+            return SyscallOutcome.error(Errno.EPERM);
+        }
+        if (clock != Time.CLOCK_REALTIME) return SyscallOutcome.error(Errno.EINVAL); // not settable, or unknown
+        ByteBuffer b = wrap(stop.memory().read(stop.pointerArg(1), 16));
+        long seconds = b.getLong(0);
+        long nanos = b.getLong(8);
+        if (nanos < 0 || nanos >= NANOS) return SyscallOutcome.error(Errno.EINVAL);
+        return setRealtime(seconds, nanos);
+    }
+
+    /** Moves the namespace's REALTIME group so that it reads {@code seconds.nanos} now. */
+    private SyscallOutcome setRealtime(long seconds, long nanos) {
+        if (seconds < 0 || seconds >= KTIME_SEC_MAX) return SyscallOutcome.error(Errno.EINVAL);
+        long target = seconds * NANOS + nanos;
+        long host = Time.clockGettimeNanos(Time.CLOCK_REALTIME);
+        ClockTransform now = page.transform(ClockGroup.REALTIME);
+        page.publish(Map.of(ClockGroup.REALTIME, now.setTo(host, target)));
+        return SyscallOutcome.returning(0);
+    }
+
+    private SyscallOutcome clockAdjtime(TraceeMemory memory, int clock, RemotePtr buffer) throws TraceeFault {
+        if (clock != Time.CLOCK_REALTIME) {
+            ClockGroup group = ClockGroup.of(clock);
+            boolean known = group != null || clock == Time.CLOCK_PROCESS_CPUTIME_ID
+                    || clock == Time.CLOCK_THREAD_CPUTIME_ID || clock < 0;
+            return SyscallOutcome.error(known ? Errno.EOPNOTSUPP : Errno.EINVAL);
+        }
+        ByteBuffer tx = wrap(memory.read(buffer, TIMEX_SIZE));
+        int modes = tx.getInt(0);
+        if (modes == 0 || modes == ADJ_OFFSET_SS_READ) return readTimex(memory, buffer, modes);
+        if ((modes & ADJ_SETOFFSET) != 0 && (modes & ~(ADJ_SETOFFSET | ADJ_NANO | ADJ_MICRO)) == 0) {
+            long seconds = tx.getLong((int) TIMEX_TIME);
+            long fraction = tx.getLong((int) TIMEX_TIME + 8);
+            boolean nano = (modes & ADJ_NANO) != 0;
+            if (fraction < 0 || fraction >= (nano ? NANOS : 1_000_000)) return SyscallOutcome.error(Errno.EINVAL);
+            long delta;
+            try {
+                delta = Math.addExact(Math.multiplyExact(seconds, NANOS), nano ? fraction : fraction * 1000);
+            } catch (ArithmeticException e) {
+                return SyscallOutcome.error(Errno.EINVAL);
+            }
+            long host = Time.clockGettimeNanos(Time.CLOCK_REALTIME);
+            ClockTransform t = page.transform(ClockGroup.REALTIME);
+            long target = t.apply(host) + delta;
+            if (delta > 0 && target < 0) return SyscallOutcome.error(Errno.EINVAL);
+            if (target < 0) return SyscallOutcome.error(Errno.EINVAL);
+            page.publish(Map.of(ClockGroup.REALTIME, t.setTo(host, target)));
+            return readTimex(memory, buffer, 0);
+        }
+        // Frequency, PLL, tick, status, leap-second and singleshot-offset changes
+        // would discipline a clock; a namespace's clock has no discipline to change,
+        // and the host's must never change.
+        if ((modes & ADJ_OFFSET_SINGLESHOT) != 0 || modes != 0) return SyscallOutcome.error(Errno.EPERM);
+        return SyscallOutcome.error(Errno.EINVAL);
+    }
+
+    /** A read-only adjtimex on the host, with the time field replaced by the namespace's time. */
+    private SyscallOutcome readTimex(TraceeMemory memory, RemotePtr buffer, int modes) throws TraceeFault {
+        timex.fill((byte) 0);
+        int state = Time.adjtimexReadOnly(timex);
+        if (state < 0) return SyscallOutcome.error(-state);
+        long now = virtualNow(Time.CLOCK_REALTIME);
+        boolean nano = (timex.get(ValueLayout.JAVA_INT, TIMEX_STATUS) & STA_NANO) != 0;
+        timex.set(ValueLayout.JAVA_INT, 0, modes);
+        timex.set(ValueLayout.JAVA_LONG, TIMEX_TIME, Math.floorDiv(now, NANOS));
+        long fraction = Math.floorMod(now, NANOS);
+        timex.set(ValueLayout.JAVA_LONG, TIMEX_TIME + 8, nano ? fraction : fraction / 1000);
+        memory.write(buffer, timex.toArray(ValueLayout.JAVA_BYTE));
+        return SyscallOutcome.returning(state);
+    }
+
+    private static void writeTimespec(TraceeMemory memory, RemotePtr at, long nanos) throws TraceeFault {
+        ByteBuffer b = buffer(16);
+        b.putLong(0, Math.floorDiv(nanos, NANOS)).putLong(8, Math.floorMod(nanos, NANOS));
+        memory.write(at, b.array());
+    }
+
+    private static ByteBuffer buffer(int size) {
+        return ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    private static ByteBuffer wrap(byte[] bytes) {
+        return ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /** An instant as nanoseconds since the epoch, within what CLOCK_REALTIME can hold. */
+    static long toNanos(Instant instant, String what) {
+        if (instant.getEpochSecond() < 0 || instant.getEpochSecond() >= KTIME_SEC_MAX) {
+            throw new IllegalArgumentException(what + " " + instant + " is out of range: CLOCK_REALTIME holds "
+                    + "1970-01-01T00:00:00Z to 2262-04-11T23:47:16Z");
+        }
+        return instant.getEpochSecond() * NANOS + instant.getNano();
+    }
+}

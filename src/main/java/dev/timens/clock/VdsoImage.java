@@ -1,0 +1,212 @@
+package dev.timens.clock;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The replacement vDSO that every traced program is given: a byte-identical
+ * copy of the kernel's vDSO (so its hash, version and dynamic tables stay
+ * valid, and glibc, musl, Go and the JVM accept it) whose dynamic symbols are
+ * re-pointed at the clock code appended after it (clock_gettime, gettimeofday,
+ * time) or at forwarding stubs into the process's own kernel vDSO (everything
+ * else: getcpu, clock_getres, getrandom...).
+ *
+ * <p>Layout, from the address that AT_SYSINFO_EHDR will hold:
+ * <pre>
+ *   0                 kernel vDSO copy, padded to a page
+ *   codeOffset        clock code and stubs (vdso-wrapper.bin)
+ *   processPageOffset process page: kernel vDSO address (per process), offsets
+ *   clockPageOffset   clock page: the namespace's transforms under a seqlock
+ * </pre>
+ * Symbol values are offsets from the first PT_LOAD, which in a vDSO starts at
+ * file offset 0 and address 0; the image refuses any other layout rather than
+ * guessing.
+ */
+public final class VdsoImage {
+    static final int PAGE = 4096;
+    private static final int SHT_DYNSYM = 11;
+    private static final int STT_FUNC = 2;
+    private static final int PT_LOAD = 1;
+    private static final int FORWARDS = 16;
+
+    /** Process page field offsets (struct timens_process_page in clock.h). */
+    static final int PP_KERNEL_VDSO = 0;
+    static final int PP_OFF_CLOCK_GETTIME = 8;
+    static final int PP_OFF_GETTIMEOFDAY = 16;
+    static final int PP_FORWARD = 24;
+
+    private final byte[] bytes;
+    private final int processPageOffset;
+    private final int clockPageOffset;
+    private final long kernelClockGettime;
+
+    private VdsoImage(byte[] bytes, int processPageOffset, int clockPageOffset, long kernelClockGettime) {
+        this.bytes = bytes;
+        this.processPageOffset = processPageOffset;
+        this.clockPageOffset = clockPageOffset;
+        this.kernelClockGettime = kernelClockGettime;
+    }
+
+    /** The clock code as built by src/main/native: its bytes and symbol offsets. */
+    public record ClockCode(byte[] text, Map<String, Long> symbols) {
+        long symbol(String name) {
+            Long value = symbols.get(name);
+            if (value == null) throw new IllegalStateException("vdso-wrapper has no symbol " + name);
+            return value;
+        }
+
+        /** Loads vdso-wrapper.bin and vdso-wrapper.sym from the class path. */
+        public static ClockCode load() {
+            try (InputStream bin = resource("vdso-wrapper.bin"); InputStream sym = resource("vdso-wrapper.sym")) {
+                Map<String, Long> symbols = new HashMap<>();
+                for (String line : new String(sym.readAllBytes(), StandardCharsets.US_ASCII).split("\n")) {
+                    String[] parts = line.trim().split(" ");
+                    if (parts.length == 2) symbols.put(parts[0], Long.parseUnsignedLong(parts[1], 16));
+                }
+                return new ClockCode(bin.readAllBytes(), symbols);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        private static InputStream resource(String name) {
+            InputStream in = VdsoImage.class.getResourceAsStream("/dev/timens/native/" + name);
+            if (in == null) {
+                throw new IllegalStateException("resource /dev/timens/native/" + name
+                        + " is missing: the native part of the build did not run");
+            }
+            return in;
+        }
+    }
+
+    /** Builds the image from the kernel's vDSO bytes and the clock code. */
+    public static VdsoImage build(byte[] kernelVdso, ClockCode code) {
+        ByteBuffer elf = ByteBuffer.wrap(kernelVdso.clone()).order(ByteOrder.LITTLE_ENDIAN);
+        checkHeader(elf);
+        int copyPages = (kernelVdso.length + PAGE - 1) / PAGE;
+        long codeOffset = (long) copyPages * PAGE;
+        long processPage = codeOffset + code.symbol("timens_process_page");
+        long clockPage = codeOffset + code.symbol("timens_clock_page");
+        long end = codeOffset + code.symbol("timens_image_end");
+        if (code.text().length > code.symbol("timens_process_page")) {
+            throw new IllegalStateException("clock code overlaps its process page");
+        }
+
+        Map<String, Long> replaced = Map.of(
+                "clock_gettime", code.symbol("timens_clock_gettime"),
+                "gettimeofday", code.symbol("timens_gettimeofday"),
+                "time", code.symbol("timens_time"));
+        Map<String, Long> kernelOffsets = new HashMap<>();
+        Map<Long, Integer> forwards = new LinkedHashMap<>();
+
+        int shoff = (int) elf.getLong(40);
+        int shentsize = Short.toUnsignedInt(elf.getShort(58));
+        int shnum = Short.toUnsignedInt(elf.getShort(60));
+        boolean sawDynsym = false;
+        for (int i = 0; i < shnum; i++) {
+            int sh = shoff + i * shentsize;
+            if (elf.getInt(sh + 4) != SHT_DYNSYM) continue;
+            sawDynsym = true;
+            int symOffset = (int) elf.getLong(sh + 24);
+            int symSize = (int) elf.getLong(sh + 32);
+            int entsize = (int) elf.getLong(sh + 56);
+            int strtab = (int) elf.getLong(shoff + elf.getInt(sh + 40) * shentsize + 24);
+            for (int sym = symOffset; sym + entsize <= symOffset + symSize; sym += entsize) {
+                int type = elf.get(sym + 4) & 0xf;
+                int shndx = Short.toUnsignedInt(elf.getShort(sym + 6));
+                long value = elf.getLong(sym + 8);
+                if (type != STT_FUNC || shndx == 0 || value == 0) continue;
+                String name = cString(kernelVdso, strtab + elf.getInt(sym));
+                String plain = name.startsWith("__vdso_") ? name.substring("__vdso_".length()) : name;
+                long target;
+                if (replaced.containsKey(plain)) {
+                    kernelOffsets.put(plain, value);
+                    target = replaced.get(plain);
+                } else {
+                    Integer index = forwards.get(value);
+                    if (index == null) {
+                        index = forwards.size();
+                        if (index >= FORWARDS) throw new IllegalStateException("the kernel vDSO has more than "
+                                + FORWARDS + " functions to forward");
+                        forwards.put(value, index);
+                    }
+                    target = code.symbol("timens_forward_" + index);
+                }
+                elf.putLong(sym + 8, codeOffset + target);
+            }
+        }
+        if (!sawDynsym) throw new IllegalStateException("the kernel vDSO has no .dynsym");
+        Long clockGettime = kernelOffsets.get("clock_gettime");
+        Long gettimeofday = kernelOffsets.get("gettimeofday");
+        if (clockGettime == null || gettimeofday == null) {
+            throw new IllegalStateException("the kernel vDSO lacks clock_gettime or gettimeofday");
+        }
+
+        ByteBuffer image = ByteBuffer.allocate((int) end).order(ByteOrder.LITTLE_ENDIAN);
+        image.put(0, elf.array());
+        image.put((int) codeOffset, code.text());
+        image.putLong((int) processPage + PP_OFF_CLOCK_GETTIME, clockGettime);
+        image.putLong((int) processPage + PP_OFF_GETTIMEOFDAY, gettimeofday);
+        for (Map.Entry<Long, Integer> f : forwards.entrySet()) {
+            image.putLong((int) processPage + PP_FORWARD + 8 * f.getValue(), f.getKey());
+        }
+        ClockPage.initialize(image.slice((int) clockPage, PAGE).order(ByteOrder.LITTLE_ENDIAN));
+        return new VdsoImage(image.array(), (int) processPage, (int) clockPage, clockGettime);
+    }
+
+    private static void checkHeader(ByteBuffer elf) {
+        if (elf.getInt(0) != 0x464c457f || elf.get(4) != 2 || elf.get(5) != 1) {
+            throw new IllegalStateException("the kernel vDSO is not a little-endian ELF64 image");
+        }
+        int phoff = (int) elf.getLong(32);
+        int phentsize = Short.toUnsignedInt(elf.getShort(54));
+        int phnum = Short.toUnsignedInt(elf.getShort(56));
+        for (int i = 0; i < phnum; i++) {
+            int ph = phoff + i * phentsize;
+            if (elf.getInt(ph) == PT_LOAD) {
+                if (elf.getLong(ph + 8) != 0 || elf.getLong(ph + 16) != 0) {
+                    throw new IllegalStateException("unexpected vDSO layout: first PT_LOAD is not at offset and address 0");
+                }
+                return;
+            }
+        }
+        throw new IllegalStateException("the kernel vDSO has no PT_LOAD segment");
+    }
+
+    private static String cString(byte[] bytes, int at) {
+        int end = at;
+        while (end < bytes.length && bytes[end] != 0) end++;
+        return new String(bytes, at, end - at, StandardCharsets.US_ASCII);
+    }
+
+    /** The whole image, ready to be copied into the shared memory file. */
+    public byte[] bytes() {
+        return bytes.clone();
+    }
+
+    public int size() {
+        return bytes.length;
+    }
+
+    /** Offset of the process page, where each process's kernel vDSO address goes. */
+    public int processPageOffset() {
+        return processPageOffset;
+    }
+
+    /** Offset of the namespace's clock page. */
+    public int clockPageOffset() {
+        return clockPageOffset;
+    }
+
+    /** Offset of clock_gettime in the kernel's vDSO. */
+    public long kernelClockGettime() {
+        return kernelClockGettime;
+    }
+}

@@ -1,0 +1,86 @@
+package dev.timens.engine;
+
+import dev.timens.linux.Errno;
+
+/**
+ * Syscalls run inside a tracee on the supervisor's behalf, at an exec stop.
+ *
+ * <p>Pre-condition: the thread is at its PTRACE_EVENT_EXEC stop. Opening this
+ * scope finishes the execve (the kernel would otherwise overwrite rax with
+ * execve's 0 on the way out) and parks the thread on a {@code syscall}
+ * instruction of its kernel vDSO. Each {@link #call} loads the registers,
+ * single-steps over that instruction and returns the kernel's result.
+ * Post-condition of {@link #close()}: the registers are those the new program
+ * would have started with, and no instruction of the program has run.
+ */
+public final class InjectedSyscalls implements AutoCloseable {
+    private final Ptracer ptracer;
+    private final int tid;
+    private final long gadget;
+    private final Registers saved;
+    private final Registers work;
+    private final PendingSignals pending;
+    private final ProcessMemory memory;
+    private long scratchTop;
+
+    InjectedSyscalls(Ptracer ptracer, int tid, long gadget, Registers saved, Registers work,
+                     PendingSignals pending, ProcessMemory memory) {
+        this.ptracer = ptracer;
+        this.tid = tid;
+        this.gadget = gadget;
+        this.saved = saved;
+        this.work = work;
+        this.pending = pending;
+        this.memory = memory;
+        ptracer.getRegs(tid, saved);
+        // Below the initial stack pointer lies unused stack of the new program
+        // (the kernel reserves 128 KiB there at exec): room for arguments.
+        this.scratchTop = (saved.rsp() - 256) & ~15L;
+        work.copyFrom(saved);
+        work.rip(gadget);
+        ptracer.setRegs(tid, work);
+        ptracer.singleStep(tid, pending);
+        ptracer.getRegs(tid, work);
+        if (work.rip() != gadget) {
+            throw new IllegalStateException("finishing execve left tid " + tid + " at 0x"
+                    + Long.toHexString(work.rip()) + ", not at the syscall gadget");
+        }
+    }
+
+    /** Copies a NUL-terminated string into the tracee's free stack and returns its address. */
+    public RemotePtr pushString(String s) throws TraceeFault {
+        byte[] bytes = (s + "\0").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        scratchTop = (scratchTop - bytes.length) & ~15L;
+        RemotePtr at = new RemotePtr(scratchTop);
+        memory.write(at, bytes);
+        return at;
+    }
+
+    /** Runs syscall {@code number} with up to six arguments; returns its result (negative: -errno). */
+    public long call(int number, long... args) {
+        if (args.length > 6) throw new IllegalArgumentException("at most 6 syscall arguments");
+        work.copyFrom(saved);
+        work.rip(gadget);
+        work.rax(number);
+        for (int i = 0; i < 6; i++) work.arg(i, i < args.length ? args[i] : 0);
+        ptracer.setRegs(tid, work);
+        ptracer.singleStep(tid, pending);
+        ptracer.getRegs(tid, work);
+        if (work.rip() != gadget + 2) {
+            throw new IllegalStateException("injected syscall " + number + " left tid " + tid + " at 0x"
+                    + Long.toHexString(work.rip()));
+        }
+        return work.rax();
+    }
+
+    /** Restores the registers the new program starts with. */
+    @Override
+    public void close() {
+        saved.rax(0); // what execve returns; the program's entry code ignores it
+        ptracer.setRegs(tid, saved);
+    }
+
+    static String describe(long result) {
+        return result < 0 && result > -4096 ? Errno.describe((int) -result) : Long.toString(result);
+    }
+}

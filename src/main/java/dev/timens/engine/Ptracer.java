@@ -1,0 +1,81 @@
+package dev.timens.engine;
+
+import dev.timens.linux.Errno;
+import dev.timens.linux.LinuxException;
+import dev.timens.linux.Ptrace;
+import dev.timens.linux.Wait;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * The ptrace requests of the tracer thread, with ESRCH turned into
+ * {@link TraceeGone}. Confined to the tracer thread, like ptrace itself.
+ */
+final class Ptracer {
+    static final int SIGTRAP = 5;
+
+    private final MemorySegment word;
+    private final MemorySegment status;
+
+    Ptracer(Arena arena) {
+        this.word = arena.allocate(ValueLayout.JAVA_LONG);
+        this.status = arena.allocate(ValueLayout.JAVA_INT);
+    }
+
+    private static long check(String what, int tid, long result) {
+        if (result >= 0) return result;
+        if (result == -Errno.ESRCH) throw new TraceeGone(tid);
+        throw new LinuxException("ptrace(" + what + ", " + tid + ")", (int) -result);
+    }
+
+    void getRegs(int tid, Registers regs) {
+        check("GETREGS", tid, Ptrace.request(Ptrace.GETREGS, tid, 0, regs.segment.address()));
+    }
+
+    void setRegs(int tid, Registers regs) {
+        check("SETREGS", tid, Ptrace.request(Ptrace.SETREGS, tid, 0, regs.segment.address()));
+    }
+
+    void cont(int tid, int signal) {
+        check("CONT", tid, Ptrace.request(Ptrace.CONT, tid, 0, signal));
+    }
+
+    void listen(int tid) {
+        check("LISTEN", tid, Ptrace.request(Ptrace.LISTEN, tid, 0, 0));
+    }
+
+    long eventMessage(int tid) {
+        check("GETEVENTMSG", tid, Ptrace.request(Ptrace.GETEVENTMSG, tid, 0, word.address()));
+        return word.get(ValueLayout.JAVA_LONG, 0);
+    }
+
+    /** Writes one word even into read-only private mappings (the kernel copies the page). */
+    boolean poke(int tid, long address, long value) {
+        long result = Ptrace.request(Ptrace.POKEDATA, tid, address, value);
+        if (result == -Errno.ESRCH) throw new TraceeGone(tid);
+        return result >= 0;
+    }
+
+    /**
+     * Single-steps {@code tid} and waits for the step's SIGTRAP. Signals that
+     * arrive meanwhile are held back (the step is retried without them) and
+     * added to {@code pending}, for the caller to deliver when it resumes the
+     * thread for real.
+     */
+    void singleStep(int tid, PendingSignals pending) {
+        int signal = 0;
+        for (;;) {
+            check("SINGLESTEP", tid, Ptrace.request(Ptrace.SINGLESTEP, tid, 0, signal));
+            Wait.Status s = Wait.waitpid(tid, Wait.WALL, status);
+            if (!s.stopped()) throw new TraceeGone(tid, s);
+            if (s.event() == 0 && s.stopSignal() == SIGTRAP) return;
+            if (s.event() == 0) pending.add(s.stopSignal());
+        }
+    }
+
+    MemorySegment statusBuffer() {
+        return status;
+    }
+}

@@ -1,0 +1,248 @@
+package dev.timens.engine;
+
+import dev.timens.linux.Errno;
+import dev.timens.linux.LinuxException;
+import dev.timens.linux.Ptrace;
+import dev.timens.linux.Spawn;
+import dev.timens.linux.Unistd;
+import dev.timens.linux.Wait;
+
+import java.io.PrintWriter;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Runs a command and every process it starts under one tracer, and lets a
+ * {@link Tool} handle the syscalls it subscribed to and every exec.
+ *
+ * <p>The whole tracer runs on one dedicated platform thread: ptrace requests
+ * must come from the thread that attached the tracee. It returns when no
+ * traced process is left (like {@code strace -f}), with the command's status.
+ */
+public final class Supervisor {
+    private static final int SIGSTOP = 19;
+    private static final int SIGTSTP = 20;
+    private static final int SIGTTIN = 21;
+    private static final int SIGTTOU = 22;
+    private static final int SIGKILL = 9;
+    /** Wait only for this thread's children and tracees, never the JDK's own children. */
+    private static final int WNOTHREAD = 0x20000000;
+
+    private static final int OPTIONS = Ptrace.O_TRACEFORK | Ptrace.O_TRACEVFORK | Ptrace.O_TRACECLONE
+            | Ptrace.O_TRACEEXEC | Ptrace.O_TRACESECCOMP | Ptrace.O_EXITKILL;
+
+    private final Tool tool;
+    private final PrintWriter diagnostics;
+    private final Map<Integer, PendingSignals> pending = new HashMap<>();
+
+    private Supervisor(Tool tool, PrintWriter diagnostics) {
+        this.tool = tool;
+        this.diagnostics = diagnostics;
+    }
+
+    /**
+     * Runs {@code launch} under {@code tool} and waits for the whole traced tree.
+     *
+     * @param diagnostics where the supervisor reports what it had to do to a
+     *                    traced process (e.g. kill one it could not virtualize)
+     */
+    public static ExitStatus run(Launch launch, Tool tool, PrintWriter diagnostics) throws SupervisorException {
+        byte[] filter = SeccompFilter.toBytes(SeccompFilter.compile(tool.syscalls()));
+        AtomicReference<Object> result = new AtomicReference<>();
+        Thread tracer = Thread.ofPlatform().name("timens-tracer").unstarted(() -> {
+            try {
+                result.set(new Supervisor(tool, diagnostics).trace(launch, filter));
+            } catch (Throwable t) {
+                result.set(t);
+            }
+        });
+        tracer.start();
+        try {
+            tracer.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SupervisorException("interrupted while supervising", e);
+        }
+        Object outcome = result.get();
+        if (outcome instanceof ExitStatus status) return status;
+        if (outcome instanceof SupervisorException e) throw e;
+        if (outcome instanceof RuntimeException e) throw e;
+        if (outcome instanceof Error e) throw e;
+        throw new AssertionError(outcome);
+    }
+
+    private ExitStatus trace(Launch launch, byte[] filter) throws SupervisorException {
+        try (Arena arena = Arena.ofConfined()) {
+            Ptracer ptracer = new Ptracer(arena);
+            Registers saved = new Registers(arena);
+            Registers work = new Registers(arena);
+            MemorySegment scratch = ProcessMemory.allocateScratch(arena);
+
+            int[] pipe = Unistd.pipe2(arena.allocate(ValueLayout.JAVA_INT, 2), Unistd.O_CLOEXEC);
+            List<String> helperArgv = new ArrayList<>();
+            helperArgv.add("timens-exec");
+            helperArgv.add(Integer.toString(pipe[0]));
+            helperArgv.add(launch.executable().toString());
+            helperArgv.addAll(launch.argv());
+            int main;
+            try {
+                main = Spawn.spawn(launch.helper().toString(), helperArgv, pipe[0]);
+            } catch (LinuxException e) {
+                Unistd.close(pipe[0]);
+                Unistd.close(pipe[1]);
+                throw new SupervisorException("cannot start " + launch.helper() + ": " + e.getMessage(), e);
+            } finally {
+                // The child holds its own copy now (or never started).
+            }
+            Unistd.close(pipe[0]);
+            long seized = Ptrace.request(Ptrace.SEIZE, main, 0, OPTIONS);
+            if (seized < 0) {
+                Unistd.close(pipe[1]); // the helper reads EOF and exits without running anything
+                Wait.waitpid(main, 0, ptracer.statusBuffer());
+                throw new SupervisorException("cannot trace the command: ptrace(PTRACE_SEIZE): "
+                        + Errno.describe((int) -seized)
+                        + (seized == -Errno.EPERM ? " (ptrace is restricted here: check kernel.yama.ptrace_scope,"
+                                + " seccomp or container policy)" : ""));
+            }
+            MemorySegment bytes = arena.allocate(4L + filter.length);
+            bytes.set(ValueLayout.JAVA_INT, 0, filter.length / 8);
+            MemorySegment.copy(MemorySegment.ofArray(filter), 0, bytes, 4, filter.length);
+            try {
+                Unistd.writeFully(pipe[1], bytes);
+            } catch (LinuxException e) {
+                // EPIPE: the helper died before reading; its exit status says why.
+            } finally {
+                Unistd.close(pipe[1]);
+            }
+            return loop(main, ptracer, saved, work, scratch, arena);
+        }
+    }
+
+    private ExitStatus loop(int main, Ptracer ptracer, Registers saved, Registers work, MemorySegment scratch,
+                            Arena arena) {
+        ExitStatus mainStatus = null;
+        MemorySegment statusBuffer = ptracer.statusBuffer();
+        for (;;) {
+            Wait.Status s;
+            try {
+                s = Wait.waitpid(-1, Wait.WALL | WNOTHREAD, statusBuffer);
+            } catch (LinuxException e) {
+                if (e.errno() == Errno.ECHILD) break; // nothing traced is left
+                throw e;
+            }
+            Wait.Status next = s;
+            while (next != null) {
+                Wait.Status current = next;
+                next = null;
+                try {
+                    ExitStatus ended = handle(current, main, ptracer, saved, work, scratch, arena);
+                    if (ended != null) mainStatus = ended;
+                } catch (TraceeGone gone) {
+                    // Died while we handled it; its status may already have been taken.
+                    next = gone.status;
+                }
+            }
+        }
+        if (mainStatus == null) throw new IllegalStateException("the command's exit status was never reported");
+        return mainStatus;
+    }
+
+    /** Handles one wait status; returns the command's exit status when this was its end. */
+    private ExitStatus handle(Wait.Status s, int main, Ptracer ptracer, Registers saved, Registers work,
+                              MemorySegment scratch, Arena arena) {
+        int tid = s.pid();
+        if (s.exited() || s.signaled()) {
+            pending.remove(tid);
+            tool.onTaskExited(tid);
+            if (tid != main) return null;
+            return s.exited() ? ExitStatus.exited(s.exitCode()) : ExitStatus.killed(s.termSignal(), s.coreDumped());
+        }
+        if (!s.stopped()) return null;
+        int signal = s.stopSignal();
+        switch (s.event()) {
+            case Ptrace.EVENT_SECCOMP -> {
+                ptracer.getRegs(tid, saved);
+                SyscallOutcome outcome = tool.onSyscall(new SyscallStop(tid, saved, new ProcessMemory(tid, scratch)));
+                if (outcome instanceof SyscallOutcome.Return(long value)) {
+                    // Skip the syscall (orig_rax = -1) and set its result; no exit stop needed.
+                    saved.origRax(-1);
+                    saved.rax(value);
+                    ptracer.setRegs(tid, saved);
+                }
+                resume(ptracer, tid);
+            }
+            case Ptrace.EVENT_EXEC -> {
+                int former = (int) ptracer.eventMessage(tid);
+                if (former != tid) {
+                    pending.remove(former);
+                    tool.onTaskExited(former);
+                }
+                PendingSignals held = pending.computeIfAbsent(tid, t -> new PendingSignals());
+                ExecStop stop = new ExecStop(tid, former, ptracer, new ProcessMemory(tid, scratch), saved, work,
+                        held, arena);
+                try {
+                    tool.onExec(stop);
+                } catch (TraceeGone e) {
+                    throw e;
+                } catch (RuntimeException e) {
+                    // A program we could not prepare must not run unvirtualized.
+                    diagnostics.println("timens: killing pid " + tid + ": " + e.getMessage());
+                    diagnostics.flush();
+                    Unistd.kill(tid, SIGKILL);
+                }
+                resume(ptracer, tid);
+            }
+            case Ptrace.EVENT_FORK, Ptrace.EVENT_VFORK, Ptrace.EVENT_CLONE -> {
+                int child = (int) ptracer.eventMessage(tid);
+                boolean thread = s.event() == Ptrace.EVENT_CLONE && createsThread(ptracer, tid, saved, scratch);
+                tool.onTaskCreated(tid, child, thread);
+                resume(ptracer, tid);
+            }
+            case Ptrace.EVENT_STOP -> {
+                if (signal == SIGSTOP || signal == SIGTSTP || signal == SIGTTIN || signal == SIGTTOU) {
+                    ptracer.listen(tid); // group-stop: stay stopped until SIGCONT, as without us
+                } else {
+                    ptracer.cont(tid, 0); // the initial stop of a new task, or an interrupt
+                }
+            }
+            case 0 -> ptracer.cont(tid, signal); // signal-delivery-stop: deliver it unchanged
+            default -> ptracer.cont(tid, 0);
+        }
+        return null;
+    }
+
+    private void resume(Ptracer ptracer, int tid) {
+        PendingSignals held = pending.get(tid);
+        int signal = held == null ? 0 : held.poll();
+        ptracer.cont(tid, signal);
+        if (held != null) {
+            for (int more = held.poll(); more != 0; more = held.poll()) Unistd.kill(tid, more);
+        }
+    }
+
+    private static final long CLONE_THREAD = 0x10000;
+    private static final int NR_CLONE3 = 435;
+
+    /**
+     * Whether the clone the parent is stopped in creates a thread: its flags are
+     * the first argument of clone(2), or the first field of clone3's struct clone_args.
+     */
+    private static boolean createsThread(Ptracer ptracer, int parent, Registers regs, MemorySegment scratch) {
+        ptracer.getRegs(parent, regs);
+        long flags = regs.arg(0);
+        if (regs.origRax() == NR_CLONE3) {
+            try {
+                flags = new ProcessMemory(parent, scratch).readLong(new RemotePtr(regs.arg(0)));
+            } catch (TraceeFault e) {
+                return false;
+            }
+        }
+        return (flags & CLONE_THREAD) != 0;
+    }
+}

@@ -1,0 +1,29 @@
+package dev.timens.engine;
+
+/**
+ * What a user of the interception engine implements (the time namespace is
+ * one). Every method but {@link #syscalls()} has a default that does nothing,
+ * so a tool overrides only what it needs. All methods run on the tracer
+ * thread, one at a time, while the thread concerned is stopped.
+ */
+public interface Tool {
+    /** The syscalls this tool wants to see; the seccomp filter is built from it. */
+    SyscallSet syscalls();
+
+    /** A subscribed syscall is being made. */
+    default SyscallOutcome onSyscall(SyscallStop stop) {
+        return SyscallOutcome.proceed();
+    }
+
+    /**
+     * A thread has just exec'd a new program (before its first instruction).
+     * The tool may inject syscalls into it and edit its auxiliary vector.
+     */
+    default void onExec(ExecStop stop) {}
+
+    /** {@code child} was created by {@code parent} (fork, vfork or clone; {@code thread} for CLONE_THREAD). */
+    default void onTaskCreated(int parent, int child, boolean thread) {}
+
+    /** {@code tid} has exited or was killed. */
+    default void onTaskExited(int tid) {}
+}

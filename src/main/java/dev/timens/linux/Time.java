@@ -1,0 +1,110 @@
+package dev.timens.linux;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.invoke.MethodHandle;
+
+import static dev.timens.linux.Native.INT;
+import static dev.timens.linux.Native.LONG;
+import static dev.timens.linux.Native.PTR;
+
+/** The host clocks, as the supervisor reads them: time.h and sys/timex.h. */
+public final class Time {
+    private Time() {}
+
+    public static final int CLOCK_REALTIME = 0;
+    public static final int CLOCK_MONOTONIC = 1;
+    public static final int CLOCK_PROCESS_CPUTIME_ID = 2;
+    public static final int CLOCK_THREAD_CPUTIME_ID = 3;
+    public static final int CLOCK_MONOTONIC_RAW = 4;
+    public static final int CLOCK_REALTIME_COARSE = 5;
+    public static final int CLOCK_MONOTONIC_COARSE = 6;
+    public static final int CLOCK_BOOTTIME = 7;
+    public static final int CLOCK_REALTIME_ALARM = 8;
+    public static final int CLOCK_BOOTTIME_ALARM = 9;
+    public static final int CLOCK_TAI = 11;
+
+    /** struct __kernel_timespec (x86_64). */
+    public static final StructLayout TIMESPEC = MemoryLayout.structLayout(
+            LONG.withName("tv_sec"), LONG.withName("tv_nsec")).withName("timespec");
+    /** struct __kernel_old_timeval (x86_64). */
+    public static final StructLayout TIMEVAL = MemoryLayout.structLayout(
+            LONG.withName("tv_sec"), LONG.withName("tv_usec")).withName("timeval");
+    /** struct timezone. */
+    public static final StructLayout TIMEZONE = MemoryLayout.structLayout(
+            INT.withName("tz_minuteswest"), INT.withName("tz_dsttime")).withName("timezone");
+    /** struct timex (x86_64, 208 bytes): the fields timens reads or writes, then padding. */
+    public static final StructLayout TIMEX = MemoryLayout.structLayout(
+            INT.withName("modes"), MemoryLayout.paddingLayout(4),
+            LONG.withName("offset"), LONG.withName("freq"), LONG.withName("maxerror"),
+            LONG.withName("esterror"), INT.withName("status"), MemoryLayout.paddingLayout(4),
+            LONG.withName("constant"), LONG.withName("precision"), LONG.withName("tolerance"),
+            TIMEVAL.withName("time"), LONG.withName("tick"), LONG.withName("ppsfreq"),
+            LONG.withName("jitter"), INT.withName("shift"), MemoryLayout.paddingLayout(4),
+            LONG.withName("stabil"), LONG.withName("jitcnt"), LONG.withName("calcnt"),
+            LONG.withName("errcnt"), LONG.withName("stbcnt"), INT.withName("tai"),
+            MemoryLayout.paddingLayout(44)).withName("timex");
+
+    private static final class Handle {
+        static final MethodHandle CLOCK_GETTIME = Native.syscall("clock_gettime", FunctionDescriptor.of(INT, INT, PTR));
+        static final MethodHandle ADJTIMEX = Native.syscall("adjtimex", FunctionDescriptor.of(INT, PTR));
+        static final MethodHandle GETTIMEOFDAY = Native.syscall("gettimeofday", FunctionDescriptor.of(INT, PTR, PTR));
+    }
+
+    private static final ThreadLocal<MemorySegment> SCRATCH =
+            ThreadLocal.withInitial(() -> Arena.global().allocate(TIMESPEC));
+
+    /**
+     * Reads a host clock in nanoseconds since its epoch. Returns
+     * {@code Long.MIN_VALUE + errno} on failure (an invalid clock id), which no
+     * clock can read as.
+     */
+    public static long clockGettimeNanos(int clock) {
+        MemorySegment ts = SCRATCH.get();
+        MemorySegment capture = Native.capture();
+        int result;
+        try {
+            result = (int) Handle.CLOCK_GETTIME.invokeExact(capture, clock, ts);
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+        if (result != 0) return Long.MIN_VALUE + Native.errno(capture);
+        return ts.get(LONG, 0) * 1_000_000_000L + ts.get(LONG, 8);
+    }
+
+    public static boolean failed(long clockReading) {
+        return clockReading < Long.MIN_VALUE + 4096;
+    }
+
+    /**
+     * adjtimex(2) on the host with {@code buffer} (a struct timex). The caller must
+     * pass modes that only read (0): timens never adjusts the host clock.
+     * Returns the clock state (TIME_OK...) or {@code -errno}.
+     */
+    public static int adjtimexReadOnly(MemorySegment buffer) {
+        if (buffer.get(INT, 0) != 0) throw new IllegalArgumentException("timens never adjusts the host clock");
+        MemorySegment capture = Native.capture();
+        int result;
+        try {
+            result = (int) Handle.ADJTIMEX.invokeExact(capture, buffer);
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+        return result < 0 ? -Native.errno(capture) : result;
+    }
+
+    /** The host's timezone as gettimeofday(2) reports it into {@code timezone}. */
+    public static void hostTimezone(MemorySegment timezone) {
+        MemorySegment capture = Native.capture();
+        int result;
+        try {
+            result = (int) Handle.GETTIMEOFDAY.invokeExact(capture, MemorySegment.NULL, timezone);
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+        if (result != 0) throw new LinuxException("gettimeofday", Native.errno(capture));
+    }
+}
