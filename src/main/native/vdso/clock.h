@@ -13,13 +13,25 @@
 #define TIMENS_CLOCK_GROUPS 3   /* 0 REALTIME, 1 MONOTONIC, 2 BOOTTIME */
 #define TIMENS_FORWARDS 16      /* kernel vDSO functions we can forward to */
 
-/* virtual = base_virt + ((real - base_real) * mult) >> shift, in nanoseconds. */
+/* How a group's clocks are read. */
+#define TIMENS_MODE_HOST   0    /* host time untouched */
+#define TIMENS_MODE_OFFSET 1    /* host time + offset_sec s + offset_nsec ns */
+#define TIMENS_MODE_SCALED 2    /* the general transform below */
+
+/*
+ * virtual = base_virt + ((real - base_real) * mult) >> shift, in nanoseconds.
+ * When the rate is 1 the supervisor also stores the same map as a plain offset
+ * (0 <= offset_nsec < 1e9), which the clock code applies to the timespec
+ * without any 64-bit division: the common case costs two additions.
+ */
 struct timens_transform {
 	int64_t base_real;
 	int64_t base_virt;
 	uint64_t mult;
 	uint32_t shift;
-	uint32_t active;        /* 0: the group reads host time untouched */
+	uint32_t mode;
+	int64_t offset_sec;
+	int64_t offset_nsec;
 };
 
 /* The clock page: one per namespace, shared by every process, written only by
@@ -41,6 +53,6 @@ struct timens_process_page {
 	uint64_t forward[TIMENS_FORWARDS];
 };
 
-#define TIMENS_LAYOUT_VERSION 1
+#define TIMENS_LAYOUT_VERSION 2
 
 #endif

@@ -49,51 +49,17 @@ static inline int group_of(int clock)
 
 static inline void cpu_relax(void) { __asm__ volatile("pause" ::: "memory"); }
 
-/* Reads one group's transform consistently (seqlock reader side). */
-static inline struct timens_transform read_transform(int group)
-{
-	const volatile struct timens_clock_page *page = &timens_clock_page;
-	struct timens_transform t;
-	for (;;) {
-		uint32_t seq = page->seq;
-		__asm__ volatile("" ::: "memory"); /* x86 keeps loads in order; stop the compiler */
-		if (seq & 1) {
-			cpu_relax();
-			continue;
-		}
-		t.base_real = page->group[group].base_real;
-		t.base_virt = page->group[group].base_virt;
-		t.mult = page->group[group].mult;
-		t.shift = page->group[group].shift;
-		t.active = page->group[group].active;
-		__asm__ volatile("" ::: "memory");
-		if (page->seq == seq)
-			return t;
-	}
-}
-
-static inline int64_t apply(const struct timens_transform *t, int64_t real)
-{
-	__int128 scaled = (__int128)(real - t->base_real) * (__int128)t->mult;
-	return t->base_virt + (int64_t)(scaled >> t->shift);
-}
-
 static inline clock_gettime_fn kernel_clock_gettime(void)
 {
 	return (clock_gettime_fn)(timens_process_page.kernel_vdso + timens_process_page.off_clock_gettime);
 }
 
-int timens_clock_gettime(int clock, struct kernel_timespec *ts)
+/* The general transform, with 128-bit intermediate as in ClockTransform.java. */
+static __attribute__((noinline)) void apply_scaled(const struct timens_transform *t, struct kernel_timespec *ts)
 {
-	clock_gettime_fn kernel = kernel_clock_gettime();
-	int group = group_of(clock);
-	if (group < 0)
-		return kernel(clock, ts);
-	struct timens_transform t = read_transform(group);
-	int ret = kernel(clock, ts);
-	if (ret != 0 || !t.active)
-		return ret;
-	int64_t v = apply(&t, ts->tv_sec * NSEC_PER_SEC + ts->tv_nsec);
+	int64_t real = ts->tv_sec * NSEC_PER_SEC + ts->tv_nsec;
+	__int128 scaled = (__int128)(real - t->base_real) * (__int128)t->mult;
+	int64_t v = t->base_virt + (int64_t)(scaled >> t->shift);
 	int64_t sec = v / NSEC_PER_SEC, nsec = v % NSEC_PER_SEC;
 	if (nsec < 0) {
 		nsec += NSEC_PER_SEC;
@@ -101,7 +67,59 @@ int timens_clock_gettime(int clock, struct kernel_timespec *ts)
 	}
 	ts->tv_sec = sec;
 	ts->tv_nsec = nsec;
-	return 0;
+}
+
+/*
+ * Reads the host clock with the kernel's own vDSO function, then maps it with
+ * the group's transform, read under the seqlock. Reading the transform after the
+ * host time is fine: a transform published in between is equivalent to the
+ * read having happened just before the publication.
+ */
+int timens_clock_gettime(int clock, struct kernel_timespec *ts)
+{
+	clock_gettime_fn kernel = kernel_clock_gettime();
+	int group = group_of(clock);
+	if (group < 0)
+		return kernel(clock, ts);
+	int ret = kernel(clock, ts);
+	if (__builtin_expect(ret != 0, 0))
+		return ret;
+	const volatile struct timens_clock_page *page = &timens_clock_page;
+	const volatile struct timens_transform *g = &page->group[group];
+	for (;;) {
+		uint32_t seq = page->seq;
+		__asm__ volatile("" ::: "memory"); /* x86 keeps loads in order; stop the compiler */
+		uint32_t mode = g->mode;
+		int64_t off_sec = g->offset_sec, off_nsec = g->offset_nsec;
+		if (__builtin_expect(mode == TIMENS_MODE_SCALED, 0)) {
+			struct timens_transform t = {
+				.base_real = g->base_real, .base_virt = g->base_virt,
+				.mult = g->mult, .shift = g->shift,
+			};
+			__asm__ volatile("" ::: "memory");
+			if ((seq & 1) || page->seq != seq) {
+				cpu_relax();
+				continue;
+			}
+			apply_scaled(&t, ts);
+			return 0;
+		}
+		__asm__ volatile("" ::: "memory");
+		if (__builtin_expect((seq & 1) || page->seq != seq, 0)) {
+			cpu_relax();
+			continue;
+		}
+		if (mode == TIMENS_MODE_OFFSET) {
+			int64_t sec = ts->tv_sec + off_sec, nsec = ts->tv_nsec + off_nsec;
+			if (nsec >= NSEC_PER_SEC) {
+				nsec -= NSEC_PER_SEC;
+				sec += 1;
+			}
+			ts->tv_sec = sec;
+			ts->tv_nsec = nsec;
+		}
+		return 0;
+	}
 }
 
 int timens_gettimeofday(struct kernel_timeval *tv, struct kernel_timezone *tz)

@@ -21,16 +21,21 @@ import java.util.Map;
  * the sequence is odd while a write is in progress, and readers retry.
  */
 public final class ClockPage implements AutoCloseable {
-    static final int LAYOUT_VERSION = 1;
+    static final int LAYOUT_VERSION = 2;
     static final int OFF_SEQ = 0;
     static final int OFF_VERSION = 4;
     static final int OFF_GROUPS = 16;
-    static final int GROUP_SIZE = 32;
+    static final int GROUP_SIZE = 48;
     static final int G_BASE_REAL = 0;
     static final int G_BASE_VIRT = 8;
     static final int G_MULT = 16;
     static final int G_SHIFT = 24;
-    static final int G_ACTIVE = 28;
+    static final int G_MODE = 28;
+    static final int G_OFFSET_SEC = 32;
+    static final int G_OFFSET_NSEC = 40;
+    static final int MODE_HOST = 0;
+    static final int MODE_OFFSET = 1;
+    static final int MODE_SCALED = 2;
 
     private final int fd;
     private final MemorySegment mapping;
@@ -52,12 +57,25 @@ public final class ClockPage implements AutoCloseable {
     }
 
     private static void write(ByteBuffer page, ClockGroup g, ClockTransform t) {
-        int at = OFF_GROUPS + GROUP_SIZE * g.ordinal();
-        page.putLong(at + G_BASE_REAL, t.baseReal());
-        page.putLong(at + G_BASE_VIRT, t.baseVirtual());
-        page.putLong(at + G_MULT, t.mult());
-        page.putInt(at + G_SHIFT, t.shift());
-        page.putInt(at + G_ACTIVE, t.active() ? 1 : 0);
+        MemorySegment segment = MemorySegment.ofBuffer(page);
+        write(segment, g, t);
+    }
+
+    /**
+     * Writes one group's fields; the offset form is what the clock code uses when
+     * the rate is 1 (see struct timens_transform).
+     */
+    private static void write(MemorySegment page, ClockGroup g, ClockTransform t) {
+        long at = OFF_GROUPS + (long) GROUP_SIZE * g.ordinal();
+        page.set(ValueLayout.JAVA_LONG_UNALIGNED, at + G_BASE_REAL, t.baseReal());
+        page.set(ValueLayout.JAVA_LONG_UNALIGNED, at + G_BASE_VIRT, t.baseVirtual());
+        page.set(ValueLayout.JAVA_LONG_UNALIGNED, at + G_MULT, t.mult());
+        page.set(ValueLayout.JAVA_INT_UNALIGNED, at + G_SHIFT, t.shift());
+        int mode = !t.active() ? MODE_HOST : t.isUnitRate() ? MODE_OFFSET : MODE_SCALED;
+        page.set(ValueLayout.JAVA_INT_UNALIGNED, at + G_MODE, mode);
+        long offset = mode == MODE_OFFSET ? t.baseVirtual() - t.baseReal() : 0;
+        page.set(ValueLayout.JAVA_LONG_UNALIGNED, at + G_OFFSET_SEC, Math.floorDiv(offset, 1_000_000_000L));
+        page.set(ValueLayout.JAVA_LONG_UNALIGNED, at + G_OFFSET_NSEC, Math.floorMod(offset, 1_000_000_000L));
     }
 
     /** Creates the memory file holding {@code image} and maps it here for writing. */
@@ -95,14 +113,8 @@ public final class ClockPage implements AutoCloseable {
         // in order, and the fence keeps the JIT from reordering them.
         VarHandle.fullFence();
         for (Map.Entry<ClockGroup, ClockTransform> e : updates.entrySet()) {
-            ClockTransform t = e.getValue();
-            long at = OFF_GROUPS + (long) GROUP_SIZE * e.getKey().ordinal();
-            page.set(ValueLayout.JAVA_LONG, at + G_BASE_REAL, t.baseReal());
-            page.set(ValueLayout.JAVA_LONG, at + G_BASE_VIRT, t.baseVirtual());
-            page.set(ValueLayout.JAVA_LONG, at + G_MULT, t.mult());
-            page.set(ValueLayout.JAVA_INT, at + G_SHIFT, t.shift());
-            page.set(ValueLayout.JAVA_INT, at + G_ACTIVE, t.active() ? 1 : 0);
-            transforms.put(e.getKey(), t);
+            write(page, e.getKey(), e.getValue());
+            transforms.put(e.getKey(), e.getValue());
         }
         VarHandle.fullFence();
         page.set(ValueLayout.JAVA_INT, OFF_SEQ, seq + 2);
@@ -114,7 +126,7 @@ public final class ClockPage implements AutoCloseable {
         long at = OFF_GROUPS + (long) GROUP_SIZE * g.ordinal();
         return new ClockTransform(page.get(ValueLayout.JAVA_LONG, at + G_BASE_REAL),
                 page.get(ValueLayout.JAVA_LONG, at + G_BASE_VIRT), page.get(ValueLayout.JAVA_LONG, at + G_MULT),
-                page.get(ValueLayout.JAVA_INT, at + G_SHIFT), page.get(ValueLayout.JAVA_INT, at + G_ACTIVE) != 0);
+                page.get(ValueLayout.JAVA_INT, at + G_SHIFT), page.get(ValueLayout.JAVA_INT, at + G_MODE) != MODE_HOST);
     }
 
     @Override

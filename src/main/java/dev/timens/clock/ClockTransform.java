@@ -30,6 +30,11 @@ public record ClockTransform(long baseReal, long baseVirtual, long mult, int shi
         return new ClockTransform(0, offsetNanos, UNIT_RATE, SHIFT, true);
     }
 
+    /** Whether the clock ticks at the host's rate (mult / 2^shift == 1). */
+    public boolean isUnitRate() {
+        return shift < 63 && mult == 1L << shift;
+    }
+
     /** The namespace's reading for host reading {@code real}. */
     public long apply(long real) {
         if (!active) return real;

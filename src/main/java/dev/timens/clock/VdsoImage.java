@@ -161,6 +161,29 @@ public final class VdsoImage {
         return new VdsoImage(image.array(), (int) processPage, (int) clockPage, clockGettime);
     }
 
+    /** The values of the image's dynamic function symbols, by name (as a libc would resolve them). */
+    Map<String, Long> dynamicSymbols() {
+        ByteBuffer elf = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        Map<String, Long> result = new HashMap<>();
+        int shoff = (int) elf.getLong(40);
+        int shentsize = Short.toUnsignedInt(elf.getShort(58));
+        int shnum = Short.toUnsignedInt(elf.getShort(60));
+        for (int i = 0; i < shnum; i++) {
+            int sh = shoff + i * shentsize;
+            if (elf.getInt(sh + 4) != SHT_DYNSYM) continue;
+            int symOffset = (int) elf.getLong(sh + 24);
+            int symSize = (int) elf.getLong(sh + 32);
+            int entsize = (int) elf.getLong(sh + 56);
+            int strtab = (int) elf.getLong(shoff + elf.getInt(sh + 40) * shentsize + 24);
+            for (int sym = symOffset; sym + entsize <= symOffset + symSize; sym += entsize) {
+                if ((elf.get(sym + 4) & 0xf) == STT_FUNC) {
+                    result.put(cString(bytes, strtab + elf.getInt(sym)), elf.getLong(sym + 8));
+                }
+            }
+        }
+        return result;
+    }
+
     private static void checkHeader(ByteBuffer elf) {
         if (elf.getInt(0) != 0x464c457f || elf.get(4) != 2 || elf.get(5) != 1) {
             throw new IllegalStateException("the kernel vDSO is not a little-endian ELF64 image");

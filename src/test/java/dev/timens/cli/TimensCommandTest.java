@@ -1,0 +1,97 @@
+package dev.timens.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Everything the CLI decides before it starts anything. (Runs that trace a
+ * command are end-to-end tests: this JVM never ptraces.)
+ */
+class TimensCommandTest {
+    @TempDir
+    Path dir;
+
+    private record Result(int status, String out, String err) {}
+
+    private Result run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int status = TimensCommand.run(new PrintWriter(out), new PrintWriter(err), args);
+        return new Result(status, out.toString(), err.toString());
+    }
+
+    private Path marker() {
+        return dir.resolve("started");
+    }
+
+    private void assertOneLineError(Result r, int status, String mentions) {
+        assertThat(r.status()).isEqualTo(status);
+        assertThat(r.err().lines()).hasSize(1);
+        assertThat(r.err()).startsWith("timens: ").contains(mentions);
+        assertThat(r.out()).isEmpty();
+        assertThat(marker()).doesNotExist();
+    }
+
+    @Test
+    void helpAndVersion() {
+        Result help = run("--help");
+        assertThat(help.status()).isZero();
+        assertThat(help.out()).contains("--at", "--offset", "--monotonic", "--boottime", "--faketime", "COMMAND");
+        assertThat(run("--version").out()).startsWith("timens");
+    }
+
+    @Test
+    void badDateIsAUsageErrorAndStartsNothing() {
+        assertOneLineError(run("--at", "2038-13-45", "--", "touch", marker().toString()), 2, "2038-13-45");
+    }
+
+    @Test
+    void badDurationsAreUsageErrors() {
+        assertOneLineError(run("--offset", "3 days", "--", "touch", marker().toString()), 2, "3 days");
+        assertOneLineError(run("--monotonic", "+1x", "--", "touch", marker().toString()), 2, "1x");
+        assertOneLineError(run("--boottime", "", "--", "touch", marker().toString()), 2, "");
+    }
+
+    @Test
+    void conflictingRealtimeOptionsAreRejected() {
+        assertOneLineError(run("--at", "@0", "--offset", "+1d", "--", "touch", marker().toString()), 2, "exclude");
+    }
+
+    @Test
+    void outOfRangeValuesAreRejected() {
+        assertOneLineError(run("--at", "1969-12-31T23:59:59Z", "--", "touch", marker().toString()), 2, "range");
+        assertOneLineError(run("--monotonic", "-300y", "--", "touch", marker().toString()), 2, "");
+    }
+
+    @Test
+    void faketimeFormsThatNeedRatesAreRefusedClearly() {
+        assertOneLineError(run("--faketime", "2020-12-24 20:30:00", "--", "touch", marker().toString()), 2, "not supported yet");
+        assertOneLineError(run("--faketime", "+2d x2", "--", "touch", marker().toString()), 2, "not supported yet");
+    }
+
+    @Test
+    void missingCommandIsAUsageError() {
+        assertOneLineError(run("--offset", "+1d"), 2, "missing COMMAND");
+        assertOneLineError(run("--frobnicate", "--", "true"), 2, "frobnicate");
+    }
+
+    @Test
+    void commandNotFoundIs127() {
+        assertOneLineError(run("--", "/nonexistent/timens-test-command"), 127, "No such file");
+        assertOneLineError(run("--", "timens-no-such-command-anywhere"), 127, "command not found");
+    }
+
+    @Test
+    void commandNotExecutableIs126() throws Exception {
+        Path script = Files.writeString(dir.resolve("script.sh"), "#!/bin/sh\ntouch " + marker() + "\n");
+        assertOneLineError(run("--", script.toString()), 126, "Permission denied");
+        assertOneLineError(run("--", dir.toString()), 126, "Is a directory");
+    }
+}

@@ -1,0 +1,36 @@
+package dev.timens.clock;
+
+import dev.timens.testing.LayoutProbe;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class ClockPageLayoutTest {
+    @Test
+    void clockPageMatchesClockH() {
+        assertThat(LayoutProbe.get("TIMENS_LAYOUT_VERSION")).isEqualTo(ClockPage.LAYOUT_VERSION);
+        assertThat(LayoutProbe.get("timens_clock_page.seq")).isEqualTo(ClockPage.OFF_SEQ);
+        assertThat(LayoutProbe.get("timens_clock_page.version")).isEqualTo(ClockPage.OFF_VERSION);
+        assertThat(LayoutProbe.get("timens_clock_page.group")).isEqualTo(ClockPage.OFF_GROUPS);
+        assertThat(LayoutProbe.get("timens_clock_page"))
+                .isEqualTo(ClockPage.OFF_GROUPS + 3L * ClockPage.GROUP_SIZE);
+        assertThat(LayoutProbe.get("timens_transform")).isEqualTo(ClockPage.GROUP_SIZE);
+        assertThat(LayoutProbe.get("timens_transform.base_real")).isEqualTo(ClockPage.G_BASE_REAL);
+        assertThat(LayoutProbe.get("timens_transform.base_virt")).isEqualTo(ClockPage.G_BASE_VIRT);
+        assertThat(LayoutProbe.get("timens_transform.mult")).isEqualTo(ClockPage.G_MULT);
+        assertThat(LayoutProbe.get("timens_transform.shift")).isEqualTo(ClockPage.G_SHIFT);
+        assertThat(LayoutProbe.get("timens_transform.mode")).isEqualTo(ClockPage.G_MODE);
+        assertThat(LayoutProbe.get("timens_transform.offset_sec")).isEqualTo(ClockPage.G_OFFSET_SEC);
+        assertThat(LayoutProbe.get("timens_transform.offset_nsec")).isEqualTo(ClockPage.G_OFFSET_NSEC);
+        assertThat(LayoutProbe.get("TIMENS_MODE_OFFSET")).isEqualTo(ClockPage.MODE_OFFSET);
+        assertThat(LayoutProbe.get("TIMENS_MODE_SCALED")).isEqualTo(ClockPage.MODE_SCALED);
+    }
+
+    @Test
+    void processPageMatchesClockH() {
+        assertThat(LayoutProbe.get("timens_process_page.kernel_vdso")).isEqualTo(VdsoImage.PP_KERNEL_VDSO);
+        assertThat(LayoutProbe.get("timens_process_page.off_clock_gettime")).isEqualTo(VdsoImage.PP_OFF_CLOCK_GETTIME);
+        assertThat(LayoutProbe.get("timens_process_page.off_gettimeofday")).isEqualTo(VdsoImage.PP_OFF_GETTIMEOFDAY);
+        assertThat(LayoutProbe.get("timens_process_page.forward")).isEqualTo(VdsoImage.PP_FORWARD);
+    }
+}

@@ -1,0 +1,114 @@
+package dev.timens.clock;
+
+import dev.timens.engine.KernelVdso;
+import dev.timens.linux.Auxv;
+import dev.timens.linux.Mman;
+import dev.timens.linux.Time;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The replacement vDSO built from this machine's kernel vDSO, checked as bytes
+ * and then run for real: mapped executable into this JVM exactly as a traced
+ * program maps it, and called through its own dynamic symbols.
+ */
+class VdsoImageTest {
+    private static final long NANOS = 1_000_000_000L;
+    private static byte[] kernel;
+    private static VdsoImage image;
+
+    @BeforeAll
+    static void build() {
+        kernel = KernelVdso.current().image();
+        image = VdsoImage.build(kernel, VdsoImage.ClockCode.load());
+    }
+
+    @Test
+    void keepsTheKernelImageExceptForSymbolValues() {
+        byte[] bytes = image.bytes();
+        int differing = 0;
+        for (int i = 0; i < kernel.length; i++) if (bytes[i] != kernel[i]) differing++;
+        // Only st_value fields (8 bytes each) of the dynamic symbols change.
+        assertThat(differing).isPositive().isLessThanOrEqualTo(8 * 20);
+        assertThat(image.processPageOffset() % VdsoImage.PAGE).isZero();
+        assertThat(image.clockPageOffset()).isEqualTo(image.processPageOffset() + VdsoImage.PAGE);
+        assertThat(image.size()).isEqualTo(image.clockPageOffset() + VdsoImage.PAGE);
+    }
+
+    @Test
+    void pointsClockSymbolsAtTheClockCodeAndTheRestAtStubs() {
+        Map<String, Long> symbols = image.dynamicSymbols();
+        long code = ((kernel.length + VdsoImage.PAGE - 1) / VdsoImage.PAGE) * (long) VdsoImage.PAGE;
+        assertThat(symbols.get("__vdso_clock_gettime")).isEqualTo(symbols.get("clock_gettime")).isGreaterThanOrEqualTo(code);
+        assertThat(symbols.get("__vdso_gettimeofday")).isGreaterThanOrEqualTo(code);
+        assertThat(symbols.get("__vdso_time")).isGreaterThanOrEqualTo(code);
+        assertThat(symbols.get("__vdso_getcpu")).as("forwarded").isGreaterThanOrEqualTo(code)
+                .isLessThan(image.processPageOffset());
+        assertThat(symbols.values()).allSatisfy(v -> assertThat(v).isLessThan(image.processPageOffset()));
+    }
+
+    @Test
+    void clockCodeAppliesTheTransformsWhenCalledForReal() throws Throwable {
+        try (ClockPage page = ClockPage.create(image); Arena arena = Arena.ofConfined()) {
+            long day = 86_400L * NANOS;
+            long monoNow = Time.clockGettimeNanos(Time.CLOCK_MONOTONIC);
+            page.publish(Map.of(
+                    ClockGroup.REALTIME, ClockTransform.offset(-3 * day - 123_456_789L),
+                    ClockGroup.MONOTONIC, new ClockTransform(monoNow, 5 * NANOS, 10L << 32, 32, true)));
+            MemorySegment mapped = Mman.mmap(image.size(), Mman.PROT_READ | Mman.PROT_WRITE | Mman.PROT_EXEC,
+                    Mman.MAP_PRIVATE, page.fd(), 0);
+            try {
+                mapped.set(ValueLayout.JAVA_LONG, image.processPageOffset(), Auxv.getauxval(Auxv.AT_SYSINFO_EHDR));
+                Map<String, Long> symbols = image.dynamicSymbols();
+                MethodHandle clockGettime = Linker.nativeLinker().downcallHandle(
+                        mapped.asSlice(symbols.get("__vdso_clock_gettime")),
+                        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
+                MethodHandle time = Linker.nativeLinker().downcallHandle(
+                        mapped.asSlice(symbols.get("__vdso_time")),
+                        FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.ADDRESS));
+                MemorySegment ts = arena.allocate(Time.TIMESPEC);
+
+                long before = Time.clockGettimeNanos(Time.CLOCK_REALTIME);
+                assertThat((int) clockGettime.invokeExact(Time.CLOCK_REALTIME, ts)).isZero();
+                long after = Time.clockGettimeNanos(Time.CLOCK_REALTIME);
+                long virtual = ts.get(ValueLayout.JAVA_LONG, 0) * NANOS + ts.get(ValueLayout.JAVA_LONG, 8);
+                assertThat(ts.get(ValueLayout.JAVA_LONG, 8)).isBetween(0L, NANOS - 1);
+                assertThat(virtual).isBetween(before - 3 * day - 123_456_789L, after - 3 * day - 123_456_789L);
+
+                long seconds = (long) time.invokeExact(MemorySegment.NULL);
+                assertThat(seconds).isBetween((before - 3 * day) / NANOS - 2, (after - 3 * day) / NANOS + 1);
+
+                // MONOTONIC runs ten times faster from 5 s, through the scaled path.
+                assertThat((int) clockGettime.invokeExact(Time.CLOCK_MONOTONIC, ts)).isZero();
+                long monoAfter = Time.clockGettimeNanos(Time.CLOCK_MONOTONIC);
+                long monoVirtual = ts.get(ValueLayout.JAVA_LONG, 0) * NANOS + ts.get(ValueLayout.JAVA_LONG, 8);
+                assertThat(monoVirtual).isBetween(5 * NANOS, 5 * NANOS + 10 * (monoAfter - monoNow));
+
+                // BOOTTIME was left alone; CPU time is never touched.
+                long bootBefore = Time.clockGettimeNanos(Time.CLOCK_BOOTTIME);
+                assertThat((int) clockGettime.invokeExact(Time.CLOCK_BOOTTIME, ts)).isZero();
+                long boot = ts.get(ValueLayout.JAVA_LONG, 0) * NANOS + ts.get(ValueLayout.JAVA_LONG, 8);
+                assertThat(boot).isBetween(bootBefore, Time.clockGettimeNanos(Time.CLOCK_BOOTTIME));
+                assertThat((int) clockGettime.invokeExact(Time.CLOCK_PROCESS_CPUTIME_ID, ts)).isZero();
+                assertThat(ts.get(ValueLayout.JAVA_LONG, 0)).isLessThan(3600);
+
+                // A new offset is seen at once by the already-mapped code.
+                page.publish(Map.of(ClockGroup.REALTIME, ClockTransform.offset(day)));
+                assertThat((int) clockGettime.invokeExact(Time.CLOCK_REALTIME_COARSE, ts)).isZero();
+                assertThat(ts.get(ValueLayout.JAVA_LONG, 0) * NANOS).isGreaterThan(before + day - 2 * NANOS);
+            } finally {
+                Mman.munmap(mapped);
+            }
+        }
+    }
+}

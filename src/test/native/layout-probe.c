@@ -1,0 +1,62 @@
+/*
+ * layout-probe: prints the sizes and field offsets of the kernel and timens
+ * structures that the Java side declares with MemoryLayout, one "name value"
+ * per line, so that tests compare them with what the C compiler says.
+ * Runs only in the test build; never inside a traced program.
+ */
+#include <stddef.h>
+#include <stdio.h>
+#include <sys/timex.h>
+#include <sys/user.h>
+#include <linux/seccomp.h>
+#include <linux/filter.h>
+#include <time.h>
+#include "../../main/native/vdso/clock.h"
+
+#define P(name, value) printf("%s %ld\n", name, (long)(value))
+#define OFF(type, field) P(#type "." #field, offsetof(struct type, field))
+#define SIZE(type) P(#type, sizeof(struct type))
+
+int main(void)
+{
+	SIZE(user_regs_struct);
+	OFF(user_regs_struct, rax);
+	OFF(user_regs_struct, orig_rax);
+	OFF(user_regs_struct, rip);
+	OFF(user_regs_struct, rsp);
+	OFF(user_regs_struct, rdi);
+	OFF(user_regs_struct, r10);
+	OFF(user_regs_struct, r9);
+	OFF(user_regs_struct, gs);
+	SIZE(timex);
+	OFF(timex, status);
+	OFF(timex, time);
+	OFF(timex, tick);
+	OFF(timex, tai);
+	SIZE(timespec);
+	SIZE(seccomp_data);
+	OFF(seccomp_data, arch);
+	OFF(seccomp_data, instruction_pointer);
+	OFF(seccomp_data, args);
+	SIZE(sock_filter);
+	SIZE(timens_clock_page);
+	OFF(timens_clock_page, seq);
+	OFF(timens_clock_page, version);
+	OFF(timens_clock_page, group);
+	SIZE(timens_transform);
+	OFF(timens_transform, base_real);
+	OFF(timens_transform, base_virt);
+	OFF(timens_transform, mult);
+	OFF(timens_transform, shift);
+	OFF(timens_transform, mode);
+	OFF(timens_transform, offset_sec);
+	OFF(timens_transform, offset_nsec);
+	OFF(timens_process_page, kernel_vdso);
+	OFF(timens_process_page, off_clock_gettime);
+	OFF(timens_process_page, off_gettimeofday);
+	OFF(timens_process_page, forward);
+	P("TIMENS_LAYOUT_VERSION", TIMENS_LAYOUT_VERSION);
+	P("TIMENS_MODE_OFFSET", TIMENS_MODE_OFFSET);
+	P("TIMENS_MODE_SCALED", TIMENS_MODE_SCALED);
+	return 0;
+}
