@@ -1,6 +1,5 @@
 package dev.timens.engine;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -22,10 +21,11 @@ public final class ExecStop {
     private final MemorySegment stack;
     /** Address of the first auxv entry on the tracee's stack. */
     private long auxvAddress;
-    private int auxvEntries;
+    /** The auxv as read: type, value, type, value... without the AT_NULL entry. */
+    private long[] auxv;
 
     ExecStop(int tid, int formerTid, Ptracer ptracer, ProcessMemory memory, Registers saved, Registers work,
-             PendingSignals pending, Arena arena) {
+             PendingSignals pending, MemorySegment stackBuffer) {
         this.tid = tid;
         this.formerTid = formerTid;
         this.ptracer = ptracer;
@@ -33,7 +33,7 @@ public final class ExecStop {
         this.saved = saved;
         this.work = work;
         this.pending = pending;
-        this.stack = arena.allocate(64 * 1024, 16);
+        this.stack = stackBuffer;
     }
 
     /** The thread (now the thread group leader) running the new program. */
@@ -53,10 +53,8 @@ public final class ExecStop {
     /** The value of auxiliary vector entry {@code type}, or 0 when the kernel did not pass it. */
     public long auxv(int type) {
         locateAuxv();
-        for (int i = 0; i < auxvEntries; i++) {
-            if (stack.get(ValueLayout.JAVA_LONG, auxvOffset(i)) == type) {
-                return stack.get(ValueLayout.JAVA_LONG, auxvOffset(i) + 8);
-            }
+        for (int i = 0; i < auxv.length; i += 2) {
+            if (auxv[i] == type) return auxv[i + 1];
         }
         return 0;
     }
@@ -68,10 +66,10 @@ public final class ExecStop {
      */
     public void setAuxv(int type, long value) throws TraceeFault {
         locateAuxv();
-        for (int i = 0; i < auxvEntries; i++) {
-            if (stack.get(ValueLayout.JAVA_LONG, auxvOffset(i)) == type) {
-                memory.writeLong(new RemotePtr(auxvAddress + 16L * i + 8), value);
-                stack.set(ValueLayout.JAVA_LONG, auxvOffset(i) + 8, value);
+        for (int i = 0; i < auxv.length; i += 2) {
+            if (auxv[i] == type) {
+                memory.writeLong(new RemotePtr(auxvAddress + 8L * i + 8), value);
+                auxv[i + 1] = value;
                 return;
             }
         }
@@ -79,10 +77,6 @@ public final class ExecStop {
     }
 
     private long stackBase;
-
-    private long auxvOffset(int i) {
-        return auxvAddress - stackBase + 16L * i;
-    }
 
     /**
      * Walks argc, argv[], envp[] from the initial stack pointer to the auxv
@@ -92,18 +86,28 @@ public final class ExecStop {
         if (auxvAddress != 0) return;
         ptracer.getRegs(tid, saved);
         stackBase = saved.rsp();
-        int n = memory.readPartial(new RemotePtr(stackBase), stack);
-        long at = 8L * (1 + stack.get(ValueLayout.JAVA_LONG, 0) + 1); // argc, argv[], NULL
-        while (at + 8 <= n && stack.get(ValueLayout.JAVA_LONG, at) != 0) at += 8; // envp[]
+        if (!scanAuxv(stack)) {
+            // argv and envp filled the usual buffer (they may take up to a quarter
+            // of the stack rlimit): read them with one the size of ARG_MAX's ceiling.
+            MemorySegment big = java.lang.foreign.Arena.ofAuto().allocate(32L << 20, 16);
+            if (!scanAuxv(big)) {
+                throw new IllegalStateException("cannot find the auxiliary vector of tid " + tid);
+            }
+        }
+    }
+
+    private boolean scanAuxv(MemorySegment buffer) {
+        int n = memory.readPartial(new RemotePtr(stackBase), buffer);
+        if (n < 8) return false;
+        long at = 8L * (1 + buffer.get(ValueLayout.JAVA_LONG, 0) + 1); // argc, argv[], NULL
+        while (at + 8 <= n && buffer.get(ValueLayout.JAVA_LONG, at) != 0) at += 8; // envp[]
         at += 8;
         long start = at;
-        while (at + 16 <= n && stack.get(ValueLayout.JAVA_LONG, at) != AT_NULL) at += 16;
-        if (at + 16 > n) {
-            throw new IllegalStateException("the auxiliary vector of tid " + tid + " does not fit in "
-                    + n + " bytes of stack");
-        }
+        while (at + 16 <= n && buffer.get(ValueLayout.JAVA_LONG, at) != AT_NULL) at += 16;
+        if (at + 16 > n) return false;
         auxvAddress = stackBase + start;
-        auxvEntries = (int) ((at - start) / 16);
+        auxv = buffer.asSlice(start, at - start).toArray(ValueLayout.JAVA_LONG);
+        return true;
     }
 
     /**

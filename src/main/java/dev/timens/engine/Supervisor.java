@@ -40,6 +40,8 @@ public final class Supervisor {
     private final Tool tool;
     private final PrintWriter diagnostics;
     private final Map<Integer, PendingSignals> pending = new HashMap<>();
+    /** The start of a new program's stack (argc, argv, envp, auxv), read once per exec. */
+    private MemorySegment stackBuffer;
 
     private Supervisor(Tool tool, PrintWriter diagnostics) {
         this.tool = tool;
@@ -83,6 +85,7 @@ public final class Supervisor {
             Registers saved = new Registers(arena);
             Registers work = new Registers(arena);
             MemorySegment scratch = ProcessMemory.allocateScratch(arena);
+            stackBuffer = arena.allocate(64 * 1024, 16);
 
             int[] pipe = Unistd.pipe2(arena.allocate(ValueLayout.JAVA_INT, 2), Unistd.O_CLOEXEC);
             List<String> helperArgv = new ArrayList<>();
@@ -185,7 +188,7 @@ public final class Supervisor {
                 }
                 PendingSignals held = pending.computeIfAbsent(tid, t -> new PendingSignals());
                 ExecStop stop = new ExecStop(tid, former, ptracer, new ProcessMemory(tid, scratch), saved, work,
-                        held, arena);
+                        held, stackBuffer);
                 try {
                     tool.onExec(stop);
                 } catch (TraceeGone e) {
