@@ -132,16 +132,26 @@ public final class TimensCommand implements Callable<Integer> {
         Optional<Instant> start = Optional.empty();
         Duration realtimeOffset = Duration.ZERO;
         if (at != null) start = Optional.of(TimeSpecs.parseInstant(at, zone));
-        if (offset != null) realtimeOffset = TimeSpecs.parseDuration(offset);
+        if (offset != null) realtimeOffset = duration("--offset", offset);
         if (faketime != null) {
             switch (TimeSpecs.parseFaketime(faketime, zone)) {
                 case FaketimeSpec.StartAt(Instant instant) -> start = Optional.of(instant);
                 case FaketimeSpec.Offset(Duration d) -> realtimeOffset = d;
             }
         }
-        Duration mono = monotonic == null ? Duration.ZERO : TimeSpecs.parseDuration(monotonic);
-        Duration boot = boottime == null ? Duration.ZERO : TimeSpecs.parseDuration(boottime);
+        Duration mono = duration("--monotonic", monotonic);
+        Duration boot = duration("--boottime", boottime);
         return new ClockSettings(start, realtimeOffset, mono, boot);
+    }
+
+    /** Parses a duration option; the error names the option. */
+    private static Duration duration(String option, String text) {
+        if (text == null) return Duration.ZERO;
+        try {
+            return TimeSpecs.parseDuration(text);
+        } catch (SpecException e) {
+            throw e.forOption(option);
+        }
     }
 
     private static int usage(PrintWriter err, String message) {
