@@ -1,0 +1,110 @@
+package dev.timens.engine;
+
+/**
+ * Syscall numbers on x86_64 Linux, for building {@link SyscallSet}s.
+ *
+ * <p>Native (x86_64) numbers come from the kernel's
+ * {@code arch/x86/entry/syscalls/syscall_64.tbl} (ABI "common" or "64"), and the
+ * {@code I386_} numbers, used by {@code int $0x80} from any process, from
+ * {@code arch/x86/entry/syscalls/syscall_32.tbl}. Numbers never change once a
+ * syscall is released (they are ABI), so these are constants. They match
+ * {@code <asm/unistd_64.h>} and {@code <asm/unistd_32.h>}; a test checks that
+ * when the headers are installed.
+ *
+ * <p>x32 numbers are the x86_64 ones (or the x32-only 512..547) with
+ * {@link SeccompAction#X32_SYSCALL_BIT} set; {@link SyscallSet.Builder#refuseX32}
+ * takes them without the bit, so the native constants serve for x32 too where the
+ * two tables agree.
+ */
+public final class SyscallNumbers {
+
+    private SyscallNumbers() {}
+
+    // x86_64, syscall_64.tbl.
+    public static final int READ = 0;
+    public static final int WRITE = 1;
+    public static final int CLOSE = 3;
+    public static final int POLL = 7;
+    public static final int MMAP = 9;
+    public static final int MPROTECT = 10;
+    public static final int MUNMAP = 11;
+    public static final int RT_SIGACTION = 13;
+    public static final int RT_SIGPROCMASK = 14;
+    public static final int IOCTL = 16;
+    public static final int PREAD64 = 17;
+    public static final int SELECT = 23;
+    public static final int SCHED_YIELD = 24;
+    public static final int MREMAP = 25;
+    public static final int NANOSLEEP = 35;
+    public static final int GETITIMER = 36;
+    public static final int ALARM = 37;
+    public static final int SETITIMER = 38;
+    public static final int GETPID = 39;
+    public static final int CLONE = 56;
+    public static final int FORK = 57;
+    public static final int VFORK = 58;
+    public static final int EXECVE = 59;
+    public static final int EXIT = 60;
+    public static final int WAIT4 = 61;
+    public static final int KILL = 62;
+    public static final int GETTIMEOFDAY = 96;
+    public static final int GETPPID = 110;
+    public static final int RT_SIGTIMEDWAIT = 128;
+    public static final int PRCTL = 157;
+    public static final int ADJTIMEX = 159;
+    public static final int SETTIMEOFDAY = 164;
+    public static final int TIME = 201;
+    public static final int FUTEX = 202;
+    public static final int IO_GETEVENTS = 208;
+    public static final int TIMER_CREATE = 222;
+    public static final int TIMER_SETTIME = 223;
+    public static final int TIMER_GETTIME = 224;
+    public static final int TIMER_GETOVERRUN = 225;
+    public static final int TIMER_DELETE = 226;
+    public static final int CLOCK_SETTIME = 227;
+    public static final int CLOCK_GETTIME = 228;
+    public static final int CLOCK_GETRES = 229;
+    public static final int CLOCK_NANOSLEEP = 230;
+    public static final int EXIT_GROUP = 231;
+    public static final int EPOLL_WAIT = 232;
+    public static final int TGKILL = 234;
+    public static final int MQ_TIMEDSEND = 242;
+    public static final int MQ_TIMEDRECEIVE = 243;
+    public static final int OPENAT = 257;
+    public static final int PSELECT6 = 270;
+    public static final int PPOLL = 271;
+    public static final int EPOLL_PWAIT = 281;
+    public static final int TIMERFD_CREATE = 283;
+    public static final int TIMERFD_SETTIME = 286;
+    public static final int TIMERFD_GETTIME = 287;
+    public static final int RECVMMSG = 299;
+    public static final int CLOCK_ADJTIME = 305;
+    public static final int PROCESS_VM_READV = 310;
+    public static final int PROCESS_VM_WRITEV = 311;
+    public static final int SECCOMP = 317;
+    public static final int GETRANDOM = 318;
+    public static final int MEMFD_CREATE = 319;
+    public static final int EXECVEAT = 322;
+    public static final int IO_PGETEVENTS = 333;
+    public static final int IO_URING_ENTER = 426;
+    public static final int CLONE3 = 435;
+    public static final int EPOLL_PWAIT2 = 441;
+
+    // i386, syscall_32.tbl. The *_time64 and *64 calls take 64-bit time_t (Linux 5.1).
+    public static final int I386_TIME = 13;
+    public static final int I386_STIME = 25;
+    public static final int I386_GETTIMEOFDAY = 78;
+    public static final int I386_SETTIMEOFDAY = 79;
+    public static final int I386_ADJTIMEX = 124;
+    public static final int I386_NANOSLEEP = 162;
+    public static final int I386_CLOCK_SETTIME = 264;
+    public static final int I386_CLOCK_GETTIME = 265;
+    public static final int I386_CLOCK_GETRES = 266;
+    public static final int I386_CLOCK_NANOSLEEP = 267;
+    public static final int I386_CLOCK_ADJTIME = 343;
+    public static final int I386_CLOCK_GETTIME64 = 403;
+    public static final int I386_CLOCK_SETTIME64 = 404;
+    public static final int I386_CLOCK_ADJTIME64 = 405;
+    public static final int I386_CLOCK_GETRES_TIME64 = 406;
+    public static final int I386_CLOCK_NANOSLEEP_TIME64 = 407;
+}
