@@ -114,7 +114,8 @@ public final class TimensCommand implements Callable<Integer> {
             return e.status;
         }
         try (TimeNamespace namespace = TimeNamespace.create(settings)) {
-            ExitStatus status = Supervisor.run(new Launch(executable, command, NativeFiles.helper()), namespace, err);
+            ExitStatus status = Supervisor.run(new Launch(executable, command, NativeFiles.helper()), namespace, err,
+                    SignalForwarding::install);
             return status.shellStatus();
         } catch (IllegalArgumentException e) {
             return usage(err, e.getMessage());

@@ -55,11 +55,20 @@ public final class Supervisor {
      *                    traced process (e.g. kill one it could not virtualize)
      */
     public static ExitStatus run(Launch launch, Tool tool, PrintWriter diagnostics) throws SupervisorException {
+        return run(launch, tool, diagnostics, pid -> {});
+    }
+
+    /**
+     * As {@link #run(Launch, Tool, PrintWriter)}; {@code started} learns the
+     * command's pid as soon as it exists (to forward signals to it, say).
+     */
+    public static ExitStatus run(Launch launch, Tool tool, PrintWriter diagnostics, java.util.function.IntConsumer started)
+            throws SupervisorException {
         byte[] filter = SeccompFilter.toBytes(SeccompFilter.compile(tool.syscalls()));
         AtomicReference<Object> result = new AtomicReference<>();
         Thread tracer = Thread.ofPlatform().name("timens-tracer").unstarted(() -> {
             try {
-                result.set(new Supervisor(tool, diagnostics).trace(launch, filter));
+                result.set(new Supervisor(tool, diagnostics).trace(launch, filter, started));
             } catch (Throwable t) {
                 result.set(t);
             }
@@ -79,7 +88,8 @@ public final class Supervisor {
         throw new AssertionError(outcome);
     }
 
-    private ExitStatus trace(Launch launch, byte[] filter) throws SupervisorException {
+    private ExitStatus trace(Launch launch, byte[] filter, java.util.function.IntConsumer started)
+            throws SupervisorException {
         try (Arena arena = Arena.ofConfined()) {
             Ptracer ptracer = new Ptracer(arena);
             Registers saved = new Registers(arena);
@@ -104,6 +114,7 @@ public final class Supervisor {
                 // The child holds its own copy now (or never started).
             }
             Unistd.close(pipe[0]);
+            started.accept(main);
             long seized = Ptrace.request(Ptrace.SEIZE, main, 0, OPTIONS);
             if (seized < 0) {
                 Unistd.close(pipe[1]); // the helper reads EOF and exits without running anything
