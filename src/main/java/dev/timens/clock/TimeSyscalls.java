@@ -32,9 +32,13 @@ final class TimeSyscalls {
     static final long NANOS = 1_000_000_000L;
     /** KTIME_MAX / NSEC_PER_SEC: the last second a 64-bit nanosecond clock can hold. */
     static final long KTIME_SEC_MAX = Long.MAX_VALUE / NANOS;
+    /**
+     * TIME_SETTOD_SEC_MAX: the kernel refuses to set a wall clock within 30 years
+     * of KTIME_SEC_MAX (timespec64_valid_settod), keeping room for uptime; so do we.
+     */
+    static final long SETTOD_SEC_MAX = KTIME_SEC_MAX - 30L * 365 * 24 * 3600;
 
     private static final int TIMEX_SIZE = (int) Time.TIMEX.byteSize();
-    private static final int ADJ_OFFSET_SINGLESHOT = 0x0001;
     private static final int ADJ_SETOFFSET = 0x0100;
     private static final int ADJ_MICRO = 0x1000;
     private static final int ADJ_NANO = 0x2000;
@@ -175,7 +179,7 @@ final class TimeSyscalls {
 
     /** Moves the namespace's REALTIME group so that it reads {@code seconds.nanos} now. */
     private SyscallOutcome setRealtime(long seconds, long nanos) {
-        if (seconds < 0 || seconds >= KTIME_SEC_MAX) return SyscallOutcome.error(Errno.EINVAL);
+        if (seconds < 0 || seconds >= SETTOD_SEC_MAX) return SyscallOutcome.error(Errno.EINVAL);
         long target = seconds * NANOS + nanos;
         long host = Time.clockGettimeNanos(Time.CLOCK_REALTIME);
         ClockTransform now = page.transform(ClockGroup.REALTIME);
@@ -206,17 +210,19 @@ final class TimeSyscalls {
             }
             long host = Time.clockGettimeNanos(Time.CLOCK_REALTIME);
             ClockTransform t = page.transform(ClockGroup.REALTIME);
-            long target = t.apply(host) + delta;
-            if (delta > 0 && target < 0) return SyscallOutcome.error(Errno.EINVAL);
-            if (target < 0) return SyscallOutcome.error(Errno.EINVAL);
+            long now = t.apply(host);
+            long target = now + delta;
+            // Overflow, or a wall clock the kernel would not accept (timekeeping_inject_offset).
+            if ((delta > 0 && target < now) || target < 0 || target / NANOS >= SETTOD_SEC_MAX) {
+                return SyscallOutcome.error(Errno.EINVAL);
+            }
             page.publish(Map.of(ClockGroup.REALTIME, t.setTo(host, target)));
             return readTimex(memory, buffer, 0);
         }
         // Frequency, PLL, tick, status, leap-second and singleshot-offset changes
         // would discipline a clock; a namespace's clock has no discipline to change,
         // and the host's must never change.
-        if ((modes & ADJ_OFFSET_SINGLESHOT) != 0 || modes != 0) return SyscallOutcome.error(Errno.EPERM);
-        return SyscallOutcome.error(Errno.EINVAL);
+        return SyscallOutcome.error(Errno.EPERM);
     }
 
     /** A read-only adjtimex on the host, with the time field replaced by the namespace's time. */

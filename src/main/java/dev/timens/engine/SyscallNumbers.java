@@ -47,7 +47,9 @@ public final class SyscallNumbers {
     public static final int EXIT = 60;
     public static final int WAIT4 = 61;
     public static final int KILL = 62;
+    public static final int FTRUNCATE = 77;
     public static final int GETTIMEOFDAY = 96;
+    public static final int PTRACE = 101;
     public static final int GETPPID = 110;
     public static final int RT_SIGTIMEDWAIT = 128;
     public static final int PRCTL = 157;
@@ -79,6 +81,7 @@ public final class SyscallNumbers {
     public static final int TIMERFD_GETTIME = 287;
     public static final int RECVMMSG = 299;
     public static final int CLOCK_ADJTIME = 305;
+    public static final int PIPE2 = 293;
     public static final int PROCESS_VM_READV = 310;
     public static final int PROCESS_VM_WRITEV = 311;
     public static final int SECCOMP = 317;

@@ -1,12 +1,8 @@
 package dev.timens.linux;
 
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
+import dev.timens.engine.SyscallNumbers;
 
-import static dev.timens.linux.Native.INT;
-import static dev.timens.linux.Native.LONG;
-import static dev.timens.linux.Native.PTR;
+import java.lang.foreign.MemorySegment;
 
 /** mmap(2), munmap(2) and memfd_create(2), from sys/mman.h. */
 public final class Mman {
@@ -21,47 +17,22 @@ public final class Mman {
     /** Linux 6.3+: the memfd may be mapped executable even where memfd_noexec is set. */
     public static final int MFD_EXEC = 0x10;
 
-    private static final class Handle {
-        static final MethodHandle MMAP = Native.syscall("mmap", FunctionDescriptor.of(PTR, PTR, LONG, INT, INT, INT, LONG));
-        static final MethodHandle MUNMAP = Native.syscall("munmap", FunctionDescriptor.of(INT, PTR, LONG));
-        static final MethodHandle MEMFD_CREATE = Native.syscall("memfd_create", FunctionDescriptor.of(INT, PTR, INT));
-    }
-
     /** Maps {@code length} bytes of {@code fd} into this process; throws on failure. */
     public static MemorySegment mmap(long length, int prot, int flags, int fd, long offset) {
-        MemorySegment capture = Native.capture();
-        MemorySegment result;
-        try {
-            result = (MemorySegment) Handle.MMAP.invokeExact(capture, MemorySegment.NULL, length, prot, flags, fd, offset);
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        }
-        if (result.address() == -1L) throw new LinuxException("mmap", Native.errno(capture));
+        long result = Native.syscall(SyscallNumbers.MMAP, 0, length, prot, flags, fd, offset);
+        if (result < 0 && result > -4096) throw new LinuxException("mmap", (int) -result);
         // Safe: the kernel just mapped exactly this range for us; it stays mapped
         // until munmap, which only the owner of this segment calls.
-        return result.reinterpret(length);
+        return MemorySegment.ofAddress(result).reinterpret(length);
     }
 
     public static void munmap(MemorySegment mapping) {
-        MemorySegment capture = Native.capture();
-        int result;
-        try {
-            result = (int) Handle.MUNMAP.invokeExact(capture, mapping, mapping.byteSize());
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        }
-        if (result != 0) throw new LinuxException("munmap", Native.errno(capture));
+        long result = Native.syscall(SyscallNumbers.MUNMAP, mapping.address(), mapping.byteSize(), 0, 0, 0, 0);
+        if (result != 0) throw new LinuxException("munmap", (int) -result);
     }
 
-    /** Creates an anonymous memory file; returns its fd, or {@code -errno}. */
+    /** Creates an anonymous memory file named {@code name}; returns its fd, or {@code -errno}. */
     public static int memfdCreate(MemorySegment name, int flags) {
-        MemorySegment capture = Native.capture();
-        int result;
-        try {
-            result = (int) Handle.MEMFD_CREATE.invokeExact(capture, name, flags);
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        }
-        return result < 0 ? -Native.errno(capture) : result;
+        return (int) Native.syscall(SyscallNumbers.MEMFD_CREATE, name.address(), flags, 0, 0, 0, 0);
     }
 }

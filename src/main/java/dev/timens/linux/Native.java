@@ -46,6 +46,31 @@ final class Native {
         return LINKER.downcallHandle(address, descriptor, options);
     }
 
+    private static final class Syscall {
+        // long syscall(long number, ...): one downcall shape for every system call
+        // timens makes. Each distinct shape costs the JVM generated code at start-up,
+        // and start-up is part of every `timens -- command`.
+        static final MethodHandle HANDLE = downcall("syscall",
+                FunctionDescriptor.of(LONG, LONG, LONG, LONG, LONG, LONG, LONG, LONG),
+                CAPTURE_ERRNO, Linker.Option.firstVariadicArg(1));
+    }
+
+    /**
+     * Makes system call {@code number} (x86_64 numbering) with six arguments
+     * (unused ones are ignored by the kernel). Returns the result, or
+     * {@code -errno} on failure, like the kernel's own convention.
+     */
+    static long syscall(int number, long a0, long a1, long a2, long a3, long a4, long a5) {
+        MemorySegment capture = capture();
+        long result;
+        try {
+            result = (long) Syscall.HANDLE.invokeExact(capture, (long) number, a0, a1, a2, a3, a4, a5);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        return result == -1 ? -errno(capture) : result;
+    }
+
     /** A libc call that sets errno: the returned handle takes the capture segment first. */
     static MethodHandle syscall(String name, FunctionDescriptor descriptor, Linker.Option... more) {
         Linker.Option[] options = new Linker.Option[more.length + 1];

@@ -1,12 +1,6 @@
 package dev.timens.linux;
 
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
-
-import static dev.timens.linux.Native.INT;
-import static dev.timens.linux.Native.LONG;
+import dev.timens.engine.SyscallNumbers;
 
 /**
  * ptrace(2), from sys/ptrace.h. Every request for a tracee must come from the
@@ -45,25 +39,12 @@ public final class Ptrace {
     public static final int EVENT_SECCOMP = 7;
     public static final int EVENT_STOP = 128;
 
-    private static final class Handle {
-        // long ptrace(enum __ptrace_request request, ...): variadic after the request.
-        static final MethodHandle PTRACE = Native.syscall("ptrace",
-                FunctionDescriptor.of(LONG, INT, INT, LONG, LONG), Linker.Option.firstVariadicArg(1));
-    }
-
     /**
      * Makes one request. Returns the call's result (never negative for the
      * requests timens uses), or {@code -errno} on failure, so that the caller
      * decides what ESRCH means without an exception on the hot path.
      */
     public static long request(int request, int pid, long addr, long data) {
-        MemorySegment capture = Native.capture();
-        long result;
-        try {
-            result = (long) Handle.PTRACE.invokeExact(capture, request, pid, addr, data);
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        }
-        return result == -1 ? -Native.errno(capture) : result;
+        return Native.syscall(SyscallNumbers.PTRACE, request, pid, addr, data, 0, 0);
     }
 }

@@ -1,23 +1,18 @@
 package dev.timens.linux;
 
-import java.lang.foreign.FunctionDescriptor;
+import dev.timens.engine.SyscallNumbers;
+
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 
 import static dev.timens.linux.Native.INT;
-import static dev.timens.linux.Native.PTR;
 
-/** waitpid(2) and the status macros of sys/wait.h. */
+/** waitpid(2) (the wait4 syscall) and the status macros of sys/wait.h. */
 public final class Wait {
     private Wait() {}
 
     public static final int WNOHANG = 1;
     /** Wait for all children and tracees, whether threads or processes. */
     public static final int WALL = 0x40000000;
-
-    private static final class Handle {
-        static final MethodHandle WAITPID = Native.syscall("waitpid", FunctionDescriptor.of(INT, INT, PTR, INT));
-    }
 
     /** A wait status as the kernel reports it, with the sys/wait.h accessors. */
     public record Status(int pid, int raw) {
@@ -38,18 +33,11 @@ public final class Wait {
      * EINTR, which is retried.
      */
     public static Status waitpid(int pid, int options, MemorySegment statusBuffer) {
-        MemorySegment capture = Native.capture();
         for (;;) {
-            int result;
-            try {
-                result = (int) Handle.WAITPID.invokeExact(capture, pid, statusBuffer, options);
-            } catch (Throwable t) {
-                throw Native.rethrow(t);
-            }
-            if (result > 0) return new Status(result, statusBuffer.get(INT, 0));
+            long result = Native.syscall(SyscallNumbers.WAIT4, pid, statusBuffer.address(), options, 0, 0, 0);
+            if (result > 0) return new Status((int) result, statusBuffer.get(INT, 0));
             if (result == 0) return null;
-            int errno = Native.errno(capture);
-            if (errno != Errno.EINTR) throw new LinuxException("waitpid", errno);
+            if (result != -Errno.EINTR) throw new LinuxException("waitpid", (int) -result);
         }
     }
 }
