@@ -15,6 +15,7 @@ import dev.timens.linux.Mman;
 import dev.timens.linux.Time;
 import dev.timens.linux.Unistd;
 
+import java.nio.charset.StandardCharsets;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.Map;
@@ -32,6 +33,8 @@ import java.util.Map;
 public final class TimeNamespace implements Tool, AutoCloseable {
     private static final int AT_FDCWD = -100;
     private static final int O_RDONLY = 0;
+    /** src/main/native/map-image.S, built by the Maven build. */
+    private static final byte[] MAP_IMAGE = VdsoImage.ClockCode.resourceBytes("map-image.bin");
 
     private final ClockPage page;
     private final VdsoImage image;
@@ -117,30 +120,27 @@ public final class TimeNamespace implements Tool, AutoCloseable {
     }
 
     /**
-     * Maps the image into the new program: open it through /proc, mmap it
-     * privately (the clock page stays shared with the file as long as the
-     * program never writes it, which it cannot: the mapping is read-only), close
-     * the descriptor, poke the kernel vDSO's address into the process page (which
-     * the kernel then copies for this process alone), and point AT_SYSINFO_EHDR
-     * at the copy.
+     * Maps the image into the new program, and makes it the program's vDSO.
+     * The program itself opens the image through /proc and maps it privately
+     * (the clock page stays shared with the file as long as the program never
+     * writes it, which it cannot: the mapping is read-only) by running
+     * map-image.S at its entry point. Then the supervisor pokes the kernel
+     * vDSO's address into the process page (which the kernel then copies for this
+     * process alone) and points AT_SYSINFO_EHDR at the image.
      */
     @Override
     public void onExec(ExecStop stop) {
         long kernel = stop.auxv(Auxv.AT_SYSINFO_EHDR);
         if (kernel == 0) throw new IllegalStateException("the new program has no vDSO (AT_SYSINFO_EHDR missing)");
         long base;
-        try (InjectedSyscalls inject = stop.injectSyscalls()) {
-            RemotePtr path = inject.pushString(imagePath);
-            long fd = inject.call(SyscallNumbers.OPENAT, AT_FDCWD, path.address(), O_RDONLY | Unistd.O_CLOEXEC, 0);
-            if (fd < 0) throw new IllegalStateException("cannot open the clock image " + imagePath + ": "
-                    + dev.timens.linux.Errno.describe((int) -fd));
-            base = inject.call(SyscallNumbers.MMAP, 0, image.size(), Mman.PROT_READ | Mman.PROT_EXEC,
-                    Mman.MAP_PRIVATE, fd, 0);
-            inject.call(SyscallNumbers.CLOSE, fd);
-            if (base < 0 && base > -4096) throw new IllegalStateException("cannot map the clock image: "
-                    + dev.timens.linux.Errno.describe((int) -base));
+        try {
+            base = mapImage(stop);
         } catch (TraceeFault e) {
             throw new IllegalStateException("cannot prepare the new program: " + e.getMessage());
+        }
+        if (base < 0 && base > -4096) {
+            throw new IllegalStateException("cannot map the clock image " + imagePath + ": "
+                    + dev.timens.linux.Errno.describe((int) -base));
         }
         try {
             stop.poke(new RemotePtr(base + image.processPageOffset() + VdsoImage.PP_KERNEL_VDSO), kernel);
@@ -150,6 +150,25 @@ public final class TimeNamespace implements Tool, AutoCloseable {
         }
         if (stop.formerTid() != stop.tid()) kernelVdso.remove(stop.formerTid());
         kernelVdso.put(stop.tid(), kernel);
+    }
+
+    /** Returns the image's address in the program, or -errno. */
+    private long mapImage(ExecStop stop) throws TraceeFault {
+        RemotePtr path = stop.pushBytes((imagePath + "\0").getBytes(StandardCharsets.US_ASCII));
+        try {
+            return stop.runAtEntry(MAP_IMAGE, path.address(), image.size());
+        } catch (TraceeFault entryNotWritable) {
+            // The entry point is too close to the end of its mapping for the code:
+            // make the same three calls one single-step at a time.
+            try (InjectedSyscalls inject = stop.injectSyscalls()) {
+                long fd = inject.call(SyscallNumbers.OPENAT, AT_FDCWD, path.address(), O_RDONLY | Unistd.O_CLOEXEC, 0);
+                if (fd < 0) return fd;
+                long base = inject.call(SyscallNumbers.MMAP, 0, image.size(), Mman.PROT_READ | Mman.PROT_EXEC,
+                        Mman.MAP_PRIVATE, fd, 0);
+                inject.call(SyscallNumbers.CLOSE, fd);
+                return base;
+            }
+        }
     }
 
     @Override

@@ -76,6 +76,15 @@ public final class VdsoImage {
             }
         }
 
+        /** The bytes of one of the native resources built from src/main/native. */
+        public static byte[] resourceBytes(String name) {
+            try (InputStream in = resource(name)) {
+                return in.readAllBytes();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
         private static InputStream resource(String name) {
             InputStream in = VdsoImage.class.getResourceAsStream("/dev/timens/native/" + name);
             if (in == null) {

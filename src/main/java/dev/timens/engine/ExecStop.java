@@ -77,6 +77,8 @@ public final class ExecStop {
     }
 
     private long stackBase;
+    /** Lowest address handed out by {@link #pushBytes}, 0 before the first. */
+    private long scratchTop;
 
     /**
      * Walks argc, argv[], envp[] from the initial stack pointer to the auxv
@@ -119,13 +121,74 @@ public final class ExecStop {
     }
 
     /**
+     * Copies {@code bytes} into unused stack of the new program and returns their
+     * address. Below the initial stack pointer lies stack the program has not used
+     * yet (the kernel reserves 128 KiB there at exec), and a red zone is left free.
+     */
+    public RemotePtr pushBytes(byte[] bytes) throws TraceeFault {
+        locateAuxv();
+        if (scratchTop == 0) scratchTop = (saved.rsp() - 256) & ~15L;
+        scratchTop = (scratchTop - bytes.length) & ~15L;
+        RemotePtr at = new RemotePtr(scratchTop);
+        memory.write(at, bytes);
+        return at;
+    }
+
+    /**
+     * Runs {@code code} in the new program before its first instruction: the code
+     * is written over the program's entry point (PTRACE_POKEDATA, so the page
+     * becomes the process's own copy), its arguments go in rdi, rsi, rdx, rcx, r8,
+     * r9, and it must end with an {@code int3}, where it stops. Then the original
+     * bytes and registers are put back. One stop, however many syscalls the code
+     * makes; signals that arrive meanwhile are held and delivered afterwards.
+     *
+     * @return rax at the {@code int3}
+     * @throws TraceeFault when the code cannot be placed at the entry point
+     */
+    public long runAtEntry(byte[] code, long... args) throws TraceeFault {
+        if (args.length > 6) throw new IllegalArgumentException("at most 6 arguments");
+        if (code.length == 0 || (code[code.length - 1] & 0xff) != 0xcc) {
+            throw new IllegalArgumentException("the code must end with int3");
+        }
+        locateAuxv();
+        long entry = saved.rip();
+        int words = (code.length + 7) / 8;
+        byte[] original = memory.read(new RemotePtr(entry), words * 8);
+        byte[] patched = original.clone();
+        System.arraycopy(code, 0, patched, 0, code.length);
+        pokeAll(entry, patched);
+        try {
+            work.copyFrom(saved);
+            for (int i = 0; i < args.length; i++) work.callArg(i, args[i]);
+            ptracer.setRegs(tid, work);
+            ptracer.runUntilTrap(tid, pending);
+            ptracer.getRegs(tid, work);
+            if (work.rip() != entry + code.length) {
+                throw new IllegalStateException("code run at the entry of tid " + tid + " stopped at 0x"
+                        + Long.toHexString(work.rip()));
+            }
+            return work.rax();
+        } finally {
+            pokeAll(entry, original);
+            saved.rax(0); // what execve returns; the program's entry code ignores it
+            ptracer.setRegs(tid, saved);
+        }
+    }
+
+    private void pokeAll(long address, byte[] bytes) throws TraceeFault {
+        java.nio.ByteBuffer words = java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < bytes.length; i += 8) poke(new RemotePtr(address + i), words.getLong(i));
+    }
+
+    /**
      * Starts injecting syscalls into the new program; see {@link InjectedSyscalls}.
      * Use in try-with-resources: closing restores the program's registers.
      */
     public InjectedSyscalls injectSyscalls() {
         long vdso = auxv(dev.timens.linux.Auxv.AT_SYSINFO_EHDR);
         if (vdso == 0) throw new IllegalStateException("tid " + tid + " has no vDSO to inject syscalls from");
+        locateAuxv();
         return new InjectedSyscalls(ptracer, tid, vdso + KernelVdso.current().syscallGadget(),
-                saved, work, pending, memory);
+                saved, work, pending);
     }
 }

@@ -1,7 +1,5 @@
 package dev.timens.engine;
 
-import dev.timens.linux.Errno;
-
 /**
  * Syscalls run inside a tracee on the supervisor's behalf, at an exec stop.
  *
@@ -20,22 +18,15 @@ public final class InjectedSyscalls implements AutoCloseable {
     private final Registers saved;
     private final Registers work;
     private final PendingSignals pending;
-    private final ProcessMemory memory;
-    private long scratchTop;
 
     InjectedSyscalls(Ptracer ptracer, int tid, long gadget, Registers saved, Registers work,
-                     PendingSignals pending, ProcessMemory memory) {
+                     PendingSignals pending) {
         this.ptracer = ptracer;
         this.tid = tid;
         this.gadget = gadget;
         this.saved = saved;
         this.work = work;
         this.pending = pending;
-        this.memory = memory;
-        ptracer.getRegs(tid, saved);
-        // Below the initial stack pointer lies unused stack of the new program
-        // (the kernel reserves 128 KiB there at exec): room for arguments.
-        this.scratchTop = (saved.rsp() - 256) & ~15L;
         work.copyFrom(saved);
         work.rip(gadget);
         ptracer.setRegs(tid, work);
@@ -45,15 +36,6 @@ public final class InjectedSyscalls implements AutoCloseable {
             throw new IllegalStateException("finishing execve left tid " + tid + " at 0x"
                     + Long.toHexString(work.rip()) + ", not at the syscall gadget");
         }
-    }
-
-    /** Copies a NUL-terminated string into the tracee's free stack and returns its address. */
-    public RemotePtr pushString(String s) throws TraceeFault {
-        byte[] bytes = (s + "\0").getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        scratchTop = (scratchTop - bytes.length) & ~15L;
-        RemotePtr at = new RemotePtr(scratchTop);
-        memory.write(at, bytes);
-        return at;
     }
 
     /** Runs syscall {@code number} with up to six arguments; returns its result (negative: -errno). */
@@ -80,7 +62,4 @@ public final class InjectedSyscalls implements AutoCloseable {
         ptracer.setRegs(tid, saved);
     }
 
-    static String describe(long result) {
-        return result < 0 && result > -4096 ? Errno.describe((int) -result) : Long.toString(result);
-    }
 }

@@ -75,6 +75,20 @@ final class Ptracer {
         }
     }
 
+    /**
+     * Resumes {@code tid} until it stops with SIGTRAP (an int3 of code we put
+     * there). Other signals that arrive meanwhile are held in {@code pending}.
+     */
+    void runUntilTrap(int tid, PendingSignals pending) {
+        for (;;) {
+            cont(tid, 0);
+            Wait.Status s = Wait.waitpid(tid, Wait.WALL, status);
+            if (!s.stopped()) throw new TraceeGone(tid, s);
+            if (s.event() == 0 && s.stopSignal() == SIGTRAP) return;
+            if (s.event() == 0) pending.add(s.stopSignal());
+        }
+    }
+
     MemorySegment statusBuffer() {
         return status;
     }

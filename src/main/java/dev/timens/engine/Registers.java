@@ -40,7 +40,9 @@ final class Registers {
     private static final VarHandle R10 = field("r10");
     private static final VarHandle R8 = field("r8");
     private static final VarHandle R9 = field("r9");
+    private static final VarHandle RCX = field("rcx");
     private static final VarHandle[] ARGS = {RDI, RSI, RDX, R10, R8, R9};
+    private static final VarHandle[] CALL_ARGS = {RDI, RSI, RDX, RCX, R8, R9};
 
     final MemorySegment segment;
 
@@ -59,6 +61,9 @@ final class Registers {
     /** Syscall argument {@code i} (0..5) in the x86_64 syscall convention. */
     long arg(int i) { return (long) ARGS[i].get(segment, 0L); }
     void arg(int i, long v) { ARGS[i].set(segment, 0L, v); }
+
+    /** Argument {@code i} (0..5) in the System V function-call convention. */
+    void callArg(int i, long v) { CALL_ARGS[i].set(segment, 0L, v); }
 
     void copyFrom(Registers other) {
         segment.copyFrom(other.segment);

@@ -1,0 +1,46 @@
+/*
+ * map-image: maps the namespace's vDSO image into a program that has just been
+ * exec'd, in one go.
+ *
+ * Where it runs: inside the traced program, once per exec, before the program's
+ * first instruction. The supervisor saves the bytes at the program's entry
+ * point, writes this code there with PTRACE_POKEDATA, lets the program run into
+ * it, and puts everything back when the int3 at the end stops it. Why it is not
+ * Java: it is the program itself that must open and map the image. One stop per
+ * exec instead of one single-step per injected syscall.
+ *
+ * In:  rdi = address of the image's path (/proc/<supervisor>/fd/<memfd>), rsi = its length
+ * Out: rax = address of the mapping, or -errno of the failed openat or mmap
+ * The registers it uses are all restored by the supervisor afterwards.
+ */
+	.text
+	.globl timens_map_image
+timens_map_image:
+	mov	%rsi, %r12		/* length */
+	mov	%rdi, %rsi		/* path */
+	mov	$-100, %rdi		/* AT_FDCWD */
+	mov	$0x80000, %edx		/* O_RDONLY | O_CLOEXEC */
+	xor	%r10d, %r10d
+	mov	$257, %eax		/* openat */
+	syscall
+	test	%rax, %rax
+	js	1f
+	mov	%rax, %r13		/* fd */
+	xor	%edi, %edi		/* any address */
+	mov	%r12, %rsi		/* length */
+	mov	$5, %edx		/* PROT_READ | PROT_EXEC */
+	mov	$2, %r10d		/* MAP_PRIVATE */
+	mov	%r13, %r8		/* fd */
+	xor	%r9d, %r9d		/* offset 0 */
+	mov	$9, %eax		/* mmap */
+	syscall
+	mov	%rax, %r12
+	mov	%r13, %rdi
+	mov	$3, %eax		/* close: the mapping keeps the file */
+	syscall
+	mov	%r12, %rax
+1:	int3
+	.globl timens_map_image_end
+timens_map_image_end:
+
+	.section .note.GNU-stack,"",@progbits
