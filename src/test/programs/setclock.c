@@ -23,8 +23,10 @@
  *                                   reports STA_NANO), freq=, status=
  *   adjtimex-setoffset=SECONDS      adjtimex(ADJ_SETOFFSET|ADJ_NANO) by a signed offset
  *   clock_adjtime-setoffset=SECONDS clock_adjtime(CLOCK_REALTIME, same)
- *   adjtimex-freq                   adjtimex(ADJ_FREQUENCY): must be refused (EPERM)
- *                                   inside the namespace, never reach the host
+ *   adjtimex-freq                   adjtimex(ADJ_FREQUENCY) with the frequency that a
+ *                                   read-only adjtimex just returned: must be refused
+ *                                   (EPERM) inside the namespace, never reach the host
+ *                                   (and if it did, it would change nothing)
  *   raw-clock_gettime-efault        syscall(SYS_clock_gettime, REALTIME, (void *)1)
  *   gettimeofday-efault             syscall(SYS_gettimeofday, (void *)1, NULL)
  *   settimeofday-efault             syscall(SYS_settimeofday, (void *)1, NULL)
@@ -240,13 +242,26 @@ static void do_op(const char *arg)
         need(value, op);
         setoffset(op, value, 1);
     } else if (strcmp(op, "adjtimex-freq") == 0) {
+        /*
+         * Writes back the frequency just read, so that even a timens that wrongly
+         * let this reach the kernel as root would leave the host's frequency as
+         * it was (up to the kernel's rounding), while a correct one answers EPERM.
+         */
         struct timex tx;
         memset(&tx, 0, sizeof tx);
-        tx.modes = ADJ_FREQUENCY;
-        tx.freq = 1 << 16; /* +1 ppm in the kernel's 16.16 fixed point */
-        ret = adjtimex(&tx);
-        print_op(op, ret, errno);
-        printf("\n");
+        if (adjtimex(&tx) == -1) {
+            print_op(op, -1, errno);
+            printf(" step=read\n");
+        } else {
+            long freq = tx.freq;
+            memset(&tx, 0, sizeof tx);
+            tx.modes = ADJ_FREQUENCY;
+            tx.freq = freq;
+            errno = 0;
+            ret = adjtimex(&tx);
+            print_op(op, ret, errno);
+            printf(" freq=%ld\n", freq);
+        }
     } else if (strcmp(op, "raw-clock_gettime-efault") == 0) {
         ret = syscall(SYS_clock_gettime, CLOCK_REALTIME, BAD_POINTER);
         print_op(op, ret, errno);
