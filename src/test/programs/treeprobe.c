@@ -5,7 +5,8 @@
  *
  *   treeprobe MODE PROGRAM [ARGS...]
  *
- * starts PROGRAM through MODE, lets its stdout through, waits for it and prints
+ * starts PROGRAM (a path: execv, no PATH search) through MODE, lets its stdout
+ * through, waits for it and prints
  *   TREE mode=MODE status=<exit status of PROGRAM, or 128+N if killed by signal N>
  * and exits with that status (0 on success). MODEs:
  *   fork         fork(), child execv()s PROGRAM

@@ -6,41 +6,65 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Keeps the clock-setting tests from stepping the host's clock.
+ * Running commands without the privilege to set the clock, and keeping the
+ * clock-setting tests from stepping the host's clock.
  *
  * <p>These tests run as root on CI. If timens let a clock-setting syscall through
  * to the kernel (a supervisor bug, or a filter that misses a syscall), running
  * {@code settimeofday} under it as root would set this machine's clock. So before
  * the first such test, {@link #requireSettingIsVirtualized()} runs every setting
- * operation under timens as an unprivileged user: there a syscall that reaches
- * the kernel fails with EPERM instead of doing harm, and one that timens handles
- * succeeds. Unless all succeed, the root tests fail without running.
+ * operation under timens without any capability: there a syscall that reaches
+ * the kernel fails with EPERM (no CAP_SYS_TIME) instead of doing harm, and one
+ * that timens handles succeeds. Unless all succeed, the root tests fail unrun.
  */
 final class ClockSafety {
-    /** Runs a command as nobody, with no capabilities at all. */
-    static final List<String> SETPRIV_NOBODY = List.of("--reuid=65534", "--regid=65534", "--clear-groups",
-            "--inh-caps=-all", "--bounding-set=-all");
-
     private static String verdict; // null: not checked yet; "": safe; else why not
 
     private ClockSafety() {}
 
-    /** The wrapper that runs a command unprivileged: setpriv as nobody when root, nothing otherwise. */
-    static List<String> unprivileged() {
+    /**
+     * A wrapper that runs a command as the user nobody, with no capabilities: the
+     * "unprivileged user" of the tests. Empty when these tests are not root. Skips
+     * (fails on CI) when setpriv is missing or nobody cannot reach the checkout.
+     */
+    static List<String> asNobody() {
         if (!Toolchains.root()) {
             return List.of();
         }
-        String setpriv = Toolchains.requireOnPath("setpriv", "apt-get install util-linux").toString();
-        List<String> wrapper = new ArrayList<>();
-        wrapper.add(setpriv);
-        wrapper.addAll(SETPRIV_NOBODY);
+        List<String> wrapper = new ArrayList<>(List.of(setpriv(), "--reuid=65534", "--regid=65534",
+                "--clear-groups", "--inh-caps=-all", "--bounding-set=-all"));
+        // The checkout must be reachable by nobody (it is not under a mode-700 /root, say).
+        List<String> probe = new ArrayList<>(wrapper);
+        probe.addAll(List.of("sh", "-c", "test -x \"$1\" && test -r \"$2\" && test -x \"$3\"", "sh",
+                Toolchains.timens().toString(), Toolchains.basedir().resolve("pom.xml").toString(),
+                Toolchains.program("setclock").toString()));
+        if (new TimensRunner().nativeRun(probe).exitCode() != 0) {
+            Toolchains.unavailable("user nobody cannot read the checkout at " + Toolchains.basedir()
+                    + " (clone it where others can read it to run the unprivileged-user tests)");
+        }
         return wrapper;
+    }
+
+    /**
+     * A wrapper that runs a command with no capabilities at all (still uid 0 when
+     * these tests are root, so it can read a checkout under /root): clock-setting
+     * syscalls that reach the kernel then fail with EPERM. Empty when not root.
+     */
+    static List<String> withoutCapabilities() {
+        if (!Toolchains.root()) {
+            return List.of();
+        }
+        return List.of(setpriv(), "--inh-caps=-all", "--bounding-set=-all");
+    }
+
+    private static String setpriv() {
+        return Toolchains.requireOnPath("setpriv", "apt-get install util-linux").toString();
     }
 
     /** Fails the calling test unless timens is known to keep clock settings away from the host. */
     static synchronized void requireSettingIsVirtualized() {
         if (!Toolchains.root()) {
-            return; // unprivileged: the kernel refuses anything that escapes
+            return; // not root: the kernel refuses anything that escapes
         }
         if (verdict == null) {
             verdict = check();
@@ -56,15 +80,15 @@ final class ClockSafety {
         List<String> command = new ArrayList<>();
         command.add(Toolchains.program("setclock").toString());
         command.addAll(ops);
-        TimensRunner.Result run = new TimensRunner().wrappedIn(unprivileged()).timens(List.of(), command);
+        TimensRunner.Result run = new TimensRunner().wrappedIn(withoutCapabilities()).timens(List.of(), command);
         List<Probe> results = run.tagged("OP");
         boolean allHandled = run.exitCode() == 0 && results.size() == ops.size()
                 && results.stream().allMatch(op -> op.string("errno").equals("0"));
         if (allHandled) {
             return "";
         }
-        return "refusing to run clock-setting tests as root: run unprivileged under timens, some clock-setting"
-                + " operation did not succeed, so it may reach the kernel and would set the host clock as root:\n"
-                + run.describe();
+        return "refusing to run clock-setting tests as root: under timens without capabilities, some"
+                + " clock-setting operation did not succeed, so it may reach the kernel, and as root it would set"
+                + " the host clock:\n" + run.describe();
     }
 }

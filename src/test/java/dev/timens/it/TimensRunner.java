@@ -16,6 +16,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Runs a command under {@code bin/timens}, or natively for comparison, and
@@ -30,7 +31,15 @@ import java.util.concurrent.TimeUnit;
  * <p>Instances are immutable: {@link #withEnv} and {@link #wrappedIn} return new ones.
  */
 public final class TimensRunner {
-    public static final Duration TIMEOUT = Duration.ofSeconds(60);
+    /** 60 s, or {@code -Dtimens.it.timeoutSeconds=N}. */
+    public static final Duration TIMEOUT = Duration.ofSeconds(Long.getLong("timens.it.timeoutSeconds", 60));
+    /**
+     * After this many timed-out timens runs, further ones fail at once: a supervisor
+     * that hangs on everything would otherwise keep CI busy for TIMEOUT × every test.
+     */
+    public static final int MAX_TIMEOUTS = 3;
+
+    private static final AtomicInteger TIMENS_TIMEOUTS = new AtomicInteger();
 
     private final Map<String, String> env;
     private final List<String> wrapper;
@@ -82,10 +91,13 @@ public final class TimensRunner {
         if (!Files.isExecutable(timens)) {
             fail(timens + " does not exist or is not executable: build timens first (bin/build package)");
         }
+        if (TIMENS_TIMEOUTS.get() >= MAX_TIMEOUTS) {
+            fail("not run: bin/timens already timed out " + TIMENS_TIMEOUTS.get() + " times in this test run");
+        }
         List<String> argv = new ArrayList<>();
         argv.add(timens.toString());
         argv.addAll(args);
-        return run(argv);
+        return run(argv, true);
     }
 
     public Result timensArgs(String... args) {
@@ -94,14 +106,14 @@ public final class TimensRunner {
 
     /** Runs the command natively (outside any time namespace), for comparison. */
     public Result nativeRun(List<String> command) {
-        return run(command);
+        return run(command, false);
     }
 
     public Result nativeRun(String... command) {
         return nativeRun(Arrays.asList(command));
     }
 
-    private Result run(List<String> argv) {
+    private Result run(List<String> argv, boolean underTimens) {
         List<String> full = new ArrayList<>(wrapper);
         full.addAll(argv);
         Path out = null;
@@ -132,6 +144,9 @@ public final class TimensRunner {
                     Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8),
                     elapsed, before, after);
             if (!done) {
+                if (underTimens) {
+                    TIMENS_TIMEOUTS.incrementAndGet();
+                }
                 fail("timed out after " + TIMEOUT.toSeconds() + " s and was killed:\n" + result.describe());
             }
             return result;
