@@ -1,0 +1,126 @@
+package dev.timens.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.timens.it.HostClock.ClockGroup;
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.assertj.core.api.SoftAssertions;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Every process and thread that a namespaced program starts is in the namespace
+ * too, however it was started (treeprobe's modes: fork, vfork, posix_spawn, clone,
+ * clone with CLONE_VM, a thread, exec from a thread, a grandchild), from a dynamic
+ * or a static parent, into a dynamic or a static child; and a JVM's ProcessBuilder
+ * children (jspawnhelper).
+ */
+@Tag("e2e")
+class ProcessTreeIT {
+    static final List<String> AT_2038 = List.of("--at", "@" + ClockProgramsIT.Y2038);
+    static final List<String> MODES =
+            List.of("fork", "vfork", "posix_spawn", "clone", "clone-vm", "thread", "exec-thread", "nested");
+    /** The REALTIME-group keys of a PROBE line (C and Java). */
+    static final List<String> REALTIME_KEYS = List.of("realtime", "realtime_coarse", "gettimeofday", "time",
+            "raw_realtime", "raw_gettimeofday", "raw_time", "millis");
+
+    private final TimensRunner runner = new TimensRunner();
+
+    static Stream<Arguments> trees() {
+        List<Arguments> cases = new ArrayList<>();
+        for (String tree : List.of("treeprobe", "treeprobe-static")) {
+            for (String mode : MODES) {
+                // "thread" runs no program: one case is enough.
+                for (String program : mode.equals("thread") ? List.of("clockprobe-dyn")
+                        : List.of("clockprobe-dyn", "clockprobe-static")) {
+                    cases.add(Arguments.of(tree, mode, program));
+                }
+            }
+        }
+        return cases.stream();
+    }
+
+    @ParameterizedTest(name = "{0} {1} {2}")
+    @MethodSource("trees")
+    void everyProcessOfTheTreeIsIn2038(String tree, String mode, String program) {
+        List<String> command = List.of(Toolchains.program(tree).toString(), mode,
+                Toolchains.program(program).toString());
+
+        TimensRunner.Result nativeRun = runner.nativeRun(command).assertExit(0);
+        checkShape(nativeRun, tree, mode, program);
+        TimensRunner.Result run = runner.timens(AT_2038, command).assertExit(0);
+        checkShape(run, tree, mode, program);
+
+        SoftAssertions soft = new SoftAssertions();
+        for (Probe probe : nativeRun.tagged("PROBE")) {
+            inWindow(soft, probe, Expect.offset(0), nativeRun);
+        }
+        for (Probe probe : run.tagged("PROBE")) {
+            inWindow(soft, probe, Expect.startingAt(ClockProgramsIT.Y2038), run);
+        }
+        soft.assertAll();
+    }
+
+    /** A JVM under timens, and the JVM it starts with ProcessBuilder, are both in 2038. */
+    @ParameterizedTest(name = "ClockProbe spawn {0}")
+    @MethodSource("spawnTargets")
+    void javaProcessBuilderChildrenAreIn2038(String target) {
+        List<String> command = new ArrayList<>(List.of(Toolchains.java().toString(), "-cp",
+                Toolchains.javaProbeClasses().toString(), "ClockProbe", "spawn"));
+        if (!target.equals("java")) {
+            command.add(Toolchains.program(target).toString());
+        }
+
+        TimensRunner.Result nativeRun = runner.nativeRun(command).assertExit(0);
+        TimensRunner.Result run = runner.timens(AT_2038, command).assertExit(0);
+
+        SoftAssertions soft = new SoftAssertions();
+        inWindow(soft, nativeRun.single("PROBE"), Expect.offset(0), nativeRun);
+        inWindow(soft, nativeRun.single("CHILD PROBE"), Expect.offset(0), nativeRun);
+        inWindow(soft, run.single("PROBE"), Expect.startingAt(ClockProgramsIT.Y2038), run);
+        inWindow(soft, run.single("CHILD PROBE"), Expect.startingAt(ClockProgramsIT.Y2038), run);
+        soft.assertAll();
+    }
+
+    static Stream<String> spawnTargets() {
+        return Stream.of("java", "clockprobe-dyn");
+    }
+
+    /** One PROBE line from the right program, and the TREE line (except after exec-thread). */
+    private static void checkShape(TimensRunner.Result run, String tree, String mode, String program) {
+        List<Probe> probes = run.tagged("PROBE");
+        assertThat(probes).as("exactly one PROBE line in:%n%s", run.describe()).hasSize(1);
+        Probe probe = probes.get(0);
+        String lang = mode.equals("thread") ? (tree.endsWith("-static") ? "c-static" : "c-dyn")
+                : (program.endsWith("-static") ? "c-static" : "c-dyn");
+        assertThat(probe.string("lang")).as("lang of the PROBE line in:%n%s", run.describe()).isEqualTo(lang);
+        if (mode.equals("thread")) {
+            assertThat(probe.string("ctx")).as("probe from the thread in:%n%s", run.describe()).isEqualTo("thread");
+        }
+        List<Probe> trees = run.tagged("TREE");
+        if (mode.equals("exec-thread")) {
+            // The exec replaced treeprobe: nothing of it is left to print a TREE line.
+            assertThat(trees).as("no TREE line after exec from a thread in:%n%s", run.describe()).isEmpty();
+        } else {
+            assertThat(trees).as("one TREE line in:%n%s", run.describe()).hasSize(1);
+            assertThat(trees.get(0).string("mode")).isEqualTo(mode);
+            assertThat(trees.get(0).longValue("status")).as("child status in:%n%s", run.describe()).isZero();
+        }
+    }
+
+    private static void inWindow(SoftAssertions soft, Probe probe, Expect expect, TimensRunner.Result run) {
+        for (String key : REALTIME_KEYS) {
+            if (probe.has(key)) {
+                BigDecimal value = probe.decimal(key);
+                soft.assertThat(value)
+                        .as("%s should be %s in line: %s%n%s", key, expect.describe(), probe, run.describe())
+                        .isBetween(expect.low(ClockGroup.REALTIME, run), expect.high(ClockGroup.REALTIME, run));
+            }
+        }
+    }
+}
