@@ -6,6 +6,7 @@ import dev.timens.engine.ExitStatus;
 import dev.timens.engine.Launch;
 import dev.timens.engine.Supervisor;
 import dev.timens.engine.SupervisorException;
+import dev.timens.engine.TraceStats;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -75,6 +76,9 @@ public final class TimensCommand implements Callable<Integer> {
     @Option(names = "--debug", description = "Print stack traces of timens's own failures.")
     boolean debug;
 
+    @Option(names = "--stats", description = "At the end, print on stderr how often the supervisor stopped the tree.")
+    boolean stats;
+
     @Parameters(paramLabel = "COMMAND", arity = "0..*", description = "The command to run, and its arguments.")
     List<String> command = new ArrayList<>();
 
@@ -114,8 +118,10 @@ public final class TimensCommand implements Callable<Integer> {
             return e.status;
         }
         try (TimeNamespace namespace = TimeNamespace.create(settings)) {
+            TraceStats counts = new TraceStats();
             ExitStatus status = Supervisor.run(new Launch(executable, command, NativeFiles.helper()), namespace, err,
-                    SignalForwarding::install);
+                    SignalForwarding::install, counts);
+            if (stats) err.println("timens: " + counts);
             return status.shellStatus();
         } catch (IllegalArgumentException e) {
             return usage(err, e.getMessage());

@@ -43,8 +43,11 @@ public final class Supervisor {
     /** The start of a new program's stack (argc, argv, envp, auxv), read once per exec. */
     private MemorySegment stackBuffer;
 
-    private Supervisor(Tool tool, PrintWriter diagnostics) {
+    private final TraceStats stats;
+
+    private Supervisor(Tool tool, PrintWriter diagnostics, TraceStats stats) {
         this.tool = tool;
+        this.stats = stats;
         this.diagnostics = diagnostics;
     }
 
@@ -55,20 +58,21 @@ public final class Supervisor {
      *                    traced process (e.g. kill one it could not virtualize)
      */
     public static ExitStatus run(Launch launch, Tool tool, PrintWriter diagnostics) throws SupervisorException {
-        return run(launch, tool, diagnostics, pid -> {});
+        return run(launch, tool, diagnostics, pid -> {}, new TraceStats());
     }
 
     /**
      * As {@link #run(Launch, Tool, PrintWriter)}; {@code started} learns the
-     * command's pid as soon as it exists (to forward signals to it, say).
+     * command's pid as soon as it exists (to forward signals to it, say), and
+     * {@code stats} counts the stops.
      */
-    public static ExitStatus run(Launch launch, Tool tool, PrintWriter diagnostics, java.util.function.IntConsumer started)
-            throws SupervisorException {
+    public static ExitStatus run(Launch launch, Tool tool, PrintWriter diagnostics, java.util.function.IntConsumer started,
+                                 TraceStats stats) throws SupervisorException {
         byte[] filter = SeccompFilter.toBytes(SeccompFilter.compile(tool.syscalls()));
         AtomicReference<Object> result = new AtomicReference<>();
         Thread tracer = Thread.ofPlatform().name("timens-tracer").unstarted(() -> {
             try {
-                result.set(new Supervisor(tool, diagnostics).trace(launch, filter, started));
+                result.set(new Supervisor(tool, diagnostics, stats).trace(launch, filter, started));
             } catch (Throwable t) {
                 result.set(t);
             }
@@ -181,6 +185,7 @@ public final class Supervisor {
         int signal = s.stopSignal();
         switch (s.event()) {
             case Ptrace.EVENT_SECCOMP -> {
+                stats.syscalls++;
                 ptracer.getRegs(tid, saved);
                 SyscallOutcome outcome = tool.onSyscall(new SyscallStop(tid, saved, new ProcessMemory(tid, scratch)));
                 if (outcome instanceof SyscallOutcome.Return(long value)) {
@@ -192,6 +197,7 @@ public final class Supervisor {
                 resume(ptracer, tid);
             }
             case Ptrace.EVENT_EXEC -> {
+                stats.execs++;
                 int former = (int) ptracer.eventMessage(tid);
                 if (former != tid) {
                     pending.remove(former);
@@ -213,20 +219,28 @@ public final class Supervisor {
                 resume(ptracer, tid);
             }
             case Ptrace.EVENT_FORK, Ptrace.EVENT_VFORK, Ptrace.EVENT_CLONE -> {
+                stats.newTasks++;
                 int child = (int) ptracer.eventMessage(tid);
                 boolean thread = s.event() == Ptrace.EVENT_CLONE && createsThread(ptracer, tid, saved, scratch);
                 tool.onTaskCreated(tid, child, thread);
                 resume(ptracer, tid);
             }
             case Ptrace.EVENT_STOP -> {
+                stats.other++;
                 if (signal == SIGSTOP || signal == SIGTSTP || signal == SIGTTIN || signal == SIGTTOU) {
                     ptracer.listen(tid); // group-stop: stay stopped until SIGCONT, as without us
                 } else {
                     ptracer.cont(tid, 0); // the initial stop of a new task, or an interrupt
                 }
             }
-            case 0 -> ptracer.cont(tid, signal); // signal-delivery-stop: deliver it unchanged
-            default -> ptracer.cont(tid, 0);
+            case 0 -> { // signal-delivery-stop: deliver it unchanged
+                stats.signals++;
+                ptracer.cont(tid, signal);
+            }
+            default -> {
+                stats.other++;
+                ptracer.cont(tid, 0);
+            }
         }
         return null;
     }
