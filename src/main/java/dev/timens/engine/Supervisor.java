@@ -164,6 +164,14 @@ public final class Supervisor {
                 } catch (TraceeGone gone) {
                     // Died while we handled it; its status may already have been taken.
                     next = gone.status;
+                } catch (RuntimeException e) {
+                    // A failure of ours must neither stop the supervisor (every other
+                    // process would hang or die with it) nor leave this thread stopped
+                    // forever, nor let it run unvirtualized: it is killed, and says why.
+                    diagnostics.println("timens: internal error while handling pid " + current.pid() + " ("
+                            + e + "); killing it");
+                    diagnostics.flush();
+                    Unistd.kill(current.pid(), SIGKILL);
                 }
             }
         }
