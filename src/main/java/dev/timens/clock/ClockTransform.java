@@ -45,6 +45,32 @@ public record ClockTransform(long baseReal, long baseVirtual, long mult, int shi
         return baseVirtual + scaled;
     }
 
+    /**
+     * The host reading at which this clock reads {@code virtual}: how an absolute
+     * deadline on the namespace's clock becomes one the kernel can wait for.
+     * Saturates at the ends of the long range; a stopped clock (rate 0) reaches
+     * a later reading never ({@code Long.MAX_VALUE}).
+     */
+    public long inverse(long virtual) {
+        if (!active) return virtual;
+        if (isUnitRate()) {
+            long delta = virtual - baseVirtual;
+            if (((virtual ^ baseVirtual) & (virtual ^ delta)) < 0) return virtual < 0 ? Long.MIN_VALUE : Long.MAX_VALUE;
+            return saturatingAdd(baseReal, delta);
+        }
+        if (mult == 0) return virtual <= baseVirtual ? Long.MIN_VALUE : Long.MAX_VALUE;
+        java.math.BigInteger real = java.math.BigInteger.valueOf(virtual).subtract(java.math.BigInteger.valueOf(baseVirtual))
+                .shiftLeft(shift).divide(java.math.BigInteger.valueOf(mult)).add(java.math.BigInteger.valueOf(baseReal));
+        if (real.bitLength() > 63) return real.signum() < 0 ? Long.MIN_VALUE : Long.MAX_VALUE;
+        return real.longValue();
+    }
+
+    private static long saturatingAdd(long a, long b) {
+        long sum = a + b;
+        if (((a ^ sum) & (b ^ sum)) < 0) return a < 0 ? Long.MIN_VALUE : Long.MAX_VALUE;
+        return sum;
+    }
+
     /** The same rate, re-based so that host reading {@code real} now reads as {@code virtual}. */
     public ClockTransform setTo(long real, long virtual) {
         return new ClockTransform(real, virtual, mult, shift, true);

@@ -9,6 +9,7 @@ import dev.timens.engine.SyscallOutcome;
 import dev.timens.engine.SyscallSet;
 import dev.timens.engine.SyscallStop;
 import dev.timens.engine.Tool;
+import dev.timens.engine.TraceControl;
 import dev.timens.engine.TraceeFault;
 import dev.timens.linux.Auxv;
 import dev.timens.linux.Mman;
@@ -39,6 +40,8 @@ public final class TimeNamespace implements Tool, AutoCloseable {
     private final ClockPage page;
     private final VdsoImage image;
     private final TimeSyscalls syscalls;
+    private final DeadlineSyscalls deadlines;
+    private final SyscallSet subscriptions;
     private final long kernelVdsoSize;
     private final String imagePath;
     /** Per thread: where the kernel's own vDSO is mapped in its address space. */
@@ -48,7 +51,11 @@ public final class TimeNamespace implements Tool, AutoCloseable {
         this.page = page;
         this.image = image;
         this.kernelVdsoSize = kernelVdsoSize;
-        this.syscalls = new TimeSyscalls(page);
+        this.deadlines = new DeadlineSyscalls(page);
+        this.syscalls = new TimeSyscalls(page, deadlines::realtimeWasSet);
+        SyscallSet.Builder b = SyscallSet.builder().addAll(TimeSyscalls.SUBSCRIPTIONS);
+        DeadlineSyscalls.subscribe(b, page.transform(ClockGroup.MONOTONIC).active());
+        this.subscriptions = b.build();
         this.imagePath = "/proc/" + Unistd.getpid() + "/fd/" + page.fd();
     }
 
@@ -105,7 +112,12 @@ public final class TimeNamespace implements Tool, AutoCloseable {
 
     @Override
     public SyscallSet syscalls() {
-        return TimeSyscalls.SUBSCRIPTIONS;
+        return subscriptions;
+    }
+
+    @Override
+    public void onStart(TraceControl control) {
+        deadlines.start(control);
     }
 
     @Override
@@ -116,6 +128,15 @@ public final class TimeNamespace implements Tool, AutoCloseable {
         // back (e.g. for the ALARM clocks, which the vDSO cannot read): it wants the
         // host's time, and applies the transform itself.
         if (vdso != null && ip >= vdso && ip < vdso + kernelVdsoSize) return SyscallOutcome.proceed();
+        if (deadlines.handles(stop.number())) {
+            try {
+                return deadlines.handle(stop);
+            } catch (TraceeFault e) {
+                // No room on the thread's stack for the translated copy: waiting on
+                // host time would be wrong, so fail as the kernel does for bad memory.
+                return SyscallOutcome.error(dev.timens.linux.Errno.EFAULT);
+            }
+        }
         return syscalls.handle(stop);
     }
 
@@ -180,6 +201,7 @@ public final class TimeNamespace implements Tool, AutoCloseable {
     @Override
     public void onTaskExited(int tid) {
         kernelVdso.remove(tid);
+        deadlines.taskExited(tid);
     }
 
     /** The clock page, for inspection. */

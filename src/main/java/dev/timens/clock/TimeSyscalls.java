@@ -75,11 +75,14 @@ final class TimeSyscalls {
     }
 
     private final ClockPage page;
+    private final Runnable realtimeWasSet;
     private final MemorySegment timex;
     private final MemorySegment timezone;
 
-    TimeSyscalls(ClockPage page) {
+    /** @param realtimeWasSet runs after every change of the namespace's CLOCK_REALTIME */
+    TimeSyscalls(ClockPage page, Runnable realtimeWasSet) {
         this.page = page;
+        this.realtimeWasSet = realtimeWasSet;
         // Used only on the tracer thread, for the life of the namespace.
         Arena arena = Arena.global();
         this.timex = arena.allocate(Time.TIMEX);
@@ -184,6 +187,7 @@ final class TimeSyscalls {
         long host = Time.clockGettimeNanos(Time.CLOCK_REALTIME);
         ClockTransform now = page.transform(ClockGroup.REALTIME);
         page.publish(Map.of(ClockGroup.REALTIME, now.setTo(host, target)));
+        realtimeWasSet.run();
         return SyscallOutcome.returning(0);
     }
 
@@ -217,6 +221,7 @@ final class TimeSyscalls {
                 return SyscallOutcome.error(Errno.EINVAL);
             }
             page.publish(Map.of(ClockGroup.REALTIME, t.setTo(host, target)));
+            realtimeWasSet.run();
             return readTimex(memory, buffer, 0);
         }
         // Frequency, PLL, tick, status, leap-second and singleshot-offset changes

@@ -40,6 +40,10 @@ public final class Supervisor {
     private final Tool tool;
     private final PrintWriter diagnostics;
     private final Map<Integer, PendingSignals> pending = new HashMap<>();
+    /** Threads interrupted by {@link TraceControl#restartSyscall}, until their interrupt stop. */
+    private final java.util.Set<Integer> restartOnInterrupt = new java.util.HashSet<>();
+    /** Thread group of every live traced thread (absent: a thread group leader). */
+    private final Map<Integer, Integer> tgids = new HashMap<>();
     /** The start of a new program's stack (argc, argv, envp, auxv), read once per exec. */
     private MemorySegment stackBuffer;
 
@@ -138,6 +142,11 @@ public final class Supervisor {
             } finally {
                 Unistd.close(pipe[1]);
             }
+            tool.onStart(tid -> {
+                long result = Ptrace.request(Ptrace.INTERRUPT, tid, 0, 0);
+                if (result < 0 && result != -Errno.ESRCH) throw new LinuxException("ptrace(INTERRUPT)", (int) -result);
+                if (result >= 0) restartOnInterrupt.add(tid);
+            });
             return loop(main, ptracer, saved, work, scratch, arena);
         }
     }
@@ -185,6 +194,8 @@ public final class Supervisor {
         int tid = s.pid();
         if (s.exited() || s.signaled()) {
             pending.remove(tid);
+            tgids.remove(tid);
+            restartOnInterrupt.remove(tid);
             tool.onTaskExited(tid);
             if (tid != main) return null;
             return s.exited() ? ExitStatus.exited(s.exitCode()) : ExitStatus.killed(s.termSignal(), s.coreDumped());
@@ -195,12 +206,16 @@ public final class Supervisor {
             case Ptrace.EVENT_SECCOMP -> {
                 stats.syscalls++;
                 ptracer.getRegs(tid, saved);
-                SyscallOutcome outcome = tool.onSyscall(new SyscallStop(tid, saved, new ProcessMemory(tid, scratch)));
+                SyscallStop stop = new SyscallStop(tid, tgids.getOrDefault(tid, tid), saved,
+                        new ProcessMemory(tid, scratch));
+                SyscallOutcome outcome = tool.onSyscall(stop);
                 if (outcome instanceof SyscallOutcome.Return(long value)) {
                     // Skip the syscall (orig_rax = -1) and set its result; no exit stop needed.
                     saved.origRax(-1);
                     saved.rax(value);
                     ptracer.setRegs(tid, saved);
+                } else if (stop.argsChanged()) {
+                    ptracer.setRegs(tid, saved); // the kernel reads the arguments after this stop
                 }
                 resume(ptracer, tid);
             }
@@ -209,8 +224,10 @@ public final class Supervisor {
                 int former = (int) ptracer.eventMessage(tid);
                 if (former != tid) {
                     pending.remove(former);
+                    tgids.remove(former);
                     tool.onTaskExited(former);
                 }
+                tgids.remove(tid); // it leads its thread group now
                 PendingSignals held = pending.computeIfAbsent(tid, t -> new PendingSignals());
                 ExecStop stop = new ExecStop(tid, former, ptracer, new ProcessMemory(tid, scratch), saved, work,
                         held, stackBuffer);
@@ -230,6 +247,7 @@ public final class Supervisor {
                 stats.newTasks++;
                 int child = (int) ptracer.eventMessage(tid);
                 boolean thread = s.event() == Ptrace.EVENT_CLONE && createsThread(ptracer, tid, saved, scratch);
+                if (thread) tgids.put(child, tgids.getOrDefault(tid, tid));
                 tool.onTaskCreated(tid, child, thread);
                 resume(ptracer, tid);
             }
@@ -238,6 +256,7 @@ public final class Supervisor {
                 if (signal == SIGSTOP || signal == SIGTSTP || signal == SIGTTIN || signal == SIGTTOU) {
                     ptracer.listen(tid); // group-stop: stay stopped until SIGCONT, as without us
                 } else {
+                    if (restartOnInterrupt.remove(tid)) restartFromScratch(ptracer, tid, saved);
                     ptracer.cont(tid, 0); // the initial stop of a new task, or an interrupt
                 }
             }
@@ -259,6 +278,24 @@ public final class Supervisor {
         ptracer.cont(tid, signal);
         if (held != null) {
             for (int more = held.poll(); more != 0; more = held.poll()) Unistd.kill(tid, more);
+        }
+    }
+
+    /** -ERESTART_RESTARTBLOCK and -ERESTARTNOINTR, from include/linux/errno.h. */
+    private static final long ERESTART_RESTARTBLOCK = -516;
+    private static final long ERESTARTNOINTR = -513;
+
+    /**
+     * At the stop of an interrupted syscall, before the kernel decides how to
+     * restart it (arch_do_signal_or_restart runs after this stop): a syscall
+     * that would continue through restart_syscall, with its deadline saved in
+     * the kernel, is told to re-execute with its registers instead.
+     */
+    private static void restartFromScratch(Ptracer ptracer, int tid, Registers regs) {
+        ptracer.getRegs(tid, regs);
+        if (regs.origRax() >= 0 && regs.rax() == ERESTART_RESTARTBLOCK) {
+            regs.rax(ERESTARTNOINTR);
+            ptracer.setRegs(tid, regs);
         }
     }
 

@@ -89,6 +89,7 @@ public final class SyscallNumbers {
     public static final int MEMFD_CREATE = 319;
     public static final int EXECVEAT = 322;
     public static final int IO_PGETEVENTS = 333;
+    public static final int IO_URING_SETUP = 425;
     public static final int IO_URING_ENTER = 426;
     public static final int CLONE3 = 435;
     public static final int EPOLL_PWAIT2 = 441;

@@ -6,14 +6,54 @@ package dev.timens.engine;
  * {@link Tool#onSyscall}.
  */
 public final class SyscallStop {
+    /** Below the stack pointer: the x86_64 red zone belongs to the interrupted code. */
+    private static final long RED_ZONE = 128;
+
     private final int tid;
+    private final int tgid;
     private final Registers registers;
     private final TraceeMemory memory;
+    private boolean argsChanged;
+    private long scratchTop;
 
-    SyscallStop(int tid, Registers registers, TraceeMemory memory) {
+    SyscallStop(int tid, int tgid, Registers registers, TraceeMemory memory) {
         this.tid = tid;
+        this.tgid = tgid;
         this.registers = registers;
         this.memory = memory;
+        this.scratchTop = (registers.rsp() - RED_ZONE) & ~15L;
+    }
+
+    /** The process (thread group) of the thread. */
+    public int tgid() {
+        return tgid;
+    }
+
+    /**
+     * Replaces argument {@code index} for the kernel when the tool lets the
+     * syscall proceed (e.g. with a pointer to a translated copy of a struct).
+     */
+    public void setArg(int index, long value) {
+        registers.arg(index, value);
+        argsChanged = true;
+    }
+
+    boolean argsChanged() {
+        return argsChanged;
+    }
+
+    /**
+     * Copies {@code bytes} to unused stack of the thread, below its red zone,
+     * and returns their address: room for a translated copy of an argument,
+     * which the kernel reads when the syscall starts. Successive calls during
+     * one stop return disjoint places; the same stack pointer gives the same
+     * places again (a restarted syscall finds its copy where it left it).
+     */
+    public RemotePtr pushScratch(byte[] bytes) throws TraceeFault {
+        scratchTop = (scratchTop - bytes.length) & ~15L;
+        RemotePtr at = new RemotePtr(scratchTop);
+        memory.write(at, bytes);
+        return at;
     }
 
     /** The thread that made the syscall. */

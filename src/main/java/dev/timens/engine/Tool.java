@@ -10,6 +10,9 @@ public interface Tool {
     /** The syscalls this tool wants to see; the seccomp filter is built from it. */
     SyscallSet syscalls();
 
+    /** The traced tree is about to start; {@code control} stays valid until the supervisor returns. */
+    default void onStart(TraceControl control) {}
+
     /** A subscribed syscall is being made. */
     default SyscallOutcome onSyscall(SyscallStop stop) {
         return SyscallOutcome.proceed();

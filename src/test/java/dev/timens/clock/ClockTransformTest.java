@@ -46,6 +46,36 @@ class ClockTransformTest {
         assertThat(t.mult()).isEqualTo(mult);
     }
 
+    @Property
+    void inverseUndoesAUnitRateTransform(@ForAll @LongRange(min = Long.MIN_VALUE / 4, max = Long.MAX_VALUE / 4) long offset,
+                                         @ForAll @LongRange(min = 0, max = Long.MAX_VALUE / 2) long real) {
+        ClockTransform t = ClockTransform.offset(offset);
+        assertThat(t.inverse(t.apply(real))).isEqualTo(real);
+    }
+
+    @Property
+    void inverseOfAScaledTransformIsTheEarliestHostTimeThatReachesTheDeadline(
+            @ForAll @LongRange(min = 0, max = 1L << 50) long baseReal,
+            @ForAll @LongRange(min = 0, max = 1L << 50) long baseVirtual,
+            @ForAll @LongRange(min = 1L << 28, max = 1L << 36) long mult,
+            @ForAll @LongRange(min = 0, max = 1L << 40) long ahead) {
+        ClockTransform t = new ClockTransform(baseReal, baseVirtual, mult, 32, true);
+        long deadline = baseVirtual + ahead;
+        long real = t.inverse(deadline);
+        // Waiting until `real` on the host gets the namespace's clock to within one
+        // host nanosecond of the deadline (integer division rounds down).
+        assertThat(t.apply(real + 1)).isGreaterThanOrEqualTo(deadline);
+        assertThat(t.apply(real - 1)).isLessThanOrEqualTo(deadline);
+    }
+
+    @Test
+    void inverseSaturatesInsteadOfOverflowing() {
+        assertThat(ClockTransform.offset(-10).inverse(Long.MAX_VALUE)).isEqualTo(Long.MAX_VALUE);
+        assertThat(ClockTransform.offset(10).inverse(Long.MIN_VALUE)).isEqualTo(Long.MIN_VALUE);
+        assertThat(new ClockTransform(0, 100, 0, 32, true).inverse(200)).as("a stopped clock").isEqualTo(Long.MAX_VALUE);
+        assertThat(ClockTransform.IDENTITY.inverse(12345)).isEqualTo(12345);
+    }
+
     @Test
     void inactiveIsTheHostClock() {
         assertThat(ClockTransform.IDENTITY.apply(123456789L)).isEqualTo(123456789L);

@@ -1,0 +1,259 @@
+package dev.timens.clock;
+
+import dev.timens.engine.ArgCondition;
+import dev.timens.engine.RemotePtr;
+import dev.timens.engine.SyscallNumbers;
+import dev.timens.engine.SyscallOutcome;
+import dev.timens.engine.SyscallSet;
+import dev.timens.engine.SyscallStop;
+import dev.timens.engine.TraceControl;
+import dev.timens.engine.TraceeFault;
+import dev.timens.linux.Errno;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+
+/**
+ * Absolute deadlines on the namespace's clocks, translated to host time before
+ * the kernel sees them, as the kernel does for its own time namespaces
+ * (timens_ktime_to_host): {@code clock_nanosleep(TIMER_ABSTIME)},
+ * {@code timerfd_settime(TFD_TIMER_ABSTIME)}, {@code timer_settime(TIMER_ABSTIME)},
+ * futex waits with absolute timeouts (what {@code pthread_cond_timedwait},
+ * {@code sem_timedwait}, {@code pthread_mutex_timedlock} use), and
+ * {@code mq_timedsend}/{@code mq_timedreceive}. Relative timeouts need nothing:
+ * the clocks tick at the host's rate.
+ *
+ * <p>The translated copy goes on the thread's stack below its red zone, and the
+ * argument is pointed at it; the program's own struct is never written. A
+ * thread blocked on an absolute CLOCK_REALTIME deadline when the namespace's
+ * clock is set is interrupted; its syscall restarts, meets the filter again,
+ * and is translated with the new clock, as a real clock step moves such
+ * deadlines. io_uring, whose timeouts live in shared rings the supervisor
+ * cannot see, is refused (ENOSYS) rather than left to wait on host time.
+ */
+final class DeadlineSyscalls {
+    private static final long NANOS = 1_000_000_000L;
+    private static final int TIMER_ABSTIME = 1;
+    private static final int FUTEX_LOCK_PI = 6;
+    private static final int FUTEX_WAIT_BITSET = 9;
+    private static final int FUTEX_WAIT_REQUEUE_PI = 11;
+    private static final int FUTEX_LOCK_PI2 = 13;
+    private static final int FUTEX_CLOCK_REALTIME = 256;
+    /** The futex command and its clock flag; FUTEX_PRIVATE_FLAG (128) does not matter here. */
+    private static final long FUTEX_CMD_AND_CLOCK = 0x7f | FUTEX_CLOCK_REALTIME;
+
+    /** A thread blocked (as far as we know) on an absolute REALTIME deadline we translated. */
+    private record Wait(int nr, int argIndex, long scratch, long virtualDeadline, byte[] written) {}
+
+    private final ClockPage page;
+    private final Map<Integer, Wait> realtimeWaits = new HashMap<>();
+    private TraceControl control;
+
+    DeadlineSyscalls(ClockPage page) {
+        this.page = page;
+    }
+
+    void start(TraceControl control) {
+        this.control = control;
+    }
+
+    /**
+     * What to trap: absolute waits only (the flag or the futex command is in the
+     * filter, so relative sleeps and plain futex waits never stop), and
+     * MONOTONIC-based ones only when that clock is shifted at all.
+     */
+    static void subscribe(SyscallSet.Builder b, boolean monotonicShifted) {
+        b.when(SyscallNumbers.CLOCK_NANOSLEEP, ArgCondition.bitsSet(1, TIMER_ABSTIME));
+        b.when(SyscallNumbers.TIMERFD_SETTIME, ArgCondition.bitsSet(1, TIMER_ABSTIME));
+        b.when(SyscallNumbers.TIMER_SETTIME, ArgCondition.bitsSet(1, TIMER_ABSTIME));
+        b.when(SyscallNumbers.FUTEX, ArgCondition.maskedEquals(1, 0x7f, FUTEX_LOCK_PI));
+        for (int cmd : new int[] {FUTEX_WAIT_BITSET, FUTEX_WAIT_REQUEUE_PI, FUTEX_LOCK_PI2}) {
+            b.when(SyscallNumbers.FUTEX, ArgCondition.maskedEquals(1, FUTEX_CMD_AND_CLOCK, cmd | FUTEX_CLOCK_REALTIME));
+            if (monotonicShifted) b.when(SyscallNumbers.FUTEX, ArgCondition.maskedEquals(1, FUTEX_CMD_AND_CLOCK, cmd));
+        }
+        b.always(SyscallNumbers.MQ_TIMEDSEND).always(SyscallNumbers.MQ_TIMEDRECEIVE);
+        b.always(SyscallNumbers.IO_URING_SETUP);
+    }
+
+    boolean handles(int nr) {
+        return nr == SyscallNumbers.CLOCK_NANOSLEEP || nr == SyscallNumbers.TIMERFD_SETTIME
+                || nr == SyscallNumbers.TIMER_SETTIME || nr == SyscallNumbers.FUTEX
+                || nr == SyscallNumbers.MQ_TIMEDSEND || nr == SyscallNumbers.MQ_TIMEDRECEIVE
+                || nr == SyscallNumbers.IO_URING_SETUP;
+    }
+
+    SyscallOutcome handle(SyscallStop stop) throws TraceeFault {
+        int nr = stop.number();
+        if (nr == SyscallNumbers.IO_URING_SETUP) return SyscallOutcome.error(Errno.ENOSYS);
+        if (nr == SyscallNumbers.CLOCK_NANOSLEEP) {
+            if ((stop.arg(1) & TIMER_ABSTIME) == 0) return SyscallOutcome.proceed();
+            return deadline(stop, 2, (int) stop.arg(0));
+        }
+        if (nr == SyscallNumbers.FUTEX) {
+            int op = (int) stop.arg(1);
+            int cmd = op & 0x7f;
+            boolean realtime = cmd == FUTEX_LOCK_PI || (op & FUTEX_CLOCK_REALTIME) != 0;
+            if (cmd != FUTEX_LOCK_PI && cmd != FUTEX_WAIT_BITSET && cmd != FUTEX_WAIT_REQUEUE_PI
+                    && cmd != FUTEX_LOCK_PI2) {
+                return SyscallOutcome.proceed();
+            }
+            return deadline(stop, 3, realtime ? 0 : 1);
+        }
+        if (nr == SyscallNumbers.MQ_TIMEDSEND || nr == SyscallNumbers.MQ_TIMEDRECEIVE) {
+            return deadline(stop, 4, 0); // always CLOCK_REALTIME
+        }
+        if ((stop.arg(1) & TIMER_ABSTIME) == 0) return SyscallOutcome.proceed();
+        Integer clock = nr == SyscallNumbers.TIMERFD_SETTIME
+                ? timerfdClock(stop.tgid(), (int) stop.arg(0))
+                : posixTimerClock(stop.tgid(), (int) stop.arg(0));
+        if (clock == null) return SyscallOutcome.proceed(); // not a timer: the kernel says so
+        return timerValue(stop, clock);
+    }
+
+    /** Translates the timespec deadline in argument {@code arg} of a wait on {@code clock}. */
+    private SyscallOutcome deadline(SyscallStop stop, int arg, int clock) throws TraceeFault {
+        RemotePtr user = stop.pointerArg(arg);
+        if (user.isNull()) return SyscallOutcome.proceed(); // no timeout
+        ClockGroup group = ClockGroup.of(clock);
+        if (group == null) return SyscallOutcome.proceed();
+        Wait previous = realtimeWaits.remove(stop.tid());
+        long virtual;
+        if (previous != null && previous.nr == stop.number() && previous.argIndex == arg
+                && previous.scratch == user.address()
+                && Arrays.equals(stop.memory().read(user, 16), previous.written)) {
+            // Our own copy: the syscall was restarted (after the clock was set, say).
+            virtual = previous.virtualDeadline;
+        } else {
+            ByteBuffer ts;
+            try {
+                ts = wrap(stop.memory().read(user, 16));
+            } catch (TraceeFault e) {
+                return SyscallOutcome.proceed(); // the kernel will answer EFAULT itself
+            }
+            Long nanos = nanos(ts.getLong(0), ts.getLong(8));
+            if (nanos == null) return SyscallOutcome.proceed(); // invalid or beyond KTIME_MAX: as the kernel sees it
+            virtual = nanos;
+        }
+        ClockTransform t = page.transform(group);
+        if (!t.active()) return SyscallOutcome.proceed();
+        byte[] host = timespec(Math.max(0, t.inverse(virtual)));
+        RemotePtr copy = stop.pushScratch(host);
+        stop.setArg(arg, copy.address());
+        if (group == ClockGroup.REALTIME) {
+            realtimeWaits.put(stop.tid(), new Wait(stop.number(), arg, copy.address(), virtual, host));
+        }
+        return SyscallOutcome.proceed();
+    }
+
+    /** Translates it_value of the struct itimerspec in argument 2 (it_interval is relative). */
+    private SyscallOutcome timerValue(SyscallStop stop, int clock) throws TraceeFault {
+        ClockGroup group = ClockGroup.of(clock);
+        if (group == null || !page.transform(group).active()) return SyscallOutcome.proceed();
+        ByteBuffer spec;
+        try {
+            spec = wrap(stop.memory().read(stop.pointerArg(2), 32));
+        } catch (TraceeFault e) {
+            return SyscallOutcome.proceed();
+        }
+        long sec = spec.getLong(16);
+        long nsec = spec.getLong(24);
+        if (sec == 0 && nsec == 0) return SyscallOutcome.proceed(); // disarms: nothing to translate
+        Long nanos = nanos(sec, nsec);
+        if (nanos == null) return SyscallOutcome.proceed();
+        byte[] host = timespec(Math.max(0, page.transform(group).inverse(nanos)));
+        if (allZero(host)) host = timespec(1); // {0, 0} would disarm the timer instead
+        spec.put(16, host);
+        RemotePtr copy = stop.pushScratch(spec.array());
+        stop.setArg(2, copy.address());
+        return SyscallOutcome.proceed();
+    }
+
+    /**
+     * The namespace's CLOCK_REALTIME was set: threads blocked on a translated
+     * REALTIME deadline are interrupted so that their syscall restarts and is
+     * translated again. /proc/TID/syscall tells whether a thread is still in
+     * that syscall with our copy; an interrupt elsewhere could surface as EINTR.
+     */
+    void realtimeWasSet() {
+        for (Iterator<Map.Entry<Integer, Wait>> it = realtimeWaits.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<Integer, Wait> e = it.next();
+            if (blockedIn(e.getKey(), e.getValue())) {
+                control.restartSyscall(e.getKey());
+            } else {
+                it.remove();
+            }
+        }
+    }
+
+    void taskExited(int tid) {
+        realtimeWaits.remove(tid);
+    }
+
+    private static boolean blockedIn(int tid, Wait wait) {
+        String line;
+        try {
+            line = Files.readString(Path.of("/proc/" + tid + "/syscall")).trim();
+        } catch (IOException e) {
+            return false;
+        }
+        String[] fields = line.split(" ");
+        if (fields.length < 7) return false;
+        try {
+            return Integer.parseInt(fields[0]) == wait.nr
+                    && Long.parseUnsignedLong(fields[1 + wait.argIndex].substring(2), 16) == wait.scratch;
+        } catch (NumberFormatException | StringIndexOutOfBoundsException e) {
+            return false;
+        }
+    }
+
+    /** The clock of timerfd {@code fd} of process {@code tgid}, from /proc/TGID/fdinfo/FD. */
+    private static Integer timerfdClock(int tgid, int fd) {
+        return procField(Path.of("/proc/" + tgid + "/fdinfo/" + fd), null, "clockid:");
+    }
+
+    /** The clock of POSIX timer {@code id} of process {@code tgid}, from /proc/TGID/timers. */
+    private static Integer posixTimerClock(int tgid, int id) {
+        return procField(Path.of("/proc/" + tgid + "/timers"), "ID: " + id, "ClockID:");
+    }
+
+    private static Integer procField(Path file, String section, String key) {
+        try {
+            boolean inSection = section == null;
+            for (String line : Files.readAllLines(file)) {
+                if (line.startsWith("ID:")) inSection = section == null || line.trim().equals(section);
+                if (inSection && line.startsWith(key)) return Integer.parseInt(line.substring(key.length()).trim());
+            }
+        } catch (IOException | NumberFormatException e) {
+            return null;
+        }
+        return null;
+    }
+
+    /** A valid absolute timespec as nanoseconds, or null where the kernel would refuse or clamp it. */
+    private static Long nanos(long sec, long nsec) {
+        if (sec < 0 || nsec < 0 || nsec >= NANOS || sec >= TimeSyscalls.KTIME_SEC_MAX) return null;
+        return sec * NANOS + nsec;
+    }
+
+    private static byte[] timespec(long nanos) {
+        ByteBuffer b = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
+        b.putLong(0, nanos / NANOS).putLong(8, nanos % NANOS);
+        return b.array();
+    }
+
+    private static boolean allZero(byte[] bytes) {
+        for (byte b : bytes) if (b != 0) return false;
+        return true;
+    }
+
+    private static ByteBuffer wrap(byte[] bytes) {
+        return ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+    }
+}
