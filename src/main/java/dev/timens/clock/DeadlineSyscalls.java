@@ -73,13 +73,21 @@ final class DeadlineSyscalls {
         b.when(SyscallNumbers.CLOCK_NANOSLEEP, ArgCondition.bitsSet(1, TIMER_ABSTIME));
         b.when(SyscallNumbers.TIMERFD_SETTIME, ArgCondition.bitsSet(1, TIMER_ABSTIME));
         b.when(SyscallNumbers.TIMER_SETTIME, ArgCondition.bitsSet(1, TIMER_ABSTIME));
-        b.when(SyscallNumbers.FUTEX, ArgCondition.maskedEquals(1, 0x7f, FUTEX_LOCK_PI));
+        // Futex waits only with a timeout: glibc waits without one through the same
+        // FUTEX_WAIT_BITSET | FUTEX_CLOCK_REALTIME, and those must stay free.
+        futexWithTimeout(b, ArgCondition.maskedEquals(1, 0x7f, FUTEX_LOCK_PI));
         for (int cmd : new int[] {FUTEX_WAIT_BITSET, FUTEX_WAIT_REQUEUE_PI, FUTEX_LOCK_PI2}) {
-            b.when(SyscallNumbers.FUTEX, ArgCondition.maskedEquals(1, FUTEX_CMD_AND_CLOCK, cmd | FUTEX_CLOCK_REALTIME));
-            if (monotonicShifted) b.when(SyscallNumbers.FUTEX, ArgCondition.maskedEquals(1, FUTEX_CMD_AND_CLOCK, cmd));
+            futexWithTimeout(b, ArgCondition.maskedEquals(1, FUTEX_CMD_AND_CLOCK, cmd | FUTEX_CLOCK_REALTIME));
+            if (monotonicShifted) futexWithTimeout(b, ArgCondition.maskedEquals(1, FUTEX_CMD_AND_CLOCK, cmd));
         }
         b.always(SyscallNumbers.MQ_TIMEDSEND).always(SyscallNumbers.MQ_TIMEDRECEIVE);
         b.always(SyscallNumbers.IO_URING_SETUP);
+    }
+
+    /** {@code op} holds and the timeout pointer (args[3]) is not NULL: its low or its high half is set. */
+    private static void futexWithTimeout(SyscallSet.Builder b, ArgCondition op) {
+        b.when(SyscallNumbers.FUTEX, op, ArgCondition.anyBitSet(3, 0xFFFF_FFFFL));
+        b.when(SyscallNumbers.FUTEX, op, ArgCondition.anyBitSet(3, 0xFFFF_FFFF_0000_0000L));
     }
 
     boolean handles(int nr) {

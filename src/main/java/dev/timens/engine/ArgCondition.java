@@ -21,12 +21,13 @@ import java.util.Comparator;
  * @param mask  the bits that are tested
  * @param value the bits expected under {@code mask}; must have no bit outside it
  */
-public record ArgCondition(int index, long mask, long value) {
+public record ArgCondition(int index, long mask, long value, boolean negated) {
 
     /** A fixed order (index, then mask, then value, unsigned) so that filters are reproducible. */
     static final Comparator<ArgCondition> ORDER = Comparator.comparingInt(ArgCondition::index)
             .thenComparing(ArgCondition::mask, Long::compareUnsigned)
-            .thenComparing(ArgCondition::value, Long::compareUnsigned);
+            .thenComparing(ArgCondition::value, Long::compareUnsigned)
+            .thenComparing(ArgCondition::negated);
 
     /**
      * A condition on {@code args[index]}.
@@ -44,6 +45,15 @@ public record ArgCondition(int index, long mask, long value) {
                     "value 0x%x has bits outside mask 0x%x: the condition could never hold",
                     value, mask));
         }
+        if (negated && (mask >>> 32) != 0 && (int) mask != 0) {
+            // NOT(low == a AND high == b) is a disjunction: express it as two rules.
+            throw new IllegalArgumentException("a negated condition must test one 32-bit half of the argument");
+        }
+    }
+
+    /** {@code (args[index] & mask) == value}. */
+    public ArgCondition(int index, long mask, long value) {
+        this(index, mask, value, false);
     }
 
     /**
@@ -77,18 +87,28 @@ public record ArgCondition(int index, long mask, long value) {
         return new ArgCondition(index, mask, value);
     }
 
+    /**
+     * Some bit of {@code bits} is set in {@code args[index]}; {@code bits} must lie
+     * within one 32-bit half. A 64-bit pointer is non-null when its low or its high
+     * half is: two rules, {@code anyBitSet(i, 0xFFFF_FFFFL)} and
+     * {@code anyBitSet(i, 0xFFFF_FFFF_0000_0000L)}.
+     */
+    public static ArgCondition anyBitSet(int index, long bits) {
+        return new ArgCondition(index, bits, 0, true);
+    }
+
     /** Whether this condition holds for an argument value. */
     public boolean test(long argument) {
-        return (argument & mask) == value;
+        return ((argument & mask) == value) != negated;
     }
 
     /** Whether the condition holds whatever the argument (its mask is zero). */
     public boolean isAlwaysTrue() {
-        return mask == 0;
+        return mask == 0 && !negated;
     }
 
     @Override
     public String toString() {
-        return String.format("(args[%d] & 0x%x) == 0x%x", index, mask, value);
+        return String.format("(args[%d] & 0x%x) %s 0x%x", index, mask, negated ? "!=" : "==", value);
     }
 }

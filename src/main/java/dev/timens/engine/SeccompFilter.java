@@ -241,6 +241,20 @@ public final class SeccompFilter {
         /** Falls through when {@code c} holds, jumps to {@code fail} when it does not. */
         private void condition(ArgCondition c, BpfAssembler.Label fail) {
             int offset = SeccompAction.offsetOfArg(c.index());
+            if (c.negated()) {
+                // Its mask lies in one half (checked by ArgCondition): that half must differ.
+                boolean high = (int) c.mask() == 0;
+                load(high ? offset + SeccompAction.HIGH_WORD : offset);
+                int mask = (int) (high ? c.mask() >>> 32 : c.mask());
+                int value = (int) (high ? c.value() >>> 32 : c.value());
+                if (value == 0) {
+                    asm.jump(JMP_JSET_K, mask, null, fail); // some tested bit set: holds
+                } else {
+                    if (mask != -1) asm.stmt(ALU_AND_K, mask);
+                    asm.jump(JMP_JEQ_K, value, fail, null);
+                }
+                return;
+            }
             word(offset, (int) c.mask(), (int) c.value(), fail);
             word(offset + SeccompAction.HIGH_WORD, (int) (c.mask() >>> 32), (int) (c.value() >>> 32), fail);
         }
