@@ -15,6 +15,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
+import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -72,6 +73,13 @@ public final class TimensCommand implements Callable<Integer> {
     @Option(names = "--boottime", paramLabel = "DUR",
             description = "CLOCK_BOOTTIME (and BOOTTIME_ALARM) is shifted by DUR.")
     String boottime;
+
+    @Option(names = "--rate", paramLabel = "R",
+            description = "Every clock advances R virtual seconds per real second (e.g. 10, 0.5); sleeps and timeouts are scaled to match.")
+    String rate;
+
+    @Option(names = "--freeze", description = "The clocks stand still at their start values (sleeps still take their real time).")
+    boolean freeze;
 
     @Option(names = "--debug", description = "Print stack traces of timens's own failures.")
     boolean debug;
@@ -148,7 +156,20 @@ public final class TimensCommand implements Callable<Integer> {
         }
         Duration mono = duration("--monotonic", monotonic);
         Duration boot = duration("--boottime", boottime);
-        return new ClockSettings(start, realtimeOffset, mono, boot);
+        if (freeze && rate != null) throw new IllegalArgumentException("--rate and --freeze exclude each other");
+        BigDecimal r = BigDecimal.ONE;
+        if (freeze) r = BigDecimal.ZERO;
+        if (rate != null) {
+            try {
+                r = new BigDecimal(rate);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("invalid --rate value '" + rate + "': a positive number such as 10 or 0.5");
+            }
+            if (r.signum() <= 0) {
+                throw new IllegalArgumentException("invalid --rate value '" + rate + "': it must be above 0 (use --freeze to stop the clocks)");
+            }
+        }
+        return new ClockSettings(start, realtimeOffset, mono, boot, r);
     }
 
     /** Parses a duration option; the error names the option. */

@@ -1,5 +1,6 @@
 package dev.timens.clock;
 
+import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -13,13 +14,34 @@ import java.util.Optional;
  * @param boottimeOffset  added to CLOCK_BOOTTIME (like {@code unshare --time --boottime})
  */
 public record ClockSettings(Optional<Instant> realtimeStart, Duration realtimeOffset, Duration monotonicOffset,
-                            Duration boottimeOffset) {
+                            Duration boottimeOffset, BigDecimal rate) {
+    /** Rates run up to 2^31 (the fixed-point multiplier must stay below 2^63). */
+    static final BigDecimal MAX_RATE = BigDecimal.valueOf(1L << 31);
     public static final ClockSettings HOST = new ClockSettings(Optional.empty(), Duration.ZERO, Duration.ZERO,
-            Duration.ZERO);
+            Duration.ZERO, BigDecimal.ONE);
 
+    /**
+     * @param rate virtual seconds per real second for every clock of the
+     *             namespace: 1 normally, 0 for frozen clocks
+     */
     public ClockSettings {
         if (realtimeStart.isPresent() && !realtimeOffset.isZero()) {
             throw new IllegalArgumentException("a start date and a realtime offset exclude each other");
         }
+        if (rate.signum() < 0 || rate.compareTo(MAX_RATE) >= 0) {
+            throw new IllegalArgumentException("rate " + rate.toPlainString() + " is out of range: it must be at least 0 "
+                    + "and below " + MAX_RATE.toPlainString());
+        }
+    }
+
+    public ClockSettings(Optional<Instant> realtimeStart, Duration realtimeOffset, Duration monotonicOffset,
+                         Duration boottimeOffset) {
+        this(realtimeStart, realtimeOffset, monotonicOffset, boottimeOffset, BigDecimal.ONE);
+    }
+
+    /** The rate as the 32.32 fixed-point multiplier of {@link ClockTransform}. */
+    long rateMultiplier() {
+        return rate.multiply(BigDecimal.valueOf(ClockTransform.UNIT_RATE)).setScale(0, java.math.RoundingMode.HALF_EVEN)
+                .longValueExact();
     }
 }

@@ -71,6 +71,28 @@ public record ClockTransform(long baseReal, long baseVirtual, long mult, int shi
         return sum;
     }
 
+    /**
+     * How long the host must wait for this clock to advance {@code virtual}
+     * nanoseconds (a relative timeout). A stopped clock (rate 0) keeps real
+     * durations: its waits take as long as they say. Never rounds a positive
+     * duration down to zero, which would turn a wait into a poll.
+     */
+    public long hostDuration(long virtual) {
+        if (!active || isUnitRate() || mult == 0 || virtual <= 0) return virtual;
+        java.math.BigInteger host = java.math.BigInteger.valueOf(virtual).shiftLeft(shift)
+                .divide(java.math.BigInteger.valueOf(mult));
+        if (host.bitLength() > 63) return Long.MAX_VALUE;
+        return Math.max(1, host.longValue());
+    }
+
+    /** How far this clock advances while the host advances {@code host} nanoseconds (a stopped one: as much). */
+    public long virtualDuration(long host) {
+        if (!active || isUnitRate() || mult == 0) return host;
+        long high = Math.multiplyHigh(host, mult);
+        long low = host * mult;
+        return shift == 0 ? low : (high << (64 - shift)) | (low >>> shift);
+    }
+
     /** The same rate, re-based so that host reading {@code real} now reads as {@code virtual}. */
     public ClockTransform setTo(long real, long virtual) {
         return new ClockTransform(real, virtual, mult, shift, true);

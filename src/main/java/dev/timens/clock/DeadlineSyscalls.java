@@ -118,9 +118,7 @@ final class DeadlineSyscalls {
             return deadline(stop, 4, 0); // always CLOCK_REALTIME
         }
         if ((stop.arg(1) & TIMER_ABSTIME) == 0) return SyscallOutcome.proceed();
-        Integer clock = nr == SyscallNumbers.TIMERFD_SETTIME
-                ? timerfdClock(stop.tgid(), (int) stop.arg(0))
-                : posixTimerClock(stop.tgid(), (int) stop.arg(0));
+        Integer clock = timerClock(stop);
         if (clock == null) return SyscallOutcome.proceed(); // not a timer: the kernel says so
         return timerValue(stop, clock);
     }
@@ -151,7 +149,7 @@ final class DeadlineSyscalls {
         }
         ClockTransform t = page.transform(group);
         if (!t.active()) return SyscallOutcome.proceed();
-        byte[] host = timespec(Math.max(0, t.inverse(virtual)));
+        byte[] host = timespec(Math.max(0, hostDeadline(t, group, virtual)));
         RemotePtr copy = stop.pushScratch(host);
         stop.setArg(arg, copy.address());
         if (group == ClockGroup.REALTIME) {
@@ -175,7 +173,7 @@ final class DeadlineSyscalls {
         if (sec == 0 && nsec == 0) return SyscallOutcome.proceed(); // disarms: nothing to translate
         Long nanos = nanos(sec, nsec);
         if (nanos == null) return SyscallOutcome.proceed();
-        byte[] host = timespec(Math.max(0, page.transform(group).inverse(nanos)));
+        byte[] host = timespec(Math.max(0, hostDeadline(page.transform(group), group, nanos)));
         if (allZero(host)) host = timespec(1); // {0, 0} would disarm the timer instead
         spec.put(16, host);
         RemotePtr copy = stop.pushScratch(spec.array());
@@ -219,6 +217,25 @@ final class DeadlineSyscalls {
         } catch (NumberFormatException | StringIndexOutOfBoundsException e) {
             return false;
         }
+    }
+
+    /**
+     * The host time at which {@code t}'s clock reaches {@code virtual}. At rate 1
+     * (or any non-zero rate) that is the transform's inverse; a stopped clock
+     * never gets there, so its waits take the real time they name, counted from now.
+     */
+    static long hostDeadline(ClockTransform t, ClockGroup group, long virtual) {
+        if (t.mult() != 0) return t.inverse(virtual);
+        long hostNow = dev.timens.linux.Time.clockGettimeNanos(group.referenceClock());
+        long ahead = virtual - t.apply(hostNow);
+        return ahead <= 0 ? hostNow : hostNow + Math.min(ahead, Long.MAX_VALUE - hostNow);
+    }
+
+    /** The clock of the timer that timerfd_settime or timer_settime names, or null. */
+    static Integer timerClock(SyscallStop stop) {
+        return stop.number() == SyscallNumbers.TIMERFD_SETTIME
+                ? timerfdClock(stop.tgid(), (int) stop.arg(0))
+                : posixTimerClock(stop.tgid(), (int) stop.arg(0));
     }
 
     /** The clock of timerfd {@code fd} of process {@code tgid}, from /proc/TGID/fdinfo/FD. */

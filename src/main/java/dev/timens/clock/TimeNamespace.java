@@ -41,6 +41,8 @@ public final class TimeNamespace implements Tool, AutoCloseable {
     private final VdsoImage image;
     private final TimeSyscalls syscalls;
     private final DeadlineSyscalls deadlines;
+    /** Null unless the clocks run at a rate other than 1 and 0. */
+    private final RateSyscalls rates;
     private final SyscallSet subscriptions;
     private final long kernelVdsoSize;
     private final String imagePath;
@@ -54,7 +56,11 @@ public final class TimeNamespace implements Tool, AutoCloseable {
         this.deadlines = new DeadlineSyscalls(page);
         this.syscalls = new TimeSyscalls(page, deadlines::realtimeWasSet);
         SyscallSet.Builder b = SyscallSet.builder().addAll(TimeSyscalls.SUBSCRIPTIONS);
-        DeadlineSyscalls.subscribe(b, page.transform(ClockGroup.MONOTONIC).active());
+        ClockTransform monotonic = page.transform(ClockGroup.MONOTONIC);
+        DeadlineSyscalls.subscribe(b, monotonic.active());
+        boolean scaled = monotonic.active() && !monotonic.isUnitRate() && monotonic.mult() != 0;
+        this.rates = scaled ? new RateSyscalls(page) : null;
+        if (scaled) RateSyscalls.subscribe(b);
         this.subscriptions = b.build();
         this.imagePath = "/proc/" + Unistd.getpid() + "/fd/" + page.fd();
     }
@@ -92,6 +98,16 @@ public final class TimeNamespace implements Tool, AutoCloseable {
             transforms.put(ClockGroup.BOOTTIME, offset(settings.boottimeOffset(),
                     Time.clockGettimeNanos(Time.CLOCK_BOOTTIME), "CLOCK_BOOTTIME"));
         }
+        long mult = settings.rateMultiplier();
+        if (mult != ClockTransform.UNIT_RATE) {
+            // Every clock of the namespace runs at the rate from now on, from where
+            // its offset (or start date) puts it now.
+            for (ClockGroup g : ClockGroup.values()) {
+                long hostNow = Time.clockGettimeNanos(g.referenceClock());
+                long virtualNow = transforms.getOrDefault(g, ClockTransform.IDENTITY).apply(hostNow);
+                transforms.put(g, new ClockTransform(hostNow, virtualNow, mult, ClockTransform.SHIFT, true));
+            }
+        }
         return transforms;
     }
 
@@ -128,9 +144,10 @@ public final class TimeNamespace implements Tool, AutoCloseable {
         // back (e.g. for the ALARM clocks, which the vDSO cannot read): it wants the
         // host's time, and applies the transform itself.
         if (vdso != null && ip >= vdso && ip < vdso + kernelVdsoSize) return SyscallOutcome.proceed();
-        if (deadlines.handles(stop.number())) {
+        if (rates != null || deadlines.handles(stop.number())) {
             try {
-                return deadlines.handle(stop);
+                if (rates != null && rates.handles(stop)) return rates.handle(stop);
+                if (deadlines.handles(stop.number())) return deadlines.handle(stop);
             } catch (TraceeFault e) {
                 // No room on the thread's stack for the translated copy: waiting on
                 // host time would be wrong, so fail as the kernel does for bad memory.

@@ -42,6 +42,11 @@ final class Ptracer {
         check("CONT", tid, Ptrace.request(Ptrace.CONT, tid, 0, signal));
     }
 
+    /** Resumes until the current syscall's exit (or the next syscall entry, or a signal). */
+    void syscall(int tid, int signal) {
+        check("SYSCALL", tid, Ptrace.request(Ptrace.SYSCALL, tid, 0, signal));
+    }
+
     void listen(int tid) {
         check("LISTEN", tid, Ptrace.request(Ptrace.LISTEN, tid, 0, 0));
     }

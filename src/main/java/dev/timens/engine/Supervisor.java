@@ -34,7 +34,10 @@ public final class Supervisor {
     /** Wait only for this thread's children and tracees, never the JDK's own children. */
     private static final int WNOTHREAD = 0x20000000;
 
-    private static final int OPTIONS = Ptrace.O_TRACEFORK | Ptrace.O_TRACEVFORK | Ptrace.O_TRACECLONE
+    /** The stop signal of a syscall-entry or -exit stop under PTRACE_O_TRACESYSGOOD. */
+    private static final int SYSCALL_STOP = Ptracer.SIGTRAP | 0x80;
+
+    private static final int OPTIONS = Ptrace.O_TRACESYSGOOD | Ptrace.O_TRACEFORK | Ptrace.O_TRACEVFORK | Ptrace.O_TRACECLONE
             | Ptrace.O_TRACEEXEC | Ptrace.O_TRACESECCOMP | Ptrace.O_EXITKILL;
 
     private final Tool tool;
@@ -42,6 +45,8 @@ public final class Supervisor {
     private final Map<Integer, PendingSignals> pending = new HashMap<>();
     /** Threads interrupted by {@link TraceControl#restartSyscall}, until their interrupt stop. */
     private final java.util.Set<Integer> restartOnInterrupt = new java.util.HashSet<>();
+    /** Threads resumed to the exit of a syscall a tool follows, with what to do there. */
+    private final Map<Integer, SyscallExit.Handler> exits = new HashMap<>();
     /** Thread group of every live traced thread (absent: a thread group leader). */
     private final Map<Integer, Integer> tgids = new HashMap<>();
     /** The start of a new program's stack (argc, argv, envp, auxv), read once per exec. */
@@ -195,6 +200,7 @@ public final class Supervisor {
         if (s.exited() || s.signaled()) {
             pending.remove(tid);
             tgids.remove(tid);
+            exits.remove(tid);
             restartOnInterrupt.remove(tid);
             tool.onTaskExited(tid);
             if (tid != main) return null;
@@ -217,7 +223,13 @@ public final class Supervisor {
                 } else if (stop.argsChanged()) {
                     ptracer.setRegs(tid, saved); // the kernel reads the arguments after this stop
                 }
-                resume(ptracer, tid);
+                if (stop.exitHandler() != null && !(outcome instanceof SyscallOutcome.Return)) {
+                    exits.put(tid, stop.exitHandler());
+                    PendingSignals held = pending.get(tid);
+                    ptracer.syscall(tid, held == null ? 0 : held.poll());
+                } else {
+                    resume(ptracer, tid);
+                }
             }
             case Ptrace.EVENT_EXEC -> {
                 stats.execs++;
@@ -260,9 +272,25 @@ public final class Supervisor {
                     ptracer.cont(tid, 0); // the initial stop of a new task, or an interrupt
                 }
             }
-            case 0 -> { // signal-delivery-stop: deliver it unchanged
-                stats.signals++;
-                ptracer.cont(tid, signal);
+            case 0 -> {
+                SyscallExit.Handler atExit = signal == SYSCALL_STOP ? exits.remove(tid) : null;
+                if (atExit != null) {
+                    stats.syscalls++;
+                    ptracer.getRegs(tid, saved);
+                    SyscallExit exit = new SyscallExit(tid, saved, new ProcessMemory(tid, scratch));
+                    try {
+                        atExit.onExit(exit);
+                    } catch (TraceeFault e) {
+                        // The program's own buffer went bad meanwhile: the kernel's answer stands.
+                    }
+                    if (exit.resultChanged()) ptracer.setRegs(tid, saved);
+                    resume(ptracer, tid);
+                } else if (signal == SYSCALL_STOP) {
+                    resume(ptracer, tid); // a syscall stop nobody asked for (cannot happen: CONT never makes one)
+                } else { // signal-delivery-stop: deliver it unchanged
+                    stats.signals++;
+                    ptracer.cont(tid, signal);
+                }
             }
             default -> {
                 stats.other++;

@@ -40,6 +40,8 @@ public final class SyscallNumbers {
     public static final int ALARM = 37;
     public static final int SETITIMER = 38;
     public static final int GETPID = 39;
+    public static final int SETSOCKOPT = 54;
+    public static final int GETSOCKOPT = 55;
     public static final int CLONE = 56;
     public static final int FORK = 57;
     public static final int VFORK = 58;
@@ -59,6 +61,7 @@ public final class SyscallNumbers {
     public static final int FUTEX = 202;
     public static final int IO_GETEVENTS = 208;
     public static final int TIMER_CREATE = 222;
+    public static final int SEMTIMEDOP = 220;
     public static final int TIMER_SETTIME = 223;
     public static final int TIMER_GETTIME = 224;
     public static final int TIMER_GETOVERRUN = 225;

@@ -14,6 +14,7 @@ public final class SyscallStop {
     private final Registers registers;
     private final TraceeMemory memory;
     private boolean argsChanged;
+    private SyscallExit.Handler exitHandler;
     private long scratchTop;
 
     SyscallStop(int tid, int tgid, Registers registers, TraceeMemory memory) {
@@ -38,8 +39,31 @@ public final class SyscallStop {
         argsChanged = true;
     }
 
+    /**
+     * Makes the kernel run syscall {@code number} instead (with the arguments as
+     * they are then); the filter sees the new number, and the tool is not asked
+     * about it again.
+     */
+    public void setNumber(int number) {
+        registers.origRax(number);
+        argsChanged = true;
+    }
+
     boolean argsChanged() {
         return argsChanged;
+    }
+
+    /**
+     * Asks to see this syscall's exit too (one more stop), to translate what the
+     * kernel reports back (remaining time, old timer values...). Only with
+     * {@link SyscallOutcome#proceed()}.
+     */
+    public void atExit(SyscallExit.Handler handler) {
+        this.exitHandler = handler;
+    }
+
+    SyscallExit.Handler exitHandler() {
+        return exitHandler;
     }
 
     /**

@@ -1,0 +1,324 @@
+package dev.timens.clock;
+
+import dev.timens.engine.ArgCondition;
+import dev.timens.engine.RemotePtr;
+import dev.timens.engine.SyscallExit;
+import dev.timens.engine.SyscallNumbers;
+import dev.timens.engine.SyscallOutcome;
+import dev.timens.engine.SyscallSet;
+import dev.timens.engine.SyscallStop;
+import dev.timens.engine.TraceeFault;
+import dev.timens.engine.TraceeMemory;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * Relative timeouts when the namespace's clocks run at another rate
+ * ({@code --rate R}): a program that waits N virtual seconds must see N virtual
+ * seconds pass, so the host waits N / R. Timeouts in registers are scaled in
+ * place; timeouts in memory get a scaled copy on the thread's stack (never
+ * writing the program's own struct on the way in). What the kernel reports back
+ * (remaining time of an interrupted sleep, select/pselect/ppoll's updated
+ * timeout, old and current timer values, socket timeouts, alarm's remaining
+ * seconds) is scaled back at the syscall's exit. If the kernel is about to
+ * restart the syscall, the program's own pointer is put back first, so the
+ * restarted call is scaled afresh.
+ *
+ * <p>Not scaled: ITIMER_VIRTUAL/PROF (CPU time), and timeouts inside structures
+ * the supervisor cannot see (io_uring is refused anyway). Only used when the
+ * rate is neither 1 nor 0: a stopped clock keeps real durations.
+ */
+final class RateSyscalls {
+    private static final long NANOS = 1_000_000_000L;
+    private static final int FUTEX_WAIT = 0;
+    private static final int ITIMER_REAL = 0;
+    private static final int SOL_SOCKET = 1;
+    private static final int SO_RCVTIMEO_OLD = 20;
+    private static final int SO_SNDTIMEO_OLD = 21;
+    private static final int SO_RCVTIMEO_NEW = 66;
+    private static final int SO_SNDTIMEO_NEW = 67;
+    private static final int TIMER_ABSTIME = 1;
+    private static final long EINTR = -4;
+
+    private final ClockPage page;
+
+    RateSyscalls(ClockPage page) {
+        this.page = page;
+    }
+
+    static void subscribe(SyscallSet.Builder b) {
+        for (int nr : new int[] {SyscallNumbers.NANOSLEEP, SyscallNumbers.SELECT, SyscallNumbers.PSELECT6,
+                SyscallNumbers.POLL, SyscallNumbers.PPOLL, SyscallNumbers.EPOLL_WAIT, SyscallNumbers.EPOLL_PWAIT,
+                SyscallNumbers.EPOLL_PWAIT2, SyscallNumbers.RT_SIGTIMEDWAIT, SyscallNumbers.TIMERFD_SETTIME,
+                SyscallNumbers.TIMERFD_GETTIME, SyscallNumbers.TIMER_SETTIME, SyscallNumbers.TIMER_GETTIME,
+                SyscallNumbers.SETITIMER, SyscallNumbers.GETITIMER, SyscallNumbers.ALARM, SyscallNumbers.SEMTIMEDOP,
+                SyscallNumbers.IO_GETEVENTS, SyscallNumbers.IO_PGETEVENTS, SyscallNumbers.RECVMMSG}) {
+            b.always(nr);
+        }
+        b.when(SyscallNumbers.CLOCK_NANOSLEEP, ArgCondition.bitsClear(1, TIMER_ABSTIME));
+        b.when(SyscallNumbers.FUTEX, ArgCondition.maskedEquals(1, 0x7f, FUTEX_WAIT), ArgCondition.anyBitSet(3, 0xFFFF_FFFFL));
+        b.when(SyscallNumbers.FUTEX, ArgCondition.maskedEquals(1, 0x7f, FUTEX_WAIT),
+                ArgCondition.anyBitSet(3, 0xFFFF_FFFF_0000_0000L));
+        b.when(SyscallNumbers.SETSOCKOPT, ArgCondition.equalToInt(1, SOL_SOCKET));
+        b.when(SyscallNumbers.GETSOCKOPT, ArgCondition.equalToInt(1, SOL_SOCKET));
+    }
+
+    private ClockTransform rate() {
+        return page.transform(ClockGroup.MONOTONIC);
+    }
+
+    /** Whether this class answers {@code stop} (relative waits and timer values). */
+    boolean handles(SyscallStop stop) {
+        int nr = stop.number();
+        if (nr == SyscallNumbers.CLOCK_NANOSLEEP) return (stop.arg(1) & TIMER_ABSTIME) == 0;
+        if (nr == SyscallNumbers.FUTEX) return (stop.arg(1) & 0x7f) == FUTEX_WAIT;
+        return nr == SyscallNumbers.NANOSLEEP || nr == SyscallNumbers.SELECT || nr == SyscallNumbers.PSELECT6
+                || nr == SyscallNumbers.POLL || nr == SyscallNumbers.PPOLL || nr == SyscallNumbers.EPOLL_WAIT
+                || nr == SyscallNumbers.EPOLL_PWAIT || nr == SyscallNumbers.EPOLL_PWAIT2
+                || nr == SyscallNumbers.RT_SIGTIMEDWAIT || nr == SyscallNumbers.TIMERFD_GETTIME
+                || nr == SyscallNumbers.TIMER_GETTIME || nr == SyscallNumbers.SETITIMER
+                || nr == SyscallNumbers.GETITIMER || nr == SyscallNumbers.ALARM || nr == SyscallNumbers.SEMTIMEDOP
+                || nr == SyscallNumbers.IO_GETEVENTS || nr == SyscallNumbers.IO_PGETEVENTS
+                || nr == SyscallNumbers.RECVMMSG || nr == SyscallNumbers.SETSOCKOPT
+                || nr == SyscallNumbers.GETSOCKOPT
+                || nr == SyscallNumbers.TIMERFD_SETTIME || nr == SyscallNumbers.TIMER_SETTIME;
+    }
+
+    SyscallOutcome handle(SyscallStop stop) throws TraceeFault {
+        int nr = stop.number();
+        if (nr == SyscallNumbers.NANOSLEEP) return sleep(stop, 0, 1);
+        if (nr == SyscallNumbers.CLOCK_NANOSLEEP) {
+            return ClockGroup.of((int) stop.arg(0)) == null ? SyscallOutcome.proceed() : sleep(stop, 2, 3);
+        }
+        if (nr == SyscallNumbers.POLL) return millis(stop, 2);
+        if (nr == SyscallNumbers.EPOLL_WAIT || nr == SyscallNumbers.EPOLL_PWAIT) return millis(stop, 3);
+        if (nr == SyscallNumbers.SELECT) return timeout(stop, 4, false, true);
+        if (nr == SyscallNumbers.PSELECT6) return timeout(stop, 4, true, true);
+        if (nr == SyscallNumbers.PPOLL) return timeout(stop, 2, true, true);
+        if (nr == SyscallNumbers.EPOLL_PWAIT2 || nr == SyscallNumbers.SEMTIMEDOP || nr == SyscallNumbers.FUTEX) {
+            return timeout(stop, 3, true, false);
+        }
+        if (nr == SyscallNumbers.RT_SIGTIMEDWAIT) return timeout(stop, 2, true, false);
+        if (nr == SyscallNumbers.IO_GETEVENTS || nr == SyscallNumbers.IO_PGETEVENTS || nr == SyscallNumbers.RECVMMSG) {
+            return timeout(stop, 4, true, false);
+        }
+        if (nr == SyscallNumbers.TIMERFD_SETTIME || nr == SyscallNumbers.TIMER_SETTIME) return timerSet(stop);
+        if (nr == SyscallNumbers.TIMERFD_GETTIME || nr == SyscallNumbers.TIMER_GETTIME) {
+            RemotePtr current = stop.pointerArg(1);
+            stop.atExit(exit -> {
+                if (exit.result() == 0) scalePairBack(exit.memory(), current, true);
+            });
+            return SyscallOutcome.proceed();
+        }
+        if (nr == SyscallNumbers.SETITIMER) return setitimer(stop);
+        if (nr == SyscallNumbers.GETITIMER) {
+            if (stop.arg(0) != ITIMER_REAL) return SyscallOutcome.proceed();
+            RemotePtr current = stop.pointerArg(1);
+            stop.atExit(exit -> {
+                if (exit.result() == 0) scalePairBack(exit.memory(), current, false);
+            });
+            return SyscallOutcome.proceed();
+        }
+        if (nr == SyscallNumbers.ALARM) return alarm(stop);
+        if (nr == SyscallNumbers.SETSOCKOPT || nr == SyscallNumbers.GETSOCKOPT) return socketTimeout(stop);
+        return SyscallOutcome.proceed();
+    }
+
+    /** nanosleep / relative clock_nanosleep: scaled request, remaining time scaled back after EINTR. */
+    private SyscallOutcome sleep(SyscallStop stop, int requestArg, int remainArg) throws TraceeFault {
+        SyscallOutcome outcome = timeout(stop, requestArg, true, false);
+        RemotePtr remain = stop.pointerArg(remainArg);
+        if (!remain.isNull()) {
+            SyscallExit.Handler restore = exitHandler;
+            stop.atExit(exit -> {
+                if (restore != null) restore.onExit(exit);
+                if (exit.result() == EINTR) scaleBack(exit.memory(), remain, true);
+            });
+        }
+        return outcome;
+    }
+
+    /** The exit handler {@link #timeout} last installed, for {@link #sleep} to chain. */
+    private SyscallExit.Handler exitHandler;
+
+    /** An int millisecond timeout in a register; negative means forever, 0 means do not wait. */
+    private SyscallOutcome millis(SyscallStop stop, int arg) {
+        int ms = (int) stop.arg(arg);
+        if (ms <= 0) return SyscallOutcome.proceed();
+        long host = rate().hostDuration(ms * 1_000_000L);
+        long hostMs = Math.max(1, (host + 999_999) / 1_000_000);
+        stop.setArg(arg, Math.min(Integer.MAX_VALUE, hostMs));
+        return SyscallOutcome.proceed();
+    }
+
+    /**
+     * A timeout struct (timespec, or timeval for select) at argument {@code arg}:
+     * a scaled copy goes in; at the exit the program's pointer is put back, and
+     * when the kernel reports the remaining time in it ({@code updated}), that is
+     * scaled back into the program's struct.
+     */
+    private SyscallOutcome timeout(SyscallStop stop, int arg, boolean timespec, boolean updated) throws TraceeFault {
+        exitHandler = null;
+        RemotePtr user = stop.pointerArg(arg);
+        if (user.isNull()) return SyscallOutcome.proceed();
+        ByteBuffer t;
+        try {
+            t = wrap(stop.memory().read(user, 16));
+        } catch (TraceeFault e) {
+            return SyscallOutcome.proceed(); // the kernel answers EFAULT itself
+        }
+        Long virtual = nanos(t.getLong(0), t.getLong(8), timespec);
+        if (virtual == null) return SyscallOutcome.proceed(); // invalid: the kernel answers EINVAL
+        RemotePtr copy = stop.pushScratch(encode(rate().hostDuration(virtual), timespec));
+        stop.setArg(arg, copy.address());
+        exitHandler = exit -> {
+            exit.setArg(arg, user.address()); // a restarted call must see the program's own pointer
+            if (updated && exit.result() != -14 /* EFAULT */) {
+                ByteBuffer remaining = wrap(exit.memory().read(copy, 16));
+                Long host = nanos(remaining.getLong(0), remaining.getLong(8), timespec);
+                if (host != null) exit.memory().write(user, encode(rate().virtualDuration(host), timespec));
+            }
+        };
+        stop.atExit(exitHandler);
+        return SyscallOutcome.proceed();
+    }
+
+    /**
+     * timerfd_settime / timer_settime: the interval is relative; the value too,
+     * unless TIMER_ABSTIME makes it a deadline on the timer's own clock.
+     */
+    private SyscallOutcome timerSet(SyscallStop stop) throws TraceeFault {
+        boolean absolute = (stop.arg(1) & TIMER_ABSTIME) != 0;
+        ClockGroup group = null;
+        if (absolute) {
+            Integer clock = DeadlineSyscalls.timerClock(stop);
+            if (clock == null) return SyscallOutcome.proceed(); // not a timer: the kernel says so
+            group = ClockGroup.of(clock);
+        }
+        RemotePtr spec = stop.pointerArg(2);
+        ByteBuffer its;
+        try {
+            its = wrap(stop.memory().read(spec, 32));
+        } catch (TraceeFault e) {
+            return SyscallOutcome.proceed();
+        }
+        Long interval = nanos(its.getLong(0), its.getLong(8), true);
+        Long value = nanos(its.getLong(16), its.getLong(24), true);
+        if (interval == null || value == null) return SyscallOutcome.proceed();
+        ByteBuffer scaled = ByteBuffer.allocate(32).order(ByteOrder.LITTLE_ENDIAN);
+        scaled.put(0, encode(rate().hostDuration(interval), true));
+        long hostValue = value == 0 ? 0 // zero disarms, whatever the flags
+                : !absolute ? rate().hostDuration(value)
+                : group == null ? value
+                : Math.max(1, DeadlineSyscalls.hostDeadline(page.transform(group), group, value));
+        scaled.put(16, encode(hostValue, true));
+        stop.setArg(2, stop.pushScratch(scaled.array()).address());
+        RemotePtr old = stop.pointerArg(3);
+        stop.atExit(exit -> {
+            exit.setArg(2, spec.address());
+            if (exit.result() == 0 && !old.isNull()) scalePairBack(exit.memory(), old, true);
+        });
+        return SyscallOutcome.proceed();
+    }
+
+    private SyscallOutcome setitimer(SyscallStop stop) throws TraceeFault {
+        if (stop.arg(0) != ITIMER_REAL) return SyscallOutcome.proceed(); // CPU-time timers: untouched
+        RemotePtr spec = stop.pointerArg(1);
+        RemotePtr old = stop.pointerArg(2);
+        if (!spec.isNull()) {
+            ByteBuffer it;
+            try {
+                it = wrap(stop.memory().read(spec, 32));
+            } catch (TraceeFault e) {
+                return SyscallOutcome.proceed();
+            }
+            Long interval = nanos(it.getLong(0), it.getLong(8), false);
+            Long value = nanos(it.getLong(16), it.getLong(24), false);
+            if (interval == null || value == null) return SyscallOutcome.proceed();
+            ByteBuffer scaled = ByteBuffer.allocate(32).order(ByteOrder.LITTLE_ENDIAN);
+            scaled.put(0, encode(rate().hostDuration(interval), false));
+            scaled.put(16, encode(rate().hostDuration(value), false));
+            stop.setArg(1, stop.pushScratch(scaled.array()).address());
+        }
+        stop.atExit(exit -> {
+            exit.setArg(1, spec.address());
+            if (exit.result() == 0 && !old.isNull()) scalePairBack(exit.memory(), old, false);
+        });
+        return SyscallOutcome.proceed();
+    }
+
+    /**
+     * alarm(2) counts whole seconds, too coarse for a scaled clock: it becomes
+     * setitimer(ITIMER_REAL) with the scaled value, and alarm's result (the old
+     * alarm's remaining seconds, rounded as the kernel rounds them) is computed
+     * at the exit from the old timer value.
+     */
+    private SyscallOutcome alarm(SyscallStop stop) throws TraceeFault {
+        long seconds = stop.arg(0) & 0xFFFF_FFFFL;
+        ByteBuffer it = ByteBuffer.allocate(64).order(ByteOrder.LITTLE_ENDIAN);
+        it.put(16, encode(seconds == 0 ? 0 : rate().hostDuration(seconds * NANOS), false));
+        RemotePtr spec = stop.pushScratch(it.array());
+        RemotePtr old = spec.plus(32);
+        stop.setNumber(SyscallNumbers.SETITIMER);
+        stop.setArg(0, ITIMER_REAL);
+        stop.setArg(1, spec.address());
+        stop.setArg(2, old.address());
+        stop.atExit(exit -> {
+            exit.setArg(0, seconds);
+            if (exit.result() != 0) return;
+            ByteBuffer previous = wrap(exit.memory().read(old, 32));
+            long remaining = rate().virtualDuration(previous.getLong(16) * NANOS + previous.getLong(24) * 1000);
+            long sec = remaining / NANOS;
+            long usec = (remaining % NANOS) / 1000;
+            if (usec >= 500_000 || (sec == 0 && usec > 0)) sec++; // kernel/time/itimer.c: alarm_setitimer
+            exit.setResult(sec);
+        });
+        return SyscallOutcome.proceed();
+    }
+
+    private SyscallOutcome socketTimeout(SyscallStop stop) throws TraceeFault {
+        int option = (int) stop.arg(2);
+        if (option != SO_RCVTIMEO_OLD && option != SO_SNDTIMEO_OLD && option != SO_RCVTIMEO_NEW
+                && option != SO_SNDTIMEO_NEW) {
+            return SyscallOutcome.proceed();
+        }
+        RemotePtr value = stop.pointerArg(3);
+        if (stop.number() == SyscallNumbers.GETSOCKOPT) {
+            stop.atExit(exit -> {
+                if (exit.result() == 0) scaleBack(exit.memory(), value, false);
+            });
+            return SyscallOutcome.proceed();
+        }
+        return timeout(stop, 3, false, false);
+    }
+
+    /** Scales a host duration at {@code at} (timespec or timeval) back to the namespace's, in place. */
+    private void scaleBack(TraceeMemory memory, RemotePtr at, boolean timespec) throws TraceeFault {
+        ByteBuffer t = wrap(memory.read(at, 16));
+        Long host = nanos(t.getLong(0), t.getLong(8), timespec);
+        if (host != null) memory.write(at, encode(rate().virtualDuration(host), timespec));
+    }
+
+    /** Scales an itimerspec/itimerval (interval, value) back in place. */
+    private void scalePairBack(TraceeMemory memory, RemotePtr at, boolean timespec) throws TraceeFault {
+        scaleBack(memory, at, timespec);
+        scaleBack(memory, at.plus(16), timespec);
+    }
+
+    private static Long nanos(long sec, long fraction, boolean timespec) {
+        long unit = timespec ? 1 : 1000;
+        if (sec < 0 || fraction < 0 || fraction * unit >= NANOS || sec >= TimeSyscalls.KTIME_SEC_MAX) return null;
+        return sec * NANOS + fraction * unit;
+    }
+
+    private static byte[] encode(long nanos, boolean timespec) {
+        ByteBuffer b = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
+        b.putLong(0, nanos / NANOS).putLong(8, timespec ? nanos % NANOS : (nanos % NANOS) / 1000);
+        return b.array();
+    }
+
+    private static ByteBuffer wrap(byte[] bytes) {
+        return ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+    }
+}

@@ -1,0 +1,59 @@
+package dev.timens.engine;
+
+/**
+ * A thread stopped at the exit of a syscall whose entry a tool asked to follow
+ * ({@link SyscallStop#atExit}): the kernel has done its work and the result is
+ * in place. Valid only during the handler.
+ */
+public final class SyscallExit {
+    private final int tid;
+    private final Registers registers;
+    private final TraceeMemory memory;
+    private boolean resultChanged;
+
+    SyscallExit(int tid, Registers registers, TraceeMemory memory) {
+        this.tid = tid;
+        this.registers = registers;
+        this.memory = memory;
+    }
+
+    public int tid() {
+        return tid;
+    }
+
+    /** The syscall's result as the program will see it (negative: -errno). */
+    public long result() {
+        return registers.rax();
+    }
+
+    /** Changes the result the program sees. */
+    public void setResult(long value) {
+        registers.rax(value);
+        resultChanged = true;
+    }
+
+    /** Puts an argument register back (e.g. before the kernel restarts the syscall with it). */
+    public void setArg(int index, long value) {
+        registers.arg(index, value);
+        resultChanged = true;
+    }
+
+    boolean resultChanged() {
+        return resultChanged;
+    }
+
+    /** Argument {@code index} as the kernel ran the syscall with (after any {@link SyscallStop#setArg}). */
+    public long arg(int index) {
+        return registers.arg(index);
+    }
+
+    public TraceeMemory memory() {
+        return memory;
+    }
+
+    /** What a tool does at the exit of a syscall it followed. */
+    @FunctionalInterface
+    public interface Handler {
+        void onExit(SyscallExit exit) throws TraceeFault;
+    }
+}
