@@ -9,15 +9,17 @@
  * Java: it is the program itself that must open and map the image. One stop per
  * exec instead of one single-step per injected syscall.
  *
- * In:  rdi = address of the image's path (/proc/<supervisor>/fd/<memfd>), rsi = its length
+ * In:  rdi = the image's length; the image's path (/proc/<supervisor>/fd/<memfd>,
+ *      NUL-terminated) is written right after the int3, so nothing goes on the
+ *      program's stack (which may have no room below the stack pointer at exec)
  * Out: rax = address of the mapping, or -errno of the failed openat or mmap
  * The registers it uses are all restored by the supervisor afterwards.
  */
 	.text
 	.globl timens_map_image
 timens_map_image:
-	mov	%rsi, %r12		/* length */
-	mov	%rdi, %rsi		/* path */
+	mov	%rdi, %r12		/* length */
+	lea	.Lpath(%rip), %rsi	/* path: a local label, so the assembler resolves it */
 	mov	$-100, %rdi		/* AT_FDCWD */
 	mov	$0x80000, %edx		/* O_RDONLY | O_CLOEXEC */
 	xor	%r10d, %r10d
@@ -40,7 +42,6 @@ timens_map_image:
 	syscall
 	mov	%r12, %rax
 1:	int3
-	.globl timens_map_image_end
-timens_map_image_end:
+.Lpath:					/* the supervisor appends the path here */
 
 	.section .note.GNU-stack,"",@progbits

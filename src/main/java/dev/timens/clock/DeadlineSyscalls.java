@@ -26,7 +26,7 @@ import java.util.Map;
  * (timens_ktime_to_host): {@code clock_nanosleep(TIMER_ABSTIME)},
  * {@code timerfd_settime(TFD_TIMER_ABSTIME)}, {@code timer_settime(TIMER_ABSTIME)},
  * futex waits with absolute timeouts (what {@code pthread_cond_timedwait},
- * {@code sem_timedwait}, {@code pthread_mutex_timedlock} use), and
+ * {@code sem_timedwait}, {@code pthread_mutex_timedlock} use), {@code futex_waitv}, and
  * {@code mq_timedsend}/{@code mq_timedreceive}. Relative timeouts need nothing:
  * the clocks tick at the host's rate.
  *
@@ -80,6 +80,9 @@ final class DeadlineSyscalls {
             futexWithTimeout(b, ArgCondition.maskedEquals(1, FUTEX_CMD_AND_CLOCK, cmd | FUTEX_CLOCK_REALTIME));
             if (monotonicShifted) futexWithTimeout(b, ArgCondition.maskedEquals(1, FUTEX_CMD_AND_CLOCK, cmd));
         }
+        // futex_waitv's timeout is always absolute, on the clock its fifth argument names.
+        b.when(SyscallNumbers.FUTEX_WAITV, ArgCondition.equalToInt(4, 0 /* CLOCK_REALTIME */));
+        if (monotonicShifted) b.when(SyscallNumbers.FUTEX_WAITV, ArgCondition.equalToInt(4, 1 /* CLOCK_MONOTONIC */));
         b.always(SyscallNumbers.MQ_TIMEDSEND).always(SyscallNumbers.MQ_TIMEDRECEIVE);
         b.always(SyscallNumbers.IO_URING_SETUP);
     }
@@ -94,6 +97,7 @@ final class DeadlineSyscalls {
         return nr == SyscallNumbers.CLOCK_NANOSLEEP || nr == SyscallNumbers.TIMERFD_SETTIME
                 || nr == SyscallNumbers.TIMER_SETTIME || nr == SyscallNumbers.FUTEX
                 || nr == SyscallNumbers.MQ_TIMEDSEND || nr == SyscallNumbers.MQ_TIMEDRECEIVE
+                || nr == SyscallNumbers.FUTEX_WAITV
                 || nr == SyscallNumbers.IO_URING_SETUP;
     }
 
@@ -114,6 +118,7 @@ final class DeadlineSyscalls {
             }
             return deadline(stop, 3, realtime ? 0 : 1);
         }
+        if (nr == SyscallNumbers.FUTEX_WAITV) return deadline(stop, 3, (int) stop.arg(4));
         if (nr == SyscallNumbers.MQ_TIMEDSEND || nr == SyscallNumbers.MQ_TIMEDRECEIVE) {
             return deadline(stop, 4, 0); // always CLOCK_REALTIME
         }

@@ -192,14 +192,15 @@ public final class TimeNamespace implements Tool, AutoCloseable {
 
     /** Returns the image's address in the program, or -errno. */
     private long mapImage(ExecStop stop) throws TraceeFault {
-        RemotePtr path = stop.pushBytes((imagePath + "\0").getBytes(StandardCharsets.US_ASCII));
+        byte[] path = (imagePath + "\0").getBytes(StandardCharsets.US_ASCII);
         try {
-            return stop.runAtEntry(MAP_IMAGE, path.address(), image.size());
+            return stop.runAtEntry(MAP_IMAGE, path, image.size());
         } catch (TraceeFault entryNotWritable) {
             // The entry point is too close to the end of its mapping for the code:
             // make the same three calls one single-step at a time.
             try (InjectedSyscalls inject = stop.injectSyscalls()) {
-                long fd = inject.call(SyscallNumbers.OPENAT, AT_FDCWD, path.address(), O_RDONLY | Unistd.O_CLOEXEC, 0);
+                RemotePtr pathCopy = stop.pushBytes(path);
+                long fd = inject.call(SyscallNumbers.OPENAT, AT_FDCWD, pathCopy.address(), O_RDONLY | Unistd.O_CLOEXEC, 0);
                 if (fd < 0) return fd;
                 long base = inject.call(SyscallNumbers.MMAP, 0, image.size(), Mman.PROT_READ | Mman.PROT_EXEC,
                         Mman.MAP_PRIVATE, fd, 0);

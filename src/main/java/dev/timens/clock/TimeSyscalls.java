@@ -145,6 +145,7 @@ final class TimeSyscalls {
         return SyscallOutcome.returning(seconds);
     }
 
+    /** In the kernel's order (kernel/time/time.c): copy and check tv, copy tz, then range checks. */
     private SyscallOutcome settimeofday(SyscallStop stop) throws TraceeFault {
         RemotePtr tv = stop.pointerArg(0);
         RemotePtr tz = stop.pointerArg(1);
@@ -154,15 +155,15 @@ final class TimeSyscalls {
             ByteBuffer b = wrap(stop.memory().read(tv, 16));
             seconds = b.getLong(0);
             micros = b.getLong(8);
+            if (micros < 0 || micros >= 1_000_000) return SyscallOutcome.error(Errno.EINVAL);
         }
-        if (!tz.isNull()) {
-            ByteBuffer b = wrap(stop.memory().read(tz, 8));
-            int minutesWest = b.getInt(0);
-            if (minutesWest < -15 * 60 || minutesWest > 15 * 60) return SyscallOutcome.error(Errno.EINVAL);
-            // The kernel's timezone is host-wide state; a namespace does not move it.
-        }
+        int minutesWest = 0;
+        if (!tz.isNull()) minutesWest = wrap(stop.memory().read(tz, 8)).getInt(0);
+        if (!tv.isNull() && (seconds < 0 || seconds >= SETTOD_SEC_MAX)) return SyscallOutcome.error(Errno.EINVAL);
+        // The kernel's timezone is host-wide state; a namespace does not move it, but
+        // checks it as the kernel would.
+        if (!tz.isNull() && (minutesWest < -15 * 60 || minutesWest > 15 * 60)) return SyscallOutcome.error(Errno.EINVAL);
         if (tv.isNull()) return SyscallOutcome.returning(0);
-        if (micros < 0 || micros >= 1_000_000) return SyscallOutcome.error(Errno.EINVAL);
         return setRealtime(seconds, micros * 1000);
     }
 
@@ -191,14 +192,15 @@ final class TimeSyscalls {
         return SyscallOutcome.returning(0);
     }
 
+    /** In the kernel's order (kernel/time/posix-timers.c): copy the timex, then check the clock. */
     private SyscallOutcome clockAdjtime(TraceeMemory memory, int clock, RemotePtr buffer) throws TraceeFault {
+        ByteBuffer tx = wrap(memory.read(buffer, TIMEX_SIZE));
         if (clock != Time.CLOCK_REALTIME) {
             ClockGroup group = ClockGroup.of(clock);
             boolean known = group != null || clock == Time.CLOCK_PROCESS_CPUTIME_ID
                     || clock == Time.CLOCK_THREAD_CPUTIME_ID || clock < 0;
             return SyscallOutcome.error(known ? Errno.EOPNOTSUPP : Errno.EINVAL);
         }
-        ByteBuffer tx = wrap(memory.read(buffer, TIMEX_SIZE));
         int modes = tx.getInt(0);
         if (modes == 0 || modes == ADJ_OFFSET_SS_READ) return readTimex(memory, buffer, modes);
         if ((modes & ADJ_SETOFFSET) != 0 && (modes & ~(ADJ_SETOFFSET | ADJ_NANO | ADJ_MICRO)) == 0) {
@@ -222,7 +224,7 @@ final class TimeSyscalls {
             }
             page.publish(Map.of(ClockGroup.REALTIME, t.setTo(host, target)));
             realtimeWasSet.run();
-            return readTimex(memory, buffer, 0);
+            return readTimex(memory, buffer, modes);
         }
         // Frequency, PLL, tick, status, leap-second and singleshot-offset changes
         // would discipline a clock; a namespace's clock has no discipline to change,

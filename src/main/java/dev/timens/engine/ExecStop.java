@@ -77,6 +77,8 @@ public final class ExecStop {
     }
 
     private long stackBase;
+    /** Whether the thread has been resumed since the exec stop (so execve has returned). */
+    private boolean execveFinished;
     /** Lowest address handed out by {@link #pushBytes}, 0 before the first. */
     private long scratchTop;
 
@@ -136,42 +138,58 @@ public final class ExecStop {
 
     /**
      * Runs {@code code} in the new program before its first instruction: the code
-     * is written over the program's entry point (PTRACE_POKEDATA, so the page
-     * becomes the process's own copy), its arguments go in rdi, rsi, rdx, rcx, r8,
-     * r9, and it must end with an {@code int3}, where it stops. Then the original
-     * bytes and registers are put back. One stop, however many syscalls the code
-     * makes; signals that arrive meanwhile are held and delivered afterwards.
+     * (followed by {@code data}, which it can reach RIP-relative) is written over
+     * the program's entry point (PTRACE_POKEDATA, so the page becomes the
+     * process's own copy), its arguments go in rdi, rsi, rdx, rcx, r8, r9, and its
+     * last byte must be an {@code int3}, where it stops. Then the original bytes
+     * and registers are put back. One stop, however many syscalls the code makes;
+     * asynchronous signals that arrive meanwhile are held and delivered afterwards.
      *
      * @return rax at the {@code int3}
-     * @throws TraceeFault when the code cannot be placed at the entry point
+     * @throws TraceeFault when the code cannot be placed at the entry point or
+     *                     faults there (an entry point too close to the end of
+     *                     its mapping): the program is left as it was
      */
-    public long runAtEntry(byte[] code, long... args) throws TraceeFault {
+    public long runAtEntry(byte[] code, byte[] data, long... args) throws TraceeFault {
         if (args.length > 6) throw new IllegalArgumentException("at most 6 arguments");
         if (code.length == 0 || (code[code.length - 1] & 0xff) != 0xcc) {
             throw new IllegalArgumentException("the code must end with int3");
         }
         locateAuxv();
         long entry = saved.rip();
-        int words = (code.length + 7) / 8;
-        byte[] original = memory.read(new RemotePtr(entry), words * 8);
+        int length = code.length + data.length;
+        byte[] original = memory.read(new RemotePtr(entry), (length + 7) / 8 * 8);
         byte[] patched = original.clone();
         System.arraycopy(code, 0, patched, 0, code.length);
+        System.arraycopy(data, 0, patched, code.length, data.length);
         pokeAll(entry, patched);
+        TraceeGone gone = null;
+        execveFinished = true; // resuming the thread, even into a fault, lets execve return
         try {
             work.copyFrom(saved);
             for (int i = 0; i < args.length; i++) work.callArg(i, args[i]);
             ptracer.setRegs(tid, work);
-            ptracer.runUntilTrap(tid, pending);
+            if (!ptracer.runUntilTrap(tid, pending)) {
+                throw new TraceeFault(new RemotePtr(entry), length); // it faulted: not run
+            }
             ptracer.getRegs(tid, work);
             if (work.rip() != entry + code.length) {
                 throw new IllegalStateException("code run at the entry of tid " + tid + " stopped at 0x"
                         + Long.toHexString(work.rip()));
             }
             return work.rax();
+        } catch (TraceeGone e) {
+            gone = e;
+            throw e;
         } finally {
-            pokeAll(entry, original);
-            saved.rax(0); // what execve returns; the program's entry code ignores it
-            ptracer.setRegs(tid, saved);
+            try {
+                pokeAll(entry, original);
+                saved.rax(0); // what execve returns; the program's entry code ignores it
+                ptracer.setRegs(tid, saved);
+            } catch (TraceeGone e) {
+                // Died meanwhile: the first report, which may carry its exit status, stands.
+                if (gone == null) throw e;
+            }
         }
     }
 
@@ -188,7 +206,9 @@ public final class ExecStop {
         long vdso = auxv(dev.timens.linux.Auxv.AT_SYSINFO_EHDR);
         if (vdso == 0) throw new IllegalStateException("tid " + tid + " has no vDSO to inject syscalls from");
         locateAuxv();
-        return new InjectedSyscalls(ptracer, tid, vdso + KernelVdso.current().syscallGadget(),
-                saved, work, pending);
+        InjectedSyscalls inject = new InjectedSyscalls(ptracer, tid, vdso + KernelVdso.current().syscallGadget(),
+                saved, work, pending, !execveFinished);
+        execveFinished = true;
+        return inject;
     }
 }

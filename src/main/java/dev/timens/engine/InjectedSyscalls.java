@@ -3,10 +3,10 @@ package dev.timens.engine;
 /**
  * Syscalls run inside a tracee on the supervisor's behalf, at an exec stop.
  *
- * <p>Pre-condition: the thread is at its PTRACE_EVENT_EXEC stop. Opening this
- * scope finishes the execve (the kernel would otherwise overwrite rax with
- * execve's 0 on the way out) and parks the thread on a {@code syscall}
- * instruction of its kernel vDSO. Each {@link #call} loads the registers,
+ * <p>Pre-condition: the thread is stopped after its exec, before the program
+ * ran. Opening this scope finishes the execve if the thread is still in it (the
+ * kernel would otherwise overwrite rax with execve's 0 on the way out) and parks
+ * the thread on a {@code syscall} instruction of its kernel vDSO. Each {@link #call} loads the registers,
  * single-steps over that instruction and returns the kernel's result.
  * Post-condition of {@link #close()}: the registers are those the new program
  * would have started with, and no instruction of the program has run.
@@ -20,7 +20,7 @@ public final class InjectedSyscalls implements AutoCloseable {
     private final PendingSignals pending;
 
     InjectedSyscalls(Ptracer ptracer, int tid, long gadget, Registers saved, Registers work,
-                     PendingSignals pending) {
+                     PendingSignals pending, boolean inExecve) {
         this.ptracer = ptracer;
         this.tid = tid;
         this.gadget = gadget;
@@ -30,6 +30,7 @@ public final class InjectedSyscalls implements AutoCloseable {
         work.copyFrom(saved);
         work.rip(gadget);
         ptracer.setRegs(tid, work);
+        if (!inExecve) return; // already out of execve: the registers are ours to set
         ptracer.singleStep(tid, pending);
         ptracer.getRegs(tid, work);
         if (work.rip() != gadget) {

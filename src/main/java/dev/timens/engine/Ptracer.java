@@ -80,17 +80,27 @@ final class Ptracer {
         }
     }
 
+    /** Signals the CPU raises for the instruction itself: resuming would only repeat it. */
+    private static boolean synchronousFault(int signal) {
+        return signal == 4 /* SIGILL */ || signal == 7 /* SIGBUS */ || signal == 8 /* SIGFPE */
+                || signal == 11 /* SIGSEGV */;
+    }
+
     /**
      * Resumes {@code tid} until it stops with SIGTRAP (an int3 of code we put
-     * there). Other signals that arrive meanwhile are held in {@code pending}.
+     * there): true then. False when the code faults instead (the thread stays
+     * stopped, the fault not delivered). Other signals that arrive meanwhile are
+     * held in {@code pending}.
      */
-    void runUntilTrap(int tid, PendingSignals pending) {
-        for (;;) {
+    boolean runUntilTrap(int tid, PendingSignals pending) {
+        for (int stops = 0; ; stops++) {
             cont(tid, 0);
             Wait.Status s = Wait.waitpid(tid, Wait.WALL, status);
             if (!s.stopped()) throw new TraceeGone(tid, s);
-            if (s.event() == 0 && s.stopSignal() == SIGTRAP) return;
+            if (s.event() == 0 && s.stopSignal() == SIGTRAP) return true;
+            if (s.event() == 0 && synchronousFault(s.stopSignal())) return false;
             if (s.event() == 0) pending.add(s.stopSignal());
+            if (stops > 10_000) throw new IllegalStateException("tid " + tid + " never reached the injected int3");
         }
     }
 

@@ -34,6 +34,33 @@ public final class Supervisor {
     /** Wait only for this thread's children and tracees, never the JDK's own children. */
     private static final int WNOTHREAD = 0x20000000;
 
+    private static final long CLONE_UNTRACED = 0x00800000;
+
+    /**
+     * What the engine itself must see, whatever the tool: ways of creating a
+     * process that tracing would not follow. clone(CLONE_UNTRACED) makes a child
+     * no tracer is attached to (its clock syscalls would fail with ENOSYS and its
+     * execs would keep the kernel's vDSO); clone3 carries its flags in memory,
+     * where the filter cannot look, so it is refused with ENOSYS and libc falls
+     * back to clone, as on kernels before 5.3.
+     */
+    private static final SyscallSet OWN_SYSCALLS = SyscallSet.builder()
+            .when(SyscallNumbers.CLONE, ArgCondition.bitsSet(0, CLONE_UNTRACED))
+            .always(SyscallNumbers.CLONE3)
+            .build();
+
+    /** Answers the engine's own syscalls; null when the tool should see the stop. */
+    private static SyscallOutcome ownSyscall(SyscallStop stop, Tool tool) {
+        if (stop.number() == SyscallNumbers.CLONE3 && !tool.syscalls().traces(SyscallNumbers.CLONE3)) {
+            return SyscallOutcome.error(Errno.ENOSYS);
+        }
+        if (stop.number() == SyscallNumbers.CLONE && (stop.arg(0) & CLONE_UNTRACED) != 0) {
+            stop.setArg(0, stop.arg(0) & ~CLONE_UNTRACED); // the child is traced like any other
+            if (!tool.syscalls().traces(SyscallNumbers.CLONE)) return SyscallOutcome.proceed();
+        }
+        return null;
+    }
+
     /** The stop signal of a syscall-entry or -exit stop under PTRACE_O_TRACESYSGOOD. */
     private static final int SYSCALL_STOP = Ptracer.SIGTRAP | 0x80;
 
@@ -77,7 +104,7 @@ public final class Supervisor {
      */
     public static ExitStatus run(Launch launch, Tool tool, PrintWriter diagnostics, java.util.function.IntConsumer started,
                                  TraceStats stats) throws SupervisorException {
-        byte[] filter = SeccompFilter.toBytes(SeccompFilter.compile(tool.syscalls()));
+        byte[] filter = SeccompFilter.toBytes(SeccompFilter.compile(tool.syscalls().union(OWN_SYSCALLS)));
         AtomicReference<Object> result = new AtomicReference<>();
         Thread tracer = Thread.ofPlatform().name("timens-tracer").unstarted(() -> {
             try {
@@ -214,7 +241,8 @@ public final class Supervisor {
                 ptracer.getRegs(tid, saved);
                 SyscallStop stop = new SyscallStop(tid, tgids.getOrDefault(tid, tid), saved,
                         new ProcessMemory(tid, scratch));
-                SyscallOutcome outcome = tool.onSyscall(stop);
+                SyscallOutcome outcome = ownSyscall(stop, tool);
+                if (outcome == null) outcome = tool.onSyscall(stop);
                 if (outcome instanceof SyscallOutcome.Return(long value)) {
                     // Skip the syscall (orig_rax = -1) and set its result; no exit stop needed.
                     saved.origRax(-1);

@@ -96,6 +96,7 @@ public final class SyscallNumbers {
     public static final int IO_URING_ENTER = 426;
     public static final int CLONE3 = 435;
     public static final int EPOLL_PWAIT2 = 441;
+    public static final int FUTEX_WAITV = 449;
 
     // i386, syscall_32.tbl. The *_time64 and *64 calls take 64-bit time_t (Linux 5.1).
     public static final int I386_TIME = 13;
