@@ -44,4 +44,30 @@ public sealed interface FaketimeSpec {
             }
         }
     }
+
+    /**
+     * {@code 2020-12-24 20:30:00} (a date without {@code @}): the clocks stand still,
+     * the wall clock at {@code instant}.
+     */
+    record Frozen(Instant instant) implements FaketimeSpec {
+        public Frozen {
+            Objects.requireNonNull(instant, "instant");
+            if (instant.isBefore(TimeSpecs.MIN_INSTANT) || instant.isAfter(TimeSpecs.MAX_INSTANT)) {
+                throw new IllegalArgumentException("frozen instant out of range: " + instant);
+            }
+        }
+    }
+
+    /**
+     * {@code +2d x2}, {@code @2020-12-24 20:30:00 x10}: {@code clock} (a start or an
+     * offset), with every clock running {@code rate} times as fast.
+     */
+    record Speed(FaketimeSpec clock, java.math.BigDecimal rate) implements FaketimeSpec {
+        public Speed {
+            Objects.requireNonNull(clock, "clock");
+            if (clock instanceof Speed || clock instanceof Frozen || rate.signum() <= 0) {
+                throw new IllegalArgumentException("a speed applies to a start or an offset, and must be above 0");
+            }
+        }
+    }
 }

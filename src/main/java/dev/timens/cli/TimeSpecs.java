@@ -188,9 +188,10 @@ public final class TimeSpecs {
      *       {@code +3600}, {@code +1.5h}): {@link FaketimeSpec.Offset}. The sign is
      *       required, as in libfaketime, so that a bare number is never ambiguous.</li>
      * </ul>
-     * Not supported yet, each with a message saying so: libfaketime's frozen time (a date
-     * without {@code @}) and its rate suffixes ({@code x2} speed, {@code i2.0} advance per
-     * read), which need clock rates.
+     * libfaketime's frozen time (a date without {@code @}) is {@link FaketimeSpec.Frozen};
+     * a speed suffix ({@code +2d x2}, {@code @2020-12-24 20:30:00 x10}) wraps the clock in
+     * {@link FaketimeSpec.Speed}. Its per-read increment ({@code i2.0}) is refused: the
+     * namespace's clocks advance with time, not with reads.
      *
      * @param zone the local zone for a date without a zone
      * @throws SpecException if the string is none of the accepted forms, uses an
@@ -207,9 +208,30 @@ public final class TimeSpecs {
         Matcher rate = FAKETIME_RATE_SUFFIX.matcher(spec);
         if (rate.matches()) {
             String suffix = rate.group(2);
-            String what = suffix.charAt(0) == 'x' ? "speed factor " : "per-read increment ";
-            throw new SpecException(FAKETIME, text, what + SpecException.quote(suffix)
-                    + " is not supported yet (clock rates come with --rate)");
+            if (suffix.charAt(0) == 'i') {
+                throw new SpecException(FAKETIME, text, "per-read increment " + SpecException.quote(suffix)
+                        + " is not supported (clocks advance with time, not with reads; use --rate)");
+            }
+            java.math.BigDecimal factor;
+            try {
+                factor = new java.math.BigDecimal(suffix.substring(1).replace(',', '.'));
+            } catch (NumberFormatException e) {
+                throw new SpecException(FAKETIME, text, "speed factor " + SpecException.quote(suffix)
+                        + " is not a number");
+            }
+            if (factor.signum() <= 0) {
+                throw new SpecException(FAKETIME, text, "speed factor " + SpecException.quote(suffix)
+                        + " must be above 0 (a frozen clock is a date without '@')");
+            }
+            if (rate.group(1).isEmpty()) {
+                throw new SpecException(FAKETIME, text, "speed factor " + SpecException.quote(suffix)
+                        + " needs a start or an offset before it, e.g. '+0 " + suffix + "'");
+            }
+            FaketimeSpec clock = parseFaketime(rate.group(1), zone);
+            if (clock instanceof FaketimeSpec.Frozen) {
+                throw new SpecException(FAKETIME, text, "a frozen date cannot have a speed factor");
+            }
+            return new FaketimeSpec.Speed(clock, factor);
         }
         char first = spec.charAt(0);
         if (first == '@') {
@@ -227,8 +249,7 @@ public final class TimeSpecs {
             return new FaketimeSpec.Offset(duration(FAKETIME, text, spec));
         }
         if (looksLikeDate(spec)) {
-            throw new SpecException(FAKETIME, text, "frozen time (a date without '@') is not supported yet; use "
-                    + SpecException.quote("@" + spec) + " to start the clock there");
+            return new FaketimeSpec.Frozen(new DateTimeReader(FAKETIME, text, spec).instant(zone));
         }
         if (startsWithDigit(spec)) {
             throw new SpecException(FAKETIME, text, "an offset needs a sign: "

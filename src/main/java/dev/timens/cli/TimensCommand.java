@@ -148,16 +148,29 @@ public final class TimensCommand implements Callable<Integer> {
         Duration realtimeOffset = Duration.ZERO;
         if (at != null) start = Optional.of(TimeSpecs.parseInstant(at, zone));
         if (offset != null) realtimeOffset = duration("--offset", offset);
+        BigDecimal faketimeRate = null;
         if (faketime != null) {
-            switch (TimeSpecs.parseFaketime(faketime, zone)) {
+            FaketimeSpec spec = TimeSpecs.parseFaketime(faketime, zone);
+            if (spec instanceof FaketimeSpec.Speed(FaketimeSpec clock, BigDecimal speed)) {
+                faketimeRate = speed;
+                spec = clock;
+            }
+            switch (spec) {
                 case FaketimeSpec.StartAt(Instant instant) -> start = Optional.of(instant);
                 case FaketimeSpec.Offset(Duration d) -> realtimeOffset = d;
+                case FaketimeSpec.Frozen(Instant instant) -> {
+                    start = Optional.of(instant);
+                    faketimeRate = BigDecimal.ZERO;
+                }
+                case FaketimeSpec.Speed s -> throw new AssertionError(s); // unwrapped above
             }
         }
         Duration mono = duration("--monotonic", monotonic);
         Duration boot = duration("--boottime", boottime);
-        if (freeze && rate != null) throw new IllegalArgumentException("--rate and --freeze exclude each other");
-        BigDecimal r = BigDecimal.ONE;
+        if ((freeze ? 1 : 0) + (rate != null ? 1 : 0) + (faketimeRate != null ? 1 : 0) > 1) {
+            throw new IllegalArgumentException("--rate, --freeze and a --faketime speed or frozen date exclude each other");
+        }
+        BigDecimal r = faketimeRate != null ? faketimeRate : BigDecimal.ONE;
         if (freeze) r = BigDecimal.ZERO;
         if (rate != null) {
             try {

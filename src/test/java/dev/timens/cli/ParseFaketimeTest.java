@@ -3,6 +3,7 @@ package dev.timens.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -54,34 +55,31 @@ class ParseFaketimeTest {
     }
 
     @Test
-    void frozenTimeIsNotSupportedYet() {
-        assertThatThrownBy(() -> TimeSpecs.parseFaketime("2020-12-24 20:30:00", BERLIN))
-                .isExactlyInstanceOf(SpecException.class)
-                .hasMessage("invalid --faketime value '2020-12-24 20:30:00': frozen time (a date without '@')"
-                        + " is not supported yet; use '@2020-12-24 20:30:00' to start the clock there");
+    void aDateWithoutAtFreezesTheClock() {
+        assertThat(TimeSpecs.parseFaketime("2020-12-24 20:30:00", BERLIN))
+                .isEqualTo(new FaketimeSpec.Frozen(Instant.parse("2020-12-24T19:30:00Z")));
     }
 
     @Test
-    void speedFactorIsNotSupportedYet() {
-        assertThatThrownBy(() -> TimeSpecs.parseFaketime("+2d x2", BERLIN))
-                .isExactlyInstanceOf(SpecException.class)
-                .hasMessage("invalid --faketime value '+2d x2': speed factor 'x2' is not supported yet"
-                        + " (clock rates come with --rate)");
+    void aSpeedFactorWrapsTheClock() {
+        assertThat(TimeSpecs.parseFaketime("+2d x2", BERLIN))
+                .isEqualTo(new FaketimeSpec.Speed(new FaketimeSpec.Offset(Duration.ofDays(2)), new BigDecimal("2")));
+        assertThat(TimeSpecs.parseFaketime("@2020-12-24 20:30:00 x0.5", BERLIN)).isEqualTo(new FaketimeSpec.Speed(
+                new FaketimeSpec.StartAt(Instant.parse("2020-12-24T19:30:00Z")), new BigDecimal("0.5")));
+        assertThat(TimeSpecs.parseFaketime("+0 x,5", BERLIN))
+                .isEqualTo(new FaketimeSpec.Speed(new FaketimeSpec.Offset(Duration.ZERO), new BigDecimal("0.5")));
     }
 
     @ParameterizedTest(name = "[{index}] ''{0}'': {1}")
     @CsvSource(delimiter = '|', textBlock = """
             ''                               | empty; use '@DATE' or '@SECONDS'
             '   '                            | empty
-            2020-12-24                       | frozen time (a date without '@') is not supported yet; use '@2020-12-24'
-            2020-13-01 10:00:00              | frozen time (a date without '@') is not supported yet
-            @2020-12-24 20:30:00 x10         | speed factor 'x10' is not supported yet (clock rates come with --rate)
-            @2020-12-24 20:30:00 x0.5        | speed factor 'x0.5' is not supported yet
-            +2dx2                            | speed factor 'x2' is not supported yet
-            x2                               | speed factor 'x2' is not supported yet
-            +0 x,5                           | speed factor 'x,5' is not supported yet
-            @2020-12-24 20:30:00 i2.0        | per-read increment 'i2.0' is not supported yet (clock rates come with --rate)
-            +0 i-1                           | per-read increment 'i-1' is not supported yet
+            2020-13-01 10:00:00              | month must be 1..12
+            x2                               | speed factor 'x2' needs a start or an offset before it
+            +0 x0                            | speed factor 'x0' must be above 0
+            2020-12-24 x2                    | a frozen date cannot have a speed factor
+            @2020-12-24 20:30:00 i2.0        | per-read increment 'i2.0' is not supported (clocks advance with time
+            +0 i-1                           | per-read increment 'i-1' is not supported
             2d                               | an offset needs a sign: '+2d' or '-2d'
             3600                             | an offset needs a sign: '+3600' or '-3600'
             yesterday                        | use '@DATE' or '@SECONDS' to start the clock there, or a signed offset

@@ -71,9 +71,14 @@ class TimensCommandTest {
     }
 
     @Test
-    void faketimeFormsThatNeedRatesAreRefusedClearly() {
-        assertOneLineError(run("--faketime", "2020-12-24 20:30:00", "--", "touch", marker().toString()), 2, "not supported yet");
-        assertOneLineError(run("--faketime", "+2d x2", "--", "touch", marker().toString()), 2, "not supported yet");
+    void ratesAreCheckedBeforeAnythingStarts() {
+        assertOneLineError(run("--faketime", "+1d i2", "--", "touch", marker().toString()), 2, "not supported");
+        assertOneLineError(run("--rate", "0", "--", "touch", marker().toString()), 2, "--freeze");
+        assertOneLineError(run("--rate", "-2", "--", "touch", marker().toString()), 2, "above 0");
+        assertOneLineError(run("--rate", "fast", "--", "touch", marker().toString()), 2, "fast");
+        assertOneLineError(run("--rate", "3000000000", "--", "touch", marker().toString()), 2, "out of range");
+        assertOneLineError(run("--rate", "2", "--freeze", "--", "touch", marker().toString()), 2, "exclude");
+        assertOneLineError(run("--faketime", "+2d x2", "--rate", "3", "--", "touch", marker().toString()), 2, "exclude");
     }
 
     @Test
