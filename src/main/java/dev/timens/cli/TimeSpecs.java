@@ -227,7 +227,12 @@ public final class TimeSpecs {
                 throw new SpecException(FAKETIME, text, "speed factor " + SpecException.quote(suffix)
                         + " needs a start or an offset before it, e.g. '+0 " + suffix + "'");
             }
-            FaketimeSpec clock = parseFaketime(rate.group(1), zone);
+            FaketimeSpec clock;
+            try {
+                clock = parseFaketime(rate.group(1), zone);
+            } catch (SpecException e) {
+                throw new SpecException(FAKETIME, text, e.reason()); // about the whole value, as given
+            }
             if (clock instanceof FaketimeSpec.Frozen) {
                 throw new SpecException(FAKETIME, text, "a frozen date cannot have a speed factor");
             }
