@@ -1,9 +1,10 @@
 /*
- * probe.h: helpers shared by the C test programs (clockprobe, treeprobe, setclock).
+ * probe.h: helpers shared by the C test programs (clockprobe, treeprobe, setclock,
+ * timerprobe).
  *
  * Every test program prints machine-readable lines of the form
  *     TAG key=value key=value ...
- * (TAG is PROBE, NOW, OP or TREE). Values are decimal numbers, exactly as read
+ * (TAG is PROBE, NOW, OP, TREE or TIMER). Values are decimal numbers, exactly as read
  * from the kernel, with a leading '-' when negative, so that one Java parser
  * (dev.timens.it.Probe) reads all of them into BigDecimal. A value that could not
  * be read is printed as `error-ENAME` and the program exits non-zero (except
@@ -74,6 +75,8 @@ PROBE_FN const char *errno_name(int e)
     case ENOSYS: return "ENOSYS";
     case EOVERFLOW: return "EOVERFLOW";
     case EOPNOTSUPP: return "EOPNOTSUPP";
+    case ETIMEDOUT: return "ETIMEDOUT";
+    case EDEADLK: return "EDEADLK";
     default:
         snprintf(buf, sizeof buf, "E%d", e);
         return buf;

@@ -23,12 +23,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * captures what it did.
  *
  * <p>This test JVM is not the supervisor, so {@link ProcessBuilder} is fine here.
- * Every run has a {@link #TIMEOUT}: a run still going then is killed with all its
- * descendants and the test fails (a hung supervisor must not hang the build).
+ * Every run has a time limit, {@link #TIMEOUT} unless {@link #withTimeout} says
+ * otherwise: a run still going then is killed with all its descendants and the
+ * test fails (a hung supervisor must not hang the build).
  * Output goes to files rather than pipes, so a grandchild that keeps a pipe open
  * cannot block the run. Standard input is /dev/null (CI has none).
  *
- * <p>Instances are immutable: {@link #withEnv} and {@link #wrappedIn} return new ones.
+ * <p>Instances are immutable ({@link #withEnv}, {@link #wrappedIn}, {@link #in} and
+ * {@link #withTimeout} return new ones) and may run commands from several threads.
  */
 public final class TimensRunner {
     /** 60 s, or {@code -Dtimens.it.timeoutSeconds=N}. */
@@ -44,32 +46,57 @@ public final class TimensRunner {
     private final Map<String, String> env;
     private final List<String> wrapper;
     private final Path directory;
+    /** Null: {@link #TIMEOUT}, and a timed-out timens run counts towards {@link #MAX_TIMEOUTS}. */
+    private final Duration timeout;
 
     public TimensRunner() {
-        this(Map.of(), List.of(), null);
+        this(Map.of(), List.of(), null, null);
     }
 
-    private TimensRunner(Map<String, String> env, List<String> wrapper, Path directory) {
+    private TimensRunner(Map<String, String> env, List<String> wrapper, Path directory, Duration timeout) {
         this.env = Map.copyOf(env);
         this.wrapper = List.copyOf(wrapper);
         this.directory = directory;
+        this.timeout = timeout;
     }
 
     /** The same runner with one more environment variable set for the command (and timens). */
     public TimensRunner withEnv(String name, String value) {
         Map<String, String> copy = new HashMap<>(env);
         copy.put(name, value);
-        return new TimensRunner(copy, wrapper, directory);
+        return new TimensRunner(copy, wrapper, directory, timeout);
     }
 
     /** The same runner, but every command line starts with {@code wrapper} (e.g. setpriv ...). */
     public TimensRunner wrappedIn(List<String> wrapper) {
-        return new TimensRunner(env, wrapper, directory);
+        return new TimensRunner(env, wrapper, directory, timeout);
     }
 
     /** The same runner with {@code directory} as working directory. */
     public TimensRunner in(Path directory) {
-        return new TimensRunner(env, wrapper, directory);
+        return new TimensRunner(env, wrapper, directory, timeout);
+    }
+
+    /**
+     * The same runner with {@code limit} instead of {@link #TIMEOUT} for each run.
+     *
+     * <p>For tests where a hang is a known way for the feature under test to fail
+     * (an absolute deadline waited for on host time instead of the namespace's:
+     * years, for a namespace in 2038), so that it fails soon. Such a timeout does
+     * not count towards {@link #MAX_TIMEOUTS}: it says that one feature is
+     * missing, not that timens hangs on everything, and must not stop the other
+     * tests' runs. Runs are still refused once MAX_TIMEOUTS is reached.
+     */
+    public TimensRunner withTimeout(Duration limit) {
+        if (limit.isNegative() || limit.isZero()) {
+            throw new IllegalArgumentException("a time limit must be positive: " + limit);
+        }
+        return new TimensRunner(env, wrapper, directory, limit);
+    }
+
+    /** The time limit of each run. */
+    public Duration timeout() {
+        return timeout != null ? timeout : TIMEOUT;
     }
 
     /** Runs {@code bin/timens OPTIONS -- COMMAND...}. */
@@ -132,7 +159,7 @@ public final class TimensRunner {
             HostClock.Reading before = HostClock.read();
             long start = System.nanoTime();
             Process process = builder.start();
-            boolean done = process.waitFor(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            boolean done = process.waitFor(timeout().toMillis(), TimeUnit.MILLISECONDS);
             if (!done) {
                 process.descendants().forEach(ProcessHandle::destroyForcibly);
                 process.destroyForcibly();
@@ -144,10 +171,10 @@ public final class TimensRunner {
                     Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8),
                     elapsed, before, after);
             if (!done) {
-                if (underTimens) {
+                if (underTimens && timeout == null) {
                     TIMENS_TIMEOUTS.incrementAndGet();
                 }
-                fail("timed out after " + TIMEOUT.toSeconds() + " s and was killed:\n" + result.describe());
+                fail("timed out after " + timeout().toSeconds() + " s and was killed:\n" + result.describe());
             }
             return result;
         } catch (IOException e) {

@@ -82,14 +82,22 @@ public final class Toolchains {
 
     /** The class path holding {@code ClockProbe.class}, after the same checks as {@link #program}. */
     public static Path javaProbeClasses() {
+        return javaClasses("ClockProbe");
+    }
+
+    /**
+     * The class path holding the Java test program {@code className} ({@code ClockProbe},
+     * {@code TimerProbe}), after the same checks as {@link #program}.
+     */
+    public static Path javaClasses(String className) {
         Path dir = testPrograms();
-        Path skipped = dir.resolve("ClockProbe.skipped");
+        Path skipped = dir.resolve(className + ".skipped");
         if (Files.exists(skipped)) {
-            unavailable("ClockProbe was not built: " + read(skipped));
+            unavailable(className + " was not built: " + read(skipped));
         }
         Path classes = dir.resolve("java");
-        if (!Files.isRegularFile(classes.resolve("ClockProbe.class"))) {
-            fail(classes.resolve("ClockProbe.class") + " is missing: build the test programs first");
+        if (!Files.isRegularFile(classes.resolve(className + ".class"))) {
+            fail(classes.resolve(className + ".class") + " is missing: build the test programs first");
         }
         return classes;
     }

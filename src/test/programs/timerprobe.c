@@ -1,0 +1,520 @@
+/*
+ * timerprobe: one timed wait, to check that a deadline given on a shifted clock
+ * means the same thing inside the time namespace as outside: an absolute
+ * deadline on the namespace's REALTIME, MONOTONIC or BOOTTIME must be reached
+ * when that (virtual) clock reaches it, as the kernel does for its own time
+ * namespaces (kernel/time/namespace.c, timens_ktime_to_host), and a relative
+ * timeout must last as long as asked.
+ *
+ *   timerprobe MODE [CLOCK] SECONDS [STEP]
+ *
+ * waits once and prints
+ *   TIMER mode=MODE clock=CLOCK requested=S.NNNNNNNNN elapsed=S.NNNNNNNNN result=R lang=L [more]
+ * where elapsed is measured by this program on the clock it waited on (it cannot
+ * see real time: the tests measure that from outside), R is OK (the wait ended
+ * normally: the sleep returned 0, the timer fired), ETIMEDOUT (the call timed
+ * out) or the error name the call returned. Exits 0 when the wait ended the way
+ * the mode expects, 1 when not, 2 on a usage error, 3 when step-while-blocked
+ * refuses to run, 4 when the machine cannot run the mode (result=ENOSYS).
+ *
+ * SECONDS is a decimal number of seconds (1, 1.5); CLOCK is REALTIME, MONOTONIC
+ * or BOOTTIME. MODEs (the deadline is always now + SECONDS on CLOCK):
+ *   abs-nanosleep CLOCK S    clock_nanosleep(TIMER_ABSTIME)                    -> OK
+ *   rel-nanosleep CLOCK S    clock_nanosleep(0, SECONDS): relative, a control  -> OK
+ *   abs-timerfd CLOCK S      timerfd_settime(TFD_TIMER_ABSTIME), block in read(); -> OK
+ *                            adds remaining= (timerfd_gettime just after arming:
+ *                            the kernel reports it relative, so ~SECONDS)
+ *   abs-timer CLOCK S        timer_create(SIGEV_SIGNAL SIGRTMIN) +            -> OK
+ *                            timer_settime(TIMER_ABSTIME), sigwaitinfo with the
+ *                            signal blocked; adds remaining= (timer_gettime)
+ *   cond-timedwait S         pthread_cond_timedwait, default (REALTIME) cond   -> ETIMEDOUT
+ *   cond-monotonic S         the same with pthread_condattr_setclock(MONOTONIC) -> ETIMEDOUT
+ *   cond-clockwait CLOCK S   pthread_cond_clockwait (glibc 2.30)               -> ETIMEDOUT
+ *   sem-timedwait S          sem_timedwait on an empty semaphore (REALTIME)    -> ETIMEDOUT
+ *   sem-clockwait CLOCK S    sem_clockwait (glibc 2.30)                        -> ETIMEDOUT
+ *   mutex-timedlock S        pthread_mutex_timedlock on a mutex another thread -> ETIMEDOUT
+ *                            holds (REALTIME; futex FUTEX_WAIT_BITSET)
+ *   mutex-pi-timedlock S     the same with PTHREAD_PRIO_INHERIT (FUTEX_LOCK_PI, -> ETIMEDOUT
+ *                            whose timeout is always absolute REALTIME)
+ *   mq-timedreceive S        mq_timedreceive on an empty queue (REALTIME);      -> ETIMEDOUT
+ *                            result=ENOSYS (exit 4) when mq_open fails, with
+ *                            detail= its errno (a kernel without POSIX queues)
+ *   step-while-blocked S STEP  a thread sleeps in clock_nanosleep(REALTIME,    -> OK
+ *                            TIMER_ABSTIME, now + S); 0.3 s later (MONOTONIC) the
+ *                            main thread calls settimeofday(now + STEP); prints
+ *                            elapsed on MONOTONIC for the sleeper (clock=REALTIME
+ *                            is the clock slept on), step=STEP, set=OK or the
+ *                            error, realtime_elapsed= and overshoot= (REALTIME at
+ *                            wake-up minus the deadline: never negative for a real
+ *                            clock). A real REALTIME wakes the sleeper when it
+ *                            reaches the deadline, so after max(0.3, S - STEP) s.
+ *
+ * !!! step-while-blocked sets CLOCK_REALTIME. It refuses to run (exit 3) as root
+ * !!! unless TIMENS_TEST_ALLOW_SET=1, which the tests set only when they run it
+ * !!! under bin/timens (after ClockSafety has proved timens intercepts settings).
+ */
+#include "probe.h"
+
+#include <ctype.h>
+#include <fcntl.h>
+#include <mqueue.h>
+#include <pthread.h>
+#include <semaphore.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/timerfd.h>
+
+#define NSEC 1000000000L
+
+#define EXIT_EXPECTED 0
+#define EXIT_UNEXPECTED 1
+#define EXIT_USAGE 2
+#define EXIT_REFUSED 3
+#define EXIT_UNSUPPORTED 4
+
+static void usage(const char *msg)
+{
+    fprintf(stderr, "timerprobe: %s\n"
+            "usage: timerprobe abs-nanosleep|rel-nanosleep|abs-timerfd|abs-timer CLOCK SECONDS\n"
+            "       timerprobe cond-clockwait|sem-clockwait CLOCK SECONDS\n"
+            "       timerprobe cond-timedwait|cond-monotonic|sem-timedwait|mutex-timedlock"
+            "|mutex-pi-timedlock|mq-timedreceive SECONDS\n"
+            "       timerprobe step-while-blocked SECONDS STEP\n", msg);
+    exit(EXIT_USAGE);
+}
+
+/* A setup step failed (not the wait under test): nothing can be measured. */
+static void die(const char *what, int err)
+{
+    fprintf(stderr, "timerprobe: %s: %s\n", what, errno_name(err));
+    exit(EXIT_UNEXPECTED);
+}
+
+/* A signed decimal number of seconds ("1", "-10", "0.25") in normalised form. */
+static struct timespec parse_seconds(const char *s)
+{
+    const char *p = s;
+    int neg = 0, digits = 0;
+    int64_t whole = 0;
+    long frac = 0;
+
+    if (*p == '-' || *p == '+')
+        neg = *p++ == '-';
+    if (!isdigit((unsigned char)*p))
+        usage("bad number of seconds");
+    while (isdigit((unsigned char)*p))
+        whole = whole * 10 + (*p++ - '0');
+    if (*p == '.') {
+        p++;
+        while (isdigit((unsigned char)*p)) {
+            if (digits < 9) {
+                frac = frac * 10 + (*p - '0');
+                digits++;
+            }
+            p++;
+        }
+    }
+    if (*p != '\0')
+        usage("bad number of seconds");
+    while (digits++ < 9)
+        frac *= 10;
+    struct timespec ts;
+    if (!neg) {
+        ts.tv_sec = whole;
+        ts.tv_nsec = frac;
+    } else if (frac == 0) {
+        ts.tv_sec = -whole;
+        ts.tv_nsec = 0;
+    } else {
+        ts.tv_sec = -whole - 1;
+        ts.tv_nsec = NSEC - frac;
+    }
+    return ts;
+}
+
+static const struct { const char *name; clockid_t id; } clocks[] = {
+    { "REALTIME", CLOCK_REALTIME },
+    { "MONOTONIC", CLOCK_MONOTONIC },
+    { "BOOTTIME", CLOCK_BOOTTIME },
+};
+
+static clockid_t parse_clock(const char *name)
+{
+    for (size_t i = 0; i < sizeof clocks / sizeof clocks[0]; i++)
+        if (strcmp(name, clocks[i].name) == 0)
+            return clocks[i].id;
+    usage("CLOCK must be REALTIME, MONOTONIC or BOOTTIME");
+    return 0;
+}
+
+static const char *clock_name(clockid_t id)
+{
+    for (size_t i = 0; i < sizeof clocks / sizeof clocks[0]; i++)
+        if (clocks[i].id == id)
+            return clocks[i].name;
+    return "?";
+}
+
+static struct timespec ts_add(struct timespec a, struct timespec b)
+{
+    struct timespec r = { a.tv_sec + b.tv_sec, a.tv_nsec + b.tv_nsec };
+    if (r.tv_nsec >= NSEC) {
+        r.tv_sec++;
+        r.tv_nsec -= NSEC;
+    }
+    return r;
+}
+
+static struct timespec ts_sub(struct timespec a, struct timespec b)
+{
+    struct timespec r = { a.tv_sec - b.tv_sec, a.tv_nsec - b.tv_nsec };
+    if (r.tv_nsec < 0) {
+        r.tv_sec--;
+        r.tv_nsec += NSEC;
+    }
+    return r;
+}
+
+static struct timespec now(clockid_t clock)
+{
+    struct timespec ts;
+    if (clock_gettime(clock, &ts) != 0)
+        die("clock_gettime", errno);
+    return ts;
+}
+
+/* What one wait did; printed as the TIMER line. */
+struct outcome {
+    clockid_t clock;
+    struct timespec start;  /* on `clock`, just before the wait; deadline = start + requested */
+    struct timespec end;    /* on `clock`, just after it */
+    int err;                /* 0: the wait ended normally; else the errno it gave */
+    int has_remaining;
+    struct timespec remaining;
+};
+
+static const char *mode;
+static struct timespec requested;
+
+static const char *result_name(int err)
+{
+    return err == 0 ? "OK" : errno_name(err);
+}
+
+/* Prints the TIMER line up to its mode-specific fields; end_line() finishes it. */
+static void begin_timer(const struct outcome *o)
+{
+    struct timespec elapsed = ts_sub(o->end, o->start);
+    printf("TIMER mode=%s clock=%s", mode, clock_name(o->clock));
+    put_ts("requested", &requested);
+    put_ts("elapsed", &elapsed);
+    printf(" result=%s lang=%s", result_name(o->err), PROBE_LANG);
+    if (o->has_remaining)
+        put_ts("remaining", &o->remaining);
+}
+
+static void end_line(void)
+{
+    printf("\n");
+    fflush(stdout);
+}
+
+/* ---- the waits ------------------------------------------------------------ */
+
+static void abs_nanosleep(struct outcome *o)
+{
+    o->start = now(o->clock);
+    struct timespec deadline = ts_add(o->start, requested);
+    o->err = clock_nanosleep(o->clock, TIMER_ABSTIME, &deadline, NULL);
+    o->end = now(o->clock);
+}
+
+static void rel_nanosleep(struct outcome *o)
+{
+    o->start = now(o->clock);
+    o->err = clock_nanosleep(o->clock, 0, &requested, NULL);
+    o->end = now(o->clock);
+}
+
+static void abs_timerfd(struct outcome *o)
+{
+    int fd = timerfd_create(o->clock, TFD_CLOEXEC);
+    if (fd < 0)
+        die("timerfd_create", errno);
+    o->start = now(o->clock);
+    struct itimerspec its = { .it_value = ts_add(o->start, requested) };
+    if (timerfd_settime(fd, TFD_TIMER_ABSTIME, &its, NULL) != 0)
+        die("timerfd_settime", errno);
+    struct itimerspec cur;
+    if (timerfd_gettime(fd, &cur) != 0)
+        die("timerfd_gettime", errno);
+    o->has_remaining = 1;
+    o->remaining = cur.it_value;
+    uint64_t expirations;
+    ssize_t n = read(fd, &expirations, sizeof expirations);
+    o->err = n == (ssize_t)sizeof expirations ? 0 : n < 0 ? errno : EIO;
+    o->end = now(o->clock);
+    close(fd);
+}
+
+static void abs_timer(struct outcome *o)
+{
+    /* Blocked before the timer exists, so the signal stays pending for sigwaitinfo. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGRTMIN);
+    if (sigprocmask(SIG_BLOCK, &set, NULL) != 0)
+        die("sigprocmask", errno);
+    struct sigevent sev = { .sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGRTMIN };
+    timer_t timer;
+    if (timer_create(o->clock, &sev, &timer) != 0)
+        die("timer_create", errno);
+    o->start = now(o->clock);
+    struct itimerspec its = { .it_value = ts_add(o->start, requested) };
+    if (timer_settime(timer, TIMER_ABSTIME, &its, NULL) != 0)
+        die("timer_settime", errno);
+    struct itimerspec cur;
+    if (timer_gettime(timer, &cur) != 0)
+        die("timer_gettime", errno);
+    o->has_remaining = 1;
+    o->remaining = cur.it_value;
+    siginfo_t info;
+    int sig = sigwaitinfo(&set, &info);
+    o->err = sig == SIGRTMIN ? 0 : sig < 0 ? errno : EINTR;
+    o->end = now(o->clock);
+    timer_delete(timer);
+}
+
+/* pthread_cond_timedwait/clockwait on a condition nobody signals. */
+static void cond_wait(struct outcome *o, int use_attr_clock, int use_clockwait)
+{
+    pthread_condattr_t attr;
+    pthread_cond_t cond;
+    pthread_mutex_t mutex = PTHREAD_MUTEX_INITIALIZER;
+    pthread_condattr_init(&attr);
+    if (use_attr_clock && pthread_condattr_setclock(&attr, o->clock) != 0)
+        die("pthread_condattr_setclock", EINVAL);
+    pthread_cond_init(&cond, &attr);
+    pthread_mutex_lock(&mutex);
+    o->start = now(o->clock);
+    struct timespec deadline = ts_add(o->start, requested);
+    int r;
+    do {
+        /* 0 would be a spurious wake-up (nobody signals): wait again for the same deadline. */
+        r = use_clockwait ? pthread_cond_clockwait(&cond, &mutex, o->clock, &deadline)
+                          : pthread_cond_timedwait(&cond, &mutex, &deadline);
+    } while (r == 0);
+    o->err = r;
+    o->end = now(o->clock);
+    pthread_mutex_unlock(&mutex);
+}
+
+static void sem_wait_timed(struct outcome *o, int use_clockwait)
+{
+    sem_t sem;
+    if (sem_init(&sem, 0, 0) != 0)
+        die("sem_init", errno);
+    o->start = now(o->clock);
+    struct timespec deadline = ts_add(o->start, requested);
+    int r;
+    do {
+        r = use_clockwait ? sem_clockwait(&sem, o->clock, &deadline) : sem_timedwait(&sem, &deadline);
+    } while (r != 0 && errno == EINTR);
+    o->err = r == 0 ? EAGAIN : errno; /* 0: a token nobody posted, not a timeout */
+    o->end = now(o->clock);
+}
+
+/* The other thread of the mutex modes: takes the mutex, says so, keeps it until exit. */
+static pthread_mutex_t held;
+static sem_t holder_ready;
+
+static void *hold_mutex(void *unused)
+{
+    (void)unused;
+    int r = pthread_mutex_lock(&held);
+    if (r != 0)
+        die("pthread_mutex_lock (holder)", r);
+    sem_post(&holder_ready);
+    for (;;)
+        pause();
+    return NULL;
+}
+
+static void mutex_timedlock(struct outcome *o, int priority_inherit)
+{
+    pthread_mutexattr_t attr;
+    pthread_mutexattr_init(&attr);
+    if (priority_inherit) {
+        int r = pthread_mutexattr_setprotocol(&attr, PTHREAD_PRIO_INHERIT);
+        if (r != 0)
+            die("pthread_mutexattr_setprotocol", r);
+    }
+    pthread_mutex_init(&held, &attr);
+    sem_init(&holder_ready, 0, 0);
+    pthread_t holder;
+    int r = pthread_create(&holder, NULL, hold_mutex, NULL);
+    if (r != 0)
+        die("pthread_create", r);
+    while (sem_wait(&holder_ready) != 0)
+        ;
+    o->start = now(o->clock);
+    struct timespec deadline = ts_add(o->start, requested);
+    r = pthread_mutex_timedlock(&held, &deadline);
+    o->err = r == 0 ? EAGAIN : r; /* 0: got a mutex that is held, not a timeout */
+    o->end = now(o->clock);
+}
+
+/* Returns 0, or the errno of mq_open when this machine has no usable POSIX queues. */
+static int mq_timedreceive_empty(struct outcome *o)
+{
+    char name[64];
+    snprintf(name, sizeof name, "/timerprobe-%ld", (long)getpid());
+    struct mq_attr attr = { .mq_maxmsg = 1, .mq_msgsize = 16 };
+    mqd_t q = mq_open(name, O_RDONLY | O_CREAT | O_EXCL, 0600, &attr);
+    if (q == (mqd_t)-1)
+        return errno;
+    mq_unlink(name);
+    char buf[16];
+    o->start = now(o->clock);
+    struct timespec deadline = ts_add(o->start, requested);
+    ssize_t n;
+    do {
+        n = mq_timedreceive(q, buf, sizeof buf, NULL, &deadline);
+    } while (n < 0 && errno == EINTR);
+    o->err = n < 0 ? errno : EAGAIN; /* a message from an empty queue: not a timeout */
+    o->end = now(o->clock);
+    mq_close(q);
+    return 0;
+}
+
+/* ---- step-while-blocked --------------------------------------------------- */
+
+struct sleeper {
+    sem_t armed;               /* posted just before the sleeper blocks */
+    struct timespec deadline;  /* REALTIME */
+    struct timespec mono_start, mono_end, real_start, real_end;
+    int err;
+};
+
+static void *sleep_until_deadline(void *arg)
+{
+    struct sleeper *s = arg;
+    s->mono_start = now(CLOCK_MONOTONIC);
+    s->real_start = now(CLOCK_REALTIME);
+    s->deadline = ts_add(s->real_start, requested);
+    sem_post(&s->armed);
+    s->err = clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &s->deadline, NULL);
+    s->real_end = now(CLOCK_REALTIME);
+    s->mono_end = now(CLOCK_MONOTONIC);
+    return NULL;
+}
+
+static int step_while_blocked(const char *step_arg)
+{
+    const char *allow = getenv("TIMENS_TEST_ALLOW_SET");
+    if (geteuid() == 0 && !(allow && strcmp(allow, "1") == 0)) {
+        fprintf(stderr, "timerprobe: step-while-blocked sets CLOCK_REALTIME: refusing to run as root"
+                " outside timens (the tests set TIMENS_TEST_ALLOW_SET=1 under bin/timens only)\n");
+        return EXIT_REFUSED;
+    }
+    struct timespec step = parse_seconds(step_arg);
+    struct sleeper s = { 0 };
+    sem_init(&s.armed, 0, 0);
+    pthread_t thread;
+    int r = pthread_create(&thread, NULL, sleep_until_deadline, &s);
+    if (r != 0)
+        die("pthread_create", r);
+    while (sem_wait(&s.armed) != 0)
+        ;
+    /* The sleeper is blocked (or about to be: 0.3 s is plenty) when the clock moves. */
+    struct timespec pause = { 0, 300000000L };
+    while (clock_nanosleep(CLOCK_MONOTONIC, 0, &pause, &pause) == EINTR)
+        ;
+    struct timespec target = ts_add(now(CLOCK_REALTIME), step);
+    struct timeval tv = { .tv_sec = target.tv_sec, .tv_usec = target.tv_nsec / 1000 };
+    int set_err = settimeofday(&tv, NULL) == 0 ? 0 : errno;
+    pthread_join(thread, NULL);
+
+    struct outcome o = { .clock = CLOCK_REALTIME, .start = s.mono_start, .end = s.mono_end, .err = s.err };
+    struct timespec real_elapsed = ts_sub(s.real_end, s.real_start);
+    struct timespec overshoot = ts_sub(s.real_end, s.deadline);
+    begin_timer(&o);
+    printf(" step=%s set=%s", step_arg, result_name(set_err));
+    put_ts("realtime_elapsed", &real_elapsed);
+    put_ts("overshoot", &overshoot);
+    end_line();
+    return s.err == 0 && set_err == 0 ? EXIT_EXPECTED : EXIT_UNEXPECTED;
+}
+
+/* ---- main ------------------------------------------------------------------ */
+
+static void cond_timedwait(struct outcome *o) { cond_wait(o, 0, 0); }
+static void cond_monotonic(struct outcome *o) { cond_wait(o, 1, 0); }
+static void cond_clockwait(struct outcome *o) { cond_wait(o, 0, 1); }
+static void sem_timedwait_mode(struct outcome *o) { sem_wait_timed(o, 0); }
+static void sem_clockwait_mode(struct outcome *o) { sem_wait_timed(o, 1); }
+static void mutex_plain(struct outcome *o) { mutex_timedlock(o, 0); }
+static void mutex_pi(struct outcome *o) { mutex_timedlock(o, 1); }
+
+static const struct mode {
+    const char *name;
+    int takes_clock;       /* else the wait is on `clock` */
+    clockid_t clock;
+    int expect_timeout;    /* the call is to fail with ETIMEDOUT; else to return normally */
+    void (*wait)(struct outcome *);
+} modes[] = {
+    { "abs-nanosleep", 1, 0, 0, abs_nanosleep },
+    { "rel-nanosleep", 1, 0, 0, rel_nanosleep },
+    { "abs-timerfd", 1, 0, 0, abs_timerfd },
+    { "abs-timer", 1, 0, 0, abs_timer },
+    { "cond-timedwait", 0, CLOCK_REALTIME, 1, cond_timedwait },
+    { "cond-monotonic", 0, CLOCK_MONOTONIC, 1, cond_monotonic },
+    { "cond-clockwait", 1, 0, 1, cond_clockwait },
+    { "sem-timedwait", 0, CLOCK_REALTIME, 1, sem_timedwait_mode },
+    { "sem-clockwait", 1, 0, 1, sem_clockwait_mode },
+    { "mutex-timedlock", 0, CLOCK_REALTIME, 1, mutex_plain },
+    { "mutex-pi-timedlock", 0, CLOCK_REALTIME, 1, mutex_pi },
+    { "mq-timedreceive", 0, CLOCK_REALTIME, 1, NULL }, /* special: may be unsupported */
+};
+
+int main(int argc, char **argv)
+{
+    if (argc < 2)
+        usage("no MODE");
+    mode = argv[1];
+    if (!strcmp(mode, "step-while-blocked")) {
+        if (argc != 4)
+            usage("step-while-blocked takes SECONDS STEP");
+        requested = parse_seconds(argv[2]);
+        return step_while_blocked(argv[3]);
+    }
+    const struct mode *m = NULL;
+    for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++)
+        if (!strcmp(mode, modes[i].name))
+            m = &modes[i];
+    if (!m)
+        usage("unknown MODE");
+    if (argc != (m->takes_clock ? 4 : 3))
+        usage(m->takes_clock ? "this MODE takes CLOCK SECONDS" : "this MODE takes SECONDS");
+    struct outcome o = { .clock = m->takes_clock ? parse_clock(argv[2]) : m->clock };
+    requested = parse_seconds(argv[argc - 1]);
+    if (requested.tv_sec < 0)
+        usage("SECONDS must not be negative");
+
+    if (m->wait) {
+        m->wait(&o);
+    } else {
+        int err = mq_timedreceive_empty(&o);
+        if (err != 0) {
+            o.err = ENOSYS;
+            o.start = o.end = now(o.clock);
+            begin_timer(&o);
+            printf(" detail=%s", errno_name(err));
+            end_line();
+            return EXIT_UNSUPPORTED;
+        }
+    }
+    begin_timer(&o);
+    end_line();
+    return o.err == (m->expect_timeout ? ETIMEDOUT : 0) ? EXIT_EXPECTED : EXIT_UNEXPECTED;
+}
