@@ -101,9 +101,9 @@ public final class TimeNamespace implements Tool, AutoCloseable {
         long mult = settings.rateMultiplier();
         if (mult != ClockTransform.UNIT_RATE) {
             // Every clock of the namespace runs at the rate from now on, from where
-            // its offset (or start date) puts it now.
+            // its offset (or start date) puts it now: REALTIME exactly at its start.
             for (ClockGroup g : ClockGroup.values()) {
-                long hostNow = Time.clockGettimeNanos(g.referenceClock());
+                long hostNow = g == ClockGroup.REALTIME ? realNow : Time.clockGettimeNanos(g.referenceClock());
                 long virtualNow = transforms.getOrDefault(g, ClockTransform.IDENTITY).apply(hostNow);
                 transforms.put(g, new ClockTransform(hostNow, virtualNow, mult, ClockTransform.SHIFT, true));
             }

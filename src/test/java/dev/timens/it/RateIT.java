@@ -1,0 +1,124 @@
+package dev.timens.it;
+
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Clocks at another rate (--rate, --freeze, --faketime 'x'): a program that
+ * waits N virtual seconds sees N virtual seconds pass, and the real time taken
+ * is N / rate. Real-time bounds are generous (these machines are noisy, and
+ * each run includes timens's own start-up), but each is far from what an
+ * unscaled wait would take.
+ */
+@Tag("e2e")
+class RateIT {
+    private final TimensRunner runner = new TimensRunner();
+
+    private static BigDecimal elapsed(TimensRunner.Result run) {
+        return run.single("TIMER").decimal("elapsed");
+    }
+
+    private static double realSeconds(TimensRunner.Result run) {
+        return run.elapsed().toMillis() / 1000.0;
+    }
+
+    /** Under --rate 10 a 3-second wait of every kind takes about 0.3 s of real time. */
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource({
+        "rel-nanosleep, MONOTONIC",
+        "rel-nanosleep, REALTIME",
+        "abs-nanosleep, MONOTONIC",
+        "abs-nanosleep, REALTIME",
+        "abs-nanosleep, BOOTTIME",
+        "abs-timerfd, MONOTONIC",
+        "abs-timer, REALTIME",
+        "cond-timedwait, ",
+        "cond-monotonic, ",
+        "sem-timedwait, ",
+        "mutex-timedlock, ",
+    })
+    void fastClocksShortenEveryWait(String mode, String clock) {
+        List<String> command = new ArrayList<>(List.of(Toolchains.program("timerprobe").toString(), mode));
+        if (clock != null) command.add(clock);
+        command.add("3");
+        TimensRunner.Result run = runner.timens(List.of("--rate", "10"), command).assertExit(0);
+        assertThat(elapsed(run)).as("virtual seconds waited:%n%s", run.describe())
+                .isBetween(new BigDecimal("3"), new BigDecimal("5"));
+        assertThat(realSeconds(run)).as("real seconds:%n%s", run.describe()).isLessThan(2.5);
+    }
+
+    @Test
+    void slowClocksLengthenWaits() {
+        TimensRunner.Result run = runner.timens(List.of("--rate", "0.5"),
+                Toolchains.program("timerprobe").toString(), "rel-nanosleep", "MONOTONIC", "1").assertExit(0);
+        assertThat(elapsed(run)).isBetween(new BigDecimal("1"), new BigDecimal("2"));
+        assertThat(realSeconds(run)).as("real seconds:%n%s", run.describe()).isGreaterThanOrEqualTo(1.9);
+    }
+
+    @Test
+    void goTimersRunAtTheRate() {
+        TimensRunner.Result run = runner.timens(List.of("--rate", "10"),
+                Toolchains.program("timerprobe-go").toString(), "sleep", "3").assertExit(0);
+        assertThat(elapsed(run)).isBetween(new BigDecimal("3"), new BigDecimal("5"));
+        assertThat(realSeconds(run)).as("real seconds:%n%s", run.describe()).isLessThan(2.5);
+        TimensRunner.Result ticker = runner.timens(List.of("--rate", "10"),
+                Toolchains.program("timerprobe-go").toString(), "ticker", "3").assertExit(0);
+        assertThat(elapsed(ticker)).isBetween(new BigDecimal("3"), new BigDecimal("5"));
+        assertThat(realSeconds(ticker)).isLessThan(2.5);
+    }
+
+    @Test
+    void javaSleepsRunAtTheRate() {
+        for (String mode : List.of("sleep", "wait", "scheduled")) {
+            TimensRunner.Result run = runner.timens(List.of("--rate", "10"), Toolchains.java().toString(), "-cp",
+                    Toolchains.javaClasses("TimerProbe").toString(), "TimerProbe", mode, "5").assertExit(0);
+            assertThat(elapsed(run)).as(mode).isBetween(new BigDecimal("5"), new BigDecimal("8"));
+            assertThat(realSeconds(run)).as("%s, real seconds:%n%s", mode, run.describe()).isLessThan(4.0);
+        }
+    }
+
+    @Test
+    void frozenClocksStandStillButSleepsTakeTheirRealTime() {
+        String probe = Toolchains.program("clockprobe-dyn").toString();
+        TimensRunner.Result run = runner.timens(List.of("--freeze", "--at", "@2147483640"),
+                "sh", "-c", probe + "; sleep 0.5; " + probe).assertExit(0);
+        List<Probe> probes = run.tagged("PROBE");
+        assertThat(probes).hasSize(2);
+        assertThat(probes.get(0).decimal("realtime")).isEqualByComparingTo(probes.get(1).decimal("realtime"));
+        assertThat(probes.get(0).decimal("realtime").longValue()).isBetween(2147483640L, 2147483641L);
+        assertThat(probes.get(0).decimal("monotonic")).isEqualByComparingTo(probes.get(1).decimal("monotonic"));
+        assertThat(realSeconds(run)).isGreaterThanOrEqualTo(0.5);
+    }
+
+    @Test
+    void faketimeSpeedAndFrozenForms() {
+        String probe = Toolchains.program("clockprobe-dyn").toString();
+        TimensRunner.Result frozen = runner.withEnv("TZ", "UTC").timens(List.of("--faketime", "2020-12-24 20:30:00"),
+                "sh", "-c", probe + "; sleep 0.2; " + probe).assertExit(0);
+        assertThat(frozen.tagged("PROBE").get(0).decimal("realtime")).isEqualByComparingTo("1608841800");
+        assertThat(frozen.tagged("PROBE").get(1).decimal("realtime")).isEqualByComparingTo("1608841800");
+        TimensRunner.Result fast = runner.timens(List.of("--faketime", "+0 x10"),
+                Toolchains.program("timerprobe").toString(), "rel-nanosleep", "MONOTONIC", "3").assertExit(0);
+        assertThat(realSeconds(fast)).as("real seconds:%n%s", fast.describe()).isLessThan(2.5);
+    }
+
+    @Test
+    void relativeTimeoutsAreScaledBothWays() {
+        // select() reports the time left in its timeout; timerfd_gettime the time to expiry.
+        TimensRunner.Result run = runner.timens(List.of("--rate", "10"),
+                Toolchains.program("timerprobe").toString(), "abs-timerfd", "MONOTONIC", "3").assertExit(0);
+        BigDecimal remaining = run.single("TIMER").decimal("remaining");
+        assertThat(remaining).as("timerfd_gettime right after arming, in virtual seconds")
+                .isBetween(new BigDecimal("2.5"), new BigDecimal("3"));
+        assertThat(Duration.ofMillis(run.elapsed().toMillis())).isLessThan(Duration.ofMillis(2500));
+    }
+}
