@@ -6,17 +6,21 @@
  * NO_NEW_PRIVS must happen in the process that then calls execve, between fork
  * and exec, where no JVM can run.
  *
- * Protocol (argv: timens-exec FD PATH ARGV0 [ARGS...]):
+ * Protocol (argv: timens-exec FD KEEP PATH ARGV0 [ARGS...]):
  *   1. Block reading FD until the supervisor has attached with PTRACE_SEIZE and
  *      writes the filter: a native-endian uint32 instruction count, then that
  *      many struct sock_filter. The blocking read is the synchronisation: once it
  *      returns, every later syscall of this process and its descendants is seen by
  *      the tracer, so SECCOMP_RET_TRACE never meets a missing tracer (which would
  *      turn into ENOSYS).
- *   2. Drop CAP_SYS_TIME from the bounding, inheritable and ambient sets where we
+ *   2. Close every descriptor above 2 that is not in KEEP (comma-separated, or
+ *      "-" for none): the JVM's own files (its jar, its module image) are not
+ *      close-on-exec, and must not reach the command, while those the user's
+ *      shell passed to timens must, as they would without it.
+ *   3. Drop CAP_SYS_TIME from the bounding, inheritable and ambient sets where we
  *      are allowed to: a second wall between a root user's command and the host
  *      clock (the RTC ioctls, for one, are not syscalls we trap).
- *   3. Set NO_NEW_PRIVS (required for an unprivileged seccomp filter) and read it
+ *   4. Set NO_NEW_PRIVS (required for an unprivileged seccomp filter) and read it
  *      back, install the filter, and execve(PATH, ARGV0 ARGS...).
  * On failure it prints one line "timens: ..." and exits 125 (its own failure),
  * 126 (command not executable) or 127 (command not found), like env(1).
@@ -30,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -60,6 +65,42 @@ static void read_fully(int fd, void *buf, size_t len)
 	}
 }
 
+static int kept(const char *keep, int fd)
+{
+	for (const char *p = keep; *p;) {
+		char *end;
+		long v = strtol(p, &end, 10);
+		if (end == p)
+			return 0;
+		if (v == fd)
+			return 1;
+		p = *end == ',' ? end + 1 : end;
+	}
+	return 0;
+}
+
+/* Closes descriptors above 2 that are not kept; /proc/self/fd lists them. */
+static void close_others(const char *keep)
+{
+	DIR *dir = opendir("/proc/self/fd");
+	if (!dir)
+		die(125, "listing /proc/self/fd", errno);
+	int self = dirfd(dir);
+	int fds[4096];
+	int n = 0;
+	struct dirent *e;
+	while ((e = readdir(dir)) && n < 4096) {
+		char *end;
+		long fd = strtol(e->d_name, &end, 10);
+		if (*end || end == e->d_name || fd <= 2 || fd == self || kept(keep, (int)fd))
+			continue;
+		fds[n++] = (int)fd;
+	}
+	closedir(dir);
+	for (int i = 0; i < n; i++)
+		close(fds[i]);
+}
+
 static void drop_sys_time(void)
 {
 	/* Both calls need privileges we may not have; without them there is no
@@ -78,12 +119,13 @@ static void drop_sys_time(void)
 
 int main(int argc, char **argv)
 {
-	if (argc < 4) {
+	if (argc < 5) {
 		fprintf(stderr, "timens-exec: internal helper of timens, not meant to be run directly\n");
 		return 125;
 	}
 	int fd = atoi(argv[1]);
-	const char *path = argv[2];
+	const char *keep = argv[2];
+	const char *path = argv[3];
 
 	uint32_t count;
 	read_fully(fd, &count, sizeof count);
@@ -95,6 +137,7 @@ int main(int argc, char **argv)
 	read_fully(fd, insns, count * sizeof insns[0]);
 	close(fd);
 
+	close_others(keep);
 	drop_sys_time();
 
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
@@ -112,6 +155,6 @@ int main(int argc, char **argv)
 			die(125, "installing the seccomp filter", errno);
 	}
 
-	execv(path, argv + 3);
+	execv(path, argv + 4);
 	die(errno == ENOENT || errno == ENOTDIR ? 127 : 126, path, errno);
 }

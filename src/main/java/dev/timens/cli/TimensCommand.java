@@ -127,7 +127,8 @@ public final class TimensCommand implements Callable<Integer> {
         }
         try (TimeNamespace namespace = TimeNamespace.create(settings)) {
             TraceStats counts = new TraceStats();
-            ExitStatus status = Supervisor.run(new Launch(executable, command, NativeFiles.helper()), namespace, err,
+            ExitStatus status = Supervisor.run(new Launch(executable, command, NativeFiles.helper(), inheritedFds()),
+                    namespace, err,
                     SignalForwarding::install, counts);
             if (stats) err.println("timens: " + counts);
             return status.shellStatus();
@@ -183,6 +184,20 @@ public final class TimensCommand implements Callable<Integer> {
             }
         }
         return new ClockSettings(start, realtimeOffset, mono, boot, r);
+    }
+
+    /**
+     * The descriptors above 2 that timens itself was given, as the launcher
+     * listed them before starting the JVM (-Dtimens.inheritedFds); the command
+     * gets those and no other.
+     */
+    private static java.util.Set<Integer> inheritedFds() {
+        String list = System.getProperty("timens.inheritedFds", "");
+        java.util.Set<Integer> fds = new java.util.HashSet<>();
+        for (String fd : list.split(",")) {
+            if (fd.matches("[0-9]+") && Integer.parseInt(fd) > 2) fds.add(Integer.parseInt(fd));
+        }
+        return fds;
     }
 
     /** Parses a duration option; the error names the option. */

@@ -141,6 +141,8 @@ public final class Supervisor {
             List<String> helperArgv = new ArrayList<>();
             helperArgv.add("timens-exec");
             helperArgv.add(Integer.toString(pipe[0]));
+            helperArgv.add(launch.keepFds().isEmpty() ? "-" : launch.keepFds().stream().sorted()
+                    .map(String::valueOf).collect(java.util.stream.Collectors.joining(",")));
             helperArgv.add(launch.executable().toString());
             helperArgv.addAll(launch.argv());
             int main;
