@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -15,6 +16,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.DynamicTest;
 
 /**
@@ -86,24 +88,21 @@ final class StaggeredRuns {
     static List<DynamicTest> tests(List<? extends Case> cases) {
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(cases.size(), MAX_RUNNING)),
                 daemon("staggered-run"));
-        List<Future<TimensRunner.Result>> runs = new ArrayList<>();
-        for (int i = 0; i < cases.size(); i++) {
-            runs.add(null);
-        }
-        List<Integer> order = new ArrayList<>();
-        for (int i = 0; i < cases.size(); i++) {
-            order.add(i);
-        }
-        // Stable: the cases' own order within each group.
-        order.sort(Comparator.comparing((Integer i) -> !cases.get(i).startFirst()));
+        List<Future<TimensRunner.Result>> runs = new ArrayList<>(Collections.nCopies(cases.size(), null));
+        // A stable sort: the cases' own order within each of the two groups.
+        List<Integer> order = IntStream.range(0, cases.size()).boxed()
+                .sorted(Comparator.comparing((Integer i) -> !cases.get(i).startFirst())).toList();
         for (int i : order) {
             Case c = cases.get(i);
             runs.set(i, pool.submit(() -> {
                 if (c.starts() > 0) {
                     START_GATE.acquire();
-                    awaitIdleCpu();
-                    GATE_TIMER.schedule(() -> START_GATE.release(), c.starts() * START_INTERVAL_MILLIS,
-                            TimeUnit.MILLISECONDS);
+                    try {
+                        awaitIdleCpu();
+                    } finally {
+                        GATE_TIMER.schedule(() -> START_GATE.release(), c.starts() * START_INTERVAL_MILLIS,
+                                TimeUnit.MILLISECONDS);
+                    }
                 }
                 return c.run();
             }));
