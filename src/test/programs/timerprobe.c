@@ -427,8 +427,8 @@ static int step_while_blocked(const char *step_arg)
     while (sem_wait(&s.armed) != 0)
         ;
     /* The sleeper is blocked (or about to be: 0.3 s is plenty) when the clock moves. */
-    struct timespec pause = { 0, 300000000L };
-    while (clock_nanosleep(CLOCK_MONOTONIC, 0, &pause, &pause) == EINTR)
+    struct timespec delay = { 0, 300000000L };
+    while (clock_nanosleep(CLOCK_MONOTONIC, 0, &delay, &delay) == EINTR)
         ;
     struct timespec target = ts_add(now(CLOCK_REALTIME), step);
     struct timeval tv = { .tv_sec = target.tv_sec, .tv_usec = target.tv_nsec / 1000 };
