@@ -8,11 +8,7 @@ import dev.timens.engine.Supervisor;
 import dev.timens.engine.SupervisorException;
 import dev.timens.engine.TraceStats;
 import picocli.CommandLine;
-import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.math.BigDecimal;
@@ -28,71 +24,85 @@ import java.util.concurrent.Callable;
 /**
  * {@code timens [OPTIONS] [--] COMMAND [ARGS...]}: runs COMMAND, and every
  * process it starts, in a time namespace of its own.
+ *
+ * <p>The command line is declared with picocli's programmatic API rather than
+ * annotations: reading annotations costs reflection and dynamic proxies at
+ * every start, and start-up is part of every {@code timens -- command}.
  */
-@Command(name = "timens", mixinStandardHelpOptions = true, versionProvider = TimensCommand.Version.class,
-        sortOptions = false, usageHelpAutoWidth = true,
-        description = {
-            "Run COMMAND, and every process it starts, with its own clocks: CLOCK_REALTIME,",
-            "MONOTONIC and BOOTTIME are shifted for the whole process tree, while the rest of",
-            "the machine keeps real time. Inside, settimeofday and `date -s` work without",
-            "privilege and move only the namespace's clock.",
-        },
-        footer = {
-            "",
-            "DATE: 2038-01-19T03:14:07Z, 2038-01-19T05:14:07+02:00, '2038-01-19 03:14[:07[.5]]' (local",
-            "      zone), 2038-01-19, @2147483647 or @1700000000.25 (seconds since the epoch).",
-            "DUR:  [+|-] seconds (3600, -0.5) or unit terms: 1y 3d 2w 1h30m 90min 15s 500ms 10us 7ns.",
-            "SPEC: libfaketime's '+2d', '-1y', '@2020-12-24 20:30:00'.",
-            "",
-            "Exit status: COMMAND's own; 128+N if it was killed by signal N; 2 for a usage error;",
-            "125 if timens itself failed; 126 if COMMAND is not executable; 127 if it was not found.",
-        })
 public final class TimensCommand implements Callable<Integer> {
     static final int USAGE = 2;
     static final int FAILED = 125;
 
-    @Spec
-    CommandSpec spec;
+    private static final String[] DESCRIPTION = {
+        "Run COMMAND, and every process it starts, with its own clocks: CLOCK_REALTIME,",
+        "MONOTONIC and BOOTTIME are shifted for the whole process tree, while the rest of",
+        "the machine keeps real time. Inside, settimeofday and `date -s` work without",
+        "privilege and move only the namespace's clock.",
+    };
+    private static final String[] FOOTER = {
+        "",
+        "DATE  2038-01-19T03:14:07Z, 2038-01-19T05:14:07+02:00, 2038-01-19,",
+        "      '2038-01-19 03:14[:07[.5]]' (local zone), or @2147483647, @1700000000.25",
+        "      (seconds since the epoch).",
+        "DUR   [+|-] seconds (3600, -0.5) or unit terms: 1y 3d 2w 1h30m 90min 15s",
+        "      500ms 10us 7ns.",
+        "SPEC  libfaketime's '+2d', '-1y', '@2020-12-24 20:30:00' (start there),",
+        "      '2020-12-24 20:30:00' (frozen there), with a speed such as '+2d x10'.",
+        "",
+        "Exit status: COMMAND's own; 128+N if it was killed by signal N; 2 for a",
+        "usage error; 125 if timens itself failed; 126 if COMMAND is not executable;",
+        "127 if it was not found.",
+    };
 
-    @Option(names = "--at", paramLabel = "DATE",
-            description = "CLOCK_REALTIME starts at DATE and ticks on.")
+    private final PrintWriter err;
     String at;
-
-    @Option(names = "--offset", paramLabel = "DUR",
-            description = "CLOCK_REALTIME is shifted by DUR (e.g. -3d, +1h30m).")
     String offset;
-
-    @Option(names = "--faketime", paramLabel = "SPEC",
-            description = "A libfaketime FAKETIME string: an offset or an @start date.")
     String faketime;
-
-    @Option(names = "--monotonic", paramLabel = "DUR",
-            description = "CLOCK_MONOTONIC (and _COARSE, _RAW) is shifted by DUR.")
     String monotonic;
-
-    @Option(names = "--boottime", paramLabel = "DUR",
-            description = "CLOCK_BOOTTIME (and BOOTTIME_ALARM) is shifted by DUR.")
     String boottime;
-
-    @Option(names = "--rate", paramLabel = "R",
-            description = "Every clock advances R virtual seconds per real second (e.g. 10, 0.5); sleeps and timeouts are scaled to match.")
     String rate;
-
-    @Option(names = "--freeze", description = "The clocks stand still at their start values (sleeps still take their real time).")
     boolean freeze;
-
-    @Option(names = "--debug", description = "Print stack traces of timens's own failures.")
     boolean debug;
-
-    @Option(names = "--stats", description = "At the end, print on stderr how often the supervisor stopped the tree.")
     boolean stats;
-
-    @Parameters(paramLabel = "COMMAND", arity = "0..*", description = "The command to run, and its arguments.")
     List<String> command = new ArrayList<>();
+
+    private TimensCommand(PrintWriter err) {
+        this.err = err;
+    }
+
+    private static CommandSpec spec() {
+        CommandSpec spec = CommandSpec.create().name("timens").mixinStandardHelpOptions(true)
+                .version(version());
+        spec.usageMessage().description(DESCRIPTION).footer(FOOTER).sortOptions(false).autoWidth(true);
+        option(spec, "--at", "DATE", "CLOCK_REALTIME starts at DATE and ticks on.");
+        option(spec, "--offset", "DUR", "CLOCK_REALTIME is shifted by DUR (e.g. -3d, +1h30m).");
+        option(spec, "--faketime", "SPEC", "A libfaketime FAKETIME string: an offset, an @start date, a frozen date.");
+        option(spec, "--monotonic", "DUR", "CLOCK_MONOTONIC (and _COARSE, _RAW) is shifted by DUR.");
+        option(spec, "--boottime", "DUR", "CLOCK_BOOTTIME (and BOOTTIME_ALARM) is shifted by DUR.");
+        option(spec, "--rate", "R", "Every clock advances R virtual seconds per real second (e.g. 10, 0.5);"
+                + " sleeps and timeouts are scaled to match.");
+        flag(spec, "--freeze", "The clocks stand still at their start values (sleeps still take their real time).");
+        flag(spec, "--debug", "Print stack traces of timens's own failures.");
+        flag(spec, "--stats", "At the end, print on stderr how often the supervisor stopped the tree.");
+        spec.addPositional(CommandLine.Model.PositionalParamSpec.builder().paramLabel("COMMAND").arity("0..*")
+                .type(List.class).auxiliaryTypes(String.class)
+                .description("The command to run, and its arguments.").build());
+        return spec;
+    }
+
+    private static void option(CommandSpec spec, String name, String label, String description) {
+        spec.addOption(CommandLine.Model.OptionSpec.builder(name).paramLabel(label).type(String.class)
+                .description(description).build());
+    }
+
+    private static void flag(CommandSpec spec, String name, String description) {
+        spec.addOption(CommandLine.Model.OptionSpec.builder(name).arity("0").type(boolean.class)
+                .description(description).build());
+    }
 
     /** Parses {@code args}, runs the command, and returns timens's exit status. */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
-        CommandLine cli = new CommandLine(new TimensCommand());
+        CommandLine cli = new CommandLine(spec());
         cli.setOut(out);
         cli.setErr(err);
         // Everything from COMMAND on is COMMAND's: `timens date -u` works without `--`.
@@ -102,6 +112,22 @@ public final class TimensCommand implements Callable<Integer> {
             err.flush();
             return USAGE;
         });
+        cli.setExecutionStrategy(parsed -> {
+            Integer help = CommandLine.executeHelpRequest(parsed);
+            if (help != null) return help;
+            TimensCommand c = new TimensCommand(err);
+            c.at = parsed.matchedOptionValue("--at", null);
+            c.offset = parsed.matchedOptionValue("--offset", null);
+            c.faketime = parsed.matchedOptionValue("--faketime", null);
+            c.monotonic = parsed.matchedOptionValue("--monotonic", null);
+            c.boottime = parsed.matchedOptionValue("--boottime", null);
+            c.rate = parsed.matchedOptionValue("--rate", null);
+            c.freeze = parsed.hasMatchedOption("--freeze");
+            c.debug = parsed.hasMatchedOption("--debug");
+            c.stats = parsed.hasMatchedOption("--stats");
+            c.command = parsed.matchedPositionalValue(0, new ArrayList<String>());
+            return c.call();
+        });
         int status = cli.execute(args);
         out.flush();
         err.flush();
@@ -110,7 +136,6 @@ public final class TimensCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintWriter err = spec.commandLine().getErr();
         ClockSettings settings;
         try {
             settings = settings();
@@ -223,11 +248,8 @@ public final class TimensCommand implements Callable<Integer> {
     }
 
     /** The version from the jar's manifest. */
-    static final class Version implements CommandLine.IVersionProvider {
-        @Override
-        public String[] getVersion() {
-            String version = TimensCommand.class.getPackage().getImplementationVersion();
-            return new String[] {"timens " + (version == null ? "(development build)" : version)};
-        }
+    private static String version() {
+        String version = TimensCommand.class.getPackage().getImplementationVersion();
+        return "timens " + (version == null ? "(development build)" : version);
     }
 }
