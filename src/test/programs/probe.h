@@ -212,4 +212,49 @@ PROBE_FN void print_probe_line(const char *extra)
     fflush(stdout);
 }
 
+
+/*
+ * Parses a signed decimal number of seconds ("86400", "-0.5", "1893456000.25")
+ * into the kernel's normalised form: *sec, and 0 <= *nsec < 1e9. Returns 0, or
+ * -1 when the text is not such a number.
+ */
+static inline int probe_parse_seconds(const char *s, int64_t *sec, long *nsec)
+{
+    const char *p = s;
+    int neg = 0, digits = 0;
+    int64_t whole = 0;
+    long frac = 0;
+
+    if (*p == '-' || *p == '+')
+        neg = *p++ == '-';
+    if (*p < '0' || *p > '9')
+        return -1;
+    while (*p >= '0' && *p <= '9')
+        whole = whole * 10 + (*p++ - '0');
+    if (*p == '.') {
+        p++;
+        for (; *p >= '0' && *p <= '9'; p++) {
+            if (digits < 9) {
+                frac = frac * 10 + (*p - '0');
+                digits++;
+            }
+        }
+    }
+    if (*p != '\0')
+        return -1;
+    while (digits++ < 9)
+        frac *= 10;
+    if (!neg) {
+        *sec = whole;
+        *nsec = frac;
+    } else if (frac == 0) {
+        *sec = -whole;
+        *nsec = 0;
+    } else {
+        *sec = -whole - 1;
+        *nsec = 1000000000L - frac;
+    }
+    return 0;
+}
+
 #endif

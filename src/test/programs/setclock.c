@@ -62,48 +62,10 @@ static void usage(const char *msg)
     exit(2);
 }
 
-/*
- * Parses a signed decimal number of seconds ("86400", "-0.5", "1893456000.25")
- * into the kernel's normalised form: *sec, and 0 <= *nsec < 1e9.
- */
 static void parse_seconds(const char *s, int64_t *sec, long *nsec)
 {
-    const char *p = s;
-    int neg = 0;
-    int64_t whole = 0;
-    long frac = 0;
-    int digits = 0;
-
-    if (*p == '-' || *p == '+')
-        neg = *p++ == '-';
-    if (!isdigit((unsigned char)*p))
+    if (probe_parse_seconds(s, sec, nsec) != 0)
         usage("bad number of seconds");
-    while (isdigit((unsigned char)*p))
-        whole = whole * 10 + (*p++ - '0');
-    if (*p == '.') {
-        p++;
-        while (isdigit((unsigned char)*p)) {
-            if (digits < 9) {
-                frac = frac * 10 + (*p - '0');
-                digits++;
-            }
-            p++;
-        }
-    }
-    if (*p != '\0')
-        usage("bad number of seconds");
-    while (digits++ < 9)
-        frac *= 10;
-    if (!neg) {
-        *sec = whole;
-        *nsec = frac;
-    } else if (frac == 0) {
-        *sec = -whole;
-        *nsec = 0;
-    } else {
-        *sec = -whole - 1;
-        *nsec = 1000000000L - frac;
-    }
 }
 
 static clockid_t parse_clock(const char *name)

@@ -93,42 +93,11 @@ static void die(const char *what, int err)
 /* A signed decimal number of seconds ("1", "-10", "0.25") in normalised form. */
 static struct timespec parse_seconds(const char *s)
 {
-    const char *p = s;
-    int neg = 0, digits = 0;
-    int64_t whole = 0;
-    long frac = 0;
-
-    if (*p == '-' || *p == '+')
-        neg = *p++ == '-';
-    if (!isdigit((unsigned char)*p))
+    int64_t sec;
+    long nsec;
+    if (probe_parse_seconds(s, &sec, &nsec) != 0)
         usage("bad number of seconds");
-    while (isdigit((unsigned char)*p))
-        whole = whole * 10 + (*p++ - '0');
-    if (*p == '.') {
-        p++;
-        while (isdigit((unsigned char)*p)) {
-            if (digits < 9) {
-                frac = frac * 10 + (*p - '0');
-                digits++;
-            }
-            p++;
-        }
-    }
-    if (*p != '\0')
-        usage("bad number of seconds");
-    while (digits++ < 9)
-        frac *= 10;
-    struct timespec ts;
-    if (!neg) {
-        ts.tv_sec = whole;
-        ts.tv_nsec = frac;
-    } else if (frac == 0) {
-        ts.tv_sec = -whole;
-        ts.tv_nsec = 0;
-    } else {
-        ts.tv_sec = -whole - 1;
-        ts.tv_nsec = NSEC - frac;
-    }
+    struct timespec ts = { .tv_sec = sec, .tv_nsec = nsec };
     return ts;
 }
 
