@@ -54,12 +54,32 @@ static inline clock_gettime_fn kernel_clock_gettime(void)
 	return (clock_gettime_fn)(timens_process_page.kernel_vdso + timens_process_page.off_clock_gettime);
 }
 
-/* The general transform, with 128-bit intermediate as in ClockTransform.java. */
-static __attribute__((noinline)) void apply_scaled(const struct timens_transform *t, struct kernel_timespec *ts)
+#define CLOCK_MONOTONIC 1
+#define CLOCK_MONOTONIC_RAW 4
+#define CLOCK_TAI 11
+
+/*
+ * The general transform, with 128-bit intermediate as in ClockTransform.java.
+ * The group's base is on its reference clock (REALTIME, MONOTONIC, BOOTTIME);
+ * TAI and MONOTONIC_RAW differ from theirs by an amount that is not time passing
+ * (the TAI offset, NTP's correction), so they are scaled through the reference
+ * clock, and that difference is added back unscaled.
+ */
+static __attribute__((noinline)) void apply_scaled(const struct timens_transform *t, int clock,
+						    struct kernel_timespec *ts)
 {
 	int64_t real = ts->tv_sec * NSEC_PER_SEC + ts->tv_nsec;
+	int64_t aside = 0;
+	if (clock == CLOCK_TAI || clock == CLOCK_MONOTONIC_RAW) {
+		struct kernel_timespec ref;
+		if (kernel_clock_gettime()(clock == CLOCK_TAI ? CLOCK_REALTIME : CLOCK_MONOTONIC, &ref) == 0) {
+			int64_t reference = ref.tv_sec * NSEC_PER_SEC + ref.tv_nsec;
+			aside = real - reference;
+			real = reference;
+		}
+	}
 	__int128 scaled = (__int128)(real - t->base_real) * (__int128)t->mult;
-	int64_t v = t->base_virt + (int64_t)(scaled >> t->shift);
+	int64_t v = t->base_virt + (int64_t)(scaled >> t->shift) + aside;
 	int64_t sec = v / NSEC_PER_SEC, nsec = v % NSEC_PER_SEC;
 	if (nsec < 0) {
 		nsec += NSEC_PER_SEC;
@@ -101,7 +121,7 @@ int timens_clock_gettime(int clock, struct kernel_timespec *ts)
 				cpu_relax();
 				continue;
 			}
-			apply_scaled(&t, ts);
+			apply_scaled(&t, clock, ts);
 			return 0;
 		}
 		__asm__ volatile("" ::: "memory");

@@ -109,7 +109,14 @@ final class TimeSyscalls {
     long virtualNow(int clock) {
         long host = Time.clockGettimeNanos(clock);
         if (Time.failed(host)) return host;
-        return page.transform(ClockGroup.of(clock)).apply(host);
+        ClockTransform t = page.transform(ClockGroup.of(clock));
+        if (t.active() && !t.isUnitRate() && (clock == Time.CLOCK_TAI || clock == Time.CLOCK_MONOTONIC_RAW)) {
+            // As the clock code does: scaled through the group's reference clock, the
+            // TAI offset or NTP's correction added back unscaled.
+            long reference = Time.clockGettimeNanos(clock == Time.CLOCK_TAI ? Time.CLOCK_REALTIME : Time.CLOCK_MONOTONIC);
+            return t.apply(reference) + (host - reference);
+        }
+        return t.apply(host);
     }
 
     private SyscallOutcome clockGettime(SyscallStop stop) throws TraceeFault {

@@ -102,6 +102,28 @@ class VdsoImageTest {
                 assertThat((int) clockGettime.invokeExact(Time.CLOCK_PROCESS_CPUTIME_ID, ts)).isZero();
                 assertThat(ts.get(ValueLayout.JAVA_LONG, 0)).isLessThan(3600);
 
+                // Under a rate, TAI keeps its host distance from REALTIME (the TAI offset).
+                page.publish(Map.of(ClockGroup.REALTIME, new ClockTransform(
+                        Time.clockGettimeNanos(Time.CLOCK_REALTIME), 0, 10L << 32, 32, true)));
+                long hostGap = Time.clockGettimeNanos(Time.CLOCK_TAI) - Time.clockGettimeNanos(Time.CLOCK_REALTIME);
+                assertThat((int) clockGettime.invokeExact(Time.CLOCK_REALTIME, ts)).isZero();
+                long rt = ts.get(ValueLayout.JAVA_LONG, 0) * NANOS + ts.get(ValueLayout.JAVA_LONG, 8);
+                assertThat((int) clockGettime.invokeExact(Time.CLOCK_TAI, ts)).isZero();
+                long tai = ts.get(ValueLayout.JAVA_LONG, 0) * NANOS + ts.get(ValueLayout.JAVA_LONG, 8);
+                assertThat(tai - rt).as("TAI - REALTIME at rate 10").isBetween(hostGap - 50_000_000L, hostGap + 50_000_000L);
+
+                // And MONOTONIC_RAW its distance from MONOTONIC (NTP's correction, -0.2 s on the
+                // development VM, which a scaled read would have multiplied by 10).
+                page.publish(Map.of(ClockGroup.MONOTONIC, new ClockTransform(
+                        Time.clockGettimeNanos(Time.CLOCK_MONOTONIC), 0, 10L << 32, 32, true)));
+                long rawGap = Time.clockGettimeNanos(Time.CLOCK_MONOTONIC_RAW) - Time.clockGettimeNanos(Time.CLOCK_MONOTONIC);
+                assertThat((int) clockGettime.invokeExact(Time.CLOCK_MONOTONIC, ts)).isZero();
+                long mono = ts.get(ValueLayout.JAVA_LONG, 0) * NANOS + ts.get(ValueLayout.JAVA_LONG, 8);
+                assertThat((int) clockGettime.invokeExact(Time.CLOCK_MONOTONIC_RAW, ts)).isZero();
+                long raw = ts.get(ValueLayout.JAVA_LONG, 0) * NANOS + ts.get(ValueLayout.JAVA_LONG, 8);
+                assertThat(raw - mono).as("MONOTONIC_RAW - MONOTONIC at rate 10")
+                        .isBetween(rawGap - 50_000_000L, rawGap + 50_000_000L);
+
                 // A new offset is seen at once by the already-mapped code.
                 page.publish(Map.of(ClockGroup.REALTIME, ClockTransform.offset(day)));
                 assertThat((int) clockGettime.invokeExact(Time.CLOCK_REALTIME_COARSE, ts)).isZero();
