@@ -16,12 +16,26 @@ import java.lang.foreign.ValueLayout;
 final class Ptracer {
     static final int SIGTRAP = 5;
 
+    /** si_code of a trap the CPU raised (an int3), from include/uapi/asm-generic/siginfo.h. */
+    private static final int SI_KERNEL = 0x80;
+    /** siginfo_t is 128 bytes; si_code is its third int. */
+    private static final long SIGINFO_SIZE = 128;
+    private static final long SI_CODE = 8;
+
     private final MemorySegment word;
     private final MemorySegment status;
+    private final MemorySegment siginfo;
 
     Ptracer(Arena arena) {
         this.word = arena.allocate(ValueLayout.JAVA_LONG);
         this.status = arena.allocate(ValueLayout.JAVA_INT);
+        this.siginfo = arena.allocate(SIGINFO_SIZE, 8);
+    }
+
+    /** Whether the SIGTRAP {@code tid} is stopped with came from the CPU (our int3), not from kill(). */
+    private boolean trapFromCpu(int tid) {
+        check("GETSIGINFO", tid, Ptrace.request(Ptrace.GETSIGINFO, tid, 0, siginfo.address()));
+        return siginfo.get(ValueLayout.JAVA_INT, SI_CODE) == SI_KERNEL;
     }
 
     private static long check(String what, int tid, long result) {
@@ -97,7 +111,7 @@ final class Ptracer {
             cont(tid, 0);
             Wait.Status s = Wait.waitpid(tid, Wait.WALL, status);
             if (!s.stopped()) throw new TraceeGone(tid, s);
-            if (s.event() == 0 && s.stopSignal() == SIGTRAP) return true;
+            if (s.event() == 0 && s.stopSignal() == SIGTRAP && trapFromCpu(tid)) return true;
             if (s.event() == 0 && synchronousFault(s.stopSignal())) return false;
             if (s.event() == 0) pending.add(s.stopSignal());
             if (stops > 10_000) throw new IllegalStateException("tid " + tid + " never reached the injected int3");
