@@ -1,47 +1,60 @@
 /*
- * map-image: maps the namespace's vDSO image into a program that has just been
- * exec'd, in one go.
+ * map-image: the first thing a newly exec'd program runs under timens. It maps
+ * the namespace's vDSO image and jumps into it, where timens_finish_exec
+ * (vdso/finish-exec.S) puts the program back as the kernel left it, installs
+ * the image as the program's vDSO and starts the program.
  *
- * Where it runs: inside the traced program, once per exec, before the program's
- * first instruction. The supervisor saves the bytes at the program's entry
- * point, writes this code there with PTRACE_POKEDATA, lets the program run into
- * it, and puts everything back when the int3 at the end stops it. Why it is not
- * Java: it is the program itself that must open and map the image. One stop per
- * exec instead of one single-step per injected syscall.
+ * Where it runs: inside the traced program, once per exec, before the
+ * program's first instruction. At the exec stop the supervisor writes this
+ * code over the program's entry point (the page becomes the process's own
+ * copy) and the entry frame (entry-frame.h) on the unused stack, and resumes
+ * the program with rdi = the frame. No further stop: the supervisor is not
+ * woken again unless something fails. Why it is not Java: it is the program
+ * itself that must open and map the image, and the supervisor cannot make it
+ * call mmap more cheaply than this.
  *
- * In:  rdi = the image's length; the image's path (/proc/<supervisor>/fd/<memfd>,
- *      NUL-terminated) is written right after the int3, so nothing goes on the
- *      program's stack (which may have no room below the stack pointer at exec)
- * Out: rax = address of the mapping, or -errno of the failed openat or mmap
- * The registers it uses are all restored by the supervisor afterwards.
+ * In:  rdi = the entry frame; rsp = the program's initial stack pointer, which
+ *      nothing here moves
+ * Out: jumps to timens_finish_exec with r12 = the frame and r14 = the image's
+ *      address; on failure the final int3, by entry-frame.h's convention
+ *      (step 1: openat, 2: mmap; r14 = 0)
  */
+#include "entry-frame.h"
+
 	.text
 	.globl timens_map_image
 timens_map_image:
-	mov	%rdi, %r12		/* length */
-	lea	.Lpath(%rip), %rsi	/* path: a local label, so the assembler resolves it */
-	mov	$-100, %rdi		/* AT_FDCWD */
-	mov	$0x80000, %edx		/* O_RDONLY | O_CLOEXEC */
+	mov	%rdi, %r12
+	xor	%r14d, %r14d
+	movabs	$ENTRY_FAILED | 1, %rbx
+	mov	$-100, %rdi			/* AT_FDCWD */
+	mov	IMAGE_PATH(%r12), %rsi
+	mov	$0x80000, %edx			/* O_RDONLY | O_CLOEXEC */
 	xor	%r10d, %r10d
-	mov	$257, %eax		/* openat */
+	mov	$257, %eax			/* openat */
 	syscall
 	test	%rax, %rax
 	js	1f
-	mov	%rax, %r13		/* fd */
-	xor	%edi, %edi		/* any address */
-	mov	%r12, %rsi		/* length */
-	mov	$5, %edx		/* PROT_READ | PROT_EXEC */
-	mov	$2, %r10d		/* MAP_PRIVATE */
-	mov	%r13, %r8		/* fd */
-	xor	%r9d, %r9d		/* offset 0 */
-	mov	$9, %eax		/* mmap */
+	mov	%rax, %r13			/* fd */
+	inc	%rbx				/* step 2 */
+	xor	%edi, %edi			/* any address */
+	mov	IMAGE_SIZE(%r12), %rsi
+	mov	$5, %edx			/* PROT_READ | PROT_EXEC */
+	mov	$2, %r10d			/* MAP_PRIVATE */
+	mov	%r13, %r8
+	xor	%r9d, %r9d
+	mov	$9, %eax			/* mmap */
 	syscall
-	mov	%rax, %r12
+	mov	%rax, %r15
 	mov	%r13, %rdi
-	mov	$3, %eax		/* close: the mapping keeps the file */
+	mov	$3, %eax			/* close: the mapping keeps the file */
 	syscall
-	mov	%r12, %rax
+	mov	%r15, %rax
+	cmp	$-4096, %rax			/* -4095..-1 are -errno */
+	ja	1f
+	mov	%rax, %r14
+	add	IMAGE_FINISH(%r12), %rax
+	jmp	*%rax
 1:	int3
-.Lpath:					/* the supervisor appends the path here */
 
 	.section .note.GNU-stack,"",@progbits

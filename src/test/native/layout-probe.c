@@ -12,6 +12,7 @@
 #include <linux/filter.h>
 #include <time.h>
 #include "../../main/native/vdso/clock.h"
+#include "../../main/native/entry-frame.h"
 
 #define P(name, value) printf("%s %ld\n", name, (long)(value))
 #define OFF(type, field) P(#type "." #field, offsetof(struct type, field))
@@ -55,6 +56,30 @@ int main(void)
 	OFF(timens_process_page, off_clock_gettime);
 	OFF(timens_process_page, off_gettimeofday);
 	OFF(timens_process_page, forward);
+	SIZE(timens_entry_frame);
+	OFF(timens_entry_frame, start);
+	OFF(timens_entry_frame, original);
+	OFF(timens_entry_frame, length);
+	OFF(timens_entry_frame, rflags);
+	OFF(timens_entry_frame, rax);
+	OFF(timens_entry_frame, rbx);
+	OFF(timens_entry_frame, rcx);
+	OFF(timens_entry_frame, rdx);
+	OFF(timens_entry_frame, rsi);
+	OFF(timens_entry_frame, rdi);
+	OFF(timens_entry_frame, rbp);
+	OFF(timens_entry_frame, r8);
+	OFF(timens_entry_frame, r9);
+	OFF(timens_entry_frame, r10);
+	OFF(timens_entry_frame, r11);
+	OFF(timens_entry_frame, r12);
+	OFF(timens_entry_frame, r13);
+	OFF(timens_entry_frame, r14);
+	OFF(timens_entry_frame, r15);
+	OFF(timens_entry_frame, image_path);
+	P("ENTRY_DATA", ENTRY_DATA);
+	P("IMAGE_DATA_END", IMAGE_DATA_END);
+	P("ENTRY_FAILED", ENTRY_FAILED);
 	P("TIMENS_LAYOUT_VERSION", TIMENS_LAYOUT_VERSION);
 	P("TIMENS_MODE_OFFSET", TIMENS_MODE_OFFSET);
 	P("TIMENS_MODE_SCALED", TIMENS_MODE_SCALED);

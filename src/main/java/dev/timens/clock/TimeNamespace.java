@@ -1,5 +1,6 @@
 package dev.timens.clock;
 
+import dev.timens.engine.EntryTrap;
 import dev.timens.engine.ExecStop;
 import dev.timens.engine.InjectedSyscalls;
 import dev.timens.engine.KernelVdso;
@@ -16,6 +17,8 @@ import dev.timens.linux.Mman;
 import dev.timens.linux.Time;
 import dev.timens.linux.Unistd;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -36,6 +39,10 @@ public final class TimeNamespace implements Tool, AutoCloseable {
     private static final int O_RDONLY = 0;
     /** src/main/native/map-image.S, built by the Maven build. */
     private static final byte[] MAP_IMAGE = VdsoImage.ClockCode.resourceBytes("map-image.bin");
+    /** The time namespace's part of the entry frame: IMAGE_PATH to IMAGE_AUXV of entry-frame.h. */
+    static final int IMAGE_DATA_SIZE = 6 * 8;
+    /** The steps of map-image.S (openat, mmap); later ones are finish-exec.S's, with the image mapped. */
+    private static final int MAP_STEPS = 2;
 
     private final ClockPage page;
     private final VdsoImage image;
@@ -46,6 +53,7 @@ public final class TimeNamespace implements Tool, AutoCloseable {
     private final SyscallSet subscriptions;
     private final long kernelVdsoSize;
     private final String imagePath;
+    private final byte[] imagePathBytes;
     /** Per thread: where the kernel's own vDSO is mapped in its address space. */
     private final Map<Integer, Long> kernelVdso = new HashMap<>();
 
@@ -63,6 +71,7 @@ public final class TimeNamespace implements Tool, AutoCloseable {
         if (scaled) RateSyscalls.subscribe(b);
         this.subscriptions = b.build();
         this.imagePath = "/proc/" + Unistd.getpid() + "/fd/" + page.fd();
+        this.imagePathBytes = (imagePath + "\0").getBytes(StandardCharsets.US_ASCII);
     }
 
     /**
@@ -158,56 +167,81 @@ public final class TimeNamespace implements Tool, AutoCloseable {
     }
 
     /**
-     * Maps the image into the new program, and makes it the program's vDSO.
-     * The program itself opens the image through /proc and maps it privately
-     * (the clock page stays shared with the file as long as the program never
-     * writes it, which it cannot: the mapping is read-only) by running
-     * map-image.S at its entry point. Then the supervisor pokes the kernel
-     * vDSO's address into the process page (which the kernel then copies for this
-     * process alone) and points AT_SYSINFO_EHDR at the image.
+     * Maps the image into the new program, and makes it the program's vDSO,
+     * without another stop: the program runs map-image.S at its entry point,
+     * which opens the image through /proc and maps it privately (the clock page
+     * stays shared with the file as long as the program never writes it, which
+     * it cannot: the mapping is read-only), then jumps into the image, where
+     * finish-exec.S stores the kernel vDSO's address in the process page, puts
+     * the entry point back, points AT_SYSINFO_EHDR at the image and starts the
+     * program.
      */
     @Override
     public void onExec(ExecStop stop) {
         long kernel = stop.auxv(Auxv.AT_SYSINFO_EHDR);
         if (kernel == 0) throw new IllegalStateException("the new program has no vDSO (AT_SYSINFO_EHDR missing)");
-        long base;
+        if (stop.formerTid() != stop.tid()) kernelVdso.remove(stop.formerTid());
+        kernelVdso.put(stop.tid(), kernel);
+        RemotePtr auxvSlot = stop.auxvSlot(Auxv.AT_SYSINFO_EHDR);
         try {
-            base = mapImage(stop);
-        } catch (TraceeFault e) {
-            throw new IllegalStateException("cannot prepare the new program: " + e.getMessage());
+            RemotePtr path = stop.pushBytes(imagePathBytes);
+            ByteBuffer data = ByteBuffer.allocate(IMAGE_DATA_SIZE).order(ByteOrder.LITTLE_ENDIAN)
+                    .putLong(path.address())
+                    .putLong(image.size())
+                    .putLong(image.finishExecOffset())
+                    .putLong(image.processPageOffset())
+                    .putLong(kernel)
+                    .putLong(auxvSlot.address());
+            stop.startAtEntry(MAP_IMAGE, data.array(), trap -> finishAfterFailure(trap, kernel, auxvSlot));
+        } catch (TraceeFault entryNotWritable) {
+            // The entry point is too close to the end of its mapping for the code:
+            // make the same calls one single-step at a time.
+            try {
+                install(stop, kernel, injectMapping(stop));
+            } catch (TraceeFault e) {
+                throw new IllegalStateException("cannot prepare the new program: " + e.getMessage());
+            }
+        }
+    }
+
+    /** What the code at the entry point could not do, the supervisor does (or gives up). */
+    private void finishAfterFailure(EntryTrap trap, long kernel, RemotePtr auxvSlot) throws TraceeFault {
+        if (trap.step() <= MAP_STEPS) {
+            throw new IllegalStateException("cannot map the clock image " + imagePath + ": "
+                    + (trap.result() < 0 ? dev.timens.linux.Errno.describe((int) -trap.result()) : "step "
+                    + trap.step() + " failed"));
+        }
+        // The image is mapped (its address in detail), but /proc/self/mem could
+        // not be written: store what finish-exec.S would have stored.
+        long base = trap.detail();
+        trap.poke(new RemotePtr(base + image.processPageOffset() + VdsoImage.PP_KERNEL_VDSO), kernel);
+        trap.memory().writeLong(auxvSlot, base);
+    }
+
+    /** Maps the image with injected syscalls; returns its address. */
+    private long injectMapping(ExecStop stop) throws TraceeFault {
+        long base;
+        try (InjectedSyscalls inject = stop.injectSyscalls()) {
+            RemotePtr pathCopy = stop.pushBytes(imagePathBytes);
+            long fd = inject.call(SyscallNumbers.OPENAT, AT_FDCWD, pathCopy.address(), O_RDONLY | Unistd.O_CLOEXEC, 0);
+            if (fd < 0) {
+                base = fd;
+            } else {
+                base = inject.call(SyscallNumbers.MMAP, 0, image.size(), Mman.PROT_READ | Mman.PROT_EXEC,
+                        Mman.MAP_PRIVATE, fd, 0);
+                inject.call(SyscallNumbers.CLOSE, fd);
+            }
         }
         if (base < 0 && base > -4096) {
             throw new IllegalStateException("cannot map the clock image " + imagePath + ": "
                     + dev.timens.linux.Errno.describe((int) -base));
         }
-        try {
-            stop.poke(new RemotePtr(base + image.processPageOffset() + VdsoImage.PP_KERNEL_VDSO), kernel);
-            stop.setAuxv(Auxv.AT_SYSINFO_EHDR, base);
-        } catch (TraceeFault e) {
-            throw new IllegalStateException("cannot install the clock image: " + e.getMessage());
-        }
-        if (stop.formerTid() != stop.tid()) kernelVdso.remove(stop.formerTid());
-        kernelVdso.put(stop.tid(), kernel);
+        return base;
     }
 
-    /** Returns the image's address in the program, or -errno. */
-    private long mapImage(ExecStop stop) throws TraceeFault {
-        byte[] path = (imagePath + "\0").getBytes(StandardCharsets.US_ASCII);
-        try {
-            return stop.runAtEntry(MAP_IMAGE, path, image.size());
-        } catch (TraceeFault entryNotWritable) {
-            // The entry point is too close to the end of its mapping for the code:
-            // make the same three calls one single-step at a time.
-            try (InjectedSyscalls inject = stop.injectSyscalls()) {
-                RemotePtr pathCopy = stop.pushBytes(path);
-                long fd = inject.call(SyscallNumbers.OPENAT, AT_FDCWD, pathCopy.address(), O_RDONLY | Unistd.O_CLOEXEC, 0);
-                if (fd < 0) return fd;
-                long base = inject.call(SyscallNumbers.MMAP, 0, image.size(), Mman.PROT_READ | Mman.PROT_EXEC,
-                        Mman.MAP_PRIVATE, fd, 0);
-                inject.call(SyscallNumbers.CLOSE, fd);
-                return base;
-            }
-        }
+    private void install(ExecStop stop, long kernel, long base) throws TraceeFault {
+        stop.poke(new RemotePtr(base + image.processPageOffset() + VdsoImage.PP_KERNEL_VDSO), kernel);
+        stop.setAuxv(Auxv.AT_SYSINFO_EHDR, base);
     }
 
     @Override

@@ -21,7 +21,7 @@ import java.util.Map;
  * <p>Layout, from the address that AT_SYSINFO_EHDR will hold:
  * <pre>
  *   0                 kernel vDSO copy, padded to a page
- *   codeOffset        clock code and stubs (vdso-wrapper.bin)
+ *   codeOffset        clock code, stubs and timens_finish_exec (vdso-wrapper.bin)
  *   processPageOffset process page: kernel vDSO address (per process), offsets
  *   clockPageOffset   clock page: the namespace's transforms under a seqlock
  * </pre>
@@ -46,9 +46,12 @@ public final class VdsoImage {
     private final int processPageOffset;
     private final int clockPageOffset;
     private final long kernelClockGettime;
+    private final int finishExecOffset;
 
-    private VdsoImage(byte[] bytes, int processPageOffset, int clockPageOffset, long kernelClockGettime) {
+    private VdsoImage(byte[] bytes, int processPageOffset, int clockPageOffset, long kernelClockGettime,
+                      int finishExecOffset) {
         this.bytes = bytes;
+        this.finishExecOffset = finishExecOffset;
         this.processPageOffset = processPageOffset;
         this.clockPageOffset = clockPageOffset;
         this.kernelClockGettime = kernelClockGettime;
@@ -167,7 +170,8 @@ public final class VdsoImage {
             image.putLong((int) processPage + PP_FORWARD + 8 * f.getValue(), f.getKey());
         }
         ClockPage.initialize(image.slice((int) clockPage, PAGE).order(ByteOrder.LITTLE_ENDIAN));
-        return new VdsoImage(image.array(), (int) processPage, (int) clockPage, clockGettime);
+        return new VdsoImage(image.array(), (int) processPage, (int) clockPage, clockGettime,
+                (int) (codeOffset + code.symbol("timens_finish_exec")));
     }
 
     /** The values of the image's dynamic function symbols, by name (as a libc would resolve them). */
@@ -230,6 +234,11 @@ public final class VdsoImage {
     /** Offset of the process page, where each process's kernel vDSO address goes. */
     public int processPageOffset() {
         return processPageOffset;
+    }
+
+    /** Offset of timens_finish_exec (src/main/native/vdso/finish-exec.S), where map-image.S jumps. */
+    public int finishExecOffset() {
+        return finishExecOffset;
     }
 
     /** Offset of the namespace's clock page. */

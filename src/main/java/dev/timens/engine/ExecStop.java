@@ -19,13 +19,15 @@ public final class ExecStop {
     private final Registers work;
     private final PendingSignals pending;
     private final MemorySegment stack;
+    private final java.util.function.Consumer<EntryCode> started;
+    private boolean entryStarted;
     /** Address of the first auxv entry on the tracee's stack. */
     private long auxvAddress;
     /** The auxv as read: type, value, type, value... without the AT_NULL entry. */
     private long[] auxv;
 
     ExecStop(int tid, int formerTid, Ptracer ptracer, ProcessMemory memory, Registers saved, Registers work,
-             PendingSignals pending, MemorySegment stackBuffer) {
+             PendingSignals pending, MemorySegment stackBuffer, java.util.function.Consumer<EntryCode> started) {
         this.tid = tid;
         this.formerTid = formerTid;
         this.ptracer = ptracer;
@@ -34,6 +36,7 @@ public final class ExecStop {
         this.work = work;
         this.pending = pending;
         this.stack = stackBuffer;
+        this.started = started;
     }
 
     /** The thread (now the thread group leader) running the new program. */
@@ -129,73 +132,68 @@ public final class ExecStop {
      */
     public RemotePtr pushBytes(byte[] bytes) throws TraceeFault {
         locateAuxv();
-        if (scratchTop == 0) scratchTop = (saved.rsp() - 256) & ~15L;
-        scratchTop = (scratchTop - bytes.length) & ~15L;
-        RemotePtr at = new RemotePtr(scratchTop);
+        RemotePtr at = new RemotePtr(reserve(bytes.length));
         memory.write(at, bytes);
         return at;
     }
 
     /**
-     * Runs {@code code} in the new program before its first instruction: the code
-     * (followed by {@code data}, which it can reach RIP-relative) is written over
-     * the program's entry point (PTRACE_POKEDATA, so the page becomes the
-     * process's own copy), its arguments go in rdi, rsi, rdx, rcx, r8, r9, and its
-     * last byte must be an {@code int3}, where it stops. Then the original bytes
-     * and registers are put back. One stop, however many syscalls the code makes;
-     * asynchronous signals that arrive meanwhile are held and delivered afterwards.
-     *
-     * @return rax at the {@code int3}
-     * @throws TraceeFault when the code cannot be placed at the entry point or
-     *                     faults there (an entry point too close to the end of
-     *                     its mapping): the program is left as it was
+     * Where the value of auxiliary vector entry {@code type} lies on the
+     * program's stack, for code that runs in the program to rewrite it.
      */
-    public long runAtEntry(byte[] code, byte[] data, long... args) throws TraceeFault {
-        if (args.length > 6) throw new IllegalArgumentException("at most 6 arguments");
-        if (code.length == 0 || (code[code.length - 1] & 0xff) != 0xcc) {
-            throw new IllegalArgumentException("the code must end with int3");
-        }
+    public RemotePtr auxvSlot(int type) {
         locateAuxv();
-        long entry = saved.rip();
-        int length = code.length + data.length;
-        byte[] original = memory.read(new RemotePtr(entry), (length + 7) / 8 * 8);
-        byte[] patched = original.clone();
-        System.arraycopy(code, 0, patched, 0, code.length);
-        System.arraycopy(data, 0, patched, code.length, data.length);
-        pokeAll(entry, patched);
-        TraceeGone gone = null;
-        execveFinished = true; // resuming the thread, even into a fault, lets execve return
-        try {
-            work.copyFrom(saved);
-            for (int i = 0; i < args.length; i++) work.callArg(i, args[i]);
-            ptracer.setRegs(tid, work);
-            if (!ptracer.runUntilTrap(tid, pending)) {
-                throw new TraceeFault(new RemotePtr(entry), length); // it faulted: not run
-            }
-            ptracer.getRegs(tid, work);
-            if (work.rip() != entry + code.length) {
-                throw new IllegalStateException("code run at the entry of tid " + tid + " stopped at 0x"
-                        + Long.toHexString(work.rip()));
-            }
-            return work.rax();
-        } catch (TraceeGone e) {
-            gone = e;
-            throw e;
-        } finally {
-            try {
-                pokeAll(entry, original);
-                saved.rax(0); // what execve returns; the program's entry code ignores it
-                ptracer.setRegs(tid, saved);
-            } catch (TraceeGone e) {
-                // Died meanwhile: the first report, which may carry its exit status, stands.
-                if (gone == null) throw e;
-            }
+        for (int i = 0; i < auxv.length; i += 2) {
+            if (auxv[i] == type) return new RemotePtr(auxvAddress + 8L * i + 8);
         }
+        throw new IllegalArgumentException("auxv has no entry of type " + type);
     }
 
-    private void pokeAll(long address, byte[] bytes) throws TraceeFault {
-        java.nio.ByteBuffer words = java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-        for (int i = 0; i < bytes.length; i += 8) poke(new RemotePtr(address + i), words.getLong(i));
+    /**
+     * Starts {@code code} in the new program in place of its first instruction,
+     * and does not wait for it: the last thing a tool does at this exec stop.
+     * The code is written over the program's entry point (through
+     * /proc/PID/mem, so the page becomes the process's own copy); the entry frame of
+     * {@code src/main/native/entry-frame.h} (entry point, replaced bytes, the
+     * registers the program starts with), followed by {@code data}, goes on the
+     * program's unused stack; the thread resumes at the code with rdi = the
+     * frame's address. From there the code is on its own: it must put the
+     * original bytes back and start the program with the frame's registers,
+     * which costs no stop at all. If it reports a failure (an int3 by the
+     * header's convention) or faults, the engine puts the original bytes and
+     * registers back and calls {@code onFailure}.
+     *
+     * <p>Asynchronous signals that arrive meanwhile are delivered as usual: exec
+     * has reset every handler, so none can run on the code's stack.
+     *
+     * @throws TraceeFault when the code cannot be placed at the entry point (too
+     *                     close to the end of its mapping): nothing was changed
+     */
+    public void startAtEntry(byte[] code, byte[] data, EntryTrap.EntryFailure onFailure) throws TraceeFault {
+        if (code.length == 0) throw new IllegalArgumentException("no code");
+        if (entryStarted) throw new IllegalStateException("code already started at the entry of tid " + tid);
+        locateAuxv();
+        long start = saved.rip();
+        byte[] original = memory.read(new RemotePtr(start), code.length);
+        long[] registers = saved.toArray();
+        registers[Registers.index("rax")] = 0; // what execve returns
+        int size = EntryFrame.encode(0, start, original, registers, data).length;
+        long frame = reserve(size);
+        memory.write(new RemotePtr(frame), EntryFrame.encode(frame, start, original, registers, data));
+        memory.forceWrite(new RemotePtr(start), code, original);
+        work.copyFrom(saved);
+        work.callArg(0, frame);
+        ptracer.setRegs(tid, work);
+        entryStarted = true;
+        execveFinished = true;
+        started.accept(new EntryCode(frame, start, original, registers, onFailure));
+    }
+
+    /** Reserves {@code size} bytes of unused stack below the ones handed out so far. */
+    private long reserve(int size) {
+        if (scratchTop == 0) scratchTop = (saved.rsp() - 256) & ~15L;
+        scratchTop = (scratchTop - size) & ~15L;
+        return scratchTop;
     }
 
     /**
@@ -203,6 +201,7 @@ public final class ExecStop {
      * Use in try-with-resources: closing restores the program's registers.
      */
     public InjectedSyscalls injectSyscalls() {
+        if (entryStarted) throw new IllegalStateException("code already started at the entry of tid " + tid);
         long vdso = auxv(dev.timens.linux.Auxv.AT_SYSINFO_EHDR);
         if (vdso == 0) throw new IllegalStateException("tid " + tid + " has no vDSO to inject syscalls from");
         locateAuxv();

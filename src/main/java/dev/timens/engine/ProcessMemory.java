@@ -13,6 +13,8 @@ import java.lang.foreign.ValueLayout;
  */
 final class ProcessMemory implements TraceeMemory {
     private static final int SCRATCH_SIZE = 64 * 1024;
+    /** Room at the end of the scratch buffer for a /proc path. */
+    private static final int PATH_SIZE = 64;
 
     private final int pid;
     private final MemorySegment scratch;
@@ -48,6 +50,28 @@ final class ProcessMemory implements TraceeMemory {
         if (n != bytes.length) throw fault(address, bytes.length, n);
     }
 
+    /**
+     * Writes {@code bytes} even where the program itself may not write (code,
+     * read-only data: the page becomes the process's own copy, as with
+     * PTRACE_POKEDATA), in one go through /proc/PID/mem. All or nothing: when
+     * the range is only partly mapped, the part written is put back to
+     * {@code original} and the write is a fault.
+     */
+    void forceWrite(RemotePtr address, byte[] bytes, byte[] original) throws TraceeFault {
+        long n = forceWrite(address, bytes, bytes.length);
+        if (n == bytes.length) return;
+        if (n > 0) forceWrite(address, original, (int) n);
+        throw new TraceeFault(address, bytes.length);
+    }
+
+    private long forceWrite(RemotePtr address, byte[] bytes, int length) throws TraceeFault {
+        MemorySegment buffer = buffer(address, length);
+        MemorySegment.copy(bytes, 0, buffer, ValueLayout.JAVA_BYTE, 0, length);
+        long n = Uio.forceWrite(pid, address.address(), buffer, scratch.asSlice(SCRATCH_SIZE - PATH_SIZE, PATH_SIZE));
+        if (n == -dev.timens.linux.Errno.ESRCH) throw new TraceeGone(pid);
+        return n;
+    }
+
     @Override
     public long readLong(RemotePtr address) throws TraceeFault {
         MemorySegment buffer = buffer(address, 8);
@@ -65,7 +89,7 @@ final class ProcessMemory implements TraceeMemory {
     }
 
     private MemorySegment buffer(RemotePtr address, int length) throws TraceeFault {
-        if (length < 0 || length > SCRATCH_SIZE) throw new TraceeFault(address, length);
+        if (length < 0 || length > SCRATCH_SIZE - PATH_SIZE) throw new TraceeFault(address, length);
         return scratch.asSlice(0, length);
     }
 

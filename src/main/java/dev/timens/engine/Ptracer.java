@@ -33,7 +33,7 @@ final class Ptracer {
     }
 
     /** Whether the SIGTRAP {@code tid} is stopped with came from the CPU (our int3), not from kill(). */
-    private boolean trapFromCpu(int tid) {
+    boolean trapFromCpu(int tid) {
         check("GETSIGINFO", tid, Ptrace.request(Ptrace.GETSIGINFO, tid, 0, siginfo.address()));
         return siginfo.get(ValueLayout.JAVA_INT, SI_CODE) == SI_KERNEL;
     }
@@ -95,27 +95,9 @@ final class Ptracer {
     }
 
     /** Signals the CPU raises for the instruction itself: resuming would only repeat it. */
-    private static boolean synchronousFault(int signal) {
+    static boolean synchronousFault(int signal) {
         return signal == 4 /* SIGILL */ || signal == 7 /* SIGBUS */ || signal == 8 /* SIGFPE */
                 || signal == 11 /* SIGSEGV */;
-    }
-
-    /**
-     * Resumes {@code tid} until it stops with SIGTRAP (an int3 of code we put
-     * there): true then. False when the code faults instead (the thread stays
-     * stopped, the fault not delivered). Other signals that arrive meanwhile are
-     * held in {@code pending}.
-     */
-    boolean runUntilTrap(int tid, PendingSignals pending) {
-        for (int stops = 0; ; stops++) {
-            cont(tid, 0);
-            Wait.Status s = Wait.waitpid(tid, Wait.WALL, status);
-            if (!s.stopped()) throw new TraceeGone(tid, s);
-            if (s.event() == 0 && s.stopSignal() == SIGTRAP && trapFromCpu(tid)) return true;
-            if (s.event() == 0 && synchronousFault(s.stopSignal())) return false;
-            if (s.event() == 0) pending.add(s.stopSignal());
-            if (stops > 10_000) throw new IllegalStateException("tid " + tid + " never reached the injected int3");
-        }
     }
 
     MemorySegment statusBuffer() {

@@ -41,6 +41,9 @@ final class Registers {
     private static final VarHandle R8 = field("r8");
     private static final VarHandle R9 = field("r9");
     private static final VarHandle RCX = field("rcx");
+    private static final VarHandle RBX = field("rbx");
+    private static final VarHandle R12 = field("r12");
+    private static final VarHandle R14 = field("r14");
     private static final VarHandle[] ARGS = {RDI, RSI, RDX, R10, R8, R9};
     private static final VarHandle[] CALL_ARGS = {RDI, RSI, RDX, RCX, R8, R9};
 
@@ -64,6 +67,26 @@ final class Registers {
 
     /** Argument {@code i} (0..5) in the System V function-call convention. */
     void callArg(int i, long v) { CALL_ARGS[i].set(segment, 0L, v); }
+
+    long rbx() { return (long) RBX.get(segment, 0L); }
+    long r12() { return (long) R12.get(segment, 0L); }
+    long r14() { return (long) R14.get(segment, 0L); }
+
+    /** Index of register {@code name} (as in user_regs_struct) in {@link #toArray()}. */
+    static int index(String name) {
+        int i = java.util.Arrays.asList(NAMES).indexOf(name);
+        if (i < 0) throw new IllegalArgumentException("no register " + name);
+        return i;
+    }
+
+    /** Every field, in user_regs_struct order. */
+    long[] toArray() {
+        return segment.toArray(ValueLayout.JAVA_LONG);
+    }
+
+    void fromArray(long[] values) {
+        MemorySegment.copy(values, 0, segment, ValueLayout.JAVA_LONG, 0, NAMES.length);
+    }
 
     void copyFrom(Registers other) {
         segment.copyFrom(other.segment);

@@ -74,6 +74,8 @@ public final class Supervisor {
     private final java.util.Set<Integer> restartOnInterrupt = new java.util.HashSet<>();
     /** Threads resumed to the exit of a syscall a tool follows, with what to do there. */
     private final Map<Integer, SyscallExit.Handler> exits = new HashMap<>();
+    /** Code started at a program's entry point, until the thread execs again or exits. */
+    private final Map<Integer, EntryCode> entryCodes = new HashMap<>();
     /** Thread group of every live traced thread (absent: a thread group leader). */
     private final Map<Integer, Integer> tgids = new HashMap<>();
     /** The start of a new program's stack (argc, argv, envp, auxv), read once per exec. */
@@ -230,6 +232,7 @@ public final class Supervisor {
             pending.remove(tid);
             tgids.remove(tid);
             exits.remove(tid);
+            entryCodes.remove(tid);
             restartOnInterrupt.remove(tid);
             tool.onTaskExited(tid);
             if (tid != main) return null;
@@ -264,7 +267,9 @@ public final class Supervisor {
             case Ptrace.EVENT_EXEC -> {
                 stats.execs++;
                 int former = (int) ptracer.eventMessage(tid);
+                entryCodes.remove(tid);
                 if (former != tid) {
+                    entryCodes.remove(former);
                     pending.remove(former);
                     tgids.remove(former);
                     tool.onTaskExited(former);
@@ -272,7 +277,7 @@ public final class Supervisor {
                 tgids.remove(tid); // it leads its thread group now
                 PendingSignals held = pending.computeIfAbsent(tid, t -> new PendingSignals());
                 ExecStop stop = new ExecStop(tid, former, ptracer, new ProcessMemory(tid, scratch), saved, work,
-                        held, stackBuffer);
+                        held, stackBuffer, code -> entryCodes.put(tid, code));
                 try {
                     tool.onExec(stop);
                 } catch (TraceeGone e) {
@@ -317,6 +322,8 @@ public final class Supervisor {
                     resume(ptracer, tid);
                 } else if (signal == SYSCALL_STOP) {
                     resume(ptracer, tid); // a syscall stop nobody asked for (cannot happen: CONT never makes one)
+                } else if (entryCodeFailed(tid, signal, ptracer, saved, scratch)) {
+                    resume(ptracer, tid);
                 } else { // signal-delivery-stop: deliver it unchanged
                     stats.signals++;
                     ptracer.cont(tid, signal);
@@ -328,6 +335,37 @@ public final class Supervisor {
             }
         }
         return null;
+    }
+
+    /**
+     * Whether this signal is code started at the entry point reporting that it
+     * failed (a trap or fault with the frame in r12 and EntryCode.FAILED in
+     * rbx); if so, the program is put back as exec left it and the tool is told.
+     */
+    private boolean entryCodeFailed(int tid, int signal, Ptracer ptracer, Registers regs, MemorySegment scratch) {
+        EntryCode code = entryCodes.get(tid);
+        if (code == null || (signal != Ptracer.SIGTRAP && !Ptracer.synchronousFault(signal))) return false;
+        ptracer.getRegs(tid, regs);
+        if (regs.r12() != code.frame() || (regs.rbx() & EntryCode.FAILED_MASK) != EntryCode.FAILED) return false;
+        if (signal == Ptracer.SIGTRAP && !ptracer.trapFromCpu(tid)) return false;
+        entryCodes.remove(tid);
+        stats.other++;
+        long result = Ptracer.synchronousFault(signal) ? -Errno.EFAULT : regs.rax();
+        EntryTrap trap = new EntryTrap(tid, (int) (regs.rbx() & 0xffff), result, regs.r14(), ptracer,
+                new ProcessMemory(tid, scratch));
+        try {
+            new ProcessMemory(tid, scratch).forceWrite(new RemotePtr(code.start()), code.original(), code.original());
+            regs.fromArray(code.registers());
+            ptracer.setRegs(tid, regs);
+            code.onFailure().onFailure(trap);
+        } catch (TraceeGone e) {
+            throw e;
+        } catch (TraceeFault | RuntimeException e) {
+            diagnostics.println("timens: killing pid " + tid + ": " + e.getMessage());
+            diagnostics.flush();
+            Unistd.kill(tid, SIGKILL);
+        }
+        return true;
     }
 
     private void resume(Ptracer ptracer, int tid) {

@@ -24,6 +24,7 @@ public final class SyscallNumbers {
     public static final int READ = 0;
     public static final int WRITE = 1;
     public static final int CLOSE = 3;
+    public static final int PWRITE64 = 18;
     public static final int POLL = 7;
     public static final int MMAP = 9;
     public static final int MPROTECT = 10;

@@ -38,6 +38,27 @@ public final class Uio {
         return transfer(SyscallNumbers.PROCESS_VM_WRITEV, pid, remote, local);
     }
 
+    /**
+     * Writes {@code local} to address {@code remote} of {@code pid} through
+     * /proc/PID/mem, which, like PTRACE_POKEDATA, also writes into read-only
+     * private mappings (the kernel gives the process its own copy of the page;
+     * mem_rw in fs/proc/base.c uses FOLL_FORCE): one write instead of one
+     * POKEDATA per word. The caller must be allowed to ptrace {@code pid}.
+     * Returns the number of bytes written or {@code -errno}.
+     */
+    public static long forceWrite(int pid, long remote, MemorySegment local, MemorySegment pathScratch) {
+        byte[] path = ("/proc/" + pid + "/mem\0").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        MemorySegment.copy(path, 0, pathScratch, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, path.length);
+        long fd = Native.syscall(SyscallNumbers.OPENAT, -100 /* AT_FDCWD */, pathScratch.address(),
+                Unistd.O_CLOEXEC | 2 /* O_RDWR */, 0, 0, 0);
+        if (fd < 0) return fd;
+        try {
+            return Native.syscall(SyscallNumbers.PWRITE64, fd, local.address(), local.byteSize(), remote, 0, 0);
+        } finally {
+            Unistd.close((int) fd);
+        }
+    }
+
     private static long transfer(int syscall, int pid, long remote, MemorySegment local) {
         MemorySegment iov = IOVECS.get();
         MemorySegment localIov = iov.asSlice(0, IOVEC);

@@ -27,6 +27,13 @@ class ClockPageLayoutTest {
     }
 
     @Test
+    void entryDataMatchesEntryFrameH() {
+        assertThat(LayoutProbe.get("IMAGE_DATA_END") - LayoutProbe.get("ENTRY_DATA"))
+                .isEqualTo(TimeNamespace.IMAGE_DATA_SIZE);
+        assertThat(LayoutProbe.get("timens_entry_frame.image_path")).isEqualTo(LayoutProbe.get("ENTRY_DATA"));
+    }
+
+    @Test
     void processPageMatchesClockH() {
         assertThat(LayoutProbe.get("timens_process_page.kernel_vdso")).isEqualTo(VdsoImage.PP_KERNEL_VDSO);
         assertThat(LayoutProbe.get("timens_process_page.off_clock_gettime")).isEqualTo(VdsoImage.PP_OFF_CLOCK_GETTIME);

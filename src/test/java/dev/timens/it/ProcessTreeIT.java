@@ -1,6 +1,7 @@
 package dev.timens.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.timens.it.HostClock.ClockGroup;
 import java.math.BigDecimal;
@@ -9,6 +10,7 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -122,5 +124,25 @@ class ProcessTreeIT {
                         .isBetween(expect.low(ClockGroup.REALTIME, run), expect.high(ClockGroup.REALTIME, run));
             }
         }
+    }
+
+    /**
+     * A program started as another user can no longer open the namespace's
+     * image (/proc/SUPERVISOR/fd needs the supervisor's uid): the code timens
+     * runs at its entry point reports the failure, and timens kills the program
+     * with the reason rather than let it run on host time.
+     */
+    @Test
+    void aProgramThatCannotMapTheImageIsKilledWithTheReason() {
+        assumeTrue(Toolchains.root(), "changing to another user before exec needs root");
+        String setpriv = Toolchains.requireOnPath("setpriv", "apt-get install util-linux").toString();
+        List<String> command = List.of(setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", "date", "+%s");
+
+        runner.nativeRun(command).assertExit(0);
+        TimensRunner.Result run = runner.timens(AT_2038, command);
+
+        assertThat(run.exitCode()).as(run.describe()).isEqualTo(128 + 9);
+        assertThat(run.stdout()).as("date must not have run").isEmpty();
+        assertThat(run.stderr()).contains("cannot map the clock image").contains("EACCES");
     }
 }

@@ -1,0 +1,66 @@
+/*
+ * The entry frame: what the supervisor hands to code it runs at a new
+ * program's entry point (dev.timens.engine.ExecStop#startAtEntry), and what
+ * that code needs to put the program back as the kernel left it and start it.
+ *
+ * The supervisor writes the frame on the program's unused stack, below the
+ * initial stack pointer, and starts the code with rdi = its address. The
+ * engine's part (entry point, original bytes, registers) comes first; the
+ * tool's own data (ENTRY_DATA) follows. Included by assembly (offsets only)
+ * and by C (the struct, for the layout test).
+ *
+ * Failure convention: code that cannot finish executes an int3 with
+ * rax = the failing call's result, rbx = ENTRY_FAILED | step, r12 = the frame's
+ * address and r14 = a detail of the tool's choosing; the supervisor then puts
+ * the original bytes and registers back itself and lets the tool decide.
+ */
+#ifndef TIMENS_ENTRY_FRAME_H
+#define TIMENS_ENTRY_FRAME_H
+
+#define ENTRY_FAILED   0x74696d656e730000 /* "timens" in the upper six bytes */
+
+#define ENTRY_START    0   /* where the program starts: the code was written there */
+#define ENTRY_ORIGINAL 8   /* address of a copy of the bytes the code replaced */
+#define ENTRY_LENGTH   16  /* how many bytes it replaced */
+#define ENTRY_RFLAGS   24
+#define ENTRY_RAX      32  /* the registers the program starts with, in this order */
+#define ENTRY_RBX      40
+#define ENTRY_RCX      48
+#define ENTRY_RDX      56
+#define ENTRY_RSI      64
+#define ENTRY_RDI      72
+#define ENTRY_RBP      80
+#define ENTRY_R8       88
+#define ENTRY_R9       96
+#define ENTRY_R10      104
+#define ENTRY_R11      112
+#define ENTRY_R12      120
+#define ENTRY_R13      128
+#define ENTRY_R14      136
+#define ENTRY_R15      144
+#define ENTRY_DATA     152 /* the tool's data */
+
+/* The time namespace's data (src/main/native/map-image.S, vdso/finish-exec.S). */
+#define IMAGE_PATH     (ENTRY_DATA + 0)  /* address of /proc/<supervisor>/fd/<memfd>, NUL-terminated */
+#define IMAGE_SIZE     (ENTRY_DATA + 8)  /* bytes to map */
+#define IMAGE_FINISH   (ENTRY_DATA + 16) /* offset of timens_finish_exec in the image */
+#define IMAGE_PROCESS  (ENTRY_DATA + 24) /* offset of the process page in the image */
+#define IMAGE_KERNEL   (ENTRY_DATA + 32) /* the kernel vDSO's address, for the process page */
+#define IMAGE_AUXV     (ENTRY_DATA + 40) /* address of AT_SYSINFO_EHDR's value in the auxv */
+#define IMAGE_DATA_END (ENTRY_DATA + 48)
+
+#ifndef __ASSEMBLER__
+#include <stdint.h>
+
+struct timens_entry_frame {
+	uint64_t start, original, length, rflags;
+	uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp, r8, r9, r10, r11, r12, r13, r14, r15;
+	uint64_t image_path, image_size, image_finish, image_process, image_kernel, image_auxv;
+};
+
+_Static_assert(__builtin_offsetof(struct timens_entry_frame, r15) == ENTRY_R15, "ENTRY_R15");
+_Static_assert(__builtin_offsetof(struct timens_entry_frame, image_path) == IMAGE_PATH, "IMAGE_PATH");
+_Static_assert(sizeof(struct timens_entry_frame) == IMAGE_DATA_END, "IMAGE_DATA_END");
+#endif
+
+#endif
