@@ -6,7 +6,7 @@
  * NO_NEW_PRIVS must happen in the process that then calls execve, between fork
  * and exec, where no JVM can run.
  *
- * Protocol (argv: timens-exec FD KEEP PATH ARGV0 [ARGS...]):
+ * Protocol (argv: timens-exec FD KEEP SIGNALS PATH ARGV0 [ARGS...]):
  *   1. Block reading FD until the supervisor has attached with PTRACE_SEIZE and
  *      writes the filter: a native-endian uint32 instruction count, then that
  *      many struct sock_filter. The blocking read is the synchronisation: once it
@@ -20,7 +20,13 @@
  *   3. Drop CAP_SYS_TIME from the bounding, inheritable and ambient sets where we
  *      are allowed to: a second wall between a root user's command and the host
  *      clock (the RTC ioctls, for one, are not syscalls we trap).
- *   4. Set NO_NEW_PRIVS (required for an unprivileged seccomp filter) and read it
+ *   4. Unless SIGNALS is "-", give every signal the disposition and mask the
+ *      command would have had without timens: SIGNALS is "IGNORED:BLOCKED",
+ *      two hexadecimal masks as in /proc/PID/status (bit N-1 for signal N).
+ *      Signals in IGNORED become SIG_IGN, all others SIG_DFL, and BLOCKED is
+ *      the mask. The JVM has its own dispositions (timens ignores SIGQUIT, for
+ *      one), and ignored ones would otherwise survive the exec.
+ *   5. Set NO_NEW_PRIVS (required for an unprivileged seccomp filter) and read it
  *      back, install the filter, and execve(PATH, ARGV0 ARGS...).
  * On failure it prints one line "timens: ..." and exits 125 (its own failure),
  * 126 (command not executable) or 127 (command not found), like env(1).
@@ -35,6 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+#include <signal.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -117,15 +124,48 @@ static void drop_sys_time(void)
 	}
 }
 
+/* struct sigaction as the kernel takes it (arch/x86/include/uapi/asm/signal.h). */
+struct kernel_sigaction {
+	void (*handler)(int);
+	unsigned long flags;
+	void (*restorer)(void);
+	uint64_t mask;
+};
+
+static void set_signals(const char *spec)
+{
+	if (strcmp(spec, "-") == 0)
+		return;
+	char *end;
+	uint64_t ignored = strtoull(spec, &end, 16);
+	if (*end != ':') {
+		fprintf(stderr, "timens: bad signal state %s\n", spec);
+		_exit(125);
+	}
+	uint64_t blocked = strtoull(end + 1, &end, 16);
+	/* The raw syscalls, not glibc's wrappers: those refuse signals 32 and 33,
+	 * which glibc's posix_spawn (how the JVM started us) sets to SIG_IGN in
+	 * its child, and which a command started by a shell has at SIG_DFL. */
+	for (int sig = 1; sig <= 64; sig++) {
+		if (sig == SIGKILL || sig == SIGSTOP)
+			continue;
+		struct kernel_sigaction action = { 0 };
+		action.handler = (ignored >> (sig - 1)) & 1 ? SIG_IGN : SIG_DFL;
+		syscall(SYS_rt_sigaction, sig, &action, NULL, sizeof action.mask);
+	}
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &blocked, NULL, sizeof blocked);
+}
+
 int main(int argc, char **argv)
 {
-	if (argc < 5) {
+	if (argc < 6) {
 		fprintf(stderr, "timens-exec: internal helper of timens, not meant to be run directly\n");
 		return 125;
 	}
 	int fd = atoi(argv[1]);
 	const char *keep = argv[2];
-	const char *path = argv[3];
+	const char *signals = argv[3];
+	const char *path = argv[4];
 
 	uint32_t count;
 	read_fully(fd, &count, sizeof count);
@@ -139,6 +179,7 @@ int main(int argc, char **argv)
 
 	close_others(keep);
 	drop_sys_time();
+	set_signals(signals);
 
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
 		die(125, "prctl(PR_SET_NO_NEW_PRIVS)", errno);
@@ -155,6 +196,6 @@ int main(int argc, char **argv)
 			die(125, "installing the seccomp filter", errno);
 	}
 
-	execv(path, argv + 4);
+	execv(path, argv + 5);
 	die(errno == ENOENT || errno == ENOTDIR ? 127 : 126, path, errno);
 }

@@ -152,7 +152,8 @@ public final class TimensCommand implements Callable<Integer> {
         }
         try (TimeNamespace namespace = TimeNamespace.create(settings)) {
             TraceStats counts = new TraceStats();
-            ExitStatus status = Supervisor.run(new Launch(executable, command, NativeFiles.helper(), inheritedFds()),
+            ExitStatus status = Supervisor.run(new Launch(executable, command, NativeFiles.helper(), inheritedFds(),
+                            commandSignals()),
                     namespace, err,
                     SignalForwarding::install, counts);
             if (stats) err.println("timens: " + counts);
@@ -209,6 +210,23 @@ public final class TimensCommand implements Callable<Integer> {
             }
         }
         return new ClockSettings(start, realtimeOffset, mono, boot, r);
+    }
+
+    /**
+     * The signal state timens itself was started with, which the command gets:
+     * as the launcher read it before starting the JVM
+     * (-Dtimens.signals=SIGIGN:SIGBLK, the hexadecimal masks of its
+     * /proc/PID/status), or else the JVM's own as it is now, before timens
+     * changes any.
+     */
+    private static Launch.Signals commandSignals() {
+        String given = System.getProperty("timens.signals", "");
+        if (given.matches("[0-9a-fA-F]{1,16}:[0-9a-fA-F]{1,16}")) {
+            String[] masks = given.split(":");
+            return new Launch.Signals(Long.parseUnsignedLong(masks[0], 16), Long.parseUnsignedLong(masks[1], 16));
+        }
+        long[] own = dev.timens.linux.Signals.ownIgnoredAndBlocked();
+        return own == null ? null : new Launch.Signals(own[0], own[1]);
     }
 
     /**

@@ -11,15 +11,30 @@ import java.util.List;
  * @param helper     the timens-exec helper that installs the filter and execs
  * @param keepFds    descriptors above 2 the command inherits (those passed to
  *                   timens itself); every other one of this process is closed
+ * @param signals    the signal dispositions and mask the command starts with,
+ *                   or null to leave them as the supervisor's process has them
  */
-public record Launch(Path executable, List<String> argv, Path helper, java.util.Set<Integer> keepFds) {
+public record Launch(Path executable, List<String> argv, Path helper, java.util.Set<Integer> keepFds,
+                     Signals signals) {
     public Launch(Path executable, List<String> argv, Path helper) {
-        this(executable, argv, helper, java.util.Set.of());
+        this(executable, argv, helper, java.util.Set.of(), null);
     }
 
     public Launch {
         keepFds = java.util.Set.copyOf(keepFds);
         argv = List.copyOf(argv);
         if (argv.isEmpty()) throw new IllegalArgumentException("argv must contain at least argv[0]");
+    }
+
+    /**
+     * Signal state as /proc/PID/status shows it: bit N-1 stands for signal N.
+     * Every signal in {@code ignored} starts as SIG_IGN, every other one as
+     * SIG_DFL (exec resets handled signals to SIG_DFL anyway; only ignored ones
+     * survive it), and {@code blocked} is the signal mask.
+     */
+    public record Signals(long ignored, long blocked) {
+        String argument() {
+            return Long.toHexString(ignored) + ":" + Long.toHexString(blocked);
+        }
     }
 }

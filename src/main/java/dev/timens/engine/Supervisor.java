@@ -145,6 +145,7 @@ public final class Supervisor {
             helperArgv.add(Integer.toString(pipe[0]));
             helperArgv.add(launch.keepFds().isEmpty() ? "-" : launch.keepFds().stream().sorted()
                     .map(String::valueOf).collect(java.util.stream.Collectors.joining(",")));
+            helperArgv.add(launch.signals() == null ? "-" : launch.signals().argument());
             helperArgv.add(launch.executable().toString());
             helperArgv.addAll(launch.argv());
             int main;
