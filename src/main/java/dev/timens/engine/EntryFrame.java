@@ -29,24 +29,44 @@ final class EntryFrame {
         LAYOUT = MemoryLayout.structLayout(fields).withName("timens_entry_frame");
     }
 
+    /** Byte offsets of the frame's fields, and where each register field comes from in user_regs_struct. */
+    private static final long START = offset("start");
+    private static final long ORIGINAL = offset("original");
+    private static final long LENGTH = offset("length");
+    private static final long RFLAGS = offset("rflags");
+    private static final int EFLAGS_INDEX = Registers.index("eflags");
+    private static final long[] REGISTER_OFFSETS = new long[REGISTERS.length];
+    private static final int[] REGISTER_INDEXES = new int[REGISTERS.length];
+
+    static {
+        for (int i = 0; i < REGISTERS.length; i++) {
+            REGISTER_OFFSETS[i] = offset(REGISTERS[i]);
+            REGISTER_INDEXES[i] = Registers.index(REGISTERS[i]);
+        }
+    }
+
     private EntryFrame() {}
+
+    /** Bytes {@link #encode} returns for these contents. */
+    static int size(byte[] original, byte[] data) {
+        return (int) (LAYOUT.byteSize() + (data.length + 7L) / 8 * 8 + original.length);
+    }
 
     /**
      * The frame's bytes, followed by {@code data} (the tool's part) and then by
      * the original bytes, for a frame written at {@code address}.
      */
     static byte[] encode(long address, long start, byte[] original, long[] registers, byte[] data) {
-        long size = LAYOUT.byteSize();
-        long originalAt = size + (data.length + 7L) / 8 * 8;
-        MemorySegment frame = MemorySegment.ofArray(new byte[(int) (originalAt + original.length)]);
-        frame.set(ValueLayout.JAVA_LONG_UNALIGNED, offset("start"), start);
-        frame.set(ValueLayout.JAVA_LONG_UNALIGNED, offset("original"), address + originalAt);
-        frame.set(ValueLayout.JAVA_LONG_UNALIGNED, offset("length"), original.length);
-        frame.set(ValueLayout.JAVA_LONG_UNALIGNED, offset("rflags"), registers[Registers.index("eflags")]);
-        for (String name : REGISTERS) {
-            frame.set(ValueLayout.JAVA_LONG_UNALIGNED, offset(name), registers[Registers.index(name)]);
+        long originalAt = size(original, data) - original.length;
+        MemorySegment frame = MemorySegment.ofArray(new byte[size(original, data)]);
+        frame.set(ValueLayout.JAVA_LONG_UNALIGNED, START, start);
+        frame.set(ValueLayout.JAVA_LONG_UNALIGNED, ORIGINAL, address + originalAt);
+        frame.set(ValueLayout.JAVA_LONG_UNALIGNED, LENGTH, original.length);
+        frame.set(ValueLayout.JAVA_LONG_UNALIGNED, RFLAGS, registers[EFLAGS_INDEX]);
+        for (int i = 0; i < REGISTERS.length; i++) {
+            frame.set(ValueLayout.JAVA_LONG_UNALIGNED, REGISTER_OFFSETS[i], registers[REGISTER_INDEXES[i]]);
         }
-        MemorySegment.copy(data, 0, frame, ValueLayout.JAVA_BYTE, size, data.length);
+        MemorySegment.copy(data, 0, frame, ValueLayout.JAVA_BYTE, LAYOUT.byteSize(), data.length);
         MemorySegment.copy(original, 0, frame, ValueLayout.JAVA_BYTE, originalAt, original.length);
         return frame.toArray(ValueLayout.JAVA_BYTE);
     }

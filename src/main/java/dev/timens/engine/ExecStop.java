@@ -177,8 +177,7 @@ public final class ExecStop {
         byte[] original = memory.read(new RemotePtr(start), code.length);
         long[] registers = saved.toArray();
         registers[Registers.index("rax")] = 0; // what execve returns
-        int size = EntryFrame.encode(0, start, original, registers, data).length;
-        long frame = reserve(size);
+        long frame = reserve(EntryFrame.size(original, data));
         memory.write(new RemotePtr(frame), EntryFrame.encode(frame, start, original, registers, data));
         memory.forceWrite(new RemotePtr(start), code, original);
         work.copyFrom(saved);

@@ -352,10 +352,10 @@ public final class Supervisor {
         entryCodes.remove(tid);
         stats.other++;
         long result = Ptracer.synchronousFault(signal) ? -Errno.EFAULT : regs.rax();
-        EntryTrap trap = new EntryTrap(tid, (int) (regs.rbx() & 0xffff), result, regs.r14(), ptracer,
-                new ProcessMemory(tid, scratch));
+        ProcessMemory memory = new ProcessMemory(tid, scratch);
+        EntryTrap trap = new EntryTrap(tid, (int) (regs.rbx() & 0xffff), result, regs.r14(), ptracer, memory);
         try {
-            new ProcessMemory(tid, scratch).forceWrite(new RemotePtr(code.start()), code.original(), code.original());
+            memory.forceWrite(new RemotePtr(code.start()), code.original(), code.original());
             regs.fromArray(code.registers());
             ptracer.setRegs(tid, regs);
             code.onFailure().onFailure(trap);
