@@ -30,6 +30,13 @@
  *      back, install the filter, and execve(PATH, ARGV0 ARGS...).
  * On failure it prints one line "timens: ..." and exits 125 (its own failure),
  * 126 (command not executable) or 127 (command not found), like env(1).
+ *
+ * "timens-exec park" is something else: the supervisor's doorbell. It closes
+ * every descriptor (it must not hold the command's pipes open) and waits in
+ * pause() forever. The supervisor traces it, so a signal sent to it stops it
+ * and wakes the supervisor's wait for tracee events, which no Java thread
+ * could otherwise interrupt; the supervisor discards the signal and kills the
+ * process when the run ends. Why it is not Java: it is a process of its own.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -156,8 +163,24 @@ static void set_signals(const char *spec)
 	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &blocked, NULL, sizeof blocked);
 }
 
+static void park(void)
+{
+	/* Ignored signals still stop a traced process (kernel/signal.c: sig_ignored),
+	 * so the doorbell rings; untraced (before the supervisor attaches) they do
+	 * nothing, whatever the terminal sends. */
+	for (int sig = 1; sig < 65; sig++)
+		signal(sig, SIG_IGN);
+	close_others("");
+	for (int fd = 0; fd <= 2; fd++)
+		close(fd);
+	for (;;)
+		pause();
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 2 && strcmp(argv[1], "park") == 0)
+		park();
 	if (argc < 6) {
 		fprintf(stderr, "timens-exec: internal helper of timens, not meant to be run directly\n");
 		return 125;

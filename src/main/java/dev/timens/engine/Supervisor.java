@@ -31,6 +31,7 @@ public final class Supervisor {
     private static final int SIGTTIN = 21;
     private static final int SIGTTOU = 22;
     private static final int SIGKILL = 9;
+    private static final int SIGURG = 23;
     /** Wait only for this thread's children and tracees, never the JDK's own children. */
     private static final int WNOTHREAD = 0x20000000;
 
@@ -70,8 +71,8 @@ public final class Supervisor {
     private final Tool tool;
     private final PrintWriter diagnostics;
     private final Map<Integer, PendingSignals> pending = new HashMap<>();
-    /** Threads interrupted by {@link TraceControl#restartSyscall}, until their interrupt stop. */
-    private final java.util.Set<Integer> restartOnInterrupt = new java.util.HashSet<>();
+    /** Threads interrupted by {@link TraceControl#interrupt}, with what to do at their interrupt stop. */
+    private final Map<Integer, InterruptStop.Handler> interrupts = new HashMap<>();
     /** Threads resumed to the exit of a syscall a tool follows, with what to do there. */
     private final Map<Integer, SyscallExit.Handler> exits = new HashMap<>();
     /** Code started at a program's entry point, until the thread execs again or exits. */
@@ -80,6 +81,16 @@ public final class Supervisor {
     private final Map<Integer, Integer> tgids = new HashMap<>();
     /** The start of a new program's stack (argc, argv, envp, auxv), read once per exec. */
     private MemorySegment stackBuffer;
+    /**
+     * The doorbell for {@link TraceControl#wakeup()} (timens-exec park), traced so
+     * that a signal to it ends the tracer's wait; 0 when the tool wants no wake-ups.
+     */
+    private volatile int park;
+    /**
+     * Every traced thread of the command's tree, kept only with a doorbell: the
+     * doorbell is traced too, so "no tracee left" (ECHILD) cannot end the run.
+     */
+    private final java.util.Set<Integer> live = new java.util.HashSet<>();
 
     private final TraceStats stats;
 
@@ -139,6 +150,8 @@ public final class Supervisor {
             MemorySegment scratch = ProcessMemory.allocateScratch(arena);
             stackBuffer = arena.allocate(64 * 1024, 16);
 
+            // The doorbell first: if it cannot start, neither does the command.
+            if (tool.wantsWakeups()) park = startPark(launch, ptracer);
             int[] pipe = Unistd.pipe2(arena.allocate(ValueLayout.JAVA_INT, 2), Unistd.O_CLOEXEC);
             List<String> helperArgv = new ArrayList<>();
             helperArgv.add("timens-exec");
@@ -154,6 +167,7 @@ public final class Supervisor {
             } catch (LinuxException e) {
                 Unistd.close(pipe[0]);
                 Unistd.close(pipe[1]);
+                if (park != 0) closePark(ptracer);
                 throw new SupervisorException("cannot start " + launch.helper() + ": " + e.getMessage(), e);
             } finally {
                 // The child holds its own copy now (or never started).
@@ -164,6 +178,7 @@ public final class Supervisor {
             if (seized < 0) {
                 Unistd.close(pipe[1]); // the helper reads EOF and exits without running anything
                 Wait.waitpid(main, 0, ptracer.statusBuffer());
+                if (park != 0) closePark(ptracer);
                 throw new SupervisorException("cannot trace the command: ptrace(PTRACE_SEIZE): "
                         + Errno.describe((int) -seized)
                         + (seized == -Errno.EPERM ? " (ptrace is restricted here: check kernel.yama.ptrace_scope,"
@@ -179,12 +194,71 @@ public final class Supervisor {
             } finally {
                 Unistd.close(pipe[1]);
             }
-            tool.onStart(tid -> {
-                long result = Ptrace.request(Ptrace.INTERRUPT, tid, 0, 0);
-                if (result < 0 && result != -Errno.ESRCH) throw new LinuxException("ptrace(INTERRUPT)", (int) -result);
-                if (result >= 0) restartOnInterrupt.add(tid);
+            if (park != 0) live.add(main);
+            tool.onStart(new TraceControl() {
+                @Override
+                public void interrupt(int tid, InterruptStop.Handler atStop) {
+                    long result = Ptrace.request(Ptrace.INTERRUPT, tid, 0, 0);
+                    if (result == -Errno.ESRCH) return;
+                    if (result < 0) throw new LinuxException("ptrace(INTERRUPT)", (int) -result);
+                    interrupts.merge(tid, atStop, (first, then) -> stop -> {
+                        first.onStop(stop);
+                        then.onStop(stop);
+                    });
+                }
+
+                @Override
+                public void wakeup() {
+                    int doorbell = park;
+                    if (doorbell == 0) throw new IllegalStateException("the tool asked for no wake-ups");
+                    Unistd.kill(doorbell, SIGURG);
+                }
             });
             return loop(main, ptracer, saved, work, scratch, arena);
+        }
+    }
+
+    /**
+     * Starts and traces the doorbell. Only PTRACE_O_EXITKILL: it must die with
+     * the supervisor, and never starts anything.
+     */
+    private static int startPark(Launch launch, Ptracer ptracer) throws SupervisorException {
+        int pid;
+        try {
+            pid = Spawn.spawn(launch.helper().toString(), List.of("timens-exec", "park"));
+        } catch (LinuxException e) {
+            throw new SupervisorException("cannot start " + launch.helper() + " park: " + e.getMessage(), e);
+        }
+        long seized = Ptrace.request(Ptrace.SEIZE, pid, 0, Ptrace.O_EXITKILL);
+        if (seized < 0) {
+            Unistd.kill(pid, SIGKILL);
+            Wait.waitpid(pid, 0, ptracer.statusBuffer());
+            throw new SupervisorException("cannot trace timens-exec park: " + Errno.describe((int) -seized));
+        }
+        return pid;
+    }
+
+    /** A stop or the end of the doorbell: rung (a signal), it wakes the tool; the signal is dropped. */
+    private void parkEvent(Wait.Status s, Ptracer ptracer) {
+        if (s.exited() || s.signaled()) {
+            park = 0; // killed from outside: wake-ups stop, the run goes on
+            return;
+        }
+        if (s.stopped()) {
+            ptracer.cont(s.pid(), 0);
+            if (s.event() == 0) tool.onWakeup();
+        }
+    }
+
+    /** With a doorbell: the last traced thread is gone; the doorbell goes too, which ends the wait loop. */
+    private void closePark(Ptracer ptracer) {
+        int doorbell = park;
+        park = 0;
+        Unistd.kill(doorbell, SIGKILL);
+        try {
+            Wait.waitpid(doorbell, Wait.WALL | WNOTHREAD, ptracer.statusBuffer());
+        } catch (LinuxException e) {
+            if (e.errno() != Errno.ECHILD) throw e;
         }
     }
 
@@ -204,6 +278,10 @@ public final class Supervisor {
             while (next != null) {
                 Wait.Status current = next;
                 next = null;
+                if (park != 0 && current.pid() == park) {
+                    parkEvent(current, ptracer);
+                    continue;
+                }
                 try {
                     ExitStatus ended = handle(current, main, ptracer, saved, work, scratch, arena);
                     if (ended != null) mainStatus = ended;
@@ -220,6 +298,7 @@ public final class Supervisor {
                     Unistd.kill(current.pid(), SIGKILL);
                 }
             }
+            if (park != 0 && live.isEmpty()) closePark(ptracer);
         }
         if (mainStatus == null) throw new IllegalStateException("the command's exit status was never reported");
         return mainStatus;
@@ -229,12 +308,16 @@ public final class Supervisor {
     private ExitStatus handle(Wait.Status s, int main, Ptracer ptracer, Registers saved, Registers work,
                               MemorySegment scratch, Arena arena) {
         int tid = s.pid();
+        if (park != 0) {
+            if (s.exited() || s.signaled()) live.remove(tid);
+            else live.add(tid);
+        }
         if (s.exited() || s.signaled()) {
             pending.remove(tid);
             tgids.remove(tid);
             exits.remove(tid);
             entryCodes.remove(tid);
-            restartOnInterrupt.remove(tid);
+            interrupts.remove(tid);
             tool.onTaskExited(tid);
             if (tid != main) return null;
             return s.exited() ? ExitStatus.exited(s.exitCode()) : ExitStatus.killed(s.termSignal(), s.coreDumped());
@@ -270,6 +353,7 @@ public final class Supervisor {
                 int former = (int) ptracer.eventMessage(tid);
                 entryCodes.remove(tid);
                 if (former != tid) {
+                    live.remove(former); // it became tid: no exit is reported for it
                     entryCodes.remove(former);
                     pending.remove(former);
                     tgids.remove(former);
@@ -296,15 +380,19 @@ public final class Supervisor {
                 int child = (int) ptracer.eventMessage(tid);
                 boolean thread = s.event() == Ptrace.EVENT_CLONE && createsThread(ptracer, tid, saved, scratch);
                 if (thread) tgids.put(child, tgids.getOrDefault(tid, tid));
+                if (park != 0) live.add(child);
                 tool.onTaskCreated(tid, child, thread);
                 resume(ptracer, tid);
             }
             case Ptrace.EVENT_STOP -> {
                 stats.other++;
+                // An interrupt may end in a group-stop (the thread was stopping anyway):
+                // either way the registers are the ones the kernel restarts from.
+                InterruptStop.Handler atStop = interrupts.remove(tid);
+                if (atStop != null) interrupted(ptracer, tid, saved, atStop);
                 if (signal == SIGSTOP || signal == SIGTSTP || signal == SIGTTIN || signal == SIGTTOU) {
                     ptracer.listen(tid); // group-stop: stay stopped until SIGCONT, as without us
                 } else {
-                    if (restartOnInterrupt.remove(tid)) restartFromScratch(ptracer, tid, saved);
                     ptracer.cont(tid, 0); // the initial stop of a new task, or an interrupt
                 }
             }
@@ -378,22 +466,16 @@ public final class Supervisor {
         }
     }
 
-    /** -ERESTART_RESTARTBLOCK and -ERESTARTNOINTR, from include/linux/errno.h. */
-    private static final long ERESTART_RESTARTBLOCK = -516;
-    private static final long ERESTARTNOINTR = -513;
-
     /**
-     * At the stop of an interrupted syscall, before the kernel decides how to
-     * restart it (arch_do_signal_or_restart runs after this stop): a syscall
-     * that would continue through restart_syscall, with its deadline saved in
-     * the kernel, is told to re-execute with its registers instead.
+     * The stop a tool's interrupt asked for, before the kernel decides how to
+     * restart the syscall the thread was in (arch_do_signal_or_restart runs
+     * after this stop, with the registers as the tool leaves them).
      */
-    private static void restartFromScratch(Ptracer ptracer, int tid, Registers regs) {
+    private void interrupted(Ptracer ptracer, int tid, Registers regs, InterruptStop.Handler atStop) {
         ptracer.getRegs(tid, regs);
-        if (regs.origRax() >= 0 && regs.rax() == ERESTART_RESTARTBLOCK) {
-            regs.rax(ERESTARTNOINTR);
-            ptracer.setRegs(tid, regs);
-        }
+        InterruptStop stop = new InterruptStop(tid, regs);
+        atStop.onStop(stop);
+        if (stop.changed()) ptracer.setRegs(tid, regs);
     }
 
     private static final long CLONE_THREAD = 0x10000;

@@ -29,4 +29,16 @@ public interface Tool {
 
     /** {@code tid} has exited or was killed. */
     default void onTaskExited(int tid) {}
+
+    /**
+     * Whether this tool needs {@link TraceControl#wakeup()}: work to do on the
+     * tracer thread when no traced thread stops (a deadline passing, say). It
+     * costs one parked helper process for the whole run.
+     */
+    default boolean wantsWakeups() {
+        return false;
+    }
+
+    /** Some thread called {@link TraceControl#wakeup()}. */
+    default void onWakeup() {}
 }

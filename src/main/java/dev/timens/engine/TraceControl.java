@@ -1,9 +1,10 @@
 package dev.timens.engine;
 
 /**
- * What a {@link Tool} may ask of the supervisor besides answering stops. Use it
- * only from the tool's own callbacks (they run on the tracer thread, the only
- * one allowed to make ptrace requests).
+ * What a {@link Tool} may ask of the supervisor besides answering stops. Use
+ * {@link #restartSyscall} and {@link #interrupt} only from the tool's own
+ * callbacks (they run on the tracer thread, the only one allowed to make
+ * ptrace requests); {@link #wakeup} from any thread.
  */
 public interface TraceControl {
     /**
@@ -13,5 +14,23 @@ public interface TraceControl {
      * restart_syscall (futex and nanosleep with a saved restart block) are made
      * to re-execute instead. A thread that is gone is ignored.
      */
-    void restartSyscall(int tid);
+    default void restartSyscall(int tid) {
+        interrupt(tid, InterruptStop::restartFromScratch);
+    }
+
+    /**
+     * Interrupts a traced thread (PTRACE_INTERRUPT); {@code atStop} runs at the
+     * stop that follows, where it sees which syscall, if any, the thread was cut
+     * out of and may decide how it restarts. A thread that is gone is ignored
+     * ({@code atStop} never runs). Two interrupts before the stop share it: both
+     * handlers run, in order.
+     */
+    void interrupt(int tid, InterruptStop.Handler atStop);
+
+    /**
+     * Asks for {@link Tool#onWakeup()} to run on the tracer thread soon. Safe from
+     * any thread, and cheap; wake-ups asked for before the tracer gets to them may
+     * be merged into one. Only for tools whose {@link Tool#wantsWakeups()} is true.
+     */
+    void wakeup();
 }
