@@ -49,11 +49,22 @@ final class DeadlineSyscalls {
     /** The futex command and its clock flag; FUTEX_PRIVATE_FLAG (128) does not matter here. */
     private static final long FUTEX_CMD_AND_CLOCK = 0x7f | FUTEX_CLOCK_REALTIME;
 
-    /** A thread blocked (as far as we know) on an absolute REALTIME deadline we translated. */
-    private record Wait(int nr, int argIndex, long scratch, long virtualDeadline, byte[] written) {}
+    /** A thread blocked (as far as we know) on an absolute deadline we translated. */
+    private record Wait(int nr, int argIndex, long scratch, long virtualDeadline, byte[] written, ClockGroup group) {
+        /** Whether argument {@code arg} of {@code stop} is still this copy (the syscall was restarted with it). */
+        boolean isCopyIn(SyscallStop stop, int arg) {
+            if (stop.number() != nr || argIndex != arg || stop.arg(arg) != scratch) return false;
+            try {
+                return Arrays.equals(stop.memory().read(new RemotePtr(scratch), 16), written);
+            } catch (TraceeFault e) {
+                return false;
+            }
+        }
+    }
 
     private final ClockPage page;
-    private final Map<Integer, Wait> realtimeWaits = new HashMap<>();
+    /** Per thread, its last translated deadline: a restarted syscall still points at the copy. */
+    private final Map<Integer, Wait> waits = new HashMap<>();
     private TraceControl control;
 
     DeadlineSyscalls(ClockPage page) {
@@ -134,33 +145,34 @@ final class DeadlineSyscalls {
         if (user.isNull()) return SyscallOutcome.proceed(); // no timeout
         ClockGroup group = ClockGroup.of(clock);
         if (group == null) return SyscallOutcome.proceed();
-        Wait previous = realtimeWaits.remove(stop.tid());
-        long virtual;
-        if (previous != null && previous.nr == stop.number() && previous.argIndex == arg
-                && previous.scratch == user.address()
-                && Arrays.equals(stop.memory().read(user, 16), previous.written)) {
-            // Our own copy: the syscall was restarted (after the clock was set, say).
-            virtual = previous.virtualDeadline;
-        } else {
-            ByteBuffer ts;
-            try {
-                ts = wrap(stop.memory().read(user, 16));
-            } catch (TraceeFault e) {
-                return SyscallOutcome.proceed(); // the kernel will answer EFAULT itself
-            }
-            Long nanos = nanos(ts.getLong(0), ts.getLong(8));
-            if (nanos == null) return SyscallOutcome.proceed(); // invalid or beyond KTIME_MAX: as the kernel sees it
-            virtual = nanos;
-        }
+        Long virtual = virtualDeadline(stop, arg);
+        waits.remove(stop.tid());
+        if (virtual == null) return SyscallOutcome.proceed(); // EFAULT, EINVAL or beyond KTIME_MAX: as the kernel sees it
         ClockTransform t = page.transform(group);
         if (!t.active()) return SyscallOutcome.proceed();
         byte[] host = timespec(Math.max(0, hostDeadline(t, group, virtual)));
         RemotePtr copy = stop.pushScratch(host);
         stop.setArg(arg, copy.address());
-        if (group == ClockGroup.REALTIME) {
-            realtimeWaits.put(stop.tid(), new Wait(stop.number(), arg, copy.address(), virtual, host));
-        }
+        waits.put(stop.tid(), new Wait(stop.number(), arg, copy.address(), virtual, host, group));
         return SyscallOutcome.proceed();
+    }
+
+    /**
+     * The deadline on the namespace's clock that argument {@code arg} (a struct
+     * timespec) of {@code stop} names: the program's own, or when the syscall was
+     * restarted with the translated copy, the deadline that copy was made from.
+     * Null when the kernel would refuse it (unreadable, invalid, beyond KTIME_MAX).
+     */
+    Long virtualDeadline(SyscallStop stop, int arg) {
+        Wait previous = waits.get(stop.tid());
+        if (previous != null && previous.isCopyIn(stop, arg)) return previous.virtualDeadline;
+        ByteBuffer ts;
+        try {
+            ts = wrap(stop.memory().read(stop.pointerArg(arg), 16));
+        } catch (TraceeFault e) {
+            return null;
+        }
+        return nanos(ts.getLong(0), ts.getLong(8));
     }
 
     /** Translates it_value of the struct itimerspec in argument 2 (it_interval is relative). */
@@ -193,8 +205,9 @@ final class DeadlineSyscalls {
      * that syscall with our copy; an interrupt elsewhere could surface as EINTR.
      */
     void realtimeWasSet() {
-        for (Iterator<Map.Entry<Integer, Wait>> it = realtimeWaits.entrySet().iterator(); it.hasNext(); ) {
+        for (Iterator<Map.Entry<Integer, Wait>> it = waits.entrySet().iterator(); it.hasNext(); ) {
             Map.Entry<Integer, Wait> e = it.next();
+            if (e.getValue().group != ClockGroup.REALTIME) continue;
             if (blockedIn(e.getKey(), e.getValue())) {
                 control.restartSyscall(e.getKey());
             } else {
@@ -204,7 +217,7 @@ final class DeadlineSyscalls {
     }
 
     void taskExited(int tid) {
-        realtimeWaits.remove(tid);
+        waits.remove(tid);
     }
 
     private static boolean blockedIn(int tid, Wait wait) {
