@@ -39,6 +39,14 @@
  *   mq-timedreceive S        mq_timedreceive on an empty queue (REALTIME);      -> ETIMEDOUT
  *                            result=ENOSYS (exit 4) when mq_open fails, with
  *                            detail= its errno (a kernel without POSIX queues)
+ *   sleep-steps CLOCK S      S seconds of relative clock_nanosleep calls of at  -> OK
+ *                            most one second each (adds steps=N)
+ *   poll-timeout S           poll on an empty pipe: returns 0                 -> ETIMEDOUT
+ *   poll-ready S             poll on a pipe with a byte in it: returns 1 at once -> OK
+ *   select-timeout S         select on an empty pipe with a timeval; adds      -> ETIMEDOUT
+ *                            remaining= (the timeval after: Linux writes the
+ *                            time left in it, 0 after a timeout)
+ *   epoll-timeout S          epoll_wait on an empty pipe: returns 0           -> ETIMEDOUT
  *   step-while-blocked S STEP  a thread sleeps in clock_nanosleep(REALTIME,    -> OK
  *                            TIMER_ABSTIME, now + S); 0.3 s later (MONOTONIC) the
  *                            main thread calls settimeofday(now + STEP); prints
@@ -62,6 +70,9 @@
 #include <semaphore.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <poll.h>
+#include <sys/epoll.h>
+#include <sys/select.h>
 #include <sys/timerfd.h>
 
 #define NSEC 1000000000L
@@ -203,6 +214,81 @@ static void rel_nanosleep(struct outcome *o)
     o->start = now(o->clock);
     o->err = clock_nanosleep(o->clock, 0, &requested, NULL);
     o->end = now(o->clock);
+}
+
+static int steps;
+
+static void sleep_steps(struct outcome *o)
+{
+    o->start = now(o->clock);
+    struct timespec left = requested;
+    while (left.tv_sec > 0 || left.tv_nsec > 0) {
+        struct timespec step = left.tv_sec > 0 ? (struct timespec){ 1, 0 } : left;
+        o->err = clock_nanosleep(o->clock, 0, &step, NULL);
+        if (o->err != 0)
+            break;
+        steps++;
+        left = left.tv_sec > 0 ? (struct timespec){ left.tv_sec - 1, left.tv_nsec } : (struct timespec){ 0, 0 };
+    }
+    o->end = now(o->clock);
+}
+
+/* A pipe, with one byte in it when `ready`. */
+static void pipe_with(int fds[2], int ready)
+{
+    if (pipe(fds) != 0)
+        die("pipe", errno);
+    if (ready && write(fds[1], "x", 1) != 1)
+        die("write", errno);
+}
+
+static int requested_ms(void)
+{
+    return (int)(requested.tv_sec * 1000 + requested.tv_nsec / 1000000);
+}
+
+static void poll_pipe(struct outcome *o, int ready)
+{
+    int fds[2];
+    pipe_with(fds, ready);
+    struct pollfd p = { .fd = fds[0], .events = POLLIN };
+    o->start = now(o->clock);
+    int n = poll(&p, 1, requested_ms());
+    o->end = now(o->clock);
+    o->err = n < 0 ? errno : n == 0 ? ETIMEDOUT : 0;
+}
+
+static void poll_timeout(struct outcome *o) { poll_pipe(o, 0); }
+static void poll_ready(struct outcome *o) { poll_pipe(o, 1); }
+
+static void select_timeout(struct outcome *o)
+{
+    int fds[2];
+    pipe_with(fds, 0);
+    fd_set in;
+    FD_ZERO(&in);
+    FD_SET(fds[0], &in);
+    struct timeval tv = { requested.tv_sec, requested.tv_nsec / 1000 };
+    o->start = now(o->clock);
+    int n = select(fds[0] + 1, &in, NULL, NULL, &tv);
+    o->end = now(o->clock);
+    o->err = n < 0 ? errno : n == 0 ? ETIMEDOUT : 0;
+    o->has_remaining = 1;
+    o->remaining = (struct timespec){ tv.tv_sec, tv.tv_usec * 1000 };
+}
+
+static void epoll_timeout(struct outcome *o)
+{
+    int fds[2];
+    pipe_with(fds, 0);
+    int ep = epoll_create1(EPOLL_CLOEXEC);
+    struct epoll_event ev = { .events = EPOLLIN };
+    if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, fds[0], &ev) != 0)
+        die("epoll", errno);
+    o->start = now(o->clock);
+    int n = epoll_wait(ep, &ev, 1, requested_ms());
+    o->end = now(o->clock);
+    o->err = n < 0 ? errno : n == 0 ? ETIMEDOUT : 0;
 }
 
 static void abs_timerfd(struct outcome *o)
@@ -444,6 +530,11 @@ static const struct mode {
     { "mutex-timedlock", 0, CLOCK_REALTIME, 1, mutex_plain },
     { "mutex-pi-timedlock", 0, CLOCK_REALTIME, 1, mutex_pi },
     { "mq-timedreceive", 0, CLOCK_REALTIME, 1, NULL }, /* special: may be unsupported */
+    { "sleep-steps", 1, 0, 0, sleep_steps },
+    { "poll-timeout", 0, CLOCK_MONOTONIC, 1, poll_timeout },
+    { "poll-ready", 0, CLOCK_MONOTONIC, 0, poll_ready },
+    { "select-timeout", 0, CLOCK_MONOTONIC, 1, select_timeout },
+    { "epoll-timeout", 0, CLOCK_MONOTONIC, 1, epoll_timeout },
 };
 
 int main(int argc, char **argv)
@@ -484,6 +575,8 @@ int main(int argc, char **argv)
         }
     }
     begin_timer(&o);
+    if (!strcmp(mode, "sleep-steps"))
+        printf(" steps=%d", steps);
     end_line();
     return o.err == (m->expect_timeout ? ETIMEDOUT : 0) ? EXIT_EXPECTED : EXIT_UNEXPECTED;
 }

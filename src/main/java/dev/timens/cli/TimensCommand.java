@@ -62,6 +62,7 @@ public final class TimensCommand implements Callable<Integer> {
     String boottime;
     String rate;
     boolean freeze;
+    boolean warp;
     boolean debug;
     boolean stats;
     List<String> command = new ArrayList<>();
@@ -82,6 +83,8 @@ public final class TimensCommand implements Callable<Integer> {
         option(spec, "--rate", "R", "Every clock advances R virtual seconds per real second (e.g. 10, 0.5);"
                 + " sleeps and timeouts are scaled to match.");
         flag(spec, "--freeze", "The clocks stand still at their start values (sleeps still take their real time).");
+        flag(spec, "--warp", "When every process waits and one waits with a timeout, the clocks jump to the"
+                + " earliest timeout and that wait ends at once (sleeping an hour takes milliseconds).");
         flag(spec, "--debug", "Print stack traces of timens's own failures.");
         flag(spec, "--stats", "At the end, print on stderr how often the supervisor stopped the tree.");
         spec.addPositional(CommandLine.Model.PositionalParamSpec.builder().paramLabel("COMMAND").arity("0..*")
@@ -123,6 +126,7 @@ public final class TimensCommand implements Callable<Integer> {
             c.boottime = parsed.matchedOptionValue("--boottime", null);
             c.rate = parsed.matchedOptionValue("--rate", null);
             c.freeze = parsed.hasMatchedOption("--freeze");
+            c.warp = parsed.hasMatchedOption("--warp");
             c.debug = parsed.hasMatchedOption("--debug");
             c.stats = parsed.hasMatchedOption("--stats");
             c.command = parsed.matchedPositionalValue(0, new ArrayList<String>());
@@ -150,9 +154,10 @@ public final class TimensCommand implements Callable<Integer> {
             err.println("timens: " + e.getMessage());
             return e.status;
         }
-        try (TimeNamespace namespace = TimeNamespace.create(settings)) {
+        java.util.Set<Integer> passedFds = inheritedFds();
+        try (TimeNamespace namespace = TimeNamespace.create(settings, passedFds)) {
             TraceStats counts = new TraceStats();
-            ExitStatus status = Supervisor.run(new Launch(executable, command, NativeFiles.helper(), inheritedFds(),
+            ExitStatus status = Supervisor.run(new Launch(executable, command, NativeFiles.helper(), passedFds,
                             commandSignals()),
                     namespace, err,
                     SignalForwarding::install, counts);
@@ -209,7 +214,7 @@ public final class TimensCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("invalid --rate value '" + rate + "': it must be above 0 (use --freeze to stop the clocks)");
             }
         }
-        return new ClockSettings(start, realtimeOffset, mono, boot, r);
+        return new ClockSettings(start, realtimeOffset, mono, boot, r, warp);
     }
 
     /**

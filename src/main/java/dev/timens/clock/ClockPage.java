@@ -40,13 +40,16 @@ public final class ClockPage implements AutoCloseable {
     private final int fd;
     private final MemorySegment mapping;
     private final MemorySegment page;
-    private final Map<ClockGroup, ClockTransform> transforms = new EnumMap<>(ClockGroup.class);
+    /** What the page holds, replaced whole at each publication: readable from any thread. */
+    private volatile Map<ClockGroup, ClockTransform> transforms;
 
     private ClockPage(int fd, MemorySegment mapping, MemorySegment page) {
         this.fd = fd;
         this.mapping = mapping;
         this.page = page;
-        for (ClockGroup g : ClockGroup.values()) transforms.put(g, ClockTransform.IDENTITY);
+        Map<ClockGroup, ClockTransform> initial = new EnumMap<>(ClockGroup.class);
+        for (ClockGroup g : ClockGroup.values()) initial.put(g, ClockTransform.IDENTITY);
+        this.transforms = initial;
     }
 
     /** Writes the page's initial contents: layout version, every group inactive. */
@@ -104,9 +107,10 @@ public final class ClockPage implements AutoCloseable {
 
     /**
      * Publishes new transforms for some groups at once: every process sees all of
-     * them or none of them.
+     * them or none of them. Only from one thread (the tracer's).
      */
     public void publish(Map<ClockGroup, ClockTransform> updates) {
+        Map<ClockGroup, ClockTransform> next = new EnumMap<>(transforms);
         int seq = page.get(ValueLayout.JAVA_INT, OFF_SEQ);
         page.set(ValueLayout.JAVA_INT, OFF_SEQ, seq + 1);
         // Readers must see the odd sequence before any new field: x86 keeps stores
@@ -114,8 +118,9 @@ public final class ClockPage implements AutoCloseable {
         VarHandle.fullFence();
         for (Map.Entry<ClockGroup, ClockTransform> e : updates.entrySet()) {
             write(page, e.getKey(), e.getValue());
-            transforms.put(e.getKey(), e.getValue());
+            next.put(e.getKey(), e.getValue());
         }
+        transforms = next;
         VarHandle.fullFence();
         page.set(ValueLayout.JAVA_INT, OFF_SEQ, seq + 2);
         VarHandle.fullFence();

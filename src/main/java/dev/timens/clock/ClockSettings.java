@@ -12,13 +12,14 @@ import java.util.Optional;
  * @param realtimeOffset  otherwise, CLOCK_REALTIME is the host's shifted by this
  * @param monotonicOffset added to CLOCK_MONOTONIC (like {@code unshare --time --monotonic})
  * @param boottimeOffset  added to CLOCK_BOOTTIME (like {@code unshare --time --boottime})
+ * @param warp            waits end at once when nothing else can happen, and the clocks jump to their end
  */
 public record ClockSettings(Optional<Instant> realtimeStart, Duration realtimeOffset, Duration monotonicOffset,
-                            Duration boottimeOffset, BigDecimal rate) {
+                            Duration boottimeOffset, BigDecimal rate, boolean warp) {
     /** Rates run up to 2^31 (the fixed-point multiplier must stay below 2^63). */
     static final BigDecimal MAX_RATE = BigDecimal.valueOf(1L << 31);
     public static final ClockSettings HOST = new ClockSettings(Optional.empty(), Duration.ZERO, Duration.ZERO,
-            Duration.ZERO, BigDecimal.ONE);
+            Duration.ZERO, BigDecimal.ONE, false);
 
     /**
      * @param rate virtual seconds per real second for every clock of the
@@ -36,7 +37,12 @@ public record ClockSettings(Optional<Instant> realtimeStart, Duration realtimeOf
 
     public ClockSettings(Optional<Instant> realtimeStart, Duration realtimeOffset, Duration monotonicOffset,
                          Duration boottimeOffset) {
-        this(realtimeStart, realtimeOffset, monotonicOffset, boottimeOffset, BigDecimal.ONE);
+        this(realtimeStart, realtimeOffset, monotonicOffset, boottimeOffset, BigDecimal.ONE, false);
+    }
+
+    public ClockSettings(Optional<Instant> realtimeStart, Duration realtimeOffset, Duration monotonicOffset,
+                         Duration boottimeOffset, BigDecimal rate) {
+        this(realtimeStart, realtimeOffset, monotonicOffset, boottimeOffset, rate, false);
     }
 
     /** The rate as the 32.32 fixed-point multiplier of {@link ClockTransform}. */

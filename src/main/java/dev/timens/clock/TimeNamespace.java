@@ -50,6 +50,8 @@ public final class TimeNamespace implements Tool, AutoCloseable {
     private final DeadlineSyscalls deadlines;
     /** Null unless the clocks run at a rate other than 1 and 0. */
     private final RateSyscalls rates;
+    /** Null without --warp. */
+    private final Warp warp;
     private final SyscallSet subscriptions;
     private final long kernelVdsoSize;
     private final String imagePath;
@@ -57,18 +59,24 @@ public final class TimeNamespace implements Tool, AutoCloseable {
     /** Per thread: where the kernel's own vDSO is mapped in its address space. */
     private final Map<Integer, Long> kernelVdso = new HashMap<>();
 
-    private TimeNamespace(ClockPage page, VdsoImage image, long kernelVdsoSize) {
+    private TimeNamespace(ClockPage page, VdsoImage image, long kernelVdsoSize, boolean warp,
+                          java.util.Set<Integer> passedFds) {
         this.page = page;
         this.image = image;
         this.kernelVdsoSize = kernelVdsoSize;
         this.deadlines = new DeadlineSyscalls(page);
-        this.syscalls = new TimeSyscalls(page, deadlines::realtimeWasSet);
+        this.warp = warp ? new Warp(page, deadlines, TaskActivity.fromProc(passedFds)) : null;
+        this.syscalls = new TimeSyscalls(page, () -> {
+            deadlines.realtimeWasSet();
+            if (this.warp != null) this.warp.clocksChanged();
+        });
         SyscallSet.Builder b = SyscallSet.builder().addAll(TimeSyscalls.SUBSCRIPTIONS);
         ClockTransform monotonic = page.transform(ClockGroup.MONOTONIC);
         DeadlineSyscalls.subscribe(b, monotonic.active());
         boolean scaled = monotonic.active() && !monotonic.isUnitRate() && monotonic.mult() != 0;
         this.rates = scaled ? new RateSyscalls(page) : null;
         if (scaled) RateSyscalls.subscribe(b);
+        if (warp) Warp.subscribe(b);
         this.subscriptions = b.build();
         this.imagePath = "/proc/" + Unistd.getpid() + "/fd/" + page.fd();
         this.imagePathBytes = (imagePath + "\0").getBytes(StandardCharsets.US_ASCII);
@@ -82,12 +90,21 @@ public final class TimeNamespace implements Tool, AutoCloseable {
      *                                  REALTIME, negative for the others, or past 2262)
      */
     public static TimeNamespace create(ClockSettings settings) {
+        return create(settings, java.util.Set.of());
+    }
+
+    /**
+     * As {@link #create(ClockSettings)}, for a command that gets descriptors
+     * {@code passedFds} of this process besides 0, 1 and 2 (under --warp, a
+     * wait on one of those pipes is a wait for the outside world).
+     */
+    public static TimeNamespace create(ClockSettings settings, java.util.Set<Integer> passedFds) {
         Map<ClockGroup, ClockTransform> initial = transformsFor(settings);
         KernelVdso kernel = KernelVdso.current();
         VdsoImage image = VdsoImage.build(kernel.image(), VdsoImage.ClockCode.load());
         ClockPage page = ClockPage.create(image);
         page.publish(initial);
-        return new TimeNamespace(page, image, kernel.image().length);
+        return new TimeNamespace(page, image, kernel.image().length, settings.warp(), passedFds);
     }
 
     static Map<ClockGroup, ClockTransform> transformsFor(ClockSettings settings) {
@@ -143,6 +160,17 @@ public final class TimeNamespace implements Tool, AutoCloseable {
     @Override
     public void onStart(TraceControl control) {
         deadlines.start(control);
+        if (warp != null) warp.start(control);
+    }
+
+    @Override
+    public boolean wantsWakeups() {
+        return warp != null;
+    }
+
+    @Override
+    public void onWakeup() {
+        if (warp != null) warp.settle();
     }
 
     @Override
@@ -153,8 +181,10 @@ public final class TimeNamespace implements Tool, AutoCloseable {
         // back (e.g. for the ALARM clocks, which the vDSO cannot read): it wants the
         // host's time, and applies the transform itself.
         if (vdso != null && ip >= vdso && ip < vdso + kernelVdsoSize) return SyscallOutcome.proceed();
-        if (rates != null || deadlines.handles(stop.number())) {
+        if (rates != null || warp != null || deadlines.handles(stop.number())) {
             try {
+                SyscallOutcome warped = warp == null ? null : warp.onSyscall(stop);
+                if (warped != null) return warped;
                 if (rates != null && rates.handles(stop)) return rates.handle(stop);
                 if (deadlines.handles(stop.number())) return deadlines.handle(stop);
             } catch (TraceeFault e) {
@@ -181,6 +211,10 @@ public final class TimeNamespace implements Tool, AutoCloseable {
         long kernel = stop.auxv(Auxv.AT_SYSINFO_EHDR);
         if (kernel == 0) throw new IllegalStateException("the new program has no vDSO (AT_SYSINFO_EHDR missing)");
         if (stop.formerTid() != stop.tid()) kernelVdso.remove(stop.formerTid());
+        if (warp != null) {
+            if (stop.formerTid() != stop.tid()) warp.taskExited(stop.formerTid());
+            warp.taskStarted(stop.tid());
+        }
         kernelVdso.put(stop.tid(), kernel);
         RemotePtr auxvSlot = stop.auxvSlot(Auxv.AT_SYSINFO_EHDR);
         try {
@@ -248,12 +282,14 @@ public final class TimeNamespace implements Tool, AutoCloseable {
     public void onTaskCreated(int parent, int child, boolean thread) {
         Long vdso = kernelVdso.get(parent);
         if (vdso != null) kernelVdso.put(child, vdso);
+        if (warp != null) warp.taskStarted(child);
     }
 
     @Override
     public void onTaskExited(int tid) {
         kernelVdso.remove(tid);
         deadlines.taskExited(tid);
+        if (warp != null) warp.taskExited(tid);
     }
 
     /** The clock page, for inspection. */
@@ -263,6 +299,7 @@ public final class TimeNamespace implements Tool, AutoCloseable {
 
     @Override
     public void close() {
+        if (warp != null) warp.close();
         page.close();
     }
 }

@@ -1,0 +1,185 @@
+package dev.timens.clock;
+
+import dev.timens.engine.SyscallNumbers;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Set;
+
+/**
+ * What a traced thread is doing right now, as {@code --warp} sees it: waiting
+ * for something inside the namespace or for time (the clocks may jump), or
+ * active (running, stopped, or waiting for the world outside: the clocks must
+ * keep real time). Read from /proc/TID/stat (the scheduler state) and
+ * /proc/TID/syscall (the syscall a blocked thread is in, with its arguments),
+ * which the kernel shows to the thread's tracer.
+ */
+final class TaskActivity {
+    /** One thread, at one instant. */
+    sealed interface State permits Gone, Active, Waiting {}
+
+    /** Exited, or a thread whose end holds nothing up: it waits for nothing. */
+    record Gone() implements State {}
+
+    /** Running, runnable, stopped, in a ptrace stop, or in I/O with the outside. */
+    record Active() implements State {}
+
+    /** Blocked in syscall {@code args[0]} with arguments {@code args[1..6]}, for the namespace or for time. */
+    record Waiting(long[] args) implements State {
+        int number() {
+            return (int) args[0];
+        }
+
+        long arg(int index) {
+            return args[1 + index];
+        }
+    }
+
+    static final State GONE = new Gone();
+    static final State ACTIVE = new Active();
+
+    /**
+     * Syscalls that wait for another process or thread of the namespace, for a
+     * signal, or for time: a thread blocked in one holds no clock back.
+     */
+    private static final Set<Integer> INSIDE_WAITS = Set.of(SyscallNumbers.FUTEX, SyscallNumbers.FUTEX_WAITV,
+            SyscallNumbers.WAIT4, SyscallNumbers.WAITID, SyscallNumbers.PAUSE, SyscallNumbers.RT_SIGSUSPEND,
+            SyscallNumbers.RT_SIGTIMEDWAIT, SyscallNumbers.NANOSLEEP, SyscallNumbers.CLOCK_NANOSLEEP,
+            SyscallNumbers.RESTART_SYSCALL, SyscallNumbers.SEMOP, SyscallNumbers.SEMTIMEDOP, SyscallNumbers.MSGSND,
+            SyscallNumbers.MSGRCV, SyscallNumbers.MQ_TIMEDSEND, SyscallNumbers.MQ_TIMEDRECEIVE, SyscallNumbers.FLOCK,
+            SyscallNumbers.FCNTL);
+    /** A vfork parent sleeps (uninterruptibly) until its child execs or exits. */
+    private static final Set<Integer> VFORK_WAITS = Set.of(SyscallNumbers.VFORK, SyscallNumbers.CLONE,
+            SyscallNumbers.CLONE3);
+    /** Reads and writes: waiting inside the namespace when on a pipe of its own. */
+    private static final Set<Integer> PIPE_IO = Set.of(SyscallNumbers.READ, SyscallNumbers.READV,
+            SyscallNumbers.WRITE, SyscallNumbers.WRITEV);
+
+    /** What a descriptor of a thread is, from the link /proc/TID/fd/FD. */
+    @FunctionalInterface
+    interface Descriptors {
+        /** The link's target ("pipe:[1234]", "socket:[..]", "/dev/pts/0"), or null when it is gone. */
+        String target(int tid, int fd);
+    }
+
+    private final Set<String> outsidePipes;
+    private final Descriptors descriptors;
+
+    /**
+     * @param outsidePipes pipes that lead out of the namespace ("pipe:[N]" links:
+     *                     the supervisor's own stdin, stdout, stderr and the
+     *                     descriptors it passed on), so waiting on them is
+     *                     waiting for the outside
+     */
+    TaskActivity(Set<String> outsidePipes, Descriptors descriptors) {
+        this.outsidePipes = Set.copyOf(outsidePipes);
+        this.descriptors = descriptors;
+    }
+
+    /** Reads it from /proc, with the pipes the supervisor holds as the way out. */
+    static TaskActivity fromProc(Set<Integer> passedFds) {
+        java.util.Set<String> pipes = new java.util.HashSet<>();
+        java.util.Set<Integer> fds = new java.util.HashSet<>(passedFds);
+        fds.addAll(Set.of(0, 1, 2));
+        for (int fd : fds) {
+            String target = link(Path.of("/proc/self/fd/" + fd));
+            if (target != null && target.startsWith("pipe:")) pipes.add(target);
+        }
+        return new TaskActivity(pipes, (tid, fd) -> link(Path.of("/proc/" + tid + "/fd/" + fd)));
+    }
+
+    /** The state of thread {@code tid} now. */
+    State of(int tid) {
+        String stat = read(Path.of("/proc/" + tid + "/stat"));
+        if (stat == null) return GONE;
+        String syscall = read(Path.of("/proc/" + tid + "/syscall"));
+        if (syscall == null) return GONE;
+        if (stat.isEmpty() || syscall.isEmpty()) return ACTIVE; // unreadable: hold the clocks to real time
+        char scheduler = schedulerState(stat);
+        if (scheduler == 'Z') return zombieProcess(stat) ? ACTIVE : GONE;
+        return classify(tid, scheduler, syscall);
+    }
+
+    /**
+     * Whether a zombie is a whole process that has ended: a traced process's end
+     * is reported to its tracer first, and its parent, maybe blocked in wait4,
+     * learns of it only once the supervisor has taken that report. Until then,
+     * the parent is about to wake up. A zombie thread group leader whose other
+     * threads still run (num_threads above 1) holds nothing up.
+     */
+    static boolean zombieProcess(String stat) {
+        int close = stat.lastIndexOf(')');
+        String[] fields = stat.substring(close + 2).split(" ");
+        try {
+            return fields.length > 17 && Integer.parseInt(fields[17]) <= 1;
+        } catch (NumberFormatException e) {
+            return true;
+        }
+    }
+
+    /** The state from the two files' contents. */
+    State classify(int tid, char scheduler, String syscall) {
+        if (scheduler == 'Z' || scheduler == 'X' || scheduler == 'x') return GONE;
+        if (scheduler != 'S' && scheduler != 'D') return ACTIVE;
+        long[] args = syscallArgs(syscall);
+        if (args == null) return ACTIVE; // running after all, or blocked outside a syscall (a page fault)
+        int nr = (int) args[0];
+        if (scheduler == 'D') return VFORK_WAITS.contains(nr) ? new Waiting(args) : ACTIVE;
+        TimedWait timed = TimedWait.of(nr, i -> args[1 + i]);
+        if (timed != null || INSIDE_WAITS.contains(nr)) return new Waiting(args);
+        if (PIPE_IO.contains(nr)) {
+            String target = descriptors.target(tid, (int) args[1]);
+            if (target != null && target.startsWith("pipe:") && !outsidePipes.contains(target)) return new Waiting(args);
+        }
+        return ACTIVE; // select, poll, epoll without a timeout, sockets, terminals, files: the outside world
+    }
+
+    /** The state letter of /proc/TID/stat: the first field after the command name in parentheses. */
+    static char schedulerState(String stat) {
+        int close = stat.lastIndexOf(')');
+        return close < 0 || close + 2 >= stat.length() ? '?' : stat.charAt(close + 2);
+    }
+
+    /**
+     * The syscall number and six arguments of /proc/TID/syscall ("NR ARG1 .. ARG6
+     * SP PC", hexadecimal arguments), or null for "running" and "-1 SP PC".
+     */
+    static long[] syscallArgs(String syscall) {
+        String[] fields = syscall.trim().split(" ");
+        if (fields.length < 9) return null;
+        try {
+            long[] args = new long[7];
+            args[0] = Long.parseLong(fields[0]);
+            if (args[0] < 0) return null;
+            for (int i = 1; i <= 6; i++) {
+                String f = fields[i];
+                args[i] = Long.parseUnsignedLong(f.startsWith("0x") ? f.substring(2) : f, 16);
+            }
+            return args;
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    /** The file's contents; null when the thread is gone, empty when it cannot be read. */
+    private static String read(Path file) {
+        try {
+            return new String(Files.readAllBytes(file), StandardCharsets.US_ASCII);
+        } catch (NoSuchFileException e) {
+            return null;
+        } catch (IOException e) {
+            return ""; // EACCES, or ESRCH while it exits: not known to wait
+        }
+    }
+
+    private static String link(Path path) {
+        try {
+            return Files.readSymbolicLink(path).toString();
+        } catch (IOException | UnsupportedOperationException e) {
+            return null;
+        }
+    }
+}

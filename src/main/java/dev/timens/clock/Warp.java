@@ -1,0 +1,485 @@
+package dev.timens.clock;
+
+import dev.timens.engine.ArgCondition;
+import dev.timens.engine.RemotePtr;
+import dev.timens.engine.SyscallExit;
+import dev.timens.engine.SyscallNumbers;
+import dev.timens.engine.SyscallOutcome;
+import dev.timens.engine.SyscallSet;
+import dev.timens.engine.SyscallStop;
+import dev.timens.engine.TraceControl;
+import dev.timens.engine.TraceeFault;
+import dev.timens.linux.Time;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.IntToLongFunction;
+
+/**
+ * {@code --warp}: when every thread of the namespace is waiting, and at least
+ * one waits with a timeout, nothing can happen before the earliest of those
+ * timeouts; so instead of letting real time pass, the namespace's clocks jump
+ * to it, and that wait ends at once, as if its time had passed.
+ *
+ * <p>Waiting means blocked on something inside the namespace or on time
+ * ({@link TaskActivity}): a futex (locks, condition variables, thread joins),
+ * wait4/waitid, pause, sigsuspend, a pipe between the namespace's own processes,
+ * any wait with a timeout. A thread that runs, is stopped, or waits without a
+ * timeout for I/O from outside (a terminal, a socket, a pipe timens was given)
+ * keeps the clocks on real time: the outside world could answer at any moment.
+ *
+ * <p>Every wait with a timeout is trapped (the syscalls of {@link TimedWait}),
+ * and its deadline is kept on the MONOTONIC scale. At the trap: if every other
+ * thread waits and this deadline is the earliest, a sleep is answered at once
+ * after moving the clocks to its deadline; any other wait goes to the kernel
+ * with a zero timeout, so that what is ready is still reported, and the clocks
+ * jump only if it did time out. Otherwise the wait blocks in the kernel as
+ * usual. A watcher thread finds the moments when threads blocked that way are
+ * due, because the namespace became idle or its (jumped) clocks passed their
+ * deadline: it rings the supervisor ({@link TraceControl#wakeup()}), which
+ * interrupts the earliest and makes it start over, to finish as above.
+ *
+ * <p>The clocks only ever jump forward, all of them by the same amount, so
+ * CLOCK_MONOTONIC never goes back and the distance between the clocks stays
+ * what it was.
+ */
+final class Warp implements AutoCloseable {
+    private static final long NANOS = 1_000_000_000L;
+    /** -ERESTARTSYS .. -ERESTART_RESTARTBLOCK: the syscall will start over. */
+    private static final long ERESTART_FIRST = -516;
+    private static final long ERESTART_LAST = -512;
+    private static final long MIN_POLL_NANOS = 1_000_000;
+    private static final long MAX_POLL_NANOS = 16_000_000;
+    private static final long AFTER_RING_NANOS = 50_000_000;
+
+    /** Where a blocked wait stands. */
+    private enum Phase {
+        /** In the kernel, as far as the supervisor knows. */
+        BLOCKED,
+        /** Interrupted to be finished; its interrupt stop has not come yet. */
+        DUE,
+        /** Its interrupt stop came while it was still in the wait: the call starts over, to finish at its deadline. */
+        RESTARTING
+    }
+
+    /** A thread in a timed wait, with its deadline on {@code group}'s clock. */
+    private record Waiter(int tid, TimedWait call, long[] args, ClockGroup group, long deadline, Phase phase) {
+        Waiter in(Phase next) {
+            return new Waiter(tid, call, args, group, deadline, next);
+        }
+
+        boolean blocked() {
+            return phase == Phase.BLOCKED;
+        }
+
+        /**
+         * Whether syscall {@code number} with {@code actual} arguments is this wait:
+         * the same syscall and arguments, but for the timeout, which the supervisor
+         * may have replaced by a copy (it must only still be there).
+         */
+        boolean sameCall(int number, IntToLongFunction actual) {
+            if (number != call.number()) return false;
+            for (int i = 0; i < 6; i++) {
+                long a = actual.applyAsLong(i);
+                if (i != call.arg()) {
+                    if (a != args[i]) return false;
+                } else if (call.form() == TimedWait.Form.MILLIS ? (int) a <= 0 : a == 0) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
+    private final ClockPage page;
+    private final DeadlineSyscalls deadlines;
+    private final TaskActivity activity;
+    private final Object lock = new Object();
+    /** Guarded by lock: the threads in a timed wait, as far as their last trap says. */
+    private final Map<Integer, Waiter> waiters = new HashMap<>();
+    /** Guarded by lock: every live thread of the namespace. */
+    private final Set<Integer> tasks = new HashSet<>();
+    /** Guarded by lock: something the watcher should look at again. */
+    private boolean changed;
+    private boolean closed;
+    private TraceControl control;
+    private Thread watcher;
+
+    Warp(ClockPage page, DeadlineSyscalls deadlines, TaskActivity activity) {
+        this.page = page;
+        this.deadlines = deadlines;
+        this.activity = activity;
+    }
+
+    /** Every wait with a timeout: the clocks may have to jump to its end. */
+    static void subscribe(SyscallSet.Builder b) {
+        b.always(SyscallNumbers.NANOSLEEP).always(SyscallNumbers.CLOCK_NANOSLEEP);
+        b.always(SyscallNumbers.MQ_TIMEDSEND).always(SyscallNumbers.MQ_TIMEDRECEIVE);
+        nonNull(b, SyscallNumbers.SELECT, 4);
+        nonNull(b, SyscallNumbers.PSELECT6, 4);
+        nonNull(b, SyscallNumbers.PPOLL, 2);
+        nonNull(b, SyscallNumbers.EPOLL_PWAIT2, 3);
+        nonNull(b, SyscallNumbers.RT_SIGTIMEDWAIT, 2);
+        nonNull(b, SyscallNumbers.SEMTIMEDOP, 3);
+        nonNull(b, SyscallNumbers.FUTEX_WAITV, 3);
+        positive(b, SyscallNumbers.POLL, 2);
+        positive(b, SyscallNumbers.EPOLL_WAIT, 3);
+        positive(b, SyscallNumbers.EPOLL_PWAIT, 3);
+        for (int cmd : new int[] {0 /* WAIT */, 6 /* LOCK_PI */, 9 /* WAIT_BITSET */, 11 /* WAIT_REQUEUE_PI */,
+                13 /* LOCK_PI2 */}) {
+            ArgCondition op = ArgCondition.maskedEquals(1, 0x7f, cmd);
+            b.when(SyscallNumbers.FUTEX, op, ArgCondition.anyBitSet(3, 0xFFFF_FFFFL));
+            b.when(SyscallNumbers.FUTEX, op, ArgCondition.anyBitSet(3, 0xFFFF_FFFF_0000_0000L));
+        }
+    }
+
+    private static void nonNull(SyscallSet.Builder b, int nr, int arg) {
+        b.when(nr, ArgCondition.anyBitSet(arg, 0xFFFF_FFFFL));
+        b.when(nr, ArgCondition.anyBitSet(arg, 0xFFFF_FFFF_0000_0000L));
+    }
+
+    /** An int argument above zero: a timeout in milliseconds that makes a wait. */
+    private static void positive(SyscallSet.Builder b, int nr, int arg) {
+        b.when(nr, ArgCondition.bitsClear(arg, 0x8000_0000L), ArgCondition.anyBitSet(arg, 0x7FFF_FFFFL));
+    }
+
+    void start(TraceControl control) {
+        this.control = control;
+        watcher = Thread.ofPlatform().daemon().name("timens-warp").start(this::watch);
+    }
+
+    void taskStarted(int tid) {
+        synchronized (lock) {
+            tasks.add(tid);
+        }
+    }
+
+    void taskExited(int tid) {
+        synchronized (lock) {
+            tasks.remove(tid);
+            if (waiters.remove(tid) != null) touch();
+        }
+    }
+
+    /** The namespace's clocks were set: deadlines on CLOCK_REALTIME moved against the others. */
+    void clocksChanged() {
+        synchronized (lock) {
+            touch();
+        }
+    }
+
+    /**
+     * A trapped syscall of {@code stop}'s thread: ends the thread's previous wait
+     * (it is making another call), and takes over a new timed wait when its
+     * deadline is next. Null: the usual handling applies (the wait is now
+     * recorded, and blocks in the kernel).
+     */
+    SyscallOutcome onSyscall(SyscallStop stop) throws TraceeFault {
+        int tid = stop.tid();
+        Waiter previous;
+        synchronized (lock) {
+            tasks.add(tid);
+            previous = waiters.remove(tid);
+            if (previous != null) touch();
+        }
+        TimedWait wait = TimedWait.of(stop.number(), stop::arg);
+        if (wait == null) return null;
+        Waiter me;
+        if (previous != null && previous.phase() == Phase.RESTARTING && previous.sameCall(stop.number(), stop::arg)) {
+            me = previous;
+        } else {
+            me = newWaiter(stop, wait);
+            if (me == null) return null; // a poll, or a timeout the kernel refuses itself
+            if (!nextToEnd(tid, me)) {
+                synchronized (lock) {
+                    waiters.put(tid, me);
+                    touch();
+                }
+                return null;
+            }
+        }
+        return finish(stop, me);
+    }
+
+    /** The wait's deadline; null when it is no wait (zero) or the kernel will refuse it (EFAULT, EINVAL). */
+    private Waiter newWaiter(SyscallStop stop, TimedWait wait) {
+        long[] args = new long[6];
+        for (int i = 0; i < 6; i++) args[i] = stop.arg(i);
+        if (wait.absolute()) {
+            Long deadline = deadlines.virtualDeadline(stop, wait.arg());
+            return deadline == null ? null : new Waiter(stop.tid(), wait, args, wait.deadlineOn(), deadline, Phase.BLOCKED);
+        }
+        long duration;
+        if (wait.form() == TimedWait.Form.MILLIS) {
+            duration = wait.millis(stop::arg) * 1_000_000L;
+        } else {
+            ByteBuffer t;
+            try {
+                t = ByteBuffer.wrap(stop.memory().read(stop.pointerArg(wait.arg()), 16)).order(ByteOrder.LITTLE_ENDIAN);
+            } catch (TraceeFault e) {
+                return null;
+            }
+            long unit = wait.form() == TimedWait.Form.TIMEVAL ? 1000 : 1;
+            long sec = t.getLong(0);
+            long fraction = t.getLong(8);
+            if (sec < 0 || fraction < 0 || fraction * unit >= NANOS || sec >= TimeSyscalls.KTIME_SEC_MAX) return null;
+            duration = sec * NANOS + fraction * unit;
+        }
+        if (duration == 0) return null;
+        long now = now(ClockGroup.MONOTONIC);
+        long deadline = now + duration < now ? Long.MAX_VALUE : now + duration;
+        return new Waiter(stop.tid(), wait, args, ClockGroup.MONOTONIC, deadline, Phase.BLOCKED);
+    }
+
+    /**
+     * Whether {@code me} ends before anything else can happen: every other thread
+     * waits, none is being finished, and no blocked one has an earlier deadline.
+     * When a blocked one has, it is finished first, and {@code me} blocks.
+     */
+    private boolean nextToEnd(int tid, Waiter me) {
+        List<Integer> others;
+        List<Waiter> blocked;
+        synchronized (lock) {
+            for (Waiter w : waiters.values()) if (!w.blocked()) return false;
+            others = new ArrayList<>(tasks);
+            blocked = new ArrayList<>(waiters.values());
+        }
+        others.remove((Integer) tid);
+        Map<Integer, TaskActivity.State> states = new HashMap<>();
+        for (int other : others) {
+            TaskActivity.State state = activity.of(other);
+            if (state instanceof TaskActivity.Active) return false;
+            states.put(other, state);
+        }
+        long mine = onMonotonic(me);
+        Waiter earlier = null;
+        for (Waiter w : blocked) {
+            if (!blockedIn(w, states.get(w.tid()))) continue;
+            if (onMonotonic(w) < mine && (earlier == null || onMonotonic(w) < onMonotonic(earlier))) earlier = w;
+        }
+        if (earlier == null) return true;
+        complete(earlier);
+        return false;
+    }
+
+    /** Whether {@code state} shows the thread still blocked in wait {@code w} (the kernel may continue it as restart_syscall). */
+    private static boolean blockedIn(Waiter w, TaskActivity.State state) {
+        return state instanceof TaskActivity.Waiting waiting
+                && (waiting.number() == SyscallNumbers.RESTART_SYSCALL || w.sameCall(waiting.number(), waiting::arg));
+    }
+
+    /**
+     * Ends {@code me} at its deadline: a sleep at once, without the kernel; any
+     * other wait with a zero timeout, so that what is ready is still reported,
+     * and the clocks jump at its exit only if it timed out.
+     */
+    private SyscallOutcome finish(SyscallStop stop, Waiter me) throws TraceeFault {
+        TimedWait wait = me.call();
+        if (wait.pureSleep()) {
+            advanceTo(onMonotonic(me));
+            return SyscallOutcome.returning(0);
+        }
+        int arg = wait.arg();
+        long original = stop.arg(arg);
+        // A zero duration, or for a deadline {0, 0}, long past on every clock.
+        stop.setArg(arg, wait.form() == TimedWait.Form.MILLIS ? 0 : stop.pushScratch(new byte[16]).address());
+        stop.atExit(exit -> finished(exit, me, original));
+        return SyscallOutcome.proceed();
+    }
+
+    private void finished(SyscallExit exit, Waiter me, long original) throws TraceeFault {
+        TimedWait wait = me.call();
+        exit.setArg(wait.arg(), original);
+        long result = exit.result();
+        if (result == wait.timedOut()) {
+            advanceTo(onMonotonic(me));
+            if (wait.updated()) exit.memory().write(new RemotePtr(original), new byte[16]); // no time left
+        } else if (result >= ERESTART_FIRST && result <= ERESTART_LAST) {
+            synchronized (lock) {
+                waiters.put(me.tid(), me.in(Phase.RESTARTING)); // a signal came first: the restarted call finishes the same way
+            }
+        }
+    }
+
+    /**
+     * The watcher rang: finishes the blocked waits whose deadline the clocks have
+     * passed, and when every thread waits, the earliest one.
+     */
+    void settle() {
+        List<Waiter> blocked;
+        List<Integer> all;
+        synchronized (lock) {
+            blocked = new ArrayList<>();
+            for (Waiter w : waiters.values()) {
+                if (!w.blocked()) return; // one is being finished: look again after it
+                blocked.add(w);
+            }
+            all = new ArrayList<>(tasks);
+        }
+        if (blocked.isEmpty()) return;
+        Map<Integer, TaskActivity.State> states = new HashMap<>();
+        boolean idle = true;
+        for (int tid : all) {
+            TaskActivity.State state = activity.of(tid);
+            states.put(tid, state);
+            if (state instanceof TaskActivity.Active) idle = false;
+        }
+        blocked.sort(Comparator.comparingLong(this::onMonotonic));
+        long now = now(ClockGroup.MONOTONIC);
+        for (Waiter w : blocked) {
+            TaskActivity.State state = states.get(w.tid());
+            if (!blockedIn(w, state)) {
+                if (!(state instanceof TaskActivity.Active)) forget(w); // gone, or in another call
+                continue;
+            }
+            if (onMonotonic(w) <= now) {
+                complete(w);
+            } else {
+                if (idle) complete(w);
+                return;
+            }
+        }
+    }
+
+    private void forget(Waiter w) {
+        synchronized (lock) {
+            waiters.remove(w.tid(), w);
+        }
+    }
+
+    /** Interrupts a blocked waiter so that its call starts over and finishes at its deadline. */
+    private void complete(Waiter w) {
+        synchronized (lock) {
+            if (!waiters.replace(w.tid(), w, w.in(Phase.DUE))) return;
+            touch();
+        }
+        control.interrupt(w.tid(), stop -> {
+            synchronized (lock) {
+                Waiter due = waiters.get(stop.tid());
+                // Not DUE: the thread left that wait by itself and is in another one by now.
+                if (due == null || due.phase() != Phase.DUE) return;
+                if (stop.willRestart() && stop.number() == SyscallNumbers.RESTART_SYSCALL) {
+                    stop.restartAs(due.call().number()); // its registers still hold the call's arguments
+                    waiters.put(stop.tid(), due.in(Phase.RESTARTING));
+                } else if (stop.willRestart() && due.sameCall(stop.number(), stop::arg)) {
+                    stop.restartFromScratch();
+                    waiters.put(stop.tid(), due.in(Phase.RESTARTING));
+                } else {
+                    waiters.remove(stop.tid()); // it had returned already
+                    touch();
+                }
+            }
+        });
+    }
+
+    /** Moves every clock of the namespace forward so that CLOCK_MONOTONIC reads {@code target}; never back. */
+    private void advanceTo(long target) {
+        long delta = target - now(ClockGroup.MONOTONIC);
+        if (delta <= 0) return;
+        Map<ClockGroup, ClockTransform> jumped = new EnumMap<>(ClockGroup.class);
+        for (ClockGroup g : ClockGroup.values()) {
+            ClockTransform t = page.transform(g);
+            long host = Time.clockGettimeNanos(g.referenceClock());
+            long virtual = t.apply(host);
+            jumped.put(g, t.setTo(host, virtual + delta < virtual ? Long.MAX_VALUE : virtual + delta));
+        }
+        page.publish(jumped);
+        synchronized (lock) {
+            touch();
+        }
+    }
+
+    /** The waiter's deadline on the MONOTONIC clock, as the clocks are set now. */
+    private long onMonotonic(Waiter w) {
+        if (w.group() == ClockGroup.MONOTONIC) return w.deadline();
+        long distance = now(w.group()) - now(ClockGroup.MONOTONIC);
+        long deadline = w.deadline() - distance;
+        return ((w.deadline() ^ distance) & (w.deadline() ^ deadline)) < 0 ? Long.MAX_VALUE : deadline;
+    }
+
+    private long now(ClockGroup group) {
+        return page.transform(group).apply(Time.clockGettimeNanos(group.referenceClock()));
+    }
+
+    /** Caller holds lock. */
+    private void touch() {
+        changed = true;
+        lock.notifyAll();
+    }
+
+    /**
+     * The watcher: sleeps until the earliest blocked deadline or, while threads
+     * are blocked in timed waits, polls (1 to 16 ms) whether the whole namespace
+     * waits; rings the supervisor when either happens.
+     */
+    private void watch() {
+        long poll = MIN_POLL_NANOS;
+        try {
+            for (;;) {
+                List<Waiter> blocked = new ArrayList<>();
+                List<Integer> all;
+                synchronized (lock) {
+                    while (!closed && !hasBlocked()) {
+                        lock.wait();
+                        poll = MIN_POLL_NANOS;
+                    }
+                    if (closed) return;
+                    for (Waiter w : waiters.values()) if (w.blocked()) blocked.add(w);
+                    all = new ArrayList<>(tasks);
+                    changed = false;
+                }
+                long earliest = Long.MAX_VALUE;
+                for (Waiter w : blocked) earliest = Math.min(earliest, onMonotonic(w));
+                if (earliest <= now(ClockGroup.MONOTONIC) || everyoneWaits(all)) {
+                    control.wakeup();
+                    pause(AFTER_RING_NANOS);
+                    poll = MIN_POLL_NANOS;
+                    continue;
+                }
+                ClockTransform monotonic = page.transform(ClockGroup.MONOTONIC);
+                long hostDeadline = monotonic.mult() == 0 && monotonic.active() ? Long.MAX_VALUE
+                        : monotonic.inverse(earliest);
+                long untilDeadline = hostDeadline - Time.clockGettimeNanos(Time.CLOCK_MONOTONIC);
+                pause(Math.max(0, Math.min(untilDeadline, poll)));
+                poll = Math.min(poll * 2, MAX_POLL_NANOS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private boolean everyoneWaits(List<Integer> all) {
+        for (int tid : all) if (activity.of(tid) instanceof TaskActivity.Active) return false;
+        return true;
+    }
+
+    /** Caller holds lock. */
+    private boolean hasBlocked() {
+        for (Waiter w : waiters.values()) if (w.blocked()) return true;
+        return false;
+    }
+
+    /** Waits up to {@code nanos}, or until something changed. */
+    private void pause(long nanos) throws InterruptedException {
+        if (nanos <= 0) return;
+        synchronized (lock) {
+            if (!changed && !closed) lock.wait(nanos / 1_000_000, (int) (nanos % 1_000_000));
+        }
+    }
+
+    @Override
+    public void close() {
+        synchronized (lock) {
+            closed = true;
+            lock.notifyAll();
+        }
+    }
+}

@@ -1,0 +1,77 @@
+package dev.timens.clock;
+
+import dev.timens.engine.SyscallNumbers;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+import java.util.Map;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** How --warp tells threads that wait for the namespace or for time from those that hold the clocks. */
+@Tag("pure")
+class TaskActivityTest {
+    /** fd 0: the pipe timens was given; fd 3: a pipe of the namespace's own; fd 4: a socket. */
+    private final TaskActivity activity = new TaskActivity(Set.of("pipe:[100]"),
+            (tid, fd) -> Map.of(0, "pipe:[100]", 3, "pipe:[200]", 4, "socket:[300]").get(fd));
+
+    private static String syscall(int nr, long... args) {
+        StringBuilder b = new StringBuilder().append(nr);
+        for (int i = 0; i < 6; i++) b.append(" 0x").append(Long.toHexString(i < args.length ? args[i] : 0));
+        return b.append(" 0x7ffc0000 0x7f0000001234\n").toString();
+    }
+
+    private TaskActivity.State classify(char state, String syscall) {
+        return activity.classify(42, state, syscall);
+    }
+
+    @Test
+    void runningAndStoppedThreadsHoldTheClocks() {
+        assertThat(classify('R', "running\n")).isInstanceOf(TaskActivity.Active.class);
+        assertThat(classify('t', syscall(SyscallNumbers.FUTEX, 1, 2, 3))).isInstanceOf(TaskActivity.Active.class);
+        assertThat(classify('T', syscall(SyscallNumbers.NANOSLEEP, 1))).isInstanceOf(TaskActivity.Active.class);
+        assertThat(classify('S', "-1 0x7ffc0000 0x7f0000001234\n")).isInstanceOf(TaskActivity.Active.class);
+    }
+
+    @Test
+    void waitsInsideTheNamespaceOrForTimeHoldNothing() {
+        assertThat(classify('S', syscall(SyscallNumbers.FUTEX, 0x1000, 0x80, 1, 0))).isInstanceOf(TaskActivity.Waiting.class);
+        assertThat(classify('S', syscall(SyscallNumbers.WAIT4, -1, 0, 0, 0))).isInstanceOf(TaskActivity.Waiting.class);
+        assertThat(classify('S', syscall(SyscallNumbers.POLL, 0x1000, 1, 5000))).isInstanceOf(TaskActivity.Waiting.class);
+        assertThat(classify('S', syscall(SyscallNumbers.READ, 3, 0x1000, 10))).as("own pipe")
+                .isInstanceOf(TaskActivity.Waiting.class);
+        assertThat(classify('D', syscall(SyscallNumbers.VFORK))).isInstanceOf(TaskActivity.Waiting.class);
+        TaskActivity.State waiting = classify('S', syscall(SyscallNumbers.CLOCK_NANOSLEEP, 1, 0, 0x2000, 0));
+        assertThat(((TaskActivity.Waiting) waiting).number()).isEqualTo(SyscallNumbers.CLOCK_NANOSLEEP);
+        assertThat(((TaskActivity.Waiting) waiting).arg(2)).isEqualTo(0x2000);
+    }
+
+    @Test
+    void waitsForTheOutsideHoldTheClocks() {
+        assertThat(classify('S', syscall(SyscallNumbers.READ, 0, 0x1000, 10))).as("timens's stdin pipe")
+                .isInstanceOf(TaskActivity.Active.class);
+        assertThat(classify('S', syscall(SyscallNumbers.READ, 4, 0x1000, 10))).as("socket")
+                .isInstanceOf(TaskActivity.Active.class);
+        assertThat(classify('S', syscall(SyscallNumbers.READ, 9, 0x1000, 10))).as("closed meanwhile")
+                .isInstanceOf(TaskActivity.Active.class);
+        assertThat(classify('S', syscall(SyscallNumbers.POLL, 0x1000, 1, 0xFFFF_FFFFL))).as("poll forever")
+                .isInstanceOf(TaskActivity.Active.class);
+        assertThat(classify('D', syscall(SyscallNumbers.READ, 5, 0x1000, 10))).as("disk")
+                .isInstanceOf(TaskActivity.Active.class);
+    }
+
+    @Test
+    void aZombieProcessIsAboutToWakeItsParentButAZombieLeaderWithThreadsIsNot() {
+        String fields = " Z 1 1 1 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 %d 0 100 0 0";
+        assertThat(TaskActivity.zombieProcess("42 (sh) " + fields.formatted(1).substring(1))).isTrue();
+        assertThat(TaskActivity.zombieProcess("42 (a b) c) " + fields.formatted(3).substring(1))).isFalse();
+    }
+
+    @Test
+    void procFormats() {
+        assertThat(TaskActivity.schedulerState("42 (we (ird) S 1 2 3")).isEqualTo('S');
+        assertThat(TaskActivity.syscallArgs("running\n")).isNull();
+        assertThat(TaskActivity.syscallArgs(syscall(202, 0xffffffffffffffffL))[1]).isEqualTo(-1L);
+    }
+}

@@ -1,0 +1,174 @@
+package dev.timens.it;
+
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * --warp: when every process of the namespace waits, the clocks jump to the
+ * earliest timeout and that wait ends at once. Each test runs waits of
+ * minutes or hours, which would time the test out if they took real time;
+ * real-time bounds are generous (noise only makes things slower), virtual ones
+ * exact to the jump plus the real time the run took.
+ */
+@Tag("e2e")
+class WarpIT {
+    private final TimensRunner runner = new TimensRunner();
+
+    private static BigDecimal elapsed(TimensRunner.Result run) {
+        return run.single("TIMER").decimal("elapsed");
+    }
+
+    private static double realSeconds(TimensRunner.Result run) {
+        return run.elapsed().toMillis() / 1000.0;
+    }
+
+    private static String timerprobe() {
+        return Toolchains.program("timerprobe").toString();
+    }
+
+    /** Ten minutes of every kind of timed wait take well under ten seconds, and ten minutes pass inside. */
+    @ParameterizedTest(name = "{0} {1} {2}")
+    @CsvSource({
+        "rel-nanosleep, MONOTONIC, ",
+        "rel-nanosleep, REALTIME, ",
+        "abs-nanosleep, MONOTONIC, --monotonic=+1d",
+        "abs-nanosleep, REALTIME, --at=2038-01-19T03:00:00Z",
+        "abs-nanosleep, BOOTTIME, --boottime=+2h",
+        "cond-timedwait, , --offset=-3d",
+        "cond-monotonic, , ",
+        "sem-timedwait, , ",
+        "mutex-timedlock, , ",
+        "mutex-pi-timedlock, , ",
+        "poll-timeout, , ",
+        "select-timeout, , ",
+        "epoll-timeout, , ",
+    })
+    void everyTimedWaitEndsAtOnceAfterItsVirtualTime(String mode, String clock, String option) {
+        List<String> options = new ArrayList<>(List.of("--warp"));
+        if (option != null) options.add(option);
+        List<String> command = new ArrayList<>(List.of(timerprobe(), mode));
+        if (clock != null) command.add(clock);
+        command.add("600");
+        TimensRunner.Result run = runner.timens(options, command).assertExit(0);
+        assertThat(elapsed(run)).as("virtual seconds waited:%n%s", run.describe())
+                .isBetween(new BigDecimal("600"), new BigDecimal("605"));
+        assertThat(realSeconds(run)).as("real seconds:%n%s", run.describe()).isLessThan(10);
+        if (mode.equals("select-timeout")) {
+            assertThat(run.single("TIMER").decimal("remaining")).as("select's time left").isZero();
+        }
+    }
+
+    @Test
+    void anHourInSteps() {
+        TimensRunner.Result run = runner.timens(List.of("--warp"), timerprobe(), "sleep-steps", "MONOTONIC", "3600")
+                .assertExit(0);
+        assertThat(run.single("TIMER").longValue("steps")).isEqualTo(3600);
+        assertThat(elapsed(run)).as("%s", run.describe()).isBetween(new BigDecimal("3600"), new BigDecimal("3610"));
+        assertThat(realSeconds(run)).as("real seconds:%n%s", run.describe()).isLessThan(20);
+    }
+
+    /** A wait that something ready ends is not a timeout: it ends without moving the clocks. */
+    @Test
+    void aWaitEndedByItsDescriptorDoesNotMoveTheClocks() {
+        TimensRunner.Result run = runner.timens(List.of("--warp"), timerprobe(), "poll-ready", "600").assertExit(0);
+        assertThat(elapsed(run)).as("%s", run.describe()).isLessThan(new BigDecimal("5"));
+    }
+
+    /** With the clocks frozen they move only by the jumps: exactly by the sleeps' lengths. */
+    @Test
+    void frozenClocksMoveExactlyByTheSleeps() {
+        String probe = Toolchains.program("clockprobe-dyn").toString();
+        TimensRunner.Result run = runner.timens(List.of("--freeze", "--warp", "--at", "@2000000000"),
+                "sh", "-c", probe + "; sleep 100; sleep 0.25; " + probe).assertExit(0);
+        List<Probe> probes = run.tagged("PROBE");
+        assertThat(probes).hasSize(2);
+        assertThat(probes.get(0).decimal("realtime")).isEqualByComparingTo("2000000000");
+        assertThat(probes.get(1).decimal("realtime")).isEqualByComparingTo("2000000100.25");
+        assertThat(probes.get(1).decimal("monotonic").subtract(probes.get(0).decimal("monotonic")))
+                .isEqualByComparingTo("100.25");
+    }
+
+    /** Processes sleeping at once wake in deadline order; the clocks end at the latest. */
+    @Test
+    void concurrentSleepersWakeInDeadlineOrder() {
+        HostClock host = HostClock.snapshot();
+        String probe = Toolchains.program("clockprobe-dyn").toString();
+        TimensRunner.Result run = runner.timens(List.of("--warp"), "sh", "-c", probe
+                + "; (sleep 3000; echo WOKE name=c) & (sleep 1000; echo WOKE name=a) & (sleep 2000; echo WOKE name=b) &"
+                + " wait; " + probe).assertExit(0);
+        assertThat(run.tagged("WOKE")).extracting(p -> p.string("name")).containsExactly("a", "b", "c");
+        List<Probe> probes = run.tagged("PROBE");
+        BigDecimal passed = probes.get(1).decimal("monotonic").subtract(probes.get(0).decimal("monotonic"));
+        assertThat(passed).as("%s", run.describe()).isBetween(new BigDecimal("3000"), new BigDecimal("3010"));
+        assertThat(realSeconds(run)).isLessThan(10);
+        host.assertNotStepped();
+    }
+
+    /**
+     * A process busy on the CPU holds the clocks to real time: a sleeper beside
+     * it is not warped until it is done, so it sees no jump while it works.
+     */
+    @Test
+    void aBusyProcessKeepsTimeNormal() {
+        String busy = "s=$(date +%s.%N); i=0; while [ $i -lt 400000 ]; do i=$((i+1)); done;"
+                + " echo BUSY elapsed=$(awk \"BEGIN { print $(date +%s.%N) - $s }\")";
+        TimensRunner.Result run = runner.timens(List.of("--warp"), "sh", "-c",
+                timerprobe() + " rel-nanosleep MONOTONIC 300 & " + busy + "; wait").assertExit(0);
+        BigDecimal busyFor = run.single("BUSY").decimal("elapsed");
+        assertThat(busyFor).as("virtual seconds the busy loop saw:%n%s", run.describe())
+                .isLessThan(new BigDecimal("60"));
+        assertThat(elapsed(run)).isBetween(new BigDecimal("300"), new BigDecimal("360"));
+    }
+
+    /** Waiting for input from outside holds the clocks too: the outside may answer at any moment. */
+    @Test
+    void waitingForTheOutsideKeepsTimeNormal() {
+        TimensRunner.Result run = runner.wrappedIn(List.of("sh", "-c", "sleep 3 | \"$0\" \"$@\""))
+                .timens(List.of("--warp"), "sh", "-c", timerprobe() + " rel-nanosleep MONOTONIC 1 & read x; wait")
+                .assertExit(0);
+        assertThat(elapsed(run)).isBetween(new BigDecimal("1"), new BigDecimal("2"));
+        assertThat(realSeconds(run)).as("the sleep took its real second:%n%s", run.describe())
+                .isGreaterThanOrEqualTo(1.0);
+    }
+
+    @Test
+    void goTimersWarp() {
+        for (String mode : List.of("sleep", "after", "ticker")) {
+            TimensRunner.Result run = runner.timens(List.of("--warp"),
+                    Toolchains.program("timerprobe-go").toString(), mode, "1800").assertExit(0);
+            assertThat(elapsed(run)).as("%s:%n%s", mode, run.describe())
+                    .isBetween(new BigDecimal("1800"), new BigDecimal("1810"));
+            assertThat(realSeconds(run)).as("%s, real seconds:%n%s", mode, run.describe()).isLessThan(15);
+        }
+    }
+
+    @Test
+    void javaWaitsWarp() {
+        for (String mode : List.of("sleep", "wait", "scheduled", "park")) {
+            TimensRunner.Result run = runner.timens(List.of("--warp"), Toolchains.java().toString(), "-cp",
+                    Toolchains.javaClasses("TimerProbe").toString(), "TimerProbe", mode, "120").assertExit(0);
+            assertThat(elapsed(run)).as("%s:%n%s", mode, run.describe())
+                    .isBetween(new BigDecimal("120"), new BigDecimal("130"));
+            assertThat(realSeconds(run)).as("%s, real seconds:%n%s", mode, run.describe()).isLessThan(30);
+        }
+    }
+
+    @Test
+    void pythonSleepsWarp() {
+        TimensRunner.Result run = runner.timens(List.of("--warp"), "python3", "-c",
+                "import time; t = time.monotonic(); w = time.time(); time.sleep(7200);"
+                        + " print('SLEPT monotonic=%.3f realtime=%.3f' % (time.monotonic() - t, time.time() - w))")
+                .assertExit(0);
+        Probe slept = run.single("SLEPT");
+        assertThat(slept.decimal("monotonic")).isBetween(new BigDecimal("7200"), new BigDecimal("7210"));
+        assertThat(slept.decimal("realtime")).isBetween(new BigDecimal("7200"), new BigDecimal("7210"));
+    }
+}
