@@ -16,8 +16,10 @@ import java.util.function.IntToLongFunction;
  * @param deadlineOn the clock group of an absolute deadline; null for a duration
  * @param timedOut  the result when the timeout expired (0, -ETIMEDOUT or -EAGAIN)
  * @param updated   whether the kernel writes the time left back into the program's struct
+ * @param sleep     nothing but time can end it, and the kernel accepts its clock: it can be
+ *                  answered without the kernel
  */
-record TimedWait(int number, int arg, Form form, ClockGroup deadlineOn, long timedOut, boolean updated) {
+record TimedWait(int number, int arg, Form form, ClockGroup deadlineOn, long timedOut, boolean updated, boolean sleep) {
     /** How a timeout is written: int milliseconds in a register, or a struct timespec / timeval in memory. */
     enum Form { MILLIS, TIMESPEC, TIMEVAL }
 
@@ -36,10 +38,6 @@ record TimedWait(int number, int arg, Form form, ClockGroup deadlineOn, long tim
         return deadlineOn != null;
     }
 
-    /** Whether nothing but time can end it: it can be answered without the kernel. */
-    boolean pureSleep() {
-        return number == SyscallNumbers.NANOSLEEP || number == SyscallNumbers.CLOCK_NANOSLEEP;
-    }
 
     /**
      * The timed wait that syscall {@code number} with arguments {@code args}
@@ -48,12 +46,16 @@ record TimedWait(int number, int arg, Form form, ClockGroup deadlineOn, long tim
      */
     static TimedWait of(int number, IntToLongFunction args) {
         return switch (number) {
-            case SyscallNumbers.NANOSLEEP -> pointer(number, 0, Form.TIMESPEC, null, 0, false, args);
+            case SyscallNumbers.NANOSLEEP -> sleep(pointer(number, 0, Form.TIMESPEC, null, 0, false, args), true);
             case SyscallNumbers.CLOCK_NANOSLEEP -> {
-                ClockGroup group = ClockGroup.of(args.applyAsLong(0));
+                long clock = args.applyAsLong(0);
+                ClockGroup group = ClockGroup.of(clock);
                 if (group == null) yield null;
                 boolean absolute = (args.applyAsLong(1) & TIMER_ABSTIME) != 0;
-                yield pointer(number, 2, Form.TIMESPEC, absolute ? group : null, 0, false, args);
+                // The coarse and raw clocks cannot be slept on (EINVAL/ENOTSUP), the alarm
+                // ones need CAP_WAKE_ALARM: let the kernel answer those, with a zero timeout.
+                boolean sleepable = clock == 0 || clock == 1 || clock == 7 || clock == 11;
+                yield sleep(pointer(number, 2, Form.TIMESPEC, absolute ? group : null, 0, false, args), sleepable);
             }
             case SyscallNumbers.SELECT -> pointer(number, 4, Form.TIMEVAL, null, 0, true, args);
             case SyscallNumbers.PSELECT6 -> pointer(number, 4, Form.TIMESPEC, null, 0, true, args);
@@ -97,13 +99,18 @@ record TimedWait(int number, int arg, Form form, ClockGroup deadlineOn, long tim
     private static TimedWait pointer(int number, int arg, Form form, ClockGroup deadlineOn, long timedOut,
                                      boolean updated, IntToLongFunction args) {
         if (args.applyAsLong(arg) == 0) return null; // NULL: no timeout
-        return new TimedWait(number, arg, form, deadlineOn, timedOut, updated);
+        return new TimedWait(number, arg, form, deadlineOn, timedOut, updated, false);
+    }
+
+    private static TimedWait sleep(TimedWait wait, boolean sleep) {
+        return wait == null ? null : new TimedWait(wait.number, wait.arg, wait.form, wait.deadlineOn, wait.timedOut,
+                wait.updated, sleep);
     }
 
     private static TimedWait millis(int number, int arg, IntToLongFunction args) {
         int ms = (int) args.applyAsLong(arg);
         if (ms <= 0) return null; // 0 polls, negative waits forever
-        return new TimedWait(number, arg, Form.MILLIS, null, 0, false);
+        return new TimedWait(number, arg, Form.MILLIS, null, 0, false, false);
     }
 
     /** The timeout in milliseconds, for {@link Form#MILLIS}. */

@@ -283,7 +283,7 @@ final class Warp implements AutoCloseable {
      */
     private SyscallOutcome finish(SyscallStop stop, Waiter me) throws TraceeFault {
         TimedWait wait = me.call();
-        if (wait.pureSleep()) {
+        if (wait.sleep()) {
             advanceTo(onMonotonic(me));
             return SyscallOutcome.returning(0);
         }
@@ -332,7 +332,10 @@ final class Warp implements AutoCloseable {
             states.put(tid, state);
             if (state instanceof TaskActivity.Active) idle = false;
         }
-        blocked.sort(Comparator.comparingLong(this::onMonotonic));
+        // The keys once: a REALTIME deadline's place on MONOTONIC is read from the clocks.
+        Map<Waiter, Long> keys = new HashMap<>();
+        for (Waiter w : blocked) keys.put(w, onMonotonic(w));
+        blocked.sort(Comparator.comparingLong(keys::get));
         long now = now(ClockGroup.MONOTONIC);
         for (Waiter w : blocked) {
             TaskActivity.State state = states.get(w.tid());

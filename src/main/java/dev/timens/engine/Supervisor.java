@@ -91,6 +91,12 @@ public final class Supervisor {
      * doorbell is traced too, so "no tracee left" (ECHILD) cannot end the run.
      */
     private final java.util.Set<Integer> live = new java.util.HashSet<>();
+    /**
+     * With a doorbell: new threads whose end came before their parent's fork or
+     * clone event (a child's own stops can come first), so that event does not
+     * count them among the living again.
+     */
+    private final java.util.Set<Integer> endedEarly = new java.util.HashSet<>();
 
     private final TraceStats stats;
 
@@ -210,8 +216,7 @@ public final class Supervisor {
                 @Override
                 public void wakeup() {
                     int doorbell = park;
-                    if (doorbell == 0) throw new IllegalStateException("the tool asked for no wake-ups");
-                    Unistd.kill(doorbell, SIGURG);
+                    if (doorbell != 0) Unistd.kill(doorbell, SIGURG); // 0: the run is over, or the tool wanted none
                 }
             });
             return loop(main, ptracer, saved, work, scratch, arena);
@@ -246,7 +251,14 @@ public final class Supervisor {
         }
         if (s.stopped()) {
             ptracer.cont(s.pid(), 0);
-            if (s.event() == 0) tool.onWakeup();
+            if (s.event() != 0) return;
+            try {
+                tool.onWakeup();
+            } catch (RuntimeException e) {
+                // A failure of the tool's must not end the run: every process would die with it.
+                diagnostics.println("timens: internal error in a wake-up (" + e + ")");
+                diagnostics.flush();
+            }
         }
     }
 
@@ -309,8 +321,11 @@ public final class Supervisor {
                               MemorySegment scratch, Arena arena) {
         int tid = s.pid();
         if (park != 0) {
-            if (s.exited() || s.signaled()) live.remove(tid);
-            else live.add(tid);
+            if (s.exited() || s.signaled()) {
+                if (!live.remove(tid)) endedEarly.add(tid);
+            } else {
+                live.add(tid);
+            }
         }
         if (s.exited() || s.signaled()) {
             pending.remove(tid);
@@ -360,6 +375,7 @@ public final class Supervisor {
                     tool.onTaskExited(former);
                 }
                 tgids.remove(tid); // it leads its thread group now
+                interrupts.remove(tid); // what it was interrupted in is gone with the old program
                 PendingSignals held = pending.computeIfAbsent(tid, t -> new PendingSignals());
                 ExecStop stop = new ExecStop(tid, former, ptracer, new ProcessMemory(tid, scratch), saved, work,
                         held, stackBuffer, code -> entryCodes.put(tid, code));
@@ -380,7 +396,7 @@ public final class Supervisor {
                 int child = (int) ptracer.eventMessage(tid);
                 boolean thread = s.event() == Ptrace.EVENT_CLONE && createsThread(ptracer, tid, saved, scratch);
                 if (thread) tgids.put(child, tgids.getOrDefault(tid, tid));
-                if (park != 0) live.add(child);
+                if (park != 0 && !endedEarly.remove(child)) live.add(child);
                 tool.onTaskCreated(tid, child, thread);
                 resume(ptracer, tid);
             }

@@ -17,7 +17,10 @@ class TimedWaitTest {
     void sleepsAreTimedWaitsOnTheirClock() {
         TimedWait relative = of(SyscallNumbers.CLOCK_NANOSLEEP, 1, 0, 0x7000);
         assertThat(relative.absolute()).isFalse();
-        assertThat(relative.pureSleep()).isTrue();
+        assertThat(relative.sleep()).isTrue();
+        assertThat(of(SyscallNumbers.CLOCK_NANOSLEEP, 6 /* MONOTONIC_COARSE: EINVAL */, 0, 0x7000).sleep()).isFalse();
+        assertThat(of(SyscallNumbers.CLOCK_NANOSLEEP, 8 /* REALTIME_ALARM: EPERM */, 0, 0x7000).sleep()).isFalse();
+        assertThat(of(SyscallNumbers.POLL, 0x1000, 1, 250).sleep()).isFalse();
         TimedWait absolute = of(SyscallNumbers.CLOCK_NANOSLEEP, 0, 1, 0x7000);
         assertThat(absolute.deadlineOn()).isEqualTo(ClockGroup.REALTIME);
         assertThat(of(SyscallNumbers.CLOCK_NANOSLEEP, 7, 1, 0x7000).deadlineOn()).isEqualTo(ClockGroup.BOOTTIME);
