@@ -13,13 +13,24 @@ public final class InterruptStop {
     private static final long ERESTARTNOHAND = -514;
     private static final long ERESTART_RESTARTBLOCK = -516;
 
+    /** Below the stack pointer: the x86_64 red zone belongs to the interrupted code. */
+    private static final long RED_ZONE = 128;
+
     private final int tid;
     private final Registers registers;
+    private final Injection injection;
     private boolean changed;
+    private boolean injected;
+    private long scratchTop;
 
-    InterruptStop(int tid, Registers registers) {
+    /** What injecting syscalls needs; null at a group-stop, where the thread must stay as it is. */
+    record Injection(Ptracer ptracer, Registers work, PendingSignals pending, TraceeMemory memory) {}
+
+    InterruptStop(int tid, Registers registers, Injection injection) {
         this.tid = tid;
         this.registers = registers;
+        this.injection = injection;
+        this.scratchTop = (registers.rsp() - RED_ZONE) & ~15L;
     }
 
     public int tid() {
@@ -72,6 +83,52 @@ public final class InterruptStop {
 
     boolean changed() {
         return changed;
+    }
+
+    /** Whether {@link #injectSyscalls} may be used: not at a group-stop (SIGSTOP and the like), which must stay one. */
+    public boolean canInject() {
+        return injection != null;
+    }
+
+    /**
+     * Starts running syscalls in the thread (see {@link InjectedSyscalls}), from
+     * the {@code syscall} instruction at {@code syscallInstruction} in its
+     * address space (an instruction the seccomp filter lets through, or whose
+     * stop the engine lets pass: the kernel vDSO's). Use in try-with-resources;
+     * closing puts back the registers the thread stopped with, so a syscall the
+     * interrupt cut short restarts as it would have, and changes made with the
+     * restart methods above are kept.
+     *
+     * @throws IllegalStateException when {@link #canInject()} is false
+     */
+    public InjectedSyscalls injectSyscalls(long syscallInstruction) {
+        if (injection == null) throw new IllegalStateException("tid " + tid + " is in a group-stop");
+        injected = true;
+        return InjectedSyscalls.atInterrupt(injection.ptracer(), tid, syscallInstruction, registers,
+                injection.work(), injection.pending());
+    }
+
+    /**
+     * Copies {@code bytes} to unused stack of the thread, below its red zone, for
+     * an injected syscall to read or write; successive calls return disjoint places.
+     */
+    public RemotePtr pushScratch(byte[] bytes) throws TraceeFault {
+        if (injection == null) throw new IllegalStateException("tid " + tid + " is in a group-stop");
+        scratchTop = (scratchTop - bytes.length) & ~15L;
+        RemotePtr at = new RemotePtr(scratchTop);
+        injection.memory().write(at, bytes);
+        return at;
+    }
+
+    /** The thread's memory; only with {@link #canInject()}. */
+    public TraceeMemory memory() {
+        if (injection == null) throw new IllegalStateException("tid " + tid + " is in a group-stop");
+        return injection.memory();
+    }
+
+    /** Whether syscalls were injected: the thread is now in a signal-delivery-stop, to be resumed without a signal. */
+    boolean injected() {
+        return injected;
     }
 
     /** What a tool does at the stop it asked for. */

@@ -404,12 +404,17 @@ public final class Supervisor {
                 stats.other++;
                 // An interrupt may end in a group-stop (the thread was stopping anyway):
                 // either way the registers are the ones the kernel restarts from.
+                boolean groupStop = signal == SIGSTOP || signal == SIGTSTP || signal == SIGTTIN || signal == SIGTTOU;
                 InterruptStop.Handler atStop = interrupts.remove(tid);
-                if (atStop != null) interrupted(ptracer, tid, saved, atStop);
-                if (signal == SIGSTOP || signal == SIGTSTP || signal == SIGTTIN || signal == SIGTTOU) {
+                if (atStop != null) {
+                    InterruptStop.Injection injection = groupStop ? null : new InterruptStop.Injection(ptracer, work,
+                            pending.computeIfAbsent(tid, t -> new PendingSignals()), new ProcessMemory(tid, scratch));
+                    interrupted(ptracer, tid, saved, atStop, injection);
+                }
+                if (groupStop) {
                     ptracer.listen(tid); // group-stop: stay stopped until SIGCONT, as without us
                 } else {
-                    ptracer.cont(tid, 0); // the initial stop of a new task, or an interrupt
+                    resume(ptracer, tid); // the initial stop of a new task, or an interrupt
                 }
             }
             case 0 -> {
@@ -487,11 +492,41 @@ public final class Supervisor {
      * restart the syscall the thread was in (arch_do_signal_or_restart runs
      * after this stop, with the registers as the tool leaves them).
      */
-    private void interrupted(Ptracer ptracer, int tid, Registers regs, InterruptStop.Handler atStop) {
+    private void interrupted(Ptracer ptracer, int tid, Registers regs, InterruptStop.Handler atStop,
+                             InterruptStop.Injection injection) {
         ptracer.getRegs(tid, regs);
-        InterruptStop stop = new InterruptStop(tid, regs);
+        boolean spuriousEintr = regs.origRax() >= 0 && regs.rax() == -Errno.EINTR && !signalPending(tid);
+        if (spuriousEintr) regs.rax(ERESTARTNOINTR);
+        InterruptStop stop = new InterruptStop(tid, regs, injection);
         atStop.onStop(stop);
-        if (stop.changed()) ptracer.setRegs(tid, regs);
+        if (spuriousEintr || stop.changed() || stop.injected()) ptracer.setRegs(tid, regs);
+    }
+
+    /** -ERESTARTNOINTR: the kernel restarts the syscall whatever happens (include/linux/errno.h). */
+    private static final long ERESTARTNOINTR = -513;
+
+    /**
+     * Whether a signal the thread does not block is pending for it or its
+     * process (/proc/TID/status): then an EINTR at an interrupt stop is the
+     * signal's. Without one, the interrupt itself cut the syscall short, and
+     * syscalls that never restart (epoll_wait, sigtimedwait, semtimedop...; see
+     * signal(7)) would report an EINTR the program could not have seen.
+     */
+    private static boolean signalPending(int tid) {
+        long pending = 0;
+        long blocked = 0;
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/" + tid + "/status"))) {
+                if (line.startsWith("SigPnd:") || line.startsWith("ShdPnd:")) {
+                    pending |= Long.parseUnsignedLong(line.substring(7).trim(), 16);
+                } else if (line.startsWith("SigBlk:")) {
+                    blocked = Long.parseUnsignedLong(line.substring(7).trim(), 16);
+                }
+            }
+        } catch (java.io.IOException | NumberFormatException e) {
+            return true; // cannot tell: leave the EINTR as the kernel gave it
+        }
+        return (pending & ~blocked) != 0;
     }
 
     private static final long CLONE_THREAD = 0x10000;

@@ -99,6 +99,7 @@ public final class SyscallNumbers {
     public static final int PIPE2 = 293;
     public static final int PROCESS_VM_READV = 310;
     public static final int PROCESS_VM_WRITEV = 311;
+    public static final int KCMP = 312;
     public static final int SECCOMP = 317;
     public static final int GETRANDOM = 318;
     public static final int MEMFD_CREATE = 319;
@@ -106,7 +107,9 @@ public final class SyscallNumbers {
     public static final int IO_PGETEVENTS = 333;
     public static final int IO_URING_SETUP = 425;
     public static final int IO_URING_ENTER = 426;
+    public static final int PIDFD_OPEN = 434;
     public static final int CLONE3 = 435;
+    public static final int PIDFD_GETFD = 438;
     public static final int EPOLL_PWAIT2 = 441;
     public static final int FUTEX_WAITV = 449;
 

@@ -56,10 +56,15 @@ public final class SyscallStop {
     /**
      * Asks to see this syscall's exit too (one more stop), to translate what the
      * kernel reports back (remaining time, old timer values...). Only with
-     * {@link SyscallOutcome#proceed()}.
+     * {@link SyscallOutcome#proceed()}. Handlers asked for by several parts of a
+     * tool all run, in the order they were given.
      */
     public void atExit(SyscallExit.Handler handler) {
-        this.exitHandler = handler;
+        SyscallExit.Handler first = exitHandler;
+        this.exitHandler = first == null ? handler : exit -> {
+            first.onExit(exit);
+            handler.onExit(exit);
+        };
     }
 
     SyscallExit.Handler exitHandler() {

@@ -1,0 +1,77 @@
+package dev.timens.linux;
+
+import dev.timens.engine.SyscallNumbers;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.invoke.VarHandle;
+
+/** timerfd_gettime(2) and timerfd_settime(2) on a timerfd of this process, in nanoseconds. */
+public final class Timerfd {
+    private Timerfd() {}
+
+    private static final long NANOS = 1_000_000_000L;
+    /** struct itimerspec: it_interval, then it_value. */
+    static final StructLayout ITIMERSPEC = MemoryLayout.structLayout(
+            Time.TIMESPEC.withName("it_interval"), Time.TIMESPEC.withName("it_value"));
+    private static final VarHandle INTERVAL_SEC = field("it_interval", "tv_sec");
+    private static final VarHandle INTERVAL_NSEC = field("it_interval", "tv_nsec");
+    private static final VarHandle VALUE_SEC = field("it_value", "tv_sec");
+    private static final VarHandle VALUE_NSEC = field("it_value", "tv_nsec");
+
+    private static VarHandle field(String member, String part) {
+        return ITIMERSPEC.varHandle(MemoryLayout.PathElement.groupElement(member),
+                MemoryLayout.PathElement.groupElement(part));
+    }
+
+    /** A timer's setting: time to its next expiry (0: disarmed) and its period (0: one-shot). */
+    public record Setting(long valueNanos, long intervalNanos) {}
+
+    /** The time to the next expiry and the interval, as the kernel reports them (relative); or throws. */
+    public static Setting get(int fd) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment spec = arena.allocate(ITIMERSPEC);
+            long result = Native.syscall(SyscallNumbers.TIMERFD_GETTIME, fd, spec.address(), 0, 0, 0, 0);
+            if (result != 0) throw new LinuxException("timerfd_gettime", (int) -result);
+            return new Setting(nanos(spec, VALUE_SEC, VALUE_NSEC), nanos(spec, INTERVAL_SEC, INTERVAL_NSEC));
+        }
+    }
+
+    /**
+     * Arms (or with value 0 disarms) the timer; {@code flags} as timerfd_settime's
+     * (TFD_TIMER_ABSTIME: value is a reading of the timer's clock). Returns 0 or {@code -errno}.
+     */
+    public static int set(int fd, int flags, long valueNanos, long intervalNanos) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment spec = arena.allocate(ITIMERSPEC);
+            INTERVAL_SEC.set(spec, 0L, intervalNanos / NANOS);
+            INTERVAL_NSEC.set(spec, 0L, intervalNanos % NANOS);
+            VALUE_SEC.set(spec, 0L, valueNanos / NANOS);
+            VALUE_NSEC.set(spec, 0L, valueNanos % NANOS);
+            return (int) Native.syscall(SyscallNumbers.TIMERFD_SETTIME, fd, flags, spec.address(), 0, 0, 0);
+        }
+    }
+
+    /** TFD_IOC_SET_TICKS, _IOW('T', 0, __u64): sets the count of expirations not yet read. */
+    private static final long TFD_IOC_SET_TICKS = 0x4008_5400L;
+
+    /**
+     * Sets the expirations a read of the timer will report (a re-arm clears
+     * them); returns 0 or {@code -errno} (ENOTTY without CONFIG_CHECKPOINT_RESTORE).
+     */
+    public static int setTicks(int fd, long ticks) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment count = arena.allocate(Native.LONG);
+            count.set(Native.LONG, 0, ticks);
+            return (int) Native.syscall(SyscallNumbers.IOCTL, fd, TFD_IOC_SET_TICKS, count.address(), 0, 0, 0);
+        }
+    }
+
+    private static long nanos(MemorySegment spec, VarHandle sec, VarHandle nsec) {
+        long s = (long) sec.get(spec, 0L);
+        long n = (long) nsec.get(spec, 0L);
+        return s >= Long.MAX_VALUE / NANOS ? Long.MAX_VALUE : s * NANOS + n;
+    }
+}
