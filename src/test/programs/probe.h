@@ -77,6 +77,7 @@ PROBE_FN const char *errno_name(int e)
     case EOPNOTSUPP: return "EOPNOTSUPP";
     case ETIMEDOUT: return "ETIMEDOUT";
     case EDEADLK: return "EDEADLK";
+    case ECANCELED: return "ECANCELED";
     default:
         snprintf(buf, sizeof buf, "E%d", e);
         return buf;

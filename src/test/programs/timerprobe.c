@@ -47,6 +47,14 @@
  *                            remaining= (the timeval after: Linux writes the
  *                            time left in it, 0 after a timeout)
  *   epoll-timeout S          epoll_wait on an empty pipe: returns 0           -> ETIMEDOUT
+ *   rel-timerfd CLOCK S      timerfd_settime relative, block in read()         -> OK
+ *   timerfd-poll CLOCK S     the same, waiting in poll() without a timeout first -> OK
+ *   timerfd-epoll CLOCK S    the same, waiting in epoll_wait() without a timeout -> OK
+ *   rel-timer CLOCK S        timer_create + relative timer_settime, sigwaitinfo -> OK
+ *   alarm S                  alarm(S) (whole seconds), pause() until SIGALRM   -> OK
+ *   itimer S                 setitimer(ITIMER_REAL), sigsuspend until SIGALRM  -> OK
+ *   timerfd-ticks S          a timerfd firing every second, read until S       -> OK
+ *                            expirations were counted (adds steps= reads)
  *   step-while-blocked S STEP  a thread sleeps in clock_nanosleep(REALTIME,    -> OK
  *                            TIMER_ABSTIME, now + S); 0.3 s later (MONOTONIC) the
  *                            main thread calls settimeofday(now + STEP); prints
@@ -56,6 +64,13 @@
  *                            wake-up minus the deadline: never negative for a real
  *                            clock). A real REALTIME wakes the sleeper when it
  *                            reaches the deadline, so after max(0.3, S - STEP) s.
+ *   step-timerfd S STEP      the same with a TFD_TIMER_ABSTIME REALTIME timerfd  -> OK
+ *                            the thread reads
+ *   step-timer S STEP        the same with a TIMER_ABSTIME REALTIME POSIX timer  -> OK
+ *                            whose signal the thread takes with sigwaitinfo
+ *   cancel-on-set S STEP     a TFD_TIMER_ABSTIME|TFD_TIMER_CANCEL_ON_SET timerfd -> ECANCELED
+ *                            the thread reads: the clock set cancels it at once
+ *   cancel-on-set-poll S STEP  the same, polled (no timeout) before the read    -> ECANCELED
  *
  * !!! step-while-blocked sets CLOCK_REALTIME. It refuses to run (exit 3) as root
  * !!! unless TIMENS_TEST_ALLOW_SET=1, which the tests set only when they run it
@@ -90,7 +105,8 @@ static void usage(const char *msg)
             "       timerprobe cond-clockwait|sem-clockwait CLOCK SECONDS\n"
             "       timerprobe cond-timedwait|cond-monotonic|sem-timedwait|mutex-timedlock"
             "|mutex-pi-timedlock|mq-timedreceive SECONDS\n"
-            "       timerprobe step-while-blocked SECONDS STEP\n", msg);
+            "       timerprobe step-while-blocked|step-timerfd|step-timer|cancel-on-set|cancel-on-set-poll"
+            " SECONDS STEP\n", msg);
     exit(EXIT_USAGE);
 }
 
@@ -312,7 +328,109 @@ static void abs_timerfd(struct outcome *o)
     close(fd);
 }
 
-static void abs_timer(struct outcome *o)
+/* A relative timerfd of `requested`, waited for by read (how 0), poll (1) or epoll (2) first. */
+static void rel_timerfd_wait(struct outcome *o, int how)
+{
+    int fd = timerfd_create(o->clock, TFD_CLOEXEC);
+    if (fd < 0)
+        die("timerfd_create", errno);
+    o->start = now(o->clock);
+    struct itimerspec its = { .it_value = requested };
+    if (timerfd_settime(fd, 0, &its, NULL) != 0)
+        die("timerfd_settime", errno);
+    if (how == 1) {
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+        if (poll(&p, 1, -1) != 1)
+            die("poll", errno);
+    } else if (how == 2) {
+        int ep = epoll_create1(EPOLL_CLOEXEC);
+        struct epoll_event ev = { .events = EPOLLIN };
+        if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) != 0 || epoll_wait(ep, &ev, 1, -1) != 1)
+            die("epoll", errno);
+        close(ep);
+    }
+    uint64_t expirations;
+    ssize_t n = read(fd, &expirations, sizeof expirations);
+    o->err = n == (ssize_t)sizeof expirations ? 0 : n < 0 ? errno : EIO;
+    o->end = now(o->clock);
+    close(fd);
+}
+
+static void rel_timerfd(struct outcome *o) { rel_timerfd_wait(o, 0); }
+static void timerfd_poll(struct outcome *o) { rel_timerfd_wait(o, 1); }
+static void timerfd_epoll(struct outcome *o) { rel_timerfd_wait(o, 2); }
+
+static volatile sig_atomic_t alarmed;
+
+static void on_alarm(int sig)
+{
+    (void)sig;
+    alarmed = 1;
+}
+
+/* ITIMER_REAL through alarm() (use_alarm) or setitimer(), waited for in pause() or sigsuspend(). */
+static void real_timer(struct outcome *o, int use_alarm)
+{
+    struct sigaction sa = { .sa_handler = on_alarm };
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGALRM, &sa, NULL);
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGALRM);
+    sigprocmask(SIG_BLOCK, &block, &old);
+    o->start = now(o->clock);
+    if (use_alarm) {
+        alarm((unsigned)requested.tv_sec);
+    } else {
+        struct itimerval it = { .it_value = { requested.tv_sec, requested.tv_nsec / 1000 } };
+        if (setitimer(ITIMER_REAL, &it, NULL) != 0)
+            die("setitimer", errno);
+    }
+    while (!alarmed) {
+        if (use_alarm) {
+            sigprocmask(SIG_SETMASK, &old, NULL);
+            if (!alarmed)
+                pause(); /* a race with the signal is harmless here: alarm takes seconds */
+            sigprocmask(SIG_BLOCK, &block, NULL);
+        } else {
+            sigsuspend(&old);
+        }
+    }
+    o->end = now(o->clock);
+    o->err = 0;
+}
+
+static void alarm_mode(struct outcome *o) { real_timer(o, 1); }
+static void itimer_mode(struct outcome *o) { real_timer(o, 0); }
+
+/* A timerfd firing every second; reads until `requested` whole seconds of expirations were counted. */
+static void timerfd_ticks(struct outcome *o)
+{
+    int fd = timerfd_create(o->clock, TFD_CLOEXEC);
+    if (fd < 0)
+        die("timerfd_create", errno);
+    o->start = now(o->clock);
+    struct itimerspec its = { .it_interval = { 1, 0 }, .it_value = { 1, 0 } };
+    if (timerfd_settime(fd, 0, &its, NULL) != 0)
+        die("timerfd_settime", errno);
+    uint64_t total = 0;
+    o->err = 0;
+    while (total < (uint64_t)requested.tv_sec) {
+        uint64_t expirations;
+        ssize_t n = read(fd, &expirations, sizeof expirations);
+        if (n != (ssize_t)sizeof expirations) {
+            o->err = n < 0 ? errno : EIO;
+            break;
+        }
+        total += expirations;
+        steps++;
+    }
+    o->end = now(o->clock);
+    close(fd);
+}
+
+/* A POSIX timer signalling SIGRTMIN after `requested` (absolute: at now + requested), taken with sigwaitinfo. */
+static void posix_timer(struct outcome *o, int absolute)
 {
     /* Blocked before the timer exists, so the signal stays pending for sigwaitinfo. */
     sigset_t set;
@@ -325,20 +443,25 @@ static void abs_timer(struct outcome *o)
     if (timer_create(o->clock, &sev, &timer) != 0)
         die("timer_create", errno);
     o->start = now(o->clock);
-    struct itimerspec its = { .it_value = ts_add(o->start, requested) };
-    if (timer_settime(timer, TIMER_ABSTIME, &its, NULL) != 0)
+    struct itimerspec its = { .it_value = absolute ? ts_add(o->start, requested) : requested };
+    if (timer_settime(timer, absolute ? TIMER_ABSTIME : 0, &its, NULL) != 0)
         die("timer_settime", errno);
-    struct itimerspec cur;
-    if (timer_gettime(timer, &cur) != 0)
-        die("timer_gettime", errno);
-    o->has_remaining = 1;
-    o->remaining = cur.it_value;
+    if (absolute) {
+        struct itimerspec cur;
+        if (timer_gettime(timer, &cur) != 0)
+            die("timer_gettime", errno);
+        o->has_remaining = 1;
+        o->remaining = cur.it_value;
+    }
     siginfo_t info;
     int sig = sigwaitinfo(&set, &info);
     o->err = sig == SIGRTMIN ? 0 : sig < 0 ? errno : EINTR;
     o->end = now(o->clock);
     timer_delete(timer);
 }
+
+static void abs_timer(struct outcome *o) { posix_timer(o, 1); }
+static void rel_timer(struct outcome *o) { posix_timer(o, 0); }
 
 /* pthread_cond_timedwait/clockwait on a condition nobody signals. */
 static void cond_wait(struct outcome *o, int use_attr_clock, int use_clockwait)
@@ -444,7 +567,10 @@ static int mq_timedreceive_empty(struct outcome *o)
 
 /* ---- step-while-blocked --------------------------------------------------- */
 
+enum step_kind { STEP_NANOSLEEP, STEP_TIMERFD, STEP_TIMER, STEP_CANCEL, STEP_CANCEL_POLL };
+
 struct sleeper {
+    enum step_kind kind;
     sem_t armed;               /* posted just before the sleeper blocks */
     struct timespec deadline;  /* REALTIME */
     struct timespec mono_start, mono_end, real_start, real_end;
@@ -457,14 +583,44 @@ static void *sleep_until_deadline(void *arg)
     s->mono_start = now(CLOCK_MONOTONIC);
     s->real_start = now(CLOCK_REALTIME);
     s->deadline = ts_add(s->real_start, requested);
-    sem_post(&s->armed);
-    s->err = clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &s->deadline, NULL);
+    struct itimerspec its = { .it_value = s->deadline };
+    if (s->kind == STEP_NANOSLEEP) {
+        sem_post(&s->armed);
+        s->err = clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &s->deadline, NULL);
+    } else if (s->kind == STEP_TIMER) {
+        sigset_t set;
+        sigemptyset(&set);
+        sigaddset(&set, SIGRTMIN);
+        struct sigevent sev = { .sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGRTMIN };
+        timer_t timer;
+        if (timer_create(CLOCK_REALTIME, &sev, &timer) != 0 || timer_settime(timer, TIMER_ABSTIME, &its, NULL) != 0)
+            die("timer", errno);
+        sem_post(&s->armed);
+        siginfo_t info;
+        int sig = sigwaitinfo(&set, &info);
+        s->err = sig == SIGRTMIN ? 0 : sig < 0 ? errno : EINTR;
+    } else {
+        int fd = timerfd_create(CLOCK_REALTIME, TFD_CLOEXEC);
+        int flags = TFD_TIMER_ABSTIME | (s->kind == STEP_TIMERFD ? 0 : TFD_TIMER_CANCEL_ON_SET);
+        if (fd < 0 || timerfd_settime(fd, flags, &its, NULL) != 0)
+            die("timerfd", errno);
+        sem_post(&s->armed);
+        if (s->kind == STEP_CANCEL_POLL) {
+            struct pollfd p = { .fd = fd, .events = POLLIN };
+            while (poll(&p, 1, -1) < 0 && errno == EINTR)
+                ;
+        }
+        uint64_t expirations;
+        ssize_t n = read(fd, &expirations, sizeof expirations);
+        s->err = n == (ssize_t)sizeof expirations ? 0 : n < 0 ? errno : EIO;
+        close(fd);
+    }
     s->real_end = now(CLOCK_REALTIME);
     s->mono_end = now(CLOCK_MONOTONIC);
     return NULL;
 }
 
-static int step_while_blocked(const char *step_arg)
+static int step_while_blocked(enum step_kind kind, const char *step_arg)
 {
     const char *allow = getenv("TIMENS_TEST_ALLOW_SET");
     if (geteuid() == 0 && !(allow && strcmp(allow, "1") == 0)) {
@@ -473,8 +629,13 @@ static int step_while_blocked(const char *step_arg)
         return EXIT_REFUSED;
     }
     struct timespec step = parse_seconds(step_arg);
-    struct sleeper s = { 0 };
+    struct sleeper s = { .kind = kind };
     sem_init(&s.armed, 0, 0);
+    /* The timer's signal must wait for the sleeper's sigwaitinfo, in every thread. */
+    sigset_t rt;
+    sigemptyset(&rt);
+    sigaddset(&rt, SIGRTMIN);
+    pthread_sigmask(SIG_BLOCK, &rt, NULL);
     pthread_t thread;
     int r = pthread_create(&thread, NULL, sleep_until_deadline, &s);
     if (r != 0)
@@ -498,7 +659,8 @@ static int step_while_blocked(const char *step_arg)
     put_ts("realtime_elapsed", &real_elapsed);
     put_ts("overshoot", &overshoot);
     end_line();
-    return s.err == 0 && set_err == 0 ? EXIT_EXPECTED : EXIT_UNEXPECTED;
+    int expected = kind == STEP_CANCEL || kind == STEP_CANCEL_POLL ? ECANCELED : 0;
+    return s.err == expected && set_err == 0 ? EXIT_EXPECTED : EXIT_UNEXPECTED;
 }
 
 /* ---- main ------------------------------------------------------------------ */
@@ -535,6 +697,21 @@ static const struct mode {
     { "poll-ready", 0, CLOCK_MONOTONIC, 0, poll_ready },
     { "select-timeout", 0, CLOCK_MONOTONIC, 1, select_timeout },
     { "epoll-timeout", 0, CLOCK_MONOTONIC, 1, epoll_timeout },
+    { "rel-timerfd", 1, 0, 0, rel_timerfd },
+    { "timerfd-poll", 1, 0, 0, timerfd_poll },
+    { "timerfd-epoll", 1, 0, 0, timerfd_epoll },
+    { "rel-timer", 1, 0, 0, rel_timer },
+    { "alarm", 0, CLOCK_MONOTONIC, 0, alarm_mode },
+    { "itimer", 0, CLOCK_MONOTONIC, 0, itimer_mode },
+    { "timerfd-ticks", 0, CLOCK_MONOTONIC, 0, timerfd_ticks },
+};
+
+static const struct { const char *name; enum step_kind kind; } step_modes[] = {
+    { "step-while-blocked", STEP_NANOSLEEP },
+    { "step-timerfd", STEP_TIMERFD },
+    { "step-timer", STEP_TIMER },
+    { "cancel-on-set", STEP_CANCEL },
+    { "cancel-on-set-poll", STEP_CANCEL_POLL },
 };
 
 int main(int argc, char **argv)
@@ -542,11 +719,13 @@ int main(int argc, char **argv)
     if (argc < 2)
         usage("no MODE");
     mode = argv[1];
-    if (!strcmp(mode, "step-while-blocked")) {
+    for (size_t i = 0; i < sizeof step_modes / sizeof step_modes[0]; i++) {
+        if (strcmp(mode, step_modes[i].name))
+            continue;
         if (argc != 4)
-            usage("step-while-blocked takes SECONDS STEP");
+            usage("this MODE takes SECONDS STEP");
         requested = parse_seconds(argv[2]);
-        return step_while_blocked(argv[3]);
+        return step_while_blocked(step_modes[i].kind, argv[3]);
     }
     const struct mode *m = NULL;
     for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++)
@@ -575,7 +754,7 @@ int main(int argc, char **argv)
         }
     }
     begin_timer(&o);
-    if (!strcmp(mode, "sleep-steps"))
+    if (!strcmp(mode, "sleep-steps") || !strcmp(mode, "timerfd-ticks"))
         printf(" steps=%d", steps);
     end_line();
     return o.err == (m->expect_timeout ? ETIMEDOUT : 0) ? EXIT_EXPECTED : EXIT_UNEXPECTED;

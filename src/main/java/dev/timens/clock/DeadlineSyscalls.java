@@ -149,7 +149,8 @@ final class DeadlineSyscalls {
         waits.remove(stop.tid());
         if (virtual == null) return SyscallOutcome.proceed(); // EFAULT, EINVAL or beyond KTIME_MAX: as the kernel sees it
         ClockTransform t = page.transform(group);
-        if (!t.active()) return SyscallOutcome.proceed();
+        // An unshifted REALTIME can still be set inside: the wait must be known then.
+        if (!t.active() && group != ClockGroup.REALTIME) return SyscallOutcome.proceed();
         byte[] host = timespec(Math.max(0, hostDeadline(t, group, virtual)));
         RemotePtr copy = stop.pushScratch(host);
         stop.setArg(arg, copy.address());

@@ -3,10 +3,16 @@ package dev.timens.clock;
 import dev.timens.engine.SyscallNumbers;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -58,11 +64,51 @@ final class TaskActivity {
     private static final Set<Integer> PIPE_IO = Set.of(SyscallNumbers.READ, SyscallNumbers.READV,
             SyscallNumbers.WRITE, SyscallNumbers.WRITEV);
 
-    /** What a descriptor of a thread is, from the link /proc/TID/fd/FD. */
+    /** Untimed waits on a set of descriptors: waiting inside when every descriptor is inside. */
+    private static final Set<Integer> DESCRIPTOR_WAITS = Set.of(SyscallNumbers.POLL, SyscallNumbers.PPOLL,
+            SyscallNumbers.SELECT, SyscallNumbers.PSELECT6, SyscallNumbers.EPOLL_WAIT, SyscallNumbers.EPOLL_PWAIT,
+            SyscallNumbers.EPOLL_PWAIT2);
+    /** Descriptors whose events come from the namespace or from time: timers, signals, counters, process exits. */
+    private static final Set<String> INSIDE_KINDS = Set.of("anon_inode:[timerfd]", "anon_inode:[eventfd]",
+            "anon_inode:[signalfd]", "anon_inode:[pidfd]");
+    /** More descriptors than this in one wait: not looked at (the wait holds the clocks). */
+    private static final int MAX_DESCRIPTORS = 256;
+
+    /** What the descriptors of a thread are, and what its memory holds, from /proc. */
     @FunctionalInterface
     interface Descriptors {
         /** The link's target ("pipe:[1234]", "socket:[..]", "/dev/pts/0"), or null when it is gone. */
         String target(int tid, int fd);
+
+        /** The descriptors epoll instance {@code epfd} of the thread watches ("tfd:" lines of its fdinfo), or null. */
+        default int[] watchedBy(int tid, int epfd) {
+            List<Integer> fds = new ArrayList<>();
+            String info = read(Path.of("/proc/" + tid + "/fdinfo/" + epfd));
+            if (info == null) return null;
+            for (String line : info.split("\n")) {
+                if (!line.startsWith("tfd:")) continue;
+                String[] f = line.substring(4).trim().split("\\s+");
+                try {
+                    fds.add(Integer.parseInt(f[0]));
+                } catch (NumberFormatException e) {
+                    return null;
+                }
+            }
+            return fds.stream().mapToInt(Integer::intValue).toArray();
+        }
+
+        /** {@code length} bytes of the thread's memory at {@code address}, or null. */
+        default byte[] memory(int tid, long address, int length) {
+            try (FileChannel mem = FileChannel.open(Path.of("/proc/" + tid + "/mem"), StandardOpenOption.READ)) {
+                ByteBuffer b = ByteBuffer.allocate(length);
+                while (b.hasRemaining()) {
+                    if (mem.read(b, address + b.position()) <= 0) return null;
+                }
+                return b.array();
+            } catch (IOException | IllegalArgumentException e) {
+                return null;
+            }
+        }
     }
 
     private final Set<String> outsidePipes;
@@ -130,11 +176,76 @@ final class TaskActivity {
         if (scheduler == 'D') return VFORK_WAITS.contains(nr) ? new Waiting(args) : ACTIVE;
         TimedWait timed = TimedWait.of(nr, i -> args[1 + i]);
         if (timed != null || INSIDE_WAITS.contains(nr)) return new Waiting(args);
-        if (PIPE_IO.contains(nr)) {
-            String target = descriptors.target(tid, (int) args[1]);
-            if (target != null && target.startsWith("pipe:") && !outsidePipes.contains(target)) return new Waiting(args);
+        if (PIPE_IO.contains(nr) && inside(tid, (int) args[1])) return new Waiting(args);
+        if (DESCRIPTOR_WAITS.contains(nr) && allInside(tid, nr, args)) return new Waiting(args);
+        return ACTIVE; // sockets, terminals, files: the outside world
+    }
+
+    /** Whether descriptor {@code fd} of the thread brings events only from inside: its own pipes, timers, signals. */
+    private boolean inside(int tid, int fd) {
+        String target = descriptors.target(tid, fd);
+        if (target == null) return false;
+        if (target.startsWith("pipe:")) return !outsidePipes.contains(target);
+        return INSIDE_KINDS.contains(target);
+    }
+
+    /** Whether every descriptor an untimed poll, select or epoll wait watches is {@link #inside}. */
+    private boolean allInside(int tid, int nr, long[] args) {
+        if (nr == SyscallNumbers.EPOLL_WAIT || nr == SyscallNumbers.EPOLL_PWAIT || nr == SyscallNumbers.EPOLL_PWAIT2) {
+            int[] fds = descriptors.watchedBy(tid, (int) args[1]);
+            if (fds == null || fds.length == 0 || fds.length > MAX_DESCRIPTORS) return false;
+            for (int fd : fds) if (!inside(tid, fd)) return false;
+            return true;
         }
-        return ACTIVE; // select, poll, epoll without a timeout, sockets, terminals, files: the outside world
+        if (nr == SyscallNumbers.POLL || nr == SyscallNumbers.PPOLL) {
+            long count = args[2];
+            if (count <= 0 || count > MAX_DESCRIPTORS) return false;
+            byte[] pollfds = descriptors.memory(tid, args[1], (int) count * 8);
+            if (pollfds == null) return false;
+            ByteBuffer b = ByteBuffer.wrap(pollfds).order(ByteOrder.LITTLE_ENDIAN);
+            for (int i = 0; i < count; i++) {
+                int fd = b.getInt(i * 8);
+                if (fd >= 0 && !inside(tid, fd)) return false; // a negative fd is ignored by poll
+            }
+            return true;
+        }
+        // select, pselect6: up to three fd_set bitmaps of nfds bits.
+        long nfds = args[1];
+        if (nfds <= 0 || nfds > MAX_DESCRIPTORS * 4L) return false;
+        boolean any = false;
+        for (int set = 2; set <= 4; set++) {
+            if (args[set] == 0) continue;
+            byte[] bits = descriptors.memory(tid, args[set], (int) ((nfds + 63) / 64 * 8));
+            if (bits == null) return false;
+            for (int fd = 0; fd < nfds; fd++) {
+                if ((bits[fd / 8] & (1 << (fd % 8))) == 0) continue;
+                if (!inside(tid, fd)) return false;
+                any = true;
+            }
+        }
+        return any;
+    }
+
+    /**
+     * How often the threads have been switched out, summed: a change means one of
+     * them ran in between (/proc/TID/status, voluntary and involuntary switches).
+     */
+    long switches(List<Integer> tids) {
+        long sum = 0;
+        for (int tid : tids) {
+            String status = read(Path.of("/proc/" + tid + "/status"));
+            if (status == null) continue;
+            for (String line : status.split("\n")) {
+                if (!line.endsWith("ctxt_switches:") && line.contains("ctxt_switches:")) {
+                    try {
+                        sum += Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+                    } catch (NumberFormatException e) {
+                        // not a count: ignore
+                    }
+                }
+            }
+        }
+        return sum;
     }
 
     /** The state letter of /proc/TID/stat: the first field after the command name in parentheses. */

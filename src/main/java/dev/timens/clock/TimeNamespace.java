@@ -52,6 +52,7 @@ public final class TimeNamespace implements Tool, AutoCloseable {
     private final RateSyscalls rates;
     /** Null without --warp. */
     private final Warp warp;
+    private final Timers timers;
     private final SyscallSet subscriptions;
     private final long kernelVdsoSize;
     private final String imagePath;
@@ -65,9 +66,11 @@ public final class TimeNamespace implements Tool, AutoCloseable {
         this.image = image;
         this.kernelVdsoSize = kernelVdsoSize;
         this.deadlines = new DeadlineSyscalls(page);
-        this.warp = warp ? new Warp(page, deadlines, TaskActivity.fromProc(passedFds)) : null;
-        this.syscalls = new TimeSyscalls(page, () -> {
+        this.timers = new Timers(page, warp, this::syscallInstruction, System.err);
+        this.warp = warp ? new Warp(page, deadlines, timers, TaskActivity.fromProc(passedFds)) : null;
+        this.syscalls = new TimeSyscalls(page, jump -> {
             deadlines.realtimeWasSet();
+            timers.realtimeWasSet(jump);
             if (this.warp != null) this.warp.clocksChanged();
         });
         SyscallSet.Builder b = SyscallSet.builder().addAll(TimeSyscalls.SUBSCRIPTIONS);
@@ -77,6 +80,7 @@ public final class TimeNamespace implements Tool, AutoCloseable {
         this.rates = scaled ? new RateSyscalls(page) : null;
         if (scaled) RateSyscalls.subscribe(b);
         if (warp) Warp.subscribe(b);
+        Timers.subscribe(b, warp);
         this.subscriptions = b.build();
         this.imagePath = "/proc/" + Unistd.getpid() + "/fd/" + page.fd();
         this.imagePathBytes = (imagePath + "\0").getBytes(StandardCharsets.US_ASCII);
@@ -160,6 +164,7 @@ public final class TimeNamespace implements Tool, AutoCloseable {
     @Override
     public void onStart(TraceControl control) {
         deadlines.start(control);
+        timers.start(control);
         if (warp != null) warp.start(control);
     }
 
@@ -181,6 +186,17 @@ public final class TimeNamespace implements Tool, AutoCloseable {
         // back (e.g. for the ALARM clocks, which the vDSO cannot read): it wants the
         // host's time, and applies the transform itself.
         if (vdso != null && ip >= vdso && ip < vdso + kernelVdsoSize) return SyscallOutcome.proceed();
+        int nr = stop.number();
+        if (timers.handles(nr)) {
+            try {
+                SyscallOutcome answered = timers.onSyscall(stop);
+                if (answered != null) return answered;
+            } catch (TraceeFault e) {
+                return SyscallOutcome.error(dev.timens.linux.Errno.EFAULT);
+            }
+            // Reads reach the supervisor only through a filter watching a cancel-on-set timerfd.
+            if (nr == SyscallNumbers.READ || nr == SyscallNumbers.READV) return SyscallOutcome.proceed();
+        }
         if (rates != null || warp != null || deadlines.handles(stop.number())) {
             try {
                 SyscallOutcome warped = warp == null ? null : warp.onSyscall(stop);
@@ -216,6 +232,7 @@ public final class TimeNamespace implements Tool, AutoCloseable {
             warp.taskStarted(stop.tid());
         }
         kernelVdso.put(stop.tid(), kernel);
+        timers.execed(stop.formerTid(), stop.tid());
         RemotePtr auxvSlot = stop.auxvSlot(Auxv.AT_SYSINFO_EHDR);
         try {
             RemotePtr path = stop.pushBytes(imagePathBytes);
@@ -282,6 +299,7 @@ public final class TimeNamespace implements Tool, AutoCloseable {
     public void onTaskCreated(int parent, int child, boolean thread) {
         Long vdso = kernelVdso.get(parent);
         if (vdso != null) kernelVdso.put(child, vdso);
+        timers.taskCreated(parent, child, thread);
         if (warp != null) warp.taskStarted(child);
     }
 
@@ -289,7 +307,14 @@ public final class TimeNamespace implements Tool, AutoCloseable {
     public void onTaskExited(int tid) {
         kernelVdso.remove(tid);
         deadlines.taskExited(tid);
+        timers.taskExited(tid);
         if (warp != null) warp.taskExited(tid);
+    }
+
+    /** Where thread {@code tid} can make a syscall the supervisor injects: in its kernel vDSO; null when unknown. */
+    private Long syscallInstruction(int tid) {
+        Long vdso = kernelVdso.get(tid);
+        return vdso == null ? null : vdso + KernelVdso.current().syscallGadget();
     }
 
     /** The clock page, for inspection. */
@@ -300,6 +325,7 @@ public final class TimeNamespace implements Tool, AutoCloseable {
     @Override
     public void close() {
         if (warp != null) warp.close();
+        timers.close();
         page.close();
     }
 }

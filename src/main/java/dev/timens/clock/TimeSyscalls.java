@@ -75,12 +75,15 @@ final class TimeSyscalls {
     }
 
     private final ClockPage page;
-    private final Runnable realtimeWasSet;
+    private final java.util.function.LongConsumer realtimeWasSet;
     private final MemorySegment timex;
     private final MemorySegment timezone;
 
-    /** @param realtimeWasSet runs after every change of the namespace's CLOCK_REALTIME */
-    TimeSyscalls(ClockPage page, Runnable realtimeWasSet) {
+    /**
+     * @param realtimeWasSet runs after every change of the namespace's CLOCK_REALTIME,
+     *                       with how far it moved (nanoseconds, negative: back)
+     */
+    TimeSyscalls(ClockPage page, java.util.function.LongConsumer realtimeWasSet) {
         this.page = page;
         this.realtimeWasSet = realtimeWasSet;
         // Used only on the tracer thread, for the life of the namespace.
@@ -195,7 +198,7 @@ final class TimeSyscalls {
         long host = Time.clockGettimeNanos(Time.CLOCK_REALTIME);
         ClockTransform now = page.transform(ClockGroup.REALTIME);
         page.publish(Map.of(ClockGroup.REALTIME, now.setTo(host, target)));
-        realtimeWasSet.run();
+        realtimeWasSet.accept(target - now.apply(host));
         return SyscallOutcome.returning(0);
     }
 
@@ -230,7 +233,7 @@ final class TimeSyscalls {
                 return SyscallOutcome.error(Errno.EINVAL);
             }
             page.publish(Map.of(ClockGroup.REALTIME, t.setTo(host, target)));
-            realtimeWasSet.run();
+            realtimeWasSet.accept(delta);
             return readTimex(memory, buffer, modes);
         }
         // Frequency, PLL, tick, status, leap-second and singleshot-offset changes

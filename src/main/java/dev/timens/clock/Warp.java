@@ -58,7 +58,8 @@ final class Warp implements AutoCloseable {
     private static final long ERESTART_LAST = -512;
     private static final long MIN_POLL_NANOS = 1_000_000;
     private static final long MAX_POLL_NANOS = 16_000_000;
-    private static final long AFTER_RING_NANOS = 50_000_000;
+    /** After a jump to a timer, how long to wait at most for its process to take the expiry before jumping on. */
+    private static final long TIMER_HOLD_NANOS = 100_000_000;
 
     /** Where a blocked wait stands. */
     private enum Phase {
@@ -101,6 +102,7 @@ final class Warp implements AutoCloseable {
 
     private final ClockPage page;
     private final DeadlineSyscalls deadlines;
+    private final Timers timers;
     private final TaskActivity activity;
     private final Object lock = new Object();
     /** Guarded by lock: the threads in a timed wait, as far as their last trap says. */
@@ -112,11 +114,19 @@ final class Warp implements AutoCloseable {
     private boolean closed;
     private TraceControl control;
     private Thread watcher;
+    /**
+     * Tracer thread only: after a jump to a timer's expiry, the host MONOTONIC time
+     * of the jump and the namespace's context switches then; 0 when none is recent.
+     */
+    private long timerJumpAt;
+    private long switchesAtJump;
 
-    Warp(ClockPage page, DeadlineSyscalls deadlines, TaskActivity activity) {
+    Warp(ClockPage page, DeadlineSyscalls deadlines, Timers timers, TaskActivity activity) {
         this.page = page;
         this.deadlines = deadlines;
+        this.timers = timers;
         this.activity = activity;
+        timers.onArmed(this::clocksChanged);
     }
 
     /** Every wait with a timeout: the clocks may have to jump to its end. */
@@ -169,7 +179,7 @@ final class Warp implements AutoCloseable {
         }
     }
 
-    /** The namespace's clocks were set: deadlines on CLOCK_REALTIME moved against the others. */
+    /** The namespace's clocks were set (deadlines on CLOCK_REALTIME moved against the others), or a timer was armed. */
     void clocksChanged() {
         synchronized (lock) {
             touch();
@@ -230,6 +240,10 @@ final class Warp implements AutoCloseable {
             long unit = wait.form() == TimedWait.Form.TIMEVAL ? 1000 : 1;
             long sec = t.getLong(0);
             long fraction = t.getLong(8);
+            if (wait.number() == SyscallNumbers.SELECT && sec >= 0 && fraction >= 1_000_000) {
+                sec += fraction / 1_000_000; // select normalises tv_usec itself (kern_select)
+                fraction %= 1_000_000;
+            }
             if (sec < 0 || fraction < 0 || fraction * unit >= NANOS || sec >= TimeSyscalls.KTIME_SEC_MAX) return null;
             duration = sec * NANOS + fraction * unit;
         }
@@ -311,9 +325,11 @@ final class Warp implements AutoCloseable {
 
     /**
      * The watcher rang: finishes the blocked waits whose deadline the clocks have
-     * passed, and when every thread waits, the earliest one.
+     * passed, and when every thread waits, the earliest one, or jumps to the
+     * earliest timer's expiry when that comes first.
      */
     void settle() {
+        if (timers.moving()) return; // timers are being moved: their expiries are not known yet
         List<Waiter> blocked;
         List<Integer> all;
         synchronized (lock) {
@@ -324,7 +340,8 @@ final class Warp implements AutoCloseable {
             }
             all = new ArrayList<>(tasks);
         }
-        if (blocked.isEmpty()) return;
+        boolean anyTimer = timers.any();
+        if (blocked.isEmpty() && !anyTimer) return;
         Map<Integer, TaskActivity.State> states = new HashMap<>();
         boolean idle = true;
         for (int tid : all) {
@@ -337,19 +354,53 @@ final class Warp implements AutoCloseable {
         for (Waiter w : blocked) keys.put(w, onMonotonic(w));
         blocked.sort(Comparator.comparingLong(keys::get));
         long now = now(ClockGroup.MONOTONIC);
+        long timer = idle && anyTimer ? timerExpiry() : Long.MAX_VALUE;
         for (Waiter w : blocked) {
             TaskActivity.State state = states.get(w.tid());
             if (!blockedIn(w, state)) {
                 if (!(state instanceof TaskActivity.Active)) forget(w); // gone, or in another call
                 continue;
             }
-            if (onMonotonic(w) <= now) {
+            if (keys.get(w) <= now) {
                 complete(w);
             } else {
-                if (idle) complete(w);
+                if (!idle) return;
+                if (timer < keys.get(w)) {
+                    jumpToTimer(timer, all);
+                } else {
+                    complete(w);
+                }
                 return;
             }
         }
+        if (timer != Long.MAX_VALUE) jumpToTimer(timer, all);
+    }
+
+    /** The next timer expiry on the namespace's MONOTONIC clock, Long.MAX_VALUE when none. */
+    private long timerExpiry() {
+        long host = timers.nextExpiry();
+        if (host == Long.MAX_VALUE) return Long.MAX_VALUE;
+        ClockTransform monotonic = page.transform(ClockGroup.MONOTONIC);
+        long hostNow = Time.clockGettimeNanos(Time.CLOCK_MONOTONIC);
+        long ahead = monotonic.virtualDuration(Math.max(0, host - hostNow));
+        long virtualNow = monotonic.apply(hostNow);
+        return virtualNow + ahead < virtualNow ? Long.MAX_VALUE : virtualNow + ahead;
+    }
+
+    /**
+     * The namespace is idle and a timer expires first: the clocks jump to it,
+     * which makes it expire now. The next such jump waits until the namespace has
+     * run since (its context switches changed) or a while has passed: a process
+     * woken by the timer may not have been scheduled yet, and jumping on would
+     * let time pass under its feet.
+     */
+    private void jumpToTimer(long expiry, List<Integer> all) {
+        long hostNow = Time.clockGettimeNanos(Time.CLOCK_MONOTONIC);
+        long switches = activity.switches(all);
+        if (timerJumpAt != 0 && hostNow - timerJumpAt < TIMER_HOLD_NANOS && switches == switchesAtJump) return;
+        advanceTo(expiry);
+        timerJumpAt = hostNow;
+        switchesAtJump = switches;
     }
 
     private void forget(Waiter w) {
@@ -395,6 +446,7 @@ final class Warp implements AutoCloseable {
             jumped.put(g, t.setTo(host, virtual + delta < virtual ? Long.MAX_VALUE : virtual + delta));
         }
         page.publish(jumped);
+        timers.clocksJumped(page.transform(ClockGroup.MONOTONIC).hostDuration(delta));
         synchronized (lock) {
             touch();
         }
@@ -420,8 +472,8 @@ final class Warp implements AutoCloseable {
 
     /**
      * The watcher: sleeps until the earliest blocked deadline or, while threads
-     * are blocked in timed waits, polls (1 to 16 ms) whether the whole namespace
-     * waits; rings the supervisor when either happens.
+     * are blocked in timed waits or timers are armed, polls (1 to 16 ms) whether
+     * the whole namespace waits; rings the supervisor when either happens.
      */
     private void watch() {
         long poll = MIN_POLL_NANOS;
@@ -430,27 +482,29 @@ final class Warp implements AutoCloseable {
                 List<Waiter> blocked = new ArrayList<>();
                 List<Integer> all;
                 synchronized (lock) {
-                    while (!closed && !hasBlocked()) {
+                    while (!closed && !hasBlocked() && !timers.any()) {
                         lock.wait();
                         poll = MIN_POLL_NANOS;
                     }
                     if (closed) return;
                     for (Waiter w : waiters.values()) if (w.blocked()) blocked.add(w);
                     all = new ArrayList<>(tasks);
+                    if (changed) poll = MIN_POLL_NANOS; // something moved: look again soon
                     changed = false;
                 }
                 long earliest = Long.MAX_VALUE;
                 for (Waiter w : blocked) earliest = Math.min(earliest, onMonotonic(w));
                 if (earliest <= now(ClockGroup.MONOTONIC) || everyoneWaits(all)) {
                     control.wakeup();
-                    pause(AFTER_RING_NANOS);
-                    poll = MIN_POLL_NANOS;
+                    pause(poll);
+                    poll = Math.min(poll * 2, MAX_POLL_NANOS);
                     continue;
                 }
                 ClockTransform monotonic = page.transform(ClockGroup.MONOTONIC);
-                long hostDeadline = monotonic.mult() == 0 && monotonic.active() ? Long.MAX_VALUE
-                        : monotonic.inverse(earliest);
-                long untilDeadline = hostDeadline - Time.clockGettimeNanos(Time.CLOCK_MONOTONIC);
+                long hostDeadline = earliest == Long.MAX_VALUE || (monotonic.mult() == 0 && monotonic.active())
+                        ? Long.MAX_VALUE : monotonic.inverse(earliest);
+                long untilDeadline = hostDeadline == Long.MAX_VALUE ? Long.MAX_VALUE
+                        : hostDeadline - Time.clockGettimeNanos(Time.CLOCK_MONOTONIC);
                 pause(Math.max(0, Math.min(untilDeadline, poll)));
                 poll = Math.min(poll * 2, MAX_POLL_NANOS);
             }

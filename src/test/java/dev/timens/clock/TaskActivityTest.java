@@ -61,6 +61,49 @@ class TaskActivityTest {
                 .isInstanceOf(TaskActivity.Active.class);
     }
 
+    /** fd 5: a timerfd, 6: an epoll of the timerfd and the own pipe, 7: an epoll that also has the socket. */
+    private final TaskActivity withTimers = new TaskActivity(Set.of("pipe:[100]"), new TaskActivity.Descriptors() {
+        @Override
+        public String target(int tid, int fd) {
+            return Map.of(0, "pipe:[100]", 3, "pipe:[200]", 4, "socket:[300]", 5, "anon_inode:[timerfd]",
+                    6, "anon_inode:[eventpoll]", 7, "anon_inode:[eventpoll]").get(fd);
+        }
+
+        @Override
+        public int[] watchedBy(int tid, int epfd) {
+            return epfd == 6 ? new int[] {5, 3} : epfd == 7 ? new int[] {5, 4} : null;
+        }
+
+        @Override
+        public byte[] memory(int tid, long address, int length) {
+            // At 0x1000: pollfds {5, POLLIN}, {-1}; at 0x2000: {5}, {0: timens's stdin}.
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            if (address == 0x1000) b.putInt(0, 5).putInt(8, -1);
+            if (address == 0x2000) b.putInt(0, 5).putInt(8, 0);
+            if (address == 0x3000) b.put(0, (byte) 0b0010_1000); // fd_set {3, 5}
+            if (address == 0x4000) b.put(0, (byte) 0b0011_0000); // fd_set {4, 5}
+            return b.array();
+        }
+    });
+
+    @Test
+    void waitsForTimersHoldNothing() {
+        assertThat(withTimers.classify(42, 'S', syscall(SyscallNumbers.READ, 5, 0x1000, 8))).as("timerfd read")
+                .isInstanceOf(TaskActivity.Waiting.class);
+        assertThat(withTimers.classify(42, 'S', syscall(SyscallNumbers.EPOLL_WAIT, 6, 0x1000, 1, -1)))
+                .as("epoll of a timer and an own pipe").isInstanceOf(TaskActivity.Waiting.class);
+        assertThat(withTimers.classify(42, 'S', syscall(SyscallNumbers.EPOLL_WAIT, 7, 0x1000, 1, -1)))
+                .as("epoll with a socket").isInstanceOf(TaskActivity.Active.class);
+        assertThat(withTimers.classify(42, 'S', syscall(SyscallNumbers.POLL, 0x1000, 2, 0xFFFF_FFFFL)))
+                .as("poll of a timer (and an ignored -1)").isInstanceOf(TaskActivity.Waiting.class);
+        assertThat(withTimers.classify(42, 'S', syscall(SyscallNumbers.PPOLL, 0x2000, 2, 0, 0)))
+                .as("ppoll of a timer and timens's stdin").isInstanceOf(TaskActivity.Active.class);
+        assertThat(withTimers.classify(42, 'S', syscall(SyscallNumbers.SELECT, 6, 0x3000, 0, 0, 0)))
+                .as("select of an own pipe and a timer").isInstanceOf(TaskActivity.Waiting.class);
+        assertThat(withTimers.classify(42, 'S', syscall(SyscallNumbers.PSELECT6, 6, 0, 0x4000, 0, 0, 0)))
+                .as("pselect6 with a socket").isInstanceOf(TaskActivity.Active.class);
+    }
+
     @Test
     void aZombieProcessIsAboutToWakeItsParentButAZombieLeaderWithThreadsIsNot() {
         String fields = " Z 1 1 1 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 %d 0 100 0 0";

@@ -344,10 +344,12 @@ class TimersIT {
     }
 
     /**
-     * A thread waits for an absolute REALTIME deadline S s away; 0.3 s later another
-     * sets the clock STEP s forward or back. A real clock wakes the sleeper when it
-     * reaches the deadline: after S - STEP s (12 s for S=2, STEP=-10: a step back
-     * makes the wait longer), or at once when the step passes the deadline.
+     * A thread waits for an absolute REALTIME deadline S s away (clock_nanosleep,
+     * a timerfd, a POSIX timer); 0.3 s later another sets the clock STEP s forward
+     * or back. A real clock wakes the sleeper when it reaches the deadline: after
+     * S - STEP s (12 s for S=2, STEP=-10: a step back makes the wait longer), or at
+     * once when the step passes the deadline. A cancel-on-set timerfd is cancelled
+     * by the step, at once. With the clock shifted (--at 2038) and not.
      */
     @TestFactory
     Stream<DynamicTest> aClockStepWhileWaiting() {
@@ -356,27 +358,41 @@ class TimersIT {
         TimensRunner runner = RUNNER.withEnv("TIMENS_TEST_ALLOW_SET", "1")
                 .wrappedIn(ClockSafety.withoutCapabilities());
         List<StepCase> cases = selected(List.of(
-                new StepCase(runner, host, "60", "59"),
-                new StepCase(runner, host, "60", "120"),
-                new StepCase(runner, host, "2", "-10")));
+                new StepCase(runner, host, "step-while-blocked", true, "60", "59"),
+                new StepCase(runner, host, "step-while-blocked", true, "60", "120"),
+                new StepCase(runner, host, "step-while-blocked", true, "2", "-10"),
+                new StepCase(runner, host, "step-while-blocked", false, "60", "59"),
+                new StepCase(runner, host, "step-timerfd", true, "60", "59"),
+                new StepCase(runner, host, "step-timerfd", false, "2", "-10"),
+                new StepCase(runner, host, "step-timer", true, "60", "120"),
+                new StepCase(runner, host, "step-timer", false, "60", "59"),
+                new StepCase(runner, host, "cancel-on-set", true, "60", "59"),
+                new StepCase(runner, host, "cancel-on-set-poll", false, "60", "-10")));
         return StaggeredRuns.tests(cases).stream();
     }
 
-    /** One step-while-blocked run under --at 2038, and what a real clock would do. */
-    record StepCase(TimensRunner runner, HostClock host, String seconds, String step) implements StaggeredRuns.Case {
+    /** One run of a timerprobe step mode, under --at 2038 when {@code shifted}, and what a real clock would do. */
+    record StepCase(TimensRunner runner, HostClock host, String mode, boolean shifted, String seconds, String step)
+            implements StaggeredRuns.Case {
         /** When the step happens after the sleeper blocked (timerprobe waits this long). */
         static final BigDecimal STEP_AFTER = new BigDecimal("0.3");
 
-        /** How long the sleeper waits on a real clock, on MONOTONIC: max(0.3, S - STEP). */
+        /** Whether the step cancels the wait (a cancel-on-set timerfd) rather than moving its deadline. */
+        boolean cancels() {
+            return mode.startsWith("cancel-on-set");
+        }
+
+        /** How long the sleeper waits on a real clock, on MONOTONIC: max(0.3, S - STEP), or 0.3 when cancelled. */
         BigDecimal expected() {
-            return new BigDecimal(seconds).subtract(new BigDecimal(step)).max(STEP_AFTER);
+            return cancels() ? STEP_AFTER : new BigDecimal(seconds).subtract(new BigDecimal(step)).max(STEP_AFTER);
         }
 
         @Override
         public String name() {
-            return "timerprobe step-while-blocked: REALTIME deadline " + seconds + " s away, clock set "
-                    + (step.startsWith("-") ? step : "+" + step) + " s after 0.3 s; wakes after " + expected()
-                    + " s, under --at " + AT_2038;
+            return "timerprobe " + mode + ": REALTIME deadline " + seconds + " s away, clock set "
+                    + (step.startsWith("-") ? step : "+" + step) + " s after 0.3 s; "
+                    + (cancels() ? "cancelled" : "wakes") + " after " + expected() + " s"
+                    + (shifted ? ", under --at " + AT_2038 : ", clock not shifted");
         }
 
         @Override
@@ -398,8 +414,8 @@ class TimersIT {
         public TimensRunner.Result run() {
             ClockSafety.requireSettingIsVirtualized();
             try {
-                return runner.timens(List.of("--at", AT_2038),
-                        Toolchains.program("timerprobe").toString(), "step-while-blocked", seconds, step);
+                return runner.timens(shifted ? List.of("--at", AT_2038) : List.of(),
+                        Toolchains.program("timerprobe").toString(), mode, seconds, step);
             } finally {
                 host.assertNotStepped();
             }
@@ -414,14 +430,15 @@ class TimersIT {
             soft.assertThat(run.exitCode()).as("exit status of:%n%s", run.describe()).isZero();
             soft.assertThat(timer.string("set")).as("settimeofday inside, in:%n%s", run.describe())
                     .isEqualTo("OK");
-            soft.assertThat(timer.string("result")).as("the sleep, in:%n%s", run.describe()).isEqualTo("OK");
+            soft.assertThat(timer.string("result")).as("the wait, in:%n%s", run.describe())
+                    .isEqualTo(cancels() ? "ECANCELED" : "OK");
             soft.assertThat(timer.decimal("elapsed"))
                     .as("the sleeper's wait on MONOTONIC, in:%n%s", run.describe())
                     .isBetween(expected.subtract(new BigDecimal("0.05")), expected.add(new BigDecimal("1.5")));
             // A step past the deadline wakes the sleeper at once, already late by
             // 0.3 + STEP - S; otherwise it wakes right at the deadline.
             BigDecimal late = STEP_AFTER.add(new BigDecimal(step)).subtract(new BigDecimal(seconds)).max(BigDecimal.ZERO);
-            soft.assertThat(timer.decimal("overshoot"))
+            if (!cancels()) soft.assertThat(timer.decimal("overshoot"))
                     .as("REALTIME at wake-up minus the deadline (never negative on a real clock), in:%n%s",
                             run.describe())
                     .isBetween(late, late.add(new BigDecimal("1.5")));

@@ -66,6 +66,57 @@ class WarpIT {
         }
     }
 
+    /**
+     * Timers are events the clocks jump to: a process waiting for nothing but a
+     * timer (reading a timerfd, polling it, waiting for the signal of a POSIX
+     * timer, alarm or setitimer) gets it at once, ten virtual minutes later.
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource({
+        "rel-timerfd, MONOTONIC",
+        "rel-timerfd, BOOTTIME",
+        "timerfd-poll, MONOTONIC",
+        "timerfd-epoll, REALTIME",
+        "rel-timer, MONOTONIC",
+        "rel-timer, REALTIME",
+        "abs-timerfd, REALTIME",
+        "abs-timer, MONOTONIC",
+        "alarm, ",
+        "itimer, ",
+    })
+    void timersExpireAtOnceAfterTheirVirtualTime(String mode, String clock) {
+        List<String> command = new ArrayList<>(List.of(timerprobe(), mode));
+        if (clock != null) command.add(clock);
+        command.add("600");
+        TimensRunner.Result run = runner.timens(List.of("--warp", "--at", "2038-01-19T03:00:00Z"), command)
+                .assertExit(0);
+        assertThat(elapsed(run)).as("virtual seconds waited:%n%s", run.describe())
+                .isBetween(new BigDecimal("600"), new BigDecimal("605"));
+        assertThat(realSeconds(run)).as("real seconds:%n%s", run.describe()).isLessThan(10);
+    }
+
+    /** A periodic timerfd read for an hour: every expiry is counted, none is lost to the jumps. */
+    @Test
+    void aPeriodicTimerForAnHour() {
+        TimensRunner.Result run = runner.timens(List.of("--warp"), timerprobe(), "timerfd-ticks", "3600")
+                .assertExit(0);
+        assertThat(elapsed(run)).as("%s", run.describe()).isBetween(new BigDecimal("3600"), new BigDecimal("3610"));
+        assertThat(run.single("TIMER").longValue("steps")).as("reads (one per expiry when none is skipped)")
+                .isBetween(3000L, 3600L);
+        assertThat(realSeconds(run)).as("real seconds:%n%s", run.describe()).isLessThan(60);
+    }
+
+    /** A sleeper and a timer in two processes: the clocks stop at each in turn, in order. */
+    @Test
+    void sleepersAndTimersTakeTurns() {
+        TimensRunner.Result run = runner.timens(List.of("--warp"), "sh", "-c",
+                "(" + timerprobe() + " rel-timerfd MONOTONIC 2000; echo WOKE name=timer) &"
+                        + " (sleep 1000; echo WOKE name=sleep1) & (" + timerprobe() + " alarm 3000; echo WOKE name=alarm) &"
+                        + " wait").assertExit(0);
+        assertThat(run.tagged("WOKE")).extracting(p -> p.string("name")).containsExactly("sleep1", "timer", "alarm");
+        assertThat(realSeconds(run)).as("real seconds:%n%s", run.describe()).isLessThan(15);
+    }
+
     @Test
     void anHourInSteps() {
         TimensRunner.Result run = runner.timens(List.of("--warp"), timerprobe(), "sleep-steps", "MONOTONIC", "3600")

@@ -1,0 +1,716 @@
+package dev.timens.clock;
+
+import dev.timens.engine.InjectedSyscalls;
+import dev.timens.engine.InterruptStop;
+import dev.timens.engine.RemotePtr;
+import dev.timens.engine.SeccompFilter;
+import dev.timens.engine.SyscallExit;
+import dev.timens.engine.SyscallNumbers;
+import dev.timens.engine.SyscallOutcome;
+import dev.timens.engine.SyscallSet;
+import dev.timens.engine.SyscallStop;
+import dev.timens.engine.TraceControl;
+import dev.timens.engine.TraceeFault;
+import dev.timens.engine.ArgCondition;
+import dev.timens.linux.Descriptors;
+import dev.timens.linux.Errno;
+import dev.timens.linux.Time;
+import dev.timens.linux.Timerfd;
+import dev.timens.linux.Unistd;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.IntFunction;
+
+/**
+ * The armed timers of the namespace whose expiry the supervisor must move,
+ * because the kernel keeps them in host time: timerfds, POSIX timers
+ * (timer_create) and the ITIMER_REAL interval timer ({@code alarm},
+ * {@code setitimer}).
+ *
+ * <ul>
+ *   <li>A {@code settimeofday} inside the namespace moves absolute CLOCK_REALTIME
+ *       timers with the clock, as a real clock step does (relative ones, and every
+ *       other clock's, stay: the kernel runs relative REALTIME timers on
+ *       MONOTONIC); a timerfd armed with {@code TFD_TIMER_CANCEL_ON_SET} is
+ *       cancelled: it becomes readable and its next read fails with ECANCELED.</li>
+ *   <li>Under {@code --warp}, timers are events the clocks can jump to, and every
+ *       jump moves every timer's host expiry earlier by the jump, so that each
+ *       still expires at its time on the namespace's clocks.</li>
+ * </ul>
+ *
+ * <p>How a timer is moved: a timerfd through a duplicate of its descriptor the
+ * supervisor takes with pidfd_getfd (it reads and re-arms the very same timer,
+ * no stop needed); a POSIX timer or ITIMER_REAL, which only their process can
+ * reach, by interrupting one of its threads and injecting timer_gettime and
+ * timer_settime (getitimer, setitimer) there. Reads of a cancel-on-set timerfd
+ * are trapped by a small seccomp filter injected into its process, which traps
+ * read and readv of that descriptor number only.
+ *
+ * <p>Every method runs under this object's lock: the warp watcher thread asks
+ * for the next expiry while the tracer thread changes the table.
+ */
+final class Timers implements AutoCloseable {
+    private static final long NANOS = 1_000_000_000L;
+    private static final int TIMER_ABSTIME = 1;
+    private static final int TFD_TIMER_CANCEL_ON_SET = 2;
+    private static final int ITIMER_REAL = 0;
+    private static final long ECANCELED = -125;
+    private static final int SECCOMP_SET_MODE_FILTER = 1;
+    private static final int SECCOMP_FILTER_FLAG_TSYNC = 1;
+    /** Each injected read filter costs instructions on every read of the process: a bound per process. */
+    private static final int MAX_READ_FILTERS = 32;
+
+    /** A timerfd, reached through the supervisor's own descriptor {@code dup} of it. */
+    private static final class FdTimer {
+        final int tgid;
+        final int fd;
+        final int dup;
+        int clock;
+        int flags;
+        /** Cancel-on-set: the namespace's clock was set; the next read fails with ECANCELED. */
+        boolean cancelled;
+        /** What the timer is re-armed to when the cancellation is read: host deadline on its clock, interval. */
+        long afterCancelValue;
+        long afterCancelInterval;
+
+        FdTimer(int tgid, int fd, int dup) {
+            this.tgid = tgid;
+            this.fd = fd;
+            this.dup = dup;
+        }
+
+        boolean absoluteRealtime() {
+            return (flags & TIMER_ABSTIME) != 0 && ClockGroup.of(clock) == ClockGroup.REALTIME;
+        }
+    }
+
+    /**
+     * A POSIX timer ({@code id} &ge; 0) or the ITIMER_REAL of process {@code tgid}
+     * ({@code id} = -1), with its next expiry on the host's CLOCK_MONOTONIC as the
+     * supervisor computed it from the values the kernel was given.
+     */
+    private static final class ProcessTimer {
+        final int tgid;
+        final int id;
+        int clock;
+        int flags;
+        long hostExpiry;
+        long interval;
+        /** Host nanoseconds the next expiry must still move earlier, at the injection to come. */
+        long pendingShift;
+
+        ProcessTimer(int tgid, int id) {
+            this.tgid = tgid;
+            this.id = id;
+        }
+
+        boolean itimer() {
+            return id < 0;
+        }
+
+        boolean absoluteRealtime() {
+            return !itimer() && (flags & TIMER_ABSTIME) != 0 && ClockGroup.of(clock) == ClockGroup.REALTIME;
+        }
+
+        /** The next expiry after {@code now}, for a periodic timer that expired meanwhile; 0: none. */
+        long nextExpiry(long now) {
+            if (hostExpiry == 0) return 0;
+            if (hostExpiry > now || interval <= 0) return hostExpiry > now ? hostExpiry : 0;
+            long periods = (now - hostExpiry) / interval + 1;
+            return hostExpiry + periods * interval;
+        }
+    }
+
+    private final ClockPage page;
+    private final boolean warp;
+    private final IntFunction<Long> syscallInstruction;
+    private final PrintStream diagnostics;
+    private final int self = Unistd.getpid();
+    private final List<FdTimer> fdTimers = new ArrayList<>();
+    private final Map<Long, ProcessTimer> processTimers = new HashMap<>();
+    /** The thread group of every thread that is not a leader. */
+    private final Map<Integer, Integer> tgidOf = new HashMap<>();
+    /** Per process, the descriptor numbers whose reads an injected filter traps (inherited on fork, kept on exec). */
+    private final Map<Integer, Set<Integer>> readFilters = new HashMap<>();
+    /** Per process, a pidfd for pidfd_getfd. */
+    private final Map<Integer, Integer> pidfds = new HashMap<>();
+    /** Processes with an injection asked for and not yet done. */
+    private final Set<Integer> injecting = new HashSet<>();
+    private TraceControl control;
+    /** Told (outside this object's lock) when a timer was armed. */
+    private volatile Runnable armed = () -> { };
+
+    /**
+     * @param warp               whether every timer is an event (--warp), not only absolute REALTIME ones
+     * @param syscallInstruction per thread, the address of a {@code syscall} instruction of its kernel vDSO, or null
+     */
+    Timers(ClockPage page, boolean warp, IntFunction<Long> syscallInstruction, PrintStream diagnostics) {
+        this.page = page;
+        this.warp = warp;
+        this.syscallInstruction = syscallInstruction;
+        this.diagnostics = diagnostics;
+    }
+
+    /**
+     * Arming and deleting timers: POSIX timers always, absolute timerfds (trapped
+     * for DeadlineSyscalls anyway), and under --warp every arming.
+     */
+    static void subscribe(SyscallSet.Builder b, boolean warp) {
+        // A POSIX timer re-armed relative must be seen (nothing in /proc tells it
+        // apart); a timerfd's flags are in its fdinfo, read when it is moved.
+        b.always(SyscallNumbers.TIMER_SETTIME).always(SyscallNumbers.TIMER_DELETE);
+        if (warp) b.always(SyscallNumbers.TIMERFD_SETTIME).always(SyscallNumbers.ALARM).always(SyscallNumbers.SETITIMER);
+    }
+
+    /** {@code listener} runs after a timer was armed, on the tracer thread, without this object's lock. */
+    void onArmed(Runnable listener) {
+        this.armed = listener;
+    }
+
+    synchronized void start(TraceControl control) {
+        this.control = control;
+    }
+
+    boolean handles(int nr) {
+        return nr == SyscallNumbers.TIMERFD_SETTIME || nr == SyscallNumbers.TIMER_SETTIME
+                || nr == SyscallNumbers.TIMER_DELETE || nr == SyscallNumbers.ALARM || nr == SyscallNumbers.SETITIMER
+                || nr == SyscallNumbers.READ || nr == SyscallNumbers.READV;
+    }
+
+    /**
+     * Before the syscall's own handling: follows the arming at its exit, or
+     * answers a read of a cancelled timerfd (null: the usual handling goes on).
+     */
+    synchronized SyscallOutcome onSyscall(SyscallStop stop) throws TraceeFault {
+        int nr = stop.number();
+        int tgid = stop.tgid();
+        switch (nr) {
+            case SyscallNumbers.READ, SyscallNumbers.READV -> {
+                return readOf(tgid, (int) stop.arg(0));
+            }
+            case SyscallNumbers.TIMERFD_SETTIME -> {
+                int fd = (int) stop.arg(0);
+                int flags = (int) stop.arg(1);
+                Integer clock = DeadlineSyscalls.timerClock(stop);
+                if (clock == null) return null; // not a timerfd: the kernel says so
+                if (!warp && !((flags & TIMER_ABSTIME) != 0 && ClockGroup.of(clock) == ClockGroup.REALTIME)) {
+                    forgetFd(tgid, fd); // re-armed relative: nothing to follow any more
+                    return null;
+                }
+                int tid = stop.tid();
+                stop.atExit(exit -> {
+                    if (exit.result() != 0) return;
+                    armedFd(tid, tgid, fd, clock, flags);
+                    armed.run();
+                });
+            }
+            case SyscallNumbers.TIMER_SETTIME -> {
+                int id = (int) stop.arg(0);
+                int flags = (int) stop.arg(1);
+                Integer clock = DeadlineSyscalls.timerClock(stop);
+                if (clock == null) return null;
+                if (!warp && !((flags & TIMER_ABSTIME) != 0 && ClockGroup.of(clock) == ClockGroup.REALTIME)) {
+                    processTimers.remove(key(tgid, id));
+                    return null;
+                }
+                stop.atExit(exit -> {
+                    if (exit.result() != 0) return;
+                    armedProcess(tgid, id, clock, flags, exit, 2, false);
+                    armed.run();
+                });
+            }
+            case SyscallNumbers.TIMER_DELETE -> processTimers.remove(key(tgid, (int) stop.arg(0)));
+            case SyscallNumbers.SETITIMER -> {
+                if ((int) stop.arg(0) != ITIMER_REAL) return null;
+                stop.atExit(exit -> {
+                    if (exit.result() != 0) return;
+                    armedProcess(tgid, -1, Time.CLOCK_MONOTONIC, 0, exit, 1, true);
+                    armed.run();
+                });
+            }
+            case SyscallNumbers.ALARM -> stop.atExit(exit -> {
+                alarmSet(tgid, exit.arg(0) & 0xFFFF_FFFFL);
+                armed.run();
+            });
+            default -> { }
+        }
+        return null;
+    }
+
+    /** alarm(seconds) ran (the seconds the kernel was given): ITIMER_REAL is that one-shot timer now. */
+    private synchronized void alarmSet(int tgid, long seconds) {
+        if (seconds == 0) {
+            processTimers.remove(key(tgid, -1));
+            return;
+        }
+        ProcessTimer t = processTimers.computeIfAbsent(key(tgid, -1), k -> new ProcessTimer(tgid, -1));
+        t.clock = Time.CLOCK_MONOTONIC;
+        t.interval = 0;
+        t.pendingShift = 0;
+        t.hostExpiry = hostNow(Time.CLOCK_MONOTONIC) + seconds * NANOS;
+    }
+
+    /** A read of a cancelled cancel-on-set timerfd fails with ECANCELED, and the timer goes on at its new time. */
+    private SyscallOutcome readOf(int tgid, int fd) {
+        for (FdTimer t : fdTimers) {
+            if (t.tgid != tgid || t.fd != fd || !t.cancelled) continue;
+            if (!Descriptors.sameFile(self, t.dup, tgid, fd)) continue;
+            t.cancelled = false;
+            // Re-arming also clears the expiry that made it readable.
+            Timerfd.set(t.dup, t.flags & (TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET), t.afterCancelValue,
+                    t.afterCancelInterval);
+            return SyscallOutcome.returning(ECANCELED);
+        }
+        return null;
+    }
+
+    /** timerfd_settime succeeded: keeps (or takes) the supervisor's descriptor of the timer. */
+    private synchronized void armedFd(int tid, int tgid, int fd, int clock, int flags) {
+        FdTimer t = fdTimer(tgid, fd);
+        if (t == null) {
+            int pidfd = pidfd(tgid);
+            int dup = pidfd < 0 ? pidfd : Descriptors.pidfdGetfd(pidfd, fd);
+            if (dup < 0) {
+                warn("cannot follow timerfd " + fd + " of pid " + tgid + ": " + Errno.describe(-dup));
+                return;
+            }
+            t = new FdTimer(tgid, fd, dup);
+            fdTimers.add(t);
+        }
+        t.clock = clock;
+        t.flags = flags;
+        t.cancelled = false;
+        if (Timerfd.get(t.dup).valueNanos() == 0) {
+            forget(t); // disarmed
+            return;
+        }
+        if ((flags & TFD_TIMER_CANCEL_ON_SET) != 0 && t.absoluteRealtime()) watchReads(tid, tgid, fd);
+    }
+
+    /** The timer's entry when it is still descriptor {@code fd} of {@code tgid}; stale entries go. */
+    private FdTimer fdTimer(int tgid, int fd) {
+        for (Iterator<FdTimer> it = fdTimers.iterator(); it.hasNext(); ) {
+            FdTimer t = it.next();
+            if (t.tgid != tgid || t.fd != fd) continue;
+            if (Descriptors.sameFile(self, t.dup, tgid, fd)) return t;
+            it.remove();
+            Unistd.close(t.dup);
+        }
+        return null;
+    }
+
+    private void forgetFd(int tgid, int fd) {
+        FdTimer t = fdTimer(tgid, fd);
+        if (t != null) forget(t);
+    }
+
+    private void forget(FdTimer t) {
+        fdTimers.remove(t);
+        Unistd.close(t.dup);
+    }
+
+    /**
+     * timer_settime or setitimer succeeded: records the expiry the kernel was
+     * given, from the struct it read (argument {@code arg} at the exit: the
+     * supervisor's translated or scaled copy when there was one).
+     */
+    private synchronized void armedProcess(int tgid, int id, int clock, int flags, SyscallExit exit, int arg,
+                                           boolean timeval) throws TraceeFault {
+        ByteBuffer spec = ByteBuffer.wrap(exit.memory().read(new RemotePtr(exit.arg(arg)), 32))
+                .order(ByteOrder.LITTLE_ENDIAN);
+        long unit = timeval ? 1000 : 1;
+        long interval = spec.getLong(0) * NANOS + spec.getLong(8) * unit;
+        long value = spec.getLong(16) * NANOS + spec.getLong(24) * unit;
+        long k = key(tgid, id);
+        if (value == 0) {
+            processTimers.remove(k);
+            return;
+        }
+        ProcessTimer t = processTimers.computeIfAbsent(k, x -> new ProcessTimer(tgid, id));
+        t.clock = clock;
+        t.flags = flags;
+        t.interval = interval;
+        t.pendingShift = 0;
+        long monotonic = hostNow(Time.CLOCK_MONOTONIC);
+        t.hostExpiry = (flags & TIMER_ABSTIME) != 0 ? monotonic + (value - hostNow(clock)) : monotonic + value;
+    }
+
+    // ---- moving timers -------------------------------------------------------------------------------------
+
+    /**
+     * The namespace's CLOCK_REALTIME was set, moving it by {@code virtualJump}:
+     * absolute REALTIME timers move with it; cancel-on-set timerfds are cancelled.
+     */
+    synchronized void realtimeWasSet(long virtualJump) {
+        long shift = hostSpan(ClockGroup.REALTIME, virtualJump);
+        for (FdTimer t : new ArrayList<>(fdTimers)) {
+            if (!t.absoluteRealtime() || !live(t)) continue;
+            if ((t.flags & TFD_TIMER_CANCEL_ON_SET) != 0 && watched(t.tgid, t.fd)) {
+                Timerfd.Setting now = Timerfd.get(t.dup);
+                if (now.valueNanos() == 0) continue;
+                if (!t.cancelled) {
+                    t.afterCancelValue = hostNow(t.clock) + now.valueNanos() - shift;
+                    t.afterCancelInterval = now.intervalNanos();
+                } else {
+                    t.afterCancelValue -= shift;
+                }
+                t.cancelled = true;
+                cancel(t);
+            } else {
+                shiftFd(t, shift);
+            }
+        }
+        for (ProcessTimer t : processTimers.values()) if (t.absoluteRealtime()) shiftProcess(t, shift);
+    }
+
+    /**
+     * Wakes the cancelled timer's waiters as the kernel does: it becomes readable
+     * at once (an expiry the supervisor sets, which the trapped read then clears).
+     * Threads already blocked in a read of it are first made to start that read
+     * over, so that it meets the filter and fails with ECANCELED rather than
+     * return the expiry.
+     */
+    private void cancel(FdTimer t) {
+        List<Integer> readers = new ArrayList<>();
+        for (int tid : threadsOf(t.tgid)) {
+            long[] call = TaskActivity.syscallArgs(readOrEmpty(Path.of("/proc/" + tid + "/syscall")));
+            if (call != null && (call[0] == SyscallNumbers.READ || call[0] == SyscallNumbers.READV)
+                    && (int) call[1] == t.fd) {
+                readers.add(tid);
+            }
+        }
+        if (readers.isEmpty() || control == null) {
+            Timerfd.set(t.dup, 0, 1, 0);
+            return;
+        }
+        for (int tid : readers) {
+            control.interrupt(tid, stop -> {
+                synchronized (this) {
+                    if (t.cancelled) Timerfd.set(t.dup, 0, 1, 0); // the read starts over behind the filter
+                }
+            });
+        }
+    }
+
+    private List<Integer> threadsOf(int tgid) {
+        List<Integer> threads = new ArrayList<>();
+        threads.add(tgid);
+        for (Map.Entry<Integer, Integer> e : tgidOf.entrySet()) if (e.getValue() == tgid) threads.add(e.getKey());
+        return threads;
+    }
+
+    private static String readOrEmpty(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /** Every timer's host expiry moves earlier by {@code hostShift}: the clocks jumped forward by as much. */
+    synchronized void clocksJumped(long hostShift) {
+        for (FdTimer t : new ArrayList<>(fdTimers)) {
+            if (!live(t)) continue;
+            if (t.cancelled) {
+                t.afterCancelValue -= hostShift;
+            } else {
+                shiftFd(t, hostShift);
+            }
+        }
+        for (ProcessTimer t : processTimers.values()) shiftProcess(t, hostShift);
+    }
+
+    /** Whether the program still has the timer where it armed it; refreshes its flags. */
+    private boolean live(FdTimer t) {
+        if (!Descriptors.sameFile(self, t.dup, t.tgid, t.fd)) {
+            forget(t);
+            return false;
+        }
+        if (!t.cancelled) t.flags = armedFlags(t.dup, t.flags);
+        return true;
+    }
+
+    /**
+     * Re-arms a timerfd so that its next expiry comes {@code shift} host
+     * nanoseconds earlier (at once if that is past), keeping its period and its
+     * count of expirations not yet read.
+     */
+    private void shiftFd(FdTimer t, long shift) {
+        Timerfd.Setting now = Timerfd.get(t.dup);
+        if (now.valueNanos() == 0) return; // disarmed, or a one-shot timer that expired
+        long ticks = ticks(t.dup);
+        long value = Math.max(1, now.valueNanos() - shift);
+        int flags = t.flags & (TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET);
+        if ((flags & TIMER_ABSTIME) != 0) value = hostNow(t.clock) + value;
+        Timerfd.set(t.dup, flags, value, now.intervalNanos());
+        if (ticks > 0) Timerfd.setTicks(t.dup, ticks);
+    }
+
+    /** Expirations not yet read, from /proc/self/fdinfo (re-arming clears them). */
+    private static long ticks(int fd) {
+        String v = fdinfo(fd, "ticks:");
+        return v == null ? 0 : Long.parseLong(v);
+    }
+
+    /**
+     * The flags the timer was last armed with, from /proc/self/fdinfo ("settime
+     * flags", octal): the program may have re-armed it without our seeing it.
+     */
+    private static int armedFlags(int fd, int otherwise) {
+        String v = fdinfo(fd, "settime flags:");
+        return v == null ? otherwise : Integer.parseInt(v, 8);
+    }
+
+    private static String fdinfo(int fd, String key) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/fdinfo/" + fd))) {
+                if (line.startsWith(key)) return line.substring(key.length()).trim();
+            }
+        } catch (IOException e) {
+            return null;
+        }
+        return null;
+    }
+
+    private void shiftProcess(ProcessTimer t, long shift) {
+        t.pendingShift += shift;
+        if (!injecting.add(t.tgid)) return; // one interrupt moves all of a process's timers
+        int tid = liveThread(t.tgid);
+        Long gadget = syscallInstruction.apply(tid);
+        if (gadget == null || control == null) {
+            injecting.remove(t.tgid);
+            return;
+        }
+        control.interrupt(tid, stop -> reArm(stop, t.tgid, gadget));
+    }
+
+    /** The thread group leader, or when it has ended, another thread of its group. */
+    private int liveThread(int tgid) {
+        if (Files.exists(Path.of("/proc/" + tgid + "/task/" + tgid))) {
+            try {
+                if (TaskActivity.schedulerState(Files.readString(Path.of("/proc/" + tgid + "/task/" + tgid + "/stat"))) != 'Z') {
+                    return tgid;
+                }
+            } catch (IOException e) {
+                // gone: look for another
+            }
+        }
+        for (Map.Entry<Integer, Integer> e : tgidOf.entrySet()) if (e.getValue() == tgid) return e.getKey();
+        return tgid;
+    }
+
+    /** At the interrupt stop of a thread of {@code tgid}: moves its POSIX timers and ITIMER_REAL by their pending shift. */
+    private synchronized void reArm(InterruptStop stop, int tgid, long gadget) {
+        injecting.remove(tgid);
+        if (!stop.canInject()) {
+            for (ProcessTimer t : processTimers.values()) if (t.tgid == tgid && t.pendingShift != 0) shiftProcess(t, 0);
+            return; // stopped by a signal: again at its next stop
+        }
+        try (InjectedSyscalls inject = stop.injectSyscalls(gadget)) {
+            RemotePtr buffer = stop.pushScratch(new byte[32]);
+            for (ProcessTimer t : processTimers.values()) {
+                if (t.tgid != tgid || t.pendingShift == 0) continue;
+                long shift = t.pendingShift;
+                t.pendingShift = 0;
+                long got = t.itimer() ? inject.call(SyscallNumbers.GETITIMER, ITIMER_REAL, buffer.address())
+                        : inject.call(SyscallNumbers.TIMER_GETTIME, t.id, buffer.address());
+                if (got != 0) continue;
+                ByteBuffer spec = ByteBuffer.wrap(stop.memory().read(buffer, 32)).order(ByteOrder.LITTLE_ENDIAN);
+                long unit = t.itimer() ? 1000 : 1;
+                long interval = spec.getLong(0) * NANOS + spec.getLong(8) * unit;
+                long remaining = spec.getLong(16) * NANOS + spec.getLong(24) * unit;
+                if (remaining == 0) continue; // expired meanwhile, and one-shot
+                long value = Math.max(t.itimer() ? 1000 : 1, remaining - shift);
+                long monotonic = hostNow(Time.CLOCK_MONOTONIC);
+                t.hostExpiry = monotonic + value;
+                t.interval = interval;
+                boolean absolute = (t.flags & TIMER_ABSTIME) != 0;
+                if (absolute) value += hostNow(t.clock);
+                ByteBuffer next = ByteBuffer.allocate(32).order(ByteOrder.LITTLE_ENDIAN);
+                next.putLong(0, interval / NANOS).putLong(8, interval % NANOS / unit)
+                        .putLong(16, value / NANOS).putLong(24, value % NANOS / unit);
+                stop.memory().write(buffer, next.array());
+                long set = t.itimer() ? inject.call(SyscallNumbers.SETITIMER, ITIMER_REAL, buffer.address(), 0)
+                        : inject.call(SyscallNumbers.TIMER_SETTIME, t.id, absolute ? TIMER_ABSTIME : 0, buffer.address(), 0);
+                if (set != 0) warn("cannot move a timer of pid " + tgid + ": " + Errno.describe((int) -set));
+            }
+        } catch (TraceeFault e) {
+            warn("cannot move the timers of pid " + tgid + ": no room on the stack of thread " + stop.tid());
+        }
+    }
+
+    /**
+     * At the exit of the timerfd_settime that armed a cancel-on-set timerfd:
+     * injects a filter that traps reads of that descriptor number, once per
+     * process and number (a process keeps its filters across fork and exec).
+     */
+    private void watchReads(int tid, int tgid, int fd) {
+        Set<Integer> watched = readFilters.computeIfAbsent(tgid, k -> new HashSet<>());
+        if (watched.contains(fd)) return;
+        if (watched.size() >= MAX_READ_FILTERS) {
+            warn("pid " + tgid + " arms too many cancel-on-set timerfds: timerfd " + fd
+                    + " is not cancelled when the clock is set");
+            return;
+        }
+        Long gadget = syscallInstruction.apply(tid);
+        if (gadget == null || control == null) return;
+        watched.add(fd);
+        byte[] program = SeccompFilter.toBytes(SeccompFilter.compile(SyscallSet.builder()
+                .when(SyscallNumbers.READ, ArgCondition.equalToInt(0, fd))
+                .when(SyscallNumbers.READV, ArgCondition.equalToInt(0, fd)).build()));
+        control.interrupt(tid, stop -> {
+            if (!stop.canInject()) {
+                synchronized (this) {
+                    watched.remove(fd);
+                }
+                warn("timerfd " + fd + " of pid " + tgid + " is not cancelled when the clock is set: its process stopped");
+                return;
+            }
+            try (InjectedSyscalls inject = stop.injectSyscalls(gadget)) {
+                RemotePtr filter = stop.pushScratch(program);
+                ByteBuffer fprog = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN)
+                        .putShort(0, (short) (program.length / SeccompFilter.INSTRUCTION_SIZE))
+                        .putLong(8, filter.address());
+                RemotePtr prog = stop.pushScratch(fprog.array());
+                long r = inject.call(SyscallNumbers.SECCOMP, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC,
+                        prog.address());
+                if (r != 0) {
+                    synchronized (this) {
+                        watched.remove(fd);
+                    }
+                    warn("timerfd " + fd + " of pid " + tgid + " is not cancelled when the clock is set: seccomp "
+                            + (r < 0 ? Errno.describe((int) -r) : "could not reach thread " + r));
+                }
+            } catch (TraceeFault e) {
+                warn("timerfd " + fd + " of pid " + tgid + " is not cancelled when the clock is set: no room on the stack");
+            }
+        });
+    }
+
+    private boolean watched(int tgid, int fd) {
+        Set<Integer> s = readFilters.get(tgid);
+        return s != null && s.contains(fd);
+    }
+
+    // ---- for --warp ------------------------------------------------------------------------------------------
+
+    /** Whether any timer is armed (the warp watcher then looks for an idle namespace). */
+    synchronized boolean any() {
+        return !fdTimers.isEmpty() || !processTimers.isEmpty();
+    }
+
+    /** Whether a move of timers is on its way (their expiries are not known until it is done). */
+    synchronized boolean moving() {
+        return !injecting.isEmpty();
+    }
+
+    /**
+     * The host CLOCK_MONOTONIC reading of the next expiry of any armed timer that
+     * has not fired yet and is not already due (Long.MAX_VALUE: none). A timerfd
+     * with expirations nobody read yet has woken its reader already.
+     */
+    synchronized long nextExpiry() {
+        long now = hostNow(Time.CLOCK_MONOTONIC);
+        long next = Long.MAX_VALUE;
+        for (FdTimer t : new ArrayList<>(fdTimers)) {
+            if (t.cancelled || !live(t)) continue;
+            Timerfd.Setting s = Timerfd.get(t.dup);
+            if (s.valueNanos() == 0 || ticks(t.dup) > 0) continue;
+            next = Math.min(next, now + s.valueNanos());
+        }
+        for (ProcessTimer t : processTimers.values()) {
+            long e = t.nextExpiry(now);
+            if (e > now) next = Math.min(next, e);
+        }
+        return next;
+    }
+
+    // ---- processes ---------------------------------------------------------------------------------------------
+
+    synchronized void taskCreated(int parent, int child, boolean thread) {
+        int parentTgid = tgidOf.getOrDefault(parent, parent);
+        if (thread) {
+            tgidOf.put(child, parentTgid);
+        } else {
+            Set<Integer> inherited = readFilters.get(parentTgid);
+            if (inherited != null) readFilters.put(child, new HashSet<>(inherited));
+        }
+    }
+
+    /** Thread {@code tid} exec'd, and leads process {@code tid} now: its POSIX timers are gone, ITIMER_REAL stays. */
+    synchronized void execed(int formerTid, int tid) {
+        int tgid = tgidOf.getOrDefault(formerTid, formerTid);
+        tgidOf.remove(formerTid);
+        processTimers.values().removeIf(t -> t.tgid == tgid && !t.itimer());
+        if (tgid != tid) {
+            ProcessTimer itimer = processTimers.remove(key(tgid, -1));
+            if (itimer != null) {
+                ProcessTimer moved = new ProcessTimer(tid, -1);
+                moved.clock = itimer.clock;
+                moved.hostExpiry = itimer.hostExpiry;
+                moved.interval = itimer.interval;
+                processTimers.put(key(tid, -1), moved);
+            }
+        }
+    }
+
+    synchronized void taskExited(int tid) {
+        Integer tgid = tgidOf.remove(tid);
+        if (tgid != null) return; // a thread: its process and its timers go on
+        processTimers.values().removeIf(t -> t.tgid == tid);
+        readFilters.remove(tid);
+        injecting.remove(tid);
+        Integer pidfd = pidfds.remove(tid);
+        if (pidfd != null) Unistd.close(pidfd);
+        for (FdTimer t : new ArrayList<>(fdTimers)) if (t.tgid == tid) forget(t);
+    }
+
+    private int pidfd(int tgid) {
+        Integer fd = pidfds.get(tgid);
+        if (fd != null) return fd;
+        int opened = Descriptors.pidfdOpen(tgid);
+        if (opened >= 0) pidfds.put(tgid, opened);
+        return opened;
+    }
+
+    @Override
+    public synchronized void close() {
+        for (FdTimer t : fdTimers) Unistd.close(t.dup);
+        fdTimers.clear();
+        for (int fd : pidfds.values()) Unistd.close(fd);
+        pidfds.clear();
+    }
+
+    // ---- arithmetic ----------------------------------------------------------------------------------------------
+
+    private static long key(int tgid, int id) {
+        return ((long) tgid << 32) | (id & 0xFFFF_FFFFL);
+    }
+
+    private static long hostNow(int clock) {
+        return Time.clockGettimeNanos(clock);
+    }
+
+    /** The host span during which {@code group}'s clock advances {@code virtual} (either sign). */
+    private long hostSpan(ClockGroup group, long virtual) {
+        ClockTransform t = page.transform(group);
+        return virtual >= 0 ? t.hostDuration(virtual) : -t.hostDuration(-virtual);
+    }
+
+    private void warn(String message) {
+        diagnostics.println("timens: " + message);
+        diagnostics.flush();
+    }
+}
