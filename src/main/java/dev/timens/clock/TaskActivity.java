@@ -227,22 +227,19 @@ final class TaskActivity {
     }
 
     /**
-     * How often the threads have been switched out, summed: a change means one of
-     * them ran in between (/proc/TID/status, voluntary and involuntary switches).
+     * How often the threads have been scheduled in, summed (the third field of
+     * /proc/TID/schedstat): a change means one of them ran in between.
      */
-    long switches(List<Integer> tids) {
+    long runs(List<Integer> tids) {
         long sum = 0;
         for (int tid : tids) {
-            String status = read(Path.of("/proc/" + tid + "/status"));
-            if (status == null) continue;
-            for (String line : status.split("\n")) {
-                if (!line.endsWith("ctxt_switches:") && line.contains("ctxt_switches:")) {
-                    try {
-                        sum += Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
-                    } catch (NumberFormatException e) {
-                        // not a count: ignore
-                    }
-                }
+            String schedstat = read(Path.of("/proc/" + tid + "/schedstat"));
+            if (schedstat == null || schedstat.isEmpty()) continue;
+            String[] fields = schedstat.trim().split(" ");
+            try {
+                if (fields.length >= 3) sum += Long.parseLong(fields[2]);
+            } catch (NumberFormatException e) {
+                // not a count: ignore
             }
         }
         return sum;

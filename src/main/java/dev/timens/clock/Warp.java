@@ -60,6 +60,8 @@ final class Warp implements AutoCloseable {
     private static final long MAX_POLL_NANOS = 16_000_000;
     /** After a jump to a timer, how long to wait at most for its process to take the expiry before jumping on. */
     private static final long TIMER_HOLD_NANOS = 100_000_000;
+    /** A wait being finished for longer than this is forgotten (see {@link Waiter#stale}). */
+    private static final long STALE_NANOS = 500_000_000;
 
     /** Where a blocked wait stands. */
     private enum Phase {
@@ -71,14 +73,27 @@ final class Warp implements AutoCloseable {
         RESTARTING
     }
 
-    /** A thread in a timed wait, with its deadline on {@code group}'s clock. */
-    private record Waiter(int tid, TimedWait call, long[] args, ClockGroup group, long deadline, Phase phase) {
+    /**
+     * A thread in a timed wait, with its deadline on {@code group}'s clock, and
+     * since when (host CLOCK_MONOTONIC) it is in its phase.
+     */
+    private record Waiter(int tid, TimedWait call, long[] args, ClockGroup group, long deadline, Phase phase,
+                          long since) {
         Waiter in(Phase next) {
-            return new Waiter(tid, call, args, group, deadline, next);
+            return new Waiter(tid, call, args, group, deadline, next, Time.clockGettimeNanos(Time.CLOCK_MONOTONIC));
         }
 
         boolean blocked() {
             return phase == Phase.BLOCKED;
+        }
+
+        /**
+         * Being finished for so long that the finishing went astray (a signal
+         * of the program's came first and the thread went elsewhere): it no
+         * longer holds other jumps back.
+         */
+        boolean stale(long hostNow) {
+            return phase != Phase.BLOCKED && hostNow - since > STALE_NANOS;
         }
 
         /**
@@ -116,10 +131,10 @@ final class Warp implements AutoCloseable {
     private Thread watcher;
     /**
      * Tracer thread only: after a jump to a timer's expiry, the host MONOTONIC time
-     * of the jump and the namespace's context switches then; 0 when none is recent.
+     * of the jump and how often the namespace's threads had been scheduled in then; 0 when none is recent.
      */
     private long timerJumpAt;
-    private long switchesAtJump;
+    private long runsAtJump;
 
     Warp(ClockPage page, DeadlineSyscalls deadlines, Timers timers, TaskActivity activity) {
         this.page = page;
@@ -225,7 +240,7 @@ final class Warp implements AutoCloseable {
         for (int i = 0; i < 6; i++) args[i] = stop.arg(i);
         if (wait.absolute()) {
             Long deadline = deadlines.virtualDeadline(stop, wait.arg());
-            return deadline == null ? null : new Waiter(stop.tid(), wait, args, wait.deadlineOn(), deadline, Phase.BLOCKED);
+            return deadline == null ? null : new Waiter(stop.tid(), wait, args, wait.deadlineOn(), deadline, Phase.BLOCKED, 0);
         }
         long duration;
         if (wait.form() == TimedWait.Form.MILLIS) {
@@ -250,7 +265,7 @@ final class Warp implements AutoCloseable {
         if (duration == 0) return null;
         long now = now(ClockGroup.MONOTONIC);
         long deadline = now + duration < now ? Long.MAX_VALUE : now + duration;
-        return new Waiter(stop.tid(), wait, args, ClockGroup.MONOTONIC, deadline, Phase.BLOCKED);
+        return new Waiter(stop.tid(), wait, args, ClockGroup.MONOTONIC, deadline, Phase.BLOCKED, 0);
     }
 
     /**
@@ -262,17 +277,20 @@ final class Warp implements AutoCloseable {
         List<Integer> others;
         List<Waiter> blocked;
         synchronized (lock) {
-            for (Waiter w : waiters.values()) if (!w.blocked()) return false;
+            long hostNow = Time.clockGettimeNanos(Time.CLOCK_MONOTONIC);
+            for (Waiter w : waiters.values()) if (!w.blocked() && !w.stale(hostNow)) return false;
             others = new ArrayList<>(tasks);
             blocked = new ArrayList<>(waiters.values());
         }
         others.remove((Integer) tid);
         Map<Integer, TaskActivity.State> states = new HashMap<>();
+        long runs = activity.runs(others);
         for (int other : others) {
             TaskActivity.State state = activity.of(other);
             if (state instanceof TaskActivity.Active) return false;
             states.put(other, state);
         }
+        if (activity.runs(others) != runs) return false; // one woke and slept again while we looked
         long mine = onMonotonic(me);
         Waiter earlier = null;
         for (Waiter w : blocked) {
@@ -334,6 +352,8 @@ final class Warp implements AutoCloseable {
         List<Integer> all;
         synchronized (lock) {
             blocked = new ArrayList<>();
+            long hostNow = Time.clockGettimeNanos(Time.CLOCK_MONOTONIC);
+            if (waiters.values().removeIf(w -> w.stale(hostNow))) touch();
             for (Waiter w : waiters.values()) {
                 if (!w.blocked()) return; // one is being finished: look again after it
                 blocked.add(w);
@@ -344,11 +364,16 @@ final class Warp implements AutoCloseable {
         if (blocked.isEmpty() && !anyTimer) return;
         Map<Integer, TaskActivity.State> states = new HashMap<>();
         boolean idle = true;
+        // The states are read one thread after another: a thread woken and blocked
+        // again meanwhile would look as if it had waited all along. Its count of
+        // times scheduled in tells.
+        long runs = activity.runs(all);
         for (int tid : all) {
             TaskActivity.State state = activity.of(tid);
             states.put(tid, state);
             if (state instanceof TaskActivity.Active) idle = false;
         }
+        if (idle && activity.runs(all) != runs) idle = false;
         // The keys once: a REALTIME deadline's place on MONOTONIC is read from the clocks.
         Map<Waiter, Long> keys = new HashMap<>();
         for (Waiter w : blocked) keys.put(w, onMonotonic(w));
@@ -390,17 +415,17 @@ final class Warp implements AutoCloseable {
     /**
      * The namespace is idle and a timer expires first: the clocks jump to it,
      * which makes it expire now. The next such jump waits until the namespace has
-     * run since (its context switches changed) or a while has passed: a process
+     * run since (a thread was scheduled in) or a while has passed: a process
      * woken by the timer may not have been scheduled yet, and jumping on would
      * let time pass under its feet.
      */
     private void jumpToTimer(long expiry, List<Integer> all) {
         long hostNow = Time.clockGettimeNanos(Time.CLOCK_MONOTONIC);
-        long switches = activity.switches(all);
-        if (timerJumpAt != 0 && hostNow - timerJumpAt < TIMER_HOLD_NANOS && switches == switchesAtJump) return;
+        long runs = activity.runs(all);
+        if (timerJumpAt != 0 && hostNow - timerJumpAt < TIMER_HOLD_NANOS && runs == runsAtJump) return;
         advanceTo(expiry);
         timerJumpAt = hostNow;
-        switchesAtJump = switches;
+        runsAtJump = runs;
     }
 
     private void forget(Waiter w) {
@@ -420,6 +445,13 @@ final class Warp implements AutoCloseable {
                 Waiter due = waiters.get(stop.tid());
                 // Not DUE: the thread left that wait by itself and is in another one by now.
                 if (due == null || due.phase() != Phase.DUE) return;
+                if (stop.signalPending()) {
+                    // A signal of the program's goes first: the call may end with EINTR or
+                    // restart after a handler; either way it is trapped anew if it waits again.
+                    waiters.remove(stop.tid());
+                    touch();
+                    return;
+                }
                 if (stop.willRestart() && stop.number() == SyscallNumbers.RESTART_SYSCALL) {
                     stop.restartAs(due.call().number()); // its registers still hold the call's arguments
                     waiters.put(stop.tid(), due.in(Phase.RESTARTING));

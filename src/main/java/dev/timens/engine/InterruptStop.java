@@ -81,6 +81,39 @@ public final class InterruptStop {
         changed = true;
     }
 
+    /**
+     * Whether a signal of the program's (not blocked by the thread) is pending:
+     * it will be delivered when the thread goes on, and may end the syscall
+     * the thread was in (EINTR) instead of letting it restart.
+     */
+    public boolean signalPending() {
+        return signalPending(tid);
+    }
+
+    /**
+     * Whether a signal the thread does not block is pending for it or its
+     * process (/proc/TID/status): then an EINTR at an interrupt stop is the
+     * signal's. Without one, the interrupt itself cut the syscall short, and
+     * syscalls that never restart (epoll_wait, sigtimedwait, semtimedop...; see
+     * signal(7)) would report an EINTR the program could not have seen.
+     */
+    static boolean signalPending(int tid) {
+        long pending = 0;
+        long blocked = 0;
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/" + tid + "/status"))) {
+                if (line.startsWith("SigPnd:") || line.startsWith("ShdPnd:")) {
+                    pending |= Long.parseUnsignedLong(line.substring(7).trim(), 16);
+                } else if (line.startsWith("SigBlk:")) {
+                    blocked = Long.parseUnsignedLong(line.substring(7).trim(), 16);
+                }
+            }
+        } catch (java.io.IOException | NumberFormatException e) {
+            return true; // cannot tell: leave the EINTR as the kernel gave it
+        }
+        return (pending & ~blocked) != 0;
+    }
+
     boolean changed() {
         return changed;
     }

@@ -495,7 +495,7 @@ public final class Supervisor {
     private void interrupted(Ptracer ptracer, int tid, Registers regs, InterruptStop.Handler atStop,
                              InterruptStop.Injection injection) {
         ptracer.getRegs(tid, regs);
-        boolean spuriousEintr = regs.origRax() >= 0 && regs.rax() == -Errno.EINTR && !signalPending(tid);
+        boolean spuriousEintr = regs.origRax() >= 0 && regs.rax() == -Errno.EINTR && !InterruptStop.signalPending(tid);
         if (spuriousEintr) regs.rax(ERESTARTNOINTR);
         InterruptStop stop = new InterruptStop(tid, regs, injection);
         atStop.onStop(stop);
@@ -504,30 +504,6 @@ public final class Supervisor {
 
     /** -ERESTARTNOINTR: the kernel restarts the syscall whatever happens (include/linux/errno.h). */
     private static final long ERESTARTNOINTR = -513;
-
-    /**
-     * Whether a signal the thread does not block is pending for it or its
-     * process (/proc/TID/status): then an EINTR at an interrupt stop is the
-     * signal's. Without one, the interrupt itself cut the syscall short, and
-     * syscalls that never restart (epoll_wait, sigtimedwait, semtimedop...; see
-     * signal(7)) would report an EINTR the program could not have seen.
-     */
-    private static boolean signalPending(int tid) {
-        long pending = 0;
-        long blocked = 0;
-        try {
-            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/" + tid + "/status"))) {
-                if (line.startsWith("SigPnd:") || line.startsWith("ShdPnd:")) {
-                    pending |= Long.parseUnsignedLong(line.substring(7).trim(), 16);
-                } else if (line.startsWith("SigBlk:")) {
-                    blocked = Long.parseUnsignedLong(line.substring(7).trim(), 16);
-                }
-            }
-        } catch (java.io.IOException | NumberFormatException e) {
-            return true; // cannot tell: leave the EINTR as the kernel gave it
-        }
-        return (pending & ~blocked) != 0;
-    }
 
     private static final long CLONE_THREAD = 0x10000;
     private static final int NR_CLONE3 = 435;
