@@ -41,6 +41,11 @@ class RateIT {
         "abs-nanosleep, BOOTTIME",
         "abs-timerfd, MONOTONIC",
         "abs-timer, REALTIME",
+        "rel-timerfd, MONOTONIC",
+        "timerfd-poll, BOOTTIME",
+        "rel-timer, REALTIME",
+        "itimer, ",
+        "alarm, ",
         "cond-timedwait, ",
         "cond-monotonic, ",
         "sem-timedwait, ",
@@ -56,11 +61,24 @@ class RateIT {
         assertThat(realSeconds(run)).as("real seconds:%n%s", run.describe()).isLessThan(2.5);
     }
 
-    @Test
-    void slowClocksLengthenWaits() {
-        TimensRunner.Result run = runner.timens(List.of("--rate", "0.5"),
-                Toolchains.program("timerprobe").toString(), "rel-nanosleep", "MONOTONIC", "1").assertExit(0);
-        assertThat(elapsed(run)).isBetween(new BigDecimal("1"), new BigDecimal("2"));
+    /** Under --rate 0.5 a 1-second wait takes 2 s of real time; under --rate 0.1 a 0.2-second one as long. */
+    @ParameterizedTest(name = "--rate {0}: {1} {2} {3}")
+    @CsvSource({
+        "0.5, rel-nanosleep, MONOTONIC, 1",
+        "0.1, rel-nanosleep, REALTIME, 0.2",
+        "0.1, rel-timerfd, MONOTONIC, 0.2",
+        "0.1, rel-timer, MONOTONIC, 0.2",
+        "0.1, itimer, , 0.2",
+        "0.1, cond-monotonic, , 0.2",
+    })
+    void slowClocksLengthenWaits(String rate, String mode, String clock, String seconds) {
+        List<String> command = new ArrayList<>(List.of(Toolchains.program("timerprobe").toString(), mode));
+        if (clock != null) command.add(clock);
+        command.add(seconds);
+        TimensRunner.Result run = runner.timens(List.of("--rate", rate), command).assertExit(0);
+        BigDecimal requested = new BigDecimal(seconds);
+        assertThat(elapsed(run)).as("virtual seconds waited:%n%s", run.describe())
+                .isBetween(requested, requested.multiply(new BigDecimal("2")));
         assertThat(realSeconds(run)).as("real seconds:%n%s", run.describe()).isGreaterThanOrEqualTo(1.9);
     }
 
