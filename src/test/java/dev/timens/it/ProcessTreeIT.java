@@ -4,7 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.timens.it.HostClock.ClockGroup;
+import java.io.IOException;
 import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -144,5 +148,37 @@ class ProcessTreeIT {
         assertThat(run.exitCode()).as(run.describe()).isEqualTo(128 + 9);
         assertThat(run.stdout()).as("date must not have run").isEmpty();
         assertThat(run.stderr()).contains("cannot map the clock image").contains("EACCES");
+    }
+
+    /**
+     * A setuid program runs without its privileges under timens: the seccomp
+     * filter needs NO_NEW_PRIVS, under which exec ignores set-user-ID bits and
+     * file capabilities. Shown with a set-user-ID-root copy of id(1), run by the
+     * user nobody: natively it is root, under timens it stays nobody, and runs.
+     */
+    @Test
+    void aSetuidProgramRunsWithoutItsPrivileges() throws IOException {
+        assumeTrue(Toolchains.root(), "making a set-user-ID-root program needs root");
+        List<String> nobody = ClockSafety.asNobody();
+        Path dir = Files.createTempDirectory("timens-setuid");
+        Path id = dir.resolve("id");
+        try {
+            Files.copy(Path.of("/usr/bin/id"), id);
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+            // rwsr-xr-x: NIO cannot set the set-user-ID bit.
+            runner.nativeRun(List.of("chmod", "4755", id.toString())).assertExit(0);
+            List<String> command = new ArrayList<>(nobody);
+            command.addAll(List.of(id.toString(), "-u"));
+            TimensRunner.Result natively = runner.nativeRun(command).assertExit(0);
+            if (!natively.stdout().trim().equals("0")) {
+                Toolchains.unavailable("set-user-ID bits have no effect under " + dir + " (mounted nosuid?): "
+                        + natively.describe());
+            }
+            TimensRunner.Result run = runner.wrappedIn(nobody).timens(AT_2038, id.toString(), "-u").assertExit(0);
+            assertThat(run.stdout().trim()).as("effective uid under timens:%n%s", run.describe()).isEqualTo("65534");
+        } finally {
+            Files.deleteIfExists(id);
+            Files.deleteIfExists(dir);
+        }
     }
 }
