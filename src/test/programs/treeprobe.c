@@ -23,6 +23,10 @@
  *                NO TREE line follows; the exit status is PROGRAM's
  *   nested       fork(); the child forks again and the grandchild execv()s PROGRAM;
  *                the child exits with the grandchild's status
+ *   seccomp      fork(); the child installs a seccomp filter of its own (getppid
+ *                fails with EPERM, everything else is allowed), prints
+ *                FILTER getppid=<errno name or the pid> and execv()s PROGRAM,
+ *                which runs under both filters (timens's, if any, and this one)
  */
 #include "probe.h"
 
@@ -31,6 +35,10 @@
 #include <signal.h>
 #include <spawn.h>
 #include <stdlib.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 
 extern char **environ;
@@ -63,6 +71,30 @@ static void exec_program(void)
     execv(prog_argv[0], prog_argv);
     fprintf(stderr, "treeprobe: execv %s: %s\n", prog_argv[0], strerror(errno));
     _exit(127);
+}
+
+/* A filter of the program's own: getppid fails with EPERM; any other call, or another arch, is allowed. */
+static void install_own_filter(void)
+{
+    struct sock_filter code[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0xC000003E /* AUDIT_ARCH_X86_64 */, 0, 3),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_getppid, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    struct sock_fprog prog = { .len = sizeof code / sizeof code[0], .filter = code };
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 || prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0) {
+        fprintf(stderr, "treeprobe: seccomp: %s\n", strerror(errno));
+        _exit(126);
+    }
+    long ppid = syscall(SYS_getppid);
+    if (ppid < 0)
+        printf("FILTER getppid=%s\n", errno_name(errno));
+    else
+        printf("FILTER getppid=%ld\n", ppid);
+    fflush(stdout);
 }
 
 static int child_fn(void *arg)
@@ -117,6 +149,18 @@ static int run_mode(const char *mode)
         }
         if (pid == 0)
             exec_program();
+        return wait_for(pid);
+    }
+    if (strcmp(mode, "seccomp") == 0) {
+        pid = fork();
+        if (pid < 0) {
+            perror("treeprobe: fork");
+            return 255;
+        }
+        if (pid == 0) {
+            install_own_filter();
+            exec_program();
+        }
         return wait_for(pid);
     }
     if (strcmp(mode, "vfork") == 0) {

@@ -37,21 +37,47 @@ public final class Supervisor {
 
     private static final long CLONE_UNTRACED = 0x00800000;
 
+    private static final long PTRACE_TRACEME = 0;
+    private static final long PTRACE_ATTACH = 16;
+    private static final long PTRACE_SEIZE = 0x4206;
+
     /**
      * What the engine itself must see, whatever the tool: ways of creating a
      * process that tracing would not follow. clone(CLONE_UNTRACED) makes a child
      * no tracer is attached to (its clock syscalls would fail with ENOSYS and its
      * execs would keep the kernel's vDSO); clone3 carries its flags in memory,
      * where the filter cannot look, so it is refused with ENOSYS and libc falls
-     * back to clone, as on kernels before 5.3.
+     * back to clone, as on kernels before 5.3. And the ptrace requests that make a
+     * tracer: a traced process cannot get a second one, so when the kernel refuses
+     * them the engine says why (strace and gdb only report EPERM).
      */
     private static final SyscallSet OWN_SYSCALLS = SyscallSet.builder()
             .when(SyscallNumbers.CLONE, ArgCondition.bitsSet(0, CLONE_UNTRACED))
             .always(SyscallNumbers.CLONE3)
+            .when(SyscallNumbers.PTRACE, ArgCondition.equalTo(0, PTRACE_TRACEME))
+            .when(SyscallNumbers.PTRACE, ArgCondition.equalTo(0, PTRACE_ATTACH))
+            .when(SyscallNumbers.PTRACE, ArgCondition.equalTo(0, PTRACE_SEIZE))
             .build();
 
     /** Answers the engine's own syscalls; null when the tool should see the stop. */
-    private static SyscallOutcome ownSyscall(SyscallStop stop, Tool tool) {
+    private SyscallOutcome ownSyscall(SyscallStop stop, Tool tool) {
+        if (stop.number() == SyscallNumbers.PTRACE) {
+            long request = stop.arg(0);
+            if (request == PTRACE_TRACEME || request == PTRACE_ATTACH || request == PTRACE_SEIZE) {
+                int tgid = stop.tgid();
+                stop.atExit(exit -> {
+                    if (exit.result() == -Errno.EPERM && refusedTracers.add(tgid)) {
+                        diagnostics.println("timens: pid " + tgid + " (" + comm(tgid) + ") cannot trace: ptrace("
+                                + (request == PTRACE_TRACEME ? "PTRACE_TRACEME" : request == PTRACE_ATTACH
+                                ? "PTRACE_ATTACH" : "PTRACE_SEIZE") + ") fails with EPERM, because timens traces every"
+                                + " process of the command and a process has only one tracer: debuggers and strace"
+                                + " cannot work inside timens");
+                        diagnostics.flush();
+                    }
+                });
+                if (!tool.syscalls().traces(SyscallNumbers.PTRACE)) return SyscallOutcome.proceed();
+            }
+        }
         if (stop.number() == SyscallNumbers.CLONE3 && !tool.syscalls().traces(SyscallNumbers.CLONE3)) {
             return SyscallOutcome.error(Errno.ENOSYS);
         }
@@ -60,6 +86,15 @@ public final class Supervisor {
             if (!tool.syscalls().traces(SyscallNumbers.CLONE)) return SyscallOutcome.proceed();
         }
         return null;
+    }
+
+    /** A process's command name, from /proc/PID/comm. */
+    private static String comm(int pid) {
+        try {
+            return java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + pid + "/comm")).trim();
+        } catch (java.io.IOException e) {
+            return "?";
+        }
     }
 
     /** The stop signal of a syscall-entry or -exit stop under PTRACE_O_TRACESYSGOOD. */
@@ -71,6 +106,8 @@ public final class Supervisor {
     private final Tool tool;
     private final PrintWriter diagnostics;
     private final Map<Integer, PendingSignals> pending = new HashMap<>();
+    /** Processes told why they cannot trace (once each). */
+    private final java.util.Set<Integer> refusedTracers = new java.util.HashSet<>();
     /** Threads interrupted by {@link TraceControl#interrupt}, with what to do at their interrupt stop. */
     private final Map<Integer, InterruptStop.Handler> interrupts = new HashMap<>();
     /** Threads resumed to the exit of a syscall a tool follows, with what to do there. */
@@ -330,6 +367,7 @@ public final class Supervisor {
         if (s.exited() || s.signaled()) {
             pending.remove(tid);
             tgids.remove(tid);
+            refusedTracers.remove(tid);
             exits.remove(tid);
             entryCodes.remove(tid);
             interrupts.remove(tid);

@@ -30,7 +30,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 class ProcessTreeIT {
     static final List<String> AT_2038 = List.of("--at", "@" + ClockProgramsIT.Y2038);
     static final List<String> MODES =
-            List.of("fork", "vfork", "posix_spawn", "clone", "clone-vm", "thread", "exec-thread", "nested");
+            List.of("fork", "vfork", "posix_spawn", "clone", "clone-vm", "thread", "exec-thread", "nested",
+                    "seccomp");
     /** The REALTIME-group keys of a PROBE line (C and Java). */
     static final List<String> REALTIME_KEYS = List.of("realtime", "realtime_coarse", "gettimeofday", "time",
             "raw_realtime", "raw_gettimeofday", "raw_time", "millis");
@@ -108,6 +109,10 @@ class ProcessTreeIT {
         if (mode.equals("thread")) {
             assertThat(probe.string("ctx")).as("probe from the thread in:%n%s", run.describe()).isEqualTo("thread");
         }
+        if (mode.equals("seccomp")) {
+            // The program's own filter works under timens's: its getppid fails as it asked.
+            assertThat(run.single("FILTER").string("getppid")).as("in:%n%s", run.describe()).isEqualTo("EPERM");
+        }
         List<Probe> trees = run.tagged("TREE");
         if (mode.equals("exec-thread")) {
             // The exec replaced treeprobe: nothing of it is left to print a TREE line.
@@ -180,5 +185,20 @@ class ProcessTreeIT {
             Files.deleteIfExists(id);
             Files.deleteIfExists(dir);
         }
+    }
+
+    /**
+     * strace (and gdb) cannot trace under timens, which already traces every
+     * process and a process has one tracer: they fail at once, with timens
+     * saying why, and never hang.
+     */
+    @Test
+    void aTracerFailsWithTheReason() {
+        String strace = Toolchains.requireOnPath("strace", "apt-get install strace").toString();
+        runner.nativeRun(strace, "-o", "/dev/null", "true").assertExit(0);
+        TimensRunner.Result run = runner.timens(AT_2038, strace, "-o", "/dev/null", "true");
+        assertThat(run.exitCode()).as(run.describe()).isNotZero();
+        assertThat(run.stderr()).as(run.describe()).contains("(strace) cannot trace: ptrace(")
+                .contains("a process has only one tracer");
     }
 }
