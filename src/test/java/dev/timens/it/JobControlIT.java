@@ -1,0 +1,191 @@
+package dev.timens.it;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+/**
+ * Job control in a real terminal: an interactive bash in tmux runs a command
+ * natively and under timens, and the user's keys (Ctrl-Z, Ctrl-C) and the
+ * shell's {@code fg} and {@code bg} must do the same to both. What is compared
+ * is what the user sees on the screen and the exit status the shell reports.
+ */
+@Tag("e2e")
+class JobControlIT {
+    private static final Duration PATIENCE = Duration.ofSeconds(20);
+
+    private String session;
+
+    @BeforeEach
+    void startTerminal() {
+        Toolchains.requireOnPath("tmux", "apt-get install tmux");
+        session = "timens-jc-" + UUID.randomUUID().toString().substring(0, 8);
+        tmux("new-session", "-d", "-s", session, "-x", "200", "-y", "50",
+                "env PS1='$ ' bash --norc --noprofile");
+        type("cd " + Toolchains.basedir());
+    }
+
+    @AfterEach
+    void stopTerminal() {
+        if (session != null) tmux("kill-session", "-t", session);
+    }
+
+    /** The command as typed: natively, or under timens in 2038. */
+    private static String command(boolean underTimens, String shellCommand) {
+        String quoted = "'" + shellCommand.replace("'", "'\\''") + "'";
+        return (underTimens ? Toolchains.timens() + " --at 2038-01-19T00:00:00Z -- " : "") + "sh -c " + quoted;
+    }
+
+    private static String year(boolean underTimens) {
+        return underTimens ? "2038" : String.valueOf(java.time.Year.now().getValue());
+    }
+
+    /** Ctrl-Z stops the command and gives the prompt back; fg brings it back, still reading the terminal. */
+    @ParameterizedTest(name = "under timens: {0}")
+    @ValueSource(booleans = {false, true})
+    void ctrlZStopsAndFgResumes(boolean underTimens) {
+        String marker = marker();
+        type(command(underTimens, "read x; echo GOT $x $(date +%Y) " + marker));
+        waitForProcess(marker);
+        tmux("send-keys", "-t", session, "C-z");
+        waitFor("Stopped");
+        assertThat(processStates(marker)).as("the command's processes after Ctrl-Z").isNotEmpty().allMatch(s -> s.equalsIgnoreCase("T")); // t: a traced process in its group-stop
+        type("fg");
+        type("hello");
+        waitFor("GOT hello " + year(underTimens) + " " + marker);
+        type("echo status=$?");
+        waitFor("status=0");
+    }
+
+    /** Ctrl-C ends the command with status 130 and leaves nothing running. */
+    @ParameterizedTest(name = "under timens: {0}")
+    @ValueSource(booleans = {false, true})
+    void ctrlCEnds(boolean underTimens) {
+        String marker = marker();
+        type(command(underTimens, "sleep 1000; echo " + marker));
+        waitForProcess(marker);
+        tmux("send-keys", "-t", session, "C-c");
+        type("echo status=$?");
+        waitFor("status=130");
+        waitUntil(() -> processStates(marker).isEmpty(), "no process of the command left");
+    }
+
+    /** Closing the terminal (a hang-up) ends the command and everything it started. */
+    @ParameterizedTest(name = "under timens: {0}")
+    @ValueSource(booleans = {false, true})
+    void hangUpEnds(boolean underTimens) {
+        String marker = marker();
+        type(command(underTimens, "sleep 1000 & sleep 1000; echo " + marker));
+        waitForProcess(marker);
+        tmux("kill-session", "-t", session);
+        session = null;
+        waitUntil(() -> processStates(marker).isEmpty(), "end of the command after the hang-up");
+    }
+
+    /** A stopped command put in the background with bg runs on and ends normally. */
+    @ParameterizedTest(name = "under timens: {0}")
+    @ValueSource(booleans = {false, true})
+    void bgContinuesInTheBackground(boolean underTimens) {
+        String marker = marker();
+        type(command(underTimens, "sleep 1; sleep 1; echo BG $(date +%Y) " + marker));
+        waitForProcess(marker);
+        tmux("send-keys", "-t", session, "C-z");
+        waitFor("Stopped");
+        type("bg");
+        waitFor("BG " + year(underTimens) + " " + marker);
+        type("wait; echo status=$?");
+        waitFor("status=0");
+    }
+
+    private static String marker() {
+        return "jc" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    private void type(String line) {
+        tmux("send-keys", "-t", session, "-l", line);
+        tmux("send-keys", "-t", session, "Enter");
+    }
+
+    private String screen() {
+        return tmux("capture-pane", "-p", "-J", "-S", "-200", "-t", session);
+    }
+
+    /**
+     * Waits until {@code text} is on the screen at the start of a line, after a
+     * job number or a prompt at most (so not just in the typed command).
+     */
+    private void waitFor(String text) {
+        Pattern line = Pattern.compile("(?m)^(\\[\\d+\\]\\+\\s+|\\$ )?" + Pattern.quote(text));
+        waitUntil(() -> line.matcher(screen()).find(), "'" + text + "' on the screen");
+    }
+
+    /** Waits until a process with {@code marker} in its command line runs. */
+    private void waitForProcess(String marker) {
+        waitUntil(() -> !processStates(marker).isEmpty(), "a process of the command");
+    }
+
+    private void waitUntil(java.util.function.BooleanSupplier condition, String what) {
+        long deadline = System.nanoTime() + PATIENCE.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                fail("no " + what + " after " + PATIENCE.toSeconds() + " s; screen:\n"
+                        + (session == null ? "(closed)" : screen()));
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                fail("interrupted");
+            }
+        }
+    }
+
+    /** The scheduler states (ps STAT's first letter) of the sh processes whose command line has the marker. */
+    private static List<String> processStates(String marker) {
+        List<String> states = new ArrayList<>();
+        Matcher m = Pattern.compile("(?m)^\\s*(\\S)\\S*\\s+sh -c (.*)$").matcher(run(List.of("ps", "-eo", "stat,args")));
+        while (m.find()) {
+            if (m.group(2).contains(marker)) states.add(m.group(1));
+        }
+        return states;
+    }
+
+    private static String tmux(String... args) {
+        List<String> command = new ArrayList<>(List.of("tmux"));
+        command.addAll(List.of(args));
+        return run(command);
+    }
+
+    private static String run(List<String> command) {
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            p.getOutputStream().close();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                fail(command + " did not finish");
+            }
+            return out;
+        } catch (IOException e) {
+            throw new AssertionError(command + ": " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
+    }
+}
