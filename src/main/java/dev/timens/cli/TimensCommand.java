@@ -161,7 +161,10 @@ public final class TimensCommand implements Callable<Integer> {
                             commandSignals()),
                     namespace, err,
                     SignalForwarding::install, counts);
-            if (stats) err.println("timens: " + counts);
+            if (stats) {
+                err.println("timens: " + counts);
+                err.println("timens: supervisor: " + supervisorUsage());
+            }
             return status.shellStatus();
         } catch (IllegalArgumentException e) {
             return usage(err, e.getMessage());
@@ -170,6 +173,21 @@ public final class TimensCommand implements Callable<Integer> {
             if (debug) e.printStackTrace(err);
             return FAILED;
         }
+    }
+
+    /** The supervisor's own CPU time and peak resident memory (the JVM's, not the command's). */
+    private static String supervisorUsage() {
+        String cpu = ProcessHandle.current().info().totalCpuDuration()
+                .map(d -> String.format(java.util.Locale.ROOT, "%.2f s", d.toNanos() / 1e9)).orElse("?");
+        String peak = "?";
+        try {
+            for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) peak = (Long.parseLong(line.replaceAll("\\D", "")) / 1024) + " MB";
+            }
+        } catch (java.io.IOException | NumberFormatException e) {
+            // stays "?"
+        }
+        return "cpu=" + cpu + " peak-memory=" + peak;
     }
 
     private ClockSettings settings() {
