@@ -55,6 +55,11 @@
  *   itimer S                 setitimer(ITIMER_REAL), sigsuspend until SIGALRM  -> OK
  *   timerfd-ticks S          a timerfd firing every second, read until S       -> OK
  *                            expirations were counted (adds steps= reads)
+ *   alarm-sleep S            alarm(S) with a handler, then nanosleep(2 S): the -> EINTR
+ *                            alarm cuts the sleep short after S
+ *   itimer-epoll S           a 1 s periodic ITIMER_REAL taken by a sigwait     -> ETIMEDOUT
+ *                            thread while main waits in epoll_wait(S) on an
+ *                            empty pipe (adds steps= the ticks counted by then)
  *   step-while-blocked S STEP  a thread sleeps in clock_nanosleep(REALTIME,    -> OK
  *                            TIMER_ABSTIME, now + S); 0.3 s later (MONOTONIC) the
  *                            main thread calls settimeofday(now + STEP); prints
@@ -400,6 +405,57 @@ static void real_timer(struct outcome *o, int use_alarm)
     o->err = 0;
 }
 
+static void alarm_sleep(struct outcome *o)
+{
+    struct sigaction sa = { .sa_handler = on_alarm };
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGALRM, &sa, NULL);
+    struct timespec twice = ts_add(requested, requested);
+    o->start = now(o->clock);
+    alarm((unsigned)requested.tv_sec);
+    o->err = nanosleep(&twice, &twice) == 0 ? 0 : errno;
+    o->end = now(o->clock);
+}
+
+static sigset_t alarm_set;
+static volatile int ticks;
+
+static void *count_alarms(void *unused)
+{
+    (void)unused;
+    for (;;) {
+        int sig;
+        if (sigwait(&alarm_set, &sig) == 0)
+            ticks++;
+    }
+    return NULL;
+}
+
+static void itimer_epoll(struct outcome *o)
+{
+    sigemptyset(&alarm_set);
+    sigaddset(&alarm_set, SIGALRM);
+    pthread_sigmask(SIG_BLOCK, &alarm_set, NULL);
+    pthread_t counter;
+    int r = pthread_create(&counter, NULL, count_alarms, NULL);
+    if (r != 0)
+        die("pthread_create", r);
+    int fds[2];
+    pipe_with(fds, 0);
+    int ep = epoll_create1(EPOLL_CLOEXEC);
+    struct epoll_event ev = { .events = EPOLLIN };
+    if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, fds[0], &ev) != 0)
+        die("epoll", errno);
+    struct itimerval it = { .it_interval = { 1, 0 }, .it_value = { 1, 0 } };
+    o->start = now(o->clock);
+    if (setitimer(ITIMER_REAL, &it, NULL) != 0)
+        die("setitimer", errno);
+    int n = epoll_wait(ep, &ev, 1, requested_ms());
+    o->end = now(o->clock);
+    o->err = n < 0 ? errno : n == 0 ? ETIMEDOUT : 0;
+    steps = ticks;
+}
+
 static void alarm_mode(struct outcome *o) { real_timer(o, 1); }
 static void itimer_mode(struct outcome *o) { real_timer(o, 0); }
 
@@ -704,6 +760,8 @@ static const struct mode {
     { "alarm", 0, CLOCK_MONOTONIC, 0, alarm_mode },
     { "itimer", 0, CLOCK_MONOTONIC, 0, itimer_mode },
     { "timerfd-ticks", 0, CLOCK_MONOTONIC, 0, timerfd_ticks },
+    { "alarm-sleep", 0, CLOCK_MONOTONIC, 0, alarm_sleep },
+    { "itimer-epoll", 0, CLOCK_MONOTONIC, 1, itimer_epoll },
 };
 
 static const struct { const char *name; enum step_kind kind; } step_modes[] = {
@@ -754,8 +812,9 @@ int main(int argc, char **argv)
         }
     }
     begin_timer(&o);
-    if (!strcmp(mode, "sleep-steps") || !strcmp(mode, "timerfd-ticks"))
+    if (!strcmp(mode, "sleep-steps") || !strcmp(mode, "timerfd-ticks") || !strcmp(mode, "itimer-epoll"))
         printf(" steps=%d", steps);
     end_line();
-    return o.err == (m->expect_timeout ? ETIMEDOUT : 0) ? EXIT_EXPECTED : EXIT_UNEXPECTED;
+    int expected = !strcmp(mode, "alarm-sleep") ? EINTR : m->expect_timeout ? ETIMEDOUT : 0;
+    return o.err == expected ? EXIT_EXPECTED : EXIT_UNEXPECTED;
 }

@@ -15,7 +15,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
@@ -50,15 +49,14 @@ final class DeadlineSyscalls {
     private static final long FUTEX_CMD_AND_CLOCK = 0x7f | FUTEX_CLOCK_REALTIME;
 
     /** A thread blocked (as far as we know) on an absolute deadline we translated. */
-    private record Wait(int nr, int argIndex, long scratch, long virtualDeadline, byte[] written, ClockGroup group) {
-        /** Whether argument {@code arg} of {@code stop} is still this copy (the syscall was restarted with it). */
+    private record Wait(int nr, int argIndex, long scratch, long virtualDeadline, ClockGroup group) {
+        /**
+         * Whether argument {@code arg} of {@code stop} is still this copy (the syscall
+         * was restarted with it). The copy's bytes need not be intact: a signal
+         * handler that ran before the restart had its frame on that stack.
+         */
         boolean isCopyIn(SyscallStop stop, int arg) {
-            if (stop.number() != nr || argIndex != arg || stop.arg(arg) != scratch) return false;
-            try {
-                return Arrays.equals(stop.memory().read(new RemotePtr(scratch), 16), written);
-            } catch (TraceeFault e) {
-                return false;
-            }
+            return stop.number() == nr && argIndex == arg && stop.arg(arg) == scratch;
         }
     }
 
@@ -154,7 +152,7 @@ final class DeadlineSyscalls {
         byte[] host = timespec(Math.max(0, hostDeadline(t, group, virtual)));
         RemotePtr copy = stop.pushScratch(host);
         stop.setArg(arg, copy.address());
-        waits.put(stop.tid(), new Wait(stop.number(), arg, copy.address(), virtual, host, group));
+        waits.put(stop.tid(), new Wait(stop.number(), arg, copy.address(), virtual, group));
         return SyscallOutcome.proceed();
     }
 

@@ -14,6 +14,7 @@ import dev.timens.engine.TraceeFault;
 import dev.timens.engine.ArgCondition;
 import dev.timens.linux.Descriptors;
 import dev.timens.linux.Errno;
+import dev.timens.linux.LinuxException;
 import dev.timens.linux.Time;
 import dev.timens.linux.Timerfd;
 import dev.timens.linux.Unistd;
@@ -71,6 +72,10 @@ final class Timers implements AutoCloseable {
     private static final int SECCOMP_FILTER_FLAG_TSYNC = 1;
     /** Each injected read filter costs instructions on every read of the process: a bound per process. */
     private static final int MAX_READ_FILTERS = 32;
+    /** A timer that expired this recently may not have woken anyone yet: it still counts as coming. */
+    private static final long RECENT_NANOS = 20_000_000;
+    /** An injection not done after this long is asked for again. */
+    private static final long INJECTION_STALE_NANOS = 1_000_000_000L;
 
     /** A timerfd, reached through the supervisor's own descriptor {@code dup} of it. */
     private static final class FdTimer {
@@ -124,12 +129,17 @@ final class Timers implements AutoCloseable {
             return !itimer() && (flags & TIMER_ABSTIME) != 0 && ClockGroup.of(clock) == ClockGroup.REALTIME;
         }
 
-        /** The next expiry after {@code now}, for a periodic timer that expired meanwhile; 0: none. */
+        /**
+         * The next expiry: after {@code now}, or an expiry less than
+         * {@link #RECENT_NANOS} ago, whose signal may not have been delivered yet
+         * (it is still about to happen); 0: none.
+         */
         long nextExpiry(long now) {
             if (hostExpiry == 0) return 0;
-            if (hostExpiry > now || interval <= 0) return hostExpiry > now ? hostExpiry : 0;
-            long periods = (now - hostExpiry) / interval + 1;
-            return hostExpiry + periods * interval;
+            if (hostExpiry > now) return hostExpiry;
+            long last = interval <= 0 ? hostExpiry : hostExpiry + (now - hostExpiry) / interval * interval;
+            if (now - last < RECENT_NANOS) return last;
+            return interval <= 0 ? 0 : last + interval;
         }
     }
 
@@ -147,7 +157,8 @@ final class Timers implements AutoCloseable {
     /** Per process, a pidfd for pidfd_getfd. */
     private final Map<Integer, Integer> pidfds = new HashMap<>();
     /** Processes with an injection asked for and not yet done. */
-    private final Set<Integer> injecting = new HashSet<>();
+    private final Map<Integer, Injection> injecting = new HashMap<>();
+    private volatile java.util.function.IntPredicate keepsDeadline = tid -> false;
     private TraceControl control;
     /** Told (outside this object's lock) when a timer was armed. */
     private volatile Runnable armed = () -> { };
@@ -204,7 +215,7 @@ final class Timers implements AutoCloseable {
                 int fd = (int) stop.arg(0);
                 int flags = (int) stop.arg(1);
                 Integer clock = DeadlineSyscalls.timerClock(stop);
-                if (clock == null) return null; // not a timerfd: the kernel says so
+                if (clock == null || ClockGroup.of(clock) == null) return null; // not a timerfd: the kernel says so
                 if (!warp && !((flags & TIMER_ABSTIME) != 0 && ClockGroup.of(clock) == ClockGroup.REALTIME)) {
                     forgetFd(tgid, fd); // re-armed relative: nothing to follow any more
                     return null;
@@ -221,6 +232,10 @@ final class Timers implements AutoCloseable {
                 int flags = (int) stop.arg(1);
                 Integer clock = DeadlineSyscalls.timerClock(stop);
                 if (clock == null) return null;
+                if (ClockGroup.of(clock) == null) { // a CPU-time clock: no namespace time in it
+                    processTimers.remove(key(tgid, id));
+                    return null;
+                }
                 if (!warp && !((flags & TIMER_ABSTIME) != 0 && ClockGroup.of(clock) == ClockGroup.REALTIME)) {
                     processTimers.remove(key(tgid, id));
                     return null;
@@ -240,18 +255,23 @@ final class Timers implements AutoCloseable {
                     armed.run();
                 });
             }
-            case SyscallNumbers.ALARM -> stop.atExit(exit -> {
-                alarmSet(tgid, exit.arg(0) & 0xFFFF_FFFFL);
-                armed.run();
-            });
+            case SyscallNumbers.ALARM -> {
+                // Taken at entry: under --rate the call becomes a setitimer.
+                long seconds = stop.arg(0) & 0xFFFF_FFFFL;
+                stop.atExit(exit -> {
+                    if (exit.result() < 0) return;
+                    alarmSet(tgid, page.transform(ClockGroup.MONOTONIC).hostDuration(seconds * NANOS));
+                    armed.run();
+                });
+            }
             default -> { }
         }
         return null;
     }
 
-    /** alarm(seconds) ran (the seconds the kernel was given): ITIMER_REAL is that one-shot timer now. */
-    private synchronized void alarmSet(int tgid, long seconds) {
-        if (seconds == 0) {
+    /** alarm ran: ITIMER_REAL is a one-shot timer of {@code hostNanos} now. */
+    private synchronized void alarmSet(int tgid, long hostNanos) {
+        if (hostNanos == 0) {
             processTimers.remove(key(tgid, -1));
             return;
         }
@@ -259,7 +279,7 @@ final class Timers implements AutoCloseable {
         t.clock = Time.CLOCK_MONOTONIC;
         t.interval = 0;
         t.pendingShift = 0;
-        t.hostExpiry = hostNow(Time.CLOCK_MONOTONIC) + seconds * NANOS;
+        t.hostExpiry = hostNow(Time.CLOCK_MONOTONIC) + hostNanos;
     }
 
     /** A read of a cancelled cancel-on-set timerfd fails with ECANCELED, and the timer goes on at its new time. */
@@ -292,7 +312,14 @@ final class Timers implements AutoCloseable {
         t.clock = clock;
         t.flags = flags;
         t.cancelled = false;
-        if (Timerfd.get(t.dup).valueNanos() == 0) {
+        Timerfd.Setting setting;
+        try {
+            setting = Timerfd.get(t.dup);
+        } catch (LinuxException e) {
+            forget(t); // what we took is no timerfd: the descriptor was replaced meanwhile
+            return;
+        }
+        if (setting.valueNanos() == 0) {
             forget(t); // disarmed
             return;
         }
@@ -327,9 +354,17 @@ final class Timers implements AutoCloseable {
      * supervisor's translated or scaled copy when there was one).
      */
     private synchronized void armedProcess(int tgid, int id, int clock, int flags, SyscallExit exit, int arg,
-                                           boolean timeval) throws TraceeFault {
-        ByteBuffer spec = ByteBuffer.wrap(exit.memory().read(new RemotePtr(exit.arg(arg)), 32))
-                .order(ByteOrder.LITTLE_ENDIAN);
+                                           boolean timeval) {
+        if (exit.arg(arg) == 0) { // setitimer(ITIMER_REAL, NULL, ...) disarms
+            processTimers.remove(key(tgid, id));
+            return;
+        }
+        ByteBuffer spec;
+        try {
+            spec = ByteBuffer.wrap(exit.memory().read(new RemotePtr(exit.arg(arg)), 32)).order(ByteOrder.LITTLE_ENDIAN);
+        } catch (TraceeFault e) {
+            return; // unreadable now: the kernel read it, but we cannot follow this timer
+        }
         long unit = timeval ? 1000 : 1;
         long interval = spec.getLong(0) * NANOS + spec.getLong(8) * unit;
         long value = spec.getLong(16) * NANOS + spec.getLong(24) * unit;
@@ -398,7 +433,9 @@ final class Timers implements AutoCloseable {
         for (int tid : readers) {
             control.interrupt(tid, stop -> {
                 synchronized (this) {
-                    if (t.cancelled) Timerfd.set(t.dup, 0, 1, 0); // the read starts over behind the filter
+                    // The read starts over behind the filter. A timer forgotten meanwhile
+                    // has closed its descriptor, whose number may be another's now.
+                    if (t.cancelled && fdTimers.contains(t)) Timerfd.set(t.dup, 0, 1, 0);
                 }
             });
         }
@@ -486,38 +523,71 @@ final class Timers implements AutoCloseable {
 
     private void shiftProcess(ProcessTimer t, long shift) {
         t.pendingShift += shift;
-        if (!injecting.add(t.tgid)) return; // one interrupt moves all of a process's timers
-        int tid = liveThread(t.tgid);
+        Injection asked = injecting.get(t.tgid);
+        if (asked != null && !asked.stale()) return; // one interrupt moves all of a process's timers
+        int tid = pickThread(t.tgid);
         Long gadget = syscallInstruction.apply(tid);
         if (gadget == null || control == null) {
             injecting.remove(t.tgid);
             return;
         }
+        injecting.put(t.tgid, new Injection(tid, Time.clockGettimeNanos(Time.CLOCK_MONOTONIC)));
         control.interrupt(tid, stop -> reArm(stop, t.tgid, gadget));
     }
 
-    /** The thread group leader, or when it has ended, another thread of its group. */
-    private int liveThread(int tgid) {
-        if (Files.exists(Path.of("/proc/" + tgid + "/task/" + tgid))) {
-            try {
-                if (TaskActivity.schedulerState(Files.readString(Path.of("/proc/" + tgid + "/task/" + tgid + "/stat"))) != 'Z') {
-                    return tgid;
-                }
-            } catch (IOException e) {
-                // gone: look for another
-            }
+    /** An interrupt asked of thread {@code tid} to move its process's timers, at host MONOTONIC {@code since}. */
+    private record Injection(int tid, long since) {
+        /** Never answered (the thread exec'd or ended first, or the interrupt was lost): ask again. */
+        boolean stale() {
+            return Time.clockGettimeNanos(Time.CLOCK_MONOTONIC) - since > INJECTION_STALE_NANOS;
         }
-        for (Map.Entry<Integer, Integer> e : tgidOf.entrySet()) if (e.getValue() == tgid) return e.getKey();
-        return tgid;
+    }
+
+    /**
+     * Syscalls whose relative timeout the kernel does not count down: restarted
+     * after an interrupt they would wait their whole timeout again (signal(7)).
+     */
+    private static final Set<Integer> TIMEOUT_STARTS_OVER = Set.of(SyscallNumbers.EPOLL_WAIT,
+            SyscallNumbers.EPOLL_PWAIT, SyscallNumbers.EPOLL_PWAIT2, SyscallNumbers.RT_SIGTIMEDWAIT,
+            SyscallNumbers.SEMTIMEDOP, SyscallNumbers.IO_GETEVENTS, SyscallNumbers.IO_PGETEVENTS, SyscallNumbers.RECVMMSG);
+
+    /**
+     * The thread of {@code tgid} to interrupt for an injection: preferably one
+     * that is not in a syscall whose timeout an interrupt would make start over;
+     * else one whose wait the warp keeps at its deadline across the restart; else
+     * the leader (its timeout then starts over: see the README).
+     */
+    private int pickThread(int tgid) {
+        List<Integer> live = new ArrayList<>();
+        for (int tid : threadsOf(tgid)) {
+            String stat = readOrEmpty(Path.of("/proc/" + tgid + "/task/" + tid + "/stat"));
+            if (stat.isEmpty() || TaskActivity.schedulerState(stat) == 'Z') continue;
+            live.add(tid);
+            long[] call = TaskActivity.syscallArgs(readOrEmpty(Path.of("/proc/" + tid + "/syscall")));
+            if (call == null || !TIMEOUT_STARTS_OVER.contains((int) call[0])) return tid;
+        }
+        for (int tid : live) if (keepsDeadline.test(tid)) return tid;
+        return live.isEmpty() ? tgid : live.get(0);
+    }
+
+    /** Warp's own, under --warp: makes a thread's timed wait keep its deadline when it restarts. */
+    void onRestart(java.util.function.IntPredicate keeper) {
+        this.keepsDeadline = keeper;
+    }
+
+    /** Asks for the moves whose interrupt was never answered again (tracer thread). */
+    synchronized void retryMoves() {
+        for (ProcessTimer t : new ArrayList<>(processTimers.values())) {
+            if (t.pendingShift == 0) continue;
+            Injection asked = injecting.get(t.tgid);
+            if (asked == null || asked.stale()) shiftProcess(t, 0);
+        }
     }
 
     /** At the interrupt stop of a thread of {@code tgid}: moves its POSIX timers and ITIMER_REAL by their pending shift. */
     private synchronized void reArm(InterruptStop stop, int tgid, long gadget) {
         injecting.remove(tgid);
-        if (!stop.canInject()) {
-            for (ProcessTimer t : processTimers.values()) if (t.tgid == tgid && t.pendingShift != 0) shiftProcess(t, 0);
-            return; // stopped by a signal: again at its next stop
-        }
+        if (!stop.canInject()) return; // stopped by a signal: asked again later (retryMoves)
         try (InjectedSyscalls inject = stop.injectSyscalls(gadget)) {
             RemotePtr buffer = stop.pushScratch(new byte[32]);
             for (ProcessTimer t : processTimers.values()) {
@@ -532,9 +602,17 @@ final class Timers implements AutoCloseable {
                 long interval = spec.getLong(0) * NANOS + spec.getLong(8) * unit;
                 long remaining = spec.getLong(16) * NANOS + spec.getLong(24) * unit;
                 if (remaining == 0) continue; // expired meanwhile, and one-shot
-                long value = Math.max(t.itimer() ? 1000 : 1, remaining - shift);
                 long monotonic = hostNow(Time.CLOCK_MONOTONIC);
-                t.hostExpiry = monotonic + value;
+                // The expiry on the timer's own schedule, not the kernel's: a timer moved
+                // to expire "now" fired a little late (the move came after the jump), and
+                // its period must not carry that lateness on, period after period.
+                long kernelNext = monotonic + remaining;
+                long ideal = interval > 0 && t.hostExpiry != 0
+                        ? t.hostExpiry + Math.round((double) (kernelNext - t.hostExpiry) / interval) * interval
+                        : kernelNext;
+                long target = ideal - shift;
+                long value = Math.max(t.itimer() ? 1000 : 1, target - monotonic);
+                t.hostExpiry = target;
                 t.interval = interval;
                 boolean absolute = (t.flags & TIMER_ABSTIME) != 0;
                 if (absolute) value += hostNow(t.clock);
@@ -613,13 +691,14 @@ final class Timers implements AutoCloseable {
 
     /** Whether a move of timers is on its way (their expiries are not known until it is done). */
     synchronized boolean moving() {
-        return !injecting.isEmpty();
+        for (Injection i : injecting.values()) if (!i.stale()) return true;
+        return false;
     }
 
     /**
      * The host CLOCK_MONOTONIC reading of the next expiry of any armed timer that
-     * has not fired yet and is not already due (Long.MAX_VALUE: none). A timerfd
-     * with expirations nobody read yet has woken its reader already.
+     * has not fired yet, or fired too recently to have woken anyone (Long.MAX_VALUE:
+     * none). A timerfd with expirations nobody read yet has woken its reader already.
      */
     synchronized long nextExpiry() {
         long now = hostNow(Time.CLOCK_MONOTONIC);
@@ -632,7 +711,7 @@ final class Timers implements AutoCloseable {
         }
         for (ProcessTimer t : processTimers.values()) {
             long e = t.nextExpiry(now);
-            if (e > now) next = Math.min(next, e);
+            if (e != 0) next = Math.min(next, e);
         }
         return next;
     }
@@ -651,22 +730,15 @@ final class Timers implements AutoCloseable {
 
     /** Thread {@code tid} exec'd, and leads process {@code tid} now: its POSIX timers are gone, ITIMER_REAL stays. */
     synchronized void execed(int formerTid, int tid) {
-        int tgid = tgidOf.getOrDefault(formerTid, formerTid);
+        // A thread that execs takes over its process's id: tid is the process now
+        // (its entry in tgidOf may be gone already with the former thread).
         tgidOf.remove(formerTid);
-        processTimers.values().removeIf(t -> t.tgid == tgid && !t.itimer());
-        if (tgid != tid) {
-            ProcessTimer itimer = processTimers.remove(key(tgid, -1));
-            if (itimer != null) {
-                ProcessTimer moved = new ProcessTimer(tid, -1);
-                moved.clock = itimer.clock;
-                moved.hostExpiry = itimer.hostExpiry;
-                moved.interval = itimer.interval;
-                processTimers.put(key(tid, -1), moved);
-            }
-        }
+        processTimers.values().removeIf(t -> t.tgid == tid && !t.itimer());
+        injecting.remove(tid); // an interrupt asked for before the exec is dropped with the old program
     }
 
     synchronized void taskExited(int tid) {
+        injecting.values().removeIf(i -> i.tid() == tid); // its interrupt stop will never come
         Integer tgid = tgidOf.remove(tid);
         if (tgid != null) return; // a thread: its process and its timers go on
         processTimers.values().removeIf(t -> t.tgid == tid);

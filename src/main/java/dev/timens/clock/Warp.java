@@ -70,7 +70,12 @@ final class Warp implements AutoCloseable {
         /** Interrupted to be finished; its interrupt stop has not come yet. */
         DUE,
         /** Its interrupt stop came while it was still in the wait: the call starts over, to finish at its deadline. */
-        RESTARTING
+        RESTARTING,
+        /**
+         * Interrupted for something else (its process's timers being moved): the call
+         * starts over, and waits on until the same deadline, not for its whole timeout again.
+         */
+        KEEPING
     }
 
     /**
@@ -142,6 +147,21 @@ final class Warp implements AutoCloseable {
         this.timers = timers;
         this.activity = activity;
         timers.onArmed(this::clocksChanged);
+        timers.onRestart(this::keepDeadline);
+    }
+
+    /**
+     * Thread {@code tid} is about to be interrupted by someone else: if it is in a
+     * timed wait we know, its restarted call keeps that wait's deadline. Returns
+     * whether it is such a wait.
+     */
+    boolean keepDeadline(int tid) {
+        synchronized (lock) {
+            Waiter w = waiters.get(tid);
+            if (w == null || !w.blocked()) return false;
+            waiters.put(tid, w.in(Phase.KEEPING));
+            return true;
+        }
     }
 
     /** Every wait with a timeout: the clocks may have to jump to its end. */
@@ -220,6 +240,16 @@ final class Warp implements AutoCloseable {
         Waiter me;
         if (previous != null && previous.phase() == Phase.RESTARTING && previous.sameCall(stop.number(), stop::arg)) {
             me = previous;
+        } else if (previous != null && previous.phase() == Phase.KEEPING && previous.sameCall(stop.number(), stop::arg)) {
+            me = previous.in(Phase.BLOCKED);
+            if (!nextToEnd(tid, me)) {
+                leftUntilDeadline(stop, me);
+                synchronized (lock) {
+                    waiters.put(tid, me);
+                    touch();
+                }
+                return null;
+            }
         } else {
             me = newWaiter(stop, wait);
             if (me == null) return null; // a poll, or a timeout the kernel refuses itself
@@ -232,6 +262,25 @@ final class Warp implements AutoCloseable {
             }
         }
         return finish(stop, me);
+    }
+
+    /**
+     * Makes the restarted call wait only what is left until its deadline: its
+     * timeout argument becomes the time left (a copy on the stack for a struct),
+     * on the namespace's clock, as the program's own was (a rate scales it next).
+     */
+    private void leftUntilDeadline(SyscallStop stop, Waiter me) throws TraceeFault {
+        TimedWait wait = me.call();
+        if (wait.absolute()) return; // an absolute deadline is the same on restart
+        long left = Math.max(0, onMonotonic(me) - now(ClockGroup.MONOTONIC));
+        if (wait.form() == TimedWait.Form.MILLIS) {
+            stop.setArg(wait.arg(), Math.min(Integer.MAX_VALUE, (left + 999_999) / 1_000_000));
+        } else {
+            long unit = wait.form() == TimedWait.Form.TIMEVAL ? 1000 : 1;
+            ByteBuffer t = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN)
+                    .putLong(0, left / NANOS).putLong(8, left % NANOS / unit);
+            stop.setArg(wait.arg(), stop.pushScratch(t.array()).address());
+        }
     }
 
     /** The wait's deadline; null when it is no wait (zero) or the kernel will refuse it (EFAULT, EINVAL). */
@@ -292,6 +341,9 @@ final class Warp implements AutoCloseable {
         }
         if (activity.runs(others) != runs) return false; // one woke and slept again while we looked
         long mine = onMonotonic(me);
+        // A timer expiring first is what happens next: this wait blocks, and the
+        // watcher jumps to the timer (settle).
+        if (timers.any() && timerExpiry() <= mine) return false;
         Waiter earlier = null;
         for (Waiter w : blocked) {
             if (!blockedIn(w, states.get(w.tid()))) continue;
@@ -347,6 +399,7 @@ final class Warp implements AutoCloseable {
      * earliest timer's expiry when that comes first.
      */
     void settle() {
+        timers.retryMoves();
         if (timers.moving()) return; // timers are being moved: their expiries are not known yet
         List<Waiter> blocked;
         List<Integer> all;
@@ -513,12 +566,17 @@ final class Warp implements AutoCloseable {
             for (;;) {
                 List<Waiter> blocked = new ArrayList<>();
                 List<Integer> all;
+                // Asked before taking the lock: Timers may call keepDeadline, which
+                // takes it, while holding its own monitor.
+                boolean armed = timers.any();
                 synchronized (lock) {
-                    while (!closed && !hasBlocked() && !timers.any()) {
-                        lock.wait();
-                        poll = MIN_POLL_NANOS;
-                    }
                     if (closed) return;
+                    if (!hasBlocked() && !armed) {
+                        if (!changed) lock.wait(); // a timer armed since we asked has set changed
+                        changed = false;
+                        poll = MIN_POLL_NANOS;
+                        continue;
+                    }
                     for (Waiter w : waiters.values()) if (w.blocked()) blocked.add(w);
                     all = new ArrayList<>(tasks);
                     if (changed) poll = MIN_POLL_NANOS; // something moved: look again soon
@@ -550,7 +608,7 @@ final class Warp implements AutoCloseable {
         return true;
     }
 
-    /** Caller holds lock. */
+    /** Caller holds lock; it must not call into {@link Timers} (lock order: Timers, then this lock). */
     private boolean hasBlocked() {
         for (Waiter w : waiters.values()) if (w.blocked()) return true;
         return false;

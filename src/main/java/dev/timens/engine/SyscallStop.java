@@ -62,8 +62,11 @@ public final class SyscallStop {
     public void atExit(SyscallExit.Handler handler) {
         SyscallExit.Handler first = exitHandler;
         this.exitHandler = first == null ? handler : exit -> {
-            first.onExit(exit);
-            handler.onExit(exit);
+            try {
+                first.onExit(exit);
+            } finally {
+                handler.onExit(exit); // each part's translation is its own: one failing must not skip another
+            }
         };
     }
 

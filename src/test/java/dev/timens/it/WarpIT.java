@@ -95,6 +95,36 @@ class WarpIT {
         assertThat(realSeconds(run)).as("real seconds:%n%s", run.describe()).isLessThan(10);
     }
 
+    /** A timer that expires during a longer sleep interrupts it, as natively: the clocks stop at the timer first. */
+    @Test
+    void anAlarmCutsALongerSleepShort() {
+        TimensRunner.Result run = runner.timens(List.of("--warp"), timerprobe(), "alarm-sleep", "300").assertExit(0);
+        assertThat(run.single("TIMER").string("result")).isEqualTo("EINTR");
+        assertThat(elapsed(run)).as("%s", run.describe()).isBetween(new BigDecimal("300"), new BigDecimal("302"));
+    }
+
+    /**
+     * A wait whose thread is interrupted to move its process's timers (a periodic
+     * ITIMER_REAL, every second) keeps its deadline: epoll_wait, whose timeout the
+     * kernel does not count down, must not start over. Every tick is counted.
+     */
+    @Test
+    void aWaitKeepsItsDeadlineWhileTimersAreMoved() {
+        TimensRunner.Result run = runner.timens(List.of("--warp"), timerprobe(), "itimer-epoll", "60").assertExit(0);
+        assertThat(elapsed(run)).as("%s", run.describe()).isBetween(new BigDecimal("60"), new BigDecimal("61"));
+        assertThat(run.single("TIMER").longValue("steps")).as("ticks:%n%s", run.describe()).isBetween(59L, 60L);
+        assertThat(realSeconds(run)).as("real seconds:%n%s", run.describe()).isLessThan(15);
+    }
+
+    /** Under a rate too: alarm (made a setitimer by the rate) is followed, and jumped to. */
+    @Test
+    void anAlarmUnderARate() {
+        TimensRunner.Result run = runner.timens(List.of("--warp", "--rate", "2"), timerprobe(), "alarm", "600")
+                .assertExit(0);
+        assertThat(elapsed(run)).as("%s", run.describe()).isBetween(new BigDecimal("600"), new BigDecimal("605"));
+        assertThat(realSeconds(run)).as("real seconds:%n%s", run.describe()).isLessThan(10);
+    }
+
     /** A periodic timerfd read for an hour: every expiry is counted, none is lost to the jumps. */
     @Test
     void aPeriodicTimerForAnHour() {
