@@ -298,7 +298,8 @@ static void select_timeout(struct outcome *o)
     o->remaining = (struct timespec){ tv.tv_sec, tv.tv_usec * 1000 };
 }
 
-static void epoll_timeout(struct outcome *o)
+/* An epoll instance watching the read end of an empty pipe. */
+static int empty_pipe_epoll(void)
 {
     int fds[2];
     pipe_with(fds, 0);
@@ -306,6 +307,13 @@ static void epoll_timeout(struct outcome *o)
     struct epoll_event ev = { .events = EPOLLIN };
     if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, fds[0], &ev) != 0)
         die("epoll", errno);
+    return ep;
+}
+
+static void epoll_timeout(struct outcome *o)
+{
+    int ep = empty_pipe_epoll();
+    struct epoll_event ev;
     o->start = now(o->clock);
     int n = epoll_wait(ep, &ev, 1, requested_ms());
     o->end = now(o->clock);
@@ -440,12 +448,8 @@ static void itimer_epoll(struct outcome *o)
     int r = pthread_create(&counter, NULL, count_alarms, NULL);
     if (r != 0)
         die("pthread_create", r);
-    int fds[2];
-    pipe_with(fds, 0);
-    int ep = epoll_create1(EPOLL_CLOEXEC);
-    struct epoll_event ev = { .events = EPOLLIN };
-    if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, fds[0], &ev) != 0)
-        die("epoll", errno);
+    int ep = empty_pipe_epoll();
+    struct epoll_event ev;
     struct itimerval it = { .it_interval = { 1, 0 }, .it_value = { 1, 0 } };
     o->start = now(o->clock);
     if (setitimer(ITIMER_REAL, &it, NULL) != 0)
