@@ -220,20 +220,8 @@ final class DeadlineSyscalls {
     }
 
     private static boolean blockedIn(int tid, Wait wait) {
-        String line;
-        try {
-            line = Files.readString(Path.of("/proc/" + tid + "/syscall")).trim();
-        } catch (IOException e) {
-            return false;
-        }
-        String[] fields = line.split(" ");
-        if (fields.length < 7) return false;
-        try {
-            return Integer.parseInt(fields[0]) == wait.nr
-                    && Long.parseUnsignedLong(fields[1 + wait.argIndex].substring(2), 16) == wait.scratch;
-        } catch (NumberFormatException | StringIndexOutOfBoundsException e) {
-            return false;
-        }
+        long[] call = TaskActivity.currentSyscall(tid);
+        return call != null && call[0] == wait.nr && call[1 + wait.argIndex] == wait.scratch;
     }
 
     /**
@@ -266,13 +254,27 @@ final class DeadlineSyscalls {
     }
 
     private static Integer procField(Path file, String section, String key) {
+        String value = procValue(file, section, key);
+        try {
+            return value == null ? null : Integer.valueOf(value);
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    /**
+     * The value after {@code key} on a line of a /proc file of "key: value"
+     * lines, within the part that starts with line {@code section} ("ID: N" in
+     * /proc/PID/timers; null: the whole file); null when there is none.
+     */
+    static String procValue(Path file, String section, String key) {
         try {
             boolean inSection = section == null;
             for (String line : Files.readAllLines(file)) {
                 if (line.startsWith("ID:")) inSection = section == null || line.trim().equals(section);
-                if (inSection && line.startsWith(key)) return Integer.parseInt(line.substring(key.length()).trim());
+                if (inSection && line.startsWith(key)) return line.substring(key.length()).trim();
             }
-        } catch (IOException | NumberFormatException e) {
+        } catch (IOException e) {
             return null;
         }
         return null;

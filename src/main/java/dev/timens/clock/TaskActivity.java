@@ -232,17 +232,32 @@ final class TaskActivity {
      */
     long runs(List<Integer> tids) {
         long sum = 0;
-        for (int tid : tids) {
-            String schedstat = read(Path.of("/proc/" + tid + "/schedstat"));
-            if (schedstat == null || schedstat.isEmpty()) continue;
-            String[] fields = schedstat.trim().split(" ");
-            try {
-                if (fields.length >= 3) sum += Long.parseLong(fields[2]);
-            } catch (NumberFormatException e) {
-                // not a count: ignore
-            }
-        }
+        for (int tid : tids) sum += runs(tid);
         return sum;
+    }
+
+    /** How often thread {@code tid} has been scheduled in; 0 when it is gone or unreadable. */
+    long runs(int tid) {
+        String schedstat = read(Path.of("/proc/" + tid + "/schedstat"));
+        if (schedstat == null || schedstat.isEmpty()) return 0;
+        String[] fields = schedstat.trim().split(" ");
+        try {
+            return fields.length >= 3 ? Long.parseLong(fields[2]) : 0;
+        } catch (NumberFormatException e) {
+            return 0; // not a count
+        }
+    }
+
+    /** The syscall thread {@code tid} is blocked in, as {@link #syscallArgs} gives it; null when none or gone. */
+    static long[] currentSyscall(int tid) {
+        String syscall = read(Path.of("/proc/" + tid + "/syscall"));
+        return syscall == null ? null : syscallArgs(syscall);
+    }
+
+    /** The scheduler state of thread {@code tid} ('Z' for a zombie), or '?' when it is gone or unreadable. */
+    static char schedulerState(int tid) {
+        String stat = read(Path.of("/proc/" + tid + "/stat"));
+        return stat == null ? '?' : schedulerState(stat);
     }
 
     /** The state letter of /proc/TID/stat: the first field after the command name in parentheses. */

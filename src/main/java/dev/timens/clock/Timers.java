@@ -19,11 +19,9 @@ import dev.timens.linux.Time;
 import dev.timens.linux.Timerfd;
 import dev.timens.linux.Unistd;
 
-import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -97,7 +95,7 @@ final class Timers implements AutoCloseable {
         }
 
         boolean absoluteRealtime() {
-            return (flags & TIMER_ABSTIME) != 0 && ClockGroup.of(clock) == ClockGroup.REALTIME;
+            return Timers.absoluteRealtime(flags, clock);
         }
     }
 
@@ -126,7 +124,7 @@ final class Timers implements AutoCloseable {
         }
 
         boolean absoluteRealtime() {
-            return !itimer() && (flags & TIMER_ABSTIME) != 0 && ClockGroup.of(clock) == ClockGroup.REALTIME;
+            return !itimer() && Timers.absoluteRealtime(flags, clock);
         }
 
         /**
@@ -216,7 +214,7 @@ final class Timers implements AutoCloseable {
                 int flags = (int) stop.arg(1);
                 Integer clock = DeadlineSyscalls.timerClock(stop);
                 if (clock == null || ClockGroup.of(clock) == null) return null; // not a timerfd: the kernel says so
-                if (!warp && !((flags & TIMER_ABSTIME) != 0 && ClockGroup.of(clock) == ClockGroup.REALTIME)) {
+                if (!warp && !absoluteRealtime(flags, clock)) {
                     forgetFd(tgid, fd); // re-armed relative: nothing to follow any more
                     return null;
                 }
@@ -232,11 +230,9 @@ final class Timers implements AutoCloseable {
                 int flags = (int) stop.arg(1);
                 Integer clock = DeadlineSyscalls.timerClock(stop);
                 if (clock == null) return null;
-                if (ClockGroup.of(clock) == null) { // a CPU-time clock: no namespace time in it
-                    processTimers.remove(key(tgid, id));
-                    return null;
-                }
-                if (!warp && !((flags & TIMER_ABSTIME) != 0 && ClockGroup.of(clock) == ClockGroup.REALTIME)) {
+                // A CPU-time clock has no namespace time in it; without --warp only
+                // absolute REALTIME timers need following.
+                if (ClockGroup.of(clock) == null || !warp && !absoluteRealtime(flags, clock)) {
                     processTimers.remove(key(tgid, id));
                     return null;
                 }
@@ -420,7 +416,7 @@ final class Timers implements AutoCloseable {
     private void cancel(FdTimer t) {
         List<Integer> readers = new ArrayList<>();
         for (int tid : threadsOf(t.tgid)) {
-            long[] call = TaskActivity.syscallArgs(readOrEmpty(Path.of("/proc/" + tid + "/syscall")));
+            long[] call = TaskActivity.currentSyscall(tid);
             if (call != null && (call[0] == SyscallNumbers.READ || call[0] == SyscallNumbers.READV)
                     && (int) call[1] == t.fd) {
                 readers.add(tid);
@@ -446,14 +442,6 @@ final class Timers implements AutoCloseable {
         threads.add(tgid);
         for (Map.Entry<Integer, Integer> e : tgidOf.entrySet()) if (e.getValue() == tgid) threads.add(e.getKey());
         return threads;
-    }
-
-    private static String readOrEmpty(Path file) {
-        try {
-            return Files.readString(file);
-        } catch (IOException e) {
-            return "";
-        }
     }
 
     /** Every timer's host expiry moves earlier by {@code hostShift}: the clocks jumped forward by as much. */
@@ -511,14 +499,7 @@ final class Timers implements AutoCloseable {
     }
 
     private static String fdinfo(int fd, String key) {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/fdinfo/" + fd))) {
-                if (line.startsWith(key)) return line.substring(key.length()).trim();
-            }
-        } catch (IOException e) {
-            return null;
-        }
-        return null;
+        return DeadlineSyscalls.procValue(Path.of("/proc/self/fdinfo/" + fd), null, key);
     }
 
     private void shiftProcess(ProcessTimer t, long shift) {
@@ -560,10 +541,10 @@ final class Timers implements AutoCloseable {
     private int pickThread(int tgid) {
         List<Integer> live = new ArrayList<>();
         for (int tid : threadsOf(tgid)) {
-            String stat = readOrEmpty(Path.of("/proc/" + tgid + "/task/" + tid + "/stat"));
-            if (stat.isEmpty() || TaskActivity.schedulerState(stat) == 'Z') continue;
+            char state = TaskActivity.schedulerState(tid);
+            if (state == '?' || state == 'Z') continue;
             live.add(tid);
-            long[] call = TaskActivity.syscallArgs(readOrEmpty(Path.of("/proc/" + tid + "/syscall")));
+            long[] call = TaskActivity.currentSyscall(tid);
             if (call == null || !TIMEOUT_STARTS_OVER.contains((int) call[0])) return tid;
         }
         for (int tid : live) if (keepsDeadline.test(tid)) return tid;
@@ -763,6 +744,11 @@ final class Timers implements AutoCloseable {
         fdTimers.clear();
         for (int fd : pidfds.values()) Unistd.close(fd);
         pidfds.clear();
+    }
+
+    /** Armed with an absolute deadline on the REALTIME group: such a timer follows a set of that clock. */
+    private static boolean absoluteRealtime(int flags, int clock) {
+        return (flags & TIMER_ABSTIME) != 0 && ClockGroup.of(clock) == ClockGroup.REALTIME;
     }
 
     // ---- arithmetic ----------------------------------------------------------------------------------------------

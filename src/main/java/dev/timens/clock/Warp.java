@@ -333,8 +333,9 @@ final class Warp implements AutoCloseable {
         }
         others.remove((Integer) tid);
         Map<Integer, TaskActivity.State> states = new HashMap<>();
-        long runs = activity.runs(others);
+        long runs = 0;
         for (int other : others) {
+            runs += activity.runs(other); // before its state: see settle
             TaskActivity.State state = activity.of(other);
             if (state instanceof TaskActivity.Active) return false;
             states.put(other, state);
@@ -419,9 +420,10 @@ final class Warp implements AutoCloseable {
         boolean idle = true;
         // The states are read one thread after another: a thread woken and blocked
         // again meanwhile would look as if it had waited all along. Its count of
-        // times scheduled in tells.
-        long runs = activity.runs(all);
+        // times scheduled in, read just before its state, tells.
+        long runs = 0;
         for (int tid : all) {
+            runs += activity.runs(tid);
             TaskActivity.State state = activity.of(tid);
             states.put(tid, state);
             if (state instanceof TaskActivity.Active) idle = false;

@@ -13,15 +13,12 @@ public final class InterruptStop {
     private static final long ERESTARTNOHAND = -514;
     private static final long ERESTART_RESTARTBLOCK = -516;
 
-    /** Below the stack pointer: the x86_64 red zone belongs to the interrupted code. */
-    private static final long RED_ZONE = 128;
-
     private final int tid;
     private final Registers registers;
     private final Injection injection;
     private boolean changed;
     private boolean injected;
-    private long scratchTop;
+    private final StackScratch scratch;
 
     /** What injecting syscalls needs; null at a group-stop, where the thread must stay as it is. */
     record Injection(Ptracer ptracer, Registers work, PendingSignals pending, TraceeMemory memory) {}
@@ -30,7 +27,7 @@ public final class InterruptStop {
         this.tid = tid;
         this.registers = registers;
         this.injection = injection;
-        this.scratchTop = (registers.rsp() - RED_ZONE) & ~15L;
+        this.scratch = injection == null ? null : new StackScratch(injection.memory(), registers.rsp());
     }
 
     public int tid() {
@@ -147,10 +144,7 @@ public final class InterruptStop {
      */
     public RemotePtr pushScratch(byte[] bytes) throws TraceeFault {
         if (injection == null) throw new IllegalStateException("tid " + tid + " is in a group-stop");
-        scratchTop = (scratchTop - bytes.length) & ~15L;
-        RemotePtr at = new RemotePtr(scratchTop);
-        injection.memory().write(at, bytes);
-        return at;
+        return scratch.push(bytes);
     }
 
     /** The thread's memory; only with {@link #canInject()}. */

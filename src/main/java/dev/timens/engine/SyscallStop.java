@@ -6,23 +6,20 @@ package dev.timens.engine;
  * {@link Tool#onSyscall}.
  */
 public final class SyscallStop {
-    /** Below the stack pointer: the x86_64 red zone belongs to the interrupted code. */
-    private static final long RED_ZONE = 128;
-
     private final int tid;
     private final int tgid;
     private final Registers registers;
     private final TraceeMemory memory;
     private boolean argsChanged;
     private SyscallExit.Handler exitHandler;
-    private long scratchTop;
+    private final StackScratch scratch;
 
     SyscallStop(int tid, int tgid, Registers registers, TraceeMemory memory) {
         this.tid = tid;
         this.tgid = tgid;
         this.registers = registers;
         this.memory = memory;
-        this.scratchTop = (registers.rsp() - RED_ZONE) & ~15L;
+        this.scratch = new StackScratch(memory, registers.rsp());
     }
 
     /** The process (thread group) of the thread. */
@@ -82,10 +79,7 @@ public final class SyscallStop {
      * places again (a restarted syscall finds its copy where it left it).
      */
     public RemotePtr pushScratch(byte[] bytes) throws TraceeFault {
-        scratchTop = (scratchTop - bytes.length) & ~15L;
-        RemotePtr at = new RemotePtr(scratchTop);
-        memory.write(at, bytes);
-        return at;
+        return scratch.push(bytes);
     }
 
     /** The thread that made the syscall. */
