@@ -297,8 +297,10 @@ public final class TimeNamespace implements Tool, AutoCloseable {
 
     @Override
     public void onTaskCreated(int parent, int child, boolean thread) {
+        // The child may have exec'd already (its events can come before its parent's
+        // fork event): its own vDSO address then stands, not the parent's.
         Long vdso = kernelVdso.get(parent);
-        if (vdso != null) kernelVdso.put(child, vdso);
+        if (vdso != null) kernelVdso.putIfAbsent(child, vdso);
         timers.taskCreated(parent, child, thread);
         if (warp != null) warp.taskStarted(child);
     }

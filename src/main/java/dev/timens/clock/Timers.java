@@ -607,6 +607,8 @@ final class Timers implements AutoCloseable {
             }
         } catch (TraceeFault e) {
             warn("cannot move the timers of pid " + tgid + ": no room on the stack of thread " + stop.tid());
+        } catch (IllegalStateException e) {
+            warn("cannot move the timers of pid " + tgid + ": " + e.getMessage()); // the thread goes on as it was
         }
     }
 
@@ -654,6 +656,8 @@ final class Timers implements AutoCloseable {
                 }
             } catch (TraceeFault e) {
                 warn("timerfd " + fd + " of pid " + tgid + " is not cancelled when the clock is set: no room on the stack");
+            } catch (IllegalStateException e) {
+                warn("timerfd " + fd + " of pid " + tgid + " is not cancelled when the clock is set: " + e.getMessage());
             }
         });
     }
@@ -704,8 +708,9 @@ final class Timers implements AutoCloseable {
         if (thread) {
             tgidOf.put(child, parentTgid);
         } else {
+            // Added to, not replaced: the child may have exec'd and armed filters of its own already.
             Set<Integer> inherited = readFilters.get(parentTgid);
-            if (inherited != null) readFilters.put(child, new HashSet<>(inherited));
+            if (inherited != null) readFilters.computeIfAbsent(child, k -> new HashSet<>()).addAll(inherited);
         }
     }
 

@@ -82,6 +82,9 @@ final class Ptracer {
      * arrive meanwhile are held back (the step is retried without them) and
      * added to {@code pending}, for the caller to deliver when it resumes the
      * thread for real.
+     *
+     * @throws IllegalStateException when the instruction itself faults (SIGSEGV,
+     *                               SIGILL...): stepping it again would fault again
      */
     void singleStep(int tid, PendingSignals pending) {
         int signal = 0;
@@ -90,6 +93,10 @@ final class Ptracer {
             Wait.Status s = Wait.waitpid(tid, Wait.WALL, status);
             if (!s.stopped()) throw new TraceeGone(tid, s);
             if (s.event() == 0 && s.stopSignal() == SIGTRAP) return;
+            if (s.event() == 0 && synchronousFault(s.stopSignal())) {
+                throw new IllegalStateException("a single-step of tid " + tid + " faulted (signal " + s.stopSignal()
+                        + ")");
+            }
             if (s.event() == 0) pending.add(s.stopSignal());
         }
     }
