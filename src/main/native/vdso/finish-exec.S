@@ -26,6 +26,9 @@
 	.globl timens_finish_exec
 	.type timens_finish_exec, @function
 timens_finish_exec:
+	/* The first code of the program: nothing to unwind to. */
+	.cfi_startproc
+	.cfi_undefined rip
 	movabs	$ENTRY_FAILED | 3, %rbx
 	mov	$-100, %rdi			/* AT_FDCWD */
 	lea	.Lself_mem(%rip), %rsi
@@ -99,6 +102,7 @@ timens_finish_exec:
 	mov	$-5, %rax			/* a short write: EIO */
 .Lfail:
 	int3
+	.cfi_endproc
 	.size timens_finish_exec, . - timens_finish_exec
 
 .Lself_mem:

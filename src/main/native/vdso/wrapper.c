@@ -32,19 +32,21 @@ extern const struct timens_process_page timens_process_page;
 #define CLOCK_REALTIME_COARSE 5
 
 /*
- * Which transform group a clock id belongs to, one nibble per id 0..15:
- * 0 = not virtualized, else group + 1. REALTIME(0), REALTIME_COARSE(5),
- * REALTIME_ALARM(8), TAI(11) -> 1; MONOTONIC(1), MONOTONIC_RAW(4),
- * MONOTONIC_COARSE(6) -> 2; BOOTTIME(7), BOOTTIME_ALARM(9) -> 3. CPU-time
- * clocks (2, 3) and anything else are never touched.
+ * Which transform group a clock id belongs to: -1 = not virtualized.
+ * REALTIME(0), REALTIME_COARSE(5), REALTIME_ALARM(8), TAI(11) -> 0;
+ * MONOTONIC(1), MONOTONIC_RAW(4), MONOTONIC_COARSE(6) -> 1; BOOTTIME(7),
+ * BOOTTIME_ALARM(9) -> 2. CPU-time clocks (2, 3, and the negative ids of
+ * other processes' and threads' CPU clocks) and anything else are never touched.
  */
-#define GROUP_NIBBLES 0x0000103132120021ULL
+static const int8_t clock_groups[16] = {
+	0, 1, -1, -1, 1, 0, 1, 2, 0, 2, -1, 0, -1, -1, -1, -1,
+};
 
 static inline int group_of(int clock)
 {
 	if ((unsigned)clock > 15)
 		return -1;
-	return (int)((GROUP_NIBBLES >> (4 * clock)) & 0xf) - 1;
+	return clock_groups[clock];
 }
 
 static inline void cpu_relax(void) { __asm__ volatile("pause" ::: "memory"); }
@@ -89,55 +91,87 @@ static __attribute__((noinline)) void apply_scaled(const struct timens_transform
 	ts->tv_nsec = nsec;
 }
 
+/* The common transform: the timespec moved by a normalised offset (0 <= nsec < 1e9). */
+static inline void add_offset(struct kernel_timespec *ts, int64_t off_sec, int64_t off_nsec)
+{
+	int64_t sec = ts->tv_sec + off_sec, nsec = ts->tv_nsec + off_nsec;
+	if (nsec >= NSEC_PER_SEC) {
+		nsec -= NSEC_PER_SEC;
+		sec += 1;
+	}
+	ts->tv_sec = sec;
+	ts->tv_nsec = nsec;
+}
+
+/*
+ * The rare modes, out of line so that the common path saves few registers:
+ * the general transform (a rate other than 1, or a frozen clock) re-read under
+ * the seqlock. Called with the host time already in *ts.
+ */
+static __attribute__((noinline, cold)) int read_scaled(int clock, struct kernel_timespec *ts)
+{
+	const volatile struct timens_clock_page *page = &timens_clock_page;
+	const volatile struct timens_transform *g = &page->group[group_of(clock)];
+	for (;;) {
+		uint32_t seq = page->seq;
+		__asm__ volatile("" ::: "memory");
+		struct timens_transform t = {
+			.base_real = g->base_real, .base_virt = g->base_virt,
+			.mult = g->mult, .shift = g->shift, .mode = g->mode,
+			.offset_sec = g->offset_sec, .offset_nsec = g->offset_nsec,
+		};
+		__asm__ volatile("" ::: "memory");
+		if ((seq & 1) || page->seq != seq) {
+			cpu_relax();
+			continue;
+		}
+		if (t.mode == TIMENS_MODE_SCALED) {
+			apply_scaled(&t, clock, ts);
+		} else if (t.mode == TIMENS_MODE_OFFSET) {
+			/* The transform changed back between the caller's look and ours. */
+			add_offset(ts, t.offset_sec, t.offset_nsec);
+		}
+		return 0;
+	}
+}
+
 /*
  * Reads the host clock with the kernel's own vDSO function, then maps it with
  * the group's transform, read under the seqlock. Reading the transform after the
  * host time is fine: a transform published in between is equivalent to the
  * read having happened just before the publication.
+ *
+ * This is the hot path (about 1 ns over the kernel's function): only the clock
+ * id and the pointer live across the call, and the group is recomputed after
+ * it, so the frame holds the frame pointer and two registers.
  */
 int timens_clock_gettime(int clock, struct kernel_timespec *ts)
 {
 	clock_gettime_fn kernel = kernel_clock_gettime();
-	int group = group_of(clock);
-	if (group < 0)
+	if (group_of(clock) < 0)
 		return kernel(clock, ts);
 	int ret = kernel(clock, ts);
 	if (__builtin_expect(ret != 0, 0))
 		return ret;
+	__asm__("" : "+r"(clock)); /* recompute the group rather than keep it across the call */
 	const volatile struct timens_clock_page *page = &timens_clock_page;
-	const volatile struct timens_transform *g = &page->group[group];
+	const volatile struct timens_transform *g = &page->group[group_of(clock)];
 	for (;;) {
 		uint32_t seq = page->seq;
 		__asm__ volatile("" ::: "memory"); /* x86 keeps loads in order; stop the compiler */
 		uint32_t mode = g->mode;
 		int64_t off_sec = g->offset_sec, off_nsec = g->offset_nsec;
-		if (__builtin_expect(mode == TIMENS_MODE_SCALED, 0)) {
-			struct timens_transform t = {
-				.base_real = g->base_real, .base_virt = g->base_virt,
-				.mult = g->mult, .shift = g->shift,
-			};
-			__asm__ volatile("" ::: "memory");
-			if ((seq & 1) || page->seq != seq) {
-				cpu_relax();
-				continue;
-			}
-			apply_scaled(&t, clock, ts);
-			return 0;
-		}
 		__asm__ volatile("" ::: "memory");
 		if (__builtin_expect((seq & 1) || page->seq != seq, 0)) {
 			cpu_relax();
 			continue;
 		}
-		if (mode == TIMENS_MODE_OFFSET) {
-			int64_t sec = ts->tv_sec + off_sec, nsec = ts->tv_nsec + off_nsec;
-			if (nsec >= NSEC_PER_SEC) {
-				nsec -= NSEC_PER_SEC;
-				sec += 1;
-			}
-			ts->tv_sec = sec;
-			ts->tv_nsec = nsec;
+		if (__builtin_expect(mode == TIMENS_MODE_OFFSET, 1)) {
+			add_offset(ts, off_sec, off_nsec);
+			return 0;
 		}
+		if (mode == TIMENS_MODE_SCALED)
+			return read_scaled(clock, ts);
 		return 0;
 	}
 }

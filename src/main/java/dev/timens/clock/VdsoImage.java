@@ -28,12 +28,20 @@ import java.util.Map;
  * Symbol values are offsets from the first PT_LOAD, which in a vDSO starts at
  * file offset 0 and address 0; the image refuses any other layout rather than
  * guessing.
+ *
+ * <p>For unwinders and profilers the image is one object, like the kernel's
+ * vDSO: its PT_LOAD is extended over the clock code, and its PT_GNU_EH_FRAME
+ * (and {@code .eh_frame_hdr} section header) points at the clock code's unwind
+ * tables (built by the linker, src/main/native/vdso/vdso.lds). The clock code
+ * keeps frame pointers, so frame-pointer unwinders (perf -g, async-profiler)
+ * get through it and through the kernel function it calls.
  */
 public final class VdsoImage {
     static final int PAGE = 4096;
     private static final int SHT_DYNSYM = 11;
     private static final int STT_FUNC = 2;
     private static final int PT_LOAD = 1;
+    private static final int PT_GNU_EH_FRAME = 0x6474e550;
     private static final int FORWARDS = 16;
 
     /** Process page field offsets (struct timens_process_page in clock.h). */
@@ -170,8 +178,60 @@ public final class VdsoImage {
             image.putLong((int) processPage + PP_FORWARD + 8 * f.getValue(), f.getKey());
         }
         ClockPage.initialize(image.slice((int) clockPage, PAGE).order(ByteOrder.LITTLE_ENDIAN));
+        coverClockCode(image, (int) codeOffset, code);
         return new VdsoImage(image.array(), (int) processPage, (int) clockPage, clockGettime,
                 (int) (codeOffset + code.symbol("timens_finish_exec")));
+    }
+
+    /**
+     * Makes the clock code part of the vDSO object for unwinders: the first
+     * PT_LOAD grows over it, and PT_GNU_EH_FRAME (and the {@code .eh_frame_hdr}
+     * section header) point at its search table. The kernel's own table goes:
+     * it describes the copy's code, which never runs (every symbol leads to the
+     * clock code), while the kernel functions the clock code calls lie in the
+     * kernel's mapping, outside this object whatever its table says.
+     */
+    private static void coverClockCode(ByteBuffer image, int codeOffset, ClockCode code) {
+        int phoff = (int) image.getLong(32);
+        int phentsize = Short.toUnsignedInt(image.getShort(54));
+        int phnum = Short.toUnsignedInt(image.getShort(56));
+        int load = -1;
+        int ehFrame = -1;
+        for (int i = 0; i < phnum; i++) {
+            int ph = phoff + i * phentsize;
+            int type = image.getInt(ph);
+            if (type == PT_LOAD && load < 0) load = ph;
+            if (type == PT_GNU_EH_FRAME) ehFrame = ph;
+        }
+        if (load < 0 || ehFrame < 0) {
+            throw new IllegalStateException("unexpected vDSO layout: no PT_LOAD or no PT_GNU_EH_FRAME");
+        }
+        long table = codeOffset + code.symbol("timens_eh_frame_hdr");
+        long tableSize = code.symbol("timens_eh_frame") - code.symbol("timens_eh_frame_hdr");
+        long end = codeOffset + code.symbol("timens_text_end");
+        image.putLong(load + 32, end); // p_filesz
+        image.putLong(load + 40, end); // p_memsz
+        image.putLong(ehFrame + 8, table).putLong(ehFrame + 16, table).putLong(ehFrame + 24, table);
+        image.putLong(ehFrame + 32, tableSize).putLong(ehFrame + 40, tableSize);
+        int section = sectionNamed(image, ".eh_frame_hdr");
+        if (section >= 0) {
+            image.putLong(section + 16, table).putLong(section + 24, table).putLong(section + 32, tableSize);
+        }
+    }
+
+    /** The offset of the header of the section called {@code name}, or -1. */
+    private static int sectionNamed(ByteBuffer elf, String name) {
+        int shoff = (int) elf.getLong(40);
+        int shentsize = Short.toUnsignedInt(elf.getShort(58));
+        int shnum = Short.toUnsignedInt(elf.getShort(60));
+        int shstrndx = Short.toUnsignedInt(elf.getShort(62));
+        if (shoff == 0 || shstrndx >= shnum) return -1;
+        int names = (int) elf.getLong(shoff + shstrndx * shentsize + 24);
+        for (int i = 0; i < shnum; i++) {
+            int sh = shoff + i * shentsize;
+            if (cString(elf.array(), names + elf.getInt(sh)).equals(name)) return sh;
+        }
+        return -1;
     }
 
     /** The values of the image's dynamic function symbols, by name (as a libc would resolve them). */

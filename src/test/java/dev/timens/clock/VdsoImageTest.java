@@ -13,6 +13,8 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -34,15 +36,63 @@ class VdsoImageTest {
     }
 
     @Test
-    void keepsTheKernelImageExceptForSymbolValues() {
+    void keepsTheKernelImageExceptForSymbolValuesAndUnwindHeaders() {
         byte[] bytes = image.bytes();
+        ByteBuffer elf = ByteBuffer.wrap(kernel).order(ByteOrder.LITTLE_ENDIAN);
+        long phoff = elf.getLong(32), phEnd = phoff + (long) elf.getShort(54) * elf.getShort(56);
+        long shoff = elf.getLong(40), shEnd = shoff + (long) elf.getShort(58) * elf.getShort(60);
         int differing = 0;
-        for (int i = 0; i < kernel.length; i++) if (bytes[i] != kernel[i]) differing++;
-        // Only st_value fields (8 bytes each) of the dynamic symbols change.
+        for (int i = 0; i < kernel.length; i++) {
+            boolean header = (i >= phoff && i < phEnd) || (i >= shoff && i < shEnd);
+            if (bytes[i] != kernel[i] && !header) differing++;
+        }
+        // Besides the program and section headers, only st_value fields (8
+        // bytes each) of the dynamic symbols change.
         assertThat(differing).isPositive().isLessThanOrEqualTo(8 * 20);
         assertThat(image.processPageOffset() % VdsoImage.PAGE).isZero();
         assertThat(image.clockPageOffset()).isEqualTo(image.processPageOffset() + VdsoImage.PAGE);
         assertThat(image.size()).isEqualTo(image.clockPageOffset() + VdsoImage.PAGE);
+    }
+
+    /**
+     * Unwinders find the object of an address by its PT_LOAD, then its FDE by a
+     * binary search of the PT_GNU_EH_FRAME table (LSB "Exception Frame Header"):
+     * both must cover every function of the clock code.
+     */
+    @Test
+    void unwindTablesCoverEveryClockFunction() {
+        ByteBuffer elf = ByteBuffer.wrap(image.bytes()).order(ByteOrder.LITTLE_ENDIAN);
+        long loadEnd = -1, table = -1;
+        for (int i = 0; i < elf.getShort(56); i++) {
+            int ph = (int) elf.getLong(32) + i * elf.getShort(54);
+            if (elf.getInt(ph) == 1 && loadEnd < 0) loadEnd = elf.getLong(ph + 16) + elf.getLong(ph + 40);
+            if (elf.getInt(ph) == 0x6474e550) table = elf.getLong(ph + 16);
+        }
+        int at = (int) table;
+        assertThat(new int[] {elf.get(at), elf.get(at + 1) & 0xff, elf.get(at + 2) & 0xff, elf.get(at + 3) & 0xff})
+                .as("version 1, pc-relative eh_frame_ptr, udata4 count, table-relative sdata4 entries")
+                .containsExactly(1, 0x1b, 0x03, 0x3b);
+        int count = elf.getInt(at + 8);
+        long[] starts = new long[count];
+        long[] ends = new long[count];
+        for (int i = 0; i < count; i++) {
+            long start = at + elf.getInt(at + 12 + 8 * i);
+            int fde = at + elf.getInt(at + 16 + 8 * i);
+            // The FDE (CIE augmentation "zR", pc-relative sdata4): length, CIE pointer, pc_begin, pc_range.
+            assertThat(fde + 8 + elf.getInt(fde + 8)).as("the FDE's own start").isEqualTo(start);
+            starts[i] = start;
+            ends[i] = start + elf.getInt(fde + 12);
+        }
+        assertThat(starts).isSorted();
+        Map<String, Long> symbols = image.dynamicSymbols();
+        for (String name : new String[] {"clock_gettime", "gettimeofday", "time", "getcpu", "clock_getres"}) {
+            long address = symbols.get("__vdso_" + name);
+            assertThat(address).as(name + " in the PT_LOAD").isLessThan(loadEnd);
+            boolean covered = false;
+            for (int i = 0; i < count; i++) covered |= address >= starts[i] && address < ends[i];
+            assertThat(covered).as(name + " has unwind rules").isTrue();
+        }
+        assertThat(ends[count - 1]).isLessThanOrEqualTo(loadEnd);
     }
 
     @Test
