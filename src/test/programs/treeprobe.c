@@ -27,6 +27,20 @@
  *                fails with EPERM, everything else is allowed), prints
  *                FILTER getppid=<errno name or the pid> and execv()s PROGRAM,
  *                which runs under both filters (timens's, if any, and this one)
+ *   vfork-threads  8 threads, released together, each vfork()s and execv()s
+ *                PROGRAM at once; the status is the first non-zero one, else 0
+ *   clone3       clone3(2) (exit signal SIGCHLD, no flags), child execv()s
+ *                PROGRAM; prints SPAWN call=clone3 result=0 (or error-ENAME) and, on
+ *                ENOSYS, falls back to fork() as glibc does
+ *   stopped-exit two children stop themselves (SIGSTOP) and die while stopped:
+ *                the first by SIGKILL, the second by a SIGTERM sent while it is
+ *                stopped and delivered at SIGCONT; prints
+ *                STOPPED first=<waitpid statuses> second=<...>; PROGRAM ignored
+ *   pid-reuse    a child execv()s PROGRAM and is reaped; then, through
+ *                /proc/sys/kernel/ns_last_pid (needs CAP_SYS_ADMIN over the PID
+ *                namespace, e.g. under unshare --pid), the next child gets the
+ *                same pid, prints its own PROBE line (ctx=reused) and execv()s
+ *                PROGRAM; prints REUSE same_pid=1|0 (or error-ENAME)
  */
 #include "probe.h"
 
@@ -137,6 +151,157 @@ static void *thread_exec(void *arg)
     return NULL;
 }
 
+#define VFORK_THREADS 8
+static pthread_barrier_t vfork_barrier;
+
+static void *thread_vfork(void *arg)
+{
+    pthread_barrier_wait(&vfork_barrier);
+    pid_t pid = vfork();
+    if (pid == 0) {
+        execv(prog_argv[0], prog_argv);
+        _exit(127);
+    }
+    *(int *)arg = pid < 0 ? 255 : wait_for(pid);
+    return NULL;
+}
+
+static int run_vfork_threads(void)
+{
+    pthread_t threads[VFORK_THREADS];
+    int statuses[VFORK_THREADS];
+    pthread_barrier_init(&vfork_barrier, NULL, VFORK_THREADS);
+    for (int i = 0; i < VFORK_THREADS; i++) {
+        int err = pthread_create(&threads[i], NULL, thread_vfork, &statuses[i]);
+        if (err != 0) {
+            fprintf(stderr, "treeprobe: pthread_create: %s\n", strerror(err));
+            _exit(255);
+        }
+    }
+    int status = 0;
+    for (int i = 0; i < VFORK_THREADS; i++) {
+        pthread_join(threads[i], NULL);
+        if (status == 0)
+            status = statuses[i];
+    }
+    return status;
+}
+
+/* struct clone_args of linux/sched.h (clone3 came with Linux 5.3), declared here for older headers. */
+struct probe_clone_args {
+    uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+};
+
+static int run_clone3(void)
+{
+    struct probe_clone_args args;
+    memset(&args, 0, sizeof args);
+    args.exit_signal = SIGCHLD;
+    long pid = syscall(435 /* SYS_clone3 */, &args, sizeof args);
+    if (pid == 0)
+        exec_program();
+    if (pid < 0) {
+        int err = errno;
+        printf("SPAWN call=clone3 result=error-%s\n", errno_name(err));
+        fflush(stdout);
+        if (err != ENOSYS)
+            return 255;
+        pid = fork();
+        if (pid == 0)
+            exec_program();
+        if (pid < 0)
+            return 255;
+    } else {
+        printf("SPAWN call=clone3 result=0\n");
+        fflush(stdout);
+    }
+    return wait_for((pid_t)pid);
+}
+
+/* Every wait status of a child up to its end, as "stopped-19,killed-9". */
+static void describe_until_end(pid_t pid, char *out, size_t size, int signal_then, int continue_after)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (;;) {
+        int st;
+        if (waitpid(pid, &st, WUNTRACED) < 0) {
+            if (errno == EINTR)
+                continue;
+            snprintf(out + used, size - used, "%serror-%s", used ? "," : "", errno_name(errno));
+            return;
+        }
+        if (WIFSTOPPED(st)) {
+            used += snprintf(out + used, size - used, "%sstopped-%d", used ? "," : "", WSTOPSIG(st));
+            kill(pid, signal_then);
+            if (continue_after)
+                kill(pid, SIGCONT);
+            continue;
+        }
+        if (WIFSIGNALED(st))
+            snprintf(out + used, size - used, "%skilled-%d", used ? "," : "", WTERMSIG(st));
+        else
+            snprintf(out + used, size - used, "%sexited-%d", used ? "," : "", WEXITSTATUS(st));
+        return;
+    }
+}
+
+static pid_t stopping_child(void)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        raise(SIGSTOP);
+        _exit(3); /* only if the signals below did not end it */
+    }
+    return pid;
+}
+
+static int run_stopped_exit(void)
+{
+    char first[128], second[128];
+    pid_t a = stopping_child();
+    if (a < 0)
+        return 255;
+    describe_until_end(a, first, sizeof first, SIGKILL, 0);
+    pid_t b = stopping_child();
+    if (b < 0)
+        return 255;
+    describe_until_end(b, second, sizeof second, SIGTERM, 1);
+    printf("STOPPED first=%s second=%s\n", first, second);
+    fflush(stdout);
+    return 0;
+}
+
+static int run_pid_reuse(void)
+{
+    pid_t a = fork();
+    if (a < 0)
+        return 255;
+    if (a == 0)
+        exec_program();
+    int status = wait_for(a);
+    if (status != 0)
+        return status;
+    FILE *last = fopen("/proc/sys/kernel/ns_last_pid", "w");
+    if (!last || fprintf(last, "%d", a - 1) < 0 || fclose(last) != 0) {
+        printf("REUSE same_pid=error-%s\n", errno_name(errno));
+        fflush(stdout);
+        return 1;
+    }
+    pid_t b = fork();
+    if (b < 0)
+        return 255;
+    if (b == 0) {
+        print_probe_line("ctx=reused");
+        fflush(stdout);
+        exec_program();
+    }
+    status = wait_for(b);
+    printf("REUSE same_pid=%d\n", b == a);
+    fflush(stdout);
+    return status;
+}
+
 static int run_mode(const char *mode)
 {
     pid_t pid;
@@ -227,6 +392,14 @@ static int run_mode(const char *mode)
         }
         return wait_for(pid);
     }
+    if (strcmp(mode, "vfork-threads") == 0)
+        return run_vfork_threads();
+    if (strcmp(mode, "clone3") == 0)
+        return run_clone3();
+    if (strcmp(mode, "stopped-exit") == 0)
+        return run_stopped_exit();
+    if (strcmp(mode, "pid-reuse") == 0)
+        return run_pid_reuse();
     fprintf(stderr, "treeprobe: unknown mode %s\n", mode);
     return -1;
 }
@@ -235,8 +408,8 @@ int main(int argc, char **argv)
 {
     if (argc < 3) {
         fprintf(stderr,
-                "usage: treeprobe fork|vfork|posix_spawn|clone|clone-vm|thread|exec-thread|nested"
-                " PROGRAM [ARGS...]\n");
+                "usage: treeprobe fork|vfork|posix_spawn|clone|clone-vm|thread|exec-thread|nested|seccomp"
+                "|vfork-threads|clone3|stopped-exit|pid-reuse PROGRAM [ARGS...]\n");
         return 2;
     }
     prog_argv = argv + 2;

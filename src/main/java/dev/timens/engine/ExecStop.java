@@ -1,5 +1,8 @@
 package dev.timens.engine;
 
+import dev.timens.linux.Errno;
+import dev.timens.linux.Uio;
+
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -105,7 +108,20 @@ public final class ExecStop {
 
     private boolean scanAuxv(MemorySegment buffer) {
         int n = memory.readPartial(new RemotePtr(stackBase), buffer);
-        if (n < 8) return false;
+        if (n < 8) {
+            long read = Uio.read(tid, stackBase, buffer.asSlice(0, 8));
+            if (read == -Errno.EPERM || read == -Errno.EACCES) {
+                // exec made the process non-dumpable, and the kernel then refuses
+                // its memory to any tracer without CAP_SYS_PTRACE (process_vm_readv,
+                // /proc/PID/mem and PTRACE_PEEKDATA alike: ptrace_may_access and
+                // ptrace_access_vm check dumpability).
+                throw new IllegalStateException("its memory is closed to timens (" + Errno.describe((int) -read)
+                        + "): the program file may be executed but not read by this user (mode --x), and the"
+                        + " kernel shields such a program from unprivileged tracers; run it as a user who may"
+                        + " read it");
+            }
+            return false;
+        }
         long at = 8L * (1 + buffer.get(ValueLayout.JAVA_LONG, 0) + 1); // argc, argv[], NULL
         while (at + 8 <= n && buffer.get(ValueLayout.JAVA_LONG, at) != 0) at += 8; // envp[]
         at += 8;

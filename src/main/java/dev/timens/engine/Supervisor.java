@@ -423,7 +423,7 @@ public final class Supervisor {
                     throw e;
                 } catch (RuntimeException e) {
                     // A program we could not prepare must not run unvirtualized.
-                    diagnostics.println("timens: killing pid " + tid + ": " + e.getMessage());
+                    diagnostics.println("timens: killing pid " + tid + " (" + comm(tid) + "): " + e.getMessage());
                     diagnostics.flush();
                     Unistd.kill(tid, SIGKILL);
                 }

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Every process and thread that a namespaced program starts is in the namespace
@@ -31,7 +32,7 @@ class ProcessTreeIT {
     static final List<String> AT_2038 = List.of("--at", "@" + ClockProgramsIT.Y2038);
     static final List<String> MODES =
             List.of("fork", "vfork", "posix_spawn", "clone", "clone-vm", "thread", "exec-thread", "nested",
-                    "seccomp");
+                    "seccomp", "vfork-threads", "clone3");
     /** The REALTIME-group keys of a PROBE line (C and Java). */
     static final List<String> REALTIME_KEYS = List.of("realtime", "realtime_coarse", "gettimeofday", "time",
             "raw_realtime", "raw_gettimeofday", "raw_time", "millis");
@@ -98,10 +99,11 @@ class ProcessTreeIT {
         return Stream.of("java", "clockprobe-dyn");
     }
 
-    /** One PROBE line from the right program, and the TREE line (except after exec-thread). */
+    /** One PROBE line from the right program (one per thread for vfork-threads), and the TREE line (except after exec-thread). */
     private static void checkShape(TimensRunner.Result run, String tree, String mode, String program) {
         List<Probe> probes = run.tagged("PROBE");
-        assertThat(probes).as("exactly one PROBE line in:%n%s", run.describe()).hasSize(1);
+        int expected = mode.equals("vfork-threads") ? 8 : 1;
+        assertThat(probes).as("PROBE lines in:%n%s", run.describe()).hasSize(expected);
         Probe probe = probes.get(0);
         String lang = mode.equals("thread") ? (tree.endsWith("-static") ? "c-static" : "c-dyn")
                 : (program.endsWith("-static") ? "c-static" : "c-dyn");
@@ -122,6 +124,71 @@ class ProcessTreeIT {
             assertThat(trees.get(0).string("mode")).isEqualTo(mode);
             assertThat(trees.get(0).longValue("status")).as("child status in:%n%s", run.describe()).isZero();
         }
+    }
+
+    /**
+     * clone3 passes its flags in memory, where a seccomp filter cannot see
+     * CLONE_UNTRACED: timens refuses it with ENOSYS, as a kernel before 5.3
+     * would, and the program falls back to clone/fork as glibc does; its child
+     * is in the namespace (everyProcessOfTheTreeIsIn2038 "clone3").
+     */
+    @Test
+    void clone3IsRefusedSoThatProgramsFallBack() {
+        List<String> command = List.of(Toolchains.program("treeprobe").toString(), "clone3",
+                Toolchains.program("clockprobe-dyn").toString());
+        TimensRunner.Result nativeRun = runner.nativeRun(command).assertExit(0);
+        assertThat(nativeRun.single("SPAWN").string("result")).as(nativeRun.describe()).isEqualTo("0");
+        TimensRunner.Result run = runner.timens(AT_2038, command).assertExit(0);
+        assertThat(run.single("SPAWN").string("result")).as(run.describe()).isEqualTo("error-ENOSYS");
+    }
+
+    /**
+     * Children that stop themselves and die while stopped (SIGKILL while
+     * stopped; SIGTERM sent while stopped and delivered at SIGCONT): their
+     * parent sees the same wait statuses as natively, and nothing hangs.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"treeprobe", "treeprobe-static"})
+    void processesExitingWhileStoppedAreReportedAsNatively(String tree) {
+        List<String> command = List.of(Toolchains.program(tree).toString(), "stopped-exit", "/bin/true");
+        Probe natively = runner.nativeRun(command).assertExit(0).single("STOPPED");
+        assertThat(natively.string("first")).isEqualTo("stopped-19,killed-9");
+        assertThat(natively.string("second")).isEqualTo("stopped-19,killed-15");
+        Probe inside = runner.timens(AT_2038, command).assertExit(0).single("STOPPED");
+        assertThat(inside.line()).isEqualTo(natively.line());
+    }
+
+    /**
+     * A pid used again by a new process (forced through ns_last_pid in a PID
+     * namespace of its own) gets nothing of the old process's state: the
+     * reused pid reads the namespace's clocks, and so does the program it runs.
+     */
+    @Test
+    void aReusedPidStartsAfresh() {
+        String unshare = Toolchains.requireOnPath("unshare", "apt-get install util-linux").toString();
+        List<String> wrapper = Toolchains.root()
+                ? List.of(unshare, "--pid", "--fork", "--mount-proc")
+                : List.of(unshare, "--user", "--map-root-user", "--pid", "--fork", "--mount-proc");
+        TimensRunner inPidNamespace = new TimensRunner().wrappedIn(wrapper);
+        List<String> command = List.of(Toolchains.program("treeprobe").toString(), "pid-reuse",
+                Toolchains.program("clockprobe-dyn").toString());
+        TimensRunner.Result nativeRun = inPidNamespace.nativeRun(command);
+        if (nativeRun.exitCode() != 0 && nativeRun.stderr().contains("unshare")) {
+            Toolchains.unavailable("cannot make a PID namespace here: " + nativeRun.stderr().trim());
+        }
+        nativeRun.assertExit(0);
+        assertThat(nativeRun.single("REUSE").string("same_pid")).as(nativeRun.describe()).isEqualTo("1");
+
+        TimensRunner.Result run = inPidNamespace.timens(AT_2038, command).assertExit(0);
+        assertThat(run.single("REUSE").string("same_pid")).as(run.describe()).isEqualTo("1");
+        List<Probe> probes = run.tagged("PROBE");
+        assertThat(probes).as(run.describe()).hasSize(3)
+                .anySatisfy(p -> assertThat(p.has("ctx") ? p.string("ctx") : "").isEqualTo("reused"));
+        SoftAssertions soft = new SoftAssertions();
+        for (Probe probe : probes) {
+            inWindow(soft, probe, Expect.startingAt(ClockProgramsIT.Y2038), run);
+        }
+        soft.assertAll();
     }
 
     private static void inWindow(SoftAssertions soft, Probe probe, Expect expect, TimensRunner.Result run) {
@@ -183,6 +250,37 @@ class ProcessTreeIT {
             assertThat(run.stdout().trim()).as("effective uid under timens:%n%s", run.describe()).isEqualTo("65534");
         } finally {
             Files.deleteIfExists(id);
+            Files.deleteIfExists(dir);
+        }
+    }
+
+    /**
+     * A program whose file the user may execute but not read (mode --x): exec
+     * makes it non-dumpable, and the kernel then closes its memory to tracers
+     * without CAP_SYS_PTRACE, so timens cannot give it its clocks. It is killed
+     * before its first instruction, with the reason, never run on host time.
+     */
+    @Test
+    void anExecuteOnlyProgramOfAnotherUserIsStoppedWithTheReason() throws IOException {
+        assumeTrue(Toolchains.root(), "making a file that the test user may execute but not read needs root");
+        List<String> nobody = ClockSafety.asNobody();
+        Path dir = Files.createTempDirectory("timens-xonly");
+        Path date = dir.resolve("date");
+        try {
+            Files.copy(Path.of("/bin/date"), date);
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+            Files.setPosixFilePermissions(date, PosixFilePermissions.fromString("rwx--x--x"));
+            List<String> command = new ArrayList<>(nobody);
+            command.addAll(List.of(date.toString(), "+%s"));
+            runner.nativeRun(command).assertExit(0);
+
+            TimensRunner.Result run = runner.wrappedIn(nobody).timens(AT_2038, date.toString(), "+%s");
+            assertThat(run.exitCode()).as(run.describe()).isEqualTo(128 + 9);
+            assertThat(run.stdout()).as("nothing printed on host time").isEmpty();
+            assertThat(run.stderr()).contains("(date)").contains("memory is closed to timens")
+                    .contains("executed but not read");
+        } finally {
+            Files.deleteIfExists(date);
             Files.deleteIfExists(dir);
         }
     }
