@@ -41,6 +41,17 @@
  *                namespace, e.g. under unshare --pid), the next child gets the
  *                same pid, prints its own PROBE line (ctx=reused) and execv()s
  *                PROGRAM; prints REUSE same_pid=1|0 (or error-ENAME)
+ *   signals      signals between processes: the parent queues SIGRTMIN+1 three
+ *                times with values 1, 2, 3 (sigqueue) and sends SIGUSR1 (kill)
+ *                to a child that blocks them and takes them with sigwaitinfo;
+ *                the child prints SIGNALS rt_values=1,2,3 rt_code=SI_QUEUE
+ *                rt_from_parent=1 usr1_code=SI_USER; then the parent stops and
+ *                continues it (SIGSTOP, SIGCONT) and prints
+ *                SIGSTATES child=stopped-19,continued,killed-15 (SIGTERM after
+ *                the SIGCONT); PROGRAM ignored
+ *   core         a child with RLIMIT_CORE raised to its hard limit calls
+ *                abort(); prints CORE signal=6 dumped=0|1 (WCOREDUMP, which
+ *                depends on the machine's core_pattern); PROGRAM ignored
  */
 #include "probe.h"
 
@@ -53,6 +64,7 @@
 #include <linux/seccomp.h>
 #include <stddef.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 extern char **environ;
@@ -302,6 +314,134 @@ static int run_pid_reuse(void)
     return status;
 }
 
+static const char *si_code_name(int code)
+{
+    switch (code) {
+    case SI_USER: return "SI_USER";
+    case SI_QUEUE: return "SI_QUEUE";
+    case SI_TKILL: return "SI_TKILL";
+    case SI_KERNEL: return "SI_KERNEL";
+    default: return "other";
+    }
+}
+
+static void signals_child(int ready)
+{
+    int rt = SIGRTMIN + 1;
+    char values[64] = "";
+    size_t used = 0;
+    int rt_code = 0, from_parent = 1;
+    siginfo_t info;
+    for (int i = 0; i < 3; i++) {
+        sigset_t only;
+        sigemptyset(&only);
+        sigaddset(&only, rt);
+        if (sigwaitinfo(&only, &info) < 0) {
+            perror("treeprobe: sigwaitinfo");
+            _exit(1);
+        }
+        used += snprintf(values + used, sizeof values - used, "%s%d", i ? "," : "", info.si_value.sival_int);
+        rt_code = info.si_code;
+        from_parent &= info.si_pid == getppid();
+    }
+    sigset_t usr1;
+    sigemptyset(&usr1);
+    sigaddset(&usr1, SIGUSR1);
+    if (sigwaitinfo(&usr1, &info) < 0) {
+        perror("treeprobe: sigwaitinfo");
+        _exit(1);
+    }
+    printf("SIGNALS rt_values=%s rt_code=%s rt_from_parent=%d usr1_code=%s\n", values, si_code_name(rt_code),
+           from_parent, si_code_name(info.si_code));
+    fflush(stdout);
+    /* Tell the parent, then wait to be stopped, continued and released. */
+    char c = 'x';
+    if (write(ready, &c, 1) != 1)
+        _exit(1);
+    pause();
+    _exit(1);
+}
+
+static int run_signals(void)
+{
+    int rt = SIGRTMIN + 1;
+    sigset_t blocked;
+    sigemptyset(&blocked);
+    sigaddset(&blocked, rt);
+    sigaddset(&blocked, SIGUSR1);
+    /* Blocked before the fork, so the child has them blocked from its start. */
+    sigprocmask(SIG_BLOCK, &blocked, NULL);
+    int pipefd[2];
+    if (pipe(pipefd) != 0)
+        return 255;
+    pid_t pid = fork();
+    if (pid < 0)
+        return 255;
+    if (pid == 0) {
+        close(pipefd[0]);
+        signal(SIGTERM, SIG_DFL);
+        signals_child(pipefd[1]);
+    }
+    close(pipefd[1]);
+    for (int i = 1; i <= 3; i++) {
+        if (sigqueue(pid, rt, (union sigval){ .sival_int = i }) != 0)
+            return 255;
+    }
+    kill(pid, SIGUSR1);
+    char c;
+    if (read(pipefd[0], &c, 1) != 1)
+        return 255;
+    char states[128] = "";
+    size_t used = 0;
+    kill(pid, SIGSTOP);
+    for (int step = 0; step < 3; step++) {
+        int st;
+        if (waitpid(pid, &st, WUNTRACED | WCONTINUED) < 0) {
+            if (errno == EINTR) {
+                step--;
+                continue;
+            }
+            return 255;
+        }
+        if (WIFSTOPPED(st)) {
+            used += snprintf(states + used, sizeof states - used, "%sstopped-%d", used ? "," : "", WSTOPSIG(st));
+            kill(pid, SIGCONT);
+        } else if (WIFCONTINUED(st)) {
+            used += snprintf(states + used, sizeof states - used, "%scontinued", used ? "," : "");
+            kill(pid, SIGTERM);
+        } else {
+            used += snprintf(states + used, sizeof states - used, "%s%s-%d", used ? "," : "",
+                             WIFSIGNALED(st) ? "killed" : "exited", WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+            break;
+        }
+    }
+    printf("SIGSTATES child=%s\n", states);
+    fflush(stdout);
+    return 0;
+}
+
+static int run_core(void)
+{
+    pid_t pid = fork();
+    if (pid < 0)
+        return 255;
+    if (pid == 0) {
+        struct rlimit limit;
+        getrlimit(RLIMIT_CORE, &limit);
+        limit.rlim_cur = limit.rlim_max;
+        setrlimit(RLIMIT_CORE, &limit);
+        abort();
+    }
+    int st;
+    while (waitpid(pid, &st, 0) < 0) {
+        if (errno != EINTR)
+            return 255;
+    }
+    printf("CORE signal=%d dumped=%d\n", WIFSIGNALED(st) ? WTERMSIG(st) : 0, WIFSIGNALED(st) && WCOREDUMP(st));
+    fflush(stdout);
+    return 0;
+}
+
 static int run_mode(const char *mode)
 {
     pid_t pid;
@@ -400,6 +540,10 @@ static int run_mode(const char *mode)
         return run_stopped_exit();
     if (strcmp(mode, "pid-reuse") == 0)
         return run_pid_reuse();
+    if (strcmp(mode, "signals") == 0)
+        return run_signals();
+    if (strcmp(mode, "core") == 0)
+        return run_core();
     fprintf(stderr, "treeprobe: unknown mode %s\n", mode);
     return -1;
 }
@@ -409,7 +553,7 @@ int main(int argc, char **argv)
     if (argc < 3) {
         fprintf(stderr,
                 "usage: treeprobe fork|vfork|posix_spawn|clone|clone-vm|thread|exec-thread|nested|seccomp"
-                "|vfork-threads|clone3|stopped-exit|pid-reuse PROGRAM [ARGS...]\n");
+                "|vfork-threads|clone3|stopped-exit|pid-reuse|signals|core PROGRAM [ARGS...]\n");
         return 2;
     }
     prog_argv = argv + 2;

@@ -8,8 +8,10 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The command gets exactly the file descriptors it would get without timens:
- * those passed to timens, and none of the JVM's own (its jar, its module image).
+ * The command inherits what it would without timens: exactly the file
+ * descriptors passed to timens (none of the JVM's own: its jar, its module
+ * image), and its umask, resource limits, working directory, environment,
+ * process group, session, nice value and terminal.
  */
 @Tag("e2e")
 class FileDescriptorIT {
@@ -25,5 +27,16 @@ class FileDescriptorIT {
         String underTimens = runner.timens(List.of(), "sh", "-c", LIST_FDS).assertExit(0).stdout().trim().replace("\n", " ");
         assertThat(natively).contains("5", "7");
         assertThat(underTimens).isEqualTo(natively);
+    }
+
+    @Test
+    void sameLimitsUmaskDirectoryEnvironmentAndGroup() {
+        String show = "umask; ulimit -a; pwd; env | grep -v '^_=' | sort; ps -o pgid=,sid=,nice=,tty= -p $$";
+        TimensRunner runner = new TimensRunner()
+                .wrappedIn(List.of("sh", "-c", "umask 027; ulimit -n 555; exec \"$0\" \"$@\""))
+                .withEnv("TIMENS_IT_MARK", "inherited");
+        String natively = runner.nativeRun("sh", "-c", show).assertExit(0).stdout();
+        assertThat(natively).contains("0027", "555", "TIMENS_IT_MARK=inherited");
+        assertThat(runner.timens(List.of(), "sh", "-c", show).assertExit(0).stdout()).isEqualTo(natively);
     }
 }

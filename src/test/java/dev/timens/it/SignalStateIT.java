@@ -2,8 +2,15 @@ package dev.timens.it;
 
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -12,7 +19,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * dispositions and mask timens was started with (whatever the JVM does with
  * its own), and Ctrl-\ (SIGQUIT to the whole process group) reaches the command
  * while timens neither dies of it nor prints a JVM thread dump into the
- * command's output.
+ * command's output. SIGTERM to timens reaches the command; SIGKILL to timens
+ * ends the namespace. Signals between the namespace's processes, and crashes
+ * with their core dumps, are as natively.
  */
 @Tag("e2e")
 class SignalStateIT {
@@ -62,5 +71,72 @@ class SignalStateIT {
         assertThat(run.exitCode()).as(run.describe()).isEqualTo(natively.exitCode());
         assertThat(run.stdout()).isEqualTo(natively.stdout());
         assertThat(run.stderr()).doesNotContain("thread dump");
+    }
+
+    /**
+     * SIGTERM sent to timens reaches the command, whose handler runs and whose
+     * exit status timens returns.
+     */
+    @Test
+    void sigtermToTimensIsForwardedToTheCommand() {
+        TimensRunner.Result run = new TimensRunner().timens(List.of(), "sh", "-c",
+                "trap 'echo got TERM; exit 3' TERM; kill -TERM $PPID; sleep 10 & wait");
+        assertThat(run.exitCode()).as(run.describe()).isEqualTo(3);
+        assertThat(run.stdout()).isEqualTo("got TERM\n");
+    }
+
+    /**
+     * timens killed with SIGKILL takes the whole namespace with it
+     * (PTRACE_O_EXITKILL): a background process of the command does not run
+     * on with half-virtual clocks.
+     */
+    @Test
+    void killingTimensEndsEveryProcessOfTheNamespace() throws InterruptedException {
+        TimensRunner.Result run = new TimensRunner().timens(List.of(), "sh", "-c",
+                "sleep 300 & echo $!; sleep 0.2; kill -KILL $PPID; sleep 300");
+        assertThat(run.exitCode()).as(run.describe()).isEqualTo(128 + 9);
+        long background = Long.parseLong(run.stdout().trim());
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (ProcessHandle.of(background).map(ProcessHandle::isAlive).orElse(false)
+                && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(ProcessHandle.of(background).map(ProcessHandle::isAlive).orElse(false))
+                .as("the command's background sleep (pid %d) is gone", background).isFalse();
+    }
+
+    /**
+     * Signals between processes of the namespace arrive unchanged: queued
+     * real-time signals keep their order, values, si_code and sender; kill's
+     * SIGUSR1 its si_code; SIGSTOP and SIGCONT sent by a parent show in its
+     * waitpid as natively.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"treeprobe", "treeprobe-static"})
+    void signalsBetweenProcessesArriveUnchanged(String tree) {
+        List<String> command = List.of(Toolchains.program(tree).toString(), "signals", "/bin/true");
+        TimensRunner runner = new TimensRunner();
+        TimensRunner.Result natively = runner.nativeRun(command).assertExit(0);
+        assertThat(natively.single("SIGNALS").line())
+                .isEqualTo("SIGNALS rt_values=1,2,3 rt_code=SI_QUEUE rt_from_parent=1 usr1_code=SI_USER");
+        TimensRunner.Result run = runner.timens(ProcessTreeIT.AT_2038, command).assertExit(0);
+        assertThat(run.single("SIGNALS").line()).as(run.describe()).isEqualTo(natively.single("SIGNALS").line());
+        assertThat(run.single("SIGSTATES").line()).as(run.describe())
+                .isEqualTo(natively.single("SIGSTATES").line());
+    }
+
+    /** A program that crashes dumps core under timens exactly when it does natively. */
+    @Test
+    void aCrashDumpsCoreAsNatively(@TempDir Path nativeDir, @TempDir Path timensDir) throws IOException {
+        List<String> command = List.of(Toolchains.program("treeprobe").toString(), "core", "/bin/true");
+        Probe natively = new TimensRunner().in(nativeDir).nativeRun(command).assertExit(0).single("CORE");
+        TimensRunner.Result run = new TimensRunner().in(timensDir).timens(List.of(), command).assertExit(0);
+        assertThat(run.single("CORE").line()).as(run.describe()).isEqualTo(natively.line());
+        try (Stream<Path> nativeFiles = Files.list(nativeDir); Stream<Path> timensFiles = Files.list(timensDir)) {
+            // Names without digits: core_pattern may hold the pid (core.%p, core_uses_pid).
+            assertThat(timensFiles.map(f -> f.getFileName().toString().replaceAll("[0-9]+", "N")).toList())
+                    .as("core files written").isEqualTo(nativeFiles
+                            .map(f -> f.getFileName().toString().replaceAll("[0-9]+", "N")).toList());
+        }
     }
 }
