@@ -21,8 +21,9 @@ import static org.assertj.core.api.Assertions.fail;
 
 /**
  * Job control in a real terminal: an interactive bash in tmux runs a command
- * natively and under timens, and the user's keys (Ctrl-Z, Ctrl-C) and the
- * shell's {@code fg} and {@code bg} must do the same to both. What is compared
+ * natively and under timens, and the user's keys (Ctrl-Z, Ctrl-C), the
+ * shell's {@code fg} and {@code bg}, and the terminal's SIGTTIN and SIGTTOU
+ * for background jobs must do the same to both. What is compared
  * is what the user sees on the screen and the exit status the shell reports.
  */
 @Tag("e2e")
@@ -110,6 +111,41 @@ class JobControlIT {
         waitFor("BG " + year(underTimens) + " " + marker);
         type("wait; echo status=$?");
         waitFor("status=0");
+    }
+
+    /**
+     * A background job that reads the terminal is stopped by SIGTTIN, and one
+     * that writes to it under {@code stty tostop} by SIGTTOU; fg brings each
+     * back to finish its read or write.
+     */
+    @ParameterizedTest(name = "under timens: {0}")
+    @ValueSource(booleans = {false, true})
+    void backgroundTerminalAccessStopsUntilFg(boolean underTimens) {
+        String reader = marker();
+        type(command(underTimens, "read x; echo GOT $x $(date +%Y) " + reader) + " &");
+        waitUntil(() -> stopped(reader), "the reader stopped by SIGTTIN");
+        type("jobs"); // bash reports a background job's stop at its next prompt
+        waitFor("[1]+  Stopped");
+        type("fg");
+        type("hello");
+        waitFor("GOT hello " + year(underTimens) + " " + reader);
+
+        String writer = marker();
+        type("stty tostop");
+        type(command(underTimens, "date +%Y >/dev/null; echo OUT $(date +%Y) " + writer) + " &");
+        waitUntil(() -> stopped(writer), "the writer stopped by SIGTTOU");
+        type("jobs");
+        waitFor("[1]+  Stopped");
+        type("fg");
+        waitFor("OUT " + year(underTimens) + " " + writer);
+        type("stty -tostop; echo status=$?");
+        waitFor("status=0");
+    }
+
+    /** Whether the command's processes are all stopped (T, or t for a traced one in its group-stop). */
+    private static boolean stopped(String marker) {
+        List<String> states = processStates(marker);
+        return !states.isEmpty() && states.stream().allMatch(state -> state.equalsIgnoreCase("T"));
     }
 
     private static String marker() {
