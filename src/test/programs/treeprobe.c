@@ -49,6 +49,10 @@
  *                continues it (SIGSTOP, SIGCONT) and prints
  *                SIGSTATES child=stopped-19,continued,killed-15 (SIGTERM after
  *                the SIGCONT); PROGRAM ignored
+ *   daemon       a daemon the classic way: fork(), the child setsid()s and forks
+ *                again, the grandchild sleeps 1 s and execv()s PROGRAM, the
+ *                child exits at once; treeprobe reaps the child and is done
+ *                while the daemon still runs
  *   core         a child with RLIMIT_CORE raised to its hard limit calls
  *                abort(); prints CORE signal=6 dumped=0|1 (WCOREDUMP, which
  *                depends on the machine's core_pattern); PROGRAM ignored
@@ -442,6 +446,23 @@ static int run_core(void)
     return 0;
 }
 
+static int run_daemon(void)
+{
+    pid_t pid = fork();
+    if (pid < 0)
+        return 255;
+    if (pid == 0) {
+        setsid();
+        pid_t daemon = fork();
+        if (daemon == 0) {
+            sleep(1);
+            exec_program();
+        }
+        _exit(daemon < 0 ? 255 : 0);
+    }
+    return wait_for(pid);
+}
+
 static int run_mode(const char *mode)
 {
     pid_t pid;
@@ -544,6 +565,8 @@ static int run_mode(const char *mode)
         return run_signals();
     if (strcmp(mode, "core") == 0)
         return run_core();
+    if (strcmp(mode, "daemon") == 0)
+        return run_daemon();
     fprintf(stderr, "treeprobe: unknown mode %s\n", mode);
     return -1;
 }
@@ -553,7 +576,7 @@ int main(int argc, char **argv)
     if (argc < 3) {
         fprintf(stderr,
                 "usage: treeprobe fork|vfork|posix_spawn|clone|clone-vm|thread|exec-thread|nested|seccomp"
-                "|vfork-threads|clone3|stopped-exit|pid-reuse|signals|core PROGRAM [ARGS...]\n");
+                "|vfork-threads|clone3|stopped-exit|pid-reuse|signals|core|daemon PROGRAM [ARGS...]\n");
         return 2;
     }
     prog_argv = argv + 2;

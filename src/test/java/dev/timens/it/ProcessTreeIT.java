@@ -9,6 +9,7 @@ import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -156,6 +157,24 @@ class ProcessTreeIT {
         assertThat(natively.string("second")).isEqualTo("stopped-19,killed-15");
         Probe inside = runner.timens(AT_2038, command).assertExit(0).single("STOPPED");
         assertThat(inside.line()).isEqualTo(natively.line());
+    }
+
+    /**
+     * A daemon the command leaves behind (double fork, setsid) stays in the
+     * namespace, and timens returns when it has ended too, like strace -f: its
+     * output is in 2038, timens's status is the command's, and nothing is left.
+     */
+    @Test
+    void aDaemonLeftBehindIsWaitedForAndStaysVirtual() {
+        List<String> command = List.of(Toolchains.program("treeprobe").toString(), "daemon",
+                Toolchains.program("clockprobe-dyn").toString());
+        TimensRunner.Result run = runner.timens(AT_2038, command).assertExit(0);
+        assertThat(run.elapsed()).as("timens waited for the daemon's 1 s sleep").isGreaterThan(Duration.ofMillis(900));
+        assertThat(run.stdout().lines().toList()).as(run.describe()).hasSize(2)
+                .first().asString().startsWith("TREE mode=daemon status=0");
+        SoftAssertions soft = new SoftAssertions();
+        inWindow(soft, run.single("PROBE"), Expect.startingAt(ClockProgramsIT.Y2038), run);
+        soft.assertAll();
     }
 
     /**
