@@ -186,7 +186,8 @@ public final class VdsoImage {
     /**
      * Makes the clock code part of the vDSO object for unwinders: the first
      * PT_LOAD grows over it, and PT_GNU_EH_FRAME (and the {@code .eh_frame_hdr}
-     * section header) point at its search table. The kernel's own table goes:
+     * and {@code .eh_frame} section headers, for tools that read sections)
+     * point at its unwind tables. The kernel's own tables go:
      * it describes the copy's code, which never runs (every symbol leads to the
      * clock code), while the kernel functions the clock code calls lie in the
      * kernel's mapping, outside this object whatever its table says.
@@ -200,11 +201,17 @@ public final class VdsoImage {
         for (int i = 0; i < phnum; i++) {
             int ph = phoff + i * phentsize;
             int type = image.getInt(ph);
-            if (type == PT_LOAD && load < 0) load = ph;
+            if (type == PT_LOAD) {
+                if (load >= 0) throw new IllegalStateException("unexpected vDSO layout: more than one PT_LOAD");
+                load = ph;
+            }
             if (type == PT_GNU_EH_FRAME) ehFrame = ph;
         }
         if (load < 0 || ehFrame < 0) {
             throw new IllegalStateException("unexpected vDSO layout: no PT_LOAD or no PT_GNU_EH_FRAME");
+        }
+        if (image.getLong(load + 40) > codeOffset) {
+            throw new IllegalStateException("unexpected vDSO layout: its PT_LOAD reaches past the kernel image");
         }
         long table = codeOffset + code.symbol("timens_eh_frame_hdr");
         long tableSize = code.symbol("timens_eh_frame") - code.symbol("timens_eh_frame_hdr");
@@ -213,10 +220,15 @@ public final class VdsoImage {
         image.putLong(load + 40, end); // p_memsz
         image.putLong(ehFrame + 8, table).putLong(ehFrame + 16, table).putLong(ehFrame + 24, table);
         image.putLong(ehFrame + 32, tableSize).putLong(ehFrame + 40, tableSize);
-        int section = sectionNamed(image, ".eh_frame_hdr");
-        if (section >= 0) {
-            image.putLong(section + 16, table).putLong(section + 24, table).putLong(section + 32, tableSize);
-        }
+        pointSection(image, ".eh_frame_hdr", table, tableSize);
+        long frames = codeOffset + code.symbol("timens_eh_frame");
+        pointSection(image, ".eh_frame", frames, codeOffset + code.symbol("timens_text_end") - frames);
+    }
+
+    /** Sets the address, offset and size of the section {@code name}, if the image has one. */
+    private static void pointSection(ByteBuffer image, String name, long at, long size) {
+        int section = sectionNamed(image, name);
+        if (section >= 0) image.putLong(section + 16, at).putLong(section + 24, at).putLong(section + 32, size);
     }
 
     /** The offset of the header of the section called {@code name}, or -1. */

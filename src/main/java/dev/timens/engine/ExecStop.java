@@ -3,8 +3,11 @@ package dev.timens.engine;
 import dev.timens.linux.Errno;
 import dev.timens.linux.Uio;
 
+import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 /**
  * A thread that has just exec'd a new program: the kernel has built its stack
@@ -111,14 +114,8 @@ public final class ExecStop {
         if (n < 8) {
             long read = Uio.read(tid, stackBase, buffer.asSlice(0, 8));
             if (read == -Errno.EPERM || read == -Errno.EACCES) {
-                // exec made the process non-dumpable, and the kernel then refuses
-                // its memory to any tracer without CAP_SYS_PTRACE (process_vm_readv,
-                // /proc/PID/mem and PTRACE_PEEKDATA alike: ptrace_may_access and
-                // ptrace_access_vm check dumpability).
                 throw new IllegalStateException("its memory is closed to timens (" + Errno.describe((int) -read)
-                        + "): the program file may be executed but not read by this user (mode --x), and the"
-                        + " kernel shields such a program from unprivileged tracers; run it as a user who may"
-                        + " read it");
+                        + "): " + whyMemoryIsClosed());
             }
             return false;
         }
@@ -131,6 +128,29 @@ public final class ExecStop {
         auxvAddress = stackBase + start;
         auxv = buffer.asSlice(start, at - start).toArray(ValueLayout.JAVA_LONG);
         return true;
+    }
+
+    /**
+     * Why the kernel refuses this process's memory to its tracer. A process made
+     * non-dumpable by exec (its file may be executed but not read by the user)
+     * has the files in its /proc/PID owned by root (task_dump_owner in
+     * fs/proc/base.c; the directory itself keeps the process's uid), and the kernel
+     * refuses its memory to any tracer without CAP_SYS_PTRACE (process_vm_readv,
+     * /proc/PID/mem and PTRACE_PEEKDATA alike: ptrace_may_access and
+     * ptrace_access_vm check dumpability). Otherwise a security policy did.
+     */
+    private String whyMemoryIsClosed() {
+        try {
+            int owner = (Integer) Files.getAttribute(Path.of("/proc", Integer.toString(tid), "environ"), "unix:uid");
+            int self = (Integer) Files.getAttribute(Path.of("/proc/self/environ"), "unix:uid");
+            if (owner == 0 && self != 0) {
+                return "the program file may be executed but not read by this user (mode --x), and the kernel"
+                        + " shields such a program from unprivileged tracers; run it as a user who may read it";
+            }
+        } catch (IOException | UnsupportedOperationException e) {
+            // fall through to the general reason
+        }
+        return "a security policy keeps this process from its tracer (Yama's kernel.yama.ptrace_scope, an LSM)";
     }
 
     /**

@@ -22,9 +22,11 @@ class CompatSyscallsIT {
     void timeReadsThroughI386AndX32AreRefusedNeverHostTime() {
         String program = Toolchains.program("compatprobe").toString();
         Probe natively = runner.nativeRun(program).assertExit(0).single("COMPAT");
-        // The kernels timens runs on have IA32 emulation (Debian's, this VM's): the
-        // i386 reads work natively, so refusing them is what keeps host time out.
-        assertThat(natively.string("i386_clock_gettime")).as(natively.line()).doesNotStartWith("error-");
+        // Where the kernel has IA32 emulation (Debian's, this VM's) the i386 reads
+        // work natively, so refusing them is what keeps host time out.
+        if (natively.string("i386_clock_gettime").startsWith("error-")) {
+            Toolchains.unavailable("this kernel has no IA32 emulation (int $0x80 fails natively): " + natively);
+        }
 
         TimensRunner.Result run = runner.timens(ProcessTreeIT.AT_2038, program).assertExit(0);
         Probe inside = run.single("COMPAT");

@@ -123,9 +123,7 @@ class JobControlIT {
     void backgroundTerminalAccessStopsUntilFg(boolean underTimens) {
         String reader = marker();
         type(command(underTimens, "read x; echo GOT $x $(date +%Y) " + reader) + " &");
-        waitUntil(() -> stopped(reader), "the reader stopped by SIGTTIN");
-        type("jobs"); // bash reports a background job's stop at its next prompt
-        waitFor("[1]+  Stopped");
+        waitForJob(reader);
         type("fg");
         type("hello");
         waitFor("GOT hello " + year(underTimens) + " " + reader);
@@ -133,19 +131,32 @@ class JobControlIT {
         String writer = marker();
         type("stty tostop");
         type(command(underTimens, "date +%Y >/dev/null; echo OUT $(date +%Y) " + writer) + " &");
-        waitUntil(() -> stopped(writer), "the writer stopped by SIGTTOU");
-        type("jobs");
-        waitFor("[1]+  Stopped");
+        waitForJob(writer);
         type("fg");
         waitFor("OUT " + year(underTimens) + " " + writer);
         type("stty -tostop; echo status=$?");
         waitFor("status=0");
     }
 
-    /** Whether the command's processes are all stopped (T, or t for a traced one in its group-stop). */
-    private static boolean stopped(String marker) {
-        List<String> states = processStates(marker);
-        return !states.isEmpty() && states.stream().allMatch(state -> state.equalsIgnoreCase("T"));
+    /**
+     * Waits until bash's {@code jobs} lists the job with {@code marker} as
+     * stopped; bash reports a background job's stop only at a prompt, so
+     * {@code jobs} is typed again each second.
+     */
+    private void waitForJob(String marker) {
+        long deadline = System.nanoTime() + PATIENCE.toNanos();
+        while (screen().lines().noneMatch(line -> line.contains("Stopped") && line.contains(marker))) {
+            if (System.nanoTime() > deadline) {
+                fail("no stopped job for " + marker + " after " + PATIENCE.toSeconds() + " s; screen:\n" + screen());
+            }
+            type("jobs");
+            try {
+                Thread.sleep(1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                fail("interrupted");
+            }
+        }
     }
 
     private static String marker() {

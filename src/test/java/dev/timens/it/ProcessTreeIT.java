@@ -138,7 +138,9 @@ class ProcessTreeIT {
         List<String> command = List.of(Toolchains.program("treeprobe").toString(), "clone3",
                 Toolchains.program("clockprobe-dyn").toString());
         TimensRunner.Result nativeRun = runner.nativeRun(command).assertExit(0);
-        assertThat(nativeRun.single("SPAWN").string("result")).as(nativeRun.describe()).isEqualTo("0");
+        if (!nativeRun.single("SPAWN").string("result").equals("0")) {
+            Toolchains.unavailable("clone3 does not work here even without timens: " + nativeRun.single("SPAWN"));
+        }
         TimensRunner.Result run = runner.timens(AT_2038, command).assertExit(0);
         assertThat(run.single("SPAWN").string("result")).as(run.describe()).isEqualTo("error-ENOSYS");
     }
@@ -198,7 +200,12 @@ class ProcessTreeIT {
         nativeRun.assertExit(0);
         assertThat(nativeRun.single("REUSE").string("same_pid")).as(nativeRun.describe()).isEqualTo("1");
 
+        // The JVM runs in the new PID namespace too: a thread it starts between
+        // treeprobe's ns_last_pid write and its fork takes the pid. Rare; retried.
         TimensRunner.Result run = inPidNamespace.timens(AT_2038, command).assertExit(0);
+        for (int attempt = 1; attempt < 5 && !run.single("REUSE").string("same_pid").equals("1"); attempt++) {
+            run = inPidNamespace.timens(AT_2038, command).assertExit(0);
+        }
         assertThat(run.single("REUSE").string("same_pid")).as(run.describe()).isEqualTo("1");
         List<Probe> probes = run.tagged("PROBE");
         assertThat(probes).as(run.describe()).hasSize(3)
