@@ -84,16 +84,38 @@ static int decode_status(int st)
     return 255;
 }
 
+/* waitpid, retried when a signal interrupts it: 0, or -1 with errno set. */
+static int wait_status(pid_t pid, int options, int *st)
+{
+    while (waitpid(pid, st, options) < 0) {
+        if (errno != EINTR)
+            return -1;
+    }
+    return 0;
+}
+
 static int wait_for(pid_t pid)
 {
     int st;
-    while (waitpid(pid, &st, 0) < 0) {
-        if (errno != EINTR) {
-            fprintf(stderr, "treeprobe: waitpid: %s\n", strerror(errno));
-            return 255;
-        }
+    if (wait_status(pid, 0, &st) != 0) {
+        fprintf(stderr, "treeprobe: waitpid: %s\n", strerror(errno));
+        return 255;
     }
     return decode_status(st);
+}
+
+/* Appends a wait status to the list in out: ",stopped-19", ",continued", ",killed-9", ",exited-0". */
+static void append_status(char *out, size_t size, size_t *used, int st)
+{
+    const char *sep = *used ? "," : "";
+    if (WIFSTOPPED(st))
+        *used += snprintf(out + *used, size - *used, "%sstopped-%d", sep, WSTOPSIG(st));
+    else if (WIFCONTINUED(st))
+        *used += snprintf(out + *used, size - *used, "%scontinued", sep);
+    else if (WIFSIGNALED(st))
+        *used += snprintf(out + *used, size - *used, "%skilled-%d", sep, WTERMSIG(st));
+    else
+        *used += snprintf(out + *used, size - *used, "%sexited-%d", sep, WEXITSTATUS(st));
 }
 
 static void exec_program(void)
@@ -241,24 +263,16 @@ static void describe_until_end(pid_t pid, char *out, size_t size, int signal_the
     out[0] = '\0';
     for (;;) {
         int st;
-        if (waitpid(pid, &st, WUNTRACED) < 0) {
-            if (errno == EINTR)
-                continue;
+        if (wait_status(pid, WUNTRACED, &st) != 0) {
             snprintf(out + used, size - used, "%serror-%s", used ? "," : "", errno_name(errno));
             return;
         }
-        if (WIFSTOPPED(st)) {
-            used += snprintf(out + used, size - used, "%sstopped-%d", used ? "," : "", WSTOPSIG(st));
-            kill(pid, signal_then);
-            if (continue_after)
-                kill(pid, SIGCONT);
-            continue;
-        }
-        if (WIFSIGNALED(st))
-            snprintf(out + used, size - used, "%skilled-%d", used ? "," : "", WTERMSIG(st));
-        else
-            snprintf(out + used, size - used, "%sexited-%d", used ? "," : "", WEXITSTATUS(st));
-        return;
+        append_status(out, size, &used, st);
+        if (!WIFSTOPPED(st))
+            return;
+        kill(pid, signal_then);
+        if (continue_after)
+            kill(pid, SIGCONT);
     }
 }
 
@@ -398,26 +412,17 @@ static int run_signals(void)
     char states[128] = "";
     size_t used = 0;
     kill(pid, SIGSTOP);
-    for (int step = 0; step < 3; step++) {
+    for (;;) {
         int st;
-        if (waitpid(pid, &st, WUNTRACED | WCONTINUED) < 0) {
-            if (errno == EINTR) {
-                step--;
-                continue;
-            }
+        if (wait_status(pid, WUNTRACED | WCONTINUED, &st) != 0)
             return 255;
-        }
-        if (WIFSTOPPED(st)) {
-            used += snprintf(states + used, sizeof states - used, "%sstopped-%d", used ? "," : "", WSTOPSIG(st));
+        append_status(states, sizeof states, &used, st);
+        if (WIFSTOPPED(st))
             kill(pid, SIGCONT);
-        } else if (WIFCONTINUED(st)) {
-            used += snprintf(states + used, sizeof states - used, "%scontinued", used ? "," : "");
+        else if (WIFCONTINUED(st))
             kill(pid, SIGTERM);
-        } else {
-            used += snprintf(states + used, sizeof states - used, "%s%s-%d", used ? "," : "",
-                             WIFSIGNALED(st) ? "killed" : "exited", WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+        else
             break;
-        }
     }
     printf("SIGSTATES child=%s\n", states);
     fflush(stdout);
@@ -437,10 +442,8 @@ static int run_core(void)
         abort();
     }
     int st;
-    while (waitpid(pid, &st, 0) < 0) {
-        if (errno != EINTR)
-            return 255;
-    }
+    if (wait_status(pid, 0, &st) != 0)
+        return 255;
     printf("CORE signal=%d dumped=%d\n", WIFSIGNALED(st) ? WTERMSIG(st) : 0, WIFSIGNALED(st) && WCOREDUMP(st));
     fflush(stdout);
     return 0;

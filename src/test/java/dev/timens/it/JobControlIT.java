@@ -144,19 +144,8 @@ class JobControlIT {
      * {@code jobs} is typed again each second.
      */
     private void waitForJob(String marker) {
-        long deadline = System.nanoTime() + PATIENCE.toNanos();
-        while (screen().lines().noneMatch(line -> line.contains("Stopped") && line.contains(marker))) {
-            if (System.nanoTime() > deadline) {
-                fail("no stopped job for " + marker + " after " + PATIENCE.toSeconds() + " s; screen:\n" + screen());
-            }
-            type("jobs");
-            try {
-                Thread.sleep(1000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                fail("interrupted");
-            }
-        }
+        waitUntil(() -> screen().lines().anyMatch(line -> line.contains("Stopped") && line.contains(marker)),
+                "stopped job for " + marker, 1000, () -> type("jobs"));
     }
 
     private static String marker() {
@@ -187,14 +176,20 @@ class JobControlIT {
     }
 
     private void waitUntil(java.util.function.BooleanSupplier condition, String what) {
+        waitUntil(condition, what, 50, () -> { });
+    }
+
+    /** Checks {@code condition} every {@code millis} ms, doing {@code between} before each wait. */
+    private void waitUntil(java.util.function.BooleanSupplier condition, String what, long millis, Runnable between) {
         long deadline = System.nanoTime() + PATIENCE.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
                 fail("no " + what + " after " + PATIENCE.toSeconds() + " s; screen:\n"
                         + (session == null ? "(closed)" : screen()));
             }
+            between.run();
             try {
-                Thread.sleep(50);
+                Thread.sleep(millis);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 fail("interrupted");

@@ -16,6 +16,7 @@ import java.util.stream.Stream;
 import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -255,29 +256,19 @@ class ProcessTreeIT {
      * user nobody: natively it is root, under timens it stays nobody, and runs.
      */
     @Test
-    void aSetuidProgramRunsWithoutItsPrivileges() throws IOException {
+    void aSetuidProgramRunsWithoutItsPrivileges(@TempDir Path dir) throws IOException {
         assumeTrue(Toolchains.root(), "making a set-user-ID-root program needs root");
         List<String> nobody = ClockSafety.asNobody();
-        Path dir = Files.createTempDirectory("timens-setuid");
-        Path id = dir.resolve("id");
-        try {
-            Files.copy(Path.of("/usr/bin/id"), id);
-            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-            // rwsr-xr-x: NIO cannot set the set-user-ID bit.
-            runner.nativeRun(List.of("chmod", "4755", id.toString())).assertExit(0);
-            List<String> command = new ArrayList<>(nobody);
-            command.addAll(List.of(id.toString(), "-u"));
-            TimensRunner.Result natively = runner.nativeRun(command).assertExit(0);
-            if (!natively.stdout().trim().equals("0")) {
-                Toolchains.unavailable("set-user-ID bits have no effect under " + dir + " (mounted nosuid?): "
-                        + natively.describe());
-            }
-            TimensRunner.Result run = runner.wrappedIn(nobody).timens(AT_2038, id.toString(), "-u").assertExit(0);
-            assertThat(run.stdout().trim()).as("effective uid under timens:%n%s", run.describe()).isEqualTo("65534");
-        } finally {
-            Files.deleteIfExists(id);
-            Files.deleteIfExists(dir);
+        Path id = copyWithMode(dir, "/usr/bin/id", "4755"); // rwsr-xr-x
+        List<String> command = new ArrayList<>(nobody);
+        command.addAll(List.of(id.toString(), "-u"));
+        TimensRunner.Result natively = runner.nativeRun(command).assertExit(0);
+        if (!natively.stdout().trim().equals("0")) {
+            Toolchains.unavailable("set-user-ID bits have no effect under " + dir + " (mounted nosuid?): "
+                    + natively.describe());
         }
+        TimensRunner.Result run = runner.wrappedIn(nobody).timens(AT_2038, id.toString(), "-u").assertExit(0);
+        assertThat(run.stdout().trim()).as("effective uid under timens:%n%s", run.describe()).isEqualTo("65534");
     }
 
     /**
@@ -287,28 +278,32 @@ class ProcessTreeIT {
      * before its first instruction, with the reason, never run on host time.
      */
     @Test
-    void anExecuteOnlyProgramOfAnotherUserIsStoppedWithTheReason() throws IOException {
+    void anExecuteOnlyProgramOfAnotherUserIsStoppedWithTheReason(@TempDir Path dir) throws IOException {
         assumeTrue(Toolchains.root(), "making a file that the test user may execute but not read needs root");
         List<String> nobody = ClockSafety.asNobody();
-        Path dir = Files.createTempDirectory("timens-xonly");
-        Path date = dir.resolve("date");
-        try {
-            Files.copy(Path.of("/bin/date"), date);
-            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-            Files.setPosixFilePermissions(date, PosixFilePermissions.fromString("rwx--x--x"));
-            List<String> command = new ArrayList<>(nobody);
-            command.addAll(List.of(date.toString(), "+%s"));
-            runner.nativeRun(command).assertExit(0);
+        Path date = copyWithMode(dir, "/bin/date", "711"); // rwx--x--x
+        List<String> command = new ArrayList<>(nobody);
+        command.addAll(List.of(date.toString(), "+%s"));
+        runner.nativeRun(command).assertExit(0);
 
-            TimensRunner.Result run = runner.wrappedIn(nobody).timens(AT_2038, date.toString(), "+%s");
-            assertThat(run.exitCode()).as(run.describe()).isEqualTo(128 + 9);
-            assertThat(run.stdout()).as("nothing printed on host time").isEmpty();
-            assertThat(run.stderr()).contains("(date)").contains("memory is closed to timens")
-                    .contains("executed but not read");
-        } finally {
-            Files.deleteIfExists(date);
-            Files.deleteIfExists(dir);
-        }
+        TimensRunner.Result run = runner.wrappedIn(nobody).timens(AT_2038, date.toString(), "+%s");
+        assertThat(run.exitCode()).as(run.describe()).isEqualTo(128 + 9);
+        assertThat(run.stdout()).as("nothing printed on host time").isEmpty();
+        assertThat(run.stderr()).contains("(date)").contains("memory is closed to timens")
+                .contains("executed but not read");
+    }
+
+    /**
+     * A copy of the system program {@code source} in {@code dir}, which everyone
+     * may enter (the runs as nobody), with chmod's octal {@code mode} (NIO
+     * cannot set the set-user-ID bit).
+     */
+    private Path copyWithMode(Path dir, String source, String mode) throws IOException {
+        Path copy = dir.resolve(Path.of(source).getFileName());
+        Files.copy(Path.of(source), copy);
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        runner.nativeRun(List.of("chmod", mode, copy.toString())).assertExit(0);
+        return copy;
     }
 
     /**
