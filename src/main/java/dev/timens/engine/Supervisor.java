@@ -127,13 +127,7 @@ public final class Supervisor {
      * Every traced thread of the command's tree, kept only with a doorbell: the
      * doorbell is traced too, so "no tracee left" (ECHILD) cannot end the run.
      */
-    private final java.util.Set<Integer> live = new java.util.HashSet<>();
-    /**
-     * With a doorbell: new threads whose end came before their parent's fork or
-     * clone event (a child's own stops can come first), so that event does not
-     * count them among the living again.
-     */
-    private final java.util.Set<Integer> endedEarly = new java.util.HashSet<>();
+    private final LiveThreads live = new LiveThreads();
 
     private final TraceStats stats;
 
@@ -237,7 +231,7 @@ public final class Supervisor {
             } finally {
                 Unistd.close(pipe[1]);
             }
-            if (park != 0) live.add(main);
+            if (park != 0) live.traced(main);
             tool.onStart(new TraceControl() {
                 @Override
                 public void interrupt(int tid, InterruptStop.Handler atStop) {
@@ -347,7 +341,7 @@ public final class Supervisor {
                     Unistd.kill(current.pid(), SIGKILL);
                 }
             }
-            if (park != 0 && live.isEmpty()) closePark(ptracer);
+            if (park != 0 && live.none()) closePark(ptracer);
         }
         if (mainStatus == null) throw new IllegalStateException("the command's exit status was never reported");
         return mainStatus;
@@ -359,9 +353,9 @@ public final class Supervisor {
         int tid = s.pid();
         if (park != 0) {
             if (s.exited() || s.signaled()) {
-                if (!live.remove(tid)) endedEarly.add(tid);
+                live.ended(tid);
             } else {
-                live.add(tid);
+                live.stopped(tid);
             }
         }
         if (s.exited() || s.signaled()) {
@@ -406,7 +400,7 @@ public final class Supervisor {
                 int former = (int) ptracer.eventMessage(tid);
                 entryCodes.remove(tid);
                 if (former != tid) {
-                    live.remove(former); // it became tid: no exit is reported for it
+                    live.replaced(former); // it became tid: no exit is reported for it
                     entryCodes.remove(former);
                     pending.remove(former);
                     tgids.remove(former);
@@ -434,7 +428,7 @@ public final class Supervisor {
                 int child = (int) ptracer.eventMessage(tid);
                 boolean thread = s.event() == Ptrace.EVENT_CLONE && createsThread(ptracer, tid, saved, scratch);
                 if (thread) tgids.put(child, tgids.getOrDefault(tid, tid));
-                if (park != 0 && !endedEarly.remove(child)) live.add(child);
+                if (park != 0) live.created(child);
                 tool.onTaskCreated(tid, child, thread);
                 resume(ptracer, tid);
             }
