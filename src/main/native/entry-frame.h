@@ -40,14 +40,20 @@
 #define ENTRY_R15      144
 #define ENTRY_DATA     152 /* the tool's data */
 
-/* The time namespace's data (src/main/native/map-image.S, vdso/finish-exec.S). */
-#define IMAGE_PATH     (ENTRY_DATA + 0)  /* address of /proc/<supervisor>/fd/<memfd>, NUL-terminated */
-#define IMAGE_SIZE     (ENTRY_DATA + 8)  /* bytes to map */
-#define IMAGE_FINISH   (ENTRY_DATA + 16) /* offset of timens_finish_exec in the image */
-#define IMAGE_PROCESS  (ENTRY_DATA + 24) /* offset of the process page in the image */
-#define IMAGE_KERNEL   (ENTRY_DATA + 32) /* the kernel vDSO's address, for the process page */
-#define IMAGE_AUXV     (ENTRY_DATA + 40) /* address of AT_SYSINFO_EHDR's value in the auxv */
-#define IMAGE_DATA_END (ENTRY_DATA + 48)
+/*
+ * The time namespace's data (src/main/native/map-image.S, vdso/finish-exec.S).
+ * The supervisor fills in the sizes and the path; map-image.S finds the kernel
+ * vDSO in the auxv itself and stores where, so the supervisor never reads the
+ * new program's stack.
+ */
+#define IMAGE_SIZE     (ENTRY_DATA + 0)  /* bytes to map */
+#define IMAGE_FINISH   (ENTRY_DATA + 8)  /* offset of timens_finish_exec in the image */
+#define IMAGE_PROCESS  (ENTRY_DATA + 16) /* offset of the process page in the image */
+#define IMAGE_KERNEL   (ENTRY_DATA + 24) /* the kernel vDSO's address, for the process page (map-image.S) */
+#define IMAGE_AUXV     (ENTRY_DATA + 32) /* address of AT_SYSINFO_EHDR's value in the auxv (map-image.S) */
+#define IMAGE_PATH     (ENTRY_DATA + 40) /* /proc/<supervisor>/fd/<memfd>, NUL-terminated, in place */
+
+#define AT_SYSINFO_EHDR 33
 
 #ifndef __ASSEMBLER__
 #include <stdint.h>
@@ -55,12 +61,14 @@
 struct timens_entry_frame {
 	uint64_t start, original, length, rflags;
 	uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp, r8, r9, r10, r11, r12, r13, r14, r15;
-	uint64_t image_path, image_size, image_finish, image_process, image_kernel, image_auxv;
+	uint64_t image_size, image_finish, image_process, image_kernel, image_auxv;
+	char image_path[];
 };
 
 _Static_assert(__builtin_offsetof(struct timens_entry_frame, r15) == ENTRY_R15, "ENTRY_R15");
+_Static_assert(__builtin_offsetof(struct timens_entry_frame, image_size) == IMAGE_SIZE, "IMAGE_SIZE");
 _Static_assert(__builtin_offsetof(struct timens_entry_frame, image_path) == IMAGE_PATH, "IMAGE_PATH");
-_Static_assert(sizeof(struct timens_entry_frame) == IMAGE_DATA_END, "IMAGE_DATA_END");
+_Static_assert(sizeof(struct timens_entry_frame) == IMAGE_PATH, "IMAGE_PATH");
 #endif
 
 #endif

@@ -76,9 +76,11 @@ int main(void)
 	OFF(timens_entry_frame, r13);
 	OFF(timens_entry_frame, r14);
 	OFF(timens_entry_frame, r15);
+	OFF(timens_entry_frame, image_size);
+	OFF(timens_entry_frame, image_kernel);
+	OFF(timens_entry_frame, image_auxv);
 	OFF(timens_entry_frame, image_path);
 	P("ENTRY_DATA", ENTRY_DATA);
-	P("IMAGE_DATA_END", IMAGE_DATA_END);
 	P("ENTRY_FAILED", ENTRY_FAILED);
 	P("TIMENS_LAYOUT_VERSION", TIMENS_LAYOUT_VERSION);
 	P("TIMENS_MODE_OFFSET", TIMENS_MODE_OFFSET);

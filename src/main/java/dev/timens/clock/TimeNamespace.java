@@ -39,10 +39,16 @@ public final class TimeNamespace implements Tool, AutoCloseable {
     private static final int O_RDONLY = 0;
     /** src/main/native/map-image.S, built by the Maven build. */
     private static final byte[] MAP_IMAGE = VdsoImage.ClockCode.resourceBytes("map-image.bin");
-    /** The time namespace's part of the entry frame: IMAGE_PATH to IMAGE_AUXV of entry-frame.h. */
-    static final int IMAGE_DATA_SIZE = 6 * 8;
-    /** The steps of map-image.S (openat, mmap); later ones are finish-exec.S's, with the image mapped. */
-    private static final int MAP_STEPS = 2;
+    /** Offsets in the time namespace's part of the entry frame (IMAGE_* of entry-frame.h, less ENTRY_DATA). */
+    static final int IMAGE_KERNEL = 24;
+    static final int IMAGE_AUXV = 32;
+    static final int IMAGE_PATH = 40;
+    /** map-image.S's first step: finding AT_SYSINFO_EHDR in the auxv. */
+    private static final int FIND_VDSO_STEP = 1;
+    /** The steps of map-image.S (auxv, openat, mmap); later ones are finish-exec.S's, with the image mapped. */
+    private static final int MAP_STEPS = 3;
+    /** In {@link #kernelVdso}: a thread whose program has not been asked yet. */
+    private static final long UNKNOWN = -1;
 
     private final ClockPage page;
     private final VdsoImage image;
@@ -57,7 +63,11 @@ public final class TimeNamespace implements Tool, AutoCloseable {
     private final long kernelVdsoSize;
     private final String imagePath;
     private final byte[] imagePathBytes;
-    /** Per thread: where the kernel's own vDSO is mapped in its address space. */
+    /**
+     * Per thread: where the kernel's own vDSO is mapped in its address space,
+     * {@link #UNKNOWN} until first needed (most programs never make a trapped
+     * syscall, and exec is cheaper when nothing is read from the new program).
+     */
     private final Map<Integer, Long> kernelVdso = new HashMap<>();
 
     private TimeNamespace(ClockPage page, VdsoImage image, long kernelVdsoSize, boolean warp,
@@ -180,7 +190,7 @@ public final class TimeNamespace implements Tool, AutoCloseable {
 
     @Override
     public SyscallOutcome onSyscall(SyscallStop stop) {
-        Long vdso = kernelVdso.get(stop.tid());
+        Long vdso = kernelVdso(stop.tid());
         long ip = stop.instructionPointer();
         // A syscall made by the kernel's own vDSO code is our clock code falling
         // back (e.g. for the ALARM clocks, which the vDSO cannot read): it wants the
@@ -224,29 +234,26 @@ public final class TimeNamespace implements Tool, AutoCloseable {
      */
     @Override
     public void onExec(ExecStop stop) {
-        long kernel = stop.auxv(Auxv.AT_SYSINFO_EHDR);
-        if (kernel == 0) throw new IllegalStateException("the new program has no vDSO (AT_SYSINFO_EHDR missing)");
         if (stop.formerTid() != stop.tid()) kernelVdso.remove(stop.formerTid());
         if (warp != null) {
             if (stop.formerTid() != stop.tid()) warp.taskExited(stop.formerTid());
             warp.taskStarted(stop.tid());
         }
-        kernelVdso.put(stop.tid(), kernel);
+        kernelVdso.put(stop.tid(), UNKNOWN);
         timers.execed(stop.formerTid(), stop.tid());
-        RemotePtr auxvSlot = stop.auxvSlot(Auxv.AT_SYSINFO_EHDR);
         try {
-            RemotePtr path = stop.pushBytes(imagePathBytes);
-            ByteBuffer data = ByteBuffer.allocate(IMAGE_DATA_SIZE).order(ByteOrder.LITTLE_ENDIAN)
-                    .putLong(path.address())
+            // map-image.S finds the kernel vDSO and its auxv slot itself (IMAGE_KERNEL, IMAGE_AUXV).
+            ByteBuffer data = ByteBuffer.allocate(IMAGE_PATH + imagePathBytes.length).order(ByteOrder.LITTLE_ENDIAN)
                     .putLong(image.size())
                     .putLong(image.finishExecOffset())
                     .putLong(image.processPageOffset())
-                    .putLong(kernel)
-                    .putLong(auxvSlot.address());
-            stop.startAtEntry(MAP_IMAGE, data.array(), trap -> finishAfterFailure(trap, kernel, auxvSlot));
+                    .put(IMAGE_PATH, imagePathBytes);
+            stop.startAtEntry(MAP_IMAGE, data.array(), this::finishAfterFailure);
         } catch (TraceeFault entryNotWritable) {
             // The entry point is too close to the end of its mapping for the code:
             // make the same calls one single-step at a time.
+            long kernel = stop.auxv(Auxv.AT_SYSINFO_EHDR);
+            if (kernel == 0) throw new IllegalStateException(NO_VDSO);
             try {
                 install(stop, kernel, injectMapping(stop));
             } catch (TraceeFault e) {
@@ -255,15 +262,21 @@ public final class TimeNamespace implements Tool, AutoCloseable {
         }
     }
 
+    private static final String NO_VDSO = "the new program has no vDSO (AT_SYSINFO_EHDR missing)";
+
     /** What the code at the entry point could not do, the supervisor does (or gives up). */
-    private void finishAfterFailure(EntryTrap trap, long kernel, RemotePtr auxvSlot) throws TraceeFault {
+    private void finishAfterFailure(EntryTrap trap) throws TraceeFault {
+        if (trap.step() == FIND_VDSO_STEP) throw new IllegalStateException(NO_VDSO);
         if (trap.step() <= MAP_STEPS) {
             throw new IllegalStateException("cannot map the clock image " + imagePath + ": "
                     + (trap.result() < 0 ? dev.timens.linux.Errno.describe((int) -trap.result()) : "step "
                     + trap.step() + " failed"));
         }
         // The image is mapped (its address in detail), but /proc/self/mem could
-        // not be written: store what finish-exec.S would have stored.
+        // not be written: store what finish-exec.S would have stored, with what
+        // map-image.S found.
+        long kernel = trap.memory().readLong(trap.data().plus(IMAGE_KERNEL));
+        RemotePtr auxvSlot = new RemotePtr(trap.memory().readLong(trap.data().plus(IMAGE_AUXV)));
         long base = trap.detail();
         trap.poke(new RemotePtr(base + image.processPageOffset() + VdsoImage.PP_KERNEL_VDSO), kernel);
         trap.memory().writeLong(auxvSlot, base);
@@ -315,8 +328,23 @@ public final class TimeNamespace implements Tool, AutoCloseable {
 
     /** Where thread {@code tid} can make a syscall the supervisor injects: in its kernel vDSO; null when unknown. */
     private Long syscallInstruction(int tid) {
-        Long vdso = kernelVdso.get(tid);
+        Long vdso = kernelVdso(tid);
         return vdso == null ? null : vdso + KernelVdso.current().syscallGadget();
+    }
+
+    /**
+     * Where the kernel's vDSO is mapped in thread {@code tid}'s address space;
+     * null when unknown (the thread is gone). Read once per program from
+     * /proc/TID/auxv, which keeps the auxv the kernel built (the program's own
+     * copy on its stack points at the image instead).
+     */
+    private Long kernelVdso(int tid) {
+        Long known = kernelVdso.get(tid);
+        if (known != null && known != UNKNOWN) return known;
+        long read = KernelVdso.addressIn(tid);
+        if (read == 0) return null;
+        kernelVdso.put(tid, read);
+        return read;
     }
 
     /** The clock page, for inspection. */

@@ -27,6 +27,7 @@ public final class ExecStop {
     private final MemorySegment stack;
     private final java.util.function.Consumer<EntryCode> started;
     private boolean entryStarted;
+    private boolean registersRead;
     /** Address of the first auxv entry on the tracee's stack. */
     private long auxvAddress;
     /** The auxv as read: type, value, type, value... without the AT_NULL entry. */
@@ -97,7 +98,7 @@ public final class ExecStop {
      */
     private void locateAuxv() {
         if (auxvAddress != 0) return;
-        ptracer.getRegs(tid, saved);
+        readRegisters();
         stackBase = saved.rsp();
         if (!scanAuxv(stack)) {
             // argv and envp filled the usual buffer (they may take up to a quarter
@@ -109,14 +110,17 @@ public final class ExecStop {
         }
     }
 
+    /** The registers as exec left them, read once. */
+    private void readRegisters() {
+        if (registersRead) return;
+        ptracer.getRegs(tid, saved);
+        registersRead = true;
+    }
+
     private boolean scanAuxv(MemorySegment buffer) {
         int n = memory.readPartial(new RemotePtr(stackBase), buffer);
         if (n < 8) {
-            long read = Uio.read(tid, stackBase, buffer.asSlice(0, 8));
-            if (read == -Errno.EPERM || read == -Errno.EACCES) {
-                throw new IllegalStateException("its memory is closed to timens (" + Errno.describe((int) -read)
-                        + "): " + whyMemoryIsClosed());
-            }
+            checkMemoryOpen(stackBase);
             return false;
         }
         long at = 8L * (1 + buffer.get(ValueLayout.JAVA_LONG, 0) + 1); // argc, argv[], NULL
@@ -128,6 +132,15 @@ public final class ExecStop {
         auxvAddress = stackBase + start;
         auxv = buffer.asSlice(start, at - start).toArray(ValueLayout.JAVA_LONG);
         return true;
+    }
+
+    /** Throws, saying why, when the kernel refuses this process's memory to its tracer (read at {@code address}). */
+    private void checkMemoryOpen(long address) {
+        long read = Uio.read(tid, address, stack.asSlice(0, 8));
+        if (read == -Errno.EPERM || read == -Errno.EACCES) {
+            throw new IllegalStateException("its memory is closed to timens (" + Errno.describe((int) -read)
+                    + "): " + whyMemoryIsClosed());
+        }
     }
 
     /**
@@ -167,7 +180,7 @@ public final class ExecStop {
      * yet (the kernel reserves 128 KiB there at exec), and a red zone is left free.
      */
     public RemotePtr pushBytes(byte[] bytes) throws TraceeFault {
-        locateAuxv();
+        readRegisters();
         RemotePtr at = new RemotePtr(reserve(bytes.length));
         memory.write(at, bytes);
         return at;
@@ -208,9 +221,15 @@ public final class ExecStop {
     public void startAtEntry(byte[] code, byte[] data, EntryTrap.EntryFailure onFailure) throws TraceeFault {
         if (code.length == 0) throw new IllegalArgumentException("no code");
         if (entryStarted) throw new IllegalStateException("code already started at the entry of tid " + tid);
-        locateAuxv();
+        readRegisters();
         long start = saved.rip();
-        byte[] original = memory.read(new RemotePtr(start), code.length);
+        byte[] original;
+        try {
+            original = memory.read(new RemotePtr(start), code.length);
+        } catch (TraceeFault e) {
+            checkMemoryOpen(start);
+            throw e;
+        }
         long[] registers = saved.toArray();
         registers[Registers.index("rax")] = 0; // what execve returns
         long frame = reserve(EntryFrame.size(original, data));

@@ -2,10 +2,13 @@ package dev.timens.engine;
 
 import dev.timens.linux.Auxv;
 
+import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 /**
  * The kernel's vDSO as mapped into this JVM. The kernel maps the same image
@@ -28,6 +31,28 @@ public final class KernelVdso {
 
     private static final class Holder {
         static final KernelVdso CURRENT = load();
+    }
+
+    /**
+     * Where the kernel mapped its vDSO in the program thread {@code tid} runs:
+     * AT_SYSINFO_EHDR of /proc/TID/auxv, the auxv as the kernel built it at exec
+     * (a program may rewrite its own copy on the stack, and timens does). 0 when
+     * the thread is gone or the kernel passed no vDSO.
+     */
+    public static long addressIn(int tid) {
+        byte[] auxv;
+        try {
+            auxv = Files.readAllBytes(Path.of("/proc", Integer.toString(tid), "auxv"));
+        } catch (IOException e) {
+            return 0;
+        }
+        ByteBuffer entries = ByteBuffer.wrap(auxv).order(ByteOrder.LITTLE_ENDIAN);
+        for (int at = 0; at + 16 <= auxv.length; at += 16) {
+            long type = entries.getLong(at);
+            if (type == Auxv.AT_NULL) break;
+            if (type == Auxv.AT_SYSINFO_EHDR) return entries.getLong(at + 8);
+        }
+        return 0;
     }
 
     /** The vDSO of the running kernel. */

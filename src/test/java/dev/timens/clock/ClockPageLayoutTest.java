@@ -28,9 +28,11 @@ class ClockPageLayoutTest {
 
     @Test
     void entryDataMatchesEntryFrameH() {
-        assertThat(LayoutProbe.get("IMAGE_DATA_END") - LayoutProbe.get("ENTRY_DATA"))
-                .isEqualTo(TimeNamespace.IMAGE_DATA_SIZE);
-        assertThat(LayoutProbe.get("timens_entry_frame.image_path")).isEqualTo(LayoutProbe.get("ENTRY_DATA"));
+        long data = LayoutProbe.get("ENTRY_DATA");
+        assertThat(LayoutProbe.get("timens_entry_frame.image_size")).isEqualTo(data);
+        assertThat(LayoutProbe.get("timens_entry_frame.image_kernel") - data).isEqualTo(TimeNamespace.IMAGE_KERNEL);
+        assertThat(LayoutProbe.get("timens_entry_frame.image_auxv") - data).isEqualTo(TimeNamespace.IMAGE_AUXV);
+        assertThat(LayoutProbe.get("timens_entry_frame.image_path") - data).isEqualTo(TimeNamespace.IMAGE_PATH);
     }
 
     @Test
