@@ -1,5 +1,6 @@
 package dev.timens.engine;
 
+import dev.timens.linux.Auxv;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -23,5 +24,12 @@ class KernelVdsoTest {
         assertThat(KernelVdso.findSyscallGadget(image)).isEqualTo(13);
         assertThatThrownBy(() -> KernelVdso.findSyscallGadget(new byte[] {0x0f, 0x05}))
                 .isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void findsAProcesssVdsoInItsProcAuxv() {
+        int self = (int) ProcessHandle.current().pid();
+        assertThat(KernelVdso.addressIn(self)).isEqualTo(Auxv.getauxval(Auxv.AT_SYSINFO_EHDR)).isNotZero();
+        assertThat(KernelVdso.addressIn(Integer.MAX_VALUE)).as("no such process").isZero();
     }
 }
