@@ -153,9 +153,13 @@ int timens_clock_gettime(int clock, struct kernel_timespec *ts)
 	int ret = kernel(clock, ts);
 	if (__builtin_expect(ret != 0, 0))
 		return ret;
-	__asm__("" : "+r"(clock)); /* recompute the group rather than keep it across the call */
+	/* The table's address again rather than one more register kept across the call
+	 * (the clock id is known to index it: it did before the call). */
+	const int8_t *groups;
+	__asm__("" : "+r"(clock));
+	__asm__("lea clock_groups(%%rip), %0" : "=r"(groups));
 	const volatile struct timens_clock_page *page = &timens_clock_page;
-	const volatile struct timens_transform *g = &page->group[group_of(clock)];
+	const volatile struct timens_transform *g = &page->group[groups[(unsigned)clock]];
 	for (;;) {
 		uint32_t seq = page->seq;
 		__asm__ volatile("" ::: "memory"); /* x86 keeps loads in order; stop the compiler */
