@@ -143,7 +143,7 @@ static __attribute__((noinline, cold)) int read_scaled(int clock, struct kernel_
  *
  * This is the hot path (1 to 2 ns over the kernel's function): the rare scaled
  * transform is out of line, so the frame holds only the frame pointer and the
- * three values live across the call (clock id, pointer, group table).
+ * two values live across the call (clock id, pointer).
  */
 int timens_clock_gettime(int clock, struct kernel_timespec *ts)
 {
