@@ -27,6 +27,15 @@
  *                fails with EPERM, everything else is allowed), prints
  *                FILTER getppid=<errno name or the pid> and execv()s PROGRAM,
  *                which runs under both filters (timens's, if any, and this one)
+ *   landlock     fork(); the child restricts itself with Landlock so that it may
+ *                open files for writing only beneath /dev, prints
+ *                LANDLOCK proc_self_mem=<errno name, "open", or "unsupported"> (can
+ *                it open /proc/self/mem for writing, which timens's exec code
+ *                uses to put the entry point back) and execv()s PROGRAM
+ *   deny-rdwr    fork(); the child installs a seccomp filter of its own under
+ *                which openat() with exactly O_RDWR|O_CLOEXEC fails with EACCES
+ *                (everything else is allowed), prints FILTER
+ *                proc_self_mem=<errno name or "open"> and execv()s PROGRAM
  *   vfork-threads  8 threads, released together, each vfork()s and execv()s
  *                PROGRAM at once; the status is the first non-zero one, else 0
  *   clone3       clone3(2) (exit signal SIGCHLD, no flags), child execv()s
@@ -59,6 +68,8 @@
  */
 #include "probe.h"
 
+#include <fcntl.h>
+#include <linux/landlock.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -466,6 +477,59 @@ static int run_daemon(void)
     return wait_for(pid);
 }
 
+/* A filter of the program's own: openat(..., O_RDWR | O_CLOEXEC) fails with EACCES. */
+static void deny_rdwr_opens(void)
+{
+    struct sock_filter code[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0xC000003E /* AUDIT_ARCH_X86_64 */, 0, 5),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_openat, 0, 3),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[2])),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, O_RDWR | O_CLOEXEC, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EACCES),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    struct sock_fprog prog = { .len = sizeof code / sizeof code[0], .filter = code };
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 || prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0) {
+        fprintf(stderr, "treeprobe: seccomp: %s\n", strerror(errno));
+        _exit(126);
+    }
+    int mem = syscall(SYS_openat, AT_FDCWD, "/proc/self/mem", O_RDWR | O_CLOEXEC);
+    printf("FILTER proc_self_mem=%s\n", mem >= 0 ? "open" : errno_name(errno));
+    fflush(stdout);
+    if (mem >= 0)
+        close(mem);
+}
+
+/* Landlock: opening files for writing is allowed only beneath /dev; reading stays free. */
+static void restrict_writes(void)
+{
+    struct landlock_ruleset_attr attr = { .handled_access_fs = LANDLOCK_ACCESS_FS_WRITE_FILE };
+    int ruleset = syscall(SYS_landlock_create_ruleset, &attr, sizeof attr, 0);
+    if (ruleset < 0) {
+        printf("LANDLOCK proc_self_mem=unsupported\n");
+        fflush(stdout);
+        return;
+    }
+    struct landlock_path_beneath_attr dev = {
+        .allowed_access = LANDLOCK_ACCESS_FS_WRITE_FILE,
+        .parent_fd = open("/dev", O_PATH | O_CLOEXEC),
+    };
+    if (dev.parent_fd < 0 || syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH, &dev, 0) != 0
+        || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 || syscall(SYS_landlock_restrict_self, ruleset, 0) != 0) {
+        fprintf(stderr, "treeprobe: landlock: %s\n", strerror(errno));
+        _exit(126);
+    }
+    close(dev.parent_fd);
+    close(ruleset);
+    int mem = open("/proc/self/mem", O_RDWR | O_CLOEXEC);
+    printf("LANDLOCK proc_self_mem=%s\n", mem >= 0 ? "open" : errno_name(errno));
+    fflush(stdout);
+    if (mem >= 0)
+        close(mem);
+}
+
 static int run_mode(const char *mode)
 {
     pid_t pid;
@@ -488,6 +552,30 @@ static int run_mode(const char *mode)
         }
         if (pid == 0) {
             install_own_filter();
+            exec_program();
+        }
+        return wait_for(pid);
+    }
+    if (strcmp(mode, "deny-rdwr") == 0) {
+        pid = fork();
+        if (pid < 0) {
+            perror("treeprobe: fork");
+            return 255;
+        }
+        if (pid == 0) {
+            deny_rdwr_opens();
+            exec_program();
+        }
+        return wait_for(pid);
+    }
+    if (strcmp(mode, "landlock") == 0) {
+        pid = fork();
+        if (pid < 0) {
+            perror("treeprobe: fork");
+            return 255;
+        }
+        if (pid == 0) {
+            restrict_writes();
             exec_program();
         }
         return wait_for(pid);
@@ -579,7 +667,7 @@ int main(int argc, char **argv)
     if (argc < 3) {
         fprintf(stderr,
                 "usage: treeprobe fork|vfork|posix_spawn|clone|clone-vm|thread|exec-thread|nested|seccomp"
-                "|vfork-threads|clone3|stopped-exit|pid-reuse|signals|core|daemon PROGRAM [ARGS...]\n");
+                "|deny-rdwr|landlock|vfork-threads|clone3|stopped-exit|pid-reuse|signals|core|daemon PROGRAM [ARGS...]\n");
         return 2;
     }
     prog_argv = argv + 2;

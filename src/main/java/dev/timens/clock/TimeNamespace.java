@@ -268,9 +268,17 @@ public final class TimeNamespace implements Tool, AutoCloseable {
     private void finishAfterFailure(EntryTrap trap) throws TraceeFault {
         if (trap.step() == FIND_VDSO_STEP) throw new IllegalStateException(NO_VDSO);
         if (trap.step() <= MAP_STEPS) {
+            long result = trap.result();
+            // Opening another process's /proc/PID/fd entry needs the right to
+            // ptrace-read that process: a program of another user, or one in a
+            // sandbox that shuts other processes out (Landlock, an LSM), is refused.
+            String why = result == -dev.timens.linux.Errno.EACCES || result == -dev.timens.linux.Errno.EPERM
+                    ? ": the program may not open the supervisor's files (it runs as another user than timens,"
+                    + " or in a sandbox such as Landlock that keeps it from other processes)"
+                    : "";
             throw new IllegalStateException("cannot map the clock image " + imagePath + ": "
-                    + (trap.result() < 0 ? dev.timens.linux.Errno.describe((int) -trap.result()) : "step "
-                    + trap.step() + " failed"));
+                    + (result < 0 ? dev.timens.linux.Errno.describe((int) -result) : "step " + trap.step() + " failed")
+                    + why);
         }
         // The image is mapped (its address in detail), but /proc/self/mem could
         // not be written: store what finish-exec.S would have stored, with what

@@ -34,7 +34,7 @@ class ProcessTreeIT {
     static final List<String> AT_2038 = List.of("--at", "@" + ClockProgramsIT.Y2038);
     static final List<String> MODES =
             List.of("fork", "vfork", "posix_spawn", "clone", "clone-vm", "thread", "exec-thread", "nested",
-                    "seccomp", "vfork-threads", "clone3");
+                    "seccomp", "deny-rdwr", "vfork-threads", "clone3");
     /** The REALTIME-group keys of a PROBE line (C and Java). */
     static final List<String> REALTIME_KEYS = List.of("realtime", "realtime_coarse", "gettimeofday", "time",
             "raw_realtime", "raw_gettimeofday", "raw_time", "millis");
@@ -116,6 +116,12 @@ class ProcessTreeIT {
         if (mode.equals("seccomp")) {
             // The program's own filter works under timens's: its getppid fails as it asked.
             assertThat(run.single("FILTER").string("getppid")).as("in:%n%s", run.describe()).isEqualTo("EPERM");
+        }
+        if (mode.equals("deny-rdwr")) {
+            // /proc/self/mem is closed to the program: the code at its entry point
+            // cannot finish the exec, and the supervisor finishes it by ptrace.
+            assertThat(run.single("FILTER").string("proc_self_mem")).as("in:%n%s", run.describe())
+                    .isEqualTo("EACCES");
         }
         List<Probe> trees = run.tagged("TREE");
         if (mode.equals("exec-thread")) {
@@ -246,7 +252,32 @@ class ProcessTreeIT {
 
         assertThat(run.exitCode()).as(run.describe()).isEqualTo(128 + 9);
         assertThat(run.stdout()).as("date must not have run").isEmpty();
-        assertThat(run.stderr()).contains("cannot map the clock image").contains("EACCES");
+        assertThat(run.stderr()).contains("cannot map the clock image").contains("EACCES")
+                .contains("runs as another user");
+    }
+
+    /**
+     * A program that shuts itself in with Landlock may no longer open the
+     * supervisor's files (Landlock keeps a sandboxed process from processes
+     * outside its domain, /proc/PID/fd included): the next program it execs is
+     * killed with the reason before its first instruction, never run on host time.
+     */
+    @Test
+    void aLandlockedProgramsNextExecIsKilledWithTheReason() {
+        List<String> command = List.of(Toolchains.program("treeprobe").toString(), "landlock",
+                Toolchains.program("clockprobe-dyn").toString());
+
+        TimensRunner.Result nativeRun = runner.nativeRun(command).assertExit(0);
+        assumeTrue(!nativeRun.single("LANDLOCK").string("proc_self_mem").equals("unsupported"),
+                "this kernel has no Landlock");
+        assertThat(nativeRun.tagged("PROBE")).hasSize(1);
+        TimensRunner.Result run = runner.timens(AT_2038, command);
+
+        assertThat(run.single("LANDLOCK").string("proc_self_mem")).as(run.describe()).isEqualTo("EACCES");
+        assertThat(run.tagged("PROBE")).as("clockprobe must not have run:%n%s", run.describe()).isEmpty();
+        assertThat(run.single("TREE").longValue("status")).as(run.describe()).isEqualTo(128 + 9);
+        assertThat(run.exitCode()).as(run.describe()).isEqualTo(128 + 9);
+        assertThat(run.stderr()).contains("cannot map the clock image").contains("Landlock");
     }
 
     /**
