@@ -47,8 +47,6 @@ public final class TimeNamespace implements Tool, AutoCloseable {
     private static final int FIND_VDSO_STEP = 1;
     /** The steps of map-image.S (auxv, openat, mmap); later ones are finish-exec.S's, with the image mapped. */
     private static final int MAP_STEPS = 3;
-    /** In {@link #kernelVdso}: a thread whose program has not been asked yet. */
-    private static final long UNKNOWN = -1;
 
     private final ClockPage page;
     private final VdsoImage image;
@@ -65,8 +63,8 @@ public final class TimeNamespace implements Tool, AutoCloseable {
     private final byte[] imagePathBytes;
     /**
      * Per thread: where the kernel's own vDSO is mapped in its address space,
-     * {@link #UNKNOWN} until first needed (most programs never make a trapped
-     * syscall, and exec is cheaper when nothing is read from the new program).
+     * learned at exec (later, a program may have made itself non-dumpable, which
+     * closes its /proc files and memory to an unprivileged tracer).
      */
     private final Map<Integer, Long> kernelVdso = new HashMap<>();
 
@@ -239,7 +237,13 @@ public final class TimeNamespace implements Tool, AutoCloseable {
             if (stop.formerTid() != stop.tid()) warp.taskExited(stop.formerTid());
             warp.taskStarted(stop.tid());
         }
-        kernelVdso.put(stop.tid(), UNKNOWN);
+        // Read with the bytes the entry code replaces, in one syscall.
+        long kernel = stop.auxv(Auxv.AT_SYSINFO_EHDR);
+        if (kernel != 0) {
+            kernelVdso.put(stop.tid(), kernel);
+        } else {
+            kernelVdso.remove(stop.tid()); // map-image.S fails and says so
+        }
         timers.execed(stop.formerTid(), stop.tid());
         try {
             // map-image.S finds the kernel vDSO and its auxv slot itself (IMAGE_KERNEL, IMAGE_AUXV).
@@ -252,7 +256,6 @@ public final class TimeNamespace implements Tool, AutoCloseable {
         } catch (TraceeFault entryNotWritable) {
             // The entry point is too close to the end of its mapping for the code:
             // make the same calls one single-step at a time.
-            long kernel = stop.auxv(Auxv.AT_SYSINFO_EHDR);
             if (kernel == 0) throw new IllegalStateException(NO_VDSO);
             try {
                 install(stop, kernel, injectMapping(stop));
@@ -342,13 +345,14 @@ public final class TimeNamespace implements Tool, AutoCloseable {
 
     /**
      * Where the kernel's vDSO is mapped in thread {@code tid}'s address space;
-     * null when unknown (the thread is gone). Read once per program from
+     * null when unknown. A thread not seen at exec or at its creation yet (its
+     * own stops can come before its parent's clone event) is looked up in
      * /proc/TID/auxv, which keeps the auxv the kernel built (the program's own
      * copy on its stack points at the image instead).
      */
     private Long kernelVdso(int tid) {
         Long known = kernelVdso.get(tid);
-        if (known != null && known != UNKNOWN) return known;
+        if (known != null) return known;
         long read = KernelVdso.addressIn(tid);
         if (read == 0) return null;
         kernelVdso.put(tid, read);

@@ -16,6 +16,11 @@ import java.nio.file.Path;
  */
 public final class ExecStop {
     private static final int AT_NULL = 0;
+    /** How many bytes at the entry point are read with the stack (enough for any entry code so far). */
+    private static final int ENTRY_PREFETCH = 256;
+    /** The usual stack read; the buffer the engine passes holds it and the entry bytes. */
+    private static final int STACK_READ = 64 * 1024;
+    static final int STACK_BUFFER_SIZE = ENTRY_PREFETCH + STACK_READ;
 
     private final int tid;
     private final int formerTid;
@@ -28,6 +33,8 @@ public final class ExecStop {
     private final java.util.function.Consumer<EntryCode> started;
     private boolean entryStarted;
     private boolean registersRead;
+    /** The first ENTRY_PREFETCH bytes at the entry point, when read with the stack; else null. */
+    private byte[] entryBytes;
     /** Address of the first auxv entry on the tracee's stack. */
     private long auxvAddress;
     /** The auxv as read: type, value, type, value... without the AT_NULL entry. */
@@ -100,7 +107,14 @@ public final class ExecStop {
         if (auxvAddress != 0) return;
         readRegisters();
         stackBase = saved.rsp();
-        if (!scanAuxv(stack)) {
+        // The bytes at the entry point, which startAtEntry replaces, come in the same syscall.
+        MemorySegment buffer = stack.asSlice(0, STACK_BUFFER_SIZE);
+        long n = Uio.read(tid, saved.rip(), ENTRY_PREFETCH, stackBase, buffer);
+        if (n >= ENTRY_PREFETCH + 8 && parseAuxv(buffer.asSlice(ENTRY_PREFETCH), n - ENTRY_PREFETCH)) {
+            entryBytes = buffer.asSlice(0, ENTRY_PREFETCH).toArray(ValueLayout.JAVA_BYTE);
+            return;
+        }
+        if (!scanAuxv(buffer)) {
             // argv and envp filled the usual buffer (they may take up to a quarter
             // of the stack rlimit): read them with one the size of ARG_MAX's ceiling.
             MemorySegment big = java.lang.foreign.Arena.ofAuto().allocate(32L << 20, 16);
@@ -123,6 +137,11 @@ public final class ExecStop {
             checkMemoryOpen(stackBase);
             return false;
         }
+        return parseAuxv(buffer, n);
+    }
+
+    /** Finds the auxv in the first {@code n} bytes of {@code buffer}, a copy of the stack from {@code stackBase}. */
+    private boolean parseAuxv(MemorySegment buffer, long n) {
         long at = 8L * (1 + buffer.get(ValueLayout.JAVA_LONG, 0) + 1); // argc, argv[], NULL
         while (at + 8 <= n && buffer.get(ValueLayout.JAVA_LONG, at) != 0) at += 8; // envp[]
         at += 8;
@@ -224,11 +243,15 @@ public final class ExecStop {
         readRegisters();
         long start = saved.rip();
         byte[] original;
-        try {
-            original = memory.read(new RemotePtr(start), code.length);
-        } catch (TraceeFault e) {
-            checkMemoryOpen(start);
-            throw e;
+        if (entryBytes != null && code.length <= entryBytes.length) {
+            original = java.util.Arrays.copyOf(entryBytes, code.length);
+        } else {
+            try {
+                original = memory.read(new RemotePtr(start), code.length);
+            } catch (TraceeFault e) {
+                checkMemoryOpen(start);
+                throw e;
+            }
         }
         long[] registers = saved.toArray();
         registers[Registers.index("rax")] = 0; // what execve returns

@@ -1,10 +1,15 @@
 package dev.timens.engine;
 
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
- * The traced threads still alive, counted from wait statuses alone.
+ * The traced threads still alive and the thread group of each, counted from
+ * wait statuses alone.
  *
  * <p>A new thread's own stops and its parent's fork, vfork or clone event come
  * in either order: {@code waitpid(-1)} looks at the newest tracee first
@@ -13,11 +18,19 @@ import java.util.Set;
  * short-lived one may even have ended by then. A thread is counted from
  * whichever comes first, and the later report neither counts it twice nor brings
  * back one that is gone.
+ *
+ * <p>Some threads end without a report of their own: one that execs from a
+ * non-leader thread takes the leader's id, and if it is killed before the exec
+ * event is collected, nothing ever says so. The kernel reports a thread group
+ * leader's end only once every other thread of the group is gone (ptrace(2),
+ * BUGS; delay_group_leader), so the leader's end takes such threads with it.
  */
 final class LiveThreads {
     private final Set<Integer> live = new HashSet<>();
     /** Threads that reported a stop or their end before their parent's event. */
     private final Set<Integer> seenEarly = new HashSet<>();
+    /** The leader of every thread known not to lead its thread group. */
+    private final Map<Integer, Integer> leaders = new HashMap<>();
 
     /** A thread traced from the start (the command): no parent's event will announce it. */
     void traced(int tid) {
@@ -29,27 +42,63 @@ final class LiveThreads {
         if (live.add(tid)) seenEarly.add(tid);
     }
 
-    /** {@code tid} exited or was killed. */
-    void ended(int tid) {
+    /**
+     * {@code tid} exited or was killed. Returns the threads that went with it
+     * unreported (see the class comment): the caller forgets them too.
+     */
+    List<Integer> ended(int tid) {
         if (!live.remove(tid)) seenEarly.add(tid);
+        if (leaders.remove(tid) != null) return List.of();
+        List<Integer> gone = new ArrayList<>();
+        for (Map.Entry<Integer, Integer> e : leaders.entrySet()) if (e.getValue() == tid) gone.add(e.getKey());
+        for (int other : gone) vanished(other);
+        return gone;
     }
 
-    /** Its parent's fork, vfork or clone event announced {@code child}. */
-    void created(int child) {
-        if (!seenEarly.remove(child)) live.add(child);
+    /**
+     * The fork, vfork or clone event of {@code parent} announced {@code child}, a
+     * thread of the parent's group if {@code thread}. Returns whether the child is
+     * still alive: false when its end was reported first.
+     */
+    boolean created(int parent, int child, boolean thread) {
+        boolean alive;
+        if (seenEarly.remove(child)) {
+            alive = live.contains(child);
+        } else {
+            live.add(child);
+            alive = true;
+        }
+        if (alive && thread) leaders.put(child, leaderOf(parent));
+        return alive;
     }
 
-    /** {@code former} exec'd from a non-leader thread and took the leader's id: no end is reported for it. */
-    void replaced(int former) {
-        live.remove(former);
+    /**
+     * {@code tid} exec'd a new program: it leads its thread group now. When a
+     * non-leader thread exec'd, {@code former} is the id it had, gone without an
+     * end of its own.
+     */
+    void execed(int tid, int former) {
+        if (former != tid) vanished(former);
+        leaders.remove(tid);
+    }
+
+    /** The leader of {@code tid}'s thread group ({@code tid} itself for a leader, or when unknown). */
+    int leaderOf(int tid) {
+        return leaders.getOrDefault(tid, tid);
     }
 
     boolean none() {
         return live.isEmpty();
     }
 
+    private void vanished(int tid) {
+        live.remove(tid);
+        seenEarly.remove(tid);
+        leaders.remove(tid);
+    }
+
     @Override
     public String toString() {
-        return "live " + live + ", seen before their parent's event " + seenEarly;
+        return "live " + live + ", seen before their parent's event " + seenEarly + ", leaders " + leaders;
     }
 }

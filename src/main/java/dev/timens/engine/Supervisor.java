@@ -114,8 +114,6 @@ public final class Supervisor {
     private final Map<Integer, SyscallExit.Handler> exits = new HashMap<>();
     /** Code started at a program's entry point, until the thread execs again or exits. */
     private final Map<Integer, EntryCode> entryCodes = new HashMap<>();
-    /** Thread group of every live traced thread (absent: a thread group leader). */
-    private final Map<Integer, Integer> tgids = new HashMap<>();
     /** The start of a new program's stack (argc, argv, envp, auxv), read once per exec. */
     private MemorySegment stackBuffer;
     /**
@@ -124,8 +122,9 @@ public final class Supervisor {
      */
     private volatile int park;
     /**
-     * Every traced thread of the command's tree, kept only with a doorbell: the
-     * doorbell is traced too, so "no tracee left" (ECHILD) cannot end the run.
+     * Every traced thread of the command's tree. With a doorbell, its end is the
+     * end of the run: the doorbell is traced too, so "no tracee left" (ECHILD)
+     * cannot end it.
      */
     private final LiveThreads live = new LiveThreads();
 
@@ -185,7 +184,7 @@ public final class Supervisor {
             Registers saved = new Registers(arena);
             Registers work = new Registers(arena);
             MemorySegment scratch = ProcessMemory.allocateScratch(arena);
-            stackBuffer = arena.allocate(64 * 1024, 16);
+            stackBuffer = arena.allocate(ExecStop.STACK_BUFFER_SIZE, 16);
 
             // The doorbell first: if it cannot start, neither does the command.
             if (tool.wantsWakeups()) park = startPark(launch, ptracer);
@@ -231,7 +230,7 @@ public final class Supervisor {
             } finally {
                 Unistd.close(pipe[1]);
             }
-            if (park != 0) live.traced(main);
+            live.traced(main);
             tool.onStart(new TraceControl() {
                 @Override
                 public void interrupt(int tid, InterruptStop.Handler atStop) {
@@ -347,35 +346,34 @@ public final class Supervisor {
         return mainStatus;
     }
 
+    /** Drops what the engine and the tool keep about thread {@code tid}, which is gone. */
+    private void forget(int tid) {
+        pending.remove(tid);
+        refusedTracers.remove(tid);
+        exits.remove(tid);
+        entryCodes.remove(tid);
+        interrupts.remove(tid);
+        tool.onTaskExited(tid);
+    }
+
     /** Handles one wait status; returns the command's exit status when this was its end. */
     private ExitStatus handle(Wait.Status s, int main, Ptracer ptracer, Registers saved, Registers work,
                               MemorySegment scratch, Arena arena) {
         int tid = s.pid();
-        if (park != 0) {
-            if (s.exited() || s.signaled()) {
-                live.ended(tid);
-            } else {
-                live.stopped(tid);
-            }
-        }
         if (s.exited() || s.signaled()) {
-            pending.remove(tid);
-            tgids.remove(tid);
-            refusedTracers.remove(tid);
-            exits.remove(tid);
-            entryCodes.remove(tid);
-            interrupts.remove(tid);
-            tool.onTaskExited(tid);
+            forget(tid);
+            for (int unreported : live.ended(tid)) forget(unreported);
             if (tid != main) return null;
             return s.exited() ? ExitStatus.exited(s.exitCode()) : ExitStatus.killed(s.termSignal(), s.coreDumped());
         }
         if (!s.stopped()) return null;
+        live.stopped(tid);
         int signal = s.stopSignal();
         switch (s.event()) {
             case Ptrace.EVENT_SECCOMP -> {
                 stats.syscalls++;
                 ptracer.getRegs(tid, saved);
-                SyscallStop stop = new SyscallStop(tid, tgids.getOrDefault(tid, tid), saved,
+                SyscallStop stop = new SyscallStop(tid, live.leaderOf(tid), saved,
                         new ProcessMemory(tid, scratch));
                 SyscallOutcome outcome = ownSyscall(stop, tool);
                 if (outcome == null) outcome = tool.onSyscall(stop);
@@ -399,14 +397,8 @@ public final class Supervisor {
                 stats.execs++;
                 int former = (int) ptracer.eventMessage(tid);
                 entryCodes.remove(tid);
-                if (former != tid) {
-                    live.replaced(former); // it became tid: no exit is reported for it
-                    entryCodes.remove(former);
-                    pending.remove(former);
-                    tgids.remove(former);
-                    tool.onTaskExited(former);
-                }
-                tgids.remove(tid); // it leads its thread group now
+                live.execed(tid, former); // it leads its thread group now
+                if (former != tid) forget(former); // it became tid: no exit is reported for it
                 interrupts.remove(tid); // what it was interrupted in is gone with the old program
                 PendingSignals held = pending.computeIfAbsent(tid, t -> new PendingSignals());
                 ExecStop stop = new ExecStop(tid, former, ptracer, new ProcessMemory(tid, scratch), saved, work,
@@ -427,9 +419,8 @@ public final class Supervisor {
                 stats.newTasks++;
                 int child = (int) ptracer.eventMessage(tid);
                 boolean thread = s.event() == Ptrace.EVENT_CLONE && createsThread(ptracer, tid, saved, scratch);
-                if (thread) tgids.put(child, tgids.getOrDefault(tid, tid));
-                if (park != 0) live.created(child);
-                tool.onTaskCreated(tid, child, thread);
+                // A child whose end was reported before this event is not created again.
+                if (live.created(tid, child, thread)) tool.onTaskCreated(tid, child, thread);
                 resume(ptracer, tid);
             }
             case Ptrace.EVENT_STOP -> {

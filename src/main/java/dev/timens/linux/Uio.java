@@ -20,9 +20,9 @@ public final class Uio {
     private static final VarHandle BASE = IOVEC.varHandle(MemoryLayout.PathElement.groupElement("iov_base"));
     private static final VarHandle LEN = IOVEC.varHandle(MemoryLayout.PathElement.groupElement("iov_len"));
 
-    /** Two iovecs (local, remote) per thread, reused for every call. */
+    /** Three iovecs (local, remote, remote) per thread, reused for every call. */
     private static final ThreadLocal<MemorySegment> IOVECS =
-            ThreadLocal.withInitial(() -> Arena.global().allocate(IOVEC, 2));
+            ThreadLocal.withInitial(() -> Arena.global().allocate(IOVEC, 3));
 
     /**
      * Copies {@code local.byteSize()} bytes from address {@code remote} of
@@ -31,6 +31,26 @@ public final class Uio {
      */
     public static long read(int pid, long remote, MemorySegment local) {
         return transfer(SyscallNumbers.PROCESS_VM_READV, pid, remote, local);
+    }
+
+    /**
+     * Two reads in one syscall: {@code firstLength} bytes from {@code first}
+     * into the start of {@code local}, then the rest of {@code local} from
+     * {@code second}. Returns the number of bytes copied, or {@code -errno}: the
+     * kernel stops at the first range it cannot read in full, so fewer than
+     * {@code firstLength} means nothing of {@code second} was read.
+     */
+    public static long read(int pid, long first, long firstLength, long second, MemorySegment local) {
+        MemorySegment iov = IOVECS.get();
+        MemorySegment localIov = iov.asSlice(0, IOVEC);
+        MemorySegment remoteIovs = iov.asSlice(IOVEC.byteSize(), 2 * IOVEC.byteSize());
+        BASE.set(localIov, 0L, local.address());
+        LEN.set(localIov, 0L, local.byteSize());
+        BASE.set(remoteIovs, 0L, first);
+        LEN.set(remoteIovs, 0L, firstLength);
+        BASE.set(remoteIovs, IOVEC.byteSize(), second);
+        LEN.set(remoteIovs, IOVEC.byteSize(), local.byteSize() - firstLength);
+        return Native.syscall(SyscallNumbers.PROCESS_VM_READV, pid, localIov.address(), 1, remoteIovs.address(), 2, 0);
     }
 
     /** Copies {@code local} to address {@code remote} of {@code pid}; as {@link #read}. */

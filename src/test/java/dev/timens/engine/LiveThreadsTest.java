@@ -24,7 +24,7 @@ class LiveThreadsTest {
         live.traced(100);
         live.stopped(101);
         live.ended(101);
-        live.created(101);
+        assertThat(live.created(100, 101, false)).as("alive").isFalse();
         assertThat(live.none()).isFalse();
         live.ended(100);
         assertThat(live.none()).as("%s", live).isTrue();
@@ -35,7 +35,7 @@ class LiveThreadsTest {
         LiveThreads live = new LiveThreads();
         live.traced(100);
         live.ended(101);
-        live.created(101);
+        assertThat(live.created(100, 101, false)).as("alive").isFalse();
         live.ended(100);
         assertThat(live.none()).as("%s", live).isTrue();
     }
@@ -44,7 +44,7 @@ class LiveThreadsTest {
     void childAnnouncedFirstLivesUntilItsEnd() {
         LiveThreads live = new LiveThreads();
         live.traced(100);
-        live.created(101);
+        assertThat(live.created(100, 101, false)).as("alive").isTrue();
         live.stopped(101);
         live.ended(100);
         assertThat(live.none()).isFalse();
@@ -57,11 +57,43 @@ class LiveThreadsTest {
     void execFromAThreadLeavesOnlyTheLeader() {
         LiveThreads live = new LiveThreads();
         live.traced(100);
-        live.created(102);
+        live.created(100, 102, true);
+        assertThat(live.leaderOf(102)).isEqualTo(100);
         live.stopped(102);
         live.stopped(100); // the exec event, reported under the leader's id
-        live.replaced(102);
-        live.ended(100);
+        live.execed(100, 102);
+        assertThat(live.ended(100)).isEmpty();
+        assertThat(live.none()).as("%s", live).isTrue();
+    }
+
+    /**
+     * A thread that execs and is killed before its exec event is collected
+     * never reports its own end; the end of its thread group's leader, which
+     * the kernel reports last, takes it along.
+     */
+    @Example
+    void theLeadersEndTakesThreadsThatNeverReported() {
+        LiveThreads live = new LiveThreads();
+        live.traced(100);
+        live.created(100, 102, true);
+        live.created(102, 103, true); // a thread started by a thread: same group
+        assertThat(live.leaderOf(103)).isEqualTo(100);
+        live.ended(103);
+        assertThat(live.ended(100)).containsExactly(102);
+        assertThat(live.none()).as("%s", live).isTrue();
+    }
+
+    /** A new process is no thread of its parent's group, and its own end takes nothing else along. */
+    @Example
+    void aChildProcessLeadsItsOwnGroup() {
+        LiveThreads live = new LiveThreads();
+        live.traced(100);
+        live.created(100, 101, true);
+        live.created(101, 200, false);
+        assertThat(live.leaderOf(200)).isEqualTo(200);
+        assertThat(live.ended(200)).isEmpty();
+        assertThat(live.none()).isFalse();
+        assertThat(live.ended(100)).containsExactly(101);
         assertThat(live.none()).as("%s", live).isTrue();
     }
 
@@ -104,7 +136,7 @@ class LiveThreadsTest {
             Report r = scripts.get(t).get(next[t]++);
             switch (r.kind()) {
                 case 's' -> live.stopped(t);
-                case 'c' -> live.created(r.child());
+                case 'c' -> live.created(t, r.child(), false);
                 default -> live.ended(t);
             }
             assertThat(live.none()).as("after report %d of %d (%s): %s", done, total, r, live).isEqualTo(done == total);
