@@ -32,7 +32,7 @@ timens_finish_exec:
 	movabs	$ENTRY_FAILED | 4, %rbx
 	mov	$-100, %rdi			/* AT_FDCWD */
 	lea	.Lself_mem(%rip), %rsi
-	mov	$0x80002, %edx			/* O_RDWR | O_CLOEXEC */
+	mov	$0x80002, %edx			/* O_RDWR | O_CLOEXEC (treeprobe deny-rdwr refuses exactly this, to test the failure path) */
 	xor	%r10d, %r10d
 	mov	$257, %eax			/* openat */
 	syscall
