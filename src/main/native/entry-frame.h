@@ -40,20 +40,13 @@
 #define ENTRY_R15      144
 #define ENTRY_DATA     152 /* the tool's data */
 
-/*
- * The time namespace's data (src/main/native/map-image.S, vdso/finish-exec.S).
- * The supervisor fills in the sizes and the path; map-image.S finds the kernel
- * vDSO in the auxv itself and stores where, so the supervisor never reads the
- * new program's stack.
- */
+/* The time namespace's data (src/main/native/map-image.S, vdso/finish-exec.S). */
 #define IMAGE_SIZE     (ENTRY_DATA + 0)  /* bytes to map */
 #define IMAGE_FINISH   (ENTRY_DATA + 8)  /* offset of timens_finish_exec in the image */
 #define IMAGE_PROCESS  (ENTRY_DATA + 16) /* offset of the process page in the image */
-#define IMAGE_KERNEL   (ENTRY_DATA + 24) /* the kernel vDSO's address, for the process page (map-image.S) */
-#define IMAGE_AUXV     (ENTRY_DATA + 32) /* address of AT_SYSINFO_EHDR's value in the auxv (map-image.S) */
+#define IMAGE_KERNEL   (ENTRY_DATA + 24) /* the kernel vDSO's address, for the process page */
+#define IMAGE_AUXV     (ENTRY_DATA + 32) /* address of AT_SYSINFO_EHDR's value in the auxv */
 #define IMAGE_PATH     (ENTRY_DATA + 40) /* /proc/<supervisor>/fd/<memfd>, NUL-terminated, in place */
-
-#define AT_SYSINFO_EHDR 33
 
 #ifndef __ASSEMBLER__
 #include <stdint.h>

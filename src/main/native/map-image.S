@@ -16,9 +16,8 @@
  * In:  rdi = the entry frame; rsp = the program's initial stack pointer, which
  *      nothing here moves
  * Out: jumps to timens_finish_exec with r12 = the frame and r14 = the image's
- *      address, the kernel vDSO's address and its auxv slot in the frame; on
- *      failure the final int3, by entry-frame.h's convention (step 1: no
- *      AT_SYSINFO_EHDR in the auxv, 2: openat, 3: mmap; r14 = 0)
+ *      address; on failure the final int3, by entry-frame.h's convention
+ *      (step 1: openat, 2: mmap; r14 = 0)
  */
 #include "entry-frame.h"
 
@@ -28,29 +27,6 @@ timens_map_image:
 	mov	%rdi, %r12
 	xor	%r14d, %r14d
 	movabs	$ENTRY_FAILED | 1, %rbx
-
-	/* The stack as exec left it (System V x86-64 ABI, figure 3.9): argc,
-	 * argv[argc], NULL, envp[], NULL, then the auxv's (type, value) pairs up
-	 * to AT_NULL. */
-	mov	(%rsp), %rcx			/* argc */
-	lea	16(%rsp,%rcx,8), %rcx		/* envp[0] */
-2:	mov	(%rcx), %rax
-	add	$8, %rcx
-	test	%rax, %rax
-	jnz	2b
-3:	mov	(%rcx), %rax			/* rcx = an auxv entry */
-	test	%rax, %rax
-	jz	1f				/* AT_NULL: no vDSO */
-	cmp	$AT_SYSINFO_EHDR, %rax
-	je	4f
-	add	$16, %rcx
-	jmp	3b
-4:	mov	8(%rcx), %rax
-	mov	%rax, IMAGE_KERNEL(%r12)
-	lea	8(%rcx), %rax
-	mov	%rax, IMAGE_AUXV(%r12)
-
-	inc	%rbx				/* step 2 */
 	mov	$-100, %rdi			/* AT_FDCWD */
 	lea	IMAGE_PATH(%r12), %rsi
 	mov	$0x80000, %edx			/* O_RDONLY | O_CLOEXEC */
@@ -60,7 +36,7 @@ timens_map_image:
 	test	%rax, %rax
 	js	1f
 	mov	%rax, %r13			/* fd */
-	inc	%rbx				/* step 3 */
+	inc	%rbx				/* step 2 */
 	xor	%edi, %edi			/* any address */
 	mov	IMAGE_SIZE(%r12), %rsi
 	mov	$5, %edx			/* PROT_READ | PROT_EXEC */

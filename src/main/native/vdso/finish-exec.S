@@ -17,7 +17,7 @@
  *
  * In:  r12 = the entry frame (entry-frame.h), r14 = the image's address
  * Out: never returns; on failure an int3 by entry-frame.h's convention
- *      (step 4: open /proc/self/mem, 5: write the process page, 6: restore
+ *      (step 3: open /proc/self/mem, 4: write the process page, 5: restore
  *      the entry point; r14 = the image's address)
  */
 #include "../entry-frame.h"
@@ -29,7 +29,7 @@ timens_finish_exec:
 	/* The first code of the program: nothing to unwind to. */
 	.cfi_startproc
 	.cfi_undefined rip
-	movabs	$ENTRY_FAILED | 4, %rbx
+	movabs	$ENTRY_FAILED | 3, %rbx
 	mov	$-100, %rdi			/* AT_FDCWD */
 	lea	.Lself_mem(%rip), %rsi
 	mov	$0x80002, %edx			/* O_RDWR | O_CLOEXEC (treeprobe deny-rdwr refuses exactly this, to test the failure path) */
@@ -40,7 +40,7 @@ timens_finish_exec:
 	js	.Lfail
 	mov	%rax, %r13
 
-	inc	%rbx				/* step 5 */
+	inc	%rbx				/* step 4 */
 	mov	%r13, %rdi
 	lea	IMAGE_KERNEL(%r12), %rsi
 	mov	$8, %edx
@@ -51,7 +51,7 @@ timens_finish_exec:
 	cmp	$8, %rax
 	jne	.Lfail_close
 
-	inc	%rbx				/* step 6 */
+	inc	%rbx				/* step 5 */
 	mov	%r13, %rdi
 	mov	ENTRY_ORIGINAL(%r12), %rsi
 	mov	ENTRY_LENGTH(%r12), %rdx

@@ -39,14 +39,10 @@ public final class TimeNamespace implements Tool, AutoCloseable {
     private static final int O_RDONLY = 0;
     /** src/main/native/map-image.S, built by the Maven build. */
     private static final byte[] MAP_IMAGE = VdsoImage.ClockCode.resourceBytes("map-image.bin");
-    /** Offsets in the time namespace's part of the entry frame (IMAGE_* of entry-frame.h, less ENTRY_DATA). */
-    static final int IMAGE_KERNEL = 24;
-    static final int IMAGE_AUXV = 32;
+    /** Where the image's path starts in the time namespace's part of the entry frame (IMAGE_PATH of entry-frame.h, less ENTRY_DATA). */
     static final int IMAGE_PATH = 40;
-    /** map-image.S's first step: finding AT_SYSINFO_EHDR in the auxv. */
-    private static final int FIND_VDSO_STEP = 1;
-    /** The steps of map-image.S (auxv, openat, mmap); later ones are finish-exec.S's, with the image mapped. */
-    private static final int MAP_STEPS = 3;
+    /** The steps of map-image.S (openat, mmap); later ones are finish-exec.S's, with the image mapped. */
+    private static final int MAP_STEPS = 2;
 
     private final ClockPage page;
     private final VdsoImage image;
@@ -239,24 +235,22 @@ public final class TimeNamespace implements Tool, AutoCloseable {
         }
         // Read with the bytes the entry code replaces, in one syscall.
         long kernel = stop.auxv(Auxv.AT_SYSINFO_EHDR);
-        if (kernel != 0) {
-            kernelVdso.put(stop.tid(), kernel);
-        } else {
-            kernelVdso.remove(stop.tid()); // map-image.S fails and says so
-        }
+        if (kernel == 0) throw new IllegalStateException("the new program has no vDSO (AT_SYSINFO_EHDR missing)");
+        kernelVdso.put(stop.tid(), kernel);
         timers.execed(stop.formerTid(), stop.tid());
+        RemotePtr auxvSlot = stop.auxvSlot(Auxv.AT_SYSINFO_EHDR);
         try {
-            // map-image.S finds the kernel vDSO and its auxv slot itself (IMAGE_KERNEL, IMAGE_AUXV).
             ByteBuffer data = ByteBuffer.allocate(IMAGE_PATH + imagePathBytes.length).order(ByteOrder.LITTLE_ENDIAN)
                     .putLong(image.size())
                     .putLong(image.finishExecOffset())
                     .putLong(image.processPageOffset())
+                    .putLong(kernel)
+                    .putLong(auxvSlot.address())
                     .put(IMAGE_PATH, imagePathBytes);
-            stop.startAtEntry(MAP_IMAGE, data.array(), this::finishAfterFailure);
+            stop.startAtEntry(MAP_IMAGE, data.array(), trap -> finishAfterFailure(trap, kernel, auxvSlot));
         } catch (TraceeFault entryNotWritable) {
             // The entry point is too close to the end of its mapping for the code:
             // make the same calls one single-step at a time.
-            if (kernel == 0) throw new IllegalStateException(NO_VDSO);
             try {
                 install(stop, kernel, injectMapping(stop));
             } catch (TraceeFault e) {
@@ -265,11 +259,8 @@ public final class TimeNamespace implements Tool, AutoCloseable {
         }
     }
 
-    private static final String NO_VDSO = "the new program has no vDSO (AT_SYSINFO_EHDR missing)";
-
     /** What the code at the entry point could not do, the supervisor does (or gives up). */
-    private void finishAfterFailure(EntryTrap trap) throws TraceeFault {
-        if (trap.step() == FIND_VDSO_STEP) throw new IllegalStateException(NO_VDSO);
+    private void finishAfterFailure(EntryTrap trap, long kernel, RemotePtr auxvSlot) throws TraceeFault {
         if (trap.step() <= MAP_STEPS) {
             long result = trap.result();
             // Opening another process's /proc/PID/fd entry needs the right to
@@ -284,10 +275,7 @@ public final class TimeNamespace implements Tool, AutoCloseable {
                     + why);
         }
         // The image is mapped (its address in detail), but /proc/self/mem could
-        // not be written: store what finish-exec.S would have stored, with what
-        // map-image.S found.
-        long kernel = trap.memory().readLong(trap.data().plus(IMAGE_KERNEL));
-        RemotePtr auxvSlot = new RemotePtr(trap.memory().readLong(trap.data().plus(IMAGE_AUXV)));
+        // not be written: store what finish-exec.S would have stored.
         long base = trap.detail();
         trap.poke(new RemotePtr(base + image.processPageOffset() + VdsoImage.PP_KERNEL_VDSO), kernel);
         trap.memory().writeLong(auxvSlot, base);

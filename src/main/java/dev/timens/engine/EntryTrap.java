@@ -13,16 +13,14 @@ public final class EntryTrap {
     private final int step;
     private final long result;
     private final long detail;
-    private final RemotePtr data;
     private final Ptracer ptracer;
     private final TraceeMemory memory;
 
-    EntryTrap(int tid, int step, long result, long detail, RemotePtr data, Ptracer ptracer, TraceeMemory memory) {
+    EntryTrap(int tid, int step, long result, long detail, Ptracer ptracer, TraceeMemory memory) {
         this.tid = tid;
         this.step = step;
         this.result = result;
         this.detail = detail;
-        this.data = data;
         this.ptracer = ptracer;
         this.memory = memory;
     }
@@ -44,11 +42,6 @@ public final class EntryTrap {
     /** r14 at the failure: whatever the code chose to report there. */
     public long detail() {
         return detail;
-    }
-
-    /** The tool's data in the entry frame, as the code left it (it may store results there). */
-    public RemotePtr data() {
-        return data;
     }
 
     public TraceeMemory memory() {

