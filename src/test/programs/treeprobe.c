@@ -136,6 +136,16 @@ static void exec_program(void)
     _exit(127);
 }
 
+/* Installs a seccomp filter of the program's own (after NO_NEW_PRIVS, as an unprivileged program must). */
+static void install_filter(struct sock_filter *code, unsigned short len)
+{
+    struct sock_fprog prog = { .len = len, .filter = code };
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 || prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0) {
+        fprintf(stderr, "treeprobe: seccomp: %s\n", strerror(errno));
+        _exit(126);
+    }
+}
+
 /* A filter of the program's own: getppid fails with EPERM; any other call, or another arch, is allowed. */
 static void install_own_filter(void)
 {
@@ -147,11 +157,7 @@ static void install_own_filter(void)
         BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
         BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
     };
-    struct sock_fprog prog = { .len = sizeof code / sizeof code[0], .filter = code };
-    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 || prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0) {
-        fprintf(stderr, "treeprobe: seccomp: %s\n", strerror(errno));
-        _exit(126);
-    }
+    install_filter(code, sizeof code / sizeof code[0]);
     long ppid = syscall(SYS_getppid);
     if (ppid < 0)
         printf("FILTER getppid=%s\n", errno_name(errno));
@@ -490,11 +496,7 @@ static void deny_rdwr_opens(void)
         BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EACCES),
         BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
     };
-    struct sock_fprog prog = { .len = sizeof code / sizeof code[0], .filter = code };
-    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 || prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0) {
-        fprintf(stderr, "treeprobe: seccomp: %s\n", strerror(errno));
-        _exit(126);
-    }
+    install_filter(code, sizeof code / sizeof code[0]);
     int mem = syscall(SYS_openat, AT_FDCWD, "/proc/self/mem", O_RDWR | O_CLOEXEC);
     printf("FILTER proc_self_mem=%s\n", mem >= 0 ? "open" : errno_name(errno));
     fflush(stdout);
@@ -530,56 +532,34 @@ static void restrict_writes(void)
         close(mem);
 }
 
+/* fork(); the child runs prepare (if any) and execv()s PROGRAM; returns its status. */
+static int fork_exec(void (*prepare)(void))
+{
+    pid_t pid = fork();
+    if (pid < 0) {
+        perror("treeprobe: fork");
+        return 255;
+    }
+    if (pid == 0) {
+        if (prepare)
+            prepare();
+        exec_program();
+    }
+    return wait_for(pid);
+}
+
 static int run_mode(const char *mode)
 {
     pid_t pid;
 
-    if (strcmp(mode, "fork") == 0) {
-        pid = fork();
-        if (pid < 0) {
-            perror("treeprobe: fork");
-            return 255;
-        }
-        if (pid == 0)
-            exec_program();
-        return wait_for(pid);
-    }
-    if (strcmp(mode, "seccomp") == 0) {
-        pid = fork();
-        if (pid < 0) {
-            perror("treeprobe: fork");
-            return 255;
-        }
-        if (pid == 0) {
-            install_own_filter();
-            exec_program();
-        }
-        return wait_for(pid);
-    }
-    if (strcmp(mode, "deny-rdwr") == 0) {
-        pid = fork();
-        if (pid < 0) {
-            perror("treeprobe: fork");
-            return 255;
-        }
-        if (pid == 0) {
-            deny_rdwr_opens();
-            exec_program();
-        }
-        return wait_for(pid);
-    }
-    if (strcmp(mode, "landlock") == 0) {
-        pid = fork();
-        if (pid < 0) {
-            perror("treeprobe: fork");
-            return 255;
-        }
-        if (pid == 0) {
-            restrict_writes();
-            exec_program();
-        }
-        return wait_for(pid);
-    }
+    if (strcmp(mode, "fork") == 0)
+        return fork_exec(NULL);
+    if (strcmp(mode, "seccomp") == 0)
+        return fork_exec(install_own_filter);
+    if (strcmp(mode, "deny-rdwr") == 0)
+        return fork_exec(deny_rdwr_opens);
+    if (strcmp(mode, "landlock") == 0)
+        return fork_exec(restrict_writes);
     if (strcmp(mode, "vfork") == 0) {
         pid = vfork();
         if (pid < 0) {
