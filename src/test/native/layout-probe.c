@@ -56,6 +56,18 @@ int main(void)
 	OFF(timens_process_page, off_clock_gettime);
 	OFF(timens_process_page, off_gettimeofday);
 	OFF(timens_process_page, forward);
+	OFF(timens_process_page, kernel_time_data);
+	SIZE(kernel_vdso_clock);
+	OFF(kernel_vdso_clock, seq);
+	OFF(kernel_vdso_clock, clock_mode);
+	OFF(kernel_vdso_clock, cycle_last);
+	OFF(kernel_vdso_clock, max_cycles);
+	OFF(kernel_vdso_clock, mask);
+	OFF(kernel_vdso_clock, mult);
+	OFF(kernel_vdso_clock, shift);
+	OFF(kernel_vdso_clock, base);
+	SIZE(kernel_clock_base);
+	P("KERNEL_CLOCK_MODE_TSC", KERNEL_CLOCK_MODE_TSC);
 	SIZE(timens_entry_frame);
 	OFF(timens_entry_frame, start);
 	OFF(timens_entry_frame, original);

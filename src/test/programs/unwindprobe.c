@@ -14,7 +14,9 @@
  *     interrupted registers.
  * Each counts as unwound when it reaches a return address in the loop or in main
  * (both in the section probe_hot). Runs until it has 200 samples in the kernel's
- * code and, when the image is not the kernel's, 50 in the image; prints
+ * code and, when the image is not the kernel's, 50 in the image, or as many as
+ * its two arguments say (under timens, when the clock code reads the kernel's
+ * time data itself, the kernel's code never runs: 0 of those); prints
  *   UNWIND lang=c-dyn kernel=N kernel_cfi=A kernel_fp=B image=M image_cfi=C image_fp=D
  * Natively image=0. SIGALRM ends a run that gets no samples within 60 s.
  */
@@ -38,6 +40,7 @@
 #define MAX_RANGES 8
 #define WANTED_KERNEL 200
 #define WANTED_IMAGE 50
+static int wanted_kernel = WANTED_KERNEL, wanted_image = WANTED_IMAGE;
 
 /* A mapping of the kernel's vDSO (kind 0) or of the image (kind 1). */
 static uintptr_t range_lo[MAX_RANGES], range_hi[MAX_RANGES];
@@ -136,15 +139,19 @@ __attribute__((noinline, section("probe_hot"))) static long spin(void)
 {
 	struct timespec ts;
 	long sum = 0;
-	while (samples[0] < WANTED_KERNEL || (image_separate && samples[1] < WANTED_IMAGE)) {
+	while (samples[0] < wanted_kernel || (image_separate && samples[1] < wanted_image)) {
 		clock_gettime(CLOCK_REALTIME, &ts);
 		sum += ts.tv_nsec & 1;
 	}
 	return sum;
 }
 
-__attribute__((section("probe_hot"))) int main(void)
+__attribute__((section("probe_hot"))) int main(int argc, char **argv)
 {
+	if (argc > 1)
+		wanted_kernel = atoi(argv[1]);
+	if (argc > 2)
+		wanted_image = atoi(argv[2]);
 	volatile char here;
 	stack_top = (uintptr_t)&here + 4096;
 	find_vdso();

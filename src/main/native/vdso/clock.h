@@ -51,6 +51,38 @@ struct timens_process_page {
 	uint64_t off_clock_gettime;
 	uint64_t off_gettimeofday;
 	uint64_t forward[TIMENS_FORWARDS];
+	/* Where the kernel's time data (struct kernel_vdso_clock, below) lies,
+	 * relative to kernel_vdso; 0 when the supervisor found it unusable and
+	 * the clock code must call the kernel's function instead. */
+	int64_t kernel_time_data;
+};
+
+/*
+ * The kernel's own time data, as its vDSO reads it (the first page of the
+ * [vvar] mapping; include/vdso/datapage.h, struct vdso_clock, of the generic
+ * vDSO with CONFIG_GENERIC_VDSO_OVERFLOW_PROTECT, as on x86_64 since 6.10).
+ * Two of them in a row: [0] for the clocks that follow NTP (REALTIME,
+ * MONOTONIC, BOOTTIME, TAI and the coarse ones), [1] for MONOTONIC_RAW.
+ * Not our ABI: the supervisor checks this layout against the running kernel
+ * (KernelTimeData.java) before it lets the clock code read it.
+ */
+#define KERNEL_CLOCK_BASES 12           /* CLOCK_TAI + 1 */
+#define KERNEL_CLOCK_MODE_TSC 1         /* VDSO_CLOCKMODE_TSC */
+
+struct kernel_clock_base {
+	uint64_t sec;
+	uint64_t nsec;                  /* shifted left by shift, except for the coarse clocks */
+};
+
+struct kernel_vdso_clock {
+	uint32_t seq;                   /* odd while the kernel updates it */
+	int32_t clock_mode;
+	uint64_t cycle_last;
+	uint64_t max_cycles;            /* beyond this, delta * mult could overflow */
+	uint64_t mask;
+	uint32_t mult;
+	uint32_t shift;
+	struct kernel_clock_base base[KERNEL_CLOCK_BASES];
 };
 
 #define TIMENS_LAYOUT_VERSION 2

@@ -141,11 +141,13 @@ static __attribute__((noinline, cold)) int read_scaled(int clock, struct kernel_
  * host time is fine: a transform published in between is equivalent to the
  * read having happened just before the publication.
  *
- * This is the hot path (1 to 2 ns over the kernel's function): the rare scaled
+ * The way when the kernel's time data cannot be read directly (another clock
+ * source than the TSC, a layout the supervisor did not recognise, a kernel
+ * time namespace): 1 to 2 ns over the kernel's function. The rare scaled
  * transform is out of line, so the frame holds only the frame pointer and the
  * two values live across the call (clock id, pointer).
  */
-int timens_clock_gettime(int clock, struct kernel_timespec *ts)
+static __attribute__((noinline)) int clock_gettime_via_kernel(int clock, struct kernel_timespec *ts)
 {
 	clock_gettime_fn kernel = kernel_clock_gettime();
 	if (group_of(clock) < 0)
@@ -178,6 +180,122 @@ int timens_clock_gettime(int clock, struct kernel_timespec *ts)
 			return read_scaled(clock, ts);
 		return 0;
 	}
+}
+
+/*
+ * How each clock id can be read from the kernel's time data directly:
+ * READ_CALL not at all (call the kernel's function: CPU-time clocks, the alarm
+ * clocks, which the kernel's vDSO also leaves to the syscall, and unknown ids),
+ * READ_COUNTER from the TSC and kernel_vdso_clock [0], READ_RAW the same with
+ * [1] (MONOTONIC_RAW), READ_TICK the time of the last tick (the coarse clocks).
+ */
+#define READ_CALL 0
+#define READ_COUNTER 1
+#define READ_RAW 2
+#define READ_TICK 3
+static const int8_t direct_reads[16] = {
+	READ_COUNTER, READ_COUNTER, READ_CALL, READ_CALL, READ_RAW, READ_TICK, READ_TICK, READ_COUNTER,
+	READ_CALL, READ_CALL, READ_CALL, READ_COUNTER, READ_CALL, READ_CALL, READ_CALL, READ_CALL,
+};
+
+static inline uint64_t rdtsc_ordered(void)
+{
+	uint32_t lo, hi;
+	/* lfence: the counter is read after the loads before it (the sequence
+	 * count), as the kernel's rdtsc_ordered() does. */
+	__asm__ volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi) :: "memory");
+	return ((uint64_t)hi << 32) | lo;
+}
+
+/*
+ * The host time of clock, read as the kernel's vDSO reads it
+ * (lib/vdso/gettimeofday.c): under the kernel's sequence count, the last
+ * update's time plus the TSC cycles since, scaled by mult >> shift. Returns 0
+ * whenever the kernel's function must answer instead: the clock source is not
+ * the TSC (it can change at any time), a kernel time namespace's page is
+ * mapped here (its clock_mode says so, and its seq stays odd), or the counter
+ * moved too far or backwards since the update (the kernel's function handles
+ * that with 128-bit arithmetic or by clamping).
+ */
+static inline int read_kernel_time(const volatile struct kernel_vdso_clock *vc, int how, int clock,
+				   uint64_t *sec, uint64_t *nsec)
+{
+	for (;;) {
+		uint32_t seq = vc->seq;
+		__asm__ volatile("" ::: "memory");
+		if (__builtin_expect(vc->clock_mode != KERNEL_CLOCK_MODE_TSC, 0))
+			return 0;
+		if (__builtin_expect(seq & 1, 0)) {
+			cpu_relax();
+			continue;
+		}
+		uint64_t s = vc->base[clock].sec, ns = vc->base[clock].nsec;
+		if (how != READ_TICK) {
+			uint64_t delta = rdtsc_ordered() - vc->cycle_last;
+			if (__builtin_expect(delta >= vc->max_cycles, 0))
+				return 0;
+			ns = (ns + delta * vc->mult) >> vc->shift;
+		}
+		__asm__ volatile("" ::: "memory");
+		if (__builtin_expect(vc->seq != seq, 0))
+			continue;
+		*sec = s;
+		*nsec = ns;
+		return 1;
+	}
+}
+
+/*
+ * clock_gettime: the hot path. When the supervisor found the kernel's time
+ * data in the layout we know, the host time is read from it here, as the
+ * kernel's function would, and the offset added before the timespec is
+ * stored: no call, no second pass over the timespec, so a virtual clock reads
+ * as fast as the host's own (the kernel's function costs the same work plus a
+ * call). Otherwise, and for the clocks this does not cover, the kernel's
+ * function.
+ */
+int timens_clock_gettime(int clock, struct kernel_timespec *ts)
+{
+	int64_t data = timens_process_page.kernel_time_data;
+	int how = (unsigned)clock < 16 ? direct_reads[clock] : READ_CALL;
+	uint64_t sec, nsec;
+	if (__builtin_expect(data == 0 || how == READ_CALL, 0))
+		return clock_gettime_via_kernel(clock, ts);
+	const volatile struct kernel_vdso_clock *vc =
+		(const volatile struct kernel_vdso_clock *)(timens_process_page.kernel_vdso + data);
+	if (!read_kernel_time(how == READ_RAW ? vc + 1 : vc, how, clock, &sec, &nsec))
+		return clock_gettime_via_kernel(clock, ts);
+
+	const volatile struct timens_clock_page *page = &timens_clock_page;
+	const volatile struct timens_transform *g = &page->group[clock_groups[clock]];
+	uint32_t mode;
+	int64_t off_sec, off_nsec;
+	for (;;) {
+		uint32_t seq = page->seq;
+		__asm__ volatile("" ::: "memory");
+		mode = g->mode;
+		off_sec = g->offset_sec;
+		off_nsec = g->offset_nsec;
+		__asm__ volatile("" ::: "memory");
+		if (__builtin_expect(!(seq & 1) && page->seq == seq, 1))
+			break;
+		cpu_relax();
+	}
+	if (__builtin_expect(mode == TIMENS_MODE_OFFSET, 1)) {
+		sec += off_sec;
+		nsec += off_nsec;
+	}
+	/* nsec is below 3e9 here (the kernel's own is a little over 1e9 at most,
+	 * the offset's below 1e9): a loop as in the kernel, no division. */
+	while (nsec >= NSEC_PER_SEC) {
+		nsec -= NSEC_PER_SEC;
+		sec++;
+	}
+	ts->tv_sec = (int64_t)sec;
+	ts->tv_nsec = (int64_t)nsec;
+	if (__builtin_expect(mode == TIMENS_MODE_SCALED, 0))
+		return read_scaled(clock, ts);
+	return 0;
 }
 
 int timens_gettimeofday(struct kernel_timeval *tv, struct kernel_timezone *tz)

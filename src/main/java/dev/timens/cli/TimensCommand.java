@@ -155,7 +155,13 @@ public final class TimensCommand implements Callable<Integer> {
             return e.status;
         }
         java.util.Set<Integer> passedFds = inheritedFds();
-        try (TimeNamespace namespace = TimeNamespace.create(settings, passedFds)) {
+        boolean readKernelTimeData;
+        try {
+            readKernelTimeData = readKernelTimeData(System.getenv("TIMENS_CLOCK_READS"));
+        } catch (IllegalArgumentException e) {
+            return usage(err, e.getMessage());
+        }
+        try (TimeNamespace namespace = TimeNamespace.create(settings, passedFds, readKernelTimeData)) {
             TraceStats counts = new TraceStats();
             ExitStatus status = Supervisor.run(new Launch(executable, command, NativeFiles.helper(), passedFds,
                             commandSignals()),
@@ -163,6 +169,7 @@ public final class TimensCommand implements Callable<Integer> {
                     SignalForwarding::install, counts);
             if (stats) {
                 err.println("timens: " + counts);
+                err.println("timens: clock reads: " + namespace.clockReads());
                 err.println("timens: supervisor: " + supervisorUsage());
             }
             return status.shellStatus();
@@ -173,6 +180,17 @@ public final class TimensCommand implements Callable<Integer> {
             if (debug) e.printStackTrace(err);
             return FAILED;
         }
+    }
+
+    /**
+     * TIMENS_CLOCK_READS: {@code direct} (the default: the clock code reads the
+     * kernel's time data itself where timens finds it usable) or {@code kernel}
+     * (it always calls the kernel's vDSO function).
+     */
+    static boolean readKernelTimeData(String setting) {
+        if (setting == null || setting.isEmpty() || setting.equals("direct")) return true;
+        if (setting.equals("kernel")) return false;
+        throw new IllegalArgumentException("invalid TIMENS_CLOCK_READS value '" + setting + "': direct or kernel");
     }
 
     /** The supervisor's own CPU time and peak resident memory (the JVM's, not the command's). */

@@ -46,6 +46,7 @@ public final class TimeNamespace implements Tool, AutoCloseable {
 
     private final ClockPage page;
     private final VdsoImage image;
+    private final KernelTimeData timeData;
     private final TimeSyscalls syscalls;
     private final DeadlineSyscalls deadlines;
     /** Null unless the clocks run at a rate other than 1 and 0. */
@@ -64,10 +65,11 @@ public final class TimeNamespace implements Tool, AutoCloseable {
      */
     private final Map<Integer, Long> kernelVdso = new HashMap<>();
 
-    private TimeNamespace(ClockPage page, VdsoImage image, long kernelVdsoSize, boolean warp,
-                          java.util.Set<Integer> passedFds) {
+    private TimeNamespace(ClockPage page, VdsoImage image, KernelTimeData timeData, long kernelVdsoSize,
+                          boolean warp, java.util.Set<Integer> passedFds) {
         this.page = page;
         this.image = image;
+        this.timeData = timeData;
         this.kernelVdsoSize = kernelVdsoSize;
         this.deadlines = new DeadlineSyscalls(page);
         this.timers = new Timers(page, warp, this::syscallInstruction, System.err);
@@ -98,21 +100,32 @@ public final class TimeNamespace implements Tool, AutoCloseable {
      *                                  REALTIME, negative for the others, or past 2262)
      */
     public static TimeNamespace create(ClockSettings settings) {
-        return create(settings, java.util.Set.of());
+        return create(settings, java.util.Set.of(), true);
     }
 
     /**
      * As {@link #create(ClockSettings)}, for a command that gets descriptors
      * {@code passedFds} of this process besides 0, 1 and 2 (under --warp, a
-     * wait on one of those pipes is a wait for the outside world).
+     * wait on one of those pipes is a wait for the outside world). With
+     * {@code readKernelTimeData} false, the clock code always calls the
+     * kernel's vDSO function, even where it could read the kernel's time data
+     * itself (TIMENS_CLOCK_READS=kernel: for comparison, or to rule it out).
      */
-    public static TimeNamespace create(ClockSettings settings, java.util.Set<Integer> passedFds) {
+    public static TimeNamespace create(ClockSettings settings, java.util.Set<Integer> passedFds,
+                                       boolean readKernelTimeData) {
         Map<ClockGroup, ClockTransform> initial = transformsFor(settings);
         KernelVdso kernel = KernelVdso.current();
-        VdsoImage image = VdsoImage.build(kernel.image(), VdsoImage.ClockCode.load());
+        KernelTimeData timeData = readKernelTimeData ? KernelTimeData.probe()
+                : KernelTimeData.refused("TIMENS_CLOCK_READS=kernel");
+        VdsoImage image = VdsoImage.build(kernel.image(), VdsoImage.ClockCode.load(), timeData);
         ClockPage page = ClockPage.create(image);
         page.publish(initial);
-        return new TimeNamespace(page, image, kernel.image().length, settings.warp(), passedFds);
+        return new TimeNamespace(page, image, timeData, kernel.image().length, settings.warp(), passedFds);
+    }
+
+    /** How the clock code in traced programs reads the host time, in one line (for --stats). */
+    public String clockReads() {
+        return timeData.describe();
     }
 
     static Map<ClockGroup, ClockTransform> transformsFor(ClockSettings settings) {

@@ -49,6 +49,7 @@ public final class VdsoImage {
     static final int PP_OFF_CLOCK_GETTIME = 8;
     static final int PP_OFF_GETTIMEOFDAY = 16;
     static final int PP_FORWARD = 24;
+    static final int PP_KERNEL_TIME_DATA = PP_FORWARD + 8 * FORWARDS;
 
     private final byte[] bytes;
     private final int processPageOffset;
@@ -106,8 +107,12 @@ public final class VdsoImage {
         }
     }
 
-    /** Builds the image from the kernel's vDSO bytes and the clock code. */
-    public static VdsoImage build(byte[] kernelVdso, ClockCode code) {
+    /**
+     * Builds the image from the kernel's vDSO bytes and the clock code; the
+     * clock code reads the kernel's time data directly when {@code timeData}
+     * allows it.
+     */
+    public static VdsoImage build(byte[] kernelVdso, ClockCode code, KernelTimeData timeData) {
         ByteBuffer elf = ByteBuffer.wrap(kernelVdso.clone()).order(ByteOrder.LITTLE_ENDIAN);
         checkHeader(elf);
         int copyPages = (kernelVdso.length + PAGE - 1) / PAGE;
@@ -174,6 +179,7 @@ public final class VdsoImage {
         image.put((int) codeOffset, code.text());
         image.putLong((int) processPage + PP_OFF_CLOCK_GETTIME, clockGettime);
         image.putLong((int) processPage + PP_OFF_GETTIMEOFDAY, gettimeofday);
+        image.putLong((int) processPage + PP_KERNEL_TIME_DATA, timeData.offsetFromVdso());
         for (Map.Entry<Long, Integer> f : forwards.entrySet()) {
             image.putLong((int) processPage + PP_FORWARD + 8 * f.getValue(), f.getKey());
         }

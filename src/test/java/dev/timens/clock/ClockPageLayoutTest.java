@@ -41,5 +41,21 @@ class ClockPageLayoutTest {
         assertThat(LayoutProbe.get("timens_process_page.off_clock_gettime")).isEqualTo(VdsoImage.PP_OFF_CLOCK_GETTIME);
         assertThat(LayoutProbe.get("timens_process_page.off_gettimeofday")).isEqualTo(VdsoImage.PP_OFF_GETTIMEOFDAY);
         assertThat(LayoutProbe.get("timens_process_page.forward")).isEqualTo(VdsoImage.PP_FORWARD);
+        assertThat(LayoutProbe.get("timens_process_page.kernel_time_data")).isEqualTo(VdsoImage.PP_KERNEL_TIME_DATA);
+    }
+
+    @Test
+    void kernelTimeDataMatchesClockH() {
+        assertThat(LayoutProbe.get("kernel_vdso_clock")).isEqualTo(KernelTimeData.CLOCK_SIZE);
+        assertThat(LayoutProbe.get("kernel_vdso_clock.seq")).isEqualTo(KernelTimeData.OFF_SEQ);
+        assertThat(LayoutProbe.get("kernel_vdso_clock.clock_mode")).isEqualTo(KernelTimeData.OFF_MODE);
+        assertThat(LayoutProbe.get("kernel_vdso_clock.cycle_last")).isEqualTo(KernelTimeData.OFF_CYCLE_LAST);
+        assertThat(LayoutProbe.get("kernel_vdso_clock.max_cycles")).isEqualTo(KernelTimeData.OFF_MAX_CYCLES);
+        assertThat(LayoutProbe.get("kernel_vdso_clock.mask")).isEqualTo(KernelTimeData.OFF_MASK);
+        assertThat(LayoutProbe.get("kernel_vdso_clock.mult")).isEqualTo(KernelTimeData.OFF_MULT);
+        assertThat(LayoutProbe.get("kernel_vdso_clock.shift")).isEqualTo(KernelTimeData.OFF_SHIFT);
+        assertThat(LayoutProbe.get("kernel_vdso_clock.base")).isEqualTo(KernelTimeData.OFF_BASE);
+        assertThat(LayoutProbe.get("kernel_clock_base")).isEqualTo(KernelTimeData.BASE_SIZE);
+        assertThat(LayoutProbe.get("KERNEL_CLOCK_MODE_TSC")).isEqualTo(KernelTimeData.MODE_TSC);
     }
 }

@@ -6,6 +6,8 @@ import dev.timens.linux.Mman;
 import dev.timens.linux.Time;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -28,11 +30,18 @@ class VdsoImageTest {
     private static final long NANOS = 1_000_000_000L;
     private static byte[] kernel;
     private static VdsoImage image;
+    private static VdsoImage viaKernel;
 
     @BeforeAll
     static void build() {
         kernel = KernelVdso.current().image();
-        image = VdsoImage.build(kernel, VdsoImage.ClockCode.load());
+        image = VdsoImage.build(kernel, VdsoImage.ClockCode.load(), KernelTimeData.probe());
+        viaKernel = VdsoImage.build(kernel, VdsoImage.ClockCode.load(), KernelTimeData.refused("the test says so"));
+    }
+
+    /** The image whose clock code reads the kernel's time data (when this machine allows it), or the other. */
+    private static VdsoImage image(boolean direct) {
+        return direct ? image : viaKernel;
     }
 
     @Test
@@ -123,8 +132,10 @@ class VdsoImageTest {
         assertThat(symbols.values()).allSatisfy(v -> assertThat(v).isLessThan(image.processPageOffset()));
     }
 
-    @Test
-    void clockCodeAppliesTheTransformsWhenCalledForReal() throws Throwable {
+    @ParameterizedTest(name = "direct read: {0}")
+    @ValueSource(booleans = {true, false})
+    void clockCodeAppliesTheTransformsWhenCalledForReal(boolean direct) throws Throwable {
+        VdsoImage image = image(direct);
         try (ClockPage page = ClockPage.create(image); Arena arena = Arena.ofConfined()) {
             long day = 86_400L * NANOS;
             long monoNow = Time.clockGettimeNanos(Time.CLOCK_MONOTONIC);
@@ -194,6 +205,60 @@ class VdsoImageTest {
                 page.publish(Map.of(ClockGroup.REALTIME, ClockTransform.offset(day)));
                 assertThat((int) clockGettime.invokeExact(Time.CLOCK_REALTIME_COARSE, ts)).isZero();
                 assertThat(ts.get(ValueLayout.JAVA_LONG, 0) * NANOS).isGreaterThan(before + day - 2 * NANOS);
+            } finally {
+                Mman.munmap(mapped);
+            }
+        }
+    }
+
+    /**
+     * With the identity transform, every clock the image answers reads exactly
+     * as the kernel's: each reading lies between two readings of the kernel's
+     * own vDSO function (through libc, tens of nanoseconds apart, so that a
+     * formula off by more than that fails), over many rounds and across the
+     * kernel's updates (ticks), for every clock the kernel's vDSO answers, read
+     * directly or through the kernel's function.
+     */
+    @ParameterizedTest(name = "direct read: {0}")
+    @ValueSource(booleans = {true, false})
+    void everyClockReadsAsTheKernelsWithTheIdentityTransform(boolean direct) throws Throwable {
+        VdsoImage image = image(direct);
+        try (ClockPage page = ClockPage.create(image); Arena arena = Arena.ofConfined()) {
+            page.publish(Map.of());
+            MemorySegment mapped = Mman.mmap(image.size(), Mman.PROT_READ | Mman.PROT_WRITE | Mman.PROT_EXEC,
+                    Mman.MAP_PRIVATE, page.fd(), 0);
+            try {
+                mapped.set(ValueLayout.JAVA_LONG, image.processPageOffset(), Auxv.getauxval(Auxv.AT_SYSINFO_EHDR));
+                MethodHandle clockGettime = Linker.nativeLinker().downcallHandle(
+                        mapped.asSlice(image.dynamicSymbols().get("__vdso_clock_gettime")),
+                        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
+                MethodHandle kernelClockGettime = Linker.nativeLinker().downcallHandle(
+                        Linker.nativeLinker().defaultLookup().find("clock_gettime").orElseThrow(),
+                        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
+                MemorySegment ts = arena.allocate(Time.TIMESPEC);
+                MemorySegment kernelTs = arena.allocate(Time.TIMESPEC);
+                int[] clocks = {Time.CLOCK_REALTIME, Time.CLOCK_MONOTONIC, Time.CLOCK_MONOTONIC_RAW,
+                        Time.CLOCK_REALTIME_COARSE, Time.CLOCK_MONOTONIC_COARSE, Time.CLOCK_BOOTTIME, Time.CLOCK_TAI};
+                long deadline = System.nanoTime() + 300_000_000L; // long enough for a few ticks
+                int rounds = 0;
+                while (rounds < 2000 || System.nanoTime() < deadline) {
+                    for (int clock : clocks) {
+                        assertThat((int) kernelClockGettime.invokeExact(clock, kernelTs)).isZero();
+                        long before = kernelTs.get(ValueLayout.JAVA_LONG, 0) * NANOS + kernelTs.get(ValueLayout.JAVA_LONG, 8);
+                        assertThat((int) clockGettime.invokeExact(clock, ts)).isZero();
+                        assertThat((int) kernelClockGettime.invokeExact(clock, kernelTs)).isZero();
+                        long after = kernelTs.get(ValueLayout.JAVA_LONG, 0) * NANOS + kernelTs.get(ValueLayout.JAVA_LONG, 8);
+                        long nsec = ts.get(ValueLayout.JAVA_LONG, 8);
+                        assertThat(nsec).as("tv_nsec of clock %d", clock).isBetween(0L, NANOS - 1);
+                        assertThat(ts.get(ValueLayout.JAVA_LONG, 0) * NANOS + nsec)
+                                .as("clock %d, round %d", clock, rounds).isBetween(before, after);
+                    }
+                    rounds++;
+                }
+                // Ids the image does not read itself still answer as the kernel's function does.
+                assertThat((int) clockGettime.invokeExact(Time.CLOCK_THREAD_CPUTIME_ID, ts)).isZero();
+                assertThat((int) clockGettime.invokeExact(-1, ts)).isNotZero();
+                assertThat((int) clockGettime.invokeExact(16, ts)).isNotZero();
             } finally {
                 Mman.munmap(mapped);
             }

@@ -77,6 +77,25 @@ class CliIT {
         assertThat(marker).as("the command must not have been started:%n%s", run.describe()).doesNotExist();
     }
 
+    /**
+     * TIMENS_CLOCK_READS chooses how the clock code reads host time; --stats
+     * says which way was taken, and a value it does not know is a usage error.
+     */
+    @Test
+    void clockReadsCanBeSentThroughTheKernelsFunction() {
+        Path marker = temp.resolve("started");
+        TimensRunner.Result bad = runner.withEnv("TIMENS_CLOCK_READS", "fast")
+                .timens(List.of("--offset", "+1d"), "sh", "-c", "touch '" + marker + "'").assertExit(2);
+        assertThat(bad.stderrLines()).singleElement().asString().contains("TIMENS_CLOCK_READS", "fast");
+        assertThat(marker).doesNotExist();
+
+        TimensRunner.Result kernel = runner.withEnv("TIMENS_CLOCK_READS", "kernel")
+                .timens(List.of("--stats", "--offset", "+1d"), "true").assertExit(0);
+        assertThat(kernel.stderr()).contains("clock reads: through the kernel's vDSO function (TIMENS_CLOCK_READS=kernel)");
+        TimensRunner.Result direct = runner.timens(List.of("--stats", "--offset", "+1d"), "true").assertExit(0);
+        assertThat(direct.stderr()).containsAnyOf("clock reads: read directly", "clock reads: through the kernel's");
+    }
+
     @Test
     void aMissingCommandIsAUsageError() {
         for (List<String> args : List.of(List.of("--offset", "+1d"), List.of("--offset", "+1d", "--"))) {

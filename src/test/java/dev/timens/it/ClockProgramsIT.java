@@ -89,6 +89,18 @@ class ClockProgramsIT {
                 Map.of(REALTIME, Expect.startingAt(Y2038), MONOTONIC, Expect.offset(0), BOOTTIME, Expect.offset(0)));
     }
 
+    /**
+     * The same with the clock code calling the kernel's vDSO function for the
+     * host time instead of reading the kernel's time data itself: the way it
+     * takes on machines whose clock source is not the TSC.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("subjects")
+    void realtimeStartsAtTheGivenDateThroughTheKernelsFunction(Subject subject) {
+        check(runner.withEnv("TIMENS_CLOCK_READS", "kernel"), subject, List.of("--at", "2038-01-19T03:14:00Z"),
+                Map.of(REALTIME, Expect.startingAt(Y2038), MONOTONIC, Expect.offset(0), BOOTTIME, Expect.offset(0)));
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("subjects")
     void realtimeShiftedBackThreeDays(Subject subject) {
@@ -117,6 +129,11 @@ class ClockProgramsIT {
      * compares every clock it reports with {@code expected}.
      */
     private void check(Subject subject, List<String> options, Map<ClockGroup, Expect> expected) {
+        check(runner, subject, options, expected);
+    }
+
+    private static void check(TimensRunner runner, Subject subject, List<String> options,
+                              Map<ClockGroup, Expect> expected) {
         List<String> command = subject.command().get();
 
         TimensRunner.Result nativeRun = runner.nativeRun(command).assertExit(0);

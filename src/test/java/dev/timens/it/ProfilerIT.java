@@ -1,9 +1,11 @@
 package dev.timens.it;
 
+import dev.timens.clock.KernelTimeData;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
@@ -31,13 +33,16 @@ class ProfilerIT {
 
     /**
      * unwindprobe samples itself with SIGPROF and unwinds from its handler. In
-     * timens's clock code both ways must always reach the caller; in the kernel
-     * function it calls, frame pointers must (the kernel's own code is outside
-     * the image, so in-process CFI unwinders stop there: documented).
+     * timens's clock code both ways must always reach the caller. Where the
+     * clock code reads the kernel's time data itself (a TSC clock source), the
+     * kernel's function never runs at all; with TIMENS_CLOCK_READS=kernel it is
+     * called, and frame pointers must get out of it (the kernel's own code is
+     * outside the image, so in-process CFI unwinders stop there: documented).
      */
-    @ParameterizedTest
-    @ValueSource(strings = {"unwindprobe", "unwindprobe-static"})
-    void signalHandlersUnwindOutOfTheClockCode(String name) {
+    @ParameterizedTest(name = "{0}, clock reads {1}")
+    @CsvSource({"unwindprobe, direct", "unwindprobe, kernel", "unwindprobe-static, direct",
+            "unwindprobe-static, kernel"})
+    void signalHandlersUnwindOutOfTheClockCode(String name, String reads) {
         String program = Toolchains.program(name).toString();
         Probe natively = runner.nativeRun(program).assertExit(0).single("UNWIND");
         assertThat(natively.longValue("image")).as("natively the image is the kernel's [vdso]").isZero();
@@ -45,12 +50,20 @@ class ProfilerIT {
         assertThat(natively.longValue("kernel_fp")).as("natively, with frame pointers")
                 .isEqualTo(natively.longValue("kernel"));
 
-        Probe inside = runner.timens(List.of("--offset", "+1d"), program).assertExit(0).single("UNWIND");
+        boolean direct = reads.equals("direct");
+        Probe inside = runner.withEnv("TIMENS_CLOCK_READS", reads)
+                .timens(List.of("--offset", "+1d"), direct ? List.of(program, "0") : List.of(program))
+                .assertExit(0).single("UNWIND");
         long image = inside.longValue("image");
         assertThat(image).as("samples in timens's clock code").isGreaterThanOrEqualTo(50);
         assertThat(inside.longValue("image_cfi")).as("unwound with CFI from the clock code").isEqualTo(image);
         assertThat(inside.longValue("image_fp")).as("unwound with frame pointers from the clock code").isEqualTo(image);
         long kernel = inside.longValue("kernel");
+        if (direct && KernelTimeData.probe().usable()) {
+            assertThat(kernel).as("samples in the kernel's function, which the clock code no longer calls").isZero();
+        } else {
+            assertThat(kernel).as("samples in the kernel's function").isGreaterThanOrEqualTo(200);
+        }
         assertThat(inside.longValue("kernel_fp")).as("unwound with frame pointers from the kernel's function")
                 .isGreaterThanOrEqualTo(kernel - kernel / 100);
     }
@@ -66,7 +79,9 @@ class ProfilerIT {
         Path nativeData = dir.resolve("native.data");
         Path timensData = dir.resolve("timens.data");
         new TimensRunner().wrappedIn(perfRecord(perf, nativeData)).nativeRun(program).assertExit(0);
-        new TimensRunner().wrappedIn(perfRecord(perf, timensData)).timens(List.of("--offset", "+1d"), program)
+        // Under timens the probe runs until 200 samples in the image, none needed in
+        // the kernel's function, which the clock code may not call at all.
+        new TimensRunner().wrappedIn(perfRecord(perf, timensData)).timens(List.of("--offset", "+1d"), program, "0", "200")
                 .assertExit(0);
 
         assertMostReachTheProgram(perfSamples(perf, nativeData), perfSamples(perf, timensData), 100);
