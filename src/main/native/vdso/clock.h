@@ -60,7 +60,9 @@ struct timens_process_page {
 /*
  * The kernel's own time data, as its vDSO reads it (the first page of the
  * [vvar] mapping; include/vdso/datapage.h, struct vdso_clock, of the generic
- * vDSO with CONFIG_GENERIC_VDSO_OVERFLOW_PROTECT, as on x86_64 since 6.10).
+ * vDSO data store with CONFIG_GENERIC_VDSO_OVERFLOW_PROTECT, as on x86_64 in
+ * 6.15 and later; 6.10 to 6.14 kept a struct vdso_data elsewhere in [vvar],
+ * which the check refuses).
  * Two of them in a row: [0] for the clocks that follow NTP (REALTIME,
  * MONOTONIC, BOOTTIME, TAI and the coarse ones), [1] for MONOTONIC_RAW.
  * Not our ABI: the supervisor checks this layout against the running kernel

@@ -202,7 +202,10 @@ static inline uint64_t rdtsc_ordered(void)
 {
 	uint32_t lo, hi;
 	/* lfence: the counter is read after the loads before it (the sequence
-	 * count), as the kernel's rdtsc_ordered() does. */
+	 * count). The kernel's rdtsc_ordered() patches in rdtscp where the CPU
+	 * has it; lfence; rdtsc orders the same wherever lfence is dispatch
+	 * serialising: always on Intel, and on AMD once Linux has set the MSR
+	 * bit that makes it so (it does at boot), and it exists on every x86_64. */
 	__asm__ volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi) :: "memory");
 	return ((uint64_t)hi << 32) | lo;
 }
@@ -285,8 +288,10 @@ int timens_clock_gettime(int clock, struct kernel_timespec *ts)
 		sec += off_sec;
 		nsec += off_nsec;
 	}
-	/* nsec is below 3e9 here (the kernel's own is a little over 1e9 at most,
-	 * the offset's below 1e9): a loop as in the kernel, no division. */
+	/* A few seconds' worth at most, usually none: the kernel's own value is
+	 * over 1e9 by however long since its last update (up to max_cycles, many
+	 * seconds after a long idle), the offset's below 1e9. A loop as in the
+	 * kernel's __iter_div_u64_rem, no division. */
 	while (nsec >= NSEC_PER_SEC) {
 		nsec -= NSEC_PER_SEC;
 		sec++;

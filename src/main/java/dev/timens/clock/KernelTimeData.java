@@ -58,6 +58,16 @@ public record KernelTimeData(long offsetFromVdso, String refusal) {
     private static final int[][] COUNTER_CLOCKS = {
             {0, Time.CLOCK_REALTIME}, {0, Time.CLOCK_MONOTONIC}, {0, Time.CLOCK_BOOTTIME},
             {0, Time.CLOCK_TAI}, {1, Time.CLOCK_MONOTONIC_RAW}};
+    /**
+     * Pairs of those whose distance is nearly constant (the TAI offset, the
+     * time spent suspended, NTP's correction): the bases must be as far apart
+     * as the clocks, which tells their slots apart where the ten seconds above
+     * cannot. Within DISTANCE_SLACK: the two syscalls may be preempted apart.
+     */
+    private static final int[][] DISTANCES = {
+            {Time.CLOCK_TAI, Time.CLOCK_REALTIME}, {Time.CLOCK_BOOTTIME, Time.CLOCK_MONOTONIC},
+            {Time.CLOCK_MONOTONIC_RAW, Time.CLOCK_MONOTONIC}};
+    private static final long DISTANCE_SLACK = 20_000_000L;
     /** Clocks that read the last update's time as it is: their bases are exact. */
     private static final int[] TICK_CLOCKS = {Time.CLOCK_REALTIME_COARSE, Time.CLOCK_MONOTONIC_COARSE};
 
@@ -128,13 +138,21 @@ public record KernelTimeData(long offsetFromVdso, String refusal) {
         return refused("it kept changing while it was checked");
     }
 
+    /**
+     * Why a clock mode other than the TSC's: what the value means where the
+     * layout is the one timens knows, or else that it is another layout
+     * (6.10 to 6.14 kept the data elsewhere in [vvar]).
+     */
     private static String modeRefusal(int mode) {
-        return switch (mode) {
-            case 0 -> "the kernel's clock source has no vDSO support";
-            case 2, 3 -> "the clock source is " + (mode == 2 ? "kvm-clock" : "the Hyper-V clock") + ", not the TSC";
-            case Integer.MAX_VALUE -> "timens runs in a kernel time namespace";
-            default -> "unknown vDSO clock mode " + mode;
+        String meaning = switch (mode) {
+            case 0 -> "a clock source without vDSO support";
+            case 2 -> "kvm-clock";
+            case 3 -> "the Hyper-V clock";
+            case Integer.MAX_VALUE -> "a kernel time namespace";
+            default -> null;
         };
+        return meaning == null ? "its layout is not the one timens knows (clock mode " + mode + ")"
+                : "clock mode " + mode + ": " + meaning + ", or a layout timens does not know";
     }
 
     /** What in {@code data} contradicts the layout, or null. */
@@ -158,6 +176,7 @@ public record KernelTimeData(long offsetFromVdso, String refusal) {
             }
             if (data.getLong(at + OFF_CYCLE_LAST) == 0) return "clock data " + c + " has no cycle_last";
         }
+        java.util.Map<Integer, Long> bases = new java.util.HashMap<>();
         for (int[] clock : COUNTER_CLOCKS) {
             int at = clock[0] * CLOCK_SIZE + OFF_BASE + clock[1] * BASE_SIZE;
             int shift = data.getInt(clock[0] * CLOCK_SIZE + OFF_SHIFT);
@@ -168,6 +187,15 @@ public record KernelTimeData(long offsetFromVdso, String refusal) {
             long base = sec * NS + nsec;
             if (base > now || base < now - MAX_STALENESS) {
                 return "clock " + clock[1] + " has base " + base + " ns, the clock reads " + now;
+            }
+            bases.put(clock[1], base);
+        }
+        for (int[] pair : DISTANCES) {
+            long clocksApart = clocks.applyAsLong(pair[0]) - clocks.applyAsLong(pair[1]);
+            long basesApart = bases.get(pair[0]) - bases.get(pair[1]);
+            if (Math.abs(basesApart - clocksApart) > DISTANCE_SLACK) {
+                return "clocks " + pair[0] + " and " + pair[1] + " are " + clocksApart + " ns apart, their bases "
+                        + basesApart;
             }
         }
         for (int i = 0; i < TICK_CLOCKS.length; i++) {

@@ -26,7 +26,7 @@ class KernelTimeDataTest {
     private static final Map<Integer, Long> NOW = Map.of(
             Time.CLOCK_REALTIME, 1_796_189_465_107_565_447L, Time.CLOCK_REALTIME_COARSE, 1_796_189_465_102_222_763L,
             Time.CLOCK_TAI, 1_796_189_502_107_565_447L, Time.CLOCK_MONOTONIC, 21_757_482_870_300L,
-            Time.CLOCK_MONOTONIC_COARSE, 21_757_477_527_366L, Time.CLOCK_BOOTTIME, 21_757_482_870_400L,
+            Time.CLOCK_MONOTONIC_COARSE, 21_757_477_527_366L, Time.CLOCK_BOOTTIME, 21_762_482_870_400L,
             Time.CLOCK_MONOTONIC_RAW, 21_757_682_870_300L);
     private static final IntToLongFunction CLOCKS = NOW::get;
 
@@ -92,6 +92,12 @@ class KernelTimeDataTest {
             page = page(arena, false);
             page.set(ValueLayout.JAVA_LONG, base(Time.CLOCK_BOOTTIME), NOW.get(Time.CLOCK_BOOTTIME) / NS + 86_400);
             assertThat(KernelTimeData.check(page, -0x6000, CLOCKS).refusal()).contains("clock 7 has base");
+
+            // BOOTTIME's slot holding MONOTONIC's time: within ten seconds of BOOTTIME
+            // (5 s spent suspended), but not as far from MONOTONIC as the clocks are.
+            page = page(arena, false);
+            page.asSlice(base(Time.CLOCK_BOOTTIME), 16).copyFrom(page.asSlice(base(Time.CLOCK_MONOTONIC), 16));
+            assertThat(KernelTimeData.check(page, -0x6000, CLOCKS).refusal()).contains("clocks 7 and 1 are");
         }
     }
 

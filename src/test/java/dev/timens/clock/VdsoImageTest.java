@@ -20,6 +20,7 @@ import java.nio.ByteOrder;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The replacement vDSO built from this machine's kernel vDSO, checked as bytes
@@ -222,6 +223,8 @@ class VdsoImageTest {
     @ParameterizedTest(name = "direct read: {0}")
     @ValueSource(booleans = {true, false})
     void everyClockReadsAsTheKernelsWithTheIdentityTransform(boolean direct) throws Throwable {
+        KernelTimeData here = KernelTimeData.probe();
+        assumeTrue(!direct || here.usable(), "this machine's kernel time data is not read directly: " + here.refusal());
         VdsoImage image = image(direct);
         try (ClockPage page = ClockPage.create(image); Arena arena = Arena.ofConfined()) {
             page.publish(Map.of());
@@ -259,6 +262,117 @@ class VdsoImageTest {
                 assertThat((int) clockGettime.invokeExact(Time.CLOCK_THREAD_CPUTIME_ID, ts)).isZero();
                 assertThat((int) clockGettime.invokeExact(-1, ts)).isNotZero();
                 assertThat((int) clockGettime.invokeExact(16, ts)).isNotZero();
+            } finally {
+                Mman.munmap(mapped);
+            }
+        }
+    }
+
+    /**
+     * The direct read, on kernel time data made up here so that every branch
+     * runs whatever this machine's clock source: each clock reads its own base
+     * (mult 0: no time has passed since the kernel's update), the offset
+     * carried into the seconds; and the clock code turns to the kernel's
+     * function whenever the data is not the TSC's (another clock source, a
+     * kernel time namespace's page, whose seq stays odd), or the counter is
+     * behind the last update or too far past it; it waits out an update in
+     * progress.
+     */
+    @Test
+    void readsTheKernelsTimeDataAsTheKernelDoes() throws Throwable {
+        long day = 86_400L * NANOS;
+        long offset = day + NANOS - 1;
+        try (ClockPage page = ClockPage.create(viaKernel); Arena arena = Arena.ofShared()) {
+            page.publish(Map.of(ClockGroup.REALTIME, ClockTransform.offset(offset)));
+            MemorySegment mapped = Mman.mmap(viaKernel.size(), Mman.PROT_READ | Mman.PROT_WRITE | Mman.PROT_EXEC,
+                    Mman.MAP_PRIVATE, page.fd(), 0);
+            try {
+                long vdso = Auxv.getauxval(Auxv.AT_SYSINFO_EHDR);
+                MemorySegment data = arena.allocate(2L * KernelTimeData.CLOCK_SIZE, 64);
+                mapped.set(ValueLayout.JAVA_LONG, viaKernel.processPageOffset(), vdso);
+                mapped.set(ValueLayout.JAVA_LONG, viaKernel.processPageOffset() + VdsoImage.PP_KERNEL_TIME_DATA,
+                        data.address() - vdso);
+                MethodHandle clockGettime = Linker.nativeLinker().downcallHandle(
+                        mapped.asSlice(viaKernel.dynamicSymbols().get("__vdso_clock_gettime")),
+                        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
+                MemorySegment ts = arena.allocate(Time.TIMESPEC);
+                int shift = 8;
+                for (int c = 0; c < 2; c++) {
+                    long at = (long) c * KernelTimeData.CLOCK_SIZE;
+                    data.set(ValueLayout.JAVA_INT, at + KernelTimeData.OFF_SEQ, 2);
+                    data.set(ValueLayout.JAVA_INT, at + KernelTimeData.OFF_MODE, KernelTimeData.MODE_TSC);
+                    data.set(ValueLayout.JAVA_LONG, at + KernelTimeData.OFF_MAX_CYCLES, 1L << 62);
+                    data.set(ValueLayout.JAVA_LONG, at + KernelTimeData.OFF_MASK, -1L);
+                    data.set(ValueLayout.JAVA_INT, at + KernelTimeData.OFF_SHIFT, shift);
+                }
+                // Each clock's base: a second count and nanoseconds of its own; MONOTONIC's
+                // are 3.7 s over, as after the kernel let its ticks stop for a while.
+                Map<Integer, long[]> bases = Map.of(
+                        Time.CLOCK_REALTIME, new long[] {1_000, 500_000_000}, Time.CLOCK_MONOTONIC, new long[] {2_000, 3_700_000_001L},
+                        Time.CLOCK_MONOTONIC_RAW, new long[] {3_000, 3}, Time.CLOCK_REALTIME_COARSE, new long[] {4_000, 4},
+                        Time.CLOCK_MONOTONIC_COARSE, new long[] {5_000, 5}, Time.CLOCK_BOOTTIME, new long[] {6_000, 6},
+                        Time.CLOCK_TAI, new long[] {7_000, 7});
+                bases.forEach((clock, base) -> {
+                    boolean coarse = clock == Time.CLOCK_REALTIME_COARSE || clock == Time.CLOCK_MONOTONIC_COARSE;
+                    long at = (clock == Time.CLOCK_MONOTONIC_RAW ? KernelTimeData.CLOCK_SIZE : 0)
+                            + KernelTimeData.OFF_BASE + (long) clock * KernelTimeData.BASE_SIZE;
+                    data.set(ValueLayout.JAVA_LONG, at, base[0]);
+                    data.set(ValueLayout.JAVA_LONG, at + 8, coarse ? base[1] : base[1] << shift);
+                });
+                for (var e : bases.entrySet()) {
+                    int clock = e.getKey();
+                    boolean shifted = clock == Time.CLOCK_REALTIME || clock == Time.CLOCK_REALTIME_COARSE
+                            || clock == Time.CLOCK_TAI;
+                    long expected = e.getValue()[0] * NANOS + e.getValue()[1] + (shifted ? offset : 0);
+                    assertThat((int) clockGettime.invokeExact(clock, ts)).isZero();
+                    assertThat(ts.get(ValueLayout.JAVA_LONG, 8)).as("tv_nsec of clock %d", clock).isBetween(0L, NANOS - 1);
+                    assertThat(ts.get(ValueLayout.JAVA_LONG, 0) * NANOS + ts.get(ValueLayout.JAVA_LONG, 8))
+                            .as("clock %d", clock).isEqualTo(expected);
+                }
+
+                // The kernel's function answers: the host's REALTIME, plus the offset.
+                java.util.function.Consumer<String> readsTheHost = why -> {
+                    try {
+                        long before = Time.clockGettimeNanos(Time.CLOCK_REALTIME);
+                        assertThat((int) clockGettime.invokeExact(Time.CLOCK_REALTIME, ts)).isZero();
+                        long after = Time.clockGettimeNanos(Time.CLOCK_REALTIME);
+                        assertThat(ts.get(ValueLayout.JAVA_LONG, 0) * NANOS + ts.get(ValueLayout.JAVA_LONG, 8))
+                                .as(why).isBetween(before + offset, after + offset);
+                    } catch (Error | RuntimeException t) {
+                        throw t;
+                    } catch (Throwable t) {
+                        throw new AssertionError(t);
+                    }
+                };
+                data.set(ValueLayout.JAVA_LONG, KernelTimeData.OFF_CYCLE_LAST, Long.MAX_VALUE);
+                readsTheHost.accept("the counter behind the last update");
+                data.set(ValueLayout.JAVA_LONG, KernelTimeData.OFF_CYCLE_LAST, 0);
+                data.set(ValueLayout.JAVA_LONG, KernelTimeData.OFF_MAX_CYCLES, 1);
+                readsTheHost.accept("the counter too far past the last update");
+                data.set(ValueLayout.JAVA_LONG, KernelTimeData.OFF_MAX_CYCLES, 1L << 62);
+                data.set(ValueLayout.JAVA_INT, KernelTimeData.OFF_MODE, 2);
+                readsTheHost.accept("kvm-clock");
+                data.set(ValueLayout.JAVA_INT, KernelTimeData.OFF_MODE, Integer.MAX_VALUE);
+                data.set(ValueLayout.JAVA_INT, KernelTimeData.OFF_SEQ, 1);
+                readsTheHost.accept("a kernel time namespace's page");
+
+                // An update in progress (odd seq) is waited out, then the new data read.
+                data.set(ValueLayout.JAVA_INT, KernelTimeData.OFF_MODE, KernelTimeData.MODE_TSC);
+                data.set(ValueLayout.JAVA_INT, KernelTimeData.OFF_SEQ, 3);
+                Thread writer = Thread.ofPlatform().start(() -> {
+                    try {
+                        Thread.sleep(50);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    data.set(ValueLayout.JAVA_LONG, KernelTimeData.OFF_BASE, 9_000);
+                    java.lang.invoke.VarHandle.releaseFence();
+                    data.set(ValueLayout.JAVA_INT, KernelTimeData.OFF_SEQ, 4);
+                });
+                assertThat((int) clockGettime.invokeExact(Time.CLOCK_REALTIME, ts)).isZero();
+                writer.join();
+                assertThat(ts.get(ValueLayout.JAVA_LONG, 0) * NANOS + ts.get(ValueLayout.JAVA_LONG, 8))
+                        .isEqualTo(9_000 * NANOS + 500_000_000 + offset);
             } finally {
                 Mman.munmap(mapped);
             }
