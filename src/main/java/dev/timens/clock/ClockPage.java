@@ -96,6 +96,15 @@ public final class ClockPage implements AutoCloseable {
         return new ClockPage(fd, mapping, mapping.asSlice(image.clockPageOffset(), VdsoImage.PAGE));
     }
 
+    /**
+     * Makes the clock code of {@code image}, as stored in the memory file, call
+     * the kernel's function for the host time instead of reading the kernel's
+     * time data: for the programs that map the file from now on.
+     */
+    void disableKernelTimeData(VdsoImage image) {
+        mapping.set(ValueLayout.JAVA_LONG, image.processPageOffset() + VdsoImage.PP_KERNEL_TIME_DATA, 0);
+    }
+
     /** The memory file's descriptor in the supervisor (for tracees to open through /proc). */
     public int fd() {
         return fd;

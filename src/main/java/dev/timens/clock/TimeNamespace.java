@@ -46,7 +46,15 @@ public final class TimeNamespace implements Tool, AutoCloseable {
 
     private final ClockPage page;
     private final VdsoImage image;
-    private final KernelTimeData timeData;
+    /** Replaced once, by the tracer thread, if the clock code check fails. */
+    private volatile KernelTimeData timeData;
+    /**
+     * The run of the image's clock code in this JVM ({@link ClockCodeCheck}),
+     * started with the namespace on a thread of its own so that it costs no
+     * start-up time, and awaited at the first exec, before any program maps
+     * the image; null once awaited, or when there is nothing to check.
+     */
+    private java.util.concurrent.CompletableFuture<String> clockCodeCheck;
     private final TimeSyscalls syscalls;
     private final DeadlineSyscalls deadlines;
     /** Null unless the clocks run at a rate other than 1 and 0. */
@@ -70,6 +78,16 @@ public final class TimeNamespace implements Tool, AutoCloseable {
         this.page = page;
         this.image = image;
         this.timeData = timeData;
+        if (timeData.usable()) {
+            clockCodeCheck = new java.util.concurrent.CompletableFuture<>();
+            Thread.ofPlatform().daemon().name("timens-clock-check").start(() -> {
+                try {
+                    clockCodeCheck.complete(ClockCodeCheck.firstWrongRead(image));
+                } catch (Throwable t) {
+                    clockCodeCheck.completeExceptionally(t);
+                }
+            });
+        }
         this.kernelVdsoSize = kernelVdsoSize;
         this.deadlines = new DeadlineSyscalls(page);
         this.timers = new Timers(page, warp, this::syscallInstruction, System.err);
@@ -121,6 +139,26 @@ public final class TimeNamespace implements Tool, AutoCloseable {
         ClockPage page = ClockPage.create(image);
         page.publish(initial);
         return new TimeNamespace(page, image, timeData, kernel.image().length, settings.warp(), passedFds);
+    }
+
+    /**
+     * Waits for the check of the clock code; if it read a clock wrong, no
+     * program gets the direct read: the image's process page in the memory
+     * file (which no program has mapped yet) says to call the kernel's
+     * function instead.
+     */
+    private void awaitClockCodeCheck() {
+        String wrong;
+        try {
+            wrong = clockCodeCheck.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            wrong = "no result (" + e.getCause() + ")";
+        }
+        clockCodeCheck = null;
+        if (wrong != null) {
+            page.disableKernelTimeData(image);
+            timeData = KernelTimeData.refused("the clock code, reading it, got " + wrong);
+        }
     }
 
     /** How the clock code in traced programs reads the host time, in one line (for --stats). */
@@ -241,6 +279,7 @@ public final class TimeNamespace implements Tool, AutoCloseable {
      */
     @Override
     public void onExec(ExecStop stop) {
+        if (clockCodeCheck != null) awaitClockCodeCheck();
         if (stop.formerTid() != stop.tid()) kernelVdso.remove(stop.formerTid());
         if (warp != null) {
             if (stop.formerTid() != stop.tid()) warp.taskExited(stop.formerTid());

@@ -13,6 +13,7 @@ public final class Mman {
     public static final int PROT_EXEC = 4;
     public static final int MAP_SHARED = 1;
     public static final int MAP_PRIVATE = 2;
+    public static final int MAP_ANONYMOUS = 0x20;
     public static final int MFD_CLOEXEC = 1;
     /** Linux 6.3+: the memfd may be mapped executable even where memfd_noexec is set. */
     public static final int MFD_EXEC = 0x10;
@@ -24,6 +25,12 @@ public final class Mman {
         // Safe: the kernel just mapped exactly this range for us; it stays mapped
         // until munmap, which only the owner of this segment calls.
         return MemorySegment.ofAddress(result).reinterpret(length);
+    }
+
+    /** Changes the protection of {@code mapping} (whole pages); throws on failure. */
+    public static void mprotect(MemorySegment mapping, int prot) {
+        long result = Native.syscall(SyscallNumbers.MPROTECT, mapping.address(), mapping.byteSize(), prot, 0, 0, 0);
+        if (result != 0) throw new LinuxException("mprotect", (int) -result);
     }
 
     public static void munmap(MemorySegment mapping) {

@@ -1,0 +1,73 @@
+package dev.timens.clock;
+
+import dev.timens.linux.Auxv;
+import dev.timens.linux.Mman;
+import dev.timens.linux.Time;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+
+/**
+ * Runs the clock code of a freshly built image once, in this JVM, before any
+ * traced program gets it: every clock it reads directly must read between two
+ * readings of the same clock by syscall. {@link KernelTimeData} checks the
+ * kernel's time data field by field, but only the clock code itself uses the
+ * counter fields (cycle_last, mult, shift) with the TSC; this is where a
+ * kernel that keeps the layout but changes what a field means is caught.
+ *
+ * <p>The image is copied into an anonymous private mapping (its clock page is
+ * the identity there, as built), given this JVM's kernel vDSO in its process
+ * page, made read-only and executable, and called through its own dynamic
+ * symbol, as a program would.
+ */
+final class ClockCodeCheck {
+    private static final int[] CLOCKS = {Time.CLOCK_REALTIME, Time.CLOCK_MONOTONIC, Time.CLOCK_MONOTONIC_RAW,
+            Time.CLOCK_REALTIME_COARSE, Time.CLOCK_MONOTONIC_COARSE, Time.CLOCK_BOOTTIME, Time.CLOCK_TAI};
+    private static final int ROUNDS = 3;
+    private static final long NANOS = 1_000_000_000L;
+
+    private ClockCodeCheck() {}
+
+    /** What the clock code of {@code image} read wrong, or null when every read was right. */
+    static String firstWrongRead(VdsoImage image) {
+        MemorySegment mapped = Mman.mmap(image.size(), Mman.PROT_READ | Mman.PROT_WRITE,
+                Mman.MAP_PRIVATE | Mman.MAP_ANONYMOUS, -1, 0);
+        try (Arena arena = Arena.ofConfined()) {
+            mapped.copyFrom(MemorySegment.ofArray(image.bytes()));
+            mapped.set(ValueLayout.JAVA_LONG, image.processPageOffset() + VdsoImage.PP_KERNEL_VDSO,
+                    Auxv.getauxval(Auxv.AT_SYSINFO_EHDR));
+            Mman.mprotect(mapped, Mman.PROT_READ | Mman.PROT_EXEC);
+            // Safe: the symbol lies in the code just copied and made executable, a
+            // function with clock_gettime's C signature; it stays mapped until munmap
+            // below, after the last call.
+            MethodHandle clockGettime = Linker.nativeLinker().downcallHandle(
+                    mapped.asSlice(image.dynamicSymbols().get("__vdso_clock_gettime")),
+                    FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
+            MemorySegment ts = arena.allocate(Time.TIMESPEC);
+            for (int round = 0; round < ROUNDS; round++) {
+                for (int clock : CLOCKS) {
+                    long before = Time.clockGettimeNanos(clock);
+                    int result = (int) clockGettime.invokeExact(clock, ts);
+                    long after = Time.clockGettimeNanos(clock);
+                    long nsec = ts.get(ValueLayout.JAVA_LONG, 8);
+                    long read = ts.get(ValueLayout.JAVA_LONG, 0) * NANOS + nsec;
+                    if (result != 0 || nsec < 0 || nsec >= NANOS || read < before || read > after) {
+                        return "clock " + clock + " as " + read + " ns (result " + result + ") between syscall readings "
+                                + before + " and " + after;
+                    }
+                }
+            }
+            return null;
+        } catch (Error | RuntimeException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        } finally {
+            Mman.munmap(mapped);
+        }
+    }
+}
