@@ -79,12 +79,13 @@ public final class TimeNamespace implements Tool, AutoCloseable {
         this.image = image;
         this.timeData = timeData;
         if (timeData.usable()) {
-            clockCodeCheck = new java.util.concurrent.CompletableFuture<>();
+            var check = new java.util.concurrent.CompletableFuture<String>();
+            clockCodeCheck = check;
             Thread.ofPlatform().daemon().name("timens-clock-check").start(() -> {
                 try {
-                    clockCodeCheck.complete(ClockCodeCheck.firstWrongRead(image));
+                    check.complete(ClockCodeCheck.firstWrongRead(image));
                 } catch (Throwable t) {
-                    clockCodeCheck.completeExceptionally(t);
+                    check.completeExceptionally(t);
                 }
             });
         }
@@ -150,9 +151,16 @@ public final class TimeNamespace implements Tool, AutoCloseable {
     private void awaitClockCodeCheck() {
         String wrong;
         try {
-            wrong = clockCodeCheck.join();
-        } catch (java.util.concurrent.CompletionException e) {
+            // It takes milliseconds; a clock code that never returns (time data
+            // whose sequence count stays odd) must not hold the namespace up.
+            wrong = clockCodeCheck.get(CLOCK_CODE_CHECK_LIMIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
             wrong = "no result (" + e.getCause() + ")";
+        } catch (java.util.concurrent.TimeoutException e) {
+            wrong = "no result within " + CLOCK_CODE_CHECK_LIMIT_SECONDS + " s";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            wrong = "no result (interrupted)";
         }
         clockCodeCheck = null;
         if (wrong != null) {
@@ -160,6 +168,8 @@ public final class TimeNamespace implements Tool, AutoCloseable {
             timeData = KernelTimeData.refused("the clock code, reading it, got " + wrong);
         }
     }
+
+    private static final int CLOCK_CODE_CHECK_LIMIT_SECONDS = 2;
 
     /** How the clock code in traced programs reads the host time, in one line (for --stats). */
     public String clockReads() {
