@@ -1,8 +1,9 @@
 package dev.timens.clock;
 
-import dev.timens.linux.Auxv;
+import dev.timens.engine.KernelVdso;
 import dev.timens.linux.Mman;
 import dev.timens.linux.Time;
+import dev.timens.linux.Unistd;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -28,9 +29,24 @@ final class ClockCodeCheck {
     private static final int[] CLOCKS = {Time.CLOCK_REALTIME, Time.CLOCK_MONOTONIC, Time.CLOCK_MONOTONIC_RAW,
             Time.CLOCK_REALTIME_COARSE, Time.CLOCK_MONOTONIC_COARSE, Time.CLOCK_BOOTTIME, Time.CLOCK_TAI};
     private static final int ROUNDS = 3;
+    /** Readings of one clock that may fall outside their bracket before it counts as wrong (the clock may be set meanwhile). */
+    private static final int ATTEMPTS = 3;
     private static final long NANOS = 1_000_000_000L;
 
     private ClockCodeCheck() {}
+
+    /** Runs the check of {@code image} on a thread of its own; the future holds what {@link #firstWrongRead} says. */
+    static java.util.concurrent.Future<String> start(VdsoImage image) {
+        var check = new java.util.concurrent.CompletableFuture<String>();
+        Thread.ofPlatform().daemon().name("timens-clock-check").start(() -> {
+            try {
+                check.complete(firstWrongRead(image));
+            } catch (Throwable t) {
+                check.completeExceptionally(t);
+            }
+        });
+        return check;
+    }
 
     /** What the clock code of {@code image} read wrong, or null when every read was right. */
     static String firstWrongRead(VdsoImage image) {
@@ -38,8 +54,12 @@ final class ClockCodeCheck {
                 Mman.MAP_PRIVATE | Mman.MAP_ANONYMOUS, -1, 0);
         try (Arena arena = Arena.ofConfined()) {
             mapped.copyFrom(MemorySegment.ofArray(image.bytes()));
-            mapped.set(ValueLayout.JAVA_LONG, image.processPageOffset() + VdsoImage.PP_KERNEL_VDSO,
-                    Auxv.getauxval(Auxv.AT_SYSINFO_EHDR));
+            // The kernel's vDSO as the kernel passed it (/proc/self/auxv), where the
+            // time data's offset was measured from: getauxval reads the copy on the
+            // stack, which an outer timens has pointed at its own image.
+            long kernelVdso = KernelVdso.addressIn(Unistd.getpid());
+            if (kernelVdso == 0) return "no kernel vDSO in /proc/self/auxv";
+            mapped.set(ValueLayout.JAVA_LONG, image.processPageOffset() + VdsoImage.PP_KERNEL_VDSO, kernelVdso);
             Mman.mprotect(mapped, Mman.PROT_READ | Mman.PROT_EXEC);
             // Safe: the symbol lies in the code just copied and made executable, a
             // function with clock_gettime's C signature; it stays mapped until munmap
@@ -50,15 +70,18 @@ final class ClockCodeCheck {
             MemorySegment ts = arena.allocate(Time.TIMESPEC);
             for (int round = 0; round < ROUNDS; round++) {
                 for (int clock : CLOCKS) {
-                    long before = Time.clockGettimeNanos(clock);
-                    int result = (int) clockGettime.invokeExact(clock, ts);
-                    long after = Time.clockGettimeNanos(clock);
-                    long nsec = ts.get(ValueLayout.JAVA_LONG, 8);
-                    long read = ts.get(ValueLayout.JAVA_LONG, 0) * NANOS + nsec;
-                    if (result != 0 || nsec < 0 || nsec >= NANOS || read < before || read > after) {
-                        return "clock " + clock + " as " + read + " ns (result " + result + ") between syscall readings "
-                                + before + " and " + after;
+                    String wrong = null;
+                    for (int attempt = 0; attempt < ATTEMPTS && (attempt == 0 || wrong != null); attempt++) {
+                        long before = Time.clockGettimeNanos(clock);
+                        int result = (int) clockGettime.invokeExact(clock, ts);
+                        long after = Time.clockGettimeNanos(clock);
+                        long nsec = ts.get(ValueLayout.JAVA_LONG, 8);
+                        long read = ts.get(ValueLayout.JAVA_LONG, 0) * NANOS + nsec;
+                        boolean right = result == 0 && nsec >= 0 && nsec < NANOS && read >= before && read <= after;
+                        wrong = right ? null : "clock " + clock + " as " + read + " ns (result " + result
+                                + ") between syscall readings " + before + " and " + after;
                     }
+                    if (wrong != null) return wrong;
                 }
             }
             return null;

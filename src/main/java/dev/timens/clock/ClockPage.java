@@ -105,6 +105,11 @@ public final class ClockPage implements AutoCloseable {
         mapping.set(ValueLayout.JAVA_LONG, image.processPageOffset() + VdsoImage.PP_KERNEL_TIME_DATA, 0);
     }
 
+    /** The process page's kernel_time_data of {@code image} as stored in the memory file. */
+    long kernelTimeData(VdsoImage image) {
+        return mapping.get(ValueLayout.JAVA_LONG, image.processPageOffset() + VdsoImage.PP_KERNEL_TIME_DATA);
+    }
+
     /** The memory file's descriptor in the supervisor (for tracees to open through /proc). */
     public int fd() {
         return fd;

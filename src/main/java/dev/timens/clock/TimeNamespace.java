@@ -54,7 +54,7 @@ public final class TimeNamespace implements Tool, AutoCloseable {
      * start-up time, and awaited at the first exec, before any program maps
      * the image; null once awaited, or when there is nothing to check.
      */
-    private java.util.concurrent.CompletableFuture<String> clockCodeCheck;
+    private java.util.concurrent.Future<String> clockCodeCheck;
     private final TimeSyscalls syscalls;
     private final DeadlineSyscalls deadlines;
     /** Null unless the clocks run at a rate other than 1 and 0. */
@@ -73,22 +73,13 @@ public final class TimeNamespace implements Tool, AutoCloseable {
      */
     private final Map<Integer, Long> kernelVdso = new HashMap<>();
 
-    private TimeNamespace(ClockPage page, VdsoImage image, KernelTimeData timeData, long kernelVdsoSize,
-                          boolean warp, java.util.Set<Integer> passedFds) {
+    private TimeNamespace(ClockPage page, VdsoImage image, KernelTimeData timeData,
+                          java.util.function.Function<VdsoImage, java.util.concurrent.Future<String>> clockCodeChecker,
+                          long kernelVdsoSize, boolean warp, java.util.Set<Integer> passedFds) {
         this.page = page;
         this.image = image;
         this.timeData = timeData;
-        if (timeData.usable()) {
-            var check = new java.util.concurrent.CompletableFuture<String>();
-            clockCodeCheck = check;
-            Thread.ofPlatform().daemon().name("timens-clock-check").start(() -> {
-                try {
-                    check.complete(ClockCodeCheck.firstWrongRead(image));
-                } catch (Throwable t) {
-                    check.completeExceptionally(t);
-                }
-            });
-        }
+        if (timeData.usable()) clockCodeCheck = clockCodeChecker.apply(image);
         this.kernelVdsoSize = kernelVdsoSize;
         this.deadlines = new DeadlineSyscalls(page);
         this.timers = new Timers(page, warp, this::syscallInstruction, System.err);
@@ -132,6 +123,12 @@ public final class TimeNamespace implements Tool, AutoCloseable {
      */
     public static TimeNamespace create(ClockSettings settings, java.util.Set<Integer> passedFds,
                                        boolean readKernelTimeData) {
+        return create(settings, passedFds, readKernelTimeData, ClockCodeCheck::start);
+    }
+
+    /** As above, with the check of the clock code that {@code clockCodeChecker} starts (tests give their own). */
+    static TimeNamespace create(ClockSettings settings, java.util.Set<Integer> passedFds, boolean readKernelTimeData,
+                                java.util.function.Function<VdsoImage, java.util.concurrent.Future<String>> clockCodeChecker) {
         Map<ClockGroup, ClockTransform> initial = transformsFor(settings);
         KernelVdso kernel = KernelVdso.current();
         KernelTimeData timeData = readKernelTimeData ? KernelTimeData.probe()
@@ -139,7 +136,8 @@ public final class TimeNamespace implements Tool, AutoCloseable {
         VdsoImage image = VdsoImage.build(kernel.image(), VdsoImage.ClockCode.load(), timeData);
         ClockPage page = ClockPage.create(image);
         page.publish(initial);
-        return new TimeNamespace(page, image, timeData, kernel.image().length, settings.warp(), passedFds);
+        return new TimeNamespace(page, image, timeData, clockCodeChecker, kernel.image().length, settings.warp(),
+                passedFds);
     }
 
     /**
@@ -148,7 +146,7 @@ public final class TimeNamespace implements Tool, AutoCloseable {
      * file (which no program has mapped yet) says to call the kernel's
      * function instead.
      */
-    private void awaitClockCodeCheck() {
+    void awaitClockCodeCheck() {
         String wrong;
         try {
             // It takes milliseconds; a clock code that never returns (time data
@@ -170,6 +168,11 @@ public final class TimeNamespace implements Tool, AutoCloseable {
     }
 
     private static final int CLOCK_CODE_CHECK_LIMIT_SECONDS = 2;
+
+    /** Where the clock code reads the kernel's time data, as the memory file says now (0: it does not). */
+    long kernelTimeDataInFile() {
+        return page.kernelTimeData(image);
+    }
 
     /** How the clock code in traced programs reads the host time, in one line (for --stats). */
     public String clockReads() {

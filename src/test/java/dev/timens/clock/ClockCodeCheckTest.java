@@ -72,4 +72,44 @@ class ClockCodeCheckTest {
             }
         }
     }
+
+    /**
+     * The namespace's side: the check's verdict is awaited (TimeNamespace does
+     * so at the first exec, before any program maps the image); a wrong read,
+     * a failed check and one that never ends all switch the image in the
+     * memory file to the kernel's function, and --stats says why; a right one
+     * leaves the direct read on.
+     */
+    @Test
+    void theNamespaceSwitchesTheImageWhenTheCheckSaysSoFailsOrHangs() throws Exception {
+        KernelTimeData here = KernelTimeData.probe();
+        assumeTrue(here.usable(), "this machine's kernel time data is not read directly: " + here.refusal());
+        ClockSettings settings = new ClockSettings(java.util.Optional.empty(), java.time.Duration.ofDays(1),
+                java.time.Duration.ZERO, java.time.Duration.ZERO, java.math.BigDecimal.ONE, false);
+
+        try (TimeNamespace right = TimeNamespace.create(settings, java.util.Set.of(), true,
+                image -> java.util.concurrent.CompletableFuture.completedFuture(null))) {
+            right.awaitClockCodeCheck();
+            assertThat(right.kernelTimeDataInFile()).isEqualTo(here.offsetFromVdso());
+            assertThat(right.clockReads()).contains("directly");
+        }
+        try (TimeNamespace wrong = TimeNamespace.create(settings, java.util.Set.of(), true,
+                image -> java.util.concurrent.CompletableFuture.completedFuture("clock 0 as 1 ns"))) {
+            wrong.awaitClockCodeCheck();
+            assertThat(wrong.kernelTimeDataInFile()).isZero();
+            assertThat(wrong.clockReads()).contains("through the kernel's vDSO function", "got clock 0 as 1 ns");
+        }
+        try (TimeNamespace failed = TimeNamespace.create(settings, java.util.Set.of(), true,
+                image -> java.util.concurrent.CompletableFuture.failedFuture(new IllegalStateException("no symbol")))) {
+            failed.awaitClockCodeCheck();
+            assertThat(failed.kernelTimeDataInFile()).isZero();
+            assertThat(failed.clockReads()).contains("no result", "no symbol");
+        }
+        try (TimeNamespace hung = TimeNamespace.create(settings, java.util.Set.of(), true,
+                image -> new java.util.concurrent.CompletableFuture<>())) {
+            hung.awaitClockCodeCheck();
+            assertThat(hung.kernelTimeDataInFile()).isZero();
+            assertThat(hung.clockReads()).contains("no result within 2 s");
+        }
+    }
 }
