@@ -1,8 +1,6 @@
 package dev.timens.clock;
 
 import dev.timens.engine.KernelVdso;
-import dev.timens.linux.Auxv;
-import dev.timens.linux.Mman;
 import dev.timens.linux.Time;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -143,16 +141,9 @@ class VdsoImageTest {
             page.publish(Map.of(
                     ClockGroup.REALTIME, ClockTransform.offset(-3 * day - 123_456_789L),
                     ClockGroup.MONOTONIC, new ClockTransform(monoNow, 5 * NANOS, 10L << 32, 32, true)));
-            MemorySegment mapped = Mman.mmap(image.size(), Mman.PROT_READ | Mman.PROT_WRITE | Mman.PROT_EXEC,
-                    Mman.MAP_PRIVATE, page.fd(), 0);
-            try {
-                mapped.set(ValueLayout.JAVA_LONG, image.processPageOffset(), Auxv.getauxval(Auxv.AT_SYSINFO_EHDR));
-                Map<String, Long> symbols = image.dynamicSymbols();
-                MethodHandle clockGettime = Linker.nativeLinker().downcallHandle(
-                        mapped.asSlice(symbols.get("__vdso_clock_gettime")),
-                        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
-                MethodHandle time = Linker.nativeLinker().downcallHandle(
-                        mapped.asSlice(symbols.get("__vdso_time")),
+            try (MappedImage mapped = new MappedImage(image, page)) {
+                MethodHandle clockGettime = mapped.clockGettime();
+                MethodHandle time = mapped.function("__vdso_time",
                         FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.ADDRESS));
                 MemorySegment ts = arena.allocate(Time.TIMESPEC);
 
@@ -206,8 +197,6 @@ class VdsoImageTest {
                 page.publish(Map.of(ClockGroup.REALTIME, ClockTransform.offset(day)));
                 assertThat((int) clockGettime.invokeExact(Time.CLOCK_REALTIME_COARSE, ts)).isZero();
                 assertThat(ts.get(ValueLayout.JAVA_LONG, 0) * NANOS).isGreaterThan(before + day - 2 * NANOS);
-            } finally {
-                Mman.munmap(mapped);
             }
         }
     }
@@ -228,13 +217,8 @@ class VdsoImageTest {
         VdsoImage image = image(direct);
         try (ClockPage page = ClockPage.create(image); Arena arena = Arena.ofConfined()) {
             page.publish(Map.of());
-            MemorySegment mapped = Mman.mmap(image.size(), Mman.PROT_READ | Mman.PROT_WRITE | Mman.PROT_EXEC,
-                    Mman.MAP_PRIVATE, page.fd(), 0);
-            try {
-                mapped.set(ValueLayout.JAVA_LONG, image.processPageOffset(), Auxv.getauxval(Auxv.AT_SYSINFO_EHDR));
-                MethodHandle clockGettime = Linker.nativeLinker().downcallHandle(
-                        mapped.asSlice(image.dynamicSymbols().get("__vdso_clock_gettime")),
-                        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
+            try (MappedImage mapped = new MappedImage(image, page)) {
+                MethodHandle clockGettime = mapped.clockGettime();
                 MethodHandle kernelClockGettime = Linker.nativeLinker().downcallHandle(
                         Linker.nativeLinker().defaultLookup().find("clock_gettime").orElseThrow(),
                         FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
@@ -262,8 +246,6 @@ class VdsoImageTest {
                 assertThat((int) clockGettime.invokeExact(Time.CLOCK_THREAD_CPUTIME_ID, ts)).isZero();
                 assertThat((int) clockGettime.invokeExact(-1, ts)).isNotZero();
                 assertThat((int) clockGettime.invokeExact(16, ts)).isNotZero();
-            } finally {
-                Mman.munmap(mapped);
             }
         }
     }
@@ -284,27 +266,12 @@ class VdsoImageTest {
         long offset = day + NANOS - 1;
         try (ClockPage page = ClockPage.create(viaKernel); Arena arena = Arena.ofShared()) {
             page.publish(Map.of(ClockGroup.REALTIME, ClockTransform.offset(offset)));
-            MemorySegment mapped = Mman.mmap(viaKernel.size(), Mman.PROT_READ | Mman.PROT_WRITE | Mman.PROT_EXEC,
-                    Mman.MAP_PRIVATE, page.fd(), 0);
-            try {
-                long vdso = Auxv.getauxval(Auxv.AT_SYSINFO_EHDR);
-                MemorySegment data = arena.allocate(2L * KernelTimeData.CLOCK_SIZE, 64);
-                mapped.set(ValueLayout.JAVA_LONG, viaKernel.processPageOffset(), vdso);
-                mapped.set(ValueLayout.JAVA_LONG, viaKernel.processPageOffset() + VdsoImage.PP_KERNEL_TIME_DATA,
-                        data.address() - vdso);
-                MethodHandle clockGettime = Linker.nativeLinker().downcallHandle(
-                        mapped.asSlice(viaKernel.dynamicSymbols().get("__vdso_clock_gettime")),
-                        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
-                MemorySegment ts = arena.allocate(Time.TIMESPEC);
+            try (MappedImage mapped = new MappedImage(viaKernel, page)) {
                 int shift = 8;
-                for (int c = 0; c < 2; c++) {
-                    long at = (long) c * KernelTimeData.CLOCK_SIZE;
-                    data.set(ValueLayout.JAVA_INT, at + KernelTimeData.OFF_SEQ, 2);
-                    data.set(ValueLayout.JAVA_INT, at + KernelTimeData.OFF_MODE, KernelTimeData.MODE_TSC);
-                    data.set(ValueLayout.JAVA_LONG, at + KernelTimeData.OFF_MAX_CYCLES, 1L << 62);
-                    data.set(ValueLayout.JAVA_LONG, at + KernelTimeData.OFF_MASK, -1L);
-                    data.set(ValueLayout.JAVA_INT, at + KernelTimeData.OFF_SHIFT, shift);
-                }
+                MemorySegment data = MappedImage.madeUpTimeData(arena, shift);
+                mapped.processPage(VdsoImage.PP_KERNEL_TIME_DATA, data.address() - mapped.kernelVdso);
+                MethodHandle clockGettime = mapped.clockGettime();
+                MemorySegment ts = arena.allocate(Time.TIMESPEC);
                 // Each clock's base: a second count and nanoseconds of its own; MONOTONIC's
                 // are 3.7 s over, as after the kernel let its ticks stop for a while.
                 Map<Integer, long[]> bases = Map.of(
@@ -373,8 +340,6 @@ class VdsoImageTest {
                 writer.join();
                 assertThat(ts.get(ValueLayout.JAVA_LONG, 0) * NANOS + ts.get(ValueLayout.JAVA_LONG, 8))
                         .isEqualTo(9_000 * NANOS + 500_000_000 + offset);
-            } finally {
-                Mman.munmap(mapped);
             }
         }
     }
