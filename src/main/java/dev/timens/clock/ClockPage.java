@@ -81,18 +81,30 @@ public final class ClockPage implements AutoCloseable {
         page.set(ValueLayout.JAVA_LONG_UNALIGNED, at + G_OFFSET_NSEC, Math.floorMod(offset, 1_000_000_000L));
     }
 
-    /** Creates the memory file holding {@code image} and maps it here for writing. */
+    /** What nobody may do to the memory file once the supervisor's mapping exists. */
+    static final int SEALS = Mman.F_SEAL_SHRINK | Mman.F_SEAL_GROW | Mman.F_SEAL_FUTURE_WRITE | Mman.F_SEAL_SEAL;
+
+    /**
+     * Creates the memory file holding {@code image}, maps it here for writing,
+     * then seals it: from then on this mapping is the only way to change it. A
+     * process of the namespace that gets hold of the file (through /proc, as root
+     * or as the same user, or the descriptor timens gives it) can neither write,
+     * map it writable and shared, truncate, grow, punch holes in it, nor lift the
+     * seals; its file mode does not matter.
+     */
     public static ClockPage create(VdsoImage image) {
         int fd;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment name = arena.allocateFrom("timens-vdso");
-            fd = Mman.memfdCreate(name, Mman.MFD_CLOEXEC | Mman.MFD_EXEC);
-            if (fd == -Errno.EINVAL) fd = Mman.memfdCreate(name, Mman.MFD_CLOEXEC); // before Linux 6.3
+            int flags = Mman.MFD_CLOEXEC | Mman.MFD_ALLOW_SEALING;
+            fd = Mman.memfdCreate(name, flags | Mman.MFD_EXEC);
+            if (fd == -Errno.EINVAL) fd = Mman.memfdCreate(name, flags); // before Linux 6.3
             if (fd < 0) throw new LinuxException("memfd_create", -fd);
         }
         Unistd.ftruncate(fd, image.size());
         MemorySegment mapping = Mman.mmap(image.size(), Mman.PROT_READ | Mman.PROT_WRITE, Mman.MAP_SHARED, fd, 0);
         mapping.copyFrom(MemorySegment.ofArray(image.bytes()));
+        Mman.addSeals(fd, SEALS);
         return new ClockPage(fd, mapping, mapping.asSlice(image.clockPageOffset(), VdsoImage.PAGE));
     }
 

@@ -13,11 +13,13 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
@@ -129,6 +131,31 @@ class VdsoImageTest {
         assertThat(symbols.get("__vdso_getcpu")).as("forwarded").isGreaterThanOrEqualTo(code)
                 .isLessThan(image.processPageOffset());
         assertThat(symbols.values()).allSatisfy(v -> assertThat(v).isLessThan(image.processPageOffset()));
+    }
+
+    /**
+     * The memory file is sealed once the supervisor's own mapping exists: its
+     * writes still land (readers see them), but nobody else can write, map it
+     * writable, truncate or grow it, however the file was opened.
+     */
+    @Test
+    void theImageFileIsSealedAgainstEveryOtherWriter() throws Exception {
+        try (ClockPage page = ClockPage.create(image)) {
+            assertThat(dev.timens.linux.Mman.seals(page.fd())).isEqualTo(ClockPage.SEALS);
+            java.nio.file.Path path = java.nio.file.Path.of("/proc/self/fd/" + page.fd());
+            try (java.nio.channels.FileChannel file = java.nio.channels.FileChannel.open(path,
+                    java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE)) {
+                assertThatThrownBy(() -> file.write(java.nio.ByteBuffer.allocate(8), 0)).isInstanceOf(IOException.class);
+                assertThatThrownBy(() -> file.truncate(0)).isInstanceOf(IOException.class);
+                assertThatThrownBy(() -> file.write(java.nio.ByteBuffer.allocate(8), image.size()))
+                        .as("growing").isInstanceOf(IOException.class);
+                assertThatThrownBy(() -> file.map(java.nio.channels.FileChannel.MapMode.READ_WRITE, 0, 4096))
+                        .isInstanceOf(IOException.class);
+                assertThat(file.size()).isEqualTo(image.size());
+            }
+            page.publish(Map.of(ClockGroup.REALTIME, ClockTransform.offset(86_400L * NANOS)));
+            assertThat(page.readShared(ClockGroup.REALTIME)).isEqualTo(page.transform(ClockGroup.REALTIME));
+        }
     }
 
     @ParameterizedTest(name = "direct read: {0}")
