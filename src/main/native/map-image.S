@@ -13,11 +13,16 @@
  * itself that must open and map the image, and the supervisor cannot make it
  * call mmap more cheaply than this.
  *
+ * The image comes as a descriptor from the supervisor, through IMAGE_SYSCALL
+ * (entry-frame.h): no path to open, so the supervisor can stay non-dumpable
+ * (its /proc entries closed to the namespace) and the program may run as any
+ * user.
+ *
  * In:  rdi = the entry frame; rsp = the program's initial stack pointer, which
  *      nothing here moves
  * Out: jumps to timens_finish_exec with r12 = the frame and r14 = the image's
  *      address; on failure the final int3, by entry-frame.h's convention
- *      (step 1: openat, 2: mmap; r14 = 0)
+ *      (step 1: IMAGE_SYSCALL, 2: mmap; r14 = 0)
  */
 #include "entry-frame.h"
 
@@ -27,11 +32,7 @@ timens_map_image:
 	mov	%rdi, %r12
 	xor	%r14d, %r14d
 	movabs	$ENTRY_FAILED | 1, %rbx
-	mov	$-100, %rdi			/* AT_FDCWD */
-	lea	IMAGE_PATH(%r12), %rsi
-	mov	$0x80000, %edx			/* O_RDONLY | O_CLOEXEC */
-	xor	%r10d, %r10d
-	mov	$257, %eax			/* openat */
+	mov	$IMAGE_SYSCALL, %eax		/* a descriptor of the image, read-only */
 	syscall
 	test	%rax, %rax
 	js	1f

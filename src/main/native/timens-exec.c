@@ -7,13 +7,13 @@
  * and exec, where no JVM can run.
  *
  * Protocol (argv: timens-exec FD KEEP SIGNALS PATH ARGV0 [ARGS...]):
- *   1. Block reading FD until the supervisor has attached with PTRACE_SEIZE and
- *      writes the filter: a native-endian uint32 instruction count, then that
- *      many struct sock_filter. The blocking read is the synchronisation: once it
- *      returns, every later syscall of this process and its descendants is seen by
- *      the tracer, so SECCOMP_RET_TRACE never meets a missing tracer (which would
- *      turn into ENOSYS).
- *   2. Close every descriptor above 2 that is not in KEEP (comma-separated, or
+ *   1. Block reading FD (a Unix stream socket) until the supervisor has attached
+ *      with PTRACE_SEIZE and writes the filter: a native-endian uint32
+ *      instruction count, then that many struct sock_filter. The blocking read is
+ *      the synchronisation: once it returns, every later syscall of this process
+ *      and its descendants is seen by the tracer, so SECCOMP_RET_TRACE never meets
+ *      a missing tracer (which would turn into ENOSYS).
+ *   2. Close every descriptor above 2 but FD that is not in KEEP (comma-separated, or
  *      "-" for none): the JVM's own files (its jar, its module image) are not
  *      close-on-exec, and must not reach the command, while those the user's
  *      shell passed to timens must, as they would without it.
@@ -27,9 +27,21 @@
  *      the mask. The JVM has its own dispositions (timens ignores SIGQUIT, for
  *      one), and ignored ones would otherwise survive the exec.
  *   5. Set NO_NEW_PRIVS (required for an unprivileged seccomp filter) and read it
- *      back, install the filter, and execve(PATH, ARGV0 ARGS...).
+ *      back, install the filter with a listener (SECCOMP_FILTER_FLAG_NEW_LISTENER:
+ *      the descriptor on which the supervisor answers the syscalls the filter
+ *      hands to it with SECCOMP_RET_USER_NOTIF), send the listener back over FD
+ *      (SCM_RIGHTS), close both, and execve(PATH, ARGV0 ARGS...). The command
+ *      never holds the listener: it could otherwise answer its own calls.
  * On failure it prints one line "timens: ..." and exits 125 (its own failure),
  * 126 (command not executable) or 127 (command not found), like env(1).
+ *
+ * "timens-exec supervisor JAVA ARGS..." is how bin/timens starts the supervisor
+ * itself: it drops CAP_SYS_TIME as in step 3 and execs JAVA. Capabilities
+ * belong to threads, so only a process that never had CAP_SYS_TIME has no
+ * thread holding it; a root user's JVM gets every other capability back at the
+ * exec (the command needs them: under NO_NEW_PRIVS it can have no capability
+ * that the process starting it lacks), but not that one. A command that
+ * ptrace-attaches to the supervisor finds no way to the host clock there.
  *
  * "timens-exec park" is something else: the supervisor's doorbell. It closes
  * every descriptor (it must not hold the command's pipes open) and waits in
@@ -50,6 +62,7 @@
 #include <dirent.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -93,8 +106,8 @@ static int kept(const char *keep, int fd)
 	return 0;
 }
 
-/* Closes descriptors above 2 that are not kept; /proc/self/fd lists them. */
-static void close_others(const char *keep)
+/* Closes descriptors above 2 that are not kept, nor ALSO; /proc/self/fd lists them. */
+static void close_others(const char *keep, int also)
 {
 	DIR *dir = opendir("/proc/self/fd");
 	if (!dir)
@@ -106,7 +119,7 @@ static void close_others(const char *keep)
 	while ((e = readdir(dir)) && n < 4096) {
 		char *end;
 		long fd = strtol(e->d_name, &end, 10);
-		if (*end || end == e->d_name || fd <= 2 || fd == self || kept(keep, (int)fd))
+		if (*end || end == e->d_name || fd <= 2 || fd == self || fd == also || kept(keep, (int)fd))
 			continue;
 		fds[n++] = (int)fd;
 	}
@@ -163,6 +176,31 @@ static void set_signals(const char *spec)
 	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &blocked, NULL, sizeof blocked);
 }
 
+/* Sends descriptor LISTENER over socket FD, with one byte of data. */
+static void send_listener(int fd, int listener)
+{
+	char byte = 'L';
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} control;
+	memset(&control, 0, sizeof control);
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = control.buf, .msg_controllen = sizeof control.buf,
+	};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &listener, sizeof listener);
+	while (sendmsg(fd, &msg, MSG_NOSIGNAL) < 0) {
+		if (errno != EINTR)
+			die(125, "sending the seccomp listener to the supervisor", errno);
+	}
+}
+
 static void park(void)
 {
 	/* Ignored signals still stop a traced process (kernel/signal.c: sig_ignored),
@@ -170,7 +208,7 @@ static void park(void)
 	 * nothing, whatever the terminal sends. */
 	for (int sig = 1; sig < 65; sig++)
 		signal(sig, SIG_IGN);
-	close_others("");
+	close_others("", -1);
 	for (int fd = 0; fd <= 2; fd++)
 		close(fd);
 	for (;;)
@@ -181,6 +219,11 @@ int main(int argc, char **argv)
 {
 	if (argc == 2 && strcmp(argv[1], "park") == 0)
 		park();
+	if (argc >= 3 && strcmp(argv[1], "supervisor") == 0) {
+		drop_sys_time();
+		execv(argv[2], argv + 2);
+		die(126, argv[2], errno);
+	}
 	if (argc < 6) {
 		fprintf(stderr, "timens-exec: internal helper of timens, not meant to be run directly\n");
 		return 125;
@@ -198,9 +241,8 @@ int main(int argc, char **argv)
 	}
 	static struct sock_filter insns[MAX_INSNS];
 	read_fully(fd, insns, count * sizeof insns[0]);
-	close(fd);
 
-	close_others(keep);
+	close_others(keep, fd);
 	drop_sys_time();
 	set_signals(signals);
 
@@ -214,10 +256,16 @@ int main(int argc, char **argv)
 	struct sock_fprog prog = { .len = (unsigned short)count, .filter = insns };
 	/* SPEC_ALLOW: do not force the speculative-store-bypass mitigation on the
 	 * whole tree just because it is filtered; probed, not assumed (Linux 4.17+). */
-	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_SPEC_ALLOW, &prog) != 0) {
-		if (errno != EINVAL || syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0)
-			die(125, "installing the seccomp filter", errno);
-	}
+	unsigned flags = SECCOMP_FILTER_FLAG_NEW_LISTENER;
+	long listener = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags | SECCOMP_FILTER_FLAG_SPEC_ALLOW, &prog);
+	if (listener < 0 && errno == EINVAL)
+		listener = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
+	if (listener < 0)
+		die(125, errno == EINVAL ? "installing the seccomp filter (Linux 5.0 or later needed)"
+				: "installing the seccomp filter", errno);
+	send_listener(fd, (int)listener);
+	close((int)listener);
+	close(fd);
 
 	execv(path, argv + 5);
 	die(errno == ENOENT || errno == ENOTDIR ? 127 : 126, path, errno);

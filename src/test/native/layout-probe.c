@@ -91,9 +91,10 @@ int main(void)
 	OFF(timens_entry_frame, image_size);
 	OFF(timens_entry_frame, image_kernel);
 	OFF(timens_entry_frame, image_auxv);
-	OFF(timens_entry_frame, image_path);
 	P("ENTRY_DATA", ENTRY_DATA);
 	P("ENTRY_FAILED", ENTRY_FAILED);
+	P("IMAGE_DATA_END", IMAGE_DATA_END);
+	P("IMAGE_SYSCALL", IMAGE_SYSCALL);
 	P("TIMENS_LAYOUT_VERSION", TIMENS_LAYOUT_VERSION);
 	P("TIMENS_MODE_OFFSET", TIMENS_MODE_OFFSET);
 	P("TIMENS_MODE_SCALED", TIMENS_MODE_SCALED);

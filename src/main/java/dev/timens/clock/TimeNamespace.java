@@ -3,6 +3,7 @@ package dev.timens.clock;
 import dev.timens.engine.EntryTrap;
 import dev.timens.engine.ExecStop;
 import dev.timens.engine.InjectedSyscalls;
+import dev.timens.engine.Notification;
 import dev.timens.engine.KernelVdso;
 import dev.timens.engine.RemotePtr;
 import dev.timens.engine.SyscallNumbers;
@@ -19,7 +20,6 @@ import dev.timens.linux.Unistd;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.Map;
@@ -35,12 +35,15 @@ import java.util.Map;
  * the same transforms.
  */
 public final class TimeNamespace implements Tool, AutoCloseable {
-    private static final int AT_FDCWD = -100;
-    private static final int O_RDONLY = 0;
     /** src/main/native/map-image.S, built by the Maven build. */
     private static final byte[] MAP_IMAGE = VdsoImage.ClockCode.resourceBytes("map-image.bin");
-    /** Where the image's path starts in the time namespace's part of the entry frame (IMAGE_PATH of entry-frame.h, less ENTRY_DATA). */
-    static final int IMAGE_PATH = 40;
+    /** The size of the time namespace's part of the entry frame (IMAGE_DATA_END of entry-frame.h, less ENTRY_DATA). */
+    static final int IMAGE_DATA = 40;
+    /**
+     * The syscall that asks for a descriptor of the image (IMAGE_SYSCALL of
+     * entry-frame.h): answered through the seccomp listener, never run.
+     */
+    static final int IMAGE_SYSCALL = 0x3e00_0001;
     /** The steps of map-image.S (openat, mmap); later ones are finish-exec.S's, with the image mapped. */
     private static final int MAP_STEPS = 2;
 
@@ -64,8 +67,6 @@ public final class TimeNamespace implements Tool, AutoCloseable {
     private final Timers timers;
     private final SyscallSet subscriptions;
     private final long kernelVdsoSize;
-    private final String imagePath;
-    private final byte[] imagePathBytes;
     /**
      * Per thread: where the kernel's own vDSO is mapped in its address space,
      * learned at exec (later, a program may have made itself non-dumpable, which
@@ -97,9 +98,8 @@ public final class TimeNamespace implements Tool, AutoCloseable {
         if (scaled) RateSyscalls.subscribe(b);
         if (warp) Warp.subscribe(b);
         Timers.subscribe(b, warp);
+        b.notify(IMAGE_SYSCALL);
         this.subscriptions = b.build();
-        this.imagePath = "/proc/" + Unistd.getpid() + "/fd/" + page.fd();
-        this.imagePathBytes = (imagePath + "\0").getBytes(StandardCharsets.US_ASCII);
     }
 
     /**
@@ -283,9 +283,10 @@ public final class TimeNamespace implements Tool, AutoCloseable {
     /**
      * Maps the image into the new program, and makes it the program's vDSO,
      * without another stop: the program runs map-image.S at its entry point,
-     * which opens the image through /proc and maps it privately (the clock page
+     * which asks the supervisor for a descriptor of the image (IMAGE_SYSCALL,
+     * answered by {@link #onNotification}) and maps it privately (the clock page
      * stays shared with the file as long as the program never writes it, which
-     * it cannot: the mapping is read-only), then jumps into the image, where
+     * it cannot: the mapping is read-only and the file sealed), then jumps into the image, where
      * finish-exec.S stores the kernel vDSO's address in the process page, puts
      * the entry point back, points AT_SYSINFO_EHDR at the image and starts the
      * program.
@@ -305,13 +306,12 @@ public final class TimeNamespace implements Tool, AutoCloseable {
         timers.execed(stop.formerTid(), stop.tid());
         RemotePtr auxvSlot = stop.auxvSlot(Auxv.AT_SYSINFO_EHDR);
         try {
-            ByteBuffer data = ByteBuffer.allocate(IMAGE_PATH + imagePathBytes.length).order(ByteOrder.LITTLE_ENDIAN)
+            ByteBuffer data = ByteBuffer.allocate(IMAGE_DATA).order(ByteOrder.LITTLE_ENDIAN)
                     .putLong(image.size())
                     .putLong(image.finishExecOffset())
                     .putLong(image.processPageOffset())
                     .putLong(kernel)
-                    .putLong(auxvSlot.address())
-                    .put(IMAGE_PATH, imagePathBytes);
+                    .putLong(auxvSlot.address());
             stop.startAtEntry(MAP_IMAGE, data.array(), trap -> finishAfterFailure(trap, kernel, auxvSlot));
         } catch (TraceeFault entryNotWritable) {
             // The entry point is too close to the end of its mapping for the code:
@@ -328,16 +328,9 @@ public final class TimeNamespace implements Tool, AutoCloseable {
     private void finishAfterFailure(EntryTrap trap, long kernel, RemotePtr auxvSlot) throws TraceeFault {
         if (trap.step() <= MAP_STEPS) {
             long result = trap.result();
-            // Opening another process's /proc/PID/fd entry needs the right to
-            // ptrace-read that process: a program of another user, or one in a
-            // sandbox that shuts other processes out (Landlock, an LSM), is refused.
-            String why = result == -dev.timens.linux.Errno.EACCES || result == -dev.timens.linux.Errno.EPERM
-                    ? ": the program may not open the supervisor's files (it runs as another user than timens,"
-                    + " or in a sandbox such as Landlock that keeps it from other processes)"
-                    : "";
-            throw new IllegalStateException("cannot map the clock image " + imagePath + ": "
-                    + (result < 0 ? dev.timens.linux.Errno.describe((int) -result) : "step " + trap.step() + " failed")
-                    + why);
+            throw new IllegalStateException((trap.step() == 1 ? "cannot get the clock image: "
+                    : "cannot map the clock image: ")
+                    + (result < 0 ? dev.timens.linux.Errno.describe((int) -result) : "step " + trap.step() + " failed"));
         }
         // The image is mapped (its address in detail), but /proc/self/mem could
         // not be written: store what finish-exec.S would have stored.
@@ -350,8 +343,7 @@ public final class TimeNamespace implements Tool, AutoCloseable {
     private long injectMapping(ExecStop stop) throws TraceeFault {
         long base;
         try (InjectedSyscalls inject = stop.injectSyscalls()) {
-            RemotePtr pathCopy = stop.pushBytes(imagePathBytes);
-            long fd = inject.call(SyscallNumbers.OPENAT, AT_FDCWD, pathCopy.address(), O_RDONLY | Unistd.O_CLOEXEC, 0);
+            long fd = inject.call(IMAGE_SYSCALL);
             if (fd < 0) {
                 base = fd;
             } else {
@@ -361,8 +353,7 @@ public final class TimeNamespace implements Tool, AutoCloseable {
             }
         }
         if (base < 0 && base > -4096) {
-            throw new IllegalStateException("cannot map the clock image " + imagePath + ": "
-                    + dev.timens.linux.Errno.describe((int) -base));
+            throw new IllegalStateException("cannot map the clock image: " + dev.timens.linux.Errno.describe((int) -base));
         }
         return base;
     }
@@ -370,6 +361,17 @@ public final class TimeNamespace implements Tool, AutoCloseable {
     private void install(ExecStop stop, long kernel, long base) throws TraceeFault {
         stop.poke(new RemotePtr(base + image.processPageOffset() + VdsoImage.PP_KERNEL_VDSO), kernel);
         stop.setAuxv(Auxv.AT_SYSINFO_EHDR, base);
+    }
+
+    /**
+     * IMAGE_SYSCALL: a new read-only descriptor of the sealed image, for whoever
+     * asks (map-image.S at each exec, or injectMapping). Any process of the
+     * namespace may ask; what it gets lets it do nothing but read and map the
+     * image privately, which it does anyway.
+     */
+    @Override
+    public void onNotification(Notification call) {
+        if (call.number() == IMAGE_SYSCALL) call.answerWithDescriptor(page.fd(), Unistd.O_CLOEXEC);
     }
 
     @Override

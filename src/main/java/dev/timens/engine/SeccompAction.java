@@ -30,6 +30,11 @@ public final class SeccompAction {
      * which is why every process of the namespace must stay traced.
      */
     public static final int TRACE = 0x7FF0_0000;
+    /**
+     * Make the caller wait for an answer from the filter's listener descriptor
+     * (Linux 5.0+; {@link Notifications}). With no listener left, ENOSYS.
+     */
+    public static final int USER_NOTIF = 0x7FC0_0000;
     /** Run the syscall. */
     public static final int ALLOW = 0x7FFF_0000;
 

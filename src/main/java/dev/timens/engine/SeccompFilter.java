@@ -32,6 +32,7 @@ import java.util.function.IntFunction;
  *   search the traced numbers         a balanced tree of JGE, then JEQ in small leaves
  *     always traced   → TRACE
  *     traced on args  → that syscall's rules
+ *     notified        → USER_NOTIF
  *     otherwise       → ALLOW
  *   rules of each syscall:            rule 1 holds? → TRACE; rule 2 holds? → TRACE; ... ALLOW
  * TRACE:
@@ -190,9 +191,17 @@ public final class SeccompFilter {
                     bodies.put(nr, asm.newLabel());
                 }
             }
-            search(List.copyOf(set.tracedNumbers()),
-                    nr -> bodies.containsKey(nr) ? bodies.get(nr) : traceLabel(),
+            BpfAssembler.Label notify = asm.newLabel();
+            java.util.SortedSet<Integer> numbers = new java.util.TreeSet<>(set.tracedNumbers());
+            numbers.addAll(set.notifiedNumbers());
+            search(List.copyOf(numbers),
+                    nr -> set.notifiedNumbers().contains(nr) ? notify
+                            : bodies.containsKey(nr) ? bodies.get(nr) : traceLabel(),
                     SeccompAction.ALLOW);
+            if (!set.notifiedNumbers().isEmpty()) {
+                asm.bind(notify);
+                ret(SeccompAction.USER_NOTIF);
+            }
             bodies.forEach((nr, label) -> {
                 asm.bind(label);
                 rules(set.rules(nr));

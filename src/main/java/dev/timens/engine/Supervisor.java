@@ -3,6 +3,7 @@ package dev.timens.engine;
 import dev.timens.linux.Errno;
 import dev.timens.linux.LinuxException;
 import dev.timens.linux.Ptrace;
+import dev.timens.linux.Sockets;
 import dev.timens.linux.Spawn;
 import dev.timens.linux.Unistd;
 import dev.timens.linux.Wait;
@@ -188,10 +189,11 @@ public final class Supervisor {
 
             // The doorbell first: if it cannot start, neither does the command.
             if (tool.wantsWakeups()) park = startPark(launch, ptracer);
-            int[] pipe = Unistd.pipe2(arena.allocate(ValueLayout.JAVA_INT, 2), Unistd.O_CLOEXEC);
+            // One socket pair: the filter goes down, the seccomp listener comes back.
+            int[] channel = Sockets.streamPair();
             List<String> helperArgv = new ArrayList<>();
             helperArgv.add("timens-exec");
-            helperArgv.add(Integer.toString(pipe[0]));
+            helperArgv.add(Integer.toString(channel[0]));
             helperArgv.add(launch.keepFds().isEmpty() ? "-" : launch.keepFds().stream().sorted()
                     .map(String::valueOf).collect(java.util.stream.Collectors.joining(",")));
             helperArgv.add(launch.signals() == null ? "-" : launch.signals().argument());
@@ -199,20 +201,20 @@ public final class Supervisor {
             helperArgv.addAll(launch.argv());
             int main;
             try {
-                main = Spawn.spawn(launch.helper().toString(), helperArgv, pipe[0]);
+                main = Spawn.spawn(launch.helper().toString(), helperArgv, channel[0]);
             } catch (LinuxException e) {
-                Unistd.close(pipe[0]);
-                Unistd.close(pipe[1]);
+                Unistd.close(channel[0]);
+                Unistd.close(channel[1]);
                 if (park != 0) closePark(ptracer);
                 throw new SupervisorException("cannot start " + launch.helper() + ": " + e.getMessage(), e);
             } finally {
                 // The child holds its own copy now (or never started).
             }
-            Unistd.close(pipe[0]);
+            Unistd.close(channel[0]);
             started.accept(main);
             long seized = Ptrace.request(Ptrace.SEIZE, main, 0, OPTIONS);
             if (seized < 0) {
-                Unistd.close(pipe[1]); // the helper reads EOF and exits without running anything
+                Unistd.close(channel[1]); // the helper reads EOF and exits without running anything
                 Wait.waitpid(main, 0, ptracer.statusBuffer());
                 if (park != 0) closePark(ptracer);
                 throw new SupervisorException("cannot trace the command: ptrace(PTRACE_SEIZE): "
@@ -224,12 +226,11 @@ public final class Supervisor {
             bytes.set(ValueLayout.JAVA_INT, 0, filter.length / 8);
             MemorySegment.copy(MemorySegment.ofArray(filter), 0, bytes, 4, filter.length);
             try {
-                Unistd.writeFully(pipe[1], bytes);
+                Unistd.writeFully(channel[1], bytes);
             } catch (LinuxException e) {
                 // EPIPE: the helper died before reading; its exit status says why.
-            } finally {
-                Unistd.close(pipe[1]);
             }
+            Notifications.start(channel[1], tool, diagnostics);
             live.traced(main);
             tool.onStart(new TraceControl() {
                 @Override

@@ -44,6 +44,8 @@ public final class SyscallNumbers {
     public static final int ALARM = 37;
     public static final int SETITIMER = 38;
     public static final int GETPID = 39;
+    public static final int RECVMSG = 47;
+    public static final int SOCKETPAIR = 53;
     public static final int SETSOCKOPT = 54;
     public static final int GETSOCKOPT = 55;
     public static final int CLONE = 56;
@@ -61,6 +63,7 @@ public final class SyscallNumbers {
     public static final int FTRUNCATE = 77;
     public static final int GETTIMEOFDAY = 96;
     public static final int PTRACE = 101;
+    public static final int GETEUID = 107;
     public static final int GETPPID = 110;
     public static final int RT_SIGTIMEDWAIT = 128;
     public static final int RT_SIGSUSPEND = 130;

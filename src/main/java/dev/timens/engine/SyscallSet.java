@@ -53,6 +53,7 @@ public final class SyscallSet {
     private final SortedSet<Integer> refusedI386;
     private final SortedSet<Integer> refusedX32;
     private final SortedSet<Long> exemptInstructionPointers;
+    private final SortedSet<Integer> notified;
 
     private SyscallSet(Builder b) {
         this.always = Collections.unmodifiableSortedSet(new TreeSet<>(b.always));
@@ -71,6 +72,12 @@ public final class SyscallSet {
         TreeSet<Long> ips = new TreeSet<>(Long::compareUnsigned);
         ips.addAll(b.exemptInstructionPointers);
         this.exemptInstructionPointers = Collections.unmodifiableSortedSet(ips);
+        TreeSet<Integer> notify = new TreeSet<>(b.notified);
+        notify.retainAll(traced);
+        if (!notify.isEmpty()) {
+            throw new IllegalArgumentException("syscalls both traced and notified: " + notify);
+        }
+        this.notified = Collections.unmodifiableSortedSet(new TreeSet<>(b.notified));
     }
 
     /** A builder for a new set. */
@@ -118,6 +125,15 @@ public final class SyscallSet {
     }
 
     /**
+     * The x86_64 syscall numbers whose every call goes to the seccomp listener
+     * ({@code SECCOMP_RET_USER_NOTIF}) instead of stopping for the tracer, in
+     * increasing order. See {@link Builder#notify}.
+     */
+    public SortedSet<Integer> notifiedNumbers() {
+        return notified;
+    }
+
+    /**
      * Instruction pointers from which x86_64 calls are never traced (in unsigned
      * order). See {@link Builder#exemptInstructionPointer}.
      */
@@ -141,19 +157,21 @@ public final class SyscallSet {
                 && rules.equals(s.rules)
                 && refusedI386.equals(s.refusedI386)
                 && refusedX32.equals(s.refusedX32)
-                && exemptInstructionPointers.equals(s.exemptInstructionPointers);
+                && exemptInstructionPointers.equals(s.exemptInstructionPointers)
+                && notified.equals(s.notified);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(always, rules, refusedI386, refusedX32, exemptInstructionPointers);
+        return Objects.hash(always, rules, refusedI386, refusedX32, exemptInstructionPointers, notified);
     }
 
     @Override
     public String toString() {
         return "SyscallSet[always=" + always + ", when=" + rules + ", refusedI386=" + refusedI386
                 + ", refusedX32=" + refusedX32 + ", exemptInstructionPointers="
-                + exemptInstructionPointers.stream().map(Long::toHexString).toList() + "]";
+                + exemptInstructionPointers.stream().map(Long::toHexString).toList()
+                + (notified.isEmpty() ? "" : ", notified=" + notified) + "]";
     }
 
     /** Collects syscalls to trace and refuse; {@link #build()} makes the immutable set. */
@@ -163,6 +181,7 @@ public final class SyscallSet {
         private final Set<Integer> refusedI386 = new TreeSet<>();
         private final Set<Integer> refusedX32 = new TreeSet<>();
         private final Set<Long> exemptInstructionPointers = new TreeSet<>();
+        private final Set<Integer> notified = new TreeSet<>();
 
         private Builder() {}
 
@@ -236,6 +255,17 @@ public final class SyscallSet {
          * never read the instruction pointer, so the kernel's constant-action cache
          * keeps allowing them without running the filter.
          */
+        /**
+         * Sends every call of x86_64 syscall {@code nr} to the seccomp listener
+         * ({@code SECCOMP_RET_USER_NOTIF}): the caller waits, without a ptrace
+         * stop, until the engine's notification thread answers (see
+         * {@link Notifications}). A number cannot be both traced and notified.
+         */
+        public Builder notify(int nr) {
+            notified.add(checkNumber(nr, "x86_64"));
+            return this;
+        }
+
         public Builder exemptInstructionPointer(long instructionPointer) {
             exemptInstructionPointers.add(instructionPointer);
             return this;
@@ -249,6 +279,7 @@ public final class SyscallSet {
             set.refusedI386.forEach(this::refuseI386);
             set.refusedX32.forEach(this::refuseX32);
             exemptInstructionPointers.addAll(set.exemptInstructionPointers);
+            set.notified.forEach(this::notify);
             return this;
         }
 

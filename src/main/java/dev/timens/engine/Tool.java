@@ -24,6 +24,14 @@ public interface Tool {
      */
     default void onExec(ExecStop stop) {}
 
+    /**
+     * A call of a syscall this tool notifies ({@link SyscallSet.Builder#notify})
+     * arrived. Runs on the engine's notification thread, not the tracer's, and
+     * possibly while the tracer thread handles a stop: touch only state that is
+     * safe to share. Unanswered calls fail with ENOSYS.
+     */
+    default void onNotification(Notification call) {}
+
     /** {@code child} was created by {@code parent} (fork, vfork or clone; {@code thread} for CLONE_THREAD). */
     default void onTaskCreated(int parent, int child, boolean thread) {}
 

@@ -20,6 +20,29 @@ public final class Signals {
     private static final long KERNEL_SIGACTION_SIZE = 32;
 
     /**
+     * Blocks, in the calling thread only, every signal that can be blocked
+     * except the synchronous ones (SIGILL, SIGTRAP, SIGBUS, SIGFPE, SIGSEGV: the
+     * JVM's own handlers need them, and a blocked one kills the process). For
+     * a thread whose blocking calls must not be interrupted: the other threads
+     * take the process's signals.
+     */
+    public static void blockAsynchronousInThisThread() {
+        long synchronous = bit(4) | bit(5) | bit(7) | bit(8) | bit(11);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment set = arena.allocate(ValueLayout.JAVA_LONG);
+            set.set(ValueLayout.JAVA_LONG, 0, ~synchronous);
+            long result = Native.syscall(SyscallNumbers.RT_SIGPROCMASK, SIG_BLOCK, set.address(), 0, 8, 0, 0);
+            if (result != 0) throw new LinuxException("rt_sigprocmask", (int) -result);
+        }
+    }
+
+    private static final int SIG_BLOCK = 0;
+
+    private static long bit(int signal) {
+        return 1L << (signal - 1);
+    }
+
+    /**
      * Makes this process ignore {@code signal} (rt_sigaction with SIG_IGN),
      * whatever the JVM installed for it. SIG_IGN needs no restorer.
      */

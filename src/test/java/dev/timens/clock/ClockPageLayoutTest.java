@@ -32,7 +32,8 @@ class ClockPageLayoutTest {
         assertThat(LayoutProbe.get("timens_entry_frame.image_size")).isEqualTo(data);
         assertThat(LayoutProbe.get("timens_entry_frame.image_kernel") - data).isEqualTo(24);
         assertThat(LayoutProbe.get("timens_entry_frame.image_auxv") - data).isEqualTo(32);
-        assertThat(LayoutProbe.get("timens_entry_frame.image_path") - data).isEqualTo(TimeNamespace.IMAGE_PATH);
+        assertThat(LayoutProbe.get("IMAGE_DATA_END") - data).isEqualTo(TimeNamespace.IMAGE_DATA);
+        assertThat(LayoutProbe.get("IMAGE_SYSCALL")).isEqualTo(TimeNamespace.IMAGE_SYSCALL);
     }
 
     @Test

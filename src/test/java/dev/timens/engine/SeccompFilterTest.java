@@ -170,6 +170,31 @@ class SeccompFilterTest {
     }
 
     @Test
+    void notifiedSyscallsGoToTheListenerWithoutReadingArguments() {
+        int notified = 0x3e00_0001;
+        SyscallSet set = SyscallSet.builder()
+                .always(SyscallNumbers.CLOCK_GETTIME)
+                .when(SyscallNumbers.FUTEX, bitsSet(1, FUTEX_CLOCK_REALTIME))
+                .notify(notified)
+                .notify(SyscallNumbers.GETPID)
+                .exemptInstructionPointer(0x7000_1234_5678L)
+                .build();
+        BpfInterpreter filter = new BpfInterpreter(SeccompFilter.compile(set));
+
+        assertThat(filter.run(x86_64(notified))).isEqualTo(SeccompAction.USER_NOTIF);
+        assertThat(filter.run(x86_64(SyscallNumbers.GETPID).withIp(0x7000_1234_5678L)))
+                .as("exempt pointers only exempt traced calls").isEqualTo(SeccompAction.USER_NOTIF);
+        assertThat(filter.run(x86_64(SyscallNumbers.CLOCK_GETTIME))).isEqualTo(TRACE);
+        assertThat(filter.run(x86_64(SyscallNumbers.GETPPID))).isEqualTo(ALLOW);
+        assertThat(filter.run(i386(notified))).as("only the x86_64 table").isEqualTo(ALLOW);
+        assertThat(filter.run(x32(SyscallNumbers.GETPID))).isEqualTo(ALLOW);
+        assertThat(filter.trace(x86_64(notified)).offsetsLoaded())
+                .containsOnly(SeccompAction.OFFSET_ARCH, SeccompAction.OFFSET_NR);
+        assertThatThrownBy(() -> SyscallSet.builder().always(SyscallNumbers.GETPID).notify(SyscallNumbers.GETPID).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("both traced and notified");
+    }
+
+    @Test
     void exemptInstructionPointerAllowsWhatWouldBeTraced() {
         long injectAt = 0x7000_1234_5678L;
         SyscallSet set = SyscallSet.builder()

@@ -1,0 +1,72 @@
+package dev.timens.engine;
+
+import dev.timens.linux.Errno;
+import dev.timens.linux.SeccompNotify;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * One call of a notified syscall ({@link SyscallSet.Builder#notify}): its caller
+ * waits in the kernel, without a ptrace stop, until it is answered. Answer it
+ * once; a call the tool leaves unanswered fails with ENOSYS.
+ *
+ * <p>The numbers in it are what the caller passed: anything at all, from any
+ * process of the namespace, which is why a tool must check them and never trust
+ * them.
+ */
+public final class Notification {
+    private final int listener;
+    private final MemorySegment notif;
+    private final MemorySegment scratch;
+    private boolean answered;
+
+    Notification(int listener, MemorySegment notif, MemorySegment scratch) {
+        this.listener = listener;
+        this.notif = notif;
+        this.scratch = scratch;
+    }
+
+    /** The calling thread's id, as this supervisor's pid namespace sees it. */
+    public int tid() {
+        return notif.get(ValueLayout.JAVA_INT, SeccompNotify.NOTIF_PID);
+    }
+
+    /** The x86_64 syscall number. */
+    public int number() {
+        return notif.get(ValueLayout.JAVA_INT, SeccompNotify.NOTIF_DATA + SeccompAction.OFFSET_NR);
+    }
+
+    /** Argument {@code index} (0 to 5). */
+    public long arg(int index) {
+        return notif.get(ValueLayout.JAVA_LONG, SeccompNotify.NOTIF_DATA + SeccompAction.offsetOfArg(index));
+    }
+
+    /**
+     * Installs a duplicate of this process's descriptor {@code fd} in the caller,
+     * with {@code flags} (O_CLOEXEC, say), and makes its number the call's result.
+     * When the caller cannot take one more descriptor (its RLIMIT_NOFILE, say),
+     * the call fails with that error instead. Returns the number, or
+     * {@code -errno}.
+     */
+    public long answerWithDescriptor(int fd, int flags) {
+        answered = true;
+        long result = SeccompNotify.answerWithDescriptor(listener, scratch, id(), fd, flags);
+        if (result < 0 && result != -Errno.ENOENT) SeccompNotify.answerWithError(listener, scratch, id(), (int) -result);
+        return result;
+    }
+
+    /** Makes the call fail with {@code errno}, without running it. */
+    public void answerWithError(int errno) {
+        answered = true;
+        SeccompNotify.answerWithError(listener, scratch, id(), errno);
+    }
+
+    boolean answered() {
+        return answered;
+    }
+
+    private long id() {
+        return notif.get(ValueLayout.JAVA_LONG, SeccompNotify.NOTIF_ID);
+    }
+}

@@ -1,0 +1,75 @@
+package dev.timens.engine;
+
+import dev.timens.linux.Errno;
+import dev.timens.linux.LinuxException;
+import dev.timens.linux.SeccompNotify;
+import dev.timens.linux.Signals;
+import dev.timens.linux.Sockets;
+import dev.timens.linux.Unistd;
+
+import java.io.PrintWriter;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The supervisor's second thread: it receives the seccomp listener from
+ * timens-exec, then answers every notified call (SECCOMP_RET_USER_NOTIF) with
+ * the tool's {@link Tool#onNotification}, until no process of the namespace is
+ * left. It never touches ptrace, so a call is answered even while the tracer
+ * thread is busy, or is itself waiting for that very call (a syscall it
+ * injected).
+ */
+final class Notifications implements Runnable {
+    private final int socket;
+    private final Tool tool;
+    private final PrintWriter diagnostics;
+
+    private Notifications(int socket, Tool tool, PrintWriter diagnostics) {
+        this.socket = socket;
+        this.tool = tool;
+        this.diagnostics = diagnostics;
+    }
+
+    /** Starts the thread; it owns {@code socket} (where timens-exec sends the listener) from now on. */
+    static void start(int socket, Tool tool, PrintWriter diagnostics) {
+        Thread.ofPlatform().name("timens-notify").daemon(true).start(new Notifications(socket, tool, diagnostics));
+    }
+
+    @Override
+    public void run() {
+        // A signal must not interrupt the ioctls: an interrupted
+        // SECCOMP_IOCTL_NOTIF_ADDFD that was to answer the call leaves the
+        // call answered with 0 and no descriptor.
+        Signals.blockAsynchronousInThisThread();
+        int listener;
+        try {
+            listener = Sockets.receiveDescriptor(socket);
+        } catch (RuntimeException e) {
+            listener = -1; // timens-exec failed before installing the filter; its exit status says why
+        } finally {
+            Unistd.close(socket);
+        }
+        if (listener < 0) return;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment notif = arena.allocate(SeccompNotify.NOTIF_SIZE, 8);
+            MemorySegment scratch = arena.allocate(64, 8);
+            while (SeccompNotify.await(listener, scratch)) {
+                if (SeccompNotify.receive(listener, notif) != 0) continue; // the caller went away
+                Notification call = new Notification(listener, notif, scratch);
+                try {
+                    tool.onNotification(call);
+                } catch (RuntimeException e) {
+                    diagnostics.println("timens: answering syscall " + call.number() + " of pid " + call.tid()
+                            + " failed: " + e);
+                    diagnostics.flush();
+                }
+                if (!call.answered()) call.answerWithError(Errno.ENOSYS);
+            }
+        } catch (LinuxException e) {
+            diagnostics.println("timens: the seccomp listener failed: " + e.getMessage());
+            diagnostics.flush();
+        } finally {
+            Unistd.close(listener);
+        }
+    }
+}

@@ -1,0 +1,106 @@
+package dev.timens.linux;
+
+import dev.timens.engine.SyscallNumbers;
+
+import java.lang.foreign.MemorySegment;
+
+import static dev.timens.linux.Native.INT;
+import static dev.timens.linux.Native.LONG;
+
+/**
+ * A seccomp listener's side of SECCOMP_RET_USER_NOTIF (linux/seccomp.h, Linux
+ * 5.0+; answering with a descriptor, 5.14+): receiving the calls the filter
+ * hands over and answering them.
+ */
+public final class SeccompNotify {
+    private SeccompNotify() {}
+
+    /** sizeof(struct seccomp_notif): id, pid, flags, then struct seccomp_data. */
+    public static final long NOTIF_SIZE = 80;
+    public static final long NOTIF_ID = 0;
+    public static final long NOTIF_PID = 8;
+    /** Where struct seccomp_data starts in struct seccomp_notif. */
+    public static final long NOTIF_DATA = 16;
+
+    // _IOWR('!', 0, struct seccomp_notif), _IOWR('!', 1, struct seccomp_notif_resp),
+    // _IOW('!', 3, struct seccomp_notif_addfd); checked against the header by a test.
+    static final long IOCTL_NOTIF_RECV = 0xC050_2100L;
+    static final long IOCTL_NOTIF_SEND = 0xC018_2101L;
+    static final long IOCTL_NOTIF_ADDFD = 0x4018_2103L;
+    private static final long RESP_SIZE = 24;
+    private static final long ADDFD_SIZE = 24;
+    private static final int ADDFD_FLAG_SEND = 2;
+    private static final int EINPROGRESS = 115;
+    private static final int POLLIN = 1;
+    private static final int POLLHUP = 0x10;
+
+    /**
+     * Waits until {@code listener} has a call to receive (true), or every
+     * process that could make one is gone (false).
+     */
+    public static boolean await(int listener, MemorySegment scratch) {
+        while (true) {
+            scratch.set(INT, 0, listener);
+            scratch.set(INT, 4, POLLIN); // events; revents = 0
+            long n = Native.syscall(SyscallNumbers.POLL, scratch.address(), 1, -1, 0, 0, 0);
+            if (n == -Errno.EINTR) continue;
+            if (n < 0) throw new LinuxException("poll", (int) -n);
+            short revents = scratch.get(java.lang.foreign.ValueLayout.JAVA_SHORT, 6);
+            if ((revents & POLLIN) != 0) return true;
+            if ((revents & POLLHUP) != 0) return false;
+            // POLLERR: the kernel could not take the listener's lock (interrupted); look again.
+        }
+    }
+
+    /**
+     * Receives one call into {@code notif} ({@link #NOTIF_SIZE} bytes); returns 0,
+     * or {@code -ENOENT} when its caller went away before it could be received.
+     */
+    public static int receive(int listener, MemorySegment notif) {
+        notif.fill((byte) 0); // the kernel refuses a buffer that is not zeroed
+        long result;
+        do {
+            result = Native.syscall(SyscallNumbers.IOCTL, listener, IOCTL_NOTIF_RECV, notif.address(), 0, 0, 0);
+        } while (result == -Errno.EINTR);
+        if (result == -Errno.ENOENT) return (int) result;
+        if (result < 0) throw new LinuxException("ioctl(SECCOMP_IOCTL_NOTIF_RECV)", (int) -result);
+        return 0;
+    }
+
+    /**
+     * Installs a duplicate of {@code fd} in the caller of call {@code id} with
+     * {@code newFdFlags} (O_CLOEXEC, say) and makes it the call's result. Returns
+     * the new descriptor's number there, or {@code -errno}: {@code -ENOENT} when
+     * the caller is gone or was interrupted; any other error leaves the call
+     * waiting for an answer.
+     */
+    public static long answerWithDescriptor(int listener, MemorySegment scratch, long id, int fd, int newFdFlags) {
+        MemorySegment addfd = scratch.asSlice(0, ADDFD_SIZE);
+        addfd.fill((byte) 0);
+        addfd.set(LONG, 0, id);
+        addfd.set(INT, 8, ADDFD_FLAG_SEND);
+        addfd.set(INT, 12, fd);
+        addfd.set(INT, 20, newFdFlags);
+        long result;
+        do {
+            result = Native.syscall(SyscallNumbers.IOCTL, listener, IOCTL_NOTIF_ADDFD, addfd.address(), 0, 0, 0);
+        } while (result == -Errno.EINTR);
+        return result;
+    }
+
+    /**
+     * Makes call {@code id} fail with {@code errno} without running it. Returns
+     * 0, {@code -ENOENT} when the caller is gone, or {@code -EINPROGRESS} when
+     * the call was answered already.
+     */
+    public static int answerWithError(int listener, MemorySegment scratch, long id, int errno) {
+        MemorySegment resp = scratch.asSlice(0, RESP_SIZE);
+        resp.fill((byte) 0);
+        resp.set(LONG, 0, id);
+        resp.set(INT, 16, -errno);
+        long result = Native.syscall(SyscallNumbers.IOCTL, listener, IOCTL_NOTIF_SEND, resp.address(), 0, 0, 0);
+        if (result == -Errno.ENOENT || result == -EINPROGRESS) return (int) result;
+        if (result < 0) throw new LinuxException("ioctl(SECCOMP_IOCTL_NOTIF_SEND)", (int) -result);
+        return 0;
+    }
+}
