@@ -7,6 +7,7 @@ import dev.timens.engine.Launch;
 import dev.timens.engine.Supervisor;
 import dev.timens.engine.SupervisorException;
 import dev.timens.engine.TraceStats;
+import dev.timens.linux.Prctl;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 
@@ -154,6 +155,12 @@ public final class TimensCommand implements Callable<Integer> {
             err.println("timens: " + e.getMessage());
             return e.status;
         }
+        String sysTime = SupervisorPrivileges.sysTimeHolder();
+        if (sysTime != null) {
+            err.println("timens: refusing to supervise with CAP_SYS_TIME (" + sysTime + "): start timens with"
+                    + " bin/timens, which drops it, or without that capability");
+            return FAILED;
+        }
         java.util.Set<Integer> passedFds = inheritedFds();
         boolean readKernelTimeData;
         try {
@@ -162,6 +169,10 @@ public final class TimensCommand implements Callable<Integer> {
             return usage(err, e.getMessage());
         }
         try (TimeNamespace namespace = TimeNamespace.create(settings, passedFds, readKernelTimeData)) {
+            // Nothing inside may open the supervisor's files or memory, or trace
+            // it, unless it has CAP_SYS_PTRACE: from here on the supervisor needs
+            // nothing of its own /proc that dumpability closes.
+            Prctl.makeNonDumpable();
             TraceStats counts = new TraceStats();
             ExitStatus status = Supervisor.run(new Launch(executable, command, NativeFiles.helper(), passedFds,
                             commandSignals()),

@@ -38,9 +38,12 @@ final class ClockCodeCheck {
     /** Runs the check of {@code image} on a thread of its own; the future holds what {@link #firstWrongRead} says. */
     static java.util.concurrent.Future<String> start(VdsoImage image) {
         var check = new java.util.concurrent.CompletableFuture<String>();
+        // Read here, not on the thread: once the supervisor has made itself
+        // non-dumpable, its /proc/self/auxv is root's.
+        long kernelVdso = KernelVdso.addressIn(Unistd.getpid());
         Thread.ofPlatform().daemon().name("timens-clock-check").start(() -> {
             try {
-                check.complete(firstWrongRead(image));
+                check.complete(firstWrongRead(image, kernelVdso));
             } catch (Throwable t) {
                 check.completeExceptionally(t);
             }
@@ -50,6 +53,11 @@ final class ClockCodeCheck {
 
     /** What the clock code of {@code image} read wrong, or null when every read was right. */
     static String firstWrongRead(VdsoImage image) {
+        return firstWrongRead(image, KernelVdso.addressIn(Unistd.getpid()));
+    }
+
+    /** As above, with the kernel's vDSO at {@code kernelVdso} in this process. */
+    static String firstWrongRead(VdsoImage image, long kernelVdso) {
         MemorySegment mapped = Mman.mmap(image.size(), Mman.PROT_READ | Mman.PROT_WRITE,
                 Mman.MAP_PRIVATE | Mman.MAP_ANONYMOUS, -1, 0);
         try (Arena arena = Arena.ofConfined()) {
@@ -57,7 +65,6 @@ final class ClockCodeCheck {
             // The kernel's vDSO as the kernel passed it (/proc/self/auxv), where the
             // time data's offset was measured from: getauxval reads the copy on the
             // stack, which an outer timens has pointed at its own image.
-            long kernelVdso = KernelVdso.addressIn(Unistd.getpid());
             if (kernelVdso == 0) return "no kernel vDSO in /proc/self/auxv";
             mapped.set(ValueLayout.JAVA_LONG, image.processPageOffset() + VdsoImage.PP_KERNEL_VDSO, kernelVdso);
             Mman.mprotect(mapped, Mman.PROT_READ | Mman.PROT_EXEC);

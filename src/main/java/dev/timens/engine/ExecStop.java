@@ -2,6 +2,7 @@ package dev.timens.engine;
 
 import dev.timens.linux.Errno;
 import dev.timens.linux.Uio;
+import dev.timens.linux.Unistd;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -174,8 +175,7 @@ public final class ExecStop {
     private String whyMemoryIsClosed() {
         try {
             int owner = (Integer) Files.getAttribute(Path.of("/proc", Integer.toString(tid), "environ"), "unix:uid");
-            int self = (Integer) Files.getAttribute(Path.of("/proc/self/environ"), "unix:uid");
-            if (owner == 0 && self != 0) {
+            if (owner == 0 && Unistd.geteuid() != 0) {
                 return "the program file may be executed but not read by this user (mode --x), and the kernel"
                         + " shields such a program from unprivileged tracers; run it as a user who may read it";
             }

@@ -46,6 +46,10 @@ public final class Unistd {
         return (int) Native.syscall(SyscallNumbers.KILL, pid, signal, 0, 0, 0, 0);
     }
 
+    public static int geteuid() {
+        return (int) Native.syscall(SyscallNumbers.GETEUID, 0, 0, 0, 0, 0, 0);
+    }
+
     public static int getpid() {
         return (int) Native.syscall(SyscallNumbers.GETPID, 0, 0, 0, 0, 0, 0);
     }

@@ -1,0 +1,76 @@
+package dev.timens.cli;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * What the supervisor may hold while a command runs. It never sets the host
+ * clock, so no thread of it may hold CAP_SYS_TIME, or be able to gain it: a
+ * root command can ptrace-attach to the supervisor and make any of its threads
+ * call what it likes. Capabilities belong to threads and the JVM starts its
+ * threads before any Java runs, so Java cannot drop it from all of them;
+ * bin/timens starts the JVM through timens-exec, which drops it before the
+ * exec.
+ */
+final class SupervisorPrivileges {
+    private SupervisorPrivileges() {}
+
+    static final int CAP_SYS_TIME = 25;
+
+    /** Null when no thread of this process holds CAP_SYS_TIME or can gain it; else what holds it. */
+    static String sysTimeHolder() {
+        return sysTimeHolder(Path.of("/proc/self/task"));
+    }
+
+    static String sysTimeHolder(Path tasks) {
+        try (DirectoryStream<Path> threads = Files.newDirectoryStream(tasks)) {
+            for (Path thread : threads) {
+                List<String> status;
+                try {
+                    status = Files.readAllLines(thread.resolve("status"));
+                } catch (NoSuchFileException gone) {
+                    continue; // a thread that just ended holds nothing
+                }
+                String held = sysTimeIn(status);
+                if (held != null) return "thread " + thread.getFileName() + " " + held;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + tasks, e);
+        }
+        return null;
+    }
+
+    /**
+     * Where one thread's /proc status lines show CAP_SYS_TIME: in its
+     * permitted, effective or ambient set, or in its bounding set while it is
+     * root (an exec as root would then grant it), else null.
+     */
+    static String sysTimeIn(List<String> status) {
+        boolean root = false;
+        String bounding = null;
+        for (String line : status) {
+            String[] kv = line.split(":\\s*", 2);
+            if (kv.length < 2) continue;
+            switch (kv[0]) {
+                case "Uid" -> {
+                    for (String id : kv[1].trim().split("\\s+")) root |= id.equals("0");
+                }
+                case "CapPrm", "CapEff", "CapAmb" -> {
+                    if (has(kv[1])) return "has CAP_SYS_TIME (" + kv[0] + ")";
+                }
+                case "CapBnd" -> bounding = kv[1];
+                default -> { }
+            }
+        }
+        return root && bounding != null && has(bounding) ? "is root with CAP_SYS_TIME in its bounding set" : null;
+    }
+
+    private static boolean has(String hexMask) {
+        return (Long.parseUnsignedLong(hexMask.trim(), 16) >>> CAP_SYS_TIME & 1) != 0;
+    }
+}

@@ -1,0 +1,25 @@
+package dev.timens.linux;
+
+import dev.timens.engine.SyscallNumbers;
+
+/** prctl(2) options timens uses, from linux/prctl.h. */
+public final class Prctl {
+    private Prctl() {}
+
+    private static final int PR_GET_DUMPABLE = 3;
+    private static final int PR_SET_DUMPABLE = 4;
+
+    /**
+     * Makes this process non-dumpable: no core dump, and its /proc files,
+     * memory and ptrace are closed to every process without CAP_SYS_PTRACE,
+     * including those of its own user.
+     */
+    public static void makeNonDumpable() {
+        long result = Native.syscall(SyscallNumbers.PRCTL, PR_SET_DUMPABLE, 0, 0, 0, 0, 0);
+        if (result != 0) throw new LinuxException("prctl(PR_SET_DUMPABLE)", (int) -result);
+    }
+
+    public static boolean isDumpable() {
+        return Native.syscall(SyscallNumbers.PRCTL, PR_GET_DUMPABLE, 0, 0, 0, 0, 0) == 1;
+    }
+}
