@@ -89,6 +89,43 @@ public final class Supervisor {
         return null;
     }
 
+    /**
+     * Why PTRACE_SEIZE of our own child gets EPERM: it has a tracer already
+     * (this timens runs inside another timens, or under strace -f or a
+     * debugger that follows forks), or a policy forbids tracing.
+     */
+    private static String whySeizeIsRefused(int child) {
+        int tracer = tracerOf(child);
+        if (tracer <= 0) {
+            return "ptrace is restricted here: check kernel.yama.ptrace_scope, seccomp or container policy";
+        }
+        String cmdline = "";
+        try {
+            cmdline = new String(java.nio.file.Files.readAllBytes(java.nio.file.Path.of("/proc/" + tracer
+                    + "/cmdline")), java.nio.charset.StandardCharsets.UTF_8).replace('\0', ' ');
+        } catch (java.io.IOException e) {
+            // not readable (another user): say what we know
+        }
+        if (cmdline.contains("timens")) {
+            return "this timens runs inside another timens (pid " + tracer + "), which traces every process of its"
+                    + " namespace, and a process has only one tracer: timens cannot run inside timens yet";
+        }
+        return "the command is already traced by pid " + tracer + " (" + comm(tracer) + "), such as strace -f or a"
+                + " debugger following forks, and a process has only one tracer";
+    }
+
+    /** TracerPid of /proc/PID/status; 0 when untraced, -1 when unknown. */
+    private static int tracerOf(int pid) {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/" + pid + "/status"))) {
+                if (line.startsWith("TracerPid:")) return Integer.parseInt(line.substring(10).trim());
+            }
+        } catch (java.io.IOException | NumberFormatException e) {
+            // fall through
+        }
+        return -1;
+    }
+
     /** A process's command name, from /proc/PID/comm. */
     private static String comm(int pid) {
         try {
@@ -214,13 +251,13 @@ public final class Supervisor {
             started.accept(main);
             long seized = Ptrace.request(Ptrace.SEIZE, main, 0, OPTIONS);
             if (seized < 0) {
+                // Asked while the helper still waits for its filter: its tracer, if any, shows.
+                String why = seized == -Errno.EPERM ? " (" + whySeizeIsRefused(main) + ")" : "";
                 Unistd.close(channel[1]); // the helper reads EOF and exits without running anything
                 Wait.waitpid(main, 0, ptracer.statusBuffer());
                 if (park != 0) closePark(ptracer);
                 throw new SupervisorException("cannot trace the command: ptrace(PTRACE_SEIZE): "
-                        + Errno.describe((int) -seized)
-                        + (seized == -Errno.EPERM ? " (ptrace is restricted here: check kernel.yama.ptrace_scope,"
-                                + " seccomp or container policy)" : ""));
+                        + Errno.describe((int) -seized) + why);
             }
             MemorySegment bytes = arena.allocate(4L + filter.length);
             bytes.set(ValueLayout.JAVA_INT, 0, filter.length / 8);
@@ -456,7 +493,7 @@ public final class Supervisor {
                     resume(ptracer, tid);
                 } else if (signal == SYSCALL_STOP) {
                     resume(ptracer, tid); // a syscall stop nobody asked for (cannot happen: CONT never makes one)
-                } else if (entryCodeFailed(tid, signal, ptracer, saved, scratch)) {
+                } else if (entryCodeFailed(tid, signal, ptracer, saved, work, scratch)) {
                     resume(ptracer, tid);
                 } else { // signal-delivery-stop: deliver it unchanged
                     stats.signals++;
@@ -476,7 +513,8 @@ public final class Supervisor {
      * failed (a trap or fault with the frame in r12 and EntryCode.FAILED in
      * rbx); if so, the program is put back as exec left it and the tool is told.
      */
-    private boolean entryCodeFailed(int tid, int signal, Ptracer ptracer, Registers regs, MemorySegment scratch) {
+    private boolean entryCodeFailed(int tid, int signal, Ptracer ptracer, Registers regs, Registers work,
+                                    MemorySegment scratch) {
         EntryCode code = entryCodes.get(tid);
         if (code == null || (signal != Ptracer.SIGTRAP && !Ptracer.synchronousFault(signal))) return false;
         ptracer.getRegs(tid, regs);
@@ -486,7 +524,8 @@ public final class Supervisor {
         stats.other++;
         long result = Ptracer.synchronousFault(signal) ? -Errno.EFAULT : regs.rax();
         ProcessMemory memory = new ProcessMemory(tid, scratch);
-        EntryTrap trap = new EntryTrap(tid, (int) (regs.rbx() & 0xffff), result, regs.r14(), ptracer, memory);
+        EntryTrap trap = new EntryTrap(tid, (int) (regs.rbx() & 0xffff), result, regs.r14(), ptracer, memory, regs,
+                work, pending.computeIfAbsent(tid, t -> new PendingSignals()));
         try {
             memory.forceWrite(new RemotePtr(code.start()), code.original(), code.original());
             regs.fromArray(code.registers());
