@@ -3,8 +3,8 @@ package dev.timens.clock;
 import dev.timens.engine.EntryTrap;
 import dev.timens.engine.ExecStop;
 import dev.timens.engine.InjectedSyscalls;
-import dev.timens.engine.Notification;
 import dev.timens.engine.KernelVdso;
+import dev.timens.engine.Notification;
 import dev.timens.engine.RemotePtr;
 import dev.timens.engine.SyscallNumbers;
 import dev.timens.engine.SyscallOutcome;
@@ -46,6 +46,7 @@ public final class TimeNamespace implements Tool, AutoCloseable {
     static final int IMAGE_SYSCALL = 0x3e00_0001;
     /** The steps of map-image.S (openat, mmap); later ones are finish-exec.S's, with the image mapped. */
     private static final int MAP_STEPS = 2;
+    private static final int EMFILE = 24;
 
     private final ClockPage page;
     private final VdsoImage image;
@@ -326,6 +327,10 @@ public final class TimeNamespace implements Tool, AutoCloseable {
 
     /** What the code at the entry point could not do, the supervisor does (or gives up). */
     private void finishAfterFailure(EntryTrap trap, long kernel, RemotePtr auxvSlot) throws TraceeFault {
+        if (trap.step() == 1 && trap.result() == -EMFILE) {
+            mapInBorrowedSlot(trap, kernel, auxvSlot);
+            return;
+        }
         if (trap.step() <= MAP_STEPS) {
             long result = trap.result();
             throw new IllegalStateException((trap.step() == 1 ? "cannot get the clock image: "
@@ -337,6 +342,88 @@ public final class TimeNamespace implements Tool, AutoCloseable {
         long base = trap.detail();
         trap.poke(new RemotePtr(base + image.processPageOffset() + VdsoImage.PP_KERNEL_VDSO), kernel);
         trap.memory().writeLong(auxvSlot, base);
+    }
+
+    /** Per thread, where the next IMAGE_SYSCALL puts which descriptor (see mapInBorrowedSlot). */
+    private record Slot(int number, int fd, int flags) {}
+
+    private final Map<Integer, Slot> slots = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * The new program has no free descriptor below its RLIMIT_NOFILE (`ulimit
+     * -n 3`, say), where even a static program runs natively: it gets the image
+     * in its highest slot for the time of one mmap, then that slot's own file
+     * back, with its close-on-exec flag, before its first instruction.
+     */
+    private void mapInBorrowedSlot(EntryTrap trap, long kernel, RemotePtr auxvSlot) throws TraceeFault {
+        int tid = trap.tid();
+        int slot = (int) Math.min(openFileLimit(tid), Integer.MAX_VALUE) - 1;
+        if (slot < 0) {
+            throw new IllegalStateException("cannot get the clock image: the program may open no file at all"
+                    + " (RLIMIT_NOFILE 0)");
+        }
+        int pidfd = dev.timens.linux.Descriptors.pidfdOpen(tid);
+        if (pidfd < 0) throw new dev.timens.linux.LinuxException("pidfd_open", -pidfd);
+        int own = dev.timens.linux.Descriptors.pidfdGetfd(pidfd, slot);
+        Unistd.close(pidfd);
+        if (own < 0) {
+            throw new IllegalStateException("cannot get the clock image: "
+                    + dev.timens.linux.Errno.describe(-own) + " (no free descriptor, and slot " + slot + " unusable)");
+        }
+        try {
+            int ownFlags = closeOnExec(tid, slot) ? Unistd.O_CLOEXEC : 0;
+            long base;
+            try (InjectedSyscalls inject = trap.injectSyscalls(kernel)) {
+                slots.put(tid, new Slot(slot, page.fd(), Unistd.O_CLOEXEC));
+                long fd = inject.call(IMAGE_SYSCALL);
+                base = fd == slot ? inject.call(SyscallNumbers.MMAP, 0, image.size(),
+                        Mman.PROT_READ | Mman.PROT_EXEC, Mman.MAP_PRIVATE, fd, 0) : fd;
+                slots.put(tid, new Slot(slot, own, ownFlags));
+                long back = inject.call(IMAGE_SYSCALL);
+                if (back != slot || !dev.timens.linux.Descriptors.sameFile(tid, slot, Unistd.getpid(), own)) {
+                    throw new IllegalStateException("cannot give descriptor " + slot + " back after mapping the"
+                            + " clock image: " + (back < 0 ? dev.timens.linux.Errno.describe((int) -back) : "got " + back));
+                }
+            } finally {
+                slots.remove(tid);
+            }
+            if (base < 0 && base > -4096) {
+                throw new IllegalStateException("cannot map the clock image: "
+                        + dev.timens.linux.Errno.describe((int) -base));
+            }
+            trap.poke(new RemotePtr(base + image.processPageOffset() + VdsoImage.PP_KERNEL_VDSO), kernel);
+            trap.memory().writeLong(auxvSlot, base);
+        } finally {
+            Unistd.close(own);
+        }
+    }
+
+    /** The soft RLIMIT_NOFILE of process {@code tid} (from /proc/TID/limits). */
+    private static long openFileLimit(int tid) {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/" + tid + "/limits"))) {
+                if (line.startsWith("Max open files")) {
+                    String soft = line.substring("Max open files".length()).trim().split("\\s+")[0];
+                    return soft.equals("unlimited") ? Integer.MAX_VALUE : Long.parseLong(soft);
+                }
+            }
+        } catch (java.io.IOException | NumberFormatException e) {
+            throw new IllegalStateException("cannot read the open file limit of " + tid + ": " + e.getMessage());
+        }
+        throw new IllegalStateException("no open file limit in /proc/" + tid + "/limits");
+    }
+
+    /** Whether descriptor {@code fd} of {@code tid} is close-on-exec (O_CLOEXEC in fdinfo's octal flags). */
+    private static boolean closeOnExec(int tid, int fd) {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(
+                    java.nio.file.Path.of("/proc/" + tid + "/fdinfo/" + fd))) {
+                if (line.startsWith("flags:")) return (Long.parseLong(line.substring(6).trim(), 8) & 02000000) != 0;
+            }
+        } catch (java.io.IOException | NumberFormatException e) {
+            throw new IllegalStateException("cannot read the flags of descriptor " + fd + " of " + tid);
+        }
+        return false;
     }
 
     /** Maps the image with injected syscalls; returns its address. */
@@ -371,7 +458,13 @@ public final class TimeNamespace implements Tool, AutoCloseable {
      */
     @Override
     public void onNotification(Notification call) {
-        if (call.number() == IMAGE_SYSCALL) call.answerWithDescriptor(page.fd(), Unistd.O_CLOEXEC);
+        if (call.number() != IMAGE_SYSCALL) return;
+        Slot slot = slots.get(call.tid());
+        if (slot != null) {
+            call.answerWithDescriptorAt(slot.fd(), slot.number(), slot.flags());
+        } else {
+            call.answerWithDescriptor(page.fd(), Unistd.O_CLOEXEC);
+        }
     }
 
     @Override

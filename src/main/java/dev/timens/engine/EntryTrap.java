@@ -15,14 +15,32 @@ public final class EntryTrap {
     private final long detail;
     private final Ptracer ptracer;
     private final TraceeMemory memory;
+    private final Registers registers;
+    private final Registers work;
+    private final PendingSignals pending;
 
-    EntryTrap(int tid, int step, long result, long detail, Ptracer ptracer, TraceeMemory memory) {
+    EntryTrap(int tid, int step, long result, long detail, Ptracer ptracer, TraceeMemory memory,
+              Registers registers, Registers work, PendingSignals pending) {
         this.tid = tid;
         this.step = step;
         this.result = result;
         this.detail = detail;
         this.ptracer = ptracer;
         this.memory = memory;
+        this.registers = registers;
+        this.work = work;
+        this.pending = pending;
+    }
+
+    /**
+     * Starts injecting syscalls into the program, through the {@code syscall}
+     * instruction of its kernel vDSO at {@code kernelVdso}; see
+     * {@link InjectedSyscalls}. Closing puts back the registers the program
+     * starts with.
+     */
+    public InjectedSyscalls injectSyscalls(long kernelVdso) {
+        return InjectedSyscalls.atInterrupt(ptracer, tid, kernelVdso + KernelVdso.current().syscallGadget(),
+                registers, work, pending);
     }
 
     public int tid() {

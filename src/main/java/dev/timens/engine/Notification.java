@@ -50,8 +50,17 @@ public final class Notification {
      * {@code -errno}.
      */
     public long answerWithDescriptor(int fd, int flags) {
+        return answerWithDescriptorAt(fd, -1, flags);
+    }
+
+    /**
+     * As {@link #answerWithDescriptor}, but the descriptor gets number
+     * {@code slot} in the caller, like dup2 (whatever was there is closed), or
+     * the lowest free one when {@code slot} is -1.
+     */
+    public long answerWithDescriptorAt(int fd, int slot, int flags) {
         answered = true;
-        long result = SeccompNotify.answerWithDescriptor(listener, scratch, id(), fd, flags);
+        long result = SeccompNotify.answerWithDescriptor(listener, scratch, id(), fd, slot, flags);
         if (result < 0 && result != -Errno.ENOENT) SeccompNotify.answerWithError(listener, scratch, id(), (int) -result);
         return result;
     }

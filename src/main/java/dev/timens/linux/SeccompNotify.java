@@ -29,6 +29,7 @@ public final class SeccompNotify {
     static final long IOCTL_NOTIF_ADDFD = 0x4018_2103L;
     private static final long RESP_SIZE = 24;
     private static final long ADDFD_SIZE = 24;
+    private static final int ADDFD_FLAG_SETFD = 1;
     private static final int ADDFD_FLAG_SEND = 2;
     private static final int EINPROGRESS = 115;
     private static final int POLLIN = 1;
@@ -75,11 +76,22 @@ public final class SeccompNotify {
      * waiting for an answer.
      */
     public static long answerWithDescriptor(int listener, MemorySegment scratch, long id, int fd, int newFdFlags) {
+        return answerWithDescriptor(listener, scratch, id, fd, -1, newFdFlags);
+    }
+
+    /**
+     * As above, but the descriptor gets number {@code newFd} in the caller
+     * (ADDFD_FLAG_SETFD, like dup2: whatever was there is closed), unless
+     * {@code newFd} is -1.
+     */
+    public static long answerWithDescriptor(int listener, MemorySegment scratch, long id, int fd, int newFd,
+                                            int newFdFlags) {
         MemorySegment addfd = scratch.asSlice(0, ADDFD_SIZE);
         addfd.fill((byte) 0);
         addfd.set(LONG, 0, id);
-        addfd.set(INT, 8, ADDFD_FLAG_SEND);
+        addfd.set(INT, 8, ADDFD_FLAG_SEND | (newFd >= 0 ? ADDFD_FLAG_SETFD : 0));
         addfd.set(INT, 12, fd);
+        addfd.set(INT, 16, Math.max(newFd, 0));
         addfd.set(INT, 20, newFdFlags);
         long result;
         do {

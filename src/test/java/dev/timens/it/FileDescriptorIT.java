@@ -39,4 +39,26 @@ class FileDescriptorIT {
         assertThat(natively).contains("0027", "555", "TIMENS_IT_MARK=inherited");
         assertThat(runner.timens(List.of(), "sh", "-c", show).assertExit(0).stdout()).isEqualTo(natively);
     }
+
+    /**
+     * With no free descriptor below RLIMIT_NOFILE (`ulimit -n 3` and 0, 1, 2
+     * open), a static program runs natively; under timens it gets the image
+     * in its descriptor 2 for one mmap, then its stderr back: it runs on the
+     * namespace's clock, and what it writes to stderr still arrives there.
+     */
+    @Test
+    void aProgramWithNoFreeDescriptorRunsAndKeepsItsStderr() {
+        List<String> command = List.of("sh", "-c", "ulimit -n 3; \"$1\"; \"$2\" bogus=1", "sh",
+                Toolchains.program("clockprobe-static").toString(), Toolchains.program("setclock-static").toString());
+        TimensRunner runner = new TimensRunner();
+        TimensRunner.Result natively = runner.nativeRun(command);
+        TimensRunner.Result run = runner.timens(List.of("--at", "@" + ClockProgramsIT.Y2038), command);
+
+        assertThat(natively.tagged("PROBE")).as(natively.describe()).hasSize(1);
+        assertThat(run.exitCode()).as(run.describe()).isEqualTo(natively.exitCode());
+        assertThat(run.single("PROBE").decimal("realtime").longValue()).as(run.describe())
+                .isBetween(ClockProgramsIT.Y2038, ClockProgramsIT.Y2038 + 60);
+        assertThat(run.stderr()).as(run.describe()).isEqualTo(natively.stderr())
+                .contains("unknown operation bogus");
+    }
 }
