@@ -43,9 +43,12 @@ final class Notifications implements Runnable {
         Signals.blockAsynchronousInThisThread();
         int listener;
         try {
+            // -1: timens-exec failed before installing the filter; its exit status says why.
             listener = Sockets.receiveDescriptor(socket);
         } catch (RuntimeException e) {
-            listener = -1; // timens-exec failed before installing the filter; its exit status says why
+            diagnostics.println("timens: cannot receive the seccomp listener: " + e.getMessage());
+            diagnostics.flush();
+            return;
         } finally {
             Unistd.close(socket);
         }

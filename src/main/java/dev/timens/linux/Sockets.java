@@ -25,6 +25,8 @@ public final class Sockets {
     private static final long MSG_IOVLEN = 24;
     private static final long MSG_CONTROL = 32;
     private static final long MSG_CONTROLLEN = 40;
+    private static final long MSG_FLAGS = 48;
+    private static final int MSG_CTRUNC = 8;
     // struct cmsghdr: size_t len, int level, int type, then the data; CMSG_SPACE(sizeof(int)) = 24.
     private static final long CMSG_SPACE_ONE_FD = 24;
     private static final long CMSG_LEVEL = 8;
@@ -66,9 +68,11 @@ public final class Sockets {
             } while (n == -Errno.EINTR);
             if (n < 0) throw new LinuxException("recvmsg", (int) -n);
             if (n == 0) return -1;
+            int flags = msg.get(INT, MSG_FLAGS);
             if (msg.get(LONG, MSG_CONTROLLEN) < CMSG_LEN_ONE_FD || control.get(INT, CMSG_LEVEL) != SOL_SOCKET
                     || control.get(INT, CMSG_TYPE) != SCM_RIGHTS || control.get(LONG, 0) != CMSG_LEN_ONE_FD) {
-                throw new IllegalStateException("the message carried no descriptor");
+                throw new IllegalStateException("the message (" + n + " bytes) carried no descriptor"
+                        + ((flags & MSG_CTRUNC) != 0 ? " (MSG_CTRUNC: it could not be received)" : ""));
             }
             return control.get(INT, CMSG_DATA);
         }
