@@ -149,6 +149,9 @@ final class RateSyscalls {
         long host = rate().hostDuration(ms * 1_000_000L);
         long hostMs = Math.max(1, (host + 999_999) / 1_000_000);
         stop.setArg(arg, Math.min(Integer.MAX_VALUE, hostMs));
+        // The program's own value back: a wait an ignored signal cut short starts
+        // over from these registers (see Supervisor), and must be scaled once.
+        stop.atExit(exit -> exit.setArg(arg, ms));
         return SyscallOutcome.proceed();
     }
 

@@ -42,6 +42,26 @@ class SignalStateIT {
         assertThat(ignoring.timens(List.of(), SHOW).assertExit(0).stdout()).isEqualTo(natively);
     }
 
+    /**
+     * A signal the program ignores (SIG_IGN, or SIG_DFL for SIGCHLD and
+     * SIGWINCH) is discarded by the kernel when it is sent; it must not end an
+     * epoll_wait or sigtimedwait with EINTR under timens either (ptrace keeps
+     * such signals for traced threads), in any mode.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"--offset +1d", "--rate 2", "--warp"})
+    void anIgnoredSignalDoesNotCutAWaitShort(String mode) {
+        List<String> options = List.of(mode.split(" "));
+        List<String> command = List.of(Toolchains.program("ignoredsignals").toString());
+        TimensRunner runner = new TimensRunner();
+        TimensRunner.Result natively = runner.nativeRun(command).assertExit(0);
+        TimensRunner.Result run = runner.timens(options, command).assertExit(0);
+
+        assertThat(natively.tagged("WAIT")).as(natively.describe()).hasSize(5)
+                .allSatisfy(w -> assertThat(w.string("result")).isIn("0", "error-EAGAIN"));
+        assertThat(run.tagged("WAIT")).as(run.describe()).isEqualTo(natively.tagged("WAIT"));
+    }
+
     private static long ignoredMask(String status) {
         for (String line : status.split("\n")) {
             if (line.startsWith("SigIgn:")) return Long.parseUnsignedLong(line.substring(7).trim(), 16);
