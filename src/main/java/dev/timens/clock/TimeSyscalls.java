@@ -73,14 +73,7 @@ final class TimeSyscalls {
                 .always(SyscallNumbers.CLOCK_SETTIME)
                 .always(SyscallNumbers.ADJTIMEX)
                 .always(SyscallNumbers.CLOCK_ADJTIME);
-        b.refuseI386(SyscallNumbers.I386_TIME, SyscallNumbers.I386_STIME, SyscallNumbers.I386_GETTIMEOFDAY,
-                SyscallNumbers.I386_SETTIMEOFDAY, SyscallNumbers.I386_ADJTIMEX, SyscallNumbers.I386_CLOCK_SETTIME,
-                SyscallNumbers.I386_CLOCK_GETTIME, SyscallNumbers.I386_CLOCK_ADJTIME,
-                SyscallNumbers.I386_CLOCK_GETTIME64, SyscallNumbers.I386_CLOCK_SETTIME64,
-                SyscallNumbers.I386_CLOCK_ADJTIME64);
-        b.refuseX32(SyscallNumbers.CLOCK_GETTIME, SyscallNumbers.GETTIMEOFDAY, SyscallNumbers.TIME,
-                SyscallNumbers.SETTIMEOFDAY, SyscallNumbers.CLOCK_SETTIME, SyscallNumbers.ADJTIMEX,
-                SyscallNumbers.CLOCK_ADJTIME);
+        CompatTimeCalls.refuse(b);
         return b.build();
     }
 

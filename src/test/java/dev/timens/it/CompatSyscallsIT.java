@@ -34,6 +34,33 @@ class CompatSyscallsIT {
                 .allSatisfy((key, value) -> assertThat(value).as(key).isEqualTo("error-ENOSYS"));
     }
 
+    /**
+     * Sleeps, timed waits, timers and sysinfo through i386 and x32: natively
+     * each reaches the kernel (an i386 call gives its own answer, never
+     * ENOSYS) and waits on host time; under timens every one is refused with
+     * ENOSYS. The case that showed it: an absolute clock_nanosleep_time64 until
+     * 0.2 s after the namespace's now, ten years behind the host, returned at
+     * once.
+     */
+    @Test
+    void sleepsWaitsAndTimersThroughI386AndX32AreRefused() {
+        String program = Toolchains.program("compatprobe").toString();
+        Probe natively = runner.nativeRun(program, "waits").assertExit(0).single("COMPATWAIT");
+        if (natively.string("i386_nanosleep").startsWith("error-")) {
+            Toolchains.unavailable("this kernel has no IA32 emulation (int $0x80 fails natively): " + natively);
+        }
+        assertThat(natively.fields()).as("natively, i386 calls reach the kernel: %s", natively)
+                .allSatisfy((key, value) -> {
+                    if (key.startsWith("i386_")) assertThat(value).as(key).isNotEqualTo("error-ENOSYS");
+                });
+
+        TimensRunner.Result run = runner.withTimeout(java.time.Duration.ofSeconds(20))
+                .timens(java.util.List.of("--offset", "-10y"), program, "waits").assertExit(0);
+        Probe inside = run.single("COMPATWAIT");
+        assertThat(inside.fields()).as(run.describe()).hasSameSizeAs(natively.fields()).hasSizeGreaterThan(40)
+                .allSatisfy((key, value) -> assertThat(value).as(key).isEqualTo("error-ENOSYS"));
+    }
+
     @Test
     void clockSetsThroughI386AndX32AreRefusedAndTheHostClockStays() {
         ClockSafety.requireSettingIsVirtualized();
