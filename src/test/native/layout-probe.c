@@ -6,6 +6,7 @@
  */
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/sysinfo.h>
 #include <sys/timex.h>
 #include <sys/user.h>
 #include <linux/seccomp.h>
@@ -35,6 +36,11 @@ int main(void)
 	OFF(timex, tick);
 	OFF(timex, tai);
 	SIZE(timespec);
+	SIZE(sysinfo);
+	OFF(sysinfo, uptime);
+	OFF(sysinfo, procs);
+	OFF(sysinfo, totalhigh);
+	OFF(sysinfo, mem_unit);
 	SIZE(seccomp_data);
 	OFF(seccomp_data, arch);
 	OFF(seccomp_data, instruction_pointer);

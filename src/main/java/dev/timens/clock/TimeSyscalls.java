@@ -9,6 +9,7 @@ import dev.timens.engine.SyscallStop;
 import dev.timens.engine.TraceeFault;
 import dev.timens.engine.TraceeMemory;
 import dev.timens.linux.Errno;
+import dev.timens.linux.Sysinfo;
 import dev.timens.linux.Time;
 
 import java.lang.foreign.Arena;
@@ -73,6 +74,7 @@ final class TimeSyscalls {
                 .always(SyscallNumbers.CLOCK_SETTIME)
                 .always(SyscallNumbers.ADJTIMEX)
                 .always(SyscallNumbers.CLOCK_ADJTIME);
+        b.always(SyscallNumbers.SYSINFO);
         CompatTimeCalls.refuse(b);
         return b.build();
     }
@@ -81,6 +83,7 @@ final class TimeSyscalls {
     private final java.util.function.LongConsumer realtimeWasSet;
     private final MemorySegment timex;
     private final MemorySegment timezone;
+    private final MemorySegment sysinfo;
 
     /**
      * @param realtimeWasSet runs after every change of the namespace's CLOCK_REALTIME,
@@ -93,6 +96,7 @@ final class TimeSyscalls {
         Arena arena = Arena.global();
         this.timex = arena.allocate(Time.TIMEX);
         this.timezone = arena.allocate(Time.TIMEZONE);
+        this.sysinfo = arena.allocate(Sysinfo.SYSINFO);
     }
 
     SyscallOutcome handle(SyscallStop stop) {
@@ -105,6 +109,7 @@ final class TimeSyscalls {
             if (nr == SyscallNumbers.CLOCK_SETTIME) return clockSettime(stop);
             if (nr == SyscallNumbers.ADJTIMEX) return clockAdjtime(stop.memory(), Time.CLOCK_REALTIME, stop.pointerArg(0));
             if (nr == SyscallNumbers.CLOCK_ADJTIME) return clockAdjtime(stop.memory(), (int) stop.arg(0), stop.pointerArg(1));
+            if (nr == SyscallNumbers.SYSINFO) return sysinfo(stop);
             return SyscallOutcome.proceed();
         } catch (TraceeFault e) {
             return SyscallOutcome.error(Errno.EFAULT);
@@ -258,6 +263,23 @@ final class TimeSyscalls {
     private boolean beforeBoot(long realtime) {
         long monotonic = virtualNow(Time.CLOCK_MONOTONIC);
         return !Time.failed(monotonic) && realtime < monotonic;
+    }
+
+    /**
+     * sysinfo(2) as the kernel gives it inside a time namespace (kernel/sys.c,
+     * do_sysinfo): the uptime from the namespace's CLOCK_BOOTTIME, its seconds
+     * rounded up; the rest (loads, memory, process count) the host's, which is
+     * what the kernel reports to every process.
+     */
+    private SyscallOutcome sysinfo(SyscallStop stop) throws TraceeFault {
+        int result = Sysinfo.sysinfo(sysinfo);
+        if (result < 0) return SyscallOutcome.error(-result);
+        long boottime = virtualNow(Time.CLOCK_BOOTTIME);
+        if (!Time.failed(boottime)) {
+            sysinfo.set(ValueLayout.JAVA_LONG, 0, boottime / NANOS + (boottime % NANOS != 0 ? 1 : 0));
+        }
+        stop.memory().write(stop.pointerArg(0), sysinfo.toArray(ValueLayout.JAVA_BYTE));
+        return SyscallOutcome.returning(0);
     }
 
     /** In the kernel's order (kernel/time/posix-timers.c): copy the timex, then check the clock. */

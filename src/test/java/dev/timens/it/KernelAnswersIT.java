@@ -1,0 +1,41 @@
+package dev.timens.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.math.BigDecimal;
+import java.util.List;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Answers that must be the kernel's, compared with native runs of the same
+ * program: sysinfo's uptime (shifted like CLOCK_BOOTTIME, as kernel time
+ * namespaces do).
+ */
+@Tag("e2e")
+class KernelAnswersIT {
+    private final TimensRunner runner = new TimensRunner();
+
+    /**
+     * sysinfo().uptime is CLOCK_BOOTTIME's seconds rounded up (kernel/sys.c,
+     * do_sysinfo, which adds a time namespace's boottime offset): natively and
+     * under --boottime +2d alike, the uptime is the boottime the program read
+     * just before, or a second more.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"", "+2d"})
+    void sysinfoUptimeFollowsTheNamespacesBoottime(String boottime) {
+        String setclock = Toolchains.program("setclock").toString();
+        TimensRunner.Result run = boottime.isEmpty() ? runner.nativeRun(setclock, "sysinfo")
+                : runner.timens(List.of("--boottime", boottime), setclock, "sysinfo");
+        Probe op = run.assertExit(0).single("OP");
+        assertThat(op.string("errno")).as(run.describe()).isEqualTo("0");
+        BigDecimal read = op.decimal("boottime");
+        assertThat(op.decimal("uptime")).as(run.describe())
+                .isBetween(read, read.add(BigDecimal.valueOf(2)));
+        if (!boottime.isEmpty()) {
+            assertThat(read).as(run.describe()).isGreaterThan(BigDecimal.valueOf(2 * 86_400));
+        }
+    }
+}
