@@ -61,6 +61,29 @@ class CompatSyscallsIT {
                 .allSatisfy((key, value) -> assertThat(value).as(key).isEqualTo("error-ENOSYS"));
     }
 
+    /**
+     * An i386 executable: timens virtualizes x86_64 programs only, so it refuses
+     * one at its exec with one line that says so, as it refuses other programs it
+     * cannot prepare (the program is killed before its first instruction: 137),
+     * never with an internal error.
+     */
+    @Test
+    void anI386ExecutableIsRefusedWithOneClearLine() {
+        String program = Toolchains.program("i386probe").toString();
+        TimensRunner.Result natively = runner.nativeRun(program);
+        if (natively.exitCode() != 0) {
+            Toolchains.unavailable("this kernel does not run i386 programs (no IA32 emulation): " + natively.describe());
+        }
+        assertThat(natively.single("RAN").string("abi")).isEqualTo("i386");
+
+        TimensRunner.Result run = runner.timens(java.util.List.of(), program).assertExit(137);
+        assertThat(run.stdout()).as(run.describe()).isEmpty();
+        assertThat(run.stderrLines()).as(run.describe()).singleElement().asString()
+                .startsWith("timens: killing pid ")
+                .contains("32-bit (i386) program", "timens runs only x86_64 programs")
+                .doesNotContain("Exception", "MemorySegment", "bound");
+    }
+
     @Test
     void clockSetsThroughI386AndX32AreRefusedAndTheHostClockStays() {
         ClockSafety.requireSettingIsVirtualized();
