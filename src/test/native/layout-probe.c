@@ -63,6 +63,7 @@ int main(void)
 	OFF(timens_process_page, off_gettimeofday);
 	OFF(timens_process_page, forward);
 	OFF(timens_process_page, kernel_time_data);
+	P("TIMENS_PROCESS_PAGE_SCRATCH", TIMENS_PROCESS_PAGE_SCRATCH);
 	SIZE(kernel_vdso_clock);
 	OFF(kernel_vdso_clock, seq);
 	OFF(kernel_vdso_clock, clock_mode);

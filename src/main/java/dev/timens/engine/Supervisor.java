@@ -373,8 +373,9 @@ public final class Supervisor {
             case Ptrace.EVENT_SECCOMP -> {
                 stats.syscalls++;
                 ptracer.getRegs(tid, saved);
-                SyscallStop stop = new SyscallStop(tid, live.leaderOf(tid), saved,
-                        new ProcessMemory(tid, scratch));
+                int tgid = live.leaderOf(tid);
+                SyscallStop stop = new SyscallStop(tid, tgid, saved, new ProcessMemory(tid, scratch),
+                        () -> tool.scratchArea(tid, tgid));
                 SyscallOutcome outcome = ownSyscall(stop, tool);
                 if (outcome == null) outcome = tool.onSyscall(stop);
                 if (outcome instanceof SyscallOutcome.Return(long value)) {
