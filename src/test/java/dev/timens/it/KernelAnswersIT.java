@@ -12,7 +12,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * Answers that must be the kernel's, compared with native runs of the same
  * program: sysinfo's uptime (shifted like CLOCK_BOOTTIME, as kernel time
- * namespaces do), and waits made at the very edge of a thread's stack.
+ * namespaces do), waits made at the very edge of a thread's stack, and the
+ * errors timens reports in its own lines.
  */
 @Tag("e2e")
 class KernelAnswersIT {
@@ -56,5 +57,21 @@ class KernelAnswersIT {
         assertThat(natively.fields()).containsEntry("realtime_sleep", "0").containsEntry("monotonic_sleep", "0")
                 .containsEntry("futex_realtime", "error-ETIMEDOUT");
         assertThat(inside.fields()).as(run.describe()).isEqualTo(natively.fields());
+    }
+
+    /**
+     * timens's own error lines name the errno ("EMFILE (Too many open files)"),
+     * never a bare "errno 24". With no descriptor free at exec, a program that
+     * runs natively cannot be given the clock image; if timens refuses it, the
+     * line says why in words.
+     */
+    @Test
+    void errorLinesNameTheErrno() {
+        String program = Toolchains.program("clockprobe-static").toString();
+        TimensRunner.Result run = runner.timens(List.of(), "sh", "-c", "ulimit -n 3; exec " + program);
+        if (run.exitCode() != 0) {
+            assertThat(run.stderr()).as(run.describe()).contains("EMFILE (Too many open files)")
+                    .doesNotContainPattern("errno \\d");
+        }
     }
 }
