@@ -102,6 +102,7 @@ public final class TimeNamespace implements Tool, AutoCloseable {
             if (this.warp != null) this.warp.clocksChanged();
         });
         SyscallSet.Builder b = SyscallSet.builder().addAll(TimeSyscalls.SUBSCRIPTIONS);
+        TimeSyscalls.subscribeSysinfo(b, page.transform(ClockGroup.BOOTTIME).active() || warp);
         ClockTransform monotonic = page.transform(ClockGroup.MONOTONIC);
         DeadlineSyscalls.subscribe(b, monotonic.active());
         boolean scaled = monotonic.active() && !monotonic.isUnitRate() && monotonic.mult() != 0;

@@ -74,7 +74,6 @@ final class TimeSyscalls {
                 .always(SyscallNumbers.CLOCK_SETTIME)
                 .always(SyscallNumbers.ADJTIMEX)
                 .always(SyscallNumbers.CLOCK_ADJTIME);
-        b.always(SyscallNumbers.SYSINFO);
         CompatTimeCalls.refuse(b);
         return b.build();
     }
@@ -114,6 +113,16 @@ final class TimeSyscalls {
         } catch (TraceeFault e) {
             return SyscallOutcome.error(Errno.EFAULT);
         }
+    }
+
+    /**
+     * Adds sysinfo(2) to {@code b} when its uptime is not the host's: CLOCK_BOOTTIME
+     * shifted or scaled, or moved by --warp. Otherwise the kernel's answer is
+     * already the namespace's, and the call (which glibc makes for
+     * sysconf(_SC_PHYS_PAGES), at every Python start for one) costs no stop.
+     */
+    static void subscribeSysinfo(SyscallSet.Builder b, boolean boottimeMoves) {
+        if (boottimeMoves) b.always(SyscallNumbers.SYSINFO);
     }
 
     /** The namespace's reading of {@code clock} now, or a failed reading (see {@link Time#failed}). */
