@@ -6,8 +6,9 @@
  * land in the guard page, and the wait would fail with EFAULT).
  *
  *   stackedge     prints
- *                 EDGE realtime_sleep=R monotonic_sleep=R futex_realtime=R
- *                 each R the raw syscall's result (0) or error-ENAME: an
+ *                 EDGE realtime_sleep=R realtime_sleep_ms=T monotonic_sleep=R ...
+ *                 each R the raw syscall's result (0) or error-ENAME, each T
+ *                 how long it took (ms, on CLOCK_MONOTONIC): an
  *                 absolute clock_nanosleep on CLOCK_REALTIME and on
  *                 CLOCK_MONOTONIC, and a FUTEX_WAIT_BITSET|FUTEX_CLOCK_REALTIME
  *                 (ETIMEDOUT), each until 50 ms after the clock reads now,
@@ -52,12 +53,24 @@ static void soon(clockid_t clock)
 	}
 }
 
+static struct timespec started;
+
+static void start(void)
+{
+	clock_gettime(CLOCK_MONOTONIC, &started);
+}
+
+/* Prints " key=R key_ms=T": the result, and the milliseconds since start(). */
 static void result(const char *key, long r)
 {
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	long ms = (now.tv_sec - started.tv_sec) * 1000 + (now.tv_nsec - started.tv_nsec) / 1000000;
 	if (r < 0)
 		printf(" %s=error-%s", key, errno_name((int)-r));
 	else
 		printf(" %s=%ld", key, r);
+	printf(" %s_ms=%ld", key, ms);
 }
 
 int main(void)
@@ -71,12 +84,15 @@ int main(void)
 
 	printf("EDGE");
 	soon(CLOCK_REALTIME);
+	start();
 	result("realtime_sleep", syscall_at(sp, SYS_clock_nanosleep, CLOCK_REALTIME, TIMER_ABSTIME,
 					    (long)&deadline, 0, 0, 0));
 	soon(CLOCK_MONOTONIC);
+	start();
 	result("monotonic_sleep", syscall_at(sp, SYS_clock_nanosleep, CLOCK_MONOTONIC, TIMER_ABSTIME,
 					     (long)&deadline, 0, 0, 0));
 	soon(CLOCK_REALTIME);
+	start();
 	result("futex_realtime", syscall_at(sp, SYS_futex, (long)&word,
 					    FUTEX_WAIT_BITSET | FUTEX_CLOCK_REALTIME | FUTEX_PRIVATE_FLAG, 0,
 					    (long)&deadline, 0, FUTEX_BITSET_MATCH_ANY));

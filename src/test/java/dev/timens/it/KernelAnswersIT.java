@@ -51,12 +51,21 @@ class KernelAnswersIT {
     void anAbsoluteWaitAtTheEdgeOfTheStackWorksAsNatively() {
         String program = Toolchains.program("stackedge").toString();
         Probe natively = runner.nativeRun(program).assertExit(0).single("EDGE");
-        TimensRunner.Result run = runner.timens(List.of("--offset", "+1d", "--monotonic", "+1d"), program)
-                .assertExit(0);
-        Probe inside = run.single("EDGE");
-        assertThat(natively.fields()).containsEntry("realtime_sleep", "0").containsEntry("monotonic_sleep", "0")
-                .containsEntry("futex_realtime", "error-ETIMEDOUT");
-        assertThat(inside.fields()).as(run.describe()).isEqualTo(natively.fields());
+        // Shifted both ways: a deadline left untranslated would end at once, or after a day.
+        for (String offset : List.of("+1d", "-1d")) {
+            TimensRunner.Result run = runner.withTimeout(java.time.Duration.ofSeconds(20))
+                    .timens(List.of("--offset", offset, "--monotonic", "+1d"), program).assertExit(0);
+            Probe inside = run.single("EDGE");
+            for (Probe probe : List.of(natively, inside)) {
+                assertThat(probe.fields()).as(run.describe()).containsEntry("realtime_sleep", "0")
+                        .containsEntry("monotonic_sleep", "0").containsEntry("futex_realtime", "error-ETIMEDOUT");
+                for (String wait : List.of("realtime_sleep", "monotonic_sleep", "futex_realtime")) {
+                    // 50 ms after the clock read just before: a translation wrong by a day shows.
+                    assertThat(probe.decimal(wait + "_ms").longValue()).as("%s in %s%n%s", wait, probe, run.describe())
+                            .isBetween(30L, 5_000L);
+                }
+            }
+        }
     }
 
     /**
