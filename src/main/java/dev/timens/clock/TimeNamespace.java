@@ -392,6 +392,7 @@ public final class TimeNamespace implements Tool, AutoCloseable {
         // fork event): its own vDSO address then stands, not the parent's.
         Long vdso = kernelVdso.get(parent);
         if (vdso != null) kernelVdso.putIfAbsent(child, vdso);
+        if (!thread) scratchSlots.remove(child); // a reused pid's entry is another process's
         timers.taskCreated(parent, child, thread);
         if (warp != null) warp.taskStarted(child);
     }
@@ -400,7 +401,7 @@ public final class TimeNamespace implements Tool, AutoCloseable {
     public void onTaskExited(int tid) {
         kernelVdso.remove(tid);
         if (!scratchSlots.isEmpty()) {
-            scratchSlots.remove(tid); // a process's end (or a reused pid's old entry)
+            // Its slot only: a leader may end before its threads, which keep theirs.
             for (ScratchSlots slots : scratchSlots.values()) {
                 for (int i = 0; i < SCRATCH_SLOTS; i++) if (slots.owners()[i] == tid) slots.owners()[i] = 0;
             }
