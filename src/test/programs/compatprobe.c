@@ -29,12 +29,21 @@
  *                      reads it); prints COMPATWAIT name=R... with R the
  *                      result (a number) or error-ENAME
  *
+ *   compatprobe clone  clone(CLONE_UNTRACED | SIGCHLD) through i386 and x32,
+ *                      and clone3 (NULL, 0: EINVAL natively): a child made so
+ *                      would escape tracing. Prints COMPATCLONE name=R..., R
+ *                      "child" when a child was made (it exits at once and is
+ *                      waited for), else error-ENAME
+ *
  * i386 calls take 32-bit pointers: their buffers come from mmap(MAP_32BIT).
  */
 #include "probe.h"
 
+#include <sched.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 
 #define X32_BIT 0x40000000L
 
@@ -242,6 +251,44 @@ static int waits(int32_t *low)
 	return 0;
 }
 
+/* Prints " key=child" when `r` is a child's pid (and reaps it), " key=error-ENAME" otherwise. */
+static void clone_field(const char *key, long r)
+{
+	if (r > 0) {
+		waitpid((pid_t)r, NULL, 0);
+		printf(" %s=child", key);
+	} else {
+		field(key, r, r);
+	}
+}
+
+/* Ways of making a child that tracing would not follow: refused under timens. */
+static int clones(void)
+{
+	long flags = CLONE_UNTRACED | SIGCHLD;
+	printf("COMPATCLONE");
+	fflush(stdout);
+	/* No new stack: the child runs on a copy of this one, like fork, and exits at once. */
+	long r = int80_6(120 /* i386 clone */, flags, 0, 0, 0, 0, 0);
+	if (r == 0)
+		_exit(0);
+	clone_field("i386_clone", r);
+	r = int80_6(435 /* i386 clone3 */, 0, 0, 0, 0, 0, 0);
+	if (r == 0)
+		_exit(0);
+	clone_field("i386_clone3", r);
+	r = x32_6(56 /* clone */, flags, 0, 0, 0, 0, 0);
+	if (r == 0)
+		_exit(0);
+	clone_field("x32_clone", r);
+	r = x32_6(435 /* clone3 */, 0, 0, 0, 0, 0, 0);
+	if (r == 0)
+		_exit(0);
+	clone_field("x32_clone3", r);
+	printf("\n");
+	return 0;
+}
+
 /* Prints " key=S" for a result >= 0, " key=error-ENAME" for -errno. */
 static void field(const char *key, long result, long seconds)
 {
@@ -269,6 +316,8 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && strcmp(argv[1], "waits") == 0)
 		return waits(low);
+	if (argc > 1 && strcmp(argv[1], "clone") == 0)
+		return clones();
 
 	if (argc > 1 && strcmp(argv[1], "set") == 0) {
 		if (geteuid() == 0 && !getenv("TIMENS_TEST_ALLOW_SET")) {

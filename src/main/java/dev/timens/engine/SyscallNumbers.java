@@ -126,6 +126,7 @@ public final class SyscallNumbers {
     public static final int I386_SYSINFO = 116;
     /** The SysV IPC multiplexer: semtimedop among its calls. */
     public static final int I386_IPC = 117;
+    public static final int I386_CLONE = 120;
     public static final int I386_ADJTIMEX = 124;
     public static final int I386_NEWSELECT = 142;
     public static final int I386_NANOSLEEP = 162;
@@ -171,6 +172,7 @@ public final class SyscallNumbers {
     public static final int I386_RT_SIGTIMEDWAIT_TIME64 = 421;
     public static final int I386_FUTEX_TIME64 = 422;
     public static final int I386_IO_URING_SETUP = 425;
+    public static final int I386_CLONE3 = 435;
     public static final int I386_EPOLL_PWAIT2 = 441;
     public static final int I386_FUTEX_WAITV = 449;
 

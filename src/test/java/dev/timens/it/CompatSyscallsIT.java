@@ -62,6 +62,24 @@ class CompatSyscallsIT {
     }
 
     /**
+     * clone(CLONE_UNTRACED) through int $0x80 made a child no tracer followed:
+     * its execs ran on host time. The engine clears that flag from x86_64
+     * clones, but sees only the number of an i386 or x32 call, so it refuses
+     * their clone and clone3 (natively the i386 clone makes a child).
+     */
+    @Test
+    void clonesThroughI386AndX32AreRefused() {
+        String program = Toolchains.program("compatprobe").toString();
+        Probe natively = runner.nativeRun(program, "clone").assertExit(0).single("COMPATCLONE");
+        if (!natively.string("i386_clone").equals("child")) {
+            Toolchains.unavailable("this kernel has no IA32 emulation (int $0x80 fails natively): " + natively);
+        }
+        TimensRunner.Result run = runner.timens(ProcessTreeIT.AT_2038, program, "clone").assertExit(0);
+        assertThat(run.single("COMPATCLONE").fields()).as(run.describe()).hasSize(4)
+                .allSatisfy((key, value) -> assertThat(value).as(key).isEqualTo("error-ENOSYS"));
+    }
+
+    /**
      * An i386 executable: timens virtualizes x86_64 programs only, so it refuses
      * one at its exec with one line that says so, as it refuses other programs it
      * cannot prepare (the program is killed before its first instruction: 137),
