@@ -6,6 +6,7 @@
  */
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/sysinfo.h>
 #include <sys/timex.h>
 #include <sys/user.h>
 #include <linux/seccomp.h>
@@ -35,6 +36,11 @@ int main(void)
 	OFF(timex, tick);
 	OFF(timex, tai);
 	SIZE(timespec);
+	SIZE(sysinfo);
+	OFF(sysinfo, uptime);
+	OFF(sysinfo, procs);
+	OFF(sysinfo, totalhigh);
+	OFF(sysinfo, mem_unit);
 	SIZE(seccomp_data);
 	OFF(seccomp_data, arch);
 	OFF(seccomp_data, instruction_pointer);
@@ -57,6 +63,7 @@ int main(void)
 	OFF(timens_process_page, off_gettimeofday);
 	OFF(timens_process_page, forward);
 	OFF(timens_process_page, kernel_time_data);
+	P("TIMENS_PROCESS_PAGE_SCRATCH", TIMENS_PROCESS_PAGE_SCRATCH);
 	SIZE(kernel_vdso_clock);
 	OFF(kernel_vdso_clock, seq);
 	OFF(kernel_vdso_clock, clock_mode);

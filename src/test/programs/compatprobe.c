@@ -20,12 +20,30 @@
  *                      with no capabilities, so that even a call timens let
  *                      through would fail with EPERM)
  *
+ *   compatprobe waits  the other calls that take, return or wait for a time:
+ *                      sleeps, timed waits, timers, sysinfo (i386 and x32),
+ *                      each with arguments that return at once natively (a
+ *                      zero timeout, a bad descriptor or id), except
+ *                      i386_clock_nanosleep_time64_abs, an absolute sleep
+ *                      until 0.2 s after CLOCK_REALTIME now (as the program
+ *                      reads it); prints COMPATWAIT name=R... with R the
+ *                      result (a number) or error-ENAME
+ *
+ *   compatprobe clone  clone(CLONE_UNTRACED | SIGCHLD) through i386 and x32,
+ *                      and clone3 (NULL, 0: EINVAL natively): a child made so
+ *                      would escape tracing. Prints COMPATCLONE name=R..., R
+ *                      "child" when a child was made (it exits at once and is
+ *                      waited for), else error-ENAME
+ *
  * i386 calls take 32-bit pointers: their buffers come from mmap(MAP_32BIT).
  */
 #include "probe.h"
 
+#include <sched.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 
 #define X32_BIT 0x40000000L
 
@@ -38,6 +56,52 @@
 #define I386_CLOCK_GETTIME 265
 #define I386_CLOCK_SETTIME64 404
 #define I386_CLOCK_GETTIME64 403
+
+/* i386 numbers of sleeps, waits and timers. */
+#define I386_ALARM 27
+#define I386_SELECT 82
+#define I386_SETITIMER 104
+#define I386_GETITIMER 105
+#define I386_SYSINFO 116
+#define I386_IPC 117
+#define I386_NEWSELECT 142
+#define I386_NANOSLEEP 162
+#define I386_POLL 168
+#define I386_RT_SIGTIMEDWAIT 177
+#define I386_FUTEX 240
+#define I386_IO_GETEVENTS 247
+#define I386_EPOLL_WAIT 256
+#define I386_TIMER_CREATE 259
+#define I386_TIMER_SETTIME 260
+#define I386_TIMER_GETTIME 261
+#define I386_CLOCK_NANOSLEEP 267
+#define I386_MQ_TIMEDSEND 279
+#define I386_MQ_TIMEDRECEIVE 280
+#define I386_PSELECT6 308
+#define I386_PPOLL 309
+#define I386_EPOLL_PWAIT 319
+#define I386_TIMERFD_CREATE 322
+#define I386_TIMERFD_SETTIME 325
+#define I386_TIMERFD_GETTIME 326
+#define I386_RECVMMSG 337
+#define I386_IO_PGETEVENTS 385
+#define I386_CLOCK_NANOSLEEP_TIME64 407
+#define I386_TIMER_GETTIME64 408
+#define I386_TIMER_SETTIME64 409
+#define I386_TIMERFD_GETTIME64 410
+#define I386_TIMERFD_SETTIME64 411
+#define I386_PSELECT6_TIME64 413
+#define I386_PPOLL_TIME64 414
+#define I386_IO_PGETEVENTS_TIME64 416
+#define I386_RECVMMSG_TIME64 417
+#define I386_MQ_TIMEDSEND_TIME64 418
+#define I386_MQ_TIMEDRECEIVE_TIME64 419
+#define I386_SEMTIMEDOP_TIME64 420
+#define I386_RT_SIGTIMEDWAIT_TIME64 421
+#define I386_FUTEX_TIME64 422
+#define I386_IO_URING_SETUP 425
+#define I386_EPOLL_PWAIT2 441
+#define I386_FUTEX_WAITV 449
 
 /* x86_64 numbers that x32 shares (syscall_64.tbl, "common"). */
 #define X32_GETTIMEOFDAY 96
@@ -68,6 +132,163 @@ static long x32(long nr, long a, long b)
 	return ret;
 }
 
+static void field(const char *key, long result, long seconds);
+
+/*
+ * int $0x80 with six arguments: the sixth goes in ebp, which the compiler
+ * keeps as frame pointer, so it is saved around the call (below the red zone).
+ */
+static long int80_6(long nr, long a, long b, long c, long d, long e, long f)
+{
+	long ret;
+	register long sixth __asm__("r12") = f;
+	__asm__ volatile("sub $128, %%rsp\n\t"
+			 "push %%rbp\n\t"
+			 "mov %%r12, %%rbp\n\t"
+			 "int $0x80\n\t"
+			 "pop %%rbp\n\t"
+			 "add $128, %%rsp"
+			 : "=a"(ret)
+			 : "a"(nr), "b"(a), "c"(b), "d"(c), "S"(d), "D"(e), "r"(sixth)
+			 : "memory", "r8", "r9", "r10", "r11");
+	return ret;
+}
+
+static long x32_6(long nr, long a, long b, long c, long d, long e, long f)
+{
+	long ret;
+	register long r10 __asm__("r10") = d;
+	register long r8 __asm__("r8") = e;
+	register long r9 __asm__("r9") = f;
+	__asm__ volatile("syscall"
+			 : "=a"(ret)
+			 : "a"(nr | X32_BIT), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
+			 : "memory", "rcx", "r11");
+	return ret;
+}
+
+/* Prints " key=R": the result, or error-ENAME. */
+static void wait_field(const char *key, long result)
+{
+	field(key, result, result);
+}
+
+/* Every i386 and x32 call that sleeps, waits with a timeout or handles a timer. */
+static int waits(int32_t *low)
+{
+	long addr = (long)low;
+	/* low[0..7]: a zero timespec/timeval (32- or 64-bit); low[8..]: zeroed scratch. */
+	memset(low, 0, 4096);
+	long zero = addr;
+	long scratch = addr + 64;
+	long sel_args = addr + 256; /* old select's struct: n, in, out, ex, tvp (u32 each) */
+	low[64 + 4] = (int32_t)zero;
+
+	printf("COMPATWAIT");
+	wait_field("i386_nanosleep", int80(I386_NANOSLEEP, zero, 0));
+	wait_field("i386_clock_nanosleep", int80_6(I386_CLOCK_NANOSLEEP, CLOCK_REALTIME, 0, zero, 0, 0, 0));
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	int64_t *deadline = (int64_t *)(low + 512);
+	deadline[0] = now.tv_sec + (now.tv_nsec + 200000000L) / 1000000000L;
+	deadline[1] = (now.tv_nsec + 200000000L) % 1000000000L;
+	wait_field("i386_clock_nanosleep_time64_abs",
+		   int80_6(I386_CLOCK_NANOSLEEP_TIME64, CLOCK_REALTIME, TIMER_ABSTIME, (long)deadline, 0, 0, 0));
+	wait_field("i386_select", int80(I386_SELECT, sel_args, 0));
+	wait_field("i386_newselect", int80_6(I386_NEWSELECT, 0, 0, 0, 0, zero, 0));
+	wait_field("i386_pselect6", int80_6(I386_PSELECT6, 0, 0, 0, 0, zero, 0));
+	wait_field("i386_pselect6_time64", int80_6(I386_PSELECT6_TIME64, 0, 0, 0, 0, zero, 0));
+	wait_field("i386_poll", int80_6(I386_POLL, 0, 0, 0, 0, 0, 0));
+	wait_field("i386_ppoll", int80_6(I386_PPOLL, 0, 0, zero, 0, 8, 0));
+	wait_field("i386_ppoll_time64", int80_6(I386_PPOLL_TIME64, 0, 0, zero, 0, 8, 0));
+	wait_field("i386_epoll_wait", int80_6(I386_EPOLL_WAIT, -1, scratch, 1, 0, 0, 0));
+	wait_field("i386_epoll_pwait", int80_6(I386_EPOLL_PWAIT, -1, scratch, 1, 0, 0, 8));
+	wait_field("i386_epoll_pwait2", int80_6(I386_EPOLL_PWAIT2, -1, scratch, 1, zero, 0, 8));
+	/* FUTEX_WAIT on a word that is 0, expecting 1: EAGAIN at once. */
+	wait_field("i386_futex", int80_6(I386_FUTEX, scratch, 0, 1, zero, 0, 0));
+	wait_field("i386_futex_time64", int80_6(I386_FUTEX_TIME64, scratch, 0, 1, zero, 0, 0));
+	wait_field("i386_futex_waitv", int80_6(I386_FUTEX_WAITV, 0, 0, 0, zero, CLOCK_MONOTONIC, 0));
+	wait_field("i386_rt_sigtimedwait", int80_6(I386_RT_SIGTIMEDWAIT, scratch, 0, zero, 8, 0, 0));
+	wait_field("i386_rt_sigtimedwait_time64", int80_6(I386_RT_SIGTIMEDWAIT_TIME64, scratch, 0, zero, 8, 0, 0));
+	wait_field("i386_io_getevents", int80_6(I386_IO_GETEVENTS, 0, 0, 0, 0, zero, 0));
+	wait_field("i386_io_pgetevents", int80_6(I386_IO_PGETEVENTS, 0, 0, 0, 0, zero, 0));
+	wait_field("i386_io_pgetevents_time64", int80_6(I386_IO_PGETEVENTS_TIME64, 0, 0, 0, 0, zero, 0));
+	wait_field("i386_mq_timedsend", int80_6(I386_MQ_TIMEDSEND, -1, scratch, 0, 0, zero, 0));
+	wait_field("i386_mq_timedreceive", int80_6(I386_MQ_TIMEDRECEIVE, -1, scratch, 0, 0, zero, 0));
+	wait_field("i386_mq_timedsend_time64", int80_6(I386_MQ_TIMEDSEND_TIME64, -1, scratch, 0, 0, zero, 0));
+	wait_field("i386_mq_timedreceive_time64", int80_6(I386_MQ_TIMEDRECEIVE_TIME64, -1, scratch, 0, 0, zero, 0));
+	/* ipc(SEMTIMEDOP = 4, semid -1, ...) */
+	wait_field("i386_ipc_semtimedop", int80_6(I386_IPC, 4, -1, 1, 0, scratch, zero));
+	wait_field("i386_semtimedop_time64", int80_6(I386_SEMTIMEDOP_TIME64, -1, scratch, 1, zero, 0, 0));
+	wait_field("i386_recvmmsg", int80_6(I386_RECVMMSG, -1, scratch, 1, 0, zero, 0));
+	wait_field("i386_recvmmsg_time64", int80_6(I386_RECVMMSG_TIME64, -1, scratch, 1, 0, zero, 0));
+	wait_field("i386_io_uring_setup", int80_6(I386_IO_URING_SETUP, 0, scratch, 0, 0, 0, 0));
+	wait_field("i386_alarm", int80(I386_ALARM, 0, 0));
+	wait_field("i386_setitimer", int80_6(I386_SETITIMER, 99, zero, 0, 0, 0, 0));
+	wait_field("i386_getitimer", int80_6(I386_GETITIMER, 99, scratch, 0, 0, 0, 0));
+	wait_field("i386_sysinfo", int80(I386_SYSINFO, scratch, 0));
+	wait_field("i386_timer_create", int80_6(I386_TIMER_CREATE, 99, 0, scratch, 0, 0, 0));
+	wait_field("i386_timer_settime", int80_6(I386_TIMER_SETTIME, -1, 0, zero, 0, 0, 0));
+	wait_field("i386_timer_gettime", int80_6(I386_TIMER_GETTIME, -1, scratch, 0, 0, 0, 0));
+	wait_field("i386_timer_settime64", int80_6(I386_TIMER_SETTIME64, -1, 0, zero, 0, 0, 0));
+	wait_field("i386_timer_gettime64", int80_6(I386_TIMER_GETTIME64, -1, scratch, 0, 0, 0, 0));
+	wait_field("i386_timerfd_create", int80_6(I386_TIMERFD_CREATE, 99, 0, 0, 0, 0, 0));
+	wait_field("i386_timerfd_settime", int80_6(I386_TIMERFD_SETTIME, -1, 0, zero, 0, 0, 0));
+	wait_field("i386_timerfd_gettime", int80_6(I386_TIMERFD_GETTIME, -1, scratch, 0, 0, 0, 0));
+	wait_field("i386_timerfd_settime64", int80_6(I386_TIMERFD_SETTIME64, -1, 0, zero, 0, 0, 0));
+	wait_field("i386_timerfd_gettime64", int80_6(I386_TIMERFD_GETTIME64, -1, scratch, 0, 0, 0, 0));
+	/* x32 (ENOSYS natively too where the kernel has no x32 ABI). */
+	struct timespec zts = { 0, 0 };
+	wait_field("x32_nanosleep", x32_6(35, (long)&zts, 0, 0, 0, 0, 0));
+	wait_field("x32_clock_nanosleep", x32_6(230, CLOCK_REALTIME, 0, (long)&zts, 0, 0, 0));
+	wait_field("x32_ppoll", x32_6(271, 0, 0, (long)&zts, 0, 8, 0));
+	wait_field("x32_futex", x32_6(202, scratch, 0, 1, (long)&zts, 0, 0));
+	wait_field("x32_rt_sigtimedwait", x32_6(523, scratch, 0, (long)&zts, 8, 0, 0));
+	wait_field("x32_timerfd_settime", x32_6(286, -1, 0, (long)&zts, 0, 0, 0));
+	wait_field("x32_alarm", x32_6(37, 0, 0, 0, 0, 0, 0));
+	wait_field("x32_sysinfo", x32_6(99, scratch, 0, 0, 0, 0, 0));
+	printf("\n");
+	return 0;
+}
+
+/* Prints " key=child" when `r` is a child's pid (and reaps it), " key=error-ENAME" otherwise. */
+static void clone_field(const char *key, long r)
+{
+	if (r > 0) {
+		waitpid((pid_t)r, NULL, 0);
+		printf(" %s=child", key);
+	} else {
+		field(key, r, r);
+	}
+}
+
+/* Ways of making a child that tracing would not follow: refused under timens. */
+static int clones(void)
+{
+	long flags = CLONE_UNTRACED | SIGCHLD;
+	printf("COMPATCLONE");
+	fflush(stdout);
+	/* No new stack: the child runs on a copy of this one, like fork, and exits at once. */
+	long r = int80_6(120 /* i386 clone */, flags, 0, 0, 0, 0, 0);
+	if (r == 0)
+		_exit(0);
+	clone_field("i386_clone", r);
+	r = int80_6(435 /* i386 clone3 */, 0, 0, 0, 0, 0, 0);
+	if (r == 0)
+		_exit(0);
+	clone_field("i386_clone3", r);
+	r = x32_6(56 /* clone */, flags, 0, 0, 0, 0, 0);
+	if (r == 0)
+		_exit(0);
+	clone_field("x32_clone", r);
+	r = x32_6(435 /* clone3 */, 0, 0, 0, 0, 0, 0);
+	if (r == 0)
+		_exit(0);
+	clone_field("x32_clone3", r);
+	printf("\n");
+	return 0;
+}
+
 /* Prints " key=S" for a result >= 0, " key=error-ENAME" for -errno. */
 static void field(const char *key, long result, long seconds)
 {
@@ -92,6 +313,11 @@ int main(int argc, char **argv)
 	}
 	long addr = (long)low;
 	int64_t *low64 = (int64_t *)low;
+
+	if (argc > 1 && strcmp(argv[1], "waits") == 0)
+		return waits(low);
+	if (argc > 1 && strcmp(argv[1], "clone") == 0)
+		return clones();
 
 	if (argc > 1 && strcmp(argv[1], "set") == 0) {
 		if (geteuid() == 0 && !getenv("TIMENS_TEST_ALLOW_SET")) {

@@ -27,6 +27,13 @@
  *                                   read-only adjtimex just returned: must be refused
  *                                   (EPERM) inside the namespace, never reach the host
  *                                   (and if it did, it would change nothing)
+ *   adjtimex-modes=MODES            adjtimex() with modes MODES (a number, 0x for
+ *                                   hex) and every other field 0: for the kernel's
+ *                                   checks of the modes word (0x8000, ADJ_ADJTIME
+ *                                   without its singleshot bit, is EINVAL for anyone)
+ *   sysinfo                         sysinfo(); adds uptime=<seconds> and
+ *                                   boottime=S.NNNNNNNNN (CLOCK_BOOTTIME read just
+ *                                   before)
  *   raw-clock_gettime-efault        syscall(SYS_clock_gettime, REALTIME, (void *)1)
  *   gettimeofday-efault             syscall(SYS_gettimeofday, (void *)1, NULL)
  *   settimeofday-efault             syscall(SYS_settimeofday, (void *)1, NULL)
@@ -41,6 +48,7 @@
 
 #include <ctype.h>
 #include <stdlib.h>
+#include <sys/sysinfo.h>
 #include <sys/timex.h>
 
 #ifndef ADJ_SETOFFSET
@@ -224,6 +232,25 @@ static void do_op(const char *arg)
             print_op(op, ret, errno);
             printf(" freq=%ld\n", freq);
         }
+    } else if (strcmp(op, "adjtimex-modes") == 0) {
+        need(value, op);
+        struct timex tx;
+        memset(&tx, 0, sizeof tx);
+        tx.modes = (unsigned int)strtoul(value, NULL, 0);
+        errno = 0;
+        ret = adjtimex(&tx);
+        print_op(op, ret, errno);
+        printf(" modes=%s\n", value);
+    } else if (strcmp(op, "sysinfo") == 0) {
+        struct sysinfo info;
+        printf("OP name=%s", op);
+        put_clock("boottime", CLOCK_BOOTTIME);
+        errno = 0;
+        ret = sysinfo(&info);
+        printf(" ret=%ld errno=%s", ret, ret == -1 ? errno_name(errno) : "0");
+        if (ret == 0)
+            printf(" uptime=%ld", (long)info.uptime);
+        printf("\n");
     } else if (strcmp(op, "raw-clock_gettime-efault") == 0) {
         ret = syscall(SYS_clock_gettime, CLOCK_REALTIME, BAD_POINTER);
         print_op(op, ret, errno);

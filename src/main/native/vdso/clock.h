@@ -56,6 +56,13 @@ struct timens_process_page {
 	 * the clock code must call the kernel's function instead. */
 	int64_t kernel_time_data;
 };
+/* The second half of the process page is the supervisor's: per-thread room
+ * for translated syscall arguments when a thread's stack has none
+ * (VdsoImage.PP_SCRATCH, TimeNamespace.scratchArea). */
+#define TIMENS_PROCESS_PAGE_SCRATCH 2048
+_Static_assert(sizeof(struct timens_process_page) <= TIMENS_PROCESS_PAGE_SCRATCH,
+	       "the process page's own fields reach into the supervisor's half");
+
 
 /*
  * The kernel's own time data, as its vDSO reads it (the first page of the

@@ -74,6 +74,18 @@ public final class TimeNamespace implements Tool, AutoCloseable {
      * closes its /proc files and memory to an unprivileged tracer).
      */
     private final Map<Integer, Long> kernelVdso = new HashMap<>();
+    /**
+     * Per process that needed it: where the image is mapped, and which thread
+     * owns each {@link #scratchArea} slot (0: free). Rare: only threads that
+     * made a translated syscall with no room on their stack.
+     */
+    private final Map<Integer, ScratchSlots> scratchSlots = new HashMap<>();
+
+    private record ScratchSlots(long image, int[] owners) {}
+
+    /** How /proc/PID/maps names the image: the memory file ClockPage.create makes. */
+    private static final String IMAGE_MAPPING = "/memfd:timens-vdso";
+    private static final int SCRATCH_SLOTS = (VdsoImage.PAGE - VdsoImage.PP_SCRATCH) / SCRATCH_AREA_SIZE;
 
     private TimeNamespace(ClockPage page, VdsoImage image, KernelTimeData timeData,
                           java.util.function.Function<VdsoImage, java.util.concurrent.Future<String>> clockCodeChecker,
@@ -92,6 +104,7 @@ public final class TimeNamespace implements Tool, AutoCloseable {
             if (this.warp != null) this.warp.clocksChanged();
         });
         SyscallSet.Builder b = SyscallSet.builder().addAll(TimeSyscalls.SUBSCRIPTIONS);
+        TimeSyscalls.subscribeSysinfo(b, page.transform(ClockGroup.BOOTTIME).active() || warp);
         ClockTransform monotonic = page.transform(ClockGroup.MONOTONIC);
         DeadlineSyscalls.subscribe(b, monotonic.active());
         boolean scaled = monotonic.active() && !monotonic.isUnitRate() && monotonic.mult() != 0;
@@ -296,6 +309,7 @@ public final class TimeNamespace implements Tool, AutoCloseable {
     public void onExec(ExecStop stop) {
         if (clockCodeCheck != null) awaitClockCodeCheck();
         if (stop.formerTid() != stop.tid()) kernelVdso.remove(stop.formerTid());
+        scratchSlots.remove(stop.tid()); // the old program's image and threads are gone
         if (warp != null) {
             if (stop.formerTid() != stop.tid()) warp.taskExited(stop.formerTid());
             warp.taskStarted(stop.tid());
@@ -473,6 +487,7 @@ public final class TimeNamespace implements Tool, AutoCloseable {
         // fork event): its own vDSO address then stands, not the parent's.
         Long vdso = kernelVdso.get(parent);
         if (vdso != null) kernelVdso.putIfAbsent(child, vdso);
+        if (!thread) scratchSlots.remove(child); // a reused pid's entry is another process's
         timers.taskCreated(parent, child, thread);
         if (warp != null) warp.taskStarted(child);
     }
@@ -480,9 +495,62 @@ public final class TimeNamespace implements Tool, AutoCloseable {
     @Override
     public void onTaskExited(int tid) {
         kernelVdso.remove(tid);
+        if (!scratchSlots.isEmpty()) {
+            // Its slot only: a leader may end before its threads, which keep theirs.
+            for (ScratchSlots slots : scratchSlots.values()) {
+                for (int i = 0; i < SCRATCH_SLOTS; i++) if (slots.owners()[i] == tid) slots.owners()[i] = 0;
+            }
+        }
         deadlines.taskExited(tid);
         timers.taskExited(tid);
         if (warp != null) warp.taskExited(tid);
+    }
+
+    /**
+     * A slot in the second half of the process's own copy of the image's
+     * process page: mapped for as long as the program runs, never used by the
+     * program itself (read-only to it, which is enough: the kernel only reads
+     * the copies). Each thread keeps its slot until it exits or the process
+     * execs, so a restarted syscall finds its copy at the same address.
+     */
+    @Override
+    public long scratchArea(int tid, int tgid) {
+        ScratchSlots slots = scratchSlots.get(tgid);
+        if (slots == null) {
+            long image = imageIn(tgid);
+            if (image == 0) return 0;
+            slots = new ScratchSlots(image, new int[SCRATCH_SLOTS]);
+            scratchSlots.put(tgid, slots);
+        }
+        int free = -1;
+        for (int i = 0; i < SCRATCH_SLOTS; i++) {
+            if (slots.owners()[i] == tid) return slotAddress(slots, i);
+            if (free < 0 && slots.owners()[i] == 0) free = i;
+        }
+        if (free < 0) return 0; // more threads at once with no stack left than slots: EFAULT, as before
+        slots.owners()[free] = tid;
+        return slotAddress(slots, free);
+    }
+
+    private long slotAddress(ScratchSlots slots, int i) {
+        return slots.image() + image.processPageOffset() + VdsoImage.PP_SCRATCH + (long) i * SCRATCH_AREA_SIZE;
+    }
+
+    /** Where process {@code tgid} has the image mapped (its mapping at file offset 0), from /proc/PID/maps; 0 if not found. */
+    private static long imageIn(int tgid) {
+        try (java.io.BufferedReader maps = java.nio.file.Files.newBufferedReader(
+                java.nio.file.Path.of("/proc", Integer.toString(tgid), "maps"))) {
+            for (String line = maps.readLine(); line != null; line = maps.readLine()) {
+                // start-end perms offset dev inode path
+                String[] f = line.split("\\s+", 6);
+                if (f.length == 6 && f[5].startsWith(IMAGE_MAPPING) && Long.parseLong(f[2], 16) == 0) {
+                    return Long.parseUnsignedLong(f[0].substring(0, f[0].indexOf('-')), 16);
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            return 0;
+        }
+        return 0;
     }
 
     /** Where thread {@code tid} can make a syscall the supervisor injects: in its kernel vDSO; null when unknown. */

@@ -9,6 +9,7 @@ import dev.timens.engine.SyscallStop;
 import dev.timens.engine.TraceeFault;
 import dev.timens.engine.TraceeMemory;
 import dev.timens.linux.Errno;
+import dev.timens.linux.Sysinfo;
 import dev.timens.linux.Time;
 
 import java.lang.foreign.Arena;
@@ -39,12 +40,22 @@ final class TimeSyscalls {
     static final long SETTOD_SEC_MAX = KTIME_SEC_MAX - 30L * 365 * 24 * 3600;
 
     private static final int TIMEX_SIZE = (int) Time.TIMEX.byteSize();
+    private static final int ADJ_FREQUENCY = 0x0002;
     private static final int ADJ_SETOFFSET = 0x0100;
+    private static final int ADJ_TICK = 0x4000;
+    private static final int ADJ_ADJTIME = 0x8000;
+    private static final int ADJ_OFFSET_SINGLESHOT = 0x0001;
+    private static final int ADJ_OFFSET_READONLY = 0x2000;
+    /** USER_HZ: the unit of timex.tick's limits. */
+    private static final long USER_HZ = 100;
+    /** PPM_SCALE (include/linux/timex.h): freq is scaled by it, and must not overflow. */
+    private static final long PPM_SCALE = 1000L << 16;
     private static final int ADJ_MICRO = 0x1000;
     private static final int ADJ_NANO = 0x2000;
-    private static final int ADJ_OFFSET_SS_READ = 0xa001;
     private static final int STA_NANO = 0x2000;
     private static final long TIMEX_STATUS = Time.TIMEX.byteOffset(java.lang.foreign.MemoryLayout.PathElement.groupElement("status"));
+    private static final long TIMEX_TICK = Time.TIMEX.byteOffset(java.lang.foreign.MemoryLayout.PathElement.groupElement("tick"));
+    private static final long TIMEX_FREQ = Time.TIMEX.byteOffset(java.lang.foreign.MemoryLayout.PathElement.groupElement("freq"));
     private static final long TIMEX_TIME = Time.TIMEX.byteOffset(java.lang.foreign.MemoryLayout.PathElement.groupElement("time"));
 
     /** What the namespace subscribes to; i386 and x32 clock calls are refused, never answered with host time. */
@@ -63,14 +74,7 @@ final class TimeSyscalls {
                 .always(SyscallNumbers.CLOCK_SETTIME)
                 .always(SyscallNumbers.ADJTIMEX)
                 .always(SyscallNumbers.CLOCK_ADJTIME);
-        b.refuseI386(SyscallNumbers.I386_TIME, SyscallNumbers.I386_STIME, SyscallNumbers.I386_GETTIMEOFDAY,
-                SyscallNumbers.I386_SETTIMEOFDAY, SyscallNumbers.I386_ADJTIMEX, SyscallNumbers.I386_CLOCK_SETTIME,
-                SyscallNumbers.I386_CLOCK_GETTIME, SyscallNumbers.I386_CLOCK_ADJTIME,
-                SyscallNumbers.I386_CLOCK_GETTIME64, SyscallNumbers.I386_CLOCK_SETTIME64,
-                SyscallNumbers.I386_CLOCK_ADJTIME64);
-        b.refuseX32(SyscallNumbers.CLOCK_GETTIME, SyscallNumbers.GETTIMEOFDAY, SyscallNumbers.TIME,
-                SyscallNumbers.SETTIMEOFDAY, SyscallNumbers.CLOCK_SETTIME, SyscallNumbers.ADJTIMEX,
-                SyscallNumbers.CLOCK_ADJTIME);
+        CompatTimeCalls.refuse(b);
         return b.build();
     }
 
@@ -78,6 +82,7 @@ final class TimeSyscalls {
     private final java.util.function.LongConsumer realtimeWasSet;
     private final MemorySegment timex;
     private final MemorySegment timezone;
+    private final MemorySegment sysinfo;
 
     /**
      * @param realtimeWasSet runs after every change of the namespace's CLOCK_REALTIME,
@@ -90,6 +95,7 @@ final class TimeSyscalls {
         Arena arena = Arena.global();
         this.timex = arena.allocate(Time.TIMEX);
         this.timezone = arena.allocate(Time.TIMEZONE);
+        this.sysinfo = arena.allocate(Sysinfo.SYSINFO);
     }
 
     SyscallOutcome handle(SyscallStop stop) {
@@ -102,10 +108,21 @@ final class TimeSyscalls {
             if (nr == SyscallNumbers.CLOCK_SETTIME) return clockSettime(stop);
             if (nr == SyscallNumbers.ADJTIMEX) return clockAdjtime(stop.memory(), Time.CLOCK_REALTIME, stop.pointerArg(0));
             if (nr == SyscallNumbers.CLOCK_ADJTIME) return clockAdjtime(stop.memory(), (int) stop.arg(0), stop.pointerArg(1));
+            if (nr == SyscallNumbers.SYSINFO) return sysinfo(stop);
             return SyscallOutcome.proceed();
         } catch (TraceeFault e) {
             return SyscallOutcome.error(Errno.EFAULT);
         }
+    }
+
+    /**
+     * Adds sysinfo(2) to {@code b} when its uptime is not the host's: CLOCK_BOOTTIME
+     * shifted or scaled, or moved by --warp. Otherwise the kernel's answer is
+     * already the namespace's, and the call (which glibc makes for
+     * sysconf(_SC_PHYS_PAGES), at every Python start for one) costs no stop.
+     */
+    static void subscribeSysinfo(SyscallSet.Builder b, boolean boottimeMoves) {
+        if (boottimeMoves) b.always(SyscallNumbers.SYSINFO);
     }
 
     /** The namespace's reading of {@code clock} now, or a failed reading (see {@link Time#failed}). */
@@ -179,10 +196,15 @@ final class TimeSyscalls {
 
     private SyscallOutcome clockSettime(SyscallStop stop) throws TraceeFault {
         int clock = (int) stop.arg(0); // clockid_t: the kernel reads only the low 32 bits
-        if (clock < 0) return SyscallOutcome.error(Errno.EPERM); // CPU-time and hardware clocks
-        if (clock == Time.CLOCK_PROCESS_CPUTIME_ID || clock == Time.CLOCK_THREAD_CPUTIME_ID) {
-            return SyscallOutcome.error(Errno.EPERM);
+        if (isCpuClock(clock)) {
+            // The kernel never sets a CPU-time clock (posix_cpu_clock_set only ever
+            // fails, kernel/time/posix-cpu-timers.c), so its own answer is safe to let
+            // through, and exact: EINVAL for CLOCK_PROCESS/THREAD_CPUTIME_ID (no
+            // clock_set) and for a pid that is no process or thread of the caller,
+            // EFAULT, then EPERM for one that is.
+            return SyscallOutcome.proceed();
         }
+        if (clock < 0) return SyscallOutcome.error(posixClockDevice(stop.tid(), ~(clock >> 3)) ? Errno.EPERM : Errno.EINVAL);
         if (clock != Time.CLOCK_REALTIME) return SyscallOutcome.error(Errno.EINVAL); // not settable, or unknown
         ByteBuffer b = wrap(stop.memory().read(stop.pointerArg(1), 16));
         long seconds = b.getLong(0);
@@ -191,14 +213,81 @@ final class TimeSyscalls {
         return setRealtime(seconds, nanos);
     }
 
+    /**
+     * Whether descriptor {@code fd} of thread {@code tid} is a posix clock
+     * device (/dev/ptpN), which a negative clock id ending in CLOCKFD names
+     * (FD_TO_CLOCKID). The kernel answers EINVAL for any other descriptor
+     * (get_clock_desc, kernel/time/posix-clock.c) and would set the hardware
+     * clock of one that is: a namespace never does, and answers EPERM. When
+     * the descriptor cannot be looked at, EPERM too.
+     */
+    private static boolean posixClockDevice(int tid, int fd) {
+        java.nio.file.Path link = java.nio.file.Path.of("/proc", Integer.toString(tid), "fd", Integer.toString(fd));
+        try {
+            int mode = (Integer) java.nio.file.Files.getAttribute(link, "unix:mode");
+            if ((mode & 0170000) != 0020000) return false; // not a character device
+            long rdev = (Long) java.nio.file.Files.getAttribute(link, "unix:rdev");
+            // glibc's 64-bit dev_t (gnu_dev_major, gnu_dev_minor in sys/sysmacros.h).
+            long major = ((rdev >>> 8) & 0xfff) | ((rdev >>> 32) & 0xfffff000L);
+            long minor = (rdev & 0xff) | ((rdev >>> 12) & 0xffffff00L);
+            java.nio.file.Path subsystem = java.nio.file.Path.of("/sys/dev/char", major + ":" + minor, "subsystem");
+            return java.nio.file.Files.readSymbolicLink(subsystem).getFileName().toString().equals("ptp");
+        } catch (java.nio.file.NoSuchFileException e) {
+            return false; // no such descriptor
+        } catch (java.io.IOException | RuntimeException e) {
+            return true;
+        }
+    }
+
+    /**
+     * CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID, and the negative ids of
+     * other processes' and threads' CPU clocks (clock_getcpuclockid): those whose
+     * low three bits are not CLOCKFD (3), which would name a descriptor
+     * (include/linux/posix-timers.h).
+     */
+    static boolean isCpuClock(int clock) {
+        return clock == Time.CLOCK_PROCESS_CPUTIME_ID || clock == Time.CLOCK_THREAD_CPUTIME_ID
+                || (clock < 0 && (clock & 7) != 3);
+    }
+
     /** Moves the namespace's REALTIME group so that it reads {@code seconds.nanos} now. */
     private SyscallOutcome setRealtime(long seconds, long nanos) {
         if (seconds < 0 || seconds >= SETTOD_SEC_MAX) return SyscallOutcome.error(Errno.EINVAL);
         long target = seconds * NANOS + nanos;
+        if (beforeBoot(target)) return SyscallOutcome.error(Errno.EINVAL);
         long host = Time.clockGettimeNanos(Time.CLOCK_REALTIME);
         ClockTransform now = page.transform(ClockGroup.REALTIME);
         page.publish(Map.of(ClockGroup.REALTIME, now.setTo(host, target)));
         realtimeWasSet.accept(target - now.apply(host));
+        return SyscallOutcome.returning(0);
+    }
+
+    /**
+     * Whether a wall clock of {@code realtime} would lie before the namespace's
+     * boot: the kernel refuses (EINVAL) to set CLOCK_REALTIME below
+     * CLOCK_MONOTONIC, as the offset between them (wall_to_monotonic) would turn
+     * positive (do_settimeofday64 and timekeeping_inject_offset in
+     * kernel/time/timekeeping.c). Here against the namespace's own MONOTONIC.
+     */
+    private boolean beforeBoot(long realtime) {
+        long monotonic = virtualNow(Time.CLOCK_MONOTONIC);
+        return !Time.failed(monotonic) && realtime < monotonic;
+    }
+
+    /**
+     * sysinfo(2) as the kernel gives it inside a time namespace (kernel/sys.c,
+     * do_sysinfo): the uptime from the namespace's CLOCK_BOOTTIME, its seconds
+     * rounded up; the rest (loads, memory, process count) the host's, which is
+     * what the kernel reports to every process.
+     */
+    private SyscallOutcome sysinfo(SyscallStop stop) throws TraceeFault {
+        int result = Sysinfo.sysinfo(sysinfo);
+        if (result < 0) return SyscallOutcome.error(-result);
+        long boottime = virtualNow(Time.CLOCK_BOOTTIME);
+        if (!Time.failed(boottime)) {
+            sysinfo.set(ValueLayout.JAVA_LONG, 0, boottime / NANOS + (boottime % NANOS != 0 ? 1 : 0));
+        }
+        stop.memory().write(stop.pointerArg(0), sysinfo.toArray(ValueLayout.JAVA_BYTE));
         return SyscallOutcome.returning(0);
     }
 
@@ -212,12 +301,35 @@ final class TimeSyscalls {
             return SyscallOutcome.error(known ? Errno.EOPNOTSUPP : Errno.EINVAL);
         }
         int modes = tx.getInt(0);
-        if (modes == 0 || modes == ADJ_OFFSET_SS_READ) return readTimex(memory, buffer, modes);
+        // The kernel's checks (timekeeping_validate_timex), those that hold for
+        // everyone first: ADJ_ADJTIME (adjtime(3)) without its singleshot bit is
+        // EINVAL even unprivileged; with ADJ_OFFSET_READONLY it only reads.
+        if ((modes & ADJ_ADJTIME) != 0) {
+            if ((modes & ADJ_OFFSET_SINGLESHOT) == 0) return SyscallOutcome.error(Errno.EINVAL);
+            if ((modes & ADJ_OFFSET_READONLY) != 0) return readTimex(memory, buffer, modes);
+            return SyscallOutcome.error(Errno.EPERM); // a slew: a discipline change, below
+        }
+        if (modes == 0) return readTimex(memory, buffer, modes);
+        // What the kernel refuses as invalid from the privileged, refused the same way
+        // (the namespace acts as privileged for setting), before the EPERM below.
+        long tick = tx.getLong((int) TIMEX_TICK);
+        if ((modes & ADJ_TICK) != 0 && (tick < 900_000 / USER_HZ || tick > 1_100_000 / USER_HZ)) {
+            return SyscallOutcome.error(Errno.EINVAL);
+        }
+        if ((modes & ADJ_SETOFFSET) != 0) {
+            long fraction = tx.getLong((int) TIMEX_TIME + 8);
+            if (fraction < 0 || fraction >= ((modes & ADJ_NANO) != 0 ? NANOS : 1_000_000)) {
+                return SyscallOutcome.error(Errno.EINVAL);
+            }
+        }
+        long freq = tx.getLong((int) TIMEX_FREQ);
+        if ((modes & ADJ_FREQUENCY) != 0 && (freq < Long.MIN_VALUE / PPM_SCALE || freq > Long.MAX_VALUE / PPM_SCALE)) {
+            return SyscallOutcome.error(Errno.EINVAL);
+        }
         if ((modes & ADJ_SETOFFSET) != 0 && (modes & ~(ADJ_SETOFFSET | ADJ_NANO | ADJ_MICRO)) == 0) {
             long seconds = tx.getLong((int) TIMEX_TIME);
             long fraction = tx.getLong((int) TIMEX_TIME + 8);
             boolean nano = (modes & ADJ_NANO) != 0;
-            if (fraction < 0 || fraction >= (nano ? NANOS : 1_000_000)) return SyscallOutcome.error(Errno.EINVAL);
             long delta;
             try {
                 delta = Math.addExact(Math.multiplyExact(seconds, NANOS), nano ? fraction : fraction * 1000);
@@ -228,8 +340,9 @@ final class TimeSyscalls {
             ClockTransform t = page.transform(ClockGroup.REALTIME);
             long now = t.apply(host);
             long target = now + delta;
-            // Overflow, or a wall clock the kernel would not accept (timekeeping_inject_offset).
-            if ((delta > 0 && target < now) || target < 0 || target / NANOS >= SETTOD_SEC_MAX) {
+            // Overflow, or a wall clock the kernel would not accept (timekeeping_inject_offset):
+            // past what it can hold, or before the boot.
+            if ((delta > 0 && target < now) || target < 0 || target / NANOS >= SETTOD_SEC_MAX || beforeBoot(target)) {
                 return SyscallOutcome.error(Errno.EINVAL);
             }
             page.publish(Map.of(ClockGroup.REALTIME, t.setTo(host, target)));

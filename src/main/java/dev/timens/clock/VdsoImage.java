@@ -46,6 +46,12 @@ public final class VdsoImage {
 
     /** Process page field offsets (struct timens_process_page in clock.h). */
     static final int PP_KERNEL_VDSO = 0;
+    /**
+     * Where the second half of the process page starts: per-thread room for the
+     * supervisor's copies when a thread's stack has none (TimeNamespace.scratchArea),
+     * after struct timens_process_page (clock.h), which is far smaller.
+     */
+    static final int PP_SCRATCH = 2048;
     static final int PP_OFF_CLOCK_GETTIME = 8;
     static final int PP_OFF_GETTIMEOFDAY = 16;
     static final int PP_FORWARD = 24;

@@ -125,11 +125,26 @@ public final class ExecStop {
         }
     }
 
-    /** The registers as exec left them, read once. */
+    /**
+     * {@code __USER32_CS} (arch/x86/include/asm/segment.h): the code segment
+     * of a thread in 32-bit mode, where exec leaves an i386 program.
+     */
+    private static final long USER32_CS = 0x23;
+
+    /**
+     * The registers as exec left them, read once.
+     *
+     * @throws IllegalStateException for an i386 program: everything here (its
+     *         stack, auxv, entry code, syscall numbers) is the x86_64 ABI's
+     */
     private void readRegisters() {
         if (registersRead) return;
         ptracer.getRegs(tid, saved);
         registersRead = true;
+        if (saved.cs() == USER32_CS) {
+            throw new IllegalStateException("it is a 32-bit (i386) program, and timens runs only x86_64 programs"
+                    + " (an i386 program's clock calls would not go through the namespace)");
+        }
     }
 
     private boolean scanAuxv(MemorySegment buffer) {

@@ -64,6 +64,11 @@ final class ProcessMemory implements TraceeMemory {
         throw new TraceeFault(address, bytes.length);
     }
 
+    /** As {@link #forceWrite(RemotePtr, byte[], byte[])}, for memory of no value to the program if partly written. */
+    void forceWrite(RemotePtr address, byte[] bytes) throws TraceeFault {
+        if (forceWrite(address, bytes, bytes.length) != bytes.length) throw new TraceeFault(address, bytes.length);
+    }
+
     private long forceWrite(RemotePtr address, byte[] bytes, int length) throws TraceeFault {
         MemorySegment buffer = buffer(address, length);
         MemorySegment.copy(bytes, 0, buffer, ValueLayout.JAVA_BYTE, 0, length);

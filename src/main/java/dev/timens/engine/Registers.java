@@ -34,6 +34,7 @@ final class Registers {
     private static final VarHandle ORIG_RAX = field("orig_rax");
     private static final VarHandle RIP = field("rip");
     private static final VarHandle RSP = field("rsp");
+    private static final VarHandle CS = field("cs");
     private static final VarHandle RDI = field("rdi");
     private static final VarHandle RSI = field("rsi");
     private static final VarHandle RDX = field("rdx");
@@ -60,6 +61,8 @@ final class Registers {
     long rip() { return (long) RIP.get(segment, 0L); }
     void rip(long v) { RIP.set(segment, 0L, v); }
     long rsp() { return (long) RSP.get(segment, 0L); }
+    /** The code segment selector: which mode (64-bit or i386) the thread runs in. */
+    long cs() { return (long) CS.get(segment, 0L); }
 
     /** Syscall argument {@code i} (0..5) in the x86_64 syscall convention. */
     long arg(int i) { return (long) ARGS[i].get(segment, 0L); }

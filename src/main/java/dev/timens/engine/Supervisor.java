@@ -49,7 +49,11 @@ public final class Supervisor {
      * no tracer is attached to (its clock syscalls would fail with ENOSYS and its
      * execs would keep the kernel's vDSO); clone3 carries its flags in memory,
      * where the filter cannot look, so it is refused with ENOSYS and libc falls
-     * back to clone, as on kernels before 5.3. And the ptrace requests that make a
+     * back to clone, as on kernels before 5.3. The same calls through the other
+     * syscall tables a 64-bit process can reach (i386 by {@code int $0x80}, x32)
+     * are refused outright: the filter sees only their numbers there, and an
+     * i386 clone(CLONE_UNTRACED) made a child that ran its execs on host time.
+     * And the ptrace requests that make a
      * tracer: a traced process cannot get a second one, so when the kernel refuses
      * them the engine says why (strace and gdb only report EPERM).
      */
@@ -59,6 +63,8 @@ public final class Supervisor {
             .when(SyscallNumbers.PTRACE, ArgCondition.equalTo(0, PTRACE_TRACEME))
             .when(SyscallNumbers.PTRACE, ArgCondition.equalTo(0, PTRACE_ATTACH))
             .when(SyscallNumbers.PTRACE, ArgCondition.equalTo(0, PTRACE_SEIZE))
+            .refuseI386(SyscallNumbers.I386_CLONE, SyscallNumbers.I386_CLONE3)
+            .refuseX32(SyscallNumbers.CLONE, SyscallNumbers.CLONE3)
             .build();
 
     /** Answers the engine's own syscalls; null when the tool should see the stop. */
@@ -458,8 +464,9 @@ public final class Supervisor {
             case Ptrace.EVENT_SECCOMP -> {
                 stats.syscalls++;
                 ptracer.getRegs(tid, saved);
-                SyscallStop stop = new SyscallStop(tid, live.leaderOf(tid), saved,
-                        new ProcessMemory(tid, scratch));
+                int tgid = live.leaderOf(tid);
+                SyscallStop stop = new SyscallStop(tid, tgid, saved, new ProcessMemory(tid, scratch),
+                        () -> tool.scratchArea(tid, tgid));
                 SyscallOutcome outcome = ownSyscall(stop, tool);
                 if (outcome == null) outcome = tool.onSyscall(stop);
                 if (outcome instanceof SyscallOutcome.Return(long value)) {

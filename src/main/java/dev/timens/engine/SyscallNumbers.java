@@ -65,6 +65,7 @@ public final class SyscallNumbers {
     public static final int PTRACE = 101;
     public static final int GETEUID = 107;
     public static final int GETPPID = 110;
+    public static final int SYSINFO = 99;
     public static final int RT_SIGTIMEDWAIT = 128;
     public static final int RT_SIGSUSPEND = 130;
     public static final int PRCTL = 157;
@@ -119,18 +120,68 @@ public final class SyscallNumbers {
     // i386, syscall_32.tbl. The *_time64 and *64 calls take 64-bit time_t (Linux 5.1).
     public static final int I386_TIME = 13;
     public static final int I386_STIME = 25;
+    public static final int I386_ALARM = 27;
     public static final int I386_GETTIMEOFDAY = 78;
     public static final int I386_SETTIMEOFDAY = 79;
+    public static final int I386_SELECT = 82;
+    public static final int I386_SETITIMER = 104;
+    public static final int I386_GETITIMER = 105;
+    public static final int I386_SYSINFO = 116;
+    /** The SysV IPC multiplexer: semtimedop among its calls. */
+    public static final int I386_IPC = 117;
+    public static final int I386_CLONE = 120;
     public static final int I386_ADJTIMEX = 124;
+    public static final int I386_NEWSELECT = 142;
     public static final int I386_NANOSLEEP = 162;
+    public static final int I386_POLL = 168;
+    public static final int I386_RT_SIGTIMEDWAIT = 177;
+    public static final int I386_FUTEX = 240;
+    public static final int I386_IO_GETEVENTS = 247;
+    public static final int I386_EPOLL_WAIT = 256;
+    public static final int I386_TIMER_CREATE = 259;
+    public static final int I386_TIMER_SETTIME = 260;
+    public static final int I386_TIMER_GETTIME = 261;
     public static final int I386_CLOCK_SETTIME = 264;
     public static final int I386_CLOCK_GETTIME = 265;
     public static final int I386_CLOCK_GETRES = 266;
     public static final int I386_CLOCK_NANOSLEEP = 267;
+    public static final int I386_MQ_TIMEDSEND = 279;
+    public static final int I386_MQ_TIMEDRECEIVE = 280;
+    public static final int I386_PSELECT6 = 308;
+    public static final int I386_PPOLL = 309;
+    public static final int I386_EPOLL_PWAIT = 319;
+    public static final int I386_TIMERFD_CREATE = 322;
+    public static final int I386_TIMERFD_SETTIME = 325;
+    public static final int I386_TIMERFD_GETTIME = 326;
+    public static final int I386_RECVMMSG = 337;
     public static final int I386_CLOCK_ADJTIME = 343;
+    public static final int I386_IO_PGETEVENTS = 385;
     public static final int I386_CLOCK_GETTIME64 = 403;
     public static final int I386_CLOCK_SETTIME64 = 404;
     public static final int I386_CLOCK_ADJTIME64 = 405;
     public static final int I386_CLOCK_GETRES_TIME64 = 406;
     public static final int I386_CLOCK_NANOSLEEP_TIME64 = 407;
+    public static final int I386_TIMER_GETTIME64 = 408;
+    public static final int I386_TIMER_SETTIME64 = 409;
+    public static final int I386_TIMERFD_GETTIME64 = 410;
+    public static final int I386_TIMERFD_SETTIME64 = 411;
+    public static final int I386_PSELECT6_TIME64 = 413;
+    public static final int I386_PPOLL_TIME64 = 414;
+    public static final int I386_IO_PGETEVENTS_TIME64 = 416;
+    public static final int I386_RECVMMSG_TIME64 = 417;
+    public static final int I386_MQ_TIMEDSEND_TIME64 = 418;
+    public static final int I386_MQ_TIMEDRECEIVE_TIME64 = 419;
+    public static final int I386_SEMTIMEDOP_TIME64 = 420;
+    public static final int I386_RT_SIGTIMEDWAIT_TIME64 = 421;
+    public static final int I386_FUTEX_TIME64 = 422;
+    public static final int I386_IO_URING_SETUP = 425;
+    public static final int I386_CLONE3 = 435;
+    public static final int I386_EPOLL_PWAIT2 = 441;
+    public static final int I386_FUTEX_WAITV = 449;
+
+    // x32-only numbers (syscall_64.tbl, ABI "x32"), without __X32_SYSCALL_BIT:
+    // calls whose structures differ between x32 and x86_64.
+    public static final int X32_RT_SIGTIMEDWAIT = 523;
+    public static final int X32_TIMER_CREATE = 526;
+    public static final int X32_RECVMMSG = 537;
 }

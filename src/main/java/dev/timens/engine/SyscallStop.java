@@ -14,12 +14,13 @@ public final class SyscallStop {
     private SyscallExit.Handler exitHandler;
     private final StackScratch scratch;
 
-    SyscallStop(int tid, int tgid, Registers registers, TraceeMemory memory) {
+    /** @param scratchArea the thread's {@link Tool#scratchArea}, asked for only when its stack has no room */
+    SyscallStop(int tid, int tgid, Registers registers, TraceeMemory memory, java.util.function.LongSupplier scratchArea) {
         this.tid = tid;
         this.tgid = tgid;
         this.registers = registers;
         this.memory = memory;
-        this.scratch = new StackScratch(memory, registers.rsp());
+        this.scratch = new StackScratch(memory, registers.rsp(), scratchArea);
     }
 
     /** The process (thread group) of the thread. */
@@ -77,6 +78,8 @@ public final class SyscallStop {
      * which the kernel reads when the syscall starts. Successive calls during
      * one stop return disjoint places; the same stack pointer gives the same
      * places again (a restarted syscall finds its copy where it left it).
+     * When the stack has no room there (a stack pointer just above a guard
+     * page), the copies go to the tool's {@link Tool#scratchArea} for the thread.
      */
     public RemotePtr pushScratch(byte[] bytes) throws TraceeFault {
         return scratch.push(bytes);

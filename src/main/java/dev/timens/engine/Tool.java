@@ -49,4 +49,21 @@ public interface Tool {
 
     /** Some thread called {@link TraceControl#wakeup()}. */
     default void onWakeup() {}
+
+    /** Bytes at a {@link #scratchArea} address. */
+    int SCRATCH_AREA_SIZE = 128;
+
+    /**
+     * Room for {@link SyscallStop#pushScratch} copies when the stack of thread
+     * {@code tid} (of process {@code tgid}) has none below its red zone: its
+     * stack pointer is just above a guard page, or the end of its mapping. The
+     * kernel needs no stack for a syscall, so a program may well make one
+     * there. Returns the address of {@link #SCRATCH_AREA_SIZE} bytes mapped in
+     * the process that no other thread is given while this one lives (the
+     * program need not be able to write them: the engine writes them as a
+     * debugger does, and the kernel only reads them), or 0 when there are none.
+     */
+    default long scratchArea(int tid, int tgid) {
+        return 0;
+    }
 }

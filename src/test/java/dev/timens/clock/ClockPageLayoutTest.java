@@ -43,6 +43,7 @@ class ClockPageLayoutTest {
         assertThat(LayoutProbe.get("timens_process_page.off_gettimeofday")).isEqualTo(VdsoImage.PP_OFF_GETTIMEOFDAY);
         assertThat(LayoutProbe.get("timens_process_page.forward")).isEqualTo(VdsoImage.PP_FORWARD);
         assertThat(LayoutProbe.get("timens_process_page.kernel_time_data")).isEqualTo(VdsoImage.PP_KERNEL_TIME_DATA);
+        assertThat(LayoutProbe.get("TIMENS_PROCESS_PAGE_SCRATCH")).isEqualTo(VdsoImage.PP_SCRATCH);
     }
 
     @Test

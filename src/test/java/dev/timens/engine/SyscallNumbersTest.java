@@ -27,16 +27,32 @@ class SyscallNumbersTest {
         assumeTrue(Files.isReadable(HEADERS.resolve("unistd_64.h")), "no kernel headers installed");
         Map<String, Integer> x64 = read(HEADERS.resolve("unistd_64.h"));
         Map<String, Integer> i386 = read(HEADERS.resolve("unistd_32.h"));
+        Map<String, Integer> x32 = readX32(HEADERS.resolve("unistd_x32.h"));
         int checked = 0;
         for (Field f : SyscallNumbers.class.getFields()) {
             assertThat(Modifier.isStatic(f.getModifiers()) && f.getType() == int.class).isTrue();
             String name = f.getName().toLowerCase();
             boolean is32 = name.startsWith("i386_");
-            String syscall = is32 ? name.substring("i386_".length()) : name;
-            assertThat((is32 ? i386 : x64).get(syscall)).as(f.getName()).isEqualTo(f.getInt(null));
+            boolean isX32 = name.startsWith("x32_");
+            String syscall = is32 ? name.substring("i386_".length()) : isX32 ? name.substring("x32_".length()) : name;
+            if (syscall.equals("newselect")) syscall = "_newselect"; // the header's spelling
+            assertThat((is32 ? i386 : isX32 ? x32 : x64).get(syscall)).as(f.getName()).isEqualTo(f.getInt(null));
             checked++;
         }
-        assertThat(checked).isEqualTo(94 + 16);
+        assertThat(checked).isEqualTo(95 + 59 + 3); // x86_64, i386, x32-only
+    }
+
+    /** unistd_x32.h writes {@code (__X32_SYSCALL_BIT + N)}: the numbers without the bit. */
+    private static Map<String, Integer> readX32(Path header) throws IOException {
+        Pattern define = Pattern.compile("#define __NR_(\\w+) \\(__X32_SYSCALL_BIT \\+ (\\d+)\\)");
+        Map<String, Integer> m = new HashMap<>();
+        for (String line : Files.readAllLines(header)) {
+            Matcher matcher = define.matcher(line);
+            if (matcher.matches()) {
+                m.put(matcher.group(1), Integer.parseInt(matcher.group(2)));
+            }
+        }
+        return m;
     }
 
     private static Map<String, Integer> read(Path header) throws IOException {

@@ -34,6 +34,74 @@ class CompatSyscallsIT {
                 .allSatisfy((key, value) -> assertThat(value).as(key).isEqualTo("error-ENOSYS"));
     }
 
+    /**
+     * Sleeps, timed waits, timers and sysinfo through i386 and x32: natively
+     * each reaches the kernel (an i386 call gives its own answer, never
+     * ENOSYS) and waits on host time; under timens every one is refused with
+     * ENOSYS. The case that showed it: an absolute clock_nanosleep_time64 until
+     * 0.2 s after the namespace's now, ten years behind the host, returned at
+     * once.
+     */
+    @Test
+    void sleepsWaitsAndTimersThroughI386AndX32AreRefused() {
+        String program = Toolchains.program("compatprobe").toString();
+        Probe natively = runner.nativeRun(program, "waits").assertExit(0).single("COMPATWAIT");
+        if (natively.string("i386_nanosleep").startsWith("error-")) {
+            Toolchains.unavailable("this kernel has no IA32 emulation (int $0x80 fails natively): " + natively);
+        }
+        assertThat(natively.fields()).as("natively, i386 calls reach the kernel: %s", natively)
+                .allSatisfy((key, value) -> {
+                    if (key.startsWith("i386_")) assertThat(value).as(key).isNotEqualTo("error-ENOSYS");
+                });
+
+        TimensRunner.Result run = runner.withTimeout(java.time.Duration.ofSeconds(20))
+                .timens(java.util.List.of("--offset", "-10y"), program, "waits").assertExit(0);
+        Probe inside = run.single("COMPATWAIT");
+        assertThat(inside.fields()).as(run.describe()).hasSameSizeAs(natively.fields()).hasSizeGreaterThan(40)
+                .allSatisfy((key, value) -> assertThat(value).as(key).isEqualTo("error-ENOSYS"));
+    }
+
+    /**
+     * clone(CLONE_UNTRACED) through int $0x80 made a child no tracer followed:
+     * its execs ran on host time. The engine clears that flag from x86_64
+     * clones, but sees only the number of an i386 or x32 call, so it refuses
+     * their clone and clone3 (natively the i386 clone makes a child).
+     */
+    @Test
+    void clonesThroughI386AndX32AreRefused() {
+        String program = Toolchains.program("compatprobe").toString();
+        Probe natively = runner.nativeRun(program, "clone").assertExit(0).single("COMPATCLONE");
+        if (!natively.string("i386_clone").equals("child")) {
+            Toolchains.unavailable("this kernel has no IA32 emulation (int $0x80 fails natively): " + natively);
+        }
+        TimensRunner.Result run = runner.timens(ProcessTreeIT.AT_2038, program, "clone").assertExit(0);
+        assertThat(run.single("COMPATCLONE").fields()).as(run.describe()).hasSize(4)
+                .allSatisfy((key, value) -> assertThat(value).as(key).isEqualTo("error-ENOSYS"));
+    }
+
+    /**
+     * An i386 executable: timens virtualizes x86_64 programs only, so it refuses
+     * one at its exec with one line that says so, as it refuses other programs it
+     * cannot prepare (the program is killed before its first instruction: 137),
+     * never with an internal error.
+     */
+    @Test
+    void anI386ExecutableIsRefusedWithOneClearLine() {
+        String program = Toolchains.program("i386probe").toString();
+        TimensRunner.Result natively = runner.nativeRun(program);
+        if (natively.exitCode() != 0) {
+            Toolchains.unavailable("this kernel does not run i386 programs (no IA32 emulation): " + natively.describe());
+        }
+        assertThat(natively.single("RAN").string("abi")).isEqualTo("i386");
+
+        TimensRunner.Result run = runner.timens(java.util.List.of(), program).assertExit(137);
+        assertThat(run.stdout()).as(run.describe()).isEmpty();
+        assertThat(run.stderrLines()).as(run.describe()).singleElement().asString()
+                .startsWith("timens: killing pid ")
+                .contains("32-bit (i386) program", "timens runs only x86_64 programs")
+                .doesNotContain("Exception", "MemorySegment", "bound");
+    }
+
     @Test
     void clockSetsThroughI386AndX32AreRefusedAndTheHostClockStays() {
         ClockSafety.requireSettingIsVirtualized();

@@ -232,7 +232,84 @@ class SetClockIT {
         assertThat(op.string("errno")).as(run.describe()).isEqualTo("EPERM");
     }
 
+    /**
+     * The CPU-time clocks can never be set: the kernel answers EINVAL for
+     * CLOCK_PROCESS_CPUTIME_ID and CLOCK_THREAD_CPUTIME_ID (no clock_set) and
+     * for a pid or tid clock that names no process or no thread of the caller,
+     * and EPERM for one that does. Safe natively (the kernel sets none of
+     * them), so compared with a native run as the same user, root and nobody.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void settingACpuClockGivesWhatTheKernelGives(boolean asNobody) {
+        // clock_getcpuclockid encoding: (~pid << 3) | 2 for a process, | 6 for a thread;
+        // pid 0 is the caller. -1 has CPUCLOCK_WHICH 3: no such clock.
+        List<String> ops = List.of("clock_settime=PROCESS_CPUTIME_ID:1000", "clock_settime=THREAD_CPUTIME_ID:1000",
+                "clock_settime=-6:1000", "clock_settime=-2:1000", "clock_settime=-14:1000",
+                "clock_settime=-10:1000", "clock_settime=-1:1000", "clock_settime=-80000006:1000",
+                // fd 3, FD_TO_CLOCKID: no descriptor 3, so no posix clock: EINVAL
+                "clock_settime=-29:1000");
+        TimensRunner user = asNobody ? runner.wrappedIn(ClockSafety.asNobody()) : runner;
+        TimensRunner.Result nativeRun = user.nativeRun(command("setclock", ops)).assertExit(0);
+        ClockSafety.requireSettingIsVirtualized();
+        TimensRunner.Result run = user.timens(List.of(), command("setclock", ops)).assertExit(0);
+
+        assertThat(errnos(run)).as(run.describe()).isEqualTo(errnos(nativeRun))
+                .containsExactly("EINVAL", "EINVAL", "EPERM", "EPERM", "EPERM", "EINVAL", "EINVAL", "EINVAL",
+                        "EINVAL");
+    }
+
+    /**
+     * adjtimex with ADJ_ADJTIME (0x8000) but not its singleshot bit is EINVAL for
+     * everyone, before any privilege check (timekeeping_validate_timex): never
+     * EPERM. Safe natively: refused before anything is read or changed.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void anUnknownAdjtimexModeGivesEinvalAsNatively(boolean asNobody) {
+        TimensRunner user = asNobody ? runner.wrappedIn(ClockSafety.asNobody()) : runner;
+        List<String> ops = List.of("adjtimex-modes=0x8000", "adjtimex-modes=0x8002");
+        TimensRunner.Result nativeRun = user.nativeRun(command("setclock", ops)).assertExit(0);
+        ClockSafety.requireSettingIsVirtualized();
+        TimensRunner.Result run = user.timens(List.of(), command("setclock", ops)).assertExit(0);
+
+        assertThat(errnos(run)).as(run.describe()).isEqualTo(errnos(nativeRun)).containsExactly("EINVAL", "EINVAL");
+    }
+
+    /**
+     * The kernel refuses a wall clock below CLOCK_MONOTONIC, a time before the
+     * machine booted (do_settimeofday64, timekeeping_inject_offset): EINVAL, and
+     * the clock stays. The namespace's boot is its own MONOTONIC's zero: with
+     * {@code --monotonic +100d}, a date 50 days after the epoch is before it.
+     * Never run natively (as root it would be a real set, if it were allowed).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"setclock", "setclock-static"})
+    void settingTheClockBeforeTheBootGivesEinval(String program) {
+        TimensRunner.Result run = setclock(List.of("--monotonic", "+100d"), program, "settimeofday=0",
+                "raw-settimeofday=100", "clock_settime=REALTIME:100", "clock_settime=REALTIME:" + 50 * 86_400,
+                "adjtimex-setoffset=-" + Y2030, "clock_adjtime-setoffset=-" + Y2030,
+                // after it: allowed
+                "clock_settime=REALTIME:" + Y2030);
+
+        List<Probe> ops = run.tagged("OP");
+        List<Probe> nows = run.tagged("NOW");
+        assertThat(ops).as(run.describe()).hasSize(7);
+        SoftAssertions soft = new SoftAssertions();
+        for (int i = 0; i < 6; i++) {
+            soft.assertThat(ops.get(i).string("errno")).as("%s%n%s", ops.get(i), run.describe()).isEqualTo("EINVAL");
+            inWindow(soft, nows.get(i), "realtime", ClockGroup.REALTIME, Expect.offset(0), run);
+        }
+        soft.assertThat(ops.get(6).string("errno")).as(run.describe()).isEqualTo("0");
+        inWindow(soft, nows.get(6), "realtime", ClockGroup.REALTIME, Expect.startingAt(Y2030), run);
+        soft.assertAll();
+    }
+
     // ---------------------------------------------------------------------------------------------
+
+    private static List<String> errnos(TimensRunner.Result run) {
+        return run.tagged("OP").stream().map(op -> op.string("errno")).toList();
+    }
 
     /** Runs setclock under timens, after making sure that is safe; expects exit status 0. */
     private TimensRunner.Result setclock(List<String> options, String program, String... ops) {

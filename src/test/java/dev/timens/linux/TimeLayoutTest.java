@@ -19,6 +19,15 @@ class TimeLayoutTest {
     }
 
     @Test
+    void sysinfoMatchesTheCompiler() {
+        assertThat(Sysinfo.SYSINFO.byteSize()).isEqualTo(LayoutProbe.get("sysinfo"));
+        for (String field : new String[] {"uptime", "procs", "totalhigh", "mem_unit"}) {
+            assertThat(Sysinfo.SYSINFO.byteOffset(PathElement.groupElement(field)))
+                    .as(field).isEqualTo(LayoutProbe.get("sysinfo." + field));
+        }
+    }
+
+    @Test
     void readsHostClocksAndReportsBadOnes() {
         long before = System.currentTimeMillis();
         long realtime = Time.clockGettimeNanos(Time.CLOCK_REALTIME);
