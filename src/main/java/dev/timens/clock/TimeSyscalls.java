@@ -117,7 +117,7 @@ final class TimeSyscalls {
             // As the clock code does: scaled through the group's reference clock, the
             // TAI offset or NTP's correction added back unscaled.
             long reference = Time.clockGettimeNanos(clock == Time.CLOCK_TAI ? Time.CLOCK_REALTIME : Time.CLOCK_MONOTONIC);
-            return t.apply(reference) + (host - reference);
+            return t.apply(reference, host - reference);
         }
         return t.apply(host);
     }
