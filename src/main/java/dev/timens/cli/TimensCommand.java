@@ -249,6 +249,11 @@ public final class TimensCommand implements Callable<Integer> {
             if (r.signum() <= 0) {
                 throw new IllegalArgumentException("invalid --rate value '" + rate + "': it must be above 0 (use --freeze to stop the clocks)");
             }
+            if (r.compareTo(ClockSettings.MIN_RATE) < 0 || r.compareTo(ClockSettings.MAX_RATE) >= 0) {
+                throw new IllegalArgumentException("invalid --rate value '" + rate + "': out of range, "
+                        + ClockSettings.RATE_RANGE.replace("0 (frozen) or ", "")
+                        + (r.compareTo(BigDecimal.ONE) < 0 ? "; use --freeze to stop the clocks" : ""));
+            }
         }
         return new ClockSettings(start, realtimeOffset, mono, boot, r, warp);
     }
