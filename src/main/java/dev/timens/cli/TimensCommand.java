@@ -15,7 +15,6 @@ import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -211,7 +210,7 @@ public final class TimensCommand implements Callable<Integer> {
     private ClockSettings settings() {
         int realtimeOptions = (at != null ? 1 : 0) + (offset != null ? 1 : 0) + (faketime != null ? 1 : 0);
         if (realtimeOptions > 1) throw new IllegalArgumentException("--at, --offset and --faketime exclude each other");
-        ZoneId zone = ZoneId.systemDefault();
+        LocalZone zone = LocalZone.fromEnvironment();
         Optional<Instant> start = Optional.empty();
         Duration realtimeOffset = Duration.ZERO;
         if (at != null) start = Optional.of(TimeSpecs.parseInstant(at, zone));
