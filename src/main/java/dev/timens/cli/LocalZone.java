@@ -74,17 +74,20 @@ record LocalZone(ZoneId rules, long[] leapAt, long[] leapSum) {
     /**
      * The rules of a "right/" (or "posix/") zone's file: those of the zone of
      * the same name without the prefix ({@code right/Europe/Berlin} ->
-     * Europe/Berlin); UTC when there is none.
+     * Europe/Berlin); Java's default zone when there is none (a copied
+     * /etc/localtime has no name to go by).
      */
     private static ZoneId rulesFor(Path file) {
-        String name = file.startsWith(ZONEINFO) ? ZONEINFO.relativize(file).toString() : file.toString();
+        String name = file.toString();
+        int zoneinfo = name.lastIndexOf("/zoneinfo/");
+        if (zoneinfo >= 0) name = name.substring(zoneinfo + "/zoneinfo/".length());
         for (String prefix : new String[] {"right/", "posix/"}) {
             if (name.startsWith(prefix)) name = name.substring(prefix.length());
         }
         try {
             return ZoneId.of(name);
         } catch (DateTimeException e) {
-            return ZoneId.of("UTC");
+            return ZoneId.systemDefault();
         }
     }
 
