@@ -295,8 +295,10 @@ final class Warp implements AutoCloseable {
         for (int i = 0; i < 6; i++) args[i] = stop.arg(i);
         if (wait.absolute()) {
             Long deadline = deadlines.virtualDeadline(stop, wait.arg());
-            return deadline == null || deadline == ClockTransform.MAX ? null
-                    : new Waiter(stop.tid(), wait, args, wait.deadlineOn(), deadline, Phase.BLOCKED, 0);
+            if (deadline == null || deadline == ClockTransform.MAX) return null;
+            Waiter w = new Waiter(stop.tid(), wait, args, wait.deadlineOn(), deadline, Phase.BLOCKED, 0);
+            // A REALTIME deadline that MONOTONIC, further on, could only reach past its own end.
+            return onMonotonic(w) == ClockTransform.MAX ? null : w;
         }
         long duration;
         if (wait.form() == TimedWait.Form.MILLIS) {
