@@ -28,6 +28,13 @@ extern const volatile struct timens_clock_page timens_clock_page;
 extern const struct timens_process_page timens_process_page;
 
 #define NSEC_PER_SEC 1000000000LL
+/*
+ * The end of every clock's range: KTIME_MAX (include/linux/ktime.h), 2^63 - 1 ns,
+ * as seconds and nanoseconds. A clock of the namespace saturates there (and at
+ * zero below) instead of wrapping, as ClockTransform.java does for the raw syscalls.
+ */
+#define KTIME_MAX_SEC 9223372036LL
+#define KTIME_MAX_NSEC 854775807LL
 #define CLOCK_REALTIME 0
 #define CLOCK_REALTIME_COARSE 5
 
@@ -81,17 +88,34 @@ static __attribute__((noinline)) void apply_scaled(const struct timens_transform
 		}
 	}
 	__int128 scaled = (__int128)(real - t->base_real) * (__int128)t->mult;
-	int64_t v = t->base_virt + (int64_t)(scaled >> t->shift) + aside;
-	int64_t sec = v / NSEC_PER_SEC, nsec = v % NSEC_PER_SEC;
-	if (nsec < 0) {
-		nsec += NSEC_PER_SEC;
-		sec -= 1;
-	}
-	ts->tv_sec = sec;
-	ts->tv_nsec = nsec;
+	/* Exact in 128 bits, then clamped to [0, KTIME_MAX]: never wraps. */
+	__int128 sum = (__int128)t->base_virt + (scaled >> t->shift) + aside;
+	int64_t v = sum < 0 ? 0 : sum > INT64_MAX ? INT64_MAX : (int64_t)sum;
+	ts->tv_sec = v / NSEC_PER_SEC;
+	ts->tv_nsec = v % NSEC_PER_SEC;
 }
 
-/* The common transform: the timespec moved by a normalised offset (0 <= nsec < 1e9). */
+/*
+ * A timespec past either end of the range, brought back to it: called only
+ * when tv_sec, as unsigned, is at least KTIME_MAX_SEC (negative, or in the last
+ * second of the range or beyond), so the common path pays one compare.
+ */
+static __attribute__((noinline, cold)) void saturate(struct kernel_timespec *ts)
+{
+	if (ts->tv_sec < 0) {
+		ts->tv_sec = 0;
+		ts->tv_nsec = 0;
+	} else if (ts->tv_sec > KTIME_MAX_SEC || ts->tv_nsec > KTIME_MAX_NSEC) {
+		ts->tv_sec = KTIME_MAX_SEC;
+		ts->tv_nsec = KTIME_MAX_NSEC;
+	}
+}
+
+/*
+ * The common transform: the timespec moved by a normalised offset (0 <= nsec < 1e9),
+ * saturated at the ends of the range. The seconds cannot overflow: both are within
+ * a few times KTIME_MAX_SEC.
+ */
 static inline void add_offset(struct kernel_timespec *ts, int64_t off_sec, int64_t off_nsec)
 {
 	int64_t sec = ts->tv_sec + off_sec, nsec = ts->tv_nsec + off_nsec;
@@ -101,6 +125,8 @@ static inline void add_offset(struct kernel_timespec *ts, int64_t off_sec, int64
 	}
 	ts->tv_sec = sec;
 	ts->tv_nsec = nsec;
+	if (__builtin_expect((uint64_t)sec >= (uint64_t)KTIME_MAX_SEC, 0))
+		saturate(ts);
 }
 
 /*
@@ -300,6 +326,9 @@ int timens_clock_gettime(int clock, struct kernel_timespec *ts)
 	ts->tv_nsec = (int64_t)nsec;
 	if (__builtin_expect(mode == TIMENS_MODE_SCALED, 0))
 		return read_scaled(clock, ts);
+	/* Past an end of the range (see add_offset): saturate, never wrap. */
+	if (__builtin_expect(sec >= (uint64_t)KTIME_MAX_SEC, 0))
+		saturate(ts);
 	return 0;
 }
 

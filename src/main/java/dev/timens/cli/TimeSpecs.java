@@ -129,6 +129,16 @@ public final class TimeSpecs {
      *     time that does not exist (month 13, February 30, hour 24...), or is out of range
      */
     public static Instant parseInstant(String text, ZoneId zone) {
+        Objects.requireNonNull(zone, "zone");
+        return parseInstant(text, LocalZone.of(zone));
+    }
+
+    /**
+     * As {@link #parseInstant(String, ZoneId)}, in a zone that may count leap
+     * seconds: a date (not {@code @SECONDS}, which is a {@code time_t} already)
+     * becomes the {@code time_t} that the zone's programs show as that date.
+     */
+    static Instant parseInstant(String text, LocalZone zone) {
         Objects.requireNonNull(text, "text");
         Objects.requireNonNull(zone, "zone");
         if (text.isEmpty()) {
@@ -198,6 +208,12 @@ public final class TimeSpecs {
      *     unsupported one, or is out of range
      */
     public static FaketimeSpec parseFaketime(String text, ZoneId zone) {
+        Objects.requireNonNull(zone, "zone");
+        return parseFaketime(text, LocalZone.of(zone));
+    }
+
+    /** As {@link #parseFaketime(String, ZoneId)}, in a zone that may count leap seconds (see {@link #parseInstant(String, LocalZone)}). */
+    static FaketimeSpec parseFaketime(String text, LocalZone zone) {
         Objects.requireNonNull(text, "text");
         Objects.requireNonNull(zone, "zone");
         // A FAKETIME value is often read from an environment file, trailing newline and all.
@@ -384,7 +400,7 @@ public final class TimeSpecs {
             this.body = body;
         }
 
-        Instant instant(ZoneId zone) {
+        Instant instant(LocalZone zone) {
             if (body.isEmpty() || !isDigit(body.charAt(0))) {
                 throw fail((body.isEmpty() ? "no date; " : "not a date; ") + INSTANT_FORMS);
             }
@@ -402,7 +418,7 @@ public final class TimeSpecs {
                         + yearMonth.getMonth().getDisplayName(TextStyle.FULL, Locale.ENGLISH) + " " + year);
             }
             if (atEnd()) {
-                return inRange(ZonedDateTime.of(year, month, day, 0, 0, 0, 0, zone).toInstant());
+                return inRange(zone.clockReading(ZonedDateTime.of(year, month, day, 0, 0, 0, 0, zone.rules()).toInstant()));
             }
             char separator = body.charAt(pos);
             if (separator != 'T' && separator != 't' && separator != ' ') {
@@ -442,9 +458,9 @@ public final class TimeSpecs {
                         + (offset == null ? "time" : "zone offset") + "; " + INSTANT_FORMS);
             }
             if (offset != null) {
-                return inRange(local.toInstant(offset));
+                return inRange(zone.clockReading(local.toInstant(offset)));
             }
-            return inRange(ZonedDateTime.of(local, zone).toInstant());
+            return inRange(zone.clockReading(ZonedDateTime.of(local, zone.rules()).toInstant()));
         }
 
         /** {@code Z}, {@code z}, {@code ±HH}, {@code ±HHMM}, {@code ±HH:MM}, or null if none. */

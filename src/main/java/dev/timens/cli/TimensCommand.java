@@ -16,7 +16,6 @@ import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -222,7 +221,7 @@ public final class TimensCommand implements Callable<Integer> {
     private ClockSettings settings() {
         int realtimeOptions = (at != null ? 1 : 0) + (offset != null ? 1 : 0) + (faketime != null ? 1 : 0);
         if (realtimeOptions > 1) throw new IllegalArgumentException("--at, --offset and --faketime exclude each other");
-        ZoneId zone = ZoneId.systemDefault();
+        LocalZone zone = LocalZone.fromEnvironment();
         Optional<Instant> start = Optional.empty();
         Duration realtimeOffset = Duration.ZERO;
         if (at != null) start = Optional.of(TimeSpecs.parseInstant(at, zone));
@@ -259,6 +258,11 @@ public final class TimensCommand implements Callable<Integer> {
             }
             if (r.signum() <= 0) {
                 throw new IllegalArgumentException("invalid --rate value '" + rate + "': it must be above 0 (use --freeze to stop the clocks)");
+            }
+            if (r.compareTo(ClockSettings.MIN_RATE) < 0 || r.compareTo(ClockSettings.MAX_RATE) >= 0) {
+                throw new IllegalArgumentException("invalid --rate value '" + rate + "': out of range, "
+                        + ClockSettings.RATE_RANGE.replace("0 (frozen) or ", "")
+                        + (r.compareTo(BigDecimal.ONE) < 0 ? "; use --freeze to stop the clocks" : ""));
             }
         }
         return new ClockSettings(start, realtimeOffset, mono, boot, r, warp);

@@ -17,7 +17,14 @@ import java.util.Optional;
 public record ClockSettings(Optional<Instant> realtimeStart, Duration realtimeOffset, Duration monotonicOffset,
                             Duration boottimeOffset, BigDecimal rate, boolean warp) {
     /** Rates run up to 2^31 (the fixed-point multiplier must stay below 2^63). */
-    static final BigDecimal MAX_RATE = BigDecimal.valueOf(1L << 31);
+    public static final BigDecimal MAX_RATE = BigDecimal.valueOf(1L << 31);
+    /**
+     * The slowest running rate. The rate is kept as a 32.32 fixed-point multiplier,
+     * exact to 2^-33; below 10^-6 that is off by more than 0.012 %, and below 2^-33
+     * it is 0, a frozen clock the user did not ask for. So rates under this are
+     * refused rather than silently changed.
+     */
+    public static final BigDecimal MIN_RATE = new BigDecimal("0.000001");
     public static final ClockSettings HOST = new ClockSettings(Optional.empty(), Duration.ZERO, Duration.ZERO,
             Duration.ZERO, BigDecimal.ONE, false);
 
@@ -29,9 +36,8 @@ public record ClockSettings(Optional<Instant> realtimeStart, Duration realtimeOf
         if (realtimeStart.isPresent() && !realtimeOffset.isZero()) {
             throw new IllegalArgumentException("a start date and a realtime offset exclude each other");
         }
-        if (rate.signum() < 0 || rate.compareTo(MAX_RATE) >= 0) {
-            throw new IllegalArgumentException("rate " + rate.toPlainString() + " is out of range: it must be at least 0 "
-                    + "and below " + MAX_RATE.toPlainString());
+        if (rate.signum() < 0 || rate.compareTo(MAX_RATE) >= 0 || (rate.signum() > 0 && rate.compareTo(MIN_RATE) < 0)) {
+            throw new IllegalArgumentException("rate " + compact(rate) + " is out of range: " + RATE_RANGE);
         }
     }
 
@@ -43,6 +49,16 @@ public record ClockSettings(Optional<Instant> realtimeStart, Duration realtimeOf
     public ClockSettings(Optional<Instant> realtimeStart, Duration realtimeOffset, Duration monotonicOffset,
                          Duration boottimeOffset, BigDecimal rate) {
         this(realtimeStart, realtimeOffset, monotonicOffset, boottimeOffset, rate, false);
+    }
+
+    /** What rates may be, for messages. */
+    public static final String RATE_RANGE = "it must be 0 (frozen) or from " + MIN_RATE.toPlainString()
+            + " up to, not including, " + MAX_RATE.toPlainString() + " (2^31)";
+
+    /** A rate as a user would write it, short whatever its size: 1E+300, 1E-10, 0.5, 10. */
+    public static String compact(BigDecimal rate) {
+        BigDecimal r = rate.stripTrailingZeros();
+        return r.scale() < 0 && r.precision() - r.scale() <= 12 ? r.toPlainString() : r.toString();
     }
 
     /** The rate as the 32.32 fixed-point multiplier of {@link ClockTransform}. */

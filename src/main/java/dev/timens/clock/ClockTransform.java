@@ -10,12 +10,22 @@ package dev.timens.clock;
  * the nanosecond. {@code mult / 2^shift} is the rate: 1 unless clocks run
  * faster or slower. An inactive transform leaves the host clock untouched.
  *
+ * <p>The result saturates to the range of a kernel clock, {@code [0, KTIME_MAX]}
+ * ({@link #MAX}, 2^63 - 1 ns: 2262-04-11T23:47:16.854775807Z on REALTIME, 292
+ * years of uptime on MONOTONIC and BOOTTIME): the sum is taken in 128 bits and
+ * clamped, so a clock that reaches the end of its range stays there, and one
+ * that would go below zero (the host's REALTIME stepped back before the
+ * namespace's epoch) reads zero. It never wraps, and it never goes backwards
+ * unless the host's own clock does. The clock code clamps the same way.
+ *
  * @param mult  rate numerator, in [0, 2^63)
  * @param shift rate denominator exponent, in [0, 63]
  */
 public record ClockTransform(long baseReal, long baseVirtual, long mult, int shift, boolean active) {
     public static final int SHIFT = 32;
     public static final long UNIT_RATE = 1L << SHIFT;
+    /** KTIME_MAX: the last nanosecond a clock of the namespace can read; it stays there. */
+    public static final long MAX = Long.MAX_VALUE;
 
     /** The host clock as it is. */
     public static final ClockTransform IDENTITY = new ClockTransform(0, 0, UNIT_RATE, SHIFT, false);
@@ -35,14 +45,38 @@ public record ClockTransform(long baseReal, long baseVirtual, long mult, int shi
         return shift < 63 && mult == 1L << shift;
     }
 
-    /** The namespace's reading for host reading {@code real}. */
+    /** The namespace's reading for host reading {@code real}, within {@code [0, MAX]}. */
     public long apply(long real) {
-        if (!active) return real;
+        return apply(real, 0);
+    }
+
+    /**
+     * The namespace's reading for host reading {@code real} of the group's
+     * reference clock, plus {@code aside} (the host's distance from it to TAI or
+     * MONOTONIC_RAW, which is not scaled), within {@code [0, MAX]}: the sum is
+     * exact in 128 bits, then clamped, as in the clock code's apply_scaled.
+     */
+    public long apply(long real, long aside) {
+        if (!active) return real + aside; // the host's own clock, untouched
         long delta = real - baseReal;
         long high = Math.multiplyHigh(delta, mult);
         long low = delta * mult;
-        long scaled = shift == 0 ? low : (high << (64 - shift)) | (low >>> shift);
-        return baseVirtual + scaled;
+        // The 128-bit product shifted right arithmetically: high word and low word.
+        long scaledLow = shift == 0 ? low : (high << (64 - shift)) | (low >>> shift);
+        long scaledHigh = high >> shift;
+        // + baseVirtual, sign-extended to 128 bits.
+        long sumLow = scaledLow + baseVirtual;
+        long sumHigh = scaledHigh + (baseVirtual >> 63) + (Long.compareUnsigned(sumLow, scaledLow) < 0 ? 1 : 0);
+        return clamp(sumLow, sumHigh, aside);
+    }
+
+    /** The 128-bit value {@code high:low} plus {@code aside}, clamped to {@code [0, MAX]}. */
+    private static long clamp(long low, long high, long aside) {
+        long sumLow = low + aside;
+        long sumHigh = high + (aside >> 63) + (Long.compareUnsigned(sumLow, low) < 0 ? 1 : 0);
+        if (sumHigh < 0) return 0;
+        if (sumHigh > 0 || sumLow < 0) return MAX;
+        return sumLow;
     }
 
     /**
@@ -85,12 +119,19 @@ public record ClockTransform(long baseReal, long baseVirtual, long mult, int shi
         return Math.max(1, host.longValue());
     }
 
-    /** How far this clock advances while the host advances {@code host} nanoseconds (a stopped one: as much). */
+    /**
+     * How far this clock advances while the host advances {@code host} nanoseconds
+     * (a stopped one: as much). Saturates at {@code Long.MAX_VALUE} (and at
+     * {@code Long.MIN_VALUE} for a negative span) rather than wrap.
+     */
     public long virtualDuration(long host) {
         if (!active || isUnitRate() || mult == 0) return host;
         long high = Math.multiplyHigh(host, mult);
         long low = host * mult;
-        return shift == 0 ? low : (high << (64 - shift)) | (low >>> shift);
+        long scaled = shift == 0 ? low : (high << (64 - shift)) | (low >>> shift);
+        long scaledHigh = high >> shift;
+        if (scaledHigh != scaled >> 63) return scaledHigh < 0 ? Long.MIN_VALUE : Long.MAX_VALUE;
+        return scaled;
     }
 
     /** The same rate, re-based so that host reading {@code real} now reads as {@code virtual}. */

@@ -134,7 +134,7 @@ final class TimeSyscalls {
             // As the clock code does: scaled through the group's reference clock, the
             // TAI offset or NTP's correction added back unscaled.
             long reference = Time.clockGettimeNanos(clock == Time.CLOCK_TAI ? Time.CLOCK_REALTIME : Time.CLOCK_MONOTONIC);
-            return t.apply(reference) + (host - reference);
+            return t.apply(reference, host - reference);
         }
         return t.apply(host);
     }
@@ -384,12 +384,20 @@ final class TimeSyscalls {
         return ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
     }
 
-    /** An instant as nanoseconds since the epoch, within what CLOCK_REALTIME can hold. */
+    /**
+     * An instant as nanoseconds since the epoch: from 1970-01-01T00:00:00Z up to
+     * one nanosecond before KTIME_MAX (2262-04-11T23:47:16.854775806Z), the range
+     * the command line's dates are parsed to (KTIME_MAX itself is the kernel's
+     * "never"). It agrees with {@code TimeSpecs.MAX_INSTANT}, so that what the
+     * parser accepts always starts.
+     */
     static long toNanos(Instant instant, String what) {
-        if (instant.getEpochSecond() < 0 || instant.getEpochSecond() >= KTIME_SEC_MAX) {
+        long seconds = instant.getEpochSecond();
+        if (seconds < 0 || seconds > KTIME_SEC_MAX
+                || (seconds == KTIME_SEC_MAX && instant.getNano() >= ClockTransform.MAX % NANOS)) {
             throw new IllegalArgumentException(what + " " + instant + " is out of range: CLOCK_REALTIME holds "
-                    + "1970-01-01T00:00:00Z to 2262-04-11T23:47:16Z");
+                    + "1970-01-01T00:00:00Z up to, not including, 2262-04-11T23:47:16.854775807Z");
         }
-        return instant.getEpochSecond() * NANOS + instant.getNano();
+        return seconds * NANOS + instant.getNano();
     }
 }

@@ -283,13 +283,22 @@ final class Warp implements AutoCloseable {
         }
     }
 
-    /** The wait's deadline; null when it is no wait (zero) or the kernel will refuse it (EFAULT, EINVAL). */
+    /**
+     * The wait's deadline; null when it is no wait (zero), the kernel will refuse
+     * it (EFAULT, EINVAL), or it lies at or past the end of the clock's range
+     * (KTIME_MAX), where the clocks stop: such a deadline never comes, as for
+     * the kernel, whose timers take KTIME_MAX for "never". The clocks then never
+     * jump to it, and the wait is left to the kernel.
+     */
     private Waiter newWaiter(SyscallStop stop, TimedWait wait) {
         long[] args = new long[6];
         for (int i = 0; i < 6; i++) args[i] = stop.arg(i);
         if (wait.absolute()) {
             Long deadline = deadlines.virtualDeadline(stop, wait.arg());
-            return deadline == null ? null : new Waiter(stop.tid(), wait, args, wait.deadlineOn(), deadline, Phase.BLOCKED, 0);
+            if (deadline == null || deadline == ClockTransform.MAX) return null;
+            Waiter w = new Waiter(stop.tid(), wait, args, wait.deadlineOn(), deadline, Phase.BLOCKED, 0);
+            // A REALTIME deadline that MONOTONIC, further on, could only reach past its own end.
+            return onMonotonic(w) == ClockTransform.MAX ? null : w;
         }
         long duration;
         if (wait.form() == TimedWait.Form.MILLIS) {
@@ -313,7 +322,8 @@ final class Warp implements AutoCloseable {
         }
         if (duration == 0) return null;
         long now = now(ClockGroup.MONOTONIC);
-        long deadline = now + duration < now ? Long.MAX_VALUE : now + duration;
+        long deadline = now + duration;
+        if (deadline < now || deadline == ClockTransform.MAX) return null; // past the end of the range: never
         return new Waiter(stop.tid(), wait, args, ClockGroup.MONOTONIC, deadline, Phase.BLOCKED, 0);
     }
 

@@ -78,6 +78,22 @@ class TimensCommandTest {
         assertOneLineError(run("--rate", "fast", "--", "touch", marker().toString()), 2, "fast");
         assertOneLineError(run("--rate", "3000000000", "--", "touch", marker().toString()), 2, "out of range");
         assertOneLineError(run("--rate", "2", "--freeze", "--", "touch", marker().toString()), 2, "exclude");
+        // A rate whose fixed-point multiplier would be 0 (frozen) or far off is refused, not changed.
+        assertOneLineError(run("--rate", "1e-10", "--", "touch", marker().toString()), 2, "from 0.000001");
+        assertOneLineError(run("--rate", "0.0000009", "--", "touch", marker().toString()), 2, "out of range");
+        assertOneLineError(run("--faketime", "+0 x0.0000000001", "--", "touch", marker().toString()), 2,
+                "rate 1E-10 is out of range");
+    }
+
+    /** Messages about rates stay short, however many digits the rate has. */
+    @Test
+    void hugeRatesArePrintedCompactly() {
+        Result rate = run("--rate", "1e300", "--", "touch", marker().toString());
+        assertOneLineError(rate, 2, "'1e300': out of range");
+        assertThat(rate.err().length()).isLessThan(160);
+        Result speed = run("--faketime", "+0 x1" + "0".repeat(300), "--", "touch", marker().toString());
+        assertOneLineError(speed, 2, "rate 1E+300 is out of range");
+        assertThat(speed.err().length()).isLessThan(160);
         assertOneLineError(run("--faketime", "+2d x2", "--rate", "3", "--", "touch", marker().toString()), 2, "exclude");
     }
 

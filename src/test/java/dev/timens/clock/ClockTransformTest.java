@@ -12,29 +12,91 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class ClockTransformTest {
-    /** The defining formula, in unbounded arithmetic, truncated to 64 bits like the C code. */
-    private static long reference(ClockTransform t, long real) {
-        BigInteger scaled = BigInteger.valueOf(real).subtract(BigInteger.valueOf(t.baseReal()))
-                .multiply(BigInteger.valueOf(t.mult())).shiftRight(t.shift());
-        return BigInteger.valueOf(t.baseVirtual()).add(BigInteger.valueOf(scaled.longValue())).longValue();
+    private static final BigInteger MAX = BigInteger.valueOf(Long.MAX_VALUE);
+
+    /** The defining formula, in unbounded arithmetic, clamped to the range of a kernel clock, [0, KTIME_MAX]. */
+    static long reference(ClockTransform t, long real, long aside) {
+        BigInteger exact = BigInteger.valueOf(real).subtract(BigInteger.valueOf(t.baseReal()))
+                .multiply(BigInteger.valueOf(t.mult())).shiftRight(t.shift())
+                .add(BigInteger.valueOf(t.baseVirtual())).add(BigInteger.valueOf(aside));
+        return exact.signum() < 0 ? 0 : exact.min(MAX).longValueExact();
     }
 
     @Property
-    void matchesThe128BitFormula(@ForAll @LongRange(min = 0, max = Long.MAX_VALUE / 2) long baseReal,
-                                 @ForAll @LongRange(min = 0, max = Long.MAX_VALUE / 2) long baseVirtual,
-                                 @ForAll @LongRange(min = 0, max = 1L << 40) long mult,
-                                 @ForAll @IntRange(min = 0, max = 63) int shift,
-                                 @ForAll @LongRange(min = 0, max = Long.MAX_VALUE / 2) long real) {
+    void matchesThe128BitFormulaClampedToTheClocksRange(@ForAll @LongRange(min = 0, max = Long.MAX_VALUE) long baseReal,
+                                                         @ForAll long baseVirtual,
+                                                         @ForAll @LongRange(min = 0, max = Long.MAX_VALUE) long mult,
+                                                         @ForAll @IntRange(min = 0, max = 63) int shift,
+                                                         @ForAll @LongRange(min = 0, max = Long.MAX_VALUE) long real) {
         ClockTransform t = new ClockTransform(baseReal, baseVirtual, mult, shift, true);
-        assertThat(t.apply(real)).isEqualTo(reference(t, real));
+        assertThat(t.apply(real)).isEqualTo(reference(t, real, 0));
+    }
+
+    /** TAI and MONOTONIC_RAW: their unscaled distance from the reference clock is added before the clamp. */
+    @Property
+    void theDistanceAsideIsAddedBeforeTheClamp(@ForAll @LongRange(min = 0, max = Long.MAX_VALUE) long baseReal,
+                                               @ForAll @LongRange(min = 0, max = Long.MAX_VALUE) long baseVirtual,
+                                               @ForAll @LongRange(min = 0, max = 1L << 40) long mult,
+                                               @ForAll @LongRange(min = 0, max = Long.MAX_VALUE) long real,
+                                               @ForAll @LongRange(min = -1_000_000_000_000L, max = 1_000_000_000_000L) long aside) {
+        ClockTransform t = new ClockTransform(baseReal, baseVirtual, mult, 32, true);
+        assertThat(t.apply(real, aside)).isEqualTo(reference(t, real, aside));
+    }
+
+    /**
+     * No clock of the namespace wraps, whatever the rate, base and host time:
+     * it stays within [0, KTIME_MAX], and a later host reading never reads
+     * earlier.
+     */
+    @Property
+    void neverWrapsAndNeverGoesBack(@ForAll @LongRange(min = 0, max = Long.MAX_VALUE) long baseReal,
+                                    @ForAll long baseVirtual,
+                                    @ForAll @LongRange(min = 0, max = Long.MAX_VALUE) long mult,
+                                    @ForAll @IntRange(min = 0, max = 63) int shift,
+                                    @ForAll @LongRange(min = 0, max = Long.MAX_VALUE) long real,
+                                    @ForAll @LongRange(min = 0, max = Long.MAX_VALUE) long later) {
+        ClockTransform t = new ClockTransform(baseReal, baseVirtual, mult, shift, true);
+        long first = t.apply(Math.min(real, later));
+        long second = t.apply(Math.max(real, later));
+        assertThat(first).isBetween(0L, Long.MAX_VALUE);
+        assertThat(second).isGreaterThanOrEqualTo(first);
+    }
+
+    /** At the rates timens allows, the end of the range is reached and kept, from any start. */
+    @Property
+    void aClockThatReachesTheEndStaysThere(@ForAll @LongRange(min = 0, max = Long.MAX_VALUE) long start,
+                                           @ForAll @LongRange(min = 1, max = (1L << 63) - 1) long mult,
+                                           @ForAll @LongRange(min = 0, max = 1L << 40) long host) {
+        ClockTransform t = new ClockTransform(host, start, mult, 32, true);
+        long end = t.inverse(Long.MAX_VALUE);
+        if (end == Long.MAX_VALUE) return; // a rate so slow that the host never gets it there
+        assertThat(t.apply(end + 1)).isEqualTo(Long.MAX_VALUE);
+        assertThat(t.apply(Long.MAX_VALUE)).isEqualTo(Long.MAX_VALUE);
+    }
+
+    @Property
+    void virtualDurationsSaturateInsteadOfWrapping(@ForAll long host,
+                                                   @ForAll @LongRange(min = 0, max = Long.MAX_VALUE) long mult) {
+        ClockTransform t = new ClockTransform(0, 0, mult, 32, true);
+        BigInteger exact = BigInteger.valueOf(host).multiply(BigInteger.valueOf(mult)).shiftRight(32);
+        long expected = t.isUnitRate() || mult == 0 ? host
+                : exact.max(BigInteger.valueOf(Long.MIN_VALUE)).min(MAX).longValueExact();
+        assertThat(t.virtualDuration(host)).isEqualTo(expected);
     }
 
     @Property
     void offsetsAreExactAtTheEdges(@ForAll @LongRange(min = Long.MIN_VALUE / 2, max = Long.MAX_VALUE / 2) long offset,
                                    @ForAll @LongRange(min = 0, max = Long.MAX_VALUE / 2) long real) {
         ClockTransform t = ClockTransform.offset(offset);
-        assertThat(t.apply(real)).isEqualTo(real + offset);
+        assertThat(t.apply(real)).isEqualTo(Math.max(0, real + offset));
         assertThat(t.isUnitRate()).isTrue();
+    }
+
+    @Property
+    void offsetsSaturateAtTheEndOfTheRange(@ForAll @LongRange(min = 0, max = Long.MAX_VALUE) long offset,
+                                           @ForAll @LongRange(min = 0, max = Long.MAX_VALUE) long real) {
+        long sum = real + offset;
+        assertThat(ClockTransform.offset(offset).apply(real)).isEqualTo(sum < 0 ? Long.MAX_VALUE : sum);
     }
 
     @Property
@@ -47,8 +109,8 @@ class ClockTransformTest {
     }
 
     @Property
-    void inverseUndoesAUnitRateTransform(@ForAll @LongRange(min = Long.MIN_VALUE / 4, max = Long.MAX_VALUE / 4) long offset,
-                                         @ForAll @LongRange(min = 0, max = Long.MAX_VALUE / 2) long real) {
+    void inverseUndoesAUnitRateTransform(@ForAll @LongRange(min = -(Long.MAX_VALUE / 4), max = Long.MAX_VALUE / 4) long offset,
+                                         @ForAll @LongRange(min = Long.MAX_VALUE / 4, max = Long.MAX_VALUE / 2) long real) {
         ClockTransform t = ClockTransform.offset(offset);
         assertThat(t.inverse(t.apply(real))).isEqualTo(real);
     }

@@ -210,8 +210,9 @@ class VdsoImageTest {
 
                 // And MONOTONIC_RAW its distance from MONOTONIC (NTP's correction, -0.2 s on the
                 // development VM, which a scaled read would have multiplied by 10).
+                // (From 1000 s: a scaled clock at 0 would put RAW below zero, where it saturates.)
                 page.publish(Map.of(ClockGroup.MONOTONIC, new ClockTransform(
-                        Time.clockGettimeNanos(Time.CLOCK_MONOTONIC), 0, 10L << 32, 32, true)));
+                        Time.clockGettimeNanos(Time.CLOCK_MONOTONIC), 1_000 * NANOS, 10L << 32, 32, true)));
                 long rawGap = Time.clockGettimeNanos(Time.CLOCK_MONOTONIC_RAW) - Time.clockGettimeNanos(Time.CLOCK_MONOTONIC);
                 assertThat((int) clockGettime.invokeExact(Time.CLOCK_MONOTONIC, ts)).isZero();
                 long mono = ts.get(ValueLayout.JAVA_LONG, 0) * NANOS + ts.get(ValueLayout.JAVA_LONG, 8);
