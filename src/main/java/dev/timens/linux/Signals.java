@@ -1,36 +1,12 @@
 package dev.timens.linux;
 
-import dev.timens.engine.SyscallNumbers;
-
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Signal dispositions, from signal.h, and the signal state /proc shows. */
+/** The signal state /proc shows. */
 public final class Signals {
     private Signals() {}
-
-    public static final int SIGQUIT = 3;
-    /** SIG_IGN's value as a handler address. */
-    private static final long SIG_IGN = 1;
-    /** struct kernel_sigaction of x86_64: handler, flags, restorer, an 8-byte mask. */
-    private static final long KERNEL_SIGACTION_SIZE = 32;
-
-    /**
-     * Makes this process ignore {@code signal} (rt_sigaction with SIG_IGN),
-     * whatever the JVM installed for it. SIG_IGN needs no restorer.
-     */
-    public static void ignore(int signal) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment action = arena.allocate(KERNEL_SIGACTION_SIZE, 8);
-            action.set(ValueLayout.JAVA_LONG, 0, SIG_IGN);
-            long result = Native.syscall(SyscallNumbers.RT_SIGACTION, signal, action.address(), 0, 8, 0, 0);
-            if (result != 0) throw new LinuxException("rt_sigaction(" + signal + ", SIG_IGN)", (int) -result);
-        }
-    }
 
     /**
      * The SigIgn and SigBlk masks of /proc/self/status (bit N-1 for signal N),
