@@ -212,8 +212,6 @@ public final class Supervisor {
                 // The child holds its own copy now (or never started).
             }
             Unistd.close(pipe[0]);
-            tree = new ProcessTree(main, live);
-            started.accept(tree);
             long seized = Ptrace.request(Ptrace.SEIZE, main, 0, OPTIONS);
             if (seized < 0) {
                 Unistd.close(pipe[1]); // the helper reads EOF and exits without running anything
@@ -235,6 +233,10 @@ public final class Supervisor {
                 Unistd.close(pipe[1]);
             }
             live.traced(main);
+            // Only now: a signal forwarded before the seize would kill the helper
+            // untraced, and timens would fail to start rather than report it.
+            tree = new ProcessTree(main, live);
+            started.accept(tree);
             tool.onStart(new TraceControl() {
                 @Override
                 public void interrupt(int tid, InterruptStop.Handler atStop) {
