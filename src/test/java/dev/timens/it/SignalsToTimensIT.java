@@ -158,6 +158,24 @@ class SignalsToTimensIT {
     }
 
     /**
+     * A SIGTERM at any moment of timens's start-up ends the run as SIGTERM
+     * ends the command: status 143, no error of timens's own (one forwarded
+     * before the helper was traced made timens fail to start).
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {0, 100, 200, 300, 400, 600})
+    void sigtermDuringStartUpEndsTheCommand(int afterMillis, @TempDir Path work, @TempDir Path control)
+            throws Exception {
+        Running run = Running.start(work, control, List.of("sleep", "20"));
+        Thread.sleep(afterMillis);
+        run.kill("TERM");
+        run.end();
+        assertThat(run.status).as(run.describe()).isEqualTo(128 + 15);
+        assertThat(run.stderr()).as(run.describe()).isEmpty();
+        assertNothingWritten(work, run);
+    }
+
+    /**
      * The JVM of timens still turns its own faults into exceptions and
      * safepoints while timens catches the same signals sent from outside: a
      * JVM set up as timens sets up its own takes null dereferences, divisions by
