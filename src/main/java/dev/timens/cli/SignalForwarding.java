@@ -55,8 +55,8 @@ final class SignalForwarding {
     static final int SIGBUS = 7;
     static final int SIGFPE = 8;
     static final int SIGKILL = 9;
-    static final int SIGUSR2 = 12;
     static final int SIGSEGV = 11;
+    static final int SIGUSR2 = 12;
     static final int SIGPIPE = 13;
     static final int SIGTERM = 15;
     static final int SIGCHLD = 17;

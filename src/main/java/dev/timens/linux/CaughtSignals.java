@@ -25,6 +25,7 @@ import java.nio.file.Path;
 public final class CaughtSignals {
     /** si_code values from asm-generic/siginfo.h. */
     public static final int SI_USER = 0;
+    /** Sent by the kernel on its own account: how a terminal sends Ctrl-C, Ctrl-\ and its hang-up. */
     public static final int SI_KERNEL = 0x80;
     public static final int SI_QUEUE = -1;
     public static final int SI_TKILL = -6;
@@ -56,14 +57,6 @@ public final class CaughtSignals {
         /** Sent by a process with kill(2), sigqueue(3) or tgkill(2), rather than raised by the kernel. */
         public boolean sentByProcess() {
             return code == SI_USER || code == SI_QUEUE || code == SI_TKILL;
-        }
-
-        /**
-         * Sent by the kernel on its own account (SI_KERNEL): how a terminal
-         * sends Ctrl-C, Ctrl-\ and its hang-up to a whole process group.
-         */
-        public boolean fromTerminal() {
-            return code == SI_KERNEL;
         }
     }
 
