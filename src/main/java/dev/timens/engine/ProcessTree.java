@@ -15,6 +15,8 @@ import java.util.List;
  * and the supervisor's reading it.
  */
 public final class ProcessTree {
+    private static final int SIGCONT = 18;
+
     private final int command;
     private final LiveThreads live;
     private boolean commandEnded;
@@ -56,14 +58,24 @@ public final class ProcessTree {
     }
 
     /**
-     * Sends {@code signal} to every process of the tree still alive; returns how
-     * many it was sent to. A process that ends meanwhile is skipped (ESRCH).
+     * Sends {@code signal}, then SIGCONT, to every process of the tree still
+     * alive; returns how many it was sent to. A process that ends meanwhile is
+     * skipped (ESRCH).
+     *
+     * <p>SIGCONT as timeout(1) sends it: a stopped process acts on the signal
+     * only once it runs. Natively the kernel kills a stopped process at once
+     * with a signal whose default action is to end it, but not a traced one
+     * (kernel/signal.c, complete_signal: the fatal shortcut skips ptraced
+     * tasks), and every process of the tree is traced.
      */
     public int signalAll(int signal) {
+        List<Integer> processes = processes();
         int sent = 0;
-        for (int pid : processes()) {
+        for (int pid : processes) {
             if (Unistd.kill(pid, signal) == 0) sent++;
         }
+        for (int pid : processes) Unistd.kill(pid, SIGCONT);
         return sent;
     }
+
 }

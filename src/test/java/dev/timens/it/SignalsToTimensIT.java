@@ -116,12 +116,14 @@ class SignalsToTimensIT {
     /**
      * The issue's case: the command has exited and left a process in a session
      * of its own; {@code timeout} sends SIGTERM to timens, which passes it on,
-     * so the run ends at the timeout (it took the full 15 s before).
+     * so the run ends at the timeout (it took the full 15 s before). Also when
+     * that process is stopped: natively SIGTERM ends a stopped process at
+     * once, but not a traced one, so SIGCONT follows it.
      */
-    @Test
-    void timeoutEndsWhatTheCommandLeftBehind(@TempDir Path work) throws Exception {
-        List<String> command = List.of("timeout", "3", Toolchains.timens().toString(), "--", "sh", "-c",
-                "setsid sleep 15 & echo $!");
+    @ParameterizedTest
+    @ValueSource(strings = {"setsid sleep 15 & echo $!", "setsid sleep 15 & kill -STOP $!; echo $!"})
+    void timeoutEndsWhatTheCommandLeftBehind(String script, @TempDir Path work) throws Exception {
+        List<String> command = List.of("timeout", "3", Toolchains.timens().toString(), "--", "sh", "-c", script);
         TimensRunner.Result result = new TimensRunner().in(work).wrappedIn(List.of("env", "--default-signal"))
                 .nativeRun(command);
         assertThat(result.exitCode()).as("timeout's status (it timed out) in:%n%s", result.describe()).isEqualTo(124);
