@@ -31,15 +31,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#define MAX_SIGNAL 64
+#include "caught-signal.h"
 
-/* One caught signal, as dev.timens.linux.CaughtSignals reads it. */
-struct caught_signal {
-	int32_t signo;
-	int32_t code;
-	int32_t pid;
-	int32_t uid;
-};
+#define MAX_SIGNAL 64
 
 static volatile int record_fd = -1;
 static volatile pid_t self;
