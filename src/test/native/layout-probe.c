@@ -14,6 +14,7 @@
 #include <time.h>
 #include "../../main/native/vdso/clock.h"
 #include "../../main/native/entry-frame.h"
+#include "../../main/native/caught-signal.h"
 
 #define P(name, value) printf("%s %ld\n", name, (long)(value))
 #define OFF(type, field) P(#type "." #field, offsetof(struct type, field))
@@ -105,5 +106,10 @@ int main(void)
 	P("TIMENS_LAYOUT_VERSION", TIMENS_LAYOUT_VERSION);
 	P("TIMENS_MODE_OFFSET", TIMENS_MODE_OFFSET);
 	P("TIMENS_MODE_SCALED", TIMENS_MODE_SCALED);
+	SIZE(caught_signal);
+	OFF(caught_signal, signo);
+	OFF(caught_signal, code);
+	OFF(caught_signal, pid);
+	OFF(caught_signal, uid);
 	return 0;
 }

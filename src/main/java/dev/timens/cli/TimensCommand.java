@@ -167,6 +167,17 @@ public final class TimensCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             return usage(err, e.getMessage());
         }
+        // Read before timens changes any of its own.
+        Launch.Signals commandSignals = commandSignals();
+        SignalForwarding forwarding;
+        try {
+            forwarding = SignalForwarding.install(NativeFiles.signalLibrary(),
+                    commandSignals == null ? 0 : commandSignals.ignored(), err);
+        } catch (RuntimeException e) {
+            err.println("timens: cannot catch signals: " + firstLine(e.getMessage()));
+            if (debug) e.printStackTrace(err);
+            return FAILED;
+        }
         try (TimeNamespace namespace = TimeNamespace.create(settings, passedFds, readKernelTimeData)) {
             // Nothing inside may open the supervisor's files or memory, or trace
             // it, unless it has CAP_SYS_PTRACE: from here on the supervisor needs
@@ -174,9 +185,9 @@ public final class TimensCommand implements Callable<Integer> {
             Prctl.makeNonDumpable();
             TraceStats counts = new TraceStats();
             ExitStatus status = Supervisor.run(new Launch(executable, command, NativeFiles.helper(), passedFds,
-                            commandSignals()),
+                            commandSignals),
                     namespace, err,
-                    SignalForwarding::install, counts);
+                    forwarding::started, counts);
             if (stats) {
                 err.println("timens: " + counts);
                 err.println("timens: clock reads: " + namespace.clockReads());

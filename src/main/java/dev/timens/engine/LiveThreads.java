@@ -24,6 +24,9 @@ import java.util.Set;
  * event is collected, nothing ever says so. The kernel reports a thread group
  * leader's end only once every other thread of the group is gone (ptrace(2),
  * BUGS; delay_group_leader), so the leader's end takes such threads with it.
+ *
+ * <p>The tracer thread feeds it; {@link ProcessTree} reads it from whichever
+ * thread forwards a signal, hence the lock (never contended in practice).
  */
 final class LiveThreads {
     private final Set<Integer> live = new HashSet<>();
@@ -33,12 +36,12 @@ final class LiveThreads {
     private final Map<Integer, Integer> leaders = new HashMap<>();
 
     /** A thread traced from the start (the command): no parent's event will announce it. */
-    void traced(int tid) {
+    synchronized void traced(int tid) {
         live.add(tid);
     }
 
     /** A stop of {@code tid}'s own. */
-    void stopped(int tid) {
+    synchronized void stopped(int tid) {
         if (live.add(tid)) seenEarly.add(tid);
     }
 
@@ -46,7 +49,7 @@ final class LiveThreads {
      * {@code tid} exited or was killed. Returns the threads that went with it
      * unreported (see the class comment): the caller forgets them too.
      */
-    List<Integer> ended(int tid) {
+    synchronized List<Integer> ended(int tid) {
         if (!live.remove(tid)) seenEarly.add(tid);
         if (leaders.remove(tid) != null) return List.of();
         List<Integer> gone = new ArrayList<>();
@@ -60,7 +63,7 @@ final class LiveThreads {
      * thread of the parent's group if {@code thread}. Returns whether the child is
      * still alive: false when its end was reported first.
      */
-    boolean created(int parent, int child, boolean thread) {
+    synchronized boolean created(int parent, int child, boolean thread) {
         boolean alive;
         if (seenEarly.remove(child)) {
             alive = live.contains(child);
@@ -77,18 +80,36 @@ final class LiveThreads {
      * non-leader thread exec'd, {@code former} is the id it had, gone without an
      * end of its own.
      */
-    void execed(int tid, int former) {
+    synchronized void execed(int tid, int former) {
         if (former != tid) vanished(former);
         leaders.remove(tid);
     }
 
     /** The leader of {@code tid}'s thread group ({@code tid} itself for a leader, or when unknown). */
-    int leaderOf(int tid) {
+    synchronized int leaderOf(int tid) {
         return leaders.getOrDefault(tid, tid);
     }
 
-    boolean none() {
+    synchronized boolean none() {
         return live.isEmpty();
+    }
+
+    /**
+     * Whether {@code pid} is a live traced thread: for the pid of a signal's
+     * sender (a thread group id), whether the sender is in the tree.
+     */
+    synchronized boolean contains(int pid) {
+        return live.contains(pid);
+    }
+
+    /**
+     * The live thread-group leaders, one per process (a thread whose event has
+     * not told yet whether it is a thread or a process counts as a process).
+     */
+    synchronized List<Integer> processes() {
+        List<Integer> processes = new ArrayList<>();
+        for (int tid : live) if (!leaders.containsKey(tid)) processes.add(tid);
+        return processes;
     }
 
     private void vanished(int tid) {
@@ -98,7 +119,7 @@ final class LiveThreads {
     }
 
     @Override
-    public String toString() {
+    public synchronized String toString() {
         return "live " + live + ", seen before their parent's event " + seenEarly + ", leaders " + leaders;
     }
 }

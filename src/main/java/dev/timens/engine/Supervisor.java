@@ -218,6 +218,8 @@ public final class Supervisor {
      * cannot end it.
      */
     private final LiveThreads live = new LiveThreads();
+    /** The view of {@link #live} given to the caller of run; null until the command exists. */
+    private ProcessTree tree;
 
     private final TraceStats stats;
 
@@ -234,16 +236,17 @@ public final class Supervisor {
      *                    traced process (e.g. kill one it could not virtualize)
      */
     public static ExitStatus run(Launch launch, Tool tool, PrintWriter diagnostics) throws SupervisorException {
-        return run(launch, tool, diagnostics, pid -> {}, new TraceStats());
+        return run(launch, tool, diagnostics, tree -> {}, new TraceStats());
     }
 
     /**
-     * As {@link #run(Launch, Tool, PrintWriter)}; {@code started} learns the
-     * command's pid as soon as it exists (to forward signals to it, say), and
-     * {@code stats} counts the stops.
+     * As {@link #run(Launch, Tool, PrintWriter)}; {@code started} gets the
+     * command's tree as soon as the command exists (to forward signals to it,
+     * say; from any thread), and {@code stats} counts the stops.
      */
-    public static ExitStatus run(Launch launch, Tool tool, PrintWriter diagnostics, java.util.function.IntConsumer started,
-                                 TraceStats stats) throws SupervisorException {
+    public static ExitStatus run(Launch launch, Tool tool, PrintWriter diagnostics,
+                                 java.util.function.Consumer<ProcessTree> started, TraceStats stats)
+            throws SupervisorException {
         byte[] filter = SeccompFilter.toBytes(SeccompFilter.compile(tool.syscalls().union(OWN_SYSCALLS)));
         AtomicReference<Object> result = new AtomicReference<>();
         Thread tracer = Thread.ofPlatform().name("timens-tracer").unstarted(() -> {
@@ -268,7 +271,7 @@ public final class Supervisor {
         throw new AssertionError(outcome);
     }
 
-    private ExitStatus trace(Launch launch, byte[] filter, java.util.function.IntConsumer started)
+    private ExitStatus trace(Launch launch, byte[] filter, java.util.function.Consumer<ProcessTree> started)
             throws SupervisorException {
         try (Arena arena = Arena.ofConfined()) {
             Ptracer ptracer = new Ptracer(arena);
@@ -301,7 +304,6 @@ public final class Supervisor {
                 // The child holds its own copy now (or never started).
             }
             Unistd.close(channel[0]);
-            started.accept(main);
             long seized = Ptrace.request(Ptrace.SEIZE, main, 0, OPTIONS);
             if (seized < 0) {
                 // Asked while the helper still waits for its filter: its tracer, if any, shows.
@@ -322,6 +324,10 @@ public final class Supervisor {
             }
             Notifications.start(channel[1], tool, diagnostics);
             live.traced(main);
+            // Only now: a signal forwarded before the seize would kill the helper
+            // untraced, and timens would fail to start rather than report it.
+            tree = new ProcessTree(main, live);
+            started.accept(tree);
             tool.onStart(new TraceControl() {
                 @Override
                 public void interrupt(int tid, InterruptStop.Handler atStop) {
@@ -455,6 +461,7 @@ public final class Supervisor {
             forget(tid);
             for (int unreported : live.ended(tid)) forget(unreported);
             if (tid != main) return null;
+            tree.commandEnded();
             return s.exited() ? ExitStatus.exited(s.exitCode()) : ExitStatus.killed(s.termSignal(), s.coreDumped());
         }
         if (!s.stopped()) return null;

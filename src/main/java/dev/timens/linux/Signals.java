@@ -9,15 +9,9 @@ import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Signal dispositions, from signal.h, and the signal state /proc shows. */
+/** The signal state /proc shows, and a thread's own signal mask. */
 public final class Signals {
     private Signals() {}
-
-    public static final int SIGQUIT = 3;
-    /** SIG_IGN's value as a handler address. */
-    private static final long SIG_IGN = 1;
-    /** struct kernel_sigaction of x86_64: handler, flags, restorer, an 8-byte mask. */
-    private static final long KERNEL_SIGACTION_SIZE = 32;
 
     /**
      * Blocks, in the calling thread only, every signal that can be blocked
@@ -40,19 +34,6 @@ public final class Signals {
 
     private static long bit(int signal) {
         return 1L << (signal - 1);
-    }
-
-    /**
-     * Makes this process ignore {@code signal} (rt_sigaction with SIG_IGN),
-     * whatever the JVM installed for it. SIG_IGN needs no restorer.
-     */
-    public static void ignore(int signal) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment action = arena.allocate(KERNEL_SIGACTION_SIZE, 8);
-            action.set(ValueLayout.JAVA_LONG, 0, SIG_IGN);
-            long result = Native.syscall(SyscallNumbers.RT_SIGACTION, signal, action.address(), 0, 8, 0, 0);
-            if (result != 0) throw new LinuxException("rt_sigaction(" + signal + ", SIG_IGN)", (int) -result);
-        }
     }
 
     /**

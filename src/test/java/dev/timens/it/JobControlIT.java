@@ -3,6 +3,7 @@ package dev.timens.it;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -84,6 +85,36 @@ class JobControlIT {
         type("echo status=$?");
         waitFor("status=130");
         waitUntil(() -> processStates(marker).isEmpty(), "no process of the command left");
+    }
+
+    /**
+     * A command that has exited but left a process in a session of its own
+     * keeps timens waiting (README, the daemon rule): Ctrl-C, which the terminal
+     * sends to timens alone now, ends that process and the run, with the
+     * command's status. Natively the prompt would be back at once.
+     */
+    @Test
+    void ctrlCEndsWhatTheCommandLeftBehind() {
+        String marker = marker();
+        type(command(true, "setsid env --default-signal sh -c \"sleep 1000; : " + marker + "\" & echo started-"
+                + marker));
+        waitFor("started-" + marker);
+        // Only the leftover is left: its command line starts with the sleep.
+        waitUntil(() -> leftovers(marker).equals(List.of("sleep 1000; : " + marker)), "the command exited");
+        tmux("send-keys", "-t", session, "C-c");
+        type("echo status=$?");
+        waitFor("status=0");
+        waitUntil(() -> processStates(marker).isEmpty(), "no process of the namespace left");
+    }
+
+    /** The command lines (after {@code sh -c}) of the sh processes with the marker. */
+    private static List<String> leftovers(String marker) {
+        List<String> lines = new ArrayList<>();
+        Matcher m = Pattern.compile("(?m)^\\s*\\S+\\s+sh -c (.*)$").matcher(run(List.of("ps", "-eo", "stat,args")));
+        while (m.find()) {
+            if (m.group(1).contains(marker)) lines.add(m.group(1).trim());
+        }
+        return lines;
     }
 
     /** Closing the terminal (a hang-up) ends the command and everything it started. */
