@@ -238,9 +238,22 @@ final class DeadlineSyscalls {
 
     /** The clock of the timer that timerfd_settime or timer_settime names, or null. */
     static Integer timerClock(SyscallStop stop) {
-        return stop.number() == SyscallNumbers.TIMERFD_SETTIME
+        // Up to three handlers ask at one stop (deadlines, rates, timers), and
+        // each answer is a /proc read: the last stop's answer is kept. Only
+        // the tracer thread handles stops.
+        if (TimerClockOfLastStop.stop == stop) return TimerClockOfLastStop.clock;
+        Integer clock = stop.number() == SyscallNumbers.TIMERFD_SETTIME
                 ? timerfdClock(stop.tgid(), (int) stop.arg(0))
                 : posixTimerClock(stop.tgid(), (int) stop.arg(0));
+        TimerClockOfLastStop.stop = stop;
+        TimerClockOfLastStop.clock = clock;
+        return clock;
+    }
+
+    /** {@link #timerClock}'s answer at the stop being handled. */
+    private static final class TimerClockOfLastStop {
+        static SyscallStop stop;
+        static Integer clock;
     }
 
     /** The clock of timerfd {@code fd} of process {@code tgid}, from /proc/TGID/fdinfo/FD. */
