@@ -29,9 +29,11 @@
  *   5. Set NO_NEW_PRIVS (required for an unprivileged seccomp filter) and read it
  *      back, install the filter with a listener (SECCOMP_FILTER_FLAG_NEW_LISTENER:
  *      the descriptor on which the supervisor answers the syscalls the filter
- *      hands to it with SECCOMP_RET_USER_NOTIF), send the listener back over FD
- *      (SCM_RIGHTS), close both, and execve(PATH, ARGV0 ARGS...). The command
- *      never holds the listener: it could otherwise answer its own calls.
+ *      hands to it with SECCOMP_RET_USER_NOTIF), write the listener's number to
+ *      FD and wait for one byte back: the supervisor takes its own copy with
+ *      pidfd_getfd meanwhile, so the listener is never without an owner. Then
+ *      close both and execve(PATH, ARGV0 ARGS...). The command never holds the
+ *      listener: it could otherwise answer its own calls.
  * On failure it prints one line "timens: ..." and exits 125 (its own failure),
  * 126 (command not executable) or 127 (command not found), like env(1).
  *
@@ -62,7 +64,6 @@
 #include <dirent.h>
 #include <signal.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -74,7 +75,7 @@ static void die(int status, const char *what, int err)
 	_exit(status);
 }
 
-static void read_fully(int fd, void *buf, size_t len)
+static void read_fully(int fd, void *buf, size_t len, const char *what)
 {
 	char *p = buf;
 	while (len > 0) {
@@ -82,10 +83,10 @@ static void read_fully(int fd, void *buf, size_t len)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			/* EOF: the supervisor gave up before attaching; start nothing. */
+			/* EOF: the supervisor gave up; start nothing. */
 			if (n == 0)
 				_exit(125);
-			die(125, "reading the seccomp filter", errno);
+			die(125, what, errno);
 		}
 		p += n;
 		len -= (size_t)n;
@@ -176,29 +177,23 @@ static void set_signals(const char *spec)
 	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &blocked, NULL, sizeof blocked);
 }
 
-/* Sends descriptor LISTENER over socket FD, with one byte of data. */
-static void send_listener(int fd, int listener)
+/*
+ * Tells the supervisor the number of LISTENER over FD and waits until it has
+ * taken its own copy (one byte back; end of file: it gave up, start nothing).
+ */
+static void hand_over_listener(int fd, int listener)
 {
-	char byte = 'L';
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	union {
-		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} control;
-	memset(&control, 0, sizeof control);
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = control.buf, .msg_controllen = sizeof control.buf,
-	};
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &listener, sizeof listener);
-	while (sendmsg(fd, &msg, MSG_NOSIGNAL) < 0) {
-		if (errno != EINTR)
-			die(125, "sending the seccomp listener to the supervisor", errno);
+	int32_t number = listener;
+	for (size_t done = 0; done < sizeof number;) {
+		ssize_t n = write(fd, (char *)&number + done, sizeof number - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			die(125, "handing the seccomp listener to the supervisor", errno);
+		done += (size_t)n;
 	}
+	char ack;
+	read_fully(fd, &ack, 1, "waiting for the supervisor to take the seccomp listener");
 }
 
 static void park(void)
@@ -234,13 +229,13 @@ int main(int argc, char **argv)
 	const char *path = argv[4];
 
 	uint32_t count;
-	read_fully(fd, &count, sizeof count);
+	read_fully(fd, &count, sizeof count, "reading the seccomp filter");
 	if (count == 0 || count > MAX_INSNS) {
 		fprintf(stderr, "timens: bad seccomp filter length %u\n", count);
 		return 125;
 	}
 	static struct sock_filter insns[MAX_INSNS];
-	read_fully(fd, insns, count * sizeof insns[0]);
+	read_fully(fd, insns, count * sizeof insns[0], "reading the seccomp filter");
 
 	close_others(keep, fd);
 	drop_sys_time();
@@ -263,7 +258,7 @@ int main(int argc, char **argv)
 	if (listener < 0)
 		die(125, errno == EINVAL ? "installing the seccomp filter (Linux 5.0 or later needed)"
 				: "installing the seccomp filter", errno);
-	send_listener(fd, (int)listener);
+	hand_over_listener(fd, (int)listener);
 	close((int)listener);
 	close(fd);
 

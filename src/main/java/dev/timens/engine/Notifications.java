@@ -1,18 +1,19 @@
 package dev.timens.engine;
 
+import dev.timens.linux.Descriptors;
 import dev.timens.linux.Errno;
 import dev.timens.linux.LinuxException;
 import dev.timens.linux.SeccompNotify;
 import dev.timens.linux.Signals;
-import dev.timens.linux.Sockets;
 import dev.timens.linux.Unistd;
 
 import java.io.PrintWriter;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /**
- * The supervisor's second thread: it receives the seccomp listener from
+ * The supervisor's second thread: it takes the seccomp listener from
  * timens-exec, then answers every notified call (SECCOMP_RET_USER_NOTIF) with
  * the tool's {@link Tool#onNotification}, until no process of the namespace is
  * left. It never touches ptrace, so a call is answered even while the tracer
@@ -21,18 +22,48 @@ import java.lang.foreign.MemorySegment;
  */
 final class Notifications implements Runnable {
     private final int socket;
+    private final int helper;
     private final Tool tool;
     private final PrintWriter diagnostics;
 
-    private Notifications(int socket, Tool tool, PrintWriter diagnostics) {
+    private Notifications(int socket, int helper, Tool tool, PrintWriter diagnostics) {
         this.socket = socket;
+        this.helper = helper;
         this.tool = tool;
         this.diagnostics = diagnostics;
     }
 
-    /** Starts the thread; it owns {@code socket} (where timens-exec sends the listener) from now on. */
-    static void start(int socket, Tool tool, PrintWriter diagnostics) {
-        Thread.ofPlatform().name("timens-notify").daemon(true).start(new Notifications(socket, tool, diagnostics));
+    /**
+     * Starts the thread; it owns {@code socket} (where timens-exec, process
+     * {@code helper}, tells the listener's number) from now on.
+     */
+    static void start(int socket, int helper, Tool tool, PrintWriter diagnostics) {
+        Thread.ofPlatform().name("timens-notify").daemon(true)
+                .start(new Notifications(socket, helper, tool, diagnostics));
+    }
+
+    /**
+     * The helper writes its listener's number and waits: a copy of it taken
+     * with pidfd_getfd, then one byte back. Until then the helper holds the
+     * listener, so it is never without an owner (a descriptor in flight in a
+     * socket would be). Returns the copy, or -1 when the helper wrote nothing.
+     */
+    private int takeListener() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment number = arena.allocate(ValueLayout.JAVA_INT);
+            if (!Unistd.readFully(socket, number)) return -1;
+            int pidfd = Descriptors.pidfdOpen(helper);
+            if (pidfd < 0) throw new LinuxException("pidfd_open", -pidfd);
+            int listener;
+            try {
+                listener = Descriptors.pidfdGetfd(pidfd, number.get(ValueLayout.JAVA_INT, 0));
+            } finally {
+                Unistd.close(pidfd);
+            }
+            if (listener < 0) throw new LinuxException("pidfd_getfd", -listener);
+            Unistd.writeFully(socket, arena.allocate(1));
+            return listener;
+        }
     }
 
     @Override
@@ -43,16 +74,15 @@ final class Notifications implements Runnable {
         Signals.blockAsynchronousInThisThread();
         int listener;
         try {
-            // -1: timens-exec failed before installing the filter; its exit status says why.
-            listener = Sockets.receiveDescriptor(socket);
+            listener = takeListener();
         } catch (RuntimeException e) {
-            diagnostics.println("timens: cannot receive the seccomp listener: " + e.getMessage());
+            diagnostics.println("timens: cannot take the seccomp listener: " + e.getMessage());
             diagnostics.flush();
             return;
         } finally {
-            Unistd.close(socket);
+            Unistd.close(socket); // timens-exec reads the end of file if it was not answered
         }
-        if (listener < 0) return;
+        if (listener < 0) return; // timens-exec failed before installing the filter; its exit status says why
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment notif = arena.allocate(SeccompNotify.NOTIF_SIZE, 8);
             MemorySegment scratch = arena.allocate(64, 8);

@@ -282,7 +282,7 @@ public final class Supervisor {
 
             // The doorbell first: if it cannot start, neither does the command.
             if (tool.wantsWakeups()) park = startPark(launch, ptracer);
-            // One socket pair: the filter goes down, the seccomp listener comes back.
+            // One socket pair: the filter goes down, the seccomp listener's number comes back.
             int[] channel = Sockets.streamPair();
             List<String> helperArgv = new ArrayList<>();
             helperArgv.add("timens-exec");
@@ -322,7 +322,7 @@ public final class Supervisor {
             } catch (LinuxException e) {
                 // EPIPE: the helper died before reading; its exit status says why.
             }
-            Notifications.start(channel[1], tool, diagnostics);
+            Notifications.start(channel[1], main, tool, diagnostics);
             live.traced(main);
             // Only now: a signal forwarded before the seize would kill the helper
             // untraced, and timens would fail to start rather than report it.

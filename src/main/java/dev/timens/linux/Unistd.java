@@ -29,7 +29,26 @@ public final class Unistd {
         }
     }
 
-    /** pipe2(2) into {@code scratch} (two ints): returns {read end, write end}. */
+    /**
+     * Reads exactly {@code into.byteSize()} bytes; false at the end of file
+     * before the first byte, throws at one after it or on failure.
+     */
+    public static boolean readFully(int fd, MemorySegment into) {
+        long done = 0;
+        while (done < into.byteSize()) {
+            long n = Native.syscall(SyscallNumbers.READ, fd, into.address() + done, into.byteSize() - done, 0, 0, 0);
+            if (n == -Errno.EINTR) continue;
+            if (n < 0) throw new LinuxException("read", (int) -n);
+            if (n == 0) {
+                if (done == 0) return false;
+                throw new IllegalStateException("end of file after " + done + " of " + into.byteSize() + " bytes");
+            }
+            done += n;
+        }
+        return true;
+    }
+
+        /** pipe2(2) into {@code scratch} (two ints): returns {read end, write end}. */
     public static int[] pipe2(MemorySegment scratch, int flags) {
         long result = Native.syscall(SyscallNumbers.PIPE2, scratch.address(), flags, 0, 0, 0, 0);
         if (result != 0) throw new LinuxException("pipe2", (int) -result);
