@@ -22,12 +22,15 @@ import java.lang.foreign.ValueLayout;
  */
 final class Notifications implements Runnable {
     private final int socket;
+    /** What {@link #socket} was when handed over ("socket:[INODE]"), to tell it apart from a reused number. */
+    private final String socketIdentity;
     private final int helper;
     private final Tool tool;
     private final PrintWriter diagnostics;
 
     private Notifications(int socket, int helper, Tool tool, PrintWriter diagnostics) {
         this.socket = socket;
+        this.socketIdentity = identity(socket);
         this.helper = helper;
         this.tool = tool;
         this.diagnostics = diagnostics;
@@ -40,6 +43,14 @@ final class Notifications implements Runnable {
     static void start(int socket, int helper, Tool tool, PrintWriter diagnostics) {
         Thread.ofPlatform().name("timens-notify").daemon(true)
                 .start(new Notifications(socket, helper, tool, diagnostics));
+    }
+
+    private static String identity(int fd) {
+        try {
+            return java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/fd/" + fd)).toString();
+        } catch (java.io.IOException e) {
+            return "closed";
+        }
     }
 
     /**
@@ -76,7 +87,10 @@ final class Notifications implements Runnable {
         try {
             listener = takeListener();
         } catch (RuntimeException e) {
-            diagnostics.println("timens: cannot take the seccomp listener: " + e.getMessage());
+            String now = identity(socket);
+            diagnostics.println("timens: cannot take the seccomp listener: " + e.getMessage()
+                    + (now.equals(socketIdentity) ? "" : " (descriptor " + socket + " was " + socketIdentity
+                    + ", is " + now + ")"));
             diagnostics.flush();
             return;
         } finally {
