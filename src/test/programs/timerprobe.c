@@ -60,6 +60,10 @@
  *   itimer-epoll S           a 1 s periodic ITIMER_REAL taken by a sigwait     -> ETIMEDOUT
  *                            thread while main waits in epoll_wait(S) on an
  *                            empty pipe (adds steps= the ticks counted by then)
+ *   alarm-guard S            alarm(S) with its default action (it kills), then -> OK
+ *                            a child makes 200 nanosleep calls of 2 ms while this
+ *                            process waits for it (adds steps= the child's sleeps:
+ *                            200 when it finished)
  *   step-while-blocked S STEP  a thread sleeps in clock_nanosleep(REALTIME,    -> OK
  *                            TIMER_ABSTIME, now + S); 0.3 s later (MONOTONIC) the
  *                            main thread calls settimeofday(now + STEP); prints
@@ -94,6 +98,7 @@
 #include <sys/epoll.h>
 #include <sys/select.h>
 #include <sys/timerfd.h>
+#include <sys/wait.h>
 
 #define NSEC 1000000000L
 
@@ -423,6 +428,34 @@ static void alarm_sleep(struct outcome *o)
     alarm((unsigned)requested.tv_sec);
     o->err = nanosleep(&twice, &twice) == 0 ? 0 : errno;
     o->end = now(o->clock);
+}
+
+/*
+ * A test harness's guard: alarm(S) kills the process if what it waits for takes
+ * too long. What it waits for, a child sleeping 200 times 2 ms, takes 0.4 s.
+ */
+static void alarm_guard(struct outcome *o)
+{
+    o->start = now(o->clock);
+    alarm((unsigned)requested.tv_sec);
+    pid_t child = fork();
+    if (child < 0)
+        die("fork", errno);
+    if (child == 0) {
+        for (int i = 0; i < 200; i++) {
+            struct timespec step = { 0, 2000000 };
+            if (nanosleep(&step, NULL) != 0)
+                _exit(1);
+        }
+        _exit(0);
+    }
+    int status;
+    if (waitpid(child, &status, 0) != child)
+        die("waitpid", errno);
+    o->end = now(o->clock);
+    o->err = WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : ECHILD;
+    steps = o->err == 0 ? 200 : 0;
+    alarm(0);
 }
 
 static sigset_t alarm_set;
@@ -766,6 +799,7 @@ static const struct mode {
     { "timerfd-ticks", 0, CLOCK_MONOTONIC, 0, timerfd_ticks },
     { "alarm-sleep", 0, CLOCK_MONOTONIC, 0, alarm_sleep },
     { "itimer-epoll", 0, CLOCK_MONOTONIC, 1, itimer_epoll },
+    { "alarm-guard", 0, CLOCK_MONOTONIC, 0, alarm_guard },
 };
 
 static const struct { const char *name; enum step_kind kind; } step_modes[] = {
@@ -816,7 +850,8 @@ int main(int argc, char **argv)
         }
     }
     begin_timer(&o);
-    if (!strcmp(mode, "sleep-steps") || !strcmp(mode, "timerfd-ticks") || !strcmp(mode, "itimer-epoll"))
+    if (!strcmp(mode, "sleep-steps") || !strcmp(mode, "timerfd-ticks") || !strcmp(mode, "itimer-epoll")
+            || !strcmp(mode, "alarm-guard"))
         printf(" steps=%d", steps);
     end_line();
     int expected = !strcmp(mode, "alarm-sleep") ? EINTR : m->expect_timeout ? ETIMEDOUT : 0;

@@ -134,8 +134,11 @@ final class Timers implements AutoCloseable {
          */
         long nextExpiry(long now) {
             if (hostExpiry == 0) return 0;
-            if (hostExpiry > now) return hostExpiry;
-            long last = interval <= 0 ? hostExpiry : hostExpiry + (now - hostExpiry) / interval * interval;
+            // A move not made yet: the kernel expires it late, but it is due earlier
+            // by the jumps made since, and no wait may be let past that.
+            long expiry = hostExpiry - pendingShift;
+            if (expiry > now) return expiry;
+            long last = interval <= 0 ? expiry : expiry + (now - expiry) / interval * interval;
             if (now - last < RECENT_NANOS) return last;
             return interval <= 0 ? 0 : last + interval;
         }

@@ -116,6 +116,25 @@ class WarpIT {
         assertThat(realSeconds(run)).as("real seconds:%n%s", run.describe()).isLessThan(15);
     }
 
+    /**
+     * A test harness guards what it waits for with alarm(30): a child that sleeps
+     * 200 times 2 ms. The clocks never jump past the child's next sleep to the
+     * alarm, however briefly the child runs between its sleeps: it finishes, and
+     * the alarm never fires (it would kill the run with SIGALRM). Three runs:
+     * the jump past a sleeper did not happen every time.
+     */
+    @Test
+    void aGuardingAlarmNeverOvertakesNearerSleeps() {
+        for (int i = 0; i < 3; i++) {
+            TimensRunner.Result run = runner.timens(List.of("--warp"), timerprobe(), "alarm-guard", "30");
+            assertThat(run.exitCode()).as("exit status (142: the alarm fired) of run %d:%n%s", i, run.describe())
+                    .isZero();
+            assertThat(run.single("TIMER").longValue("steps")).as("the child's sleeps:%n%s", run.describe())
+                    .isEqualTo(200);
+            assertThat(elapsed(run)).as("virtual seconds:%n%s", run.describe()).isLessThan(new BigDecimal("30"));
+        }
+    }
+
     /** Under a rate too: alarm (made a setitimer by the rate) is followed, and jumped to. */
     @Test
     void anAlarmUnderARate() {
