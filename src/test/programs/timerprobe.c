@@ -64,6 +64,9 @@
  *                            a child makes 200 nanosleep calls of 2 ms while this
  *                            process waits for it (adds steps= the child's sleeps:
  *                            200 when it finished)
+ *   timerfd-unread INTERVAL S  a timerfd firing every INTERVAL s, not read      -> OK
+ *                            during a nanosleep(S), then read once (adds
+ *                            expirations= what that read returned)
  *   step-while-blocked S STEP  a thread sleeps in clock_nanosleep(REALTIME,    -> OK
  *                            TIMER_ABSTIME, now + S); 0.3 s later (MONOTONIC) the
  *                            main thread calls settimeofday(now + STEP); prints
@@ -116,7 +119,8 @@ static void usage(const char *msg)
             "       timerprobe cond-timedwait|cond-monotonic|sem-timedwait|mutex-timedlock"
             "|mutex-pi-timedlock|mq-timedreceive SECONDS\n"
             "       timerprobe step-while-blocked|step-timerfd|step-timer|cancel-on-set|cancel-on-set-poll"
-            " SECONDS STEP\n", msg);
+            " SECONDS STEP\n"
+            "       timerprobe timerfd-unread INTERVAL SECONDS\n", msg);
     exit(EXIT_USAGE);
 }
 
@@ -456,6 +460,28 @@ static void alarm_guard(struct outcome *o)
     o->err = WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : ECHILD;
     steps = o->err == 0 ? 200 : 0;
     alarm(0);
+}
+
+static struct timespec interval;
+static uint64_t expirations;
+
+/* A periodic timerfd nobody reads for S seconds: its expirations add up, and one read takes them all. */
+static void timerfd_unread(struct outcome *o)
+{
+    int fd = timerfd_create(o->clock, TFD_CLOEXEC);
+    if (fd < 0)
+        die("timerfd_create", errno);
+    o->start = now(o->clock);
+    struct itimerspec its = { .it_interval = interval, .it_value = interval };
+    if (timerfd_settime(fd, 0, &its, NULL) != 0)
+        die("timerfd_settime", errno);
+    struct timespec left = requested;
+    while (nanosleep(&left, &left) != 0)
+        if (errno != EINTR)
+            die("nanosleep", errno);
+    o->err = read(fd, &expirations, sizeof expirations) == (ssize_t)sizeof expirations ? 0 : errno;
+    o->end = now(o->clock);
+    close(fd);
 }
 
 static sigset_t alarm_set;
@@ -800,6 +826,7 @@ static const struct mode {
     { "alarm-sleep", 0, CLOCK_MONOTONIC, 0, alarm_sleep },
     { "itimer-epoll", 0, CLOCK_MONOTONIC, 1, itimer_epoll },
     { "alarm-guard", 0, CLOCK_MONOTONIC, 0, alarm_guard },
+    { "timerfd-unread", 0, CLOCK_MONOTONIC, 0, timerfd_unread },
 };
 
 static const struct { const char *name; enum step_kind kind; } step_modes[] = {
@@ -829,6 +856,16 @@ int main(int argc, char **argv)
             m = &modes[i];
     if (!m)
         usage("unknown MODE");
+    if (!strcmp(mode, "timerfd-unread")) {
+        /* Two numbers: INTERVAL S. */
+        if (argc != 4)
+            usage("this MODE takes INTERVAL SECONDS");
+        interval = parse_seconds(argv[2]);
+        if (interval.tv_sec < 0 || (interval.tv_sec == 0 && interval.tv_nsec == 0))
+            usage("INTERVAL must be above zero");
+        argv[2] = argv[3];
+        argc--;
+    }
     if (argc != (m->takes_clock ? 4 : 3))
         usage(m->takes_clock ? "this MODE takes CLOCK SECONDS" : "this MODE takes SECONDS");
     struct outcome o = { .clock = m->takes_clock ? parse_clock(argv[2]) : m->clock };
@@ -853,6 +890,8 @@ int main(int argc, char **argv)
     if (!strcmp(mode, "sleep-steps") || !strcmp(mode, "timerfd-ticks") || !strcmp(mode, "itimer-epoll")
             || !strcmp(mode, "alarm-guard"))
         printf(" steps=%d", steps);
+    if (!strcmp(mode, "timerfd-unread"))
+        printf(" expirations=%llu", (unsigned long long)expirations);
     end_line();
     int expected = !strcmp(mode, "alarm-sleep") ? EINTR : m->expect_timeout ? ETIMEDOUT : 0;
     return o.err == expected ? EXIT_EXPECTED : EXIT_UNEXPECTED;

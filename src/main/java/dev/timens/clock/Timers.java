@@ -472,17 +472,27 @@ final class Timers implements AutoCloseable {
 
     /**
      * Re-arms a timerfd so that its next expiry comes {@code shift} host
-     * nanoseconds earlier (at once if that is past), keeping its period and its
-     * count of expirations not yet read.
+     * nanoseconds earlier, keeping its period and its count of expirations not
+     * yet read, to which the expiries the shift passes over are added.
      */
     private void shiftFd(FdTimer t, long shift) {
-        Timerfd.Setting now = Timerfd.get(t.dup);
+        Timerfd.Setting now = Timerfd.get(t.dup); // also counts in the expirations since it last fired
         if (now.valueNanos() == 0) return; // disarmed, or a one-shot timer that expired
         long ticks = ticks(t.dup);
-        long value = Math.max(1, now.valueNanos() - shift);
+        long interval = now.intervalNanos();
+        long value = now.valueNanos() - shift;
+        if (value <= 0) {
+            // The jump passed expiries: each is one more expiration to read, as it
+            // would have been had the time passed (a read returns them all at once),
+            // and a periodic timer goes on at its next expiry on its own schedule.
+            long late = -value;
+            ticks += interval > 0 ? 1 + late / interval : 1;
+            value = interval > 0 ? interval - late % interval : 0;
+        }
         int flags = t.flags & (TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET);
-        if ((flags & TIMER_ABSTIME) != 0) value = hostNow(t.clock) + value;
-        Timerfd.set(t.dup, flags, value, now.intervalNanos());
+        if ((flags & TIMER_ABSTIME) != 0 && value != 0) value = hostNow(t.clock) + value;
+        Timerfd.set(t.dup, flags, value, interval);
+        // Re-arming cleared the count; setting it back also wakes the timer's readers.
         if (ticks > 0) Timerfd.setTicks(t.dup, ticks);
     }
 

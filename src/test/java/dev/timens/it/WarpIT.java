@@ -135,6 +135,25 @@ class WarpIT {
         }
     }
 
+    /**
+     * A periodic timerfd nobody reads while the clocks jump over several of its
+     * expiries keeps them all: one read returns as many as a real clock would
+     * have counted.
+     */
+    @ParameterizedTest(name = "every {0} s, unread for {1} s")
+    @CsvSource({
+        "0.05, 0.16, 3, 5",
+        "1, 10.5, 10, 11",
+        "1, 3600, 3600, 3601",
+    })
+    void anUnreadPeriodicTimerfdCountsEveryExpiryJumpedOver(String interval, String seconds, long least, long most) {
+        TimensRunner.Result run = runner.timens(List.of("--warp"), timerprobe(), "timerfd-unread", interval, seconds)
+                .assertExit(0);
+        assertThat(run.single("TIMER").longValue("expirations")).as("expirations read:%n%s", run.describe())
+                .isBetween(least, most);
+        assertThat(realSeconds(run)).as("real seconds:%n%s", run.describe()).isLessThan(10);
+    }
+
     /** Under a rate too: alarm (made a setitimer by the rate) is followed, and jumped to. */
     @Test
     void anAlarmUnderARate() {
