@@ -67,6 +67,11 @@
  *   timerfd-unread INTERVAL S  a timerfd firing every INTERVAL s, not read      -> OK
  *                            during a nanosleep(S), then read once (adds
  *                            expirations= what that read returned)
+ *   cpu-timer-process S      a POSIX timer on CLOCK_PROCESS_CPUTIME_ID of S,   -> OK
+ *                            this thread spinning until its signal: elapsed is
+ *                            CPU time; adds remaining= (timer_gettime just after
+ *                            arming)
+ *   cpu-timer-thread S       the same on CLOCK_THREAD_CPUTIME_ID               -> OK
  *   step-while-blocked S STEP  a thread sleeps in clock_nanosleep(REALTIME,    -> OK
  *                            TIMER_ABSTIME, now + S); 0.3 s later (MONOTONIC) the
  *                            main thread calls settimeofday(now + STEP); prints
@@ -146,6 +151,8 @@ static const struct { const char *name; clockid_t id; } clocks[] = {
     { "REALTIME", CLOCK_REALTIME },
     { "MONOTONIC", CLOCK_MONOTONIC },
     { "BOOTTIME", CLOCK_BOOTTIME },
+    { "PROCESS_CPUTIME", CLOCK_PROCESS_CPUTIME_ID },
+    { "THREAD_CPUTIME", CLOCK_THREAD_CPUTIME_ID },
 };
 
 static clockid_t parse_clock(const char *name)
@@ -482,6 +489,52 @@ static void timerfd_unread(struct outcome *o)
     o->err = read(fd, &expirations, sizeof expirations) == (ssize_t)sizeof expirations ? 0 : errno;
     o->end = now(o->clock);
     close(fd);
+}
+
+static volatile sig_atomic_t cpu_timer_fired;
+
+static void on_cpu_timer(int sig)
+{
+    (void)sig;
+    cpu_timer_fired = 1;
+}
+
+/* A POSIX timer on a CPU-time clock: it fires after S seconds of CPU time, whatever the namespace's clocks do. */
+static void cpu_timer(struct outcome *o)
+{
+    struct sigaction sa = { .sa_handler = on_cpu_timer };
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGRTMIN, &sa, NULL);
+    struct sigevent sev = { .sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGRTMIN };
+    timer_t timer;
+    if (timer_create(o->clock, &sev, &timer) != 0)
+        die("timer_create", errno);
+    o->start = now(o->clock);
+    struct itimerspec its = { .it_value = requested };
+    if (timer_settime(timer, 0, &its, NULL) != 0)
+        die("timer_settime", errno);
+    struct itimerspec cur;
+    if (timer_gettime(timer, &cur) != 0)
+        die("timer_gettime", errno);
+    o->has_remaining = 1;
+    o->remaining = cur.it_value;
+    /* Spins on the CPU; gives up after 32 times the CPU time asked for. */
+    struct timespec limit = requested;
+    for (int i = 0; i < 4; i++)
+        limit = ts_add(limit, limit);
+    limit = ts_add(o->start, ts_add(limit, limit));
+    o->err = ETIMEDOUT;
+    for (unsigned long spins = 1; !cpu_timer_fired; spins++) {
+        if (spins % (1UL << 20) != 0)
+            continue;
+        struct timespec t = now(o->clock);
+        if (t.tv_sec > limit.tv_sec || (t.tv_sec == limit.tv_sec && t.tv_nsec > limit.tv_nsec))
+            break;
+    }
+    o->end = now(o->clock);
+    if (cpu_timer_fired)
+        o->err = 0;
+    timer_delete(timer);
 }
 
 static sigset_t alarm_set;
@@ -827,6 +880,8 @@ static const struct mode {
     { "itimer-epoll", 0, CLOCK_MONOTONIC, 1, itimer_epoll },
     { "alarm-guard", 0, CLOCK_MONOTONIC, 0, alarm_guard },
     { "timerfd-unread", 0, CLOCK_MONOTONIC, 0, timerfd_unread },
+    { "cpu-timer-process", 0, CLOCK_PROCESS_CPUTIME_ID, 0, cpu_timer },
+    { "cpu-timer-thread", 0, CLOCK_THREAD_CPUTIME_ID, 0, cpu_timer },
 };
 
 static const struct { const char *name; enum step_kind kind; } step_modes[] = {

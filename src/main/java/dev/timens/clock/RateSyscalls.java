@@ -105,6 +105,7 @@ final class RateSyscalls {
         }
         if (nr == SyscallNumbers.TIMERFD_SETTIME || nr == SyscallNumbers.TIMER_SETTIME) return timerSet(stop);
         if (nr == SyscallNumbers.TIMERFD_GETTIME || nr == SyscallNumbers.TIMER_GETTIME) {
+            if (nr == SyscallNumbers.TIMER_GETTIME && !onNamespaceClock(stop)) return SyscallOutcome.proceed();
             RemotePtr current = stop.pointerArg(1);
             stop.atExit(exit -> {
                 if (exit.result() == 0) scalePairBack(exit.memory(), current, true);
@@ -195,6 +196,9 @@ final class RateSyscalls {
             Integer clock = DeadlineSyscalls.timerClock(stop);
             if (clock == null) return SyscallOutcome.proceed(); // not a timer: the kernel says so
             group = ClockGroup.of(clock);
+            if (group == null) return SyscallOutcome.proceed(); // CPU time: not the namespace's
+        } else if (stop.number() == SyscallNumbers.TIMER_SETTIME && !onNamespaceClock(stop)) {
+            return SyscallOutcome.proceed();
         }
         RemotePtr spec = stop.pointerArg(2);
         ByteBuffer its;
@@ -220,6 +224,20 @@ final class RateSyscalls {
             if (exit.result() == 0 && !old.isNull()) scalePairBack(exit.memory(), old, true);
         });
         return SyscallOutcome.proceed();
+    }
+
+    /**
+     * Whether the POSIX timer of timer_settime/timer_gettime runs on one of the
+     * namespace's clocks. A CPU-time clock (CLOCK_PROCESS_CPUTIME_ID,
+     * CLOCK_THREAD_CPUTIME_ID, another process's or thread's) counts the CPU
+     * time the program used, which no rate changes: its values pass unscaled
+     * both ways. A timer /proc/PID/timers does not show is taken to be on the
+     * namespace's clocks (the kernel refuses an unknown one itself, scaled or
+     * not). timerfds have no CPU-time clocks (timerfd_create(2)).
+     */
+    private static boolean onNamespaceClock(SyscallStop stop) {
+        Integer clock = DeadlineSyscalls.timerClock(stop);
+        return clock == null || ClockGroup.of(clock) != null;
     }
 
     private SyscallOutcome setitimer(SyscallStop stop) throws TraceeFault {

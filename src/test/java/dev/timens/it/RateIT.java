@@ -129,6 +129,28 @@ class RateIT {
         assertThat(realSeconds(fast)).as("real seconds:%n%s", fast.describe()).isLessThan(2.5);
     }
 
+    /**
+     * A POSIX timer on a CPU-time clock counts the CPU time the program uses,
+     * which no rate changes: 0.2 s of it fire the timer after 0.2 s of CPU (the
+     * probe spins until the signal, measuring on that clock), and timer_gettime
+     * reads back 0.2 s, at any rate.
+     */
+    @ParameterizedTest(name = "{0} at rate {1}")
+    @CsvSource({
+        "cpu-timer-process, 2",
+        "cpu-timer-process, 0.5",
+        "cpu-timer-thread, 2",
+        "cpu-timer-thread, 0.5",
+    })
+    void cpuTimeTimersAreNotScaled(String mode, String rate) {
+        TimensRunner.Result run = runner.timens(List.of("--rate", rate),
+                Toolchains.program("timerprobe").toString(), mode, "0.2").assertExit(0);
+        assertThat(elapsed(run)).as("CPU seconds used when the timer fired:%n%s", run.describe())
+                .isBetween(new BigDecimal("0.19"), new BigDecimal("0.35"));
+        assertThat(run.single("TIMER").decimal("remaining")).as("timer_gettime just after arming:%n%s", run.describe())
+                .isBetween(new BigDecimal("0.1"), new BigDecimal("0.2"));
+    }
+
     @Test
     void relativeTimeoutsAreScaledBothWays() {
         // select() reports the time left in its timeout; timerfd_gettime the time to expiry.
