@@ -60,6 +60,9 @@
  *   itimer-epoll S           a 1 s periodic ITIMER_REAL taken by a sigwait     -> ETIMEDOUT
  *                            thread while main waits in epoll_wait(S) on an
  *                            empty pipe (adds steps= the ticks counted by then)
+ *   alarm-clock-sleep CLOCK S  alarm-sleep with a relative clock_nanosleep on  -> EINTR
+ *                            CLOCK; both add remaining= (the time left the call
+ *                            reported: about S)
  *   alarm-guard S            alarm(S) with its default action (it kills), then -> OK
  *                            a child makes 200 nanosleep calls of 2 ms while this
  *                            process waits for it (adds steps= the child's sleeps:
@@ -439,6 +442,23 @@ static void alarm_sleep(struct outcome *o)
     alarm((unsigned)requested.tv_sec);
     o->err = nanosleep(&twice, &twice) == 0 ? 0 : errno;
     o->end = now(o->clock);
+    o->has_remaining = 1;
+    o->remaining = twice;
+}
+
+/* alarm-sleep through a relative clock_nanosleep on o->clock. */
+static void alarm_clock_sleep(struct outcome *o)
+{
+    struct sigaction sa = { .sa_handler = on_alarm };
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGALRM, &sa, NULL);
+    struct timespec twice = ts_add(requested, requested);
+    o->start = now(o->clock);
+    alarm((unsigned)requested.tv_sec);
+    o->err = clock_nanosleep(o->clock, 0, &twice, &twice);
+    o->end = now(o->clock);
+    o->has_remaining = 1;
+    o->remaining = twice;
 }
 
 /*
@@ -878,6 +898,7 @@ static const struct mode {
     { "timerfd-ticks", 0, CLOCK_MONOTONIC, 0, timerfd_ticks },
     { "alarm-sleep", 0, CLOCK_MONOTONIC, 0, alarm_sleep },
     { "itimer-epoll", 0, CLOCK_MONOTONIC, 1, itimer_epoll },
+    { "alarm-clock-sleep", 1, 0, 0, alarm_clock_sleep },
     { "alarm-guard", 0, CLOCK_MONOTONIC, 0, alarm_guard },
     { "timerfd-unread", 0, CLOCK_MONOTONIC, 0, timerfd_unread },
     { "cpu-timer-process", 0, CLOCK_PROCESS_CPUTIME_ID, 0, cpu_timer },
@@ -948,6 +969,7 @@ int main(int argc, char **argv)
     if (!strcmp(mode, "timerfd-unread"))
         printf(" expirations=%llu", (unsigned long long)expirations);
     end_line();
-    int expected = !strcmp(mode, "alarm-sleep") ? EINTR : m->expect_timeout ? ETIMEDOUT : 0;
+    int expected = !strcmp(mode, "alarm-sleep") || !strcmp(mode, "alarm-clock-sleep") ? EINTR
+            : m->expect_timeout ? ETIMEDOUT : 0;
     return o.err == expected ? EXIT_EXPECTED : EXIT_UNEXPECTED;
 }

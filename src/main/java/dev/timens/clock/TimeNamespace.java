@@ -64,6 +64,8 @@ public final class TimeNamespace implements Tool, AutoCloseable {
     private final RateSyscalls rates;
     /** Null without --warp. */
     private final Warp warp;
+    /** Null unless the clocks run at a rate (other than 1 and 0) or warp. */
+    private final InterruptedSleeps sleeps;
     private final Timers timers;
     private final SyscallSet subscriptions;
     private final long kernelVdsoSize;
@@ -97,6 +99,8 @@ public final class TimeNamespace implements Tool, AutoCloseable {
         this.rates = scaled ? new RateSyscalls(page) : null;
         if (scaled) RateSyscalls.subscribe(b);
         if (warp) Warp.subscribe(b);
+        this.sleeps = scaled || warp ? new InterruptedSleeps(page) : null;
+        if (sleeps != null) InterruptedSleeps.subscribe(b);
         Timers.subscribe(b, warp);
         b.notify(IMAGE_SYSCALL);
         this.subscriptions = b.build();
@@ -255,6 +259,7 @@ public final class TimeNamespace implements Tool, AutoCloseable {
         // host's time, and applies the transform itself.
         if (vdso != null && ip >= vdso && ip < vdso + kernelVdsoSize) return SyscallOutcome.proceed();
         int nr = stop.number();
+        if (sleeps != null) sleeps.onSyscall(stop);
         if (timers.handles(nr)) {
             try {
                 SyscallOutcome answered = timers.onSyscall(stop);
@@ -269,6 +274,7 @@ public final class TimeNamespace implements Tool, AutoCloseable {
             try {
                 SyscallOutcome warped = warp == null ? null : warp.onSyscall(stop);
                 if (warped != null) return warped;
+                if (sleeps != null) sleeps.onSleep(stop);
                 if (rates != null && rates.handles(stop)) return rates.handle(stop);
                 if (deadlines.handles(stop.number())) return deadlines.handle(stop);
             } catch (TraceeFault e) {
@@ -390,6 +396,7 @@ public final class TimeNamespace implements Tool, AutoCloseable {
         deadlines.taskExited(tid);
         timers.taskExited(tid);
         if (warp != null) warp.taskExited(tid);
+        if (sleeps != null) sleeps.taskExited(tid);
     }
 
     /** Where thread {@code tid} can make a syscall the supervisor injects: in its kernel vDSO; null when unknown. */

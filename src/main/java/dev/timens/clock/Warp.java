@@ -229,6 +229,9 @@ final class Warp implements AutoCloseable {
      */
     SyscallOutcome onSyscall(SyscallStop stop) throws TraceeFault {
         int tid = stop.tid();
+        // The kernel continuing the thread's interrupted call (trapped for
+        // InterruptedSleeps): still the same wait, with the same deadline.
+        if (stop.number() == SyscallNumbers.RESTART_SYSCALL) return null;
         Waiter previous;
         synchronized (lock) {
             tasks.add(tid);

@@ -104,6 +104,34 @@ class WarpIT {
     }
 
     /**
+     * The sleep that alarm(100) cuts short after 100 of its 200 virtual seconds
+     * reports 100 s left, not the almost 200 s of host time it did not sleep;
+     * alone and under a rate. The alarm is moved through the sleeping thread,
+     * whose call goes on in restart_syscall until the alarm interrupts it.
+     */
+    @ParameterizedTest(name = "{0} {1} {2}")
+    @CsvSource({
+        "alarm-sleep, , ",
+        "alarm-clock-sleep, MONOTONIC, ",
+        "alarm-clock-sleep, BOOTTIME, ",
+        "alarm-sleep, , --rate=2",
+        "alarm-clock-sleep, REALTIME, --rate=0.5",
+    })
+    void anInterruptedSleepReportsTheVirtualTimeLeft(String mode, String clock, String option) {
+        List<String> options = new ArrayList<>(List.of("--warp"));
+        if (option != null) options.add(option);
+        List<String> command = new ArrayList<>(List.of(timerprobe(), mode));
+        if (clock != null) command.add(clock);
+        command.add("100");
+        TimensRunner.Result run = runner.timens(options, command).assertExit(0);
+        assertThat(run.single("TIMER").string("result")).isEqualTo("EINTR");
+        assertThat(elapsed(run)).as("%s", run.describe()).isBetween(new BigDecimal("100"), new BigDecimal("102"));
+        assertThat(run.single("TIMER").decimal("remaining")).as("the time left it reported:%n%s", run.describe())
+                .isBetween(new BigDecimal("98"), new BigDecimal("100.1"));
+        assertThat(realSeconds(run)).as("real seconds:%n%s", run.describe()).isLessThan(10);
+    }
+
+    /**
      * A wait whose thread is interrupted to move its process's timers (a periodic
      * ITIMER_REAL, every second) keeps its deadline: epoll_wait, whose timeout the
      * kernel does not count down, must not start over. Every tick is counted.
