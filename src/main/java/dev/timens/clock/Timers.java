@@ -478,22 +478,33 @@ final class Timers implements AutoCloseable {
     private void shiftFd(FdTimer t, long shift) {
         Timerfd.Setting now = Timerfd.get(t.dup); // also counts in the expirations since it last fired
         if (now.valueNanos() == 0) return; // disarmed, or a one-shot timer that expired
-        long ticks = ticks(t.dup);
         long interval = now.intervalNanos();
-        long value = now.valueNanos() - shift;
-        if (value <= 0) {
-            // The jump passed expiries: each is one more expiration to read, as it
-            // would have been had the time passed (a read returns them all at once),
-            // and a periodic timer goes on at its next expiry on its own schedule.
-            long late = -value;
-            ticks += interval > 0 ? 1 + late / interval : 1;
-            value = interval > 0 ? interval - late % interval : 0;
-        }
+        Shifted shifted = Shifted.of(now.valueNanos(), interval, shift);
+        long ticks = ticks(t.dup) + shifted.passed();
+        if (ticks < 0) ticks = Long.MAX_VALUE;
+        long value = shifted.value();
         int flags = t.flags & (TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET);
         if ((flags & TIMER_ABSTIME) != 0 && value != 0) value = hostNow(t.clock) + value;
         Timerfd.set(t.dup, flags, value, interval);
         // Re-arming cleared the count; setting it back also wakes the timer's readers.
         if (ticks > 0) Timerfd.setTicks(t.dup, ticks);
+    }
+
+    /**
+     * A timer's next expiry moved {@code shift} earlier: {@code value}, the time
+     * to it then (0: none, a one-shot timer that expired), and {@code passed},
+     * how many expiries the shift went past. Each of those is one more
+     * expiration to read, as it would have been had the time passed (a read
+     * returns them all at once), and a periodic timer goes on at its next
+     * expiry on its own schedule.
+     */
+    record Shifted(long value, long passed) {
+        /** For a timer {@code value} (&gt; 0) from its next expiry, every {@code interval} (0: once). */
+        static Shifted of(long value, long interval, long shift) {
+            if (value > shift) return new Shifted(value - shift, 0);
+            long late = shift - value;
+            return interval > 0 ? new Shifted(interval - late % interval, 1 + late / interval) : new Shifted(0, 1);
+        }
     }
 
     /** Expirations not yet read, from /proc/self/fdinfo (re-arming clears them). */
