@@ -60,6 +60,21 @@
  *   itimer-epoll S           a 1 s periodic ITIMER_REAL taken by a sigwait     -> ETIMEDOUT
  *                            thread while main waits in epoll_wait(S) on an
  *                            empty pipe (adds steps= the ticks counted by then)
+ *   alarm-clock-sleep CLOCK S  alarm-sleep with a relative clock_nanosleep on  -> EINTR
+ *                            CLOCK; both add remaining= (the time left the call
+ *                            reported: about S)
+ *   alarm-guard S            alarm(S) with its default action (it kills), then -> OK
+ *                            a child makes 200 nanosleep calls of 2 ms while this
+ *                            process waits for it (adds steps= the child's sleeps:
+ *                            200 when it finished)
+ *   timerfd-unread INTERVAL S  a timerfd firing every INTERVAL s, not read      -> OK
+ *                            during a nanosleep(S), then read once (adds
+ *                            expirations= what that read returned)
+ *   cpu-timer-process S      a POSIX timer on CLOCK_PROCESS_CPUTIME_ID of S,   -> OK
+ *                            this thread spinning until its signal: elapsed is
+ *                            CPU time; adds remaining= (timer_gettime just after
+ *                            arming)
+ *   cpu-timer-thread S       the same on CLOCK_THREAD_CPUTIME_ID               -> OK
  *   step-while-blocked S STEP  a thread sleeps in clock_nanosleep(REALTIME,    -> OK
  *                            TIMER_ABSTIME, now + S); 0.3 s later (MONOTONIC) the
  *                            main thread calls settimeofday(now + STEP); prints
@@ -94,6 +109,7 @@
 #include <sys/epoll.h>
 #include <sys/select.h>
 #include <sys/timerfd.h>
+#include <sys/wait.h>
 
 #define NSEC 1000000000L
 
@@ -111,7 +127,8 @@ static void usage(const char *msg)
             "       timerprobe cond-timedwait|cond-monotonic|sem-timedwait|mutex-timedlock"
             "|mutex-pi-timedlock|mq-timedreceive SECONDS\n"
             "       timerprobe step-while-blocked|step-timerfd|step-timer|cancel-on-set|cancel-on-set-poll"
-            " SECONDS STEP\n", msg);
+            " SECONDS STEP\n"
+            "       timerprobe timerfd-unread INTERVAL SECONDS\n", msg);
     exit(EXIT_USAGE);
 }
 
@@ -137,6 +154,8 @@ static const struct { const char *name; clockid_t id; } clocks[] = {
     { "REALTIME", CLOCK_REALTIME },
     { "MONOTONIC", CLOCK_MONOTONIC },
     { "BOOTTIME", CLOCK_BOOTTIME },
+    { "PROCESS_CPUTIME", CLOCK_PROCESS_CPUTIME_ID },
+    { "THREAD_CPUTIME", CLOCK_THREAD_CPUTIME_ID },
 };
 
 static clockid_t parse_clock(const char *name)
@@ -423,6 +442,119 @@ static void alarm_sleep(struct outcome *o)
     alarm((unsigned)requested.tv_sec);
     o->err = nanosleep(&twice, &twice) == 0 ? 0 : errno;
     o->end = now(o->clock);
+    o->has_remaining = 1;
+    o->remaining = twice;
+}
+
+/* alarm-sleep through a relative clock_nanosleep on o->clock. */
+static void alarm_clock_sleep(struct outcome *o)
+{
+    struct sigaction sa = { .sa_handler = on_alarm };
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGALRM, &sa, NULL);
+    struct timespec twice = ts_add(requested, requested);
+    o->start = now(o->clock);
+    alarm((unsigned)requested.tv_sec);
+    o->err = clock_nanosleep(o->clock, 0, &twice, &twice);
+    o->end = now(o->clock);
+    o->has_remaining = 1;
+    o->remaining = twice;
+}
+
+/*
+ * A test harness's guard: alarm(S) kills the process if what it waits for takes
+ * too long. What it waits for, a child sleeping 200 times 2 ms, takes 0.4 s.
+ */
+static void alarm_guard(struct outcome *o)
+{
+    o->start = now(o->clock);
+    alarm((unsigned)requested.tv_sec);
+    pid_t child = fork();
+    if (child < 0)
+        die("fork", errno);
+    if (child == 0) {
+        for (int i = 0; i < 200; i++) {
+            struct timespec step = { 0, 2000000 };
+            if (nanosleep(&step, NULL) != 0)
+                _exit(1);
+        }
+        _exit(0);
+    }
+    int status;
+    if (waitpid(child, &status, 0) != child)
+        die("waitpid", errno);
+    o->end = now(o->clock);
+    o->err = WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : ECHILD;
+    steps = o->err == 0 ? 200 : 0;
+    alarm(0);
+}
+
+static struct timespec interval;
+static uint64_t expirations;
+
+/* A periodic timerfd nobody reads for S seconds: its expirations add up, and one read takes them all. */
+static void timerfd_unread(struct outcome *o)
+{
+    int fd = timerfd_create(o->clock, TFD_CLOEXEC);
+    if (fd < 0)
+        die("timerfd_create", errno);
+    o->start = now(o->clock);
+    struct itimerspec its = { .it_interval = interval, .it_value = interval };
+    if (timerfd_settime(fd, 0, &its, NULL) != 0)
+        die("timerfd_settime", errno);
+    struct timespec left = requested;
+    while (nanosleep(&left, &left) != 0)
+        if (errno != EINTR)
+            die("nanosleep", errno);
+    o->err = read(fd, &expirations, sizeof expirations) == (ssize_t)sizeof expirations ? 0 : errno;
+    o->end = now(o->clock);
+    close(fd);
+}
+
+static volatile sig_atomic_t cpu_timer_fired;
+
+static void on_cpu_timer(int sig)
+{
+    (void)sig;
+    cpu_timer_fired = 1;
+}
+
+/* A POSIX timer on a CPU-time clock: it fires after S seconds of CPU time, whatever the namespace's clocks do. */
+static void cpu_timer(struct outcome *o)
+{
+    struct sigaction sa = { .sa_handler = on_cpu_timer };
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGRTMIN, &sa, NULL);
+    struct sigevent sev = { .sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGRTMIN };
+    timer_t timer;
+    if (timer_create(o->clock, &sev, &timer) != 0)
+        die("timer_create", errno);
+    o->start = now(o->clock);
+    struct itimerspec its = { .it_value = requested };
+    if (timer_settime(timer, 0, &its, NULL) != 0)
+        die("timer_settime", errno);
+    struct itimerspec cur;
+    if (timer_gettime(timer, &cur) != 0)
+        die("timer_gettime", errno);
+    o->has_remaining = 1;
+    o->remaining = cur.it_value;
+    /* Spins on the CPU; gives up after 32 times the CPU time asked for. */
+    struct timespec limit = requested;
+    for (int i = 0; i < 4; i++)
+        limit = ts_add(limit, limit);
+    limit = ts_add(o->start, ts_add(limit, limit));
+    o->err = ETIMEDOUT;
+    for (unsigned long spins = 1; !cpu_timer_fired; spins++) {
+        if (spins % (1UL << 20) != 0)
+            continue;
+        struct timespec t = now(o->clock);
+        if (t.tv_sec > limit.tv_sec || (t.tv_sec == limit.tv_sec && t.tv_nsec > limit.tv_nsec))
+            break;
+    }
+    o->end = now(o->clock);
+    if (cpu_timer_fired)
+        o->err = 0;
+    timer_delete(timer);
 }
 
 static sigset_t alarm_set;
@@ -766,6 +898,11 @@ static const struct mode {
     { "timerfd-ticks", 0, CLOCK_MONOTONIC, 0, timerfd_ticks },
     { "alarm-sleep", 0, CLOCK_MONOTONIC, 0, alarm_sleep },
     { "itimer-epoll", 0, CLOCK_MONOTONIC, 1, itimer_epoll },
+    { "alarm-clock-sleep", 1, 0, 0, alarm_clock_sleep },
+    { "alarm-guard", 0, CLOCK_MONOTONIC, 0, alarm_guard },
+    { "timerfd-unread", 0, CLOCK_MONOTONIC, 0, timerfd_unread },
+    { "cpu-timer-process", 0, CLOCK_PROCESS_CPUTIME_ID, 0, cpu_timer },
+    { "cpu-timer-thread", 0, CLOCK_THREAD_CPUTIME_ID, 0, cpu_timer },
 };
 
 static const struct { const char *name; enum step_kind kind; } step_modes[] = {
@@ -795,6 +932,16 @@ int main(int argc, char **argv)
             m = &modes[i];
     if (!m)
         usage("unknown MODE");
+    if (!strcmp(mode, "timerfd-unread")) {
+        /* Two numbers: INTERVAL S. */
+        if (argc != 4)
+            usage("this MODE takes INTERVAL SECONDS");
+        interval = parse_seconds(argv[2]);
+        if (interval.tv_sec < 0 || (interval.tv_sec == 0 && interval.tv_nsec == 0))
+            usage("INTERVAL must be above zero");
+        argv[2] = argv[3];
+        argc--;
+    }
     if (argc != (m->takes_clock ? 4 : 3))
         usage(m->takes_clock ? "this MODE takes CLOCK SECONDS" : "this MODE takes SECONDS");
     struct outcome o = { .clock = m->takes_clock ? parse_clock(argv[2]) : m->clock };
@@ -816,9 +963,13 @@ int main(int argc, char **argv)
         }
     }
     begin_timer(&o);
-    if (!strcmp(mode, "sleep-steps") || !strcmp(mode, "timerfd-ticks") || !strcmp(mode, "itimer-epoll"))
+    if (!strcmp(mode, "sleep-steps") || !strcmp(mode, "timerfd-ticks") || !strcmp(mode, "itimer-epoll")
+            || !strcmp(mode, "alarm-guard"))
         printf(" steps=%d", steps);
+    if (!strcmp(mode, "timerfd-unread"))
+        printf(" expirations=%llu", (unsigned long long)expirations);
     end_line();
-    int expected = !strcmp(mode, "alarm-sleep") ? EINTR : m->expect_timeout ? ETIMEDOUT : 0;
+    int expected = !strcmp(mode, "alarm-sleep") || !strcmp(mode, "alarm-clock-sleep") ? EINTR
+            : m->expect_timeout ? ETIMEDOUT : 0;
     return o.err == expected ? EXIT_EXPECTED : EXIT_UNEXPECTED;
 }

@@ -2,7 +2,6 @@ package dev.timens.clock;
 
 import dev.timens.engine.ArgCondition;
 import dev.timens.engine.RemotePtr;
-import dev.timens.engine.SyscallExit;
 import dev.timens.engine.SyscallNumbers;
 import dev.timens.engine.SyscallOutcome;
 import dev.timens.engine.SyscallSet;
@@ -19,13 +18,14 @@ import java.nio.ByteOrder;
  * seconds pass, so the host waits N / R. Timeouts in registers are scaled in
  * place; timeouts in memory get a scaled copy on the thread's stack (never
  * writing the program's own struct on the way in). What the kernel reports back
- * (remaining time of an interrupted sleep, select/pselect/ppoll's updated
- * timeout, old and current timer values, socket timeouts, alarm's remaining
- * seconds) is scaled back at the syscall's exit. If the kernel is about to
- * restart the syscall, the program's own pointer is put back first, so the
- * restarted call is scaled afresh.
+ * (select/pselect/ppoll's updated timeout, old and current timer values, socket
+ * timeouts, alarm's remaining seconds) is scaled back at the syscall's exit; the
+ * remaining time of an interrupted sleep is {@link InterruptedSleeps}'s. If the
+ * kernel is about to restart the syscall, the program's own pointer is put back
+ * first, so the restarted call is scaled afresh.
  *
- * <p>Not scaled: ITIMER_VIRTUAL/PROF (CPU time), and timeouts inside structures
+ * <p>Not scaled: ITIMER_VIRTUAL/PROF and POSIX timers on CPU-time clocks (CPU
+ * time), and timeouts inside structures
  * the supervisor cannot see (io_uring is refused anyway). Only used when the
  * rate is neither 1 nor 0: a stopped clock keeps real durations.
  */
@@ -39,7 +39,6 @@ final class RateSyscalls {
     private static final int SO_RCVTIMEO_NEW = 66;
     private static final int SO_SNDTIMEO_NEW = 67;
     private static final int TIMER_ABSTIME = 1;
-    private static final long EINTR = -4;
 
     private final ClockPage page;
 
@@ -87,9 +86,9 @@ final class RateSyscalls {
 
     SyscallOutcome handle(SyscallStop stop) throws TraceeFault {
         int nr = stop.number();
-        if (nr == SyscallNumbers.NANOSLEEP) return sleep(stop, 0, 1);
+        if (nr == SyscallNumbers.NANOSLEEP) return sleep(stop, 0);
         if (nr == SyscallNumbers.CLOCK_NANOSLEEP) {
-            return ClockGroup.of((int) stop.arg(0)) == null ? SyscallOutcome.proceed() : sleep(stop, 2, 3);
+            return ClockGroup.of((int) stop.arg(0)) == null ? SyscallOutcome.proceed() : sleep(stop, 2);
         }
         if (nr == SyscallNumbers.POLL) return millis(stop, 2);
         if (nr == SyscallNumbers.EPOLL_WAIT || nr == SyscallNumbers.EPOLL_PWAIT) return millis(stop, 3);
@@ -105,6 +104,7 @@ final class RateSyscalls {
         }
         if (nr == SyscallNumbers.TIMERFD_SETTIME || nr == SyscallNumbers.TIMER_SETTIME) return timerSet(stop);
         if (nr == SyscallNumbers.TIMERFD_GETTIME || nr == SyscallNumbers.TIMER_GETTIME) {
+            if (nr == SyscallNumbers.TIMER_GETTIME && !onNamespaceClock(stop)) return SyscallOutcome.proceed();
             RemotePtr current = stop.pointerArg(1);
             stop.atExit(exit -> {
                 if (exit.result() == 0) scalePairBack(exit.memory(), current, true);
@@ -125,22 +125,13 @@ final class RateSyscalls {
         return SyscallOutcome.proceed();
     }
 
-    /** nanosleep / relative clock_nanosleep: scaled request, remaining time scaled back after EINTR. */
-    private SyscallOutcome sleep(SyscallStop stop, int requestArg, int remainArg) throws TraceeFault {
-        SyscallOutcome outcome = timeout(stop, requestArg, true, false);
-        RemotePtr remain = stop.pointerArg(remainArg);
-        if (!remain.isNull()) {
-            SyscallExit.Handler restore = exitHandler;
-            stop.atExit(exit -> {
-                if (restore != null) restore.onExit(exit);
-                if (exit.result() == EINTR) scaleBack(exit.memory(), remain, true);
-            });
-        }
-        return outcome;
+    /**
+     * nanosleep / relative clock_nanosleep: a scaled request. The time left of
+     * an interrupted one is the namespace's, written by {@link InterruptedSleeps}.
+     */
+    private SyscallOutcome sleep(SyscallStop stop, int requestArg) throws TraceeFault {
+        return timeout(stop, requestArg, true, false);
     }
-
-    /** The exit handler {@link #timeout} last installed, for {@link #sleep} to chain. */
-    private SyscallExit.Handler exitHandler;
 
     /** An int millisecond timeout in a register; negative means forever, 0 means do not wait. */
     private SyscallOutcome millis(SyscallStop stop, int arg) {
@@ -162,7 +153,6 @@ final class RateSyscalls {
      * scaled back into the program's struct.
      */
     private SyscallOutcome timeout(SyscallStop stop, int arg, boolean timespec, boolean updated) throws TraceeFault {
-        exitHandler = null;
         RemotePtr user = stop.pointerArg(arg);
         if (user.isNull()) return SyscallOutcome.proceed();
         ByteBuffer t;
@@ -175,15 +165,14 @@ final class RateSyscalls {
         if (virtual == null) return SyscallOutcome.proceed(); // invalid: the kernel answers EINVAL
         RemotePtr copy = stop.pushScratch(encode(rate().hostDuration(virtual), timespec));
         stop.setArg(arg, copy.address());
-        exitHandler = exit -> {
+        stop.atExit(exit -> {
             exit.setArg(arg, user.address()); // a restarted call must see the program's own pointer
             if (updated && exit.result() != -14 /* EFAULT */) {
                 ByteBuffer remaining = wrap(exit.memory().read(copy, 16));
                 Long host = nanos(remaining.getLong(0), remaining.getLong(8), timespec);
                 if (host != null) exit.memory().write(user, encode(rate().virtualDuration(host), timespec));
             }
-        };
-        stop.atExit(exitHandler);
+        });
         return SyscallOutcome.proceed();
     }
 
@@ -198,6 +187,9 @@ final class RateSyscalls {
             Integer clock = DeadlineSyscalls.timerClock(stop);
             if (clock == null) return SyscallOutcome.proceed(); // not a timer: the kernel says so
             group = ClockGroup.of(clock);
+            if (group == null) return SyscallOutcome.proceed(); // CPU time: not the namespace's
+        } else if (stop.number() == SyscallNumbers.TIMER_SETTIME && !onNamespaceClock(stop)) {
+            return SyscallOutcome.proceed();
         }
         RemotePtr spec = stop.pointerArg(2);
         ByteBuffer its;
@@ -223,6 +215,20 @@ final class RateSyscalls {
             if (exit.result() == 0 && !old.isNull()) scalePairBack(exit.memory(), old, true);
         });
         return SyscallOutcome.proceed();
+    }
+
+    /**
+     * Whether the POSIX timer of timer_settime/timer_gettime runs on one of the
+     * namespace's clocks. A CPU-time clock (CLOCK_PROCESS_CPUTIME_ID,
+     * CLOCK_THREAD_CPUTIME_ID, another process's or thread's) counts the CPU
+     * time the program used, which no rate changes: its values pass unscaled
+     * both ways. A timer /proc/PID/timers does not show is taken to be on the
+     * namespace's clocks (the kernel refuses an unknown one itself, scaled or
+     * not). timerfds have no CPU-time clocks (timerfd_create(2)).
+     */
+    private static boolean onNamespaceClock(SyscallStop stop) {
+        Integer clock = DeadlineSyscalls.timerClock(stop);
+        return clock == null || ClockGroup.of(clock) != null;
     }
 
     private SyscallOutcome setitimer(SyscallStop stop) throws TraceeFault {

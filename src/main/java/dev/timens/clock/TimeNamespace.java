@@ -65,6 +65,8 @@ public final class TimeNamespace implements Tool, AutoCloseable {
     private final RateSyscalls rates;
     /** Null without --warp. */
     private final Warp warp;
+    /** Null unless the clocks run at a rate (other than 1 and 0) or warp. */
+    private final InterruptedSleeps sleeps;
     private final Timers timers;
     private final SyscallSet subscriptions;
     private final long kernelVdsoSize;
@@ -111,6 +113,8 @@ public final class TimeNamespace implements Tool, AutoCloseable {
         this.rates = scaled ? new RateSyscalls(page) : null;
         if (scaled) RateSyscalls.subscribe(b);
         if (warp) Warp.subscribe(b);
+        this.sleeps = scaled || warp ? new InterruptedSleeps(page) : null;
+        if (sleeps != null) InterruptedSleeps.subscribe(b);
         Timers.subscribe(b, warp);
         b.notify(IMAGE_SYSCALL);
         this.subscriptions = b.build();
@@ -269,6 +273,7 @@ public final class TimeNamespace implements Tool, AutoCloseable {
         // host's time, and applies the transform itself.
         if (vdso != null && ip >= vdso && ip < vdso + kernelVdsoSize) return SyscallOutcome.proceed();
         int nr = stop.number();
+        if (sleeps != null) sleeps.onSyscall(stop);
         if (timers.handles(nr)) {
             try {
                 SyscallOutcome answered = timers.onSyscall(stop);
@@ -283,6 +288,7 @@ public final class TimeNamespace implements Tool, AutoCloseable {
             try {
                 SyscallOutcome warped = warp == null ? null : warp.onSyscall(stop);
                 if (warped != null) return warped;
+                if (sleeps != null) sleeps.onSleep(stop);
                 if (rates != null && rates.handles(stop)) return rates.handle(stop);
                 if (deadlines.handles(stop.number())) return deadlines.handle(stop);
             } catch (TraceeFault e) {
@@ -504,6 +510,7 @@ public final class TimeNamespace implements Tool, AutoCloseable {
         deadlines.taskExited(tid);
         timers.taskExited(tid);
         if (warp != null) warp.taskExited(tid);
+        if (sleeps != null) sleeps.taskExited(tid);
     }
 
     /**

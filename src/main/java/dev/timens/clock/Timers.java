@@ -134,8 +134,11 @@ final class Timers implements AutoCloseable {
          */
         long nextExpiry(long now) {
             if (hostExpiry == 0) return 0;
-            if (hostExpiry > now) return hostExpiry;
-            long last = interval <= 0 ? hostExpiry : hostExpiry + (now - hostExpiry) / interval * interval;
+            // A move not made yet: the kernel expires it late, but it is due earlier
+            // by the jumps made since, and no wait may be let past that.
+            long expiry = hostExpiry - pendingShift;
+            if (expiry > now) return expiry;
+            long last = interval <= 0 ? expiry : expiry + (now - expiry) / interval * interval;
             if (now - last < RECENT_NANOS) return last;
             return interval <= 0 ? 0 : last + interval;
         }
@@ -469,18 +472,39 @@ final class Timers implements AutoCloseable {
 
     /**
      * Re-arms a timerfd so that its next expiry comes {@code shift} host
-     * nanoseconds earlier (at once if that is past), keeping its period and its
-     * count of expirations not yet read.
+     * nanoseconds earlier, keeping its period and its count of expirations not
+     * yet read, to which the expiries the shift passes over are added.
      */
     private void shiftFd(FdTimer t, long shift) {
-        Timerfd.Setting now = Timerfd.get(t.dup);
+        Timerfd.Setting now = Timerfd.get(t.dup); // also counts in the expirations since it last fired
         if (now.valueNanos() == 0) return; // disarmed, or a one-shot timer that expired
-        long ticks = ticks(t.dup);
-        long value = Math.max(1, now.valueNanos() - shift);
+        long interval = now.intervalNanos();
+        Shifted shifted = Shifted.of(now.valueNanos(), interval, shift);
+        long ticks = ticks(t.dup) + shifted.passed();
+        if (ticks < 0) ticks = Long.MAX_VALUE;
+        long value = shifted.value();
         int flags = t.flags & (TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET);
-        if ((flags & TIMER_ABSTIME) != 0) value = hostNow(t.clock) + value;
-        Timerfd.set(t.dup, flags, value, now.intervalNanos());
+        if ((flags & TIMER_ABSTIME) != 0 && value != 0) value = hostNow(t.clock) + value;
+        Timerfd.set(t.dup, flags, value, interval);
+        // Re-arming cleared the count; setting it back also wakes the timer's readers.
         if (ticks > 0) Timerfd.setTicks(t.dup, ticks);
+    }
+
+    /**
+     * A timer's next expiry moved {@code shift} earlier: {@code value}, the time
+     * to it then (0: none, a one-shot timer that expired), and {@code passed},
+     * how many expiries the shift went past. Each of those is one more
+     * expiration to read, as it would have been had the time passed (a read
+     * returns them all at once), and a periodic timer goes on at its next
+     * expiry on its own schedule.
+     */
+    record Shifted(long value, long passed) {
+        /** For a timer {@code value} (&gt; 0) from its next expiry, every {@code interval} (0: once). */
+        static Shifted of(long value, long interval, long shift) {
+            if (value > shift) return new Shifted(value - shift, 0);
+            long late = shift - value;
+            return interval > 0 ? new Shifted(interval - late % interval, 1 + late / interval) : new Shifted(0, 1);
+        }
     }
 
     /** Expirations not yet read, from /proc/self/fdinfo (re-arming clears them). */

@@ -229,6 +229,9 @@ final class Warp implements AutoCloseable {
      */
     SyscallOutcome onSyscall(SyscallStop stop) throws TraceeFault {
         int tid = stop.tid();
+        // The kernel continuing the thread's interrupted call (trapped for
+        // InterruptedSleeps): still the same wait, with the same deadline.
+        if (stop.number() == SyscallNumbers.RESTART_SYSCALL) return null;
         Waiter previous;
         synchronized (lock) {
             tasks.add(tid);
@@ -445,6 +448,10 @@ final class Warp implements AutoCloseable {
         blocked.sort(Comparator.comparingLong(keys::get));
         long now = now(ClockGroup.MONOTONIC);
         long timer = idle && anyTimer ? timerExpiry() : Long.MAX_VALUE;
+        // A wait whose deadline has passed is woken, and its thread then runs: the
+        // namespace is no longer idle, so nothing may jump past what it does next
+        // (not a later sleeper, not a timer), however idle it looked a moment ago.
+        boolean woken = false;
         for (Waiter w : blocked) {
             TaskActivity.State state = states.get(w.tid());
             if (!blockedIn(w, state)) {
@@ -453,8 +460,9 @@ final class Warp implements AutoCloseable {
             }
             if (keys.get(w) <= now) {
                 complete(w);
+                woken = true;
             } else {
-                if (!idle) return;
+                if (!idle || woken) return;
                 if (timer < keys.get(w)) {
                     jumpToTimer(timer, all);
                 } else {
@@ -463,7 +471,7 @@ final class Warp implements AutoCloseable {
                 return;
             }
         }
-        if (timer != Long.MAX_VALUE) jumpToTimer(timer, all);
+        if (!woken && timer != Long.MAX_VALUE) jumpToTimer(timer, all);
     }
 
     /** The next timer expiry on the namespace's MONOTONIC clock, Long.MAX_VALUE when none. */

@@ -484,6 +484,7 @@ public final class Supervisor {
                 } else if (stop.argsChanged()) {
                     ptracer.setRegs(tid, saved); // the kernel reads the arguments after this stop
                 }
+                keepInterrupt(tid);
                 if (stop.exitHandler() != null && !(outcome instanceof SyscallOutcome.Return)) {
                     exits.put(tid, stop.exitHandler());
                     PendingSignals held = pending.get(tid);
@@ -551,6 +552,7 @@ public final class Supervisor {
                         // The program's own buffer went bad meanwhile: the kernel's answer stands.
                     }
                     if (exit.resultChanged()) ptracer.setRegs(tid, saved);
+                    keepInterrupt(tid);
                     resume(ptracer, tid);
                 } else if (signal == SYSCALL_STOP) {
                     resume(ptracer, tid); // a syscall stop nobody asked for (cannot happen: CONT never makes one)
@@ -558,6 +560,7 @@ public final class Supervisor {
                     resume(ptracer, tid);
                 } else { // signal-delivery-stop: deliver it unchanged
                     stats.signals++;
+                    keepInterrupt(tid);
                     ptracer.cont(tid, waitCutShortByIgnoredSignal(ptracer, tid, signal, saved) ? 0 : signal);
                 }
             }
@@ -600,6 +603,21 @@ public final class Supervisor {
             Unistd.kill(tid, SIGKILL);
         }
         return true;
+    }
+
+    /**
+     * A thread a tool interrupted, and which is in another ptrace-stop first (a
+     * seccomp stop, a syscall-exit-stop, a signal-delivery-stop): that stop took
+     * the interrupt ("any trap clears pending STOP trap", kernel/signal.c,
+     * ptrace_stop), so its PTRACE_EVENT_STOP would never come and the tool's
+     * handler never run. Asked again while the thread is stopped, the interrupt
+     * is taken on its way out of this stop: after the syscall's result, before
+     * the kernel decides about restarting it, where the tool expects it.
+     */
+    private void keepInterrupt(int tid) {
+        if (!interrupts.containsKey(tid)) return;
+        long result = Ptrace.request(Ptrace.INTERRUPT, tid, 0, 0);
+        if (result < 0 && result != -Errno.ESRCH) throw new LinuxException("ptrace(INTERRUPT)", (int) -result);
     }
 
     private void resume(Ptracer ptracer, int tid) {

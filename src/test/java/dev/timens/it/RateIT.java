@@ -129,6 +129,51 @@ class RateIT {
         assertThat(realSeconds(fast)).as("real seconds:%n%s", fast.describe()).isLessThan(2.5);
     }
 
+    /**
+     * A sleep of 2 s cut short by alarm(1) reports about 1 s left, on the
+     * namespace's clock: what the kernel counts on the host's (0.5 s at rate 2,
+     * 2 s at rate 0.5) is not what the program asked for.
+     */
+    @ParameterizedTest(name = "{1} {2} at rate {0}")
+    @CsvSource({
+        "2, alarm-sleep, ",
+        "2, alarm-clock-sleep, MONOTONIC",
+        "2, alarm-clock-sleep, REALTIME",
+        "0.5, alarm-sleep, ",
+        "0.5, alarm-clock-sleep, BOOTTIME",
+    })
+    void anInterruptedSleepReportsTheVirtualTimeLeft(String rate, String mode, String clock) {
+        List<String> command = new ArrayList<>(List.of(Toolchains.program("timerprobe").toString(), mode));
+        if (clock != null) command.add(clock);
+        command.add("1");
+        TimensRunner.Result run = runner.timens(List.of("--rate", rate), command).assertExit(0);
+        assertThat(run.single("TIMER").string("result")).isEqualTo("EINTR");
+        assertThat(run.single("TIMER").decimal("remaining")).as("the time left it reported:%n%s", run.describe())
+                .isBetween(new BigDecimal("0.7"), new BigDecimal("1.1"));
+    }
+
+    /**
+     * A POSIX timer on a CPU-time clock counts the CPU time the program uses,
+     * which no rate changes: 0.2 s of it fire the timer after 0.2 s of CPU (the
+     * probe spins until the signal, measuring on that clock), and timer_gettime
+     * reads back 0.2 s, at any rate.
+     */
+    @ParameterizedTest(name = "{0} at rate {1}")
+    @CsvSource({
+        "cpu-timer-process, 2",
+        "cpu-timer-process, 0.5",
+        "cpu-timer-thread, 2",
+        "cpu-timer-thread, 0.5",
+    })
+    void cpuTimeTimersAreNotScaled(String mode, String rate) {
+        TimensRunner.Result run = runner.timens(List.of("--rate", rate),
+                Toolchains.program("timerprobe").toString(), mode, "0.2").assertExit(0);
+        assertThat(elapsed(run)).as("CPU seconds used when the timer fired:%n%s", run.describe())
+                .isBetween(new BigDecimal("0.19"), new BigDecimal("0.35"));
+        assertThat(run.single("TIMER").decimal("remaining")).as("timer_gettime just after arming:%n%s", run.describe())
+                .isBetween(new BigDecimal("0.1"), new BigDecimal("0.2"));
+    }
+
     @Test
     void relativeTimeoutsAreScaledBothWays() {
         // select() reports the time left in its timeout; timerfd_gettime the time to expiry.

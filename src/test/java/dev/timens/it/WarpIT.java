@@ -104,6 +104,34 @@ class WarpIT {
     }
 
     /**
+     * The sleep that alarm(100) cuts short after 100 of its 200 virtual seconds
+     * reports 100 s left, not the almost 200 s of host time it did not sleep;
+     * alone and under a rate. The alarm is moved through the sleeping thread,
+     * whose call goes on in restart_syscall until the alarm interrupts it.
+     */
+    @ParameterizedTest(name = "{0} {1} {2}")
+    @CsvSource({
+        "alarm-sleep, , ",
+        "alarm-clock-sleep, MONOTONIC, ",
+        "alarm-clock-sleep, BOOTTIME, ",
+        "alarm-sleep, , --rate=2",
+        "alarm-clock-sleep, REALTIME, --rate=0.5",
+    })
+    void anInterruptedSleepReportsTheVirtualTimeLeft(String mode, String clock, String option) {
+        List<String> options = new ArrayList<>(List.of("--warp"));
+        if (option != null) options.add(option);
+        List<String> command = new ArrayList<>(List.of(timerprobe(), mode));
+        if (clock != null) command.add(clock);
+        command.add("100");
+        TimensRunner.Result run = runner.timens(options, command).assertExit(0);
+        assertThat(run.single("TIMER").string("result")).isEqualTo("EINTR");
+        assertThat(elapsed(run)).as("%s", run.describe()).isBetween(new BigDecimal("100"), new BigDecimal("102"));
+        assertThat(run.single("TIMER").decimal("remaining")).as("the time left it reported:%n%s", run.describe())
+                .isBetween(new BigDecimal("98"), new BigDecimal("100.1"));
+        assertThat(realSeconds(run)).as("real seconds:%n%s", run.describe()).isLessThan(10);
+    }
+
+    /**
      * A wait whose thread is interrupted to move its process's timers (a periodic
      * ITIMER_REAL, every second) keeps its deadline: epoll_wait, whose timeout the
      * kernel does not count down, must not start over. Every tick is counted.
@@ -114,6 +142,44 @@ class WarpIT {
         assertThat(elapsed(run)).as("%s", run.describe()).isBetween(new BigDecimal("60"), new BigDecimal("61"));
         assertThat(run.single("TIMER").longValue("steps")).as("ticks:%n%s", run.describe()).isBetween(59L, 60L);
         assertThat(realSeconds(run)).as("real seconds:%n%s", run.describe()).isLessThan(15);
+    }
+
+    /**
+     * A test harness guards what it waits for with alarm(30): a child that sleeps
+     * 200 times 2 ms. The clocks never jump past the child's next sleep to the
+     * alarm, however briefly the child runs between its sleeps: it finishes, and
+     * the alarm never fires (it would kill the run with SIGALRM). Three runs:
+     * the jump past a sleeper did not happen every time.
+     */
+    @Test
+    void aGuardingAlarmNeverOvertakesNearerSleeps() {
+        for (int i = 0; i < 3; i++) {
+            TimensRunner.Result run = runner.timens(List.of("--warp"), timerprobe(), "alarm-guard", "30");
+            assertThat(run.exitCode()).as("exit status (142: the alarm fired) of run %d:%n%s", i, run.describe())
+                    .isZero();
+            assertThat(run.single("TIMER").longValue("steps")).as("the child's sleeps:%n%s", run.describe())
+                    .isEqualTo(200);
+            assertThat(elapsed(run)).as("virtual seconds:%n%s", run.describe()).isLessThan(new BigDecimal("30"));
+        }
+    }
+
+    /**
+     * A periodic timerfd nobody reads while the clocks jump over several of its
+     * expiries keeps them all: one read returns as many as a real clock would
+     * have counted.
+     */
+    @ParameterizedTest(name = "every {0} s, unread for {1} s")
+    @CsvSource({
+        "0.05, 0.16, 3, 5",
+        "1, 10.5, 10, 11",
+        "1, 3600, 3600, 3601",
+    })
+    void anUnreadPeriodicTimerfdCountsEveryExpiryJumpedOver(String interval, String seconds, long least, long most) {
+        TimensRunner.Result run = runner.timens(List.of("--warp"), timerprobe(), "timerfd-unread", interval, seconds)
+                .assertExit(0);
+        assertThat(run.single("TIMER").longValue("expirations")).as("expirations read:%n%s", run.describe())
+                .isBetween(least, most);
+        assertThat(realSeconds(run)).as("real seconds:%n%s", run.describe()).isLessThan(10);
     }
 
     /** Under a rate too: alarm (made a setitimer by the rate) is followed, and jumped to. */
