@@ -96,6 +96,25 @@ public final class Supervisor {
         return null;
     }
 
+    /**
+     * Whether this exec event is timens-exec's own exec, not the command's.
+     * posix_spawn returns once the child has let go of the parent's memory,
+     * which is early in its execve, so the seize can come before that execve
+     * has finished and report it. timens-exec has no filter yet then (it waits
+     * for it), and must run as it is. Asked only until the first exec of the
+     * command itself.
+     */
+    private boolean helperExec(int tid) {
+        if (commandExecd || tid != helperPid) return false;
+        try {
+            if (java.nio.file.Files.isSameFile(java.nio.file.Path.of("/proc/" + tid + "/exe"), helperPath)) return true;
+        } catch (java.io.IOException e) {
+            // unreadable: not the helper, which runs as we do
+        }
+        commandExecd = true;
+        return false;
+    }
+
     /** The waits that end with a plain EINTR (not a restart code) when a signal wakes them. */
     private static final Set<Integer> WAITS_ENDED_BY_SIGNALS = Set.of(SyscallNumbers.EPOLL_WAIT,
             SyscallNumbers.EPOLL_PWAIT, SyscallNumbers.EPOLL_PWAIT2, SyscallNumbers.RT_SIGTIMEDWAIT,
@@ -196,6 +215,10 @@ public final class Supervisor {
 
     private final Tool tool;
     private final PrintWriter diagnostics;
+    /** timens-exec: its own exec may be reported, and is not the command's (see helperExec). */
+    private java.nio.file.Path helperPath;
+    private int helperPid;
+    private boolean commandExecd;
     private final Map<Integer, PendingSignals> pending = new HashMap<>();
     /** Processes told why they cannot trace (once each). */
     private final java.util.Set<Integer> refusedTracers = new java.util.HashSet<>();
@@ -293,6 +316,7 @@ public final class Supervisor {
             helperArgv.add(launch.executable().toString());
             helperArgv.addAll(launch.argv());
             int main;
+            helperPath = launch.helper();
             try {
                 main = Spawn.spawn(launch.helper().toString(), helperArgv, channel[0]);
             } catch (LinuxException e) {
@@ -304,6 +328,7 @@ public final class Supervisor {
                 // The child holds its own copy now (or never started).
             }
             Unistd.close(channel[0]);
+            helperPid = main;
             long seized = Ptrace.request(Ptrace.SEIZE, main, 0, OPTIONS);
             if (seized < 0) {
                 // Asked while the helper still waits for its filter: its tracer, if any, shows.
@@ -494,6 +519,11 @@ public final class Supervisor {
                 }
             }
             case Ptrace.EVENT_EXEC -> {
+                if (helperExec(tid)) {
+                    stats.other++;
+                    resume(ptracer, tid);
+                    return null;
+                }
                 stats.execs++;
                 int former = (int) ptracer.eventMessage(tid);
                 entryCodes.remove(tid);
