@@ -116,21 +116,7 @@ class SignalStateIT {
                 "sleep 300 & echo $!; sleep 0.2; kill -KILL $PPID; sleep 300");
         assertThat(run.exitCode()).as(run.describe()).isEqualTo(128 + 9);
         long background = Long.parseLong(run.stdout().trim());
-        long deadline = System.nanoTime() + 5_000_000_000L;
-        while (running(background) && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
-        assertThat(running(background)).as("the command's background sleep (pid %d) is gone", background).isFalse();
-    }
-
-    /** Whether {@code pid} is a live process: not gone, and not a zombie left for its new parent to reap. */
-    private static boolean running(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-            return stat.charAt(stat.lastIndexOf(')') + 2) != 'Z';
-        } catch (IOException gone) {
-            return false;
-        }
+        Processes.assertEnds(background, "the command's background sleep");
     }
 
     /**

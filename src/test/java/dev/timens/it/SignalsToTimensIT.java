@@ -148,7 +148,7 @@ class SignalsToTimensIT {
         String[] pids = run.stdout().trim().split(" ");
         long leftover = Long.parseLong(pids[1]);
         long command = Long.parseLong(pids[0]);
-        run.waitFor(() -> !running(command), "the command has exited");
+        run.waitFor(() -> !Processes.running(command), "the command has exited");
         Thread.sleep(200);
         assertThat(run.process.isAlive()).as("timens waits for the leftover sleep").isTrue();
         run.kill(signal);
@@ -246,18 +246,7 @@ class SignalsToTimensIT {
 
     /** Gone, or a zombie its new parent has not reaped yet. */
     private static void assertGone(long pid) throws InterruptedException {
-        long deadline = System.nanoTime() + 5_000_000_000L;
-        while (running(pid) && System.nanoTime() < deadline) Thread.sleep(20);
-        assertThat(running(pid)).as("the leftover process %d is gone", pid).isFalse();
-    }
-
-    private static boolean running(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-            return stat.charAt(stat.lastIndexOf(')') + 2) != 'Z';
-        } catch (IOException gone) {
-            return false;
-        }
+        Processes.assertEnds(pid, "the leftover process");
     }
 
     /** timens started in the background, so that the test can signal it while its command runs. */
