@@ -432,7 +432,11 @@ static void real_timer(struct outcome *o, int use_alarm)
     o->err = 0;
 }
 
-static void alarm_sleep(struct outcome *o)
+/*
+ * alarm-sleep and alarm-clock-sleep: a sleep of twice the request, cut short by
+ * alarm(request); through nanosleep, or a relative clock_nanosleep on o->clock.
+ */
+static void alarm_cut_sleep(struct outcome *o, int clock_call)
 {
     struct sigaction sa = { .sa_handler = on_alarm };
     sigemptyset(&sa.sa_mask);
@@ -440,25 +444,23 @@ static void alarm_sleep(struct outcome *o)
     struct timespec twice = ts_add(requested, requested);
     o->start = now(o->clock);
     alarm((unsigned)requested.tv_sec);
-    o->err = nanosleep(&twice, &twice) == 0 ? 0 : errno;
+    if (clock_call)
+        o->err = clock_nanosleep(o->clock, 0, &twice, &twice);
+    else
+        o->err = nanosleep(&twice, &twice) == 0 ? 0 : errno;
     o->end = now(o->clock);
     o->has_remaining = 1;
     o->remaining = twice;
 }
 
-/* alarm-sleep through a relative clock_nanosleep on o->clock. */
+static void alarm_sleep(struct outcome *o)
+{
+    alarm_cut_sleep(o, 0);
+}
+
 static void alarm_clock_sleep(struct outcome *o)
 {
-    struct sigaction sa = { .sa_handler = on_alarm };
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGALRM, &sa, NULL);
-    struct timespec twice = ts_add(requested, requested);
-    o->start = now(o->clock);
-    alarm((unsigned)requested.tv_sec);
-    o->err = clock_nanosleep(o->clock, 0, &twice, &twice);
-    o->end = now(o->clock);
-    o->has_remaining = 1;
-    o->remaining = twice;
+    alarm_cut_sleep(o, 1);
 }
 
 /*

@@ -110,14 +110,11 @@ record LocalZone(ZoneId rules, long[] leapAt, long[] leapSum) {
             if (tzif.length < at + 44 || b.getInt(at) != 0x545a6966) return none;
             timeSize = 8;
         }
-        int isutcnt = b.getInt(at + 20);
-        int isstdcnt = b.getInt(at + 24);
-        int leapcnt = b.getInt(at + 28);
-        int timecnt = b.getInt(at + 32);
-        int typecnt = b.getInt(at + 36);
-        int charcnt = b.getInt(at + 40);
-        if (leapcnt <= 0 || isutcnt < 0 || isstdcnt < 0 || timecnt < 0 || typecnt < 0 || charcnt < 0) return none;
-        int leaps = at + 44 + timecnt * timeSize + timecnt + typecnt * 6 + charcnt;
+        Counts counts = Counts.at(b, at);
+        int leapcnt = counts.leapcnt();
+        if (leapcnt <= 0 || counts.isutcnt() < 0 || counts.isstdcnt() < 0 || counts.timecnt() < 0
+                || counts.typecnt() < 0 || counts.charcnt() < 0) return none;
+        int leaps = at + 44 + counts.timecnt() * timeSize + counts.timecnt() + counts.typecnt() * 6 + counts.charcnt();
         if (leaps + (long) leapcnt * (timeSize + 4) > tzif.length) return none;
         long[] occurs = new long[leapcnt];
         long[] sum = new long[leapcnt];
@@ -135,15 +132,19 @@ record LocalZone(ZoneId rules, long[] leapAt, long[] leapSum) {
         return new long[][] {occurs, sum};
     }
 
+    /** The six counts of a TZif header (RFC 8536, 3.1), at bytes 20 to 43 of it. */
+    private record Counts(int isutcnt, int isstdcnt, int leapcnt, int timecnt, int typecnt, int charcnt) {
+        static Counts at(ByteBuffer b, int header) {
+            return new Counts(b.getInt(header + 20), b.getInt(header + 24), b.getInt(header + 28),
+                    b.getInt(header + 32), b.getInt(header + 36), b.getInt(header + 40));
+        }
+    }
+
     /** The size of a TZif data block with the counts of the header at {@code at}. */
     private static int dataSize(ByteBuffer b, int at, int timeSize) {
-        int isutcnt = b.getInt(at + 20);
-        int isstdcnt = b.getInt(at + 24);
-        int leapcnt = b.getInt(at + 28);
-        int timecnt = b.getInt(at + 32);
-        int typecnt = b.getInt(at + 36);
-        int charcnt = b.getInt(at + 40);
-        return timecnt * timeSize + timecnt + typecnt * 6 + charcnt + leapcnt * (timeSize + 4) + isstdcnt + isutcnt;
+        Counts c = Counts.at(b, at);
+        return c.timecnt() * timeSize + c.timecnt() + c.typecnt() * 6 + c.charcnt() + c.leapcnt() * (timeSize + 4)
+                + c.isstdcnt() + c.isutcnt();
     }
 
     /**
