@@ -76,11 +76,13 @@ final class DeadlineSyscalls {
     /**
      * What to trap: absolute waits only (the flag or the futex command is in the
      * filter, so relative sleeps and plain futex waits never stop), and
-     * MONOTONIC-based ones only when that clock is shifted at all.
+     * MONOTONIC-based ones only when that clock is shifted at all. Absolute
+     * timerfds go to the listener instead when {@code timerfdsByListener}
+     * ({@link Timers#armTimerfd}).
      */
-    static void subscribe(SyscallSet.Builder b, boolean monotonicShifted) {
+    static void subscribe(SyscallSet.Builder b, boolean monotonicShifted, boolean timerfdsByListener) {
         b.when(SyscallNumbers.CLOCK_NANOSLEEP, ArgCondition.bitsSet(1, TIMER_ABSTIME));
-        b.when(SyscallNumbers.TIMERFD_SETTIME, ArgCondition.bitsSet(1, TIMER_ABSTIME));
+        if (!timerfdsByListener) b.when(SyscallNumbers.TIMERFD_SETTIME, ArgCondition.bitsSet(1, TIMER_ABSTIME));
         b.when(SyscallNumbers.TIMER_SETTIME, ArgCondition.bitsSet(1, TIMER_ABSTIME));
         // Futex waits only with a timeout: glibc waits without one through the same
         // FUTEX_WAIT_BITSET | FUTEX_CLOCK_REALTIME, and those must stay free.

@@ -9,7 +9,7 @@ public final class NamespaceSyscalls {
     /** The largest subscription: shifted MONOTONIC and a clock rate. */
     public static SyscallSet all() {
         SyscallSet.Builder b = SyscallSet.builder().addAll(TimeSyscalls.SUBSCRIPTIONS);
-        DeadlineSyscalls.subscribe(b, true);
+        DeadlineSyscalls.subscribe(b, true, false);
         RateSyscalls.subscribe(b);
         return b.build();
     }

@@ -98,6 +98,8 @@ public final class TimeNamespace implements Tool, AutoCloseable {
         if (timeData.usable()) clockCodeCheck = clockCodeChecker.apply(image);
         this.kernelVdsoSize = kernelVdsoSize;
         this.deadlines = new DeadlineSyscalls(page);
+        ClockTransform monotonic = page.transform(ClockGroup.MONOTONIC);
+        boolean scaled = monotonic.active() && !monotonic.isUnitRate() && monotonic.mult() != 0;
         this.timers = new Timers(page, warp, this::syscallInstruction, System.err);
         this.warp = warp ? new Warp(page, deadlines, timers, TaskActivity.fromProc(passedFds)) : null;
         this.syscalls = new TimeSyscalls(page, jump -> {
@@ -107,15 +109,14 @@ public final class TimeNamespace implements Tool, AutoCloseable {
         });
         SyscallSet.Builder b = SyscallSet.builder().addAll(TimeSyscalls.SUBSCRIPTIONS);
         TimeSyscalls.subscribeSysinfo(b, page.transform(ClockGroup.BOOTTIME).active() || warp);
-        ClockTransform monotonic = page.transform(ClockGroup.MONOTONIC);
-        DeadlineSyscalls.subscribe(b, monotonic.active());
-        boolean scaled = monotonic.active() && !monotonic.isUnitRate() && monotonic.mult() != 0;
+        boolean timerfdsByListener = !scaled && !warp;
+        DeadlineSyscalls.subscribe(b, monotonic.active(), timerfdsByListener);
         this.rates = scaled ? new RateSyscalls(page) : null;
         if (scaled) RateSyscalls.subscribe(b);
         if (warp) Warp.subscribe(b);
         this.sleeps = scaled || warp ? new InterruptedSleeps(page) : null;
         if (sleeps != null) InterruptedSleeps.subscribe(b);
-        Timers.subscribe(b, warp);
+        Timers.subscribe(b, warp, scaled);
         b.notify(IMAGE_SYSCALL);
         this.subscriptions = b.build();
     }
@@ -266,6 +267,7 @@ public final class TimeNamespace implements Tool, AutoCloseable {
 
     @Override
     public SyscallOutcome onSyscall(SyscallStop stop) {
+        timers.watchPendingReads();
         Long vdso = kernelVdso(stop.tid());
         long ip = stop.instructionPointer();
         // A syscall made by the kernel's own vDSO code is our clock code falling
@@ -478,6 +480,10 @@ public final class TimeNamespace implements Tool, AutoCloseable {
      */
     @Override
     public void onNotification(Notification call) {
+        if (call.number() == SyscallNumbers.TIMERFD_SETTIME) {
+            timers.armTimerfd(call);
+            return;
+        }
         if (call.number() != IMAGE_SYSCALL) return;
         Slot slot = slots.get(call.tid());
         if (slot != null) {

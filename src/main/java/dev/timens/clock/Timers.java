@@ -2,6 +2,7 @@ package dev.timens.clock;
 
 import dev.timens.engine.InjectedSyscalls;
 import dev.timens.engine.InterruptStop;
+import dev.timens.engine.Notification;
 import dev.timens.engine.RemotePtr;
 import dev.timens.engine.SeccompFilter;
 import dev.timens.engine.SyscallExit;
@@ -155,6 +156,8 @@ final class Timers implements AutoCloseable {
     private final Map<Integer, Integer> tgidOf = new HashMap<>();
     /** Per process, the descriptor numbers whose reads an injected filter traps (inherited on fork, kept on exec). */
     private final Map<Integer, Set<Integer>> readFilters = new HashMap<>();
+    /** tid, tgid and descriptor of cancel-on-set timerfds armed from the listener, whose reads must be watched. */
+    private final List<int[]> readsToWatch = new ArrayList<>();
     /** Per process, a pidfd for pidfd_getfd. */
     private final Map<Integer, Integer> pidfds = new HashMap<>();
     /** Processes with an injection asked for and not yet done. */
@@ -176,10 +179,12 @@ final class Timers implements AutoCloseable {
     }
 
     /**
-     * Arming and deleting timers: POSIX timers always, absolute timerfds (trapped
-     * for DeadlineSyscalls anyway), and under --warp every arming.
+     * Arming and deleting timers: POSIX timers always; absolute timerfds at rate
+     * 1 without --warp through the listener ({@link #armTimerfd}), else traced
+     * (for DeadlineSyscalls and RateSyscalls); under --warp every arming.
      */
-    static void subscribe(SyscallSet.Builder b, boolean warp) {
+    static void subscribe(SyscallSet.Builder b, boolean warp, boolean scaled) {
+        if (!warp && !scaled) b.notifyWhen(SyscallNumbers.TIMERFD_SETTIME, ArgCondition.bitsSet(1, TIMER_ABSTIME));
         // A POSIX timer re-armed relative must be seen (nothing in /proc tells it
         // apart); a timerfd's flags are in its fdinfo, read when it is moved.
         b.always(SyscallNumbers.TIMER_SETTIME).always(SyscallNumbers.TIMER_DELETE);
@@ -279,6 +284,143 @@ final class Timers implements AutoCloseable {
         t.interval = 0;
         t.pendingShift = 0;
         t.hostExpiry = hostNow(Time.CLOCK_MONOTONIC) + hostNanos;
+    }
+
+    /**
+     * timerfd_settime(TFD_TIMER_ABSTIME) at rate 1 without --warp, answered from
+     * the seccomp listener, with no ptrace stop: the supervisor arms the timer
+     * itself, through its own descriptor of it, with the deadline translated to
+     * host time, copies the old setting back (relative, so the same in both
+     * times), and the call returns what the kernel answered. Errors come in the
+     * kernel's order (timerfd_settime in fs/timerfd.c): EFAULT, EINVAL for the
+     * flags or the values, EBADF, EINVAL for a descriptor that is no timerfd.
+     * Runs on the notification thread.
+     */
+    synchronized void armTimerfd(Notification call) {
+        int tid = call.tid();
+        int fd = (int) call.arg(0);
+        int flags = (int) call.arg(1);
+        byte[] spec;
+        try {
+            spec = call.memory().read(call.pointerArg(2), Timerfd.ITIMERSPEC_SIZE);
+        } catch (TraceeFault e) {
+            call.answerWithError(Errno.EFAULT);
+            return;
+        }
+        if ((flags & ~(TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET)) != 0 || !validTimespecs(spec)) {
+            call.answerWithError(Errno.EINVAL);
+            return;
+        }
+        int tgid = tgidOfCaller(tid);
+        if (tgid < 0) return; // the caller is gone: nobody waits for the answer
+        FdTimer t = fdTimer(tgid, fd);
+        if (t == null) {
+            int pidfd = pidfd(tgid);
+            int dup = pidfd < 0 ? pidfd : Descriptors.pidfdGetfd(pidfd, fd);
+            if (dup < 0) {
+                if (dup != -Errno.EBADF) warn("cannot arm timerfd " + fd + " of pid " + tgid + ": " + Errno.describe(-dup));
+                call.answer(dup);
+                return;
+            }
+            Integer clock = timerfdClock(dup);
+            if (clock == null) {
+                Unistd.close(dup);
+                call.answerWithError(Errno.EINVAL); // not a timerfd
+                return;
+            }
+            t = new FdTimer(tgid, fd, dup);
+            t.clock = clock;
+            fdTimers.add(t);
+        }
+        ClockGroup group = ClockGroup.of(t.clock);
+        if (group != null && page.transform(group).active()) translateValue(spec, page.transform(group), group);
+        if (!call.isValid()) return; // killed or interrupted meanwhile: it will call again, if at all
+        byte[] old = new byte[Timerfd.ITIMERSPEC_SIZE];
+        int result = Timerfd.setExactly(t.dup, flags, spec, old);
+        if (result < 0) {
+            call.answer(result);
+            return;
+        }
+        t.flags = flags;
+        t.cancelled = false;
+        if (isDisarming(spec)) {
+            forget(t);
+        } else if ((flags & TFD_TIMER_CANCEL_ON_SET) != 0 && t.absoluteRealtime()) {
+            readsToWatch.add(new int[] {tid, tgid, fd}); // injected from the tracer thread
+        }
+        RemotePtr oldValue = call.pointerArg(3);
+        if (!oldValue.isNull()) {
+            try {
+                call.memory().write(oldValue, old);
+            } catch (TraceeFault e) {
+                call.answerWithError(Errno.EFAULT); // armed all the same, as the kernel does
+                return;
+            }
+        }
+        call.answer(0);
+    }
+
+    /** Both timespecs of a struct itimerspec are valid (timespec64_valid): seconds not negative, nanoseconds below 1e9. */
+    private static boolean validTimespecs(byte[] spec) {
+        ByteBuffer b = ByteBuffer.wrap(spec).order(ByteOrder.LITTLE_ENDIAN);
+        for (int at = 0; at < 32; at += 16) {
+            if (b.getLong(at) < 0 || b.getLong(at + 8) < 0 || b.getLong(at + 8) >= NANOS) return false;
+        }
+        return true;
+    }
+
+    /** The process of thread {@code tid}, or -1 when it is gone. */
+    private int tgidOfCaller(int tid) {
+        Integer known = tgidOf.get(tid);
+        if (known != null) return known;
+        if (pidfds.containsKey(tid)) return tid; // a process leader met before
+        String tgid = DeadlineSyscalls.procValue(Path.of("/proc/" + tid + "/status"), null, "Tgid:");
+        try {
+            return tgid == null ? -1 : Integer.parseInt(tgid);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    /**
+     * Tracer thread: injects the read filters that {@link #armTimerfd} found
+     * missing (it runs on the notification thread, which cannot interrupt).
+     */
+    synchronized void watchPendingReads() {
+        for (int[] w : readsToWatch) watchReads(w[0], w[1], w[2]);
+        readsToWatch.clear();
+    }
+
+    /**
+     * Replaces it_value of the struct itimerspec {@code spec}, an absolute time
+     * on the namespace's clock, by the host time at which that clock gets there.
+     * Values the kernel refuses or clamps stay as they are, for it to judge; a
+     * zero value disarms and stays zero; a deadline translated to zero becomes
+     * 1 ns (zero would disarm).
+     */
+    private static void translateValue(byte[] spec, ClockTransform transform, ClockGroup group) {
+        ByteBuffer b = ByteBuffer.wrap(spec).order(ByteOrder.LITTLE_ENDIAN);
+        long sec = b.getLong(16);
+        long nsec = b.getLong(24);
+        if (sec == 0 && nsec == 0) return;
+        if (sec < 0 || nsec < 0 || nsec >= NANOS || sec >= TimeSyscalls.KTIME_SEC_MAX) return;
+        long host = Math.max(1, DeadlineSyscalls.hostDeadline(transform, group, sec * NANOS + nsec));
+        b.putLong(16, host / NANOS).putLong(24, host % NANOS);
+    }
+
+    private static boolean isDisarming(byte[] spec) {
+        ByteBuffer b = ByteBuffer.wrap(spec).order(ByteOrder.LITTLE_ENDIAN);
+        return b.getLong(16) == 0 && b.getLong(24) == 0;
+    }
+
+    /** The clock of the supervisor's descriptor {@code fd}, from its fdinfo; null: no timerfd. */
+    private static Integer timerfdClock(int fd) {
+        String value = DeadlineSyscalls.procValue(Path.of("/proc/self/fdinfo/" + fd), null, "clockid:");
+        try {
+            return value == null ? null : Integer.valueOf(value);
+        } catch (NumberFormatException e) {
+            return null;
+        }
     }
 
     /** A read of a cancelled cancel-on-set timerfd fails with ECANCELED, and the timer goes on at its new time. */
@@ -388,6 +530,7 @@ final class Timers implements AutoCloseable {
      * absolute REALTIME timers move with it; cancel-on-set timerfds are cancelled.
      */
     synchronized void realtimeWasSet(long virtualJump) {
+        watchPendingReads();
         long shift = hostSpan(ClockGroup.REALTIME, virtualJump);
         for (FdTimer t : new ArrayList<>(fdTimers)) {
             if (!t.absoluteRealtime() || !live(t)) continue;

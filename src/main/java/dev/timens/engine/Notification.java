@@ -21,10 +21,50 @@ public final class Notification {
     private final MemorySegment scratch;
     private boolean answered;
 
-    Notification(int listener, MemorySegment notif, MemorySegment scratch) {
+    private final TraceeMemory memory;
+
+    Notification(int listener, MemorySegment notif, MemorySegment scratch, MemorySegment memoryScratch) {
         this.listener = listener;
         this.notif = notif;
         this.scratch = scratch;
+        this.memory = new ProcessMemory(tid(), memoryScratch);
+    }
+
+    /**
+     * The caller's memory (process_vm_readv and process_vm_writev: the caller
+     * waits in the kernel, so nothing of it moves meanwhile, but another thread
+     * of its process may). Check {@link #isValid} after reading and before
+     * acting on what was read.
+     */
+    public TraceeMemory memory() {
+        return memory;
+    }
+
+    /** Argument {@code index} as an address in the caller. */
+    public RemotePtr pointerArg(int index) {
+        return new RemotePtr(arg(index));
+    }
+
+    /**
+     * Whether the caller still waits for this answer: it was not killed or
+     * interrupted by a signal since the call was received (then its tid may
+     * already name another thread, and the call will be made again).
+     */
+    public boolean isValid() {
+        return SeccompNotify.isValid(listener, scratch, id());
+    }
+
+    /**
+     * Makes the call return {@code result} without running it; a result from
+     * -4095 to -1 is the error -result, as the kernel reports one.
+     */
+    public void answer(long result) {
+        if (result < 0 && result >= -4095) {
+            answerWithError((int) -result);
+            return;
+        }
+        answered = true;
+        SeccompNotify.answerWithValue(listener, scratch, id(), result);
     }
 
     /** The calling thread's id, as this supervisor's pid namespace sees it. */

@@ -27,22 +27,24 @@ final class Notifications implements Runnable {
     private final int helper;
     private final Tool tool;
     private final PrintWriter diagnostics;
+    private final TraceStats stats;
 
-    private Notifications(int socket, int helper, Tool tool, PrintWriter diagnostics) {
+    private Notifications(int socket, int helper, Tool tool, PrintWriter diagnostics, TraceStats stats) {
         this.socket = socket;
         this.socketIdentity = identity(socket);
         this.helper = helper;
         this.tool = tool;
         this.diagnostics = diagnostics;
+        this.stats = stats;
     }
 
     /**
      * Starts the thread; it owns {@code socket} (where timens-exec, process
      * {@code helper}, tells the listener's number) from now on.
      */
-    static void start(int socket, int helper, Tool tool, PrintWriter diagnostics) {
+    static void start(int socket, int helper, Tool tool, PrintWriter diagnostics, TraceStats stats) {
         Thread.ofPlatform().name("timens-notify").daemon(true)
-                .start(new Notifications(socket, helper, tool, diagnostics));
+                .start(new Notifications(socket, helper, tool, diagnostics, stats));
     }
 
     private static String identity(int fd) {
@@ -100,9 +102,11 @@ final class Notifications implements Runnable {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment notif = arena.allocate(SeccompNotify.NOTIF_SIZE, 8);
             MemorySegment scratch = arena.allocate(64, 8);
+            MemorySegment memoryScratch = ProcessMemory.allocateScratch(arena);
             while (SeccompNotify.await(listener, scratch)) {
                 if (SeccompNotify.receive(listener, notif) != 0) continue; // the caller went away
-                Notification call = new Notification(listener, notif, scratch);
+                Notification call = new Notification(listener, notif, scratch, memoryScratch);
+                stats.notified.incrementAndGet();
                 try {
                     tool.onNotification(call);
                 } catch (RuntimeException e) {

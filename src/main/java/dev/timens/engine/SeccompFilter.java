@@ -33,6 +33,7 @@ import java.util.function.IntFunction;
  *     always traced   → TRACE
  *     traced on args  → that syscall's rules
  *     notified        → USER_NOTIF
+ *     notified on args → that syscall's rules, each ending in USER_NOTIF
  *     otherwise       → ALLOW
  *   rules of each syscall:            rule 1 holds? → TRACE; rule 2 holds? → TRACE; ... ALLOW
  * TRACE:
@@ -191,11 +192,16 @@ public final class SeccompFilter {
                     bodies.put(nr, asm.newLabel());
                 }
             }
+            Map<Integer, BpfAssembler.Label> notifyBodies = new TreeMap<>();
+            for (int nr : set.notifiedNumbers()) {
+                if (!set.notifiesAlways(nr)) notifyBodies.put(nr, asm.newLabel());
+            }
             BpfAssembler.Label notify = asm.newLabel();
             java.util.SortedSet<Integer> numbers = new java.util.TreeSet<>(set.tracedNumbers());
             numbers.addAll(set.notifiedNumbers());
             search(List.copyOf(numbers),
-                    nr -> set.notifiedNumbers().contains(nr) ? notify
+                    nr -> notifyBodies.containsKey(nr) ? notifyBodies.get(nr)
+                            : set.notifiesAlways(nr) ? notify
                             : bodies.containsKey(nr) ? bodies.get(nr) : traceLabel(),
                     SeccompAction.ALLOW);
             if (!set.notifiedNumbers().isEmpty()) {
@@ -204,7 +210,11 @@ public final class SeccompFilter {
             }
             bodies.forEach((nr, label) -> {
                 asm.bind(label);
-                rules(set.rules(nr));
+                rules(set.rules(nr), this::traced);
+            });
+            notifyBodies.forEach((nr, label) -> {
+                asm.bind(label);
+                rules(set.notifyRules(nr), () -> ret(SeccompAction.USER_NOTIF));
             });
             if (traceUsed) {
                 asm.bind(trace);
@@ -234,14 +244,14 @@ public final class SeccompFilter {
             search(numbers.subList(mid, numbers.size()), target, otherwise);
         }
 
-        /** Rules are OR-ed: the first that holds traces; if none holds, ALLOW. */
-        private void rules(List<List<ArgCondition>> rules) {
+        /** Rules are OR-ed: the first that holds takes {@code onMatch} (TRACE or USER_NOTIF); if none holds, ALLOW. */
+        private void rules(List<List<ArgCondition>> rules, Runnable onMatch) {
             for (List<ArgCondition> rule : rules) {
                 BpfAssembler.Label nextRule = asm.newLabel();
                 for (ArgCondition c : rule) {
                     condition(c, nextRule);
                 }
-                traced();
+                onMatch.run();
                 asm.bind(nextRule);
             }
             ret(SeccompAction.ALLOW);

@@ -347,7 +347,7 @@ public final class Supervisor {
             } catch (LinuxException e) {
                 // EPIPE: the helper died before reading; its exit status says why.
             }
-            Notifications.start(channel[1], main, tool, diagnostics);
+            Notifications.start(channel[1], main, tool, diagnostics, stats);
             live.traced(main);
             // Only now: a signal forwarded before the seize would kill the helper
             // untraced, and timens would fail to start rather than report it.

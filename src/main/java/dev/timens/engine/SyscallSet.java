@@ -53,7 +53,10 @@ public final class SyscallSet {
     private final SortedSet<Integer> refusedI386;
     private final SortedSet<Integer> refusedX32;
     private final SortedSet<Long> exemptInstructionPointers;
+    /** Every number some call of which is notified; {@link #notifiedAlways} those whose every call is. */
     private final SortedSet<Integer> notified;
+    private final SortedSet<Integer> notifiedAlways;
+    private final SortedMap<Integer, List<List<ArgCondition>>> notifyRules;
 
     private SyscallSet(Builder b) {
         this.always = Collections.unmodifiableSortedSet(new TreeSet<>(b.always));
@@ -72,12 +75,19 @@ public final class SyscallSet {
         TreeSet<Long> ips = new TreeSet<>(Long::compareUnsigned);
         ips.addAll(b.exemptInstructionPointers);
         this.exemptInstructionPointers = Collections.unmodifiableSortedSet(ips);
+        TreeMap<Integer, List<List<ArgCondition>>> nr = new TreeMap<>();
+        b.notifyRules.forEach((number, set) -> {
+            if (!b.notified.contains(number)) nr.put(number, List.copyOf(set));
+        });
+        this.notifyRules = Collections.unmodifiableSortedMap(nr);
         TreeSet<Integer> notify = new TreeSet<>(b.notified);
+        notify.addAll(notifyRules.keySet());
+        this.notifiedAlways = Collections.unmodifiableSortedSet(new TreeSet<>(b.notified));
+        this.notified = Collections.unmodifiableSortedSet(new TreeSet<>(notify));
         notify.retainAll(traced);
         if (!notify.isEmpty()) {
             throw new IllegalArgumentException("syscalls both traced and notified: " + notify);
         }
-        this.notified = Collections.unmodifiableSortedSet(new TreeSet<>(b.notified));
     }
 
     /** A builder for a new set. */
@@ -125,12 +135,26 @@ public final class SyscallSet {
     }
 
     /**
-     * The x86_64 syscall numbers whose every call goes to the seccomp listener
+     * The x86_64 syscall numbers some call of which goes to the seccomp listener
      * ({@code SECCOMP_RET_USER_NOTIF}) instead of stopping for the tracer, in
-     * increasing order. See {@link Builder#notify}.
+     * increasing order. See {@link Builder#notify} and {@link Builder#notifyWhen}.
      */
     public SortedSet<Integer> notifiedNumbers() {
         return notified;
+    }
+
+    /** Whether every call of x86_64 syscall {@code nr} goes to the seccomp listener. */
+    public boolean notifiesAlways(int nr) {
+        return notifiedAlways.contains(nr);
+    }
+
+    /**
+     * The rules under which x86_64 syscall {@code nr} goes to the seccomp
+     * listener, as {@link #rules} are for tracing. Empty when every call of it
+     * does, or none.
+     */
+    public List<List<ArgCondition>> notifyRules(int nr) {
+        return notifyRules.getOrDefault(nr, List.of());
     }
 
     /**
@@ -158,12 +182,14 @@ public final class SyscallSet {
                 && refusedI386.equals(s.refusedI386)
                 && refusedX32.equals(s.refusedX32)
                 && exemptInstructionPointers.equals(s.exemptInstructionPointers)
-                && notified.equals(s.notified);
+                && notifiedAlways.equals(s.notifiedAlways)
+                && notifyRules.equals(s.notifyRules);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(always, rules, refusedI386, refusedX32, exemptInstructionPointers, notified);
+        return Objects.hash(always, rules, refusedI386, refusedX32, exemptInstructionPointers, notifiedAlways,
+                notifyRules);
     }
 
     @Override
@@ -171,7 +197,8 @@ public final class SyscallSet {
         return "SyscallSet[always=" + always + ", when=" + rules + ", refusedI386=" + refusedI386
                 + ", refusedX32=" + refusedX32 + ", exemptInstructionPointers="
                 + exemptInstructionPointers.stream().map(Long::toHexString).toList()
-                + (notified.isEmpty() ? "" : ", notified=" + notified) + "]";
+                + (notifiedAlways.isEmpty() ? "" : ", notified=" + notifiedAlways)
+                + (notifyRules.isEmpty() ? "" : ", notifiedWhen=" + notifyRules) + "]";
     }
 
     /** Collects syscalls to trace and refuse; {@link #build()} makes the immutable set. */
@@ -182,6 +209,7 @@ public final class SyscallSet {
         private final Set<Integer> refusedX32 = new TreeSet<>();
         private final Set<Long> exemptInstructionPointers = new TreeSet<>();
         private final Set<Integer> notified = new TreeSet<>();
+        private final SortedMap<Integer, SortedSet<List<ArgCondition>>> notifyRules = new TreeMap<>();
 
         private Builder() {}
 
@@ -240,6 +268,34 @@ public final class SyscallSet {
         }
 
         /**
+         * Sends every call of x86_64 syscall {@code nr} to the seccomp listener
+         * ({@code SECCOMP_RET_USER_NOTIF}): the caller waits, without a ptrace
+         * stop, until the engine's notification thread answers (see
+         * {@link Notifications}). A number cannot be both traced and notified.
+         */
+        public Builder notify(int nr) {
+            notified.add(checkNumber(nr, "x86_64"));
+            return this;
+        }
+
+        /**
+         * Sends the calls of x86_64 syscall {@code nr} whose arguments satisfy all
+         * of {@code allOf} to the seccomp listener, as {@link #notify} does, and
+         * lets the others run. Several for one syscall are OR-ed, as with
+         * {@link #when}; a {@code notify(nr)} makes them moot.
+         */
+        public Builder notifyWhen(int nr, ArgCondition... allOf) {
+            checkNumber(nr, "x86_64");
+            TreeSet<ArgCondition> rule = new TreeSet<>(ArgCondition.ORDER);
+            for (ArgCondition c : allOf) {
+                if (!Objects.requireNonNull(c, "condition").isAlwaysTrue()) rule.add(c);
+            }
+            if (rule.isEmpty()) return notify(nr);
+            notifyRules.computeIfAbsent(nr, k -> new TreeSet<>(RULE_ORDER)).add(List.copyOf(rule));
+            return this;
+        }
+
+        /**
          * Never trace an x86_64 call made from this instruction pointer: the filter
          * allows it where it would otherwise return {@code TRACE}. This is for
          * syscalls the supervisor injects into a tracee, which must not stop again.
@@ -255,17 +311,6 @@ public final class SyscallSet {
          * never read the instruction pointer, so the kernel's constant-action cache
          * keeps allowing them without running the filter.
          */
-        /**
-         * Sends every call of x86_64 syscall {@code nr} to the seccomp listener
-         * ({@code SECCOMP_RET_USER_NOTIF}): the caller waits, without a ptrace
-         * stop, until the engine's notification thread answers (see
-         * {@link Notifications}). A number cannot be both traced and notified.
-         */
-        public Builder notify(int nr) {
-            notified.add(checkNumber(nr, "x86_64"));
-            return this;
-        }
-
         public Builder exemptInstructionPointer(long instructionPointer) {
             exemptInstructionPointers.add(instructionPointer);
             return this;
@@ -279,7 +324,9 @@ public final class SyscallSet {
             set.refusedI386.forEach(this::refuseI386);
             set.refusedX32.forEach(this::refuseX32);
             exemptInstructionPointers.addAll(set.exemptInstructionPointers);
-            set.notified.forEach(this::notify);
+            set.notifiedAlways.forEach(this::notify);
+            set.notifyRules.forEach((nr, list) -> list.forEach(
+                    rule -> notifyWhen(nr, rule.toArray(ArgCondition[]::new))));
             return this;
         }
 

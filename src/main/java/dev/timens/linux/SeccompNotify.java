@@ -27,6 +27,8 @@ public final class SeccompNotify {
     static final long IOCTL_NOTIF_RECV = 0xC050_2100L;
     static final long IOCTL_NOTIF_SEND = 0xC018_2101L;
     static final long IOCTL_NOTIF_ADDFD = 0x4018_2103L;
+    /** SECCOMP_IOW(2, __u64): the kernel also takes the older _IOR spelling. */
+    static final long IOCTL_NOTIF_ID_VALID = 0x4008_2102L;
     private static final long RESP_SIZE = 24;
     private static final long ADDFD_SIZE = 24;
     private static final int ADDFD_FLAG_SETFD = 1;
@@ -106,10 +108,34 @@ public final class SeccompNotify {
      * the call was answered already.
      */
     public static int answerWithError(int listener, MemorySegment scratch, long id, int errno) {
+        return answer(listener, scratch, id, 0, -errno);
+    }
+
+    /**
+     * Makes call {@code id} return {@code value} without running it. Returns
+     * as {@link #answerWithError} does.
+     */
+    public static int answerWithValue(int listener, MemorySegment scratch, long id, long value) {
+        return answer(listener, scratch, id, value, 0);
+    }
+
+    /**
+     * Whether call {@code id} still waits for its answer: its caller was not
+     * killed or interrupted since it was received, so the pid it came with
+     * still names that caller. Check it after reading the caller's memory and
+     * before acting on what was read.
+     */
+    public static boolean isValid(int listener, MemorySegment scratch, long id) {
+        scratch.set(LONG, 0, id);
+        return Native.syscall(SyscallNumbers.IOCTL, listener, IOCTL_NOTIF_ID_VALID, scratch.address(), 0, 0, 0) == 0;
+    }
+
+    private static int answer(int listener, MemorySegment scratch, long id, long value, int error) {
         MemorySegment resp = scratch.asSlice(0, RESP_SIZE);
         resp.fill((byte) 0);
         resp.set(LONG, 0, id);
-        resp.set(INT, 16, -errno);
+        resp.set(LONG, 8, value);
+        resp.set(INT, 16, error);
         long result = Native.syscall(SyscallNumbers.IOCTL, listener, IOCTL_NOTIF_SEND, resp.address(), 0, 0, 0);
         if (result == -Errno.ENOENT || result == -EINPROGRESS) return (int) result;
         if (result < 0) throw new LinuxException("ioctl(SECCOMP_IOCTL_NOTIF_SEND)", (int) -result);

@@ -16,6 +16,8 @@ public final class Timerfd {
     /** struct itimerspec: it_interval, then it_value. */
     static final StructLayout ITIMERSPEC = MemoryLayout.structLayout(
             Time.TIMESPEC.withName("it_interval"), Time.TIMESPEC.withName("it_value"));
+    /** sizeof(struct itimerspec). */
+    public static final int ITIMERSPEC_SIZE = (int) ITIMERSPEC.byteSize();
     private static final VarHandle INTERVAL_SEC = field("it_interval", "tv_sec");
     private static final VarHandle INTERVAL_NSEC = field("it_interval", "tv_nsec");
     private static final VarHandle VALUE_SEC = field("it_value", "tv_sec");
@@ -51,6 +53,24 @@ public final class Timerfd {
             VALUE_SEC.set(spec, 0L, valueNanos / NANOS);
             VALUE_NSEC.set(spec, 0L, valueNanos % NANOS);
             return (int) Native.syscall(SyscallNumbers.TIMERFD_SETTIME, fd, flags, spec.address(), 0, 0, 0);
+        }
+    }
+
+    /**
+     * timerfd_settime with the program's own struct itimerspec, byte for byte
+     * ({@link #ITIMERSPEC_SIZE} bytes, invalid values included: the kernel
+     * judges them), and its old setting copied to {@code oldValue} (relative,
+     * as the kernel reports it). Returns 0 or {@code -errno}.
+     */
+    public static int setExactly(int fd, int flags, byte[] newValue, byte[] oldValue) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment spec = arena.allocate(ITIMERSPEC);
+            MemorySegment old = arena.allocate(ITIMERSPEC);
+            MemorySegment.copy(newValue, 0, spec, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, ITIMERSPEC_SIZE);
+            int result = (int) Native.syscall(SyscallNumbers.TIMERFD_SETTIME, fd, flags, spec.address(), old.address(),
+                    0, 0);
+            MemorySegment.copy(old, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, oldValue, 0, ITIMERSPEC_SIZE);
+            return result;
         }
     }
 

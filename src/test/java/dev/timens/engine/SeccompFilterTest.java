@@ -195,6 +195,32 @@ class SeccompFilterTest {
     }
 
     @Test
+    void conditionallyNotifiedSyscallsGoToTheListenerOnlyWhenARuleHolds() {
+        SyscallSet set = SyscallSet.builder()
+                .always(SyscallNumbers.CLOCK_GETTIME)
+                .notifyWhen(SyscallNumbers.TIMERFD_SETTIME, bitsSet(1, 1))
+                .notifyWhen(SyscallNumbers.TIMERFD_SETTIME, bitsSet(1, 8))
+                .exemptInstructionPointer(0x7000_1234_5678L)
+                .build();
+        BpfInterpreter filter = new BpfInterpreter(SeccompFilter.compile(set));
+
+        assertThat(filter.run(x86_64(SyscallNumbers.TIMERFD_SETTIME, 0, 1))).isEqualTo(SeccompAction.USER_NOTIF);
+        assertThat(filter.run(x86_64(SyscallNumbers.TIMERFD_SETTIME, 0, 3))).isEqualTo(SeccompAction.USER_NOTIF);
+        assertThat(filter.run(x86_64(SyscallNumbers.TIMERFD_SETTIME, 0, 8))).as("rules are OR-ed")
+                .isEqualTo(SeccompAction.USER_NOTIF);
+        assertThat(filter.run(x86_64(SyscallNumbers.TIMERFD_SETTIME, 0, 2))).isEqualTo(ALLOW);
+        assertThat(filter.run(x86_64(SyscallNumbers.TIMERFD_SETTIME))).isEqualTo(ALLOW);
+        assertThat(filter.run(x86_64(SyscallNumbers.CLOCK_GETTIME))).isEqualTo(TRACE);
+        assertThat(SyscallSet.builder().notifyWhen(SyscallNumbers.TIMERFD_SETTIME, bitsSet(1, 1)).build())
+                .as("built in any order, the same set")
+                .isEqualTo(SyscallSet.builder().addAll(SyscallSet.builder()
+                        .notifyWhen(SyscallNumbers.TIMERFD_SETTIME, bitsSet(1, 1)).build()).build());
+        assertThatThrownBy(() -> SyscallSet.builder().when(SyscallNumbers.TIMERFD_SETTIME, bitsSet(1, 1))
+                .notifyWhen(SyscallNumbers.TIMERFD_SETTIME, bitsSet(1, 2)).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("both traced and notified");
+    }
+
+    @Test
     void exemptInstructionPointerAllowsWhatWouldBeTraced() {
         long injectAt = 0x7000_1234_5678L;
         SyscallSet set = SyscallSet.builder()

@@ -69,6 +69,39 @@ class KernelAnswersIT {
     }
 
     /**
+     * timerfd_settime(TFD_TIMER_ABSTIME), which timens answers itself from its
+     * seccomp listener at rate 1 (it arms the timer through its own descriptor
+     * of it, translated): every error comes as the kernel gives it, in the
+     * kernel's order, the old setting reads back relative, and a MONOTONIC
+     * timer shifted by a day fires after its 200 ms, not a day late. None of
+     * it stops the program: the calls are answered without a ptrace stop.
+     */
+    @Test
+    void absoluteTimerfdArmingAnswersAsTheKernel() {
+        String program = Toolchains.program("timerfdanswers").toString();
+        Probe natively = runner.nativeRun(program).assertExit(0).single("TFD");
+        TimensRunner.Result run = runner.withTimeout(java.time.Duration.ofSeconds(20))
+                .timens(List.of("--stats", "--offset", "+1y", "--monotonic", "+1d"), program).assertExit(0);
+        Probe inside = run.single("TFD");
+        for (String key : natively.fields().keySet()) {
+            if (key.startsWith("old_") || key.equals("monotonic_ms")) continue;
+            assertThat(inside.string(key)).as("%s%n%s", key, run.describe()).isEqualTo(natively.string(key));
+        }
+        for (Probe probe : List.of(natively, inside)) {
+            assertThat(probe.decimal("old_remaining")).as(run.describe())
+                    .isBetween(BigDecimal.valueOf(3590), BigDecimal.valueOf(3600));
+            assertThat(probe.string("old_interval")).isEqualTo("2.000000000");
+            assertThat(probe.decimal("monotonic_ms").longValue()).as(run.describe()).isBetween(150L, 5_000L);
+        }
+        java.util.regex.Matcher counts = java.util.regex.Pattern
+                .compile("stops: syscalls=(\\d+) .*answered without a stop: (\\d+)").matcher(run.stderr());
+        assertThat(counts.find()).as(run.describe()).isTrue();
+        assertThat(Long.parseLong(counts.group(1))).as("syscall stops%n%s", run.describe()).isZero();
+        assertThat(Long.parseLong(counts.group(2))).as("calls answered from the listener%n%s", run.describe())
+                .isGreaterThanOrEqualTo(14);
+    }
+
+    /**
      * timens's own error lines name the errno ("EPERM (Operation not
      * permitted)"), never a bare "errno 1": shown with the failure a user meets
      * most easily, timens inside timens.
