@@ -99,6 +99,7 @@ final class Notifications implements Runnable {
             Unistd.close(socket); // timens-exec reads the end of file if it was not answered
         }
         if (listener < 0) return; // timens-exec failed before installing the filter; its exit status says why
+        SeccompNotify.wakeUpSynchronously(listener); // only faster where the kernel has it
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment notif = arena.allocate(SeccompNotify.NOTIF_SIZE, 8);
             MemorySegment scratch = arena.allocate(64, 8);
