@@ -1,7 +1,7 @@
 /*
  * readloop: reads CLOCK_REALTIME N times, through libc (the vDSO) or through
  * the raw syscall, then prints the last reading. Checks, with timens --stats,
- * that vDSO reads never stop the process and that a raw read costs one stop.
+ * that vDSO reads never stop the process and that a raw read costs no stop (one under --rate).
  *
  *   readloop N vdso|raw   ->   READLOOP mode=vdso|raw n=N realtime=S.NNNNNNNNN
  */

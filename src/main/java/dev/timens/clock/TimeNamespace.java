@@ -75,7 +75,7 @@ public final class TimeNamespace implements Tool, AutoCloseable {
      * learned at exec (later, a program may have made itself non-dumpable, which
      * closes its /proc files and memory to an unprivileged tracer).
      */
-    private final Map<Integer, Long> kernelVdso = new HashMap<>();
+    private final Map<Integer, Long> kernelVdso = new java.util.concurrent.ConcurrentHashMap<>();
     /**
      * Per process that needed it: where the image is mapped, and which thread
      * owns each {@link #scratchArea} slot (0: free). Rare: only threads that
@@ -107,10 +107,10 @@ public final class TimeNamespace implements Tool, AutoCloseable {
             timers.realtimeWasSet(jump);
             if (this.warp != null) this.warp.clocksChanged();
         });
-        SyscallSet.Builder b = SyscallSet.builder().addAll(TimeSyscalls.SUBSCRIPTIONS);
+        boolean byListener = !scaled && !warp;
+        SyscallSet.Builder b = SyscallSet.builder().addAll(TimeSyscalls.subscriptions(byListener));
         TimeSyscalls.subscribeSysinfo(b, page.transform(ClockGroup.BOOTTIME).active() || warp);
-        boolean timerfdsByListener = !scaled && !warp;
-        DeadlineSyscalls.subscribe(b, monotonic.active(), timerfdsByListener);
+        DeadlineSyscalls.subscribe(b, monotonic.active(), byListener);
         this.rates = scaled ? new RateSyscalls(page) : null;
         if (scaled) RateSyscalls.subscribe(b);
         if (warp) Warp.subscribe(b);
@@ -268,12 +268,7 @@ public final class TimeNamespace implements Tool, AutoCloseable {
     @Override
     public SyscallOutcome onSyscall(SyscallStop stop) {
         timers.watchPendingReads();
-        Long vdso = kernelVdso(stop.tid());
-        long ip = stop.instructionPointer();
-        // A syscall made by the kernel's own vDSO code is our clock code falling
-        // back (e.g. for the ALARM clocks, which the vDSO cannot read): it wants the
-        // host's time, and applies the transform itself.
-        if (vdso != null && ip >= vdso && ip < vdso + kernelVdsoSize) return SyscallOutcome.proceed();
+        if (fromKernelVdso(stop)) return SyscallOutcome.proceed();
         int nr = stop.number();
         if (sleeps != null) sleeps.onSyscall(stop);
         if (timers.handles(nr)) {
@@ -484,6 +479,16 @@ public final class TimeNamespace implements Tool, AutoCloseable {
             timers.armTimerfd(call);
             return;
         }
+        if (TimeSyscalls.isRead(call.number())) {
+            if (fromKernelVdso(call)) {
+                call.proceed(); // the clock code falling back wants the host's time
+            } else if (syscalls.read(call) instanceof SyscallOutcome.Return r) {
+                call.answer(r.value());
+            } else {
+                call.proceed();
+            }
+            return;
+        }
         if (call.number() != IMAGE_SYSCALL) return;
         Slot slot = slots.get(call.tid());
         if (slot != null) {
@@ -579,6 +584,17 @@ public final class TimeNamespace implements Tool, AutoCloseable {
      * /proc/TID/auxv, which keeps the auxv the kernel built (the program's own
      * copy on its stack points at the image instead).
      */
+    /**
+     * Whether the kernel's own vDSO code made the call: our clock code falling
+     * back (e.g. for the ALARM clocks, which the vDSO cannot read), which wants
+     * the host's time and applies the transform itself.
+     */
+    private boolean fromKernelVdso(dev.timens.engine.SyscallCall call) {
+        Long vdso = kernelVdso(call.tid());
+        long ip = call.instructionPointer();
+        return vdso != null && ip >= vdso && ip < vdso + kernelVdsoSize;
+    }
+
     private Long kernelVdso(int tid) {
         Long known = kernelVdso.get(tid);
         if (known != null) return known;

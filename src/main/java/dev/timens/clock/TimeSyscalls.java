@@ -2,6 +2,7 @@ package dev.timens.clock;
 
 import dev.timens.engine.ArgCondition;
 import dev.timens.engine.RemotePtr;
+import dev.timens.engine.SyscallCall;
 import dev.timens.engine.SyscallNumbers;
 import dev.timens.engine.SyscallOutcome;
 import dev.timens.engine.SyscallSet;
@@ -58,19 +59,33 @@ final class TimeSyscalls {
     private static final long TIMEX_FREQ = Time.TIMEX.byteOffset(java.lang.foreign.MemoryLayout.PathElement.groupElement("freq"));
     private static final long TIMEX_TIME = Time.TIMEX.byteOffset(java.lang.foreign.MemoryLayout.PathElement.groupElement("time"));
 
-    /** What the namespace subscribes to; i386 and x32 clock calls are refused, never answered with host time. */
-    static final SyscallSet SUBSCRIPTIONS = subscriptions();
+    /** Everything the namespace may subscribe to here, the reads traced (for tests of the filter's size). */
+    static final SyscallSet SUBSCRIPTIONS = subscriptions(false);
 
-    private static SyscallSet subscriptions() {
+    /**
+     * What the namespace subscribes to; i386 and x32 clock calls are refused,
+     * never answered with host time. Raw clock reads go to the seccomp
+     * listener when {@code readsByListener} ({@link #read}): no stop at all.
+     * (Under --rate and --warp they stay traced: the supervisor follows every
+     * thread's stops there, to tell a thread's waits apart.)
+     */
+    static SyscallSet subscriptions(boolean readsByListener) {
         SyscallSet.Builder b = SyscallSet.builder();
         // Only the virtualized clocks: CPU-time clocks, which the vDSO hands to the
         // kernel by syscall, must not pay for a stop.
         for (int clock : ClockGroup.VIRTUALIZED_CLOCKS) {
-            b.when(SyscallNumbers.CLOCK_GETTIME, ArgCondition.equalToInt(0, clock));
+            if (readsByListener) {
+                b.notifyWhen(SyscallNumbers.CLOCK_GETTIME, ArgCondition.equalToInt(0, clock));
+            } else {
+                b.when(SyscallNumbers.CLOCK_GETTIME, ArgCondition.equalToInt(0, clock));
+            }
         }
-        b.always(SyscallNumbers.GETTIMEOFDAY)
-                .always(SyscallNumbers.TIME)
-                .always(SyscallNumbers.SETTIMEOFDAY)
+        if (readsByListener) {
+            b.notify(SyscallNumbers.GETTIMEOFDAY).notify(SyscallNumbers.TIME);
+        } else {
+            b.always(SyscallNumbers.GETTIMEOFDAY).always(SyscallNumbers.TIME);
+        }
+        b.always(SyscallNumbers.SETTIMEOFDAY)
                 .always(SyscallNumbers.CLOCK_SETTIME)
                 .always(SyscallNumbers.ADJTIMEX)
                 .always(SyscallNumbers.CLOCK_ADJTIME);
@@ -81,7 +96,6 @@ final class TimeSyscalls {
     private final ClockPage page;
     private final java.util.function.LongConsumer realtimeWasSet;
     private final MemorySegment timex;
-    private final MemorySegment timezone;
     private final MemorySegment sysinfo;
 
     /**
@@ -94,21 +108,39 @@ final class TimeSyscalls {
         // Used only on the tracer thread, for the life of the namespace.
         Arena arena = Arena.global();
         this.timex = arena.allocate(Time.TIMEX);
-        this.timezone = arena.allocate(Time.TIMEZONE);
         this.sysinfo = arena.allocate(Sysinfo.SYSINFO);
     }
 
     SyscallOutcome handle(SyscallStop stop) {
         try {
             int nr = stop.number();
-            if (nr == SyscallNumbers.CLOCK_GETTIME) return clockGettime(stop);
-            if (nr == SyscallNumbers.GETTIMEOFDAY) return gettimeofday(stop);
-            if (nr == SyscallNumbers.TIME) return time(stop);
+            if (isRead(nr)) return read(stop);
             if (nr == SyscallNumbers.SETTIMEOFDAY) return settimeofday(stop);
             if (nr == SyscallNumbers.CLOCK_SETTIME) return clockSettime(stop);
             if (nr == SyscallNumbers.ADJTIMEX) return clockAdjtime(stop.memory(), Time.CLOCK_REALTIME, stop.pointerArg(0));
             if (nr == SyscallNumbers.CLOCK_ADJTIME) return clockAdjtime(stop.memory(), (int) stop.arg(0), stop.pointerArg(1));
             if (nr == SyscallNumbers.SYSINFO) return sysinfo(stop);
+            return SyscallOutcome.proceed();
+        } catch (TraceeFault e) {
+            return SyscallOutcome.error(Errno.EFAULT);
+        }
+    }
+
+    /** clock_gettime, gettimeofday and time: what {@link #read} answers. */
+    static boolean isRead(int nr) {
+        return nr == SyscallNumbers.CLOCK_GETTIME || nr == SyscallNumbers.GETTIMEOFDAY || nr == SyscallNumbers.TIME;
+    }
+
+    /**
+     * A raw clock read ({@link #isRead}), answered from the clock page, at a
+     * stop or from the listener: any thread may call this.
+     */
+    SyscallOutcome read(SyscallCall call) {
+        try {
+            int nr = call.number();
+            if (nr == SyscallNumbers.CLOCK_GETTIME) return clockGettime(call);
+            if (nr == SyscallNumbers.GETTIMEOFDAY) return gettimeofday(call);
+            if (nr == SyscallNumbers.TIME) return time(call);
             return SyscallOutcome.proceed();
         } catch (TraceeFault e) {
             return SyscallOutcome.error(Errno.EFAULT);
@@ -139,7 +171,7 @@ final class TimeSyscalls {
         return t.apply(host);
     }
 
-    private SyscallOutcome clockGettime(SyscallStop stop) throws TraceeFault {
+    private SyscallOutcome clockGettime(SyscallCall stop) throws TraceeFault {
         int clock = (int) stop.arg(0); // clockid_t: the kernel reads only the low 32 bits
         if (ClockGroup.of(clock) == null) return SyscallOutcome.proceed();
         long now = virtualNow(clock);
@@ -148,7 +180,7 @@ final class TimeSyscalls {
         return SyscallOutcome.returning(0);
     }
 
-    private SyscallOutcome gettimeofday(SyscallStop stop) throws TraceeFault {
+    private SyscallOutcome gettimeofday(SyscallCall stop) throws TraceeFault {
         RemotePtr tv = stop.pointerArg(0);
         RemotePtr tz = stop.pointerArg(1);
         if (!tv.isNull()) {
@@ -158,13 +190,16 @@ final class TimeSyscalls {
             stop.memory().write(tv, b.array());
         }
         if (!tz.isNull()) {
-            Time.hostTimezone(timezone);
-            stop.memory().write(tz, timezone.toArray(ValueLayout.JAVA_BYTE));
+            try (Arena arena = Arena.ofConfined()) { // any thread may be here
+                MemorySegment zone = arena.allocate(Time.TIMEZONE);
+                Time.hostTimezone(zone);
+                stop.memory().write(tz, zone.toArray(ValueLayout.JAVA_BYTE));
+            }
         }
         return SyscallOutcome.returning(0);
     }
 
-    private SyscallOutcome time(SyscallStop stop) throws TraceeFault {
+    private SyscallOutcome time(SyscallCall stop) throws TraceeFault {
         // time(2) reads the coarse wall clock's seconds (ktime_get_real_seconds).
         long seconds = Math.floorDiv(virtualNow(Time.CLOCK_REALTIME_COARSE), NANOS);
         RemotePtr tloc = stop.pointerArg(0);

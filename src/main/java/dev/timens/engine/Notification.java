@@ -15,7 +15,7 @@ import java.lang.foreign.ValueLayout;
  * process of the namespace, which is why a tool must check them and never trust
  * them.
  */
-public final class Notification {
+public final class Notification implements SyscallCall {
     private final int listener;
     private final MemorySegment notif;
     private final MemorySegment scratch;
@@ -36,11 +36,13 @@ public final class Notification {
      * of its process may). Check {@link #isValid} after reading and before
      * acting on what was read.
      */
+    @Override
     public TraceeMemory memory() {
         return memory;
     }
 
     /** Argument {@code index} as an address in the caller. */
+    @Override
     public RemotePtr pointerArg(int index) {
         return new RemotePtr(arg(index));
     }
@@ -68,16 +70,19 @@ public final class Notification {
     }
 
     /** The calling thread's id, as this supervisor's pid namespace sees it. */
+    @Override
     public int tid() {
         return notif.get(ValueLayout.JAVA_INT, SeccompNotify.NOTIF_PID);
     }
 
     /** The x86_64 syscall number. */
+    @Override
     public int number() {
         return notif.get(ValueLayout.JAVA_INT, SeccompNotify.NOTIF_DATA + SeccompAction.OFFSET_NR);
     }
 
     /** Argument {@code index} (0 to 5). */
+    @Override
     public long arg(int index) {
         return notif.get(ValueLayout.JAVA_LONG, SeccompNotify.NOTIF_DATA + SeccompAction.offsetOfArg(index));
     }
@@ -103,6 +108,22 @@ public final class Notification {
         long result = SeccompNotify.answerWithDescriptor(listener, scratch, id(), fd, slot, flags);
         if (result < 0 && result != -Errno.ENOENT) SeccompNotify.answerWithError(listener, scratch, id(), (int) -result);
         return result;
+    }
+
+    @Override
+    public long instructionPointer() {
+        return notif.get(ValueLayout.JAVA_LONG, SeccompNotify.NOTIF_DATA + SeccompAction.OFFSET_INSTRUCTION_POINTER);
+    }
+
+    /**
+     * Lets the kernel run the call as the program made it
+     * (SECCOMP_USER_NOTIF_FLAG_CONTINUE). Only for calls whose arguments the
+     * kernel reads afresh and the tool has no stake in: what the program's
+     * memory says when the kernel reads it is what runs.
+     */
+    public void proceed() {
+        answered = true;
+        SeccompNotify.answerContinue(listener, scratch, id());
     }
 
     /** Makes the call fail with {@code errno}, without running it. */

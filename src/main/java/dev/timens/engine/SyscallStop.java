@@ -5,7 +5,7 @@ package dev.timens.engine;
  * (a seccomp {@code SECCOMP_RET_TRACE} stop). Valid only during
  * {@link Tool#onSyscall}.
  */
-public final class SyscallStop {
+public final class SyscallStop implements SyscallCall {
     private final int tid;
     private final int tgid;
     private final Registers registers;
@@ -86,30 +86,36 @@ public final class SyscallStop {
     }
 
     /** The thread that made the syscall. */
+    @Override
     public int tid() {
         return tid;
     }
 
     /** The x86_64 syscall number. */
+    @Override
     public int number() {
         return (int) registers.origRax();
     }
 
     /** Argument {@code index} (0..5) as the program passed it. */
+    @Override
     public long arg(int index) {
         return registers.arg(index);
     }
 
     /** Argument {@code index} as an address in the tracee. */
+    @Override
     public RemotePtr pointerArg(int index) {
         return new RemotePtr(registers.arg(index));
     }
 
     /** The address right after the syscall instruction. */
+    @Override
     public long instructionPointer() {
         return registers.rip();
     }
 
+    @Override
     public TraceeMemory memory() {
         return memory;
     }

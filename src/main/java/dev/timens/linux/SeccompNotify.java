@@ -30,6 +30,7 @@ public final class SeccompNotify {
     /** SECCOMP_IOW(4, __u64). */
     static final long IOCTL_NOTIF_SET_FLAGS = 0x4008_2104L;
     private static final long USER_NOTIF_FD_SYNC_WAKE_UP = 1;
+    private static final int USER_NOTIF_FLAG_CONTINUE = 1;
     /** SECCOMP_IOW(2, __u64): the kernel also takes the older _IOR spelling. */
     static final long IOCTL_NOTIF_ID_VALID = 0x4008_2102L;
     private static final long RESP_SIZE = 24;
@@ -145,12 +146,25 @@ public final class SeccompNotify {
         return Native.syscall(SyscallNumbers.IOCTL, listener, IOCTL_NOTIF_ID_VALID, scratch.address(), 0, 0, 0) == 0;
     }
 
+    /**
+     * Lets call {@code id} run in the kernel as made
+     * (SECCOMP_USER_NOTIF_FLAG_CONTINUE). Returns as {@link #answerWithError} does.
+     */
+    public static int answerContinue(int listener, MemorySegment scratch, long id) {
+        return answer(listener, scratch, id, 0, 0, USER_NOTIF_FLAG_CONTINUE);
+    }
+
     private static int answer(int listener, MemorySegment scratch, long id, long value, int error) {
+        return answer(listener, scratch, id, value, error, 0);
+    }
+
+    private static int answer(int listener, MemorySegment scratch, long id, long value, int error, int flags) {
         MemorySegment resp = scratch.asSlice(0, RESP_SIZE);
         resp.fill((byte) 0);
         resp.set(LONG, 0, id);
         resp.set(LONG, 8, value);
         resp.set(INT, 16, error);
+        resp.set(INT, 20, flags);
         long result = Native.syscall(SyscallNumbers.IOCTL, listener, IOCTL_NOTIF_SEND, resp.address(), 0, 0, 0);
         if (result == -Errno.ENOENT || result == -EINPROGRESS) return (int) result;
         if (result < 0) throw new LinuxException("ioctl(SECCOMP_IOCTL_NOTIF_SEND)", (int) -result);

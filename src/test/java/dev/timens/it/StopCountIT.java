@@ -10,8 +10,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * What tracing costs, counted rather than timed: clock reads through the vDSO
- * never stop the process, a raw clock syscall stops it exactly once, and
- * syscalls the namespace does not handle never stop it.
+ * never stop the process, a raw clock syscall is answered from the seccomp
+ * listener (a stop only under --rate), and syscalls the namespace does not
+ * handle never stop it.
  */
 @Tag("e2e")
 class StopCountIT {
@@ -42,13 +43,32 @@ class StopCountIT {
         assertThat(stops[1]).as("execs").isBetween(1L, 2L);
     }
 
+    /** Raw clock reads are answered from the seccomp listener: the right time, and no stop at all. */
     @Test
-    void aRawReadStopsOnce() {
+    void aRawReadMakesNoStop() {
         String readloop = Toolchains.program("readloop").toString();
         TimensRunner.Result run = runner.timens(java.util.List.of("--stats", "--at", "@" + Y2038),
                 readloop, "1000", "raw").assertExit(0);
         assertThat(run.single("READLOOP").decimal("realtime").longValue()).isBetween(Y2038, Y2038 + 60);
+        assertThat(stops(run)[0]).as("syscall stops%n%s", run.describe()).isLessThan(10);
+        assertThat(answeredWithoutStop(run)).as("calls answered from the listener%n%s", run.describe())
+                .isBetween(1000L, 1010L);
+    }
+
+    /** Under --rate the supervisor follows every thread's stops: there a raw read stops once. */
+    @Test
+    void aRawReadStopsOnceUnderARate() {
+        String readloop = Toolchains.program("readloop").toString();
+        TimensRunner.Result run = runner.timens(java.util.List.of("--stats", "--at", "@" + Y2038, "--rate", "2"),
+                readloop, "1000", "raw").assertExit(0);
+        assertThat(run.single("READLOOP").decimal("realtime").longValue()).isBetween(Y2038, Y2038 + 120);
         assertThat(stops(run)[0]).isBetween(1000L, 1010L);
+    }
+
+    private static long answeredWithoutStop(TimensRunner.Result run) {
+        Matcher m = Pattern.compile("answered without a stop: (\\d+)").matcher(run.stderr());
+        if (!m.find()) throw new AssertionError("no count of calls answered without a stop:\n" + run.describe());
+        return Long.parseLong(m.group(1));
     }
 
     @Test
