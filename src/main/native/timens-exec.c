@@ -257,6 +257,9 @@ int main(int argc, char **argv)
 		listener = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
 	if (listener < 0)
 		die(125, errno == EINVAL ? "installing the seccomp filter (Linux 5.0 or later needed)"
+				: errno == EBUSY ? "installing the seccomp filter (a process has one seccomp listener at"
+						   " most, and this one runs under another's: inside another timens,"
+						   " which timens cannot nest in yet)"
 				: "installing the seccomp filter", errno);
 	hand_over_listener(fd, (int)listener);
 	close((int)listener);

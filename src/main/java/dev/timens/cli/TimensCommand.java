@@ -6,6 +6,7 @@ import dev.timens.engine.ExitStatus;
 import dev.timens.engine.Launch;
 import dev.timens.engine.Supervisor;
 import dev.timens.engine.SupervisorException;
+import dev.timens.engine.OnDemandSupervisor;
 import dev.timens.engine.TraceStats;
 import dev.timens.linux.Prctl;
 import picocli.CommandLine;
@@ -65,6 +66,7 @@ public final class TimensCommand implements Callable<Integer> {
     boolean warp;
     boolean debug;
     boolean stats;
+    String engine;
     List<String> command = new ArrayList<>();
 
     private TimensCommand(PrintWriter err) {
@@ -87,6 +89,9 @@ public final class TimensCommand implements Callable<Integer> {
                 + " earliest timeout and that wait ends at once (sleeping an hour takes milliseconds).");
         flag(spec, "--debug", "Print stack traces of timens's own failures.");
         flag(spec, "--stats", "At the end, print on stderr how often the supervisor stopped the tree.");
+        option(spec, "--engine", "ENGINE", "v1 (the default: timens traces every process) or v2 (experimental:"
+                + " timens attaches to a process only when it must, so debuggers, strace and user-mode Linux"
+                + " run inside; not with --rate, --freeze or --warp yet).");
         spec.addPositional(CommandLine.Model.PositionalParamSpec.builder().paramLabel("COMMAND").arity("0..*")
                 .type(List.class).auxiliaryTypes(String.class)
                 .description("The command to run, and its arguments.").build());
@@ -129,6 +134,7 @@ public final class TimensCommand implements Callable<Integer> {
             c.warp = parsed.hasMatchedOption("--warp");
             c.debug = parsed.hasMatchedOption("--debug");
             c.stats = parsed.hasMatchedOption("--stats");
+            c.engine = parsed.matchedOptionValue("--engine", "v1");
             c.command = parsed.matchedPositionalValue(0, new ArrayList<String>());
             return c.call();
         });
@@ -147,6 +153,11 @@ public final class TimensCommand implements Callable<Integer> {
             return usage(err, e.getMessage());
         }
         if (command.isEmpty()) return usage(err, "missing COMMAND (usage: timens [OPTIONS] [--] COMMAND [ARGS...])");
+        if (!engine.equals("v1") && !engine.equals("v2")) return usage(err, "invalid --engine '" + engine + "': v1 or v2");
+        boolean onDemand = engine.equals("v2");
+        if (onDemand && (settings.rate().compareTo(java.math.BigDecimal.ONE) != 0 || settings.warp())) {
+            return usage(err, "--engine v2 does not work with --rate, --freeze or --warp yet");
+        }
         Path executable;
         try {
             executable = CommandResolver.resolve(command.get(0), System.getenv("PATH"));
@@ -184,10 +195,9 @@ public final class TimensCommand implements Callable<Integer> {
             // nothing of its own /proc that dumpability closes.
             Prctl.makeNonDumpable();
             TraceStats counts = new TraceStats();
-            ExitStatus status = Supervisor.run(new Launch(executable, command, NativeFiles.helper(), passedFds,
-                            commandSignals),
-                    namespace, err,
-                    forwarding::started, counts);
+            Launch launch = new Launch(executable, command, NativeFiles.helper(), passedFds, commandSignals);
+            ExitStatus status = onDemand ? OnDemandSupervisor.run(launch, namespace, err, forwarding::started, counts)
+                    : Supervisor.run(launch, namespace, err, forwarding::started, counts);
             if (stats) {
                 err.println("timens: " + counts);
                 err.println("timens: clock reads: " + namespace.clockReads());

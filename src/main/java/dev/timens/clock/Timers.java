@@ -794,6 +794,8 @@ final class Timers implements AutoCloseable {
         }
         Long gadget = syscallInstruction.apply(tid);
         if (gadget == null || control == null) return;
+        // A traced read with no tracer fails with ENOSYS (engine v2): the read goes unwatched.
+        if (!control.tracesEveryThread()) return;
         watched.add(fd);
         byte[] program = SeccompFilter.toBytes(SeccompFilter.compile(SyscallSet.builder()
                 .when(SyscallNumbers.READ, ArgCondition.equalToInt(0, fd))

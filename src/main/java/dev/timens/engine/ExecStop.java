@@ -54,6 +54,47 @@ public final class ExecStop {
         this.started = started;
     }
 
+    /**
+     * Whether the thread is another program's tracee (a debugger's), stopped
+     * for that tracer at its exec: the registers are the ones exec gives every
+     * program (all zero but rip and rsp, read from /proc/PID/syscall), and code
+     * started at the entry finds its frame without a register set for it.
+     */
+    private boolean foreign;
+
+    /**
+     * The stop of a thread another program traces, which that program holds
+     * at its exec stop while the engine holds the tracer: no ptrace of the
+     * thread at all. Exec leaves every general register zero, the flags at
+     * IF, and rip and rsp as given.
+     */
+    static ExecStop foreign(int tid, int formerTid, ProcessMemory memory, Registers saved, Registers work,
+                            MemorySegment stackBuffer, long rip, long rsp) {
+        ExecStop stop = new ExecStop(tid, formerTid, null, memory, saved, work, new PendingSignals(), stackBuffer,
+                code -> { });
+        long[] registers = new long[saved.toArray().length];
+        registers[Registers.index("rip")] = rip;
+        registers[Registers.index("rsp")] = rsp;
+        registers[Registers.index("eflags")] = 0x202; // IF, and the bit that always reads 1
+        registers[Registers.index("cs")] = 0x33; // __USER_CS
+        registers[Registers.index("ss")] = 0x2b; // __USER_DS
+        registers[Registers.index("orig_rax")] = -1;
+        saved.fromArray(registers);
+        stop.registersRead = true;
+        stop.foreign = true;
+        stop.execveFinished = true;
+        return stop;
+    }
+
+    /** movabs $imm64, %rdi: how code started for a foreign tracee gets its frame. */
+    private static byte[] loadFrame(long frame) {
+        byte[] bytes = new byte[10];
+        bytes[0] = 0x48;
+        bytes[1] = (byte) 0xbf;
+        for (int i = 0; i < 8; i++) bytes[2 + i] = (byte) (frame >>> (8 * i));
+        return bytes;
+    }
+
     /** The thread (now the thread group leader) running the new program. */
     public int tid() {
         return tid;
@@ -205,6 +246,11 @@ public final class ExecStop {
      * may not write (a read-only private mapping gets its own copy of the page).
      */
     public void poke(RemotePtr address, long value) throws TraceeFault {
+        if (foreign) {
+            memory.forceWrite(address, java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                    .putLong(0, value).array());
+            return;
+        }
         if (!ptracer.poke(tid, address.address(), value)) throw new TraceeFault(address, 8);
     }
 
@@ -257,12 +303,13 @@ public final class ExecStop {
         if (entryStarted) throw new IllegalStateException("code already started at the entry of tid " + tid);
         readRegisters();
         long start = saved.rip();
+        int length = code.length + (foreign ? loadFrame(0).length : 0);
         byte[] original;
-        if (entryBytes != null && code.length <= entryBytes.length) {
-            original = java.util.Arrays.copyOf(entryBytes, code.length);
+        if (entryBytes != null && length <= entryBytes.length) {
+            original = java.util.Arrays.copyOf(entryBytes, length);
         } else {
             try {
-                original = memory.read(new RemotePtr(start), code.length);
+                original = memory.read(new RemotePtr(start), length);
             } catch (TraceeFault e) {
                 checkMemoryOpen(start);
                 throw e;
@@ -272,10 +319,17 @@ public final class ExecStop {
         registers[Registers.index("rax")] = 0; // what execve returns
         long frame = reserve(EntryFrame.size(original, data));
         memory.write(new RemotePtr(frame), EntryFrame.encode(frame, start, original, registers, data));
-        memory.forceWrite(new RemotePtr(start), code, original);
-        work.copyFrom(saved);
-        work.callArg(0, frame);
-        ptracer.setRegs(tid, work);
+        if (foreign) {
+            // No register can be set: the code's first instruction loads the frame's address.
+            byte[] prefixed = java.util.Arrays.copyOf(loadFrame(frame), length);
+            System.arraycopy(code, 0, prefixed, length - code.length, code.length);
+            memory.forceWrite(new RemotePtr(start), prefixed, original);
+        } else {
+            memory.forceWrite(new RemotePtr(start), code, original);
+            work.copyFrom(saved);
+            work.callArg(0, frame);
+            ptracer.setRegs(tid, work);
+        }
         entryStarted = true;
         execveFinished = true;
         started.accept(new EntryCode(frame, start, original, registers, onFailure));
@@ -294,6 +348,7 @@ public final class ExecStop {
      */
     public InjectedSyscalls injectSyscalls() {
         if (entryStarted) throw new IllegalStateException("code already started at the entry of tid " + tid);
+        if (foreign) throw new IllegalStateException("another program traces tid " + tid + ": no syscall can be injected");
         long vdso = auxv(dev.timens.linux.Auxv.AT_SYSINFO_EHDR);
         if (vdso == 0) throw new IllegalStateException("tid " + tid + " has no vDSO to inject syscalls from");
         locateAuxv();

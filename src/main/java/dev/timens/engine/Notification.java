@@ -136,7 +136,17 @@ public final class Notification implements SyscallCall {
         return answered;
     }
 
-    private long id() {
+    /** Taken by the engine, which answers it (or makes it moot) from another thread. */
+    void handedOver() {
+        answered = true;
+    }
+
+    int listener() {
+        return listener;
+    }
+
+    /** The kernel's id of this call: for answering it later, from another thread, with the listener. */
+    long id() {
         return notif.get(ValueLayout.JAVA_LONG, SeccompNotify.NOTIF_ID);
     }
 }

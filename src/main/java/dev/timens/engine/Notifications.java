@@ -28,14 +28,30 @@ final class Notifications implements Runnable {
     private final Tool tool;
     private final PrintWriter diagnostics;
     private final TraceStats stats;
+    private final Router router;
 
-    private Notifications(int socket, int helper, Tool tool, PrintWriter diagnostics, TraceStats stats) {
+    /**
+     * What an engine that traces nothing permanently (engine v2) does with
+     * calls: some it takes before the tool sees them, and those the tool leaves
+     * unanswered go to its tracer thread, to be handled at a stop.
+     */
+    interface Router {
+        /** Whether the engine took {@code call} (answered it, or will handle it on its tracer thread). */
+        boolean take(Notification call);
+
+        /** The tool did not answer {@code call}: the engine must handle it at a stop. */
+        void unanswered(Notification call);
+    }
+
+    private Notifications(int socket, int helper, Tool tool, PrintWriter diagnostics, TraceStats stats,
+                          Router router) {
         this.socket = socket;
         this.socketIdentity = identity(socket);
         this.helper = helper;
         this.tool = tool;
         this.diagnostics = diagnostics;
         this.stats = stats;
+        this.router = router;
     }
 
     /**
@@ -43,8 +59,13 @@ final class Notifications implements Runnable {
      * {@code helper}, tells the listener's number) from now on.
      */
     static void start(int socket, int helper, Tool tool, PrintWriter diagnostics, TraceStats stats) {
+        start(socket, helper, tool, diagnostics, stats, null);
+    }
+
+    /** As above, with {@code router} (null: calls the tool leaves unanswered fail with ENOSYS). */
+    static void start(int socket, int helper, Tool tool, PrintWriter diagnostics, TraceStats stats, Router router) {
         Thread.ofPlatform().name("timens-notify").daemon(true)
-                .start(new Notifications(socket, helper, tool, diagnostics, stats));
+                .start(new Notifications(socket, helper, tool, diagnostics, stats, router));
     }
 
     private static String identity(int fd) {
@@ -109,12 +130,14 @@ final class Notifications implements Runnable {
                 Notification call = new Notification(listener, notif, scratch, memoryScratch);
                 stats.notified.incrementAndGet();
                 try {
+                    if (router != null && router.take(call)) continue;
                     tool.onNotification(call);
                 } catch (RuntimeException e) {
                     diagnostics.println("timens: answering syscall " + call.number() + " of pid " + call.tid()
                             + " failed: " + e);
                     diagnostics.flush();
                 }
+                if (!call.answered() && router != null) router.unanswered(call);
                 if (!call.answered()) call.answerWithError(Errno.ENOSYS);
             }
         } catch (LinuxException e) {

@@ -61,6 +61,11 @@ final class Ptracer {
         check("SYSCALL", tid, Ptrace.request(Ptrace.SYSCALL, tid, 0, signal));
     }
 
+    /** Lets go of {@code tid}, which resumes with {@code signal} (0: none) and the registers as set. */
+    void detach(int tid, int signal) {
+        check("DETACH", tid, Ptrace.request(Ptrace.DETACH, tid, 0, signal));
+    }
+
     void listen(int tid) {
         check("LISTEN", tid, Ptrace.request(Ptrace.LISTEN, tid, 0, 0));
     }

@@ -166,6 +166,22 @@ public final class SyscallSet {
     }
 
     /**
+     * The same set with every traced call notified instead (engine v2, which
+     * traces nothing permanently): the same conditions, the same refusals;
+     * exempt instruction pointers go, they only exempt traced calls.
+     */
+    public SyscallSet asNotifications() {
+        Builder b = builder();
+        always.forEach(b::notify);
+        rules.forEach((nr, list) -> list.forEach(rule -> b.notifyWhen(nr, rule.toArray(ArgCondition[]::new))));
+        notifiedAlways.forEach(b::notify);
+        notifyRules.forEach((nr, list) -> list.forEach(rule -> b.notifyWhen(nr, rule.toArray(ArgCondition[]::new))));
+        refusedI386.forEach(b::refuseI386);
+        refusedX32.forEach(b::refuseX32);
+        return b.build();
+    }
+
+    /**
      * Everything either set traces, refuses or exempts: a call is traced if either
      * set would trace it. This is how the engine adds what it needs for itself
      * (following execs, for instance) to what a tool subscribes to.

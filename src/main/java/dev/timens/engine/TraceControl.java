@@ -28,6 +28,17 @@ public interface TraceControl {
     void interrupt(int tid, InterruptStop.Handler atStop);
 
     /**
+     * Whether the engine traces every thread of the tree all the time (engine
+     * v1), so that a filter a tool injects into a process may return
+     * {@code SECCOMP_RET_TRACE}. Under engine v2 ({@link OnDemandSupervisor})
+     * nothing is traced between visits, and such a filter's calls would fail
+     * with ENOSYS.
+     */
+    default boolean tracesEveryThread() {
+        return true;
+    }
+
+    /**
      * Asks for {@link Tool#onWakeup()} to run on the tracer thread soon. Safe from
      * any thread, and cheap; wake-ups asked for before the tracer gets to them may
      * be merged into one. Only for tools whose {@link Tool#wantsWakeups()} is true.

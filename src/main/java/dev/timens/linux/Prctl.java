@@ -8,6 +8,7 @@ public final class Prctl {
 
     private static final int PR_GET_DUMPABLE = 3;
     private static final int PR_SET_DUMPABLE = 4;
+    private static final int PR_SET_CHILD_SUBREAPER = 36;
 
     /**
      * Makes this process non-dumpable: no core dump, and its /proc files,
@@ -17,6 +18,16 @@ public final class Prctl {
     public static void makeNonDumpable() {
         long result = Native.syscall(SyscallNumbers.PRCTL, PR_SET_DUMPABLE, 0, 0, 0, 0, 0);
         if (result != 0) throw new LinuxException("prctl(PR_SET_DUMPABLE)", (int) -result);
+    }
+
+    /**
+     * Makes this process the reaper of its orphaned descendants: they stay its
+     * descendants (which Yama's ptrace_scope 1 requires of a process it
+     * attaches to), and their ends are reported to it.
+     */
+    public static void becomeChildSubreaper() {
+        long result = Native.syscall(SyscallNumbers.PRCTL, PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0, 0);
+        if (result != 0) throw new LinuxException("prctl(PR_SET_CHILD_SUBREAPER)", (int) -result);
     }
 
     public static boolean isDumpable() {

@@ -14,6 +14,7 @@ public final class Ptrace {
     public static final int CONT = 7;
     public static final int SINGLESTEP = 9;
     public static final int SYSCALL = 24;
+    public static final int DETACH = 17;
     public static final int GETREGS = 12;
     public static final int SETREGS = 13;
     public static final int GETEVENTMSG = 0x4201;

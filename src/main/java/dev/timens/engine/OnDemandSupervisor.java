@@ -1,0 +1,860 @@
+package dev.timens.engine;
+
+import dev.timens.linux.Errno;
+import dev.timens.linux.LinuxException;
+import dev.timens.linux.Prctl;
+import dev.timens.linux.Ptrace;
+import dev.timens.linux.SeccompNotify;
+import dev.timens.linux.Sockets;
+import dev.timens.linux.Spawn;
+import dev.timens.linux.Unistd;
+import dev.timens.linux.Wait;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Engine v2 (experimental): runs a command under a {@link Tool} without
+ * tracing it. Every call the tool subscribes to goes to the seccomp listener
+ * ({@link SyscallSet#asNotifications}); the tool answers what it can there, and
+ * the supervisor attaches to a thread only for as long as it must change its
+ * registers or prepare a new program: at an exec, at a call the tool handles
+ * at a stop, at an interrupt the tool asks for. Forks, threads and signals
+ * never involve it, and a program inside may trace another (debuggers,
+ * strace, user-mode Linux). See docs/engine-v2.md.
+ *
+ * <p>Each such visit is one of these sequences, all on the tracer thread:
+ * <ul>
+ *   <li>an exec: PTRACE_SEIZE and PTRACE_INTERRUPT while the call waits for
+ *       its answer (the notification becomes invalid); PTRACE_SYSCALL to the
+ *       restart's entry stop, PTRACE_SYSCALL again, and the call notifies anew,
+ *       answered CONTINUE; then PTRACE_EVENT_EXEC (the tool prepares the
+ *       program) or the exit stop of a failed exec; then PTRACE_DETACH;</li>
+ *   <li>a call the tool handles at a stop: seize and interrupt as above; the
+ *       interrupt stop is the tool's {@link SyscallStop}. A result skips the
+ *       call; changed arguments or an exit handler restart it through the entry
+ *       stop and a CONTINUE, and the exit stop ends the visit;</li>
+ *   <li>an interrupt the tool asks for: seize, interrupt, the tool's handler, detach.</li>
+ * </ul>
+ *
+ * <p>Not yet: an exec by a thread another program traces is refused (EPERM,
+ * with a line on the diagnostics), never run on host time; code started at a
+ * new program's entry that fails kills the program (it is no longer attached);
+ * the tool is told of new tasks and of exits only for the processes the
+ * supervisor reaps.
+ */
+public final class OnDemandSupervisor {
+    private static final int SIGKILL = 9;
+    private static final int SIGSTOP = 19;
+    private static final int SIGTSTP = 20;
+    private static final int SIGTTIN = 21;
+    private static final int SIGTTOU = 22;
+    private static final int SIGURG = 23;
+    private static final int SYSCALL_STOP = Ptracer.SIGTRAP | 0x80;
+    private static final long ERESTARTSYS = -512;
+    private static final long ERESTARTNOINTR = -513;
+    private static final int SEIZE_OPTIONS = Ptrace.O_TRACESYSGOOD | Ptrace.O_TRACEEXEC | Ptrace.O_EXITKILL;
+
+    private static final long PTRACE_ATTACH = 16;
+    private static final long PTRACE_SEIZE = 0x4206;
+
+    /**
+     * What the engine needs to see whatever the tool: every exec, and every
+     * attempt to attach to a thread, which must wait while the engine is
+     * attached to it (a thread has one tracer): a program that starts another
+     * and attaches to it at once would otherwise meet EPERM when its exec
+     * happens to be visited.
+     */
+    private static final SyscallSet OWN_SYSCALLS = SyscallSet.builder()
+            .notify(SyscallNumbers.EXECVE).notify(SyscallNumbers.EXECVEAT)
+            .notifyWhen(SyscallNumbers.PTRACE, ArgCondition.equalTo(0, PTRACE_ATTACH))
+            .notifyWhen(SyscallNumbers.PTRACE, ArgCondition.equalTo(0, PTRACE_SEIZE))
+            .build();
+
+    /** Where a visited thread stands. */
+    private enum Phase {
+        /** Interrupted while its exec waited for an answer. */
+        EXEC_INTERRUPTED,
+        /** At (or on its way to) the restarted exec's entry stop. */
+        EXEC_ENTRY,
+        /** The exec runs: its PTRACE_EVENT_EXEC, or the exit stop of a failure, comes next. */
+        EXEC_RUNNING,
+        /** Interrupted while a call the tool handles at a stop waited for an answer. */
+        CALL_INTERRUPTED,
+        /** At (or on its way to) the restarted call's entry stop. */
+        CALL_ENTRY,
+        /** The call runs; its exit stop ends the visit. */
+        CALL_RUNNING,
+        /** Interrupted for the tool ({@link TraceControl#interrupt}). */
+        INTERRUPTED,
+        /**
+         * Another program's tracer thread, held (interrupted) so that it cannot
+         * restart its tracees while the engine prepares the programs they exec.
+         */
+        HOLDING_TRACER
+    }
+
+    /** An exec by a thread another program traces: its tracer is held until the new program is prepared. */
+    private record ForeignExec(int tid, int tgid, long id, int listener, byte[] auxvBefore) {}
+
+    private static final class Visit {
+        Phase phase;
+        final int nr;
+        SyscallExit.Handler exit;
+        InterruptStop.Handler interrupt;
+        final PendingSignals pending = new PendingSignals();
+        /** For a held tracer: the execs of its tracees to finish. */
+        final List<ForeignExec> foreignExecs = new ArrayList<>();
+
+        Visit(Phase phase, int nr) {
+            this.phase = phase;
+            this.nr = nr;
+        }
+    }
+
+    /** A call handed over by the notification thread; {@code target}: ptrace's pid argument. */
+    private record Handover(long id, int tid, int nr, int listener, int target) {}
+
+    private final Tool tool;
+    private final PrintWriter diagnostics;
+    private final TraceStats stats;
+    private final Map<Integer, Visit> visits = new HashMap<>() {
+        // Mirrored in visiting, which the notification thread reads.
+        @Override
+        public Visit put(Integer tid, Visit visit) {
+            visiting.add(tid);
+            return super.put(tid, visit);
+        }
+
+        @Override
+        public Visit remove(Object tid) {
+            Visit gone = super.remove(tid);
+            visiting.remove(tid);
+            if (gone != null) releaseAttaches((Integer) tid);
+            return gone;
+        }
+    };
+    private final java.util.Set<Integer> visiting = ConcurrentHashMap.newKeySet();
+    /** Attempts to attach to a thread being visited, answered when the visit ends. */
+    private final Map<Integer, List<Handover>> waitingAttaches = new HashMap<>();
+    private final ConcurrentLinkedQueue<Handover> handovers = new ConcurrentLinkedQueue<>();
+    private volatile int park;
+    private final int self = Unistd.getpid();
+    private MemorySegment stackBuffer;
+    private MemorySegment answerScratch;
+    private Registers leaveRegisters;
+    private Registers leaveWork;
+    private MemorySegment leaveScratch;
+
+    private OnDemandSupervisor(Tool tool, PrintWriter diagnostics, TraceStats stats) {
+        this.tool = tool;
+        this.diagnostics = diagnostics;
+        this.stats = stats;
+    }
+
+    /** As {@link Supervisor#run(Launch, Tool, PrintWriter, java.util.function.Consumer, TraceStats)}. */
+    public static ExitStatus run(Launch launch, Tool tool, PrintWriter diagnostics,
+                                 java.util.function.Consumer<ProcessTree> started, TraceStats stats)
+            throws SupervisorException {
+        byte[] filter = SeccompFilter.toBytes(SeccompFilter.compile(
+                tool.syscalls().asNotifications().union(OWN_SYSCALLS)));
+        AtomicReference<Object> result = new AtomicReference<>();
+        Thread tracer = Thread.ofPlatform().name("timens-tracer").unstarted(() -> {
+            try {
+                result.set(new OnDemandSupervisor(tool, diagnostics, stats).supervise(launch, filter, started));
+            } catch (Throwable t) {
+                result.set(t);
+            }
+        });
+        tracer.start();
+        try {
+            tracer.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SupervisorException("interrupted while supervising", e);
+        }
+        Object outcome = result.get();
+        if (outcome instanceof ExitStatus status) return status;
+        if (outcome instanceof SupervisorException e) throw e;
+        if (outcome instanceof RuntimeException e) throw e;
+        if (outcome instanceof Error e) throw e;
+        throw new AssertionError(outcome);
+    }
+
+    private ExitStatus supervise(Launch launch, byte[] filter, java.util.function.Consumer<ProcessTree> started)
+            throws SupervisorException {
+        try (Arena arena = Arena.ofConfined()) {
+            Ptracer ptracer = new Ptracer(arena);
+            Registers saved = new Registers(arena);
+            Registers work = new Registers(arena);
+            MemorySegment scratch = ProcessMemory.allocateScratch(arena);
+            stackBuffer = arena.allocate(ExecStop.STACK_BUFFER_SIZE, 16);
+            answerScratch = arena.allocate(64, 8);
+            leaveRegisters = new Registers(arena);
+            leaveWork = new Registers(arena);
+            leaveScratch = ProcessMemory.allocateScratch(arena);
+            // Orphans stay ours: reaped here, and descendants (Yama's ptrace_scope 1).
+            Prctl.becomeChildSubreaper();
+            park = startPark(launch);
+            int[] channel = Sockets.streamPair();
+            List<String> helperArgv = new ArrayList<>();
+            helperArgv.add("timens-exec");
+            helperArgv.add(Integer.toString(channel[0]));
+            helperArgv.add(launch.keepFds().isEmpty() ? "-" : launch.keepFds().stream().sorted()
+                    .map(String::valueOf).collect(java.util.stream.Collectors.joining(",")));
+            helperArgv.add(launch.signals() == null ? "-" : launch.signals().argument());
+            helperArgv.add(launch.executable().toString());
+            helperArgv.addAll(launch.argv());
+            int main;
+            try {
+                main = Spawn.spawn(launch.helper().toString(), helperArgv, channel[0]);
+            } catch (LinuxException e) {
+                Unistd.close(channel[0]);
+                Unistd.close(channel[1]);
+                stopPark(ptracer);
+                throw new SupervisorException("cannot start " + launch.helper() + ": " + e.getMessage(), e);
+            }
+            Unistd.close(channel[0]);
+            MemorySegment bytes = arena.allocate(4L + filter.length);
+            bytes.set(ValueLayout.JAVA_INT, 0, filter.length / 8);
+            MemorySegment.copy(MemorySegment.ofArray(filter), 0, bytes, 4, filter.length);
+            try {
+                Unistd.writeFully(channel[1], bytes);
+            } catch (LinuxException e) {
+                // EPIPE: the helper died before reading; its exit status says why.
+            }
+            Notifications.start(channel[1], main, tool, diagnostics, stats, new Router());
+            LiveThreads live = new LiveThreads();
+            live.traced(main);
+            ProcessTree tree = new ProcessTree(main, live);
+            started.accept(tree);
+            tool.onStart(new TraceControl() {
+                @Override
+                public void interrupt(int tid, InterruptStop.Handler atStop) {
+                    // Only ever called on the tracer thread (from the tool's callbacks).
+                    askInterrupt(tid, atStop);
+                }
+
+                @Override
+                public void wakeup() {
+                    ring();
+                }
+
+                @Override
+                public boolean tracesEveryThread() {
+                    return false;
+                }
+            });
+            return loop(main, live, tree, ptracer, saved, work, scratch);
+        }
+    }
+
+    /** The notification thread's side: execs and what the tool leaves are handed over. */
+    private final class Router implements Notifications.Router {
+        @Override
+        public boolean take(Notification call) {
+            // A thread the engine is attached to runs only to finish what the engine
+            // started: the restart of a call it rewrote, or a syscall it injected.
+            if (visiting.contains(call.tid())) {
+                call.proceed();
+                return true;
+            }
+            if (call.number() == SyscallNumbers.EXECVE || call.number() == SyscallNumbers.EXECVEAT) {
+                hand(call);
+                return true;
+            }
+            if (call.number() == SyscallNumbers.PTRACE) {
+                if (visiting.contains((int) call.arg(1))) {
+                    hand(call); // answered when the visit ends
+                } else {
+                    call.proceed();
+                }
+                return true;
+            }
+            return false;
+        }
+
+        @Override
+        public void unanswered(Notification call) {
+            hand(call);
+        }
+
+        private void hand(Notification call) {
+            call.handedOver();
+            handovers.add(new Handover(call.id(), call.tid(), call.number(), call.listener(), (int) call.arg(1)));
+            ring();
+        }
+    }
+
+    private void ring() {
+        int doorbell = park;
+        if (doorbell != 0) Unistd.kill(doorbell, SIGURG);
+    }
+
+    private static int startPark(Launch launch) throws SupervisorException {
+        int pid;
+        try {
+            pid = Spawn.spawn(launch.helper().toString(), List.of("timens-exec", "park"));
+        } catch (LinuxException e) {
+            throw new SupervisorException("cannot start " + launch.helper() + " park: " + e.getMessage(), e);
+        }
+        long seized = Ptrace.request(Ptrace.SEIZE, pid, 0, Ptrace.O_EXITKILL);
+        if (seized < 0) {
+            Unistd.kill(pid, SIGKILL);
+            throw new SupervisorException("cannot trace timens-exec park: " + Errno.describe((int) -seized));
+        }
+        return pid;
+    }
+
+    private void stopPark(Ptracer ptracer) {
+        int doorbell = park;
+        if (doorbell == 0) return;
+        park = 0;
+        Unistd.kill(doorbell, SIGKILL);
+        try {
+            Wait.waitpid(doorbell, Wait.WALL, ptracer.statusBuffer());
+        } catch (LinuxException e) {
+            if (e.errno() != Errno.ECHILD) throw e;
+        }
+    }
+
+    private ExitStatus loop(int main, LiveThreads live, ProcessTree tree, Ptracer ptracer, Registers saved,
+                            Registers work, MemorySegment scratch) {
+        ExitStatus mainStatus = null;
+        MemorySegment statusBuffer = ptracer.statusBuffer();
+        for (;;) {
+            Wait.Status s;
+            try {
+                s = Wait.waitpid(-1, Wait.WALL, statusBuffer);
+            } catch (LinuxException e) {
+                if (e.errno() == Errno.ECHILD) break;
+                throw e;
+            }
+            int pid = s.pid();
+            if (park != 0 && pid == park) {
+                if (s.stopped()) ptracer.cont(pid, 0);
+                else park = 0;
+            } else if (s.exited() || s.signaled()) {
+                Visit gone = visits.remove(pid);
+                if (gone != null || live.contains(pid)) tool.onTaskExited(pid);
+                live.ended(pid);
+                if (pid == main) {
+                    tree.commandEnded();
+                    mainStatus = s.exited() ? ExitStatus.exited(s.exitCode())
+                            : ExitStatus.killed(s.termSignal(), s.coreDumped());
+                }
+            } else if (s.stopped()) {
+                try {
+                    stopped(s, ptracer, saved, work, scratch);
+                } catch (TraceeGone e) {
+                    visits.remove(e.tid);
+                } catch (RuntimeException e) {
+                    diagnostics.println("timens: internal error while handling pid " + pid + " (" + e
+                            + "); killing it");
+                    diagnostics.flush();
+                    Unistd.kill(pid, SIGKILL);
+                }
+            }
+            takeHandovers(ptracer);
+            if (mainStatus != null && visits.isEmpty() && !hasChildrenBesidesPark()) stopPark(ptracer);
+        }
+        if (mainStatus == null) throw new IllegalStateException("the command's exit status was never reported");
+        return mainStatus;
+    }
+
+    /** Whether this process still has a child (an orphan reparented to it included) other than the doorbell. */
+    private boolean hasChildrenBesidesPark() {
+        try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+            for (Path task : (Iterable<Path>) tasks::iterator) {
+                String children;
+                try {
+                    children = Files.readString(task.resolve("children")).trim();
+                } catch (IOException e) {
+                    continue; // the thread ended
+                }
+                if (children.isEmpty()) continue;
+                for (String child : children.split("\\s+")) {
+                    if (Integer.parseInt(child) != park) return true;
+                }
+            }
+        } catch (IOException e) {
+            return true;
+        }
+        return false;
+    }
+
+    private void takeHandovers(Ptracer ptracer) {
+        for (Handover h = handovers.poll(); h != null; h = handovers.poll()) {
+            try {
+                takeHandover(h, ptracer);
+            } catch (TraceeGone e) {
+                visits.remove(h.tid());
+            }
+        }
+    }
+
+    private void takeHandover(Handover h, Ptracer ptracer) {
+        if (h.nr() == SyscallNumbers.PTRACE) {
+            int target = h.target();
+            if (visits.containsKey(target)) {
+                waitingAttaches.computeIfAbsent(target, t -> new ArrayList<>()).add(h);
+            } else {
+                SeccompNotify.answerContinue(h.listener(), answerScratch, h.id());
+            }
+            return;
+        }
+        boolean exec = h.nr() == SyscallNumbers.EXECVE || h.nr() == SyscallNumbers.EXECVEAT;
+        Visit visit = visits.get(h.tid());
+        if (visit == null) {
+            int tracer = tracerOf(h.tid());
+            if (tracer < 0) return; // gone
+            if (tracer != 0 && tracer != self) {
+                if (exec) holdTracer(tracer, h);
+                else refuseForeign(h);
+                return;
+            }
+            long seized = Ptrace.request(Ptrace.SEIZE, h.tid(), 0, SEIZE_OPTIONS);
+            if (seized == -Errno.ESRCH) return;
+            if (seized < 0) {
+                diagnostics.println("timens: cannot attach to pid " + h.tid() + ": " + Errno.describe((int) -seized)
+                        + "; killing it");
+                diagnostics.flush();
+                Unistd.kill(h.tid(), SIGKILL);
+                return;
+            }
+        }
+        visits.put(h.tid(), new Visit(exec ? Phase.EXEC_INTERRUPTED : Phase.CALL_INTERRUPTED, h.nr()));
+        long result = Ptrace.request(Ptrace.INTERRUPT, h.tid(), 0, 0);
+        if (result == -Errno.ESRCH) visits.remove(h.tid());
+    }
+
+    /** The thread's tracer (TracerPid in /proc/TID/status): 0 for none, -1 when it is gone. */
+    private static int tracerOf(int tid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/" + tid + "/status"))) {
+                if (line.startsWith("TracerPid:")) return Integer.parseInt(line.substring(10).trim());
+            }
+        } catch (IOException | NumberFormatException e) {
+            return -1;
+        }
+        return -1;
+    }
+
+    /**
+     * An exec by a thread that {@code tracer} (a thread of a debugger, strace,
+     * user-mode Linux...) traces. The engine cannot attach to the thread, and
+     * needs not: after the exec the kernel stops it for its tracer, and only
+     * the tracer can let it go. So the tracer is held (attached and
+     * interrupted), the exec let through; at the tracer's stop the new
+     * program, waiting at its exec stop, is prepared through /proc/PID/mem,
+     * and the tracer let go. See docs/engine-v2.md.
+     */
+    private void holdTracer(int tracer, Handover h) {
+        byte[] auxv = readAuxv(tgidOf(h.tid()));
+        if (auxv == null) return; // gone
+        ForeignExec exec = new ForeignExec(h.tid(), tgidOf(h.tid()), h.id(), h.listener(), auxv);
+        Visit held = visits.get(tracer);
+        if (held != null && held.phase == Phase.HOLDING_TRACER) {
+            if (SeccompNotify.answerContinue(h.listener(), answerScratch, h.id()) == 0) {
+                held.foreignExecs.add(exec); // its stop is still to come
+            }
+            return;
+        }
+        if (held == null) {
+            long seized = Ptrace.request(Ptrace.SEIZE, tracer, 0, Ptrace.O_TRACESYSGOOD);
+            if (seized < 0) {
+                refuseForeignExec(h, "its tracer, pid " + tracer + ", cannot be held (" + Errno.describe((int) -seized)
+                        + ")");
+                return;
+            }
+            held = new Visit(Phase.HOLDING_TRACER, -1);
+            visits.put(tracer, held);
+        } else {
+            held.phase = Phase.HOLDING_TRACER; // already attached for something else
+        }
+        long result = Ptrace.request(Ptrace.INTERRUPT, tracer, 0, 0);
+        if (result < 0) {
+            visits.remove(tracer);
+            refuseForeignExec(h, "its tracer, pid " + tracer + ", cannot be held");
+            return;
+        }
+        // The exec goes on now: the tracer stops before it can restart its tracee,
+        // and it may well be waiting for this very exec (vfork) before it can stop.
+        if (SeccompNotify.answerContinue(h.listener(), answerScratch, h.id()) == 0) held.foreignExecs.add(exec);
+    }
+
+    private void refuseForeignExec(Handover h, String why) {
+        diagnostics.println("timens: pid " + h.tid() + " (" + comm(h.tid()) + ") cannot exec while another program"
+                + " traces it: " + why + "; the exec fails with EPERM");
+        diagnostics.flush();
+        SeccompNotify.answerWithError(h.listener(), answerScratch, h.id(), Errno.EPERM);
+    }
+
+    /** The held tracer has stopped: each exec let through meanwhile gets its new program prepared. */
+    private void finishForeignExecs(int tracer, Visit held, Ptracer ptracer, Registers saved, Registers work,
+                                    MemorySegment scratch) {
+        for (ForeignExec exec : held.foreignExecs) {
+            long[] spAndPc = awaitExecStop(exec);
+            if (spAndPc == null) continue; // the exec failed, or the thread is gone
+            stats.execs++;
+            ExecStop stop = ExecStop.foreign(exec.tgid(), exec.tid(), new ProcessMemory(exec.tgid(), scratch), saved,
+                    work, stackBuffer, spAndPc[1], spAndPc[0]);
+            try {
+                tool.onExec(stop);
+            } catch (RuntimeException e) {
+                diagnostics.println("timens: killing pid " + exec.tgid() + " (" + comm(exec.tgid()) + "): "
+                        + e.getMessage());
+                diagnostics.flush();
+                Unistd.kill(exec.tgid(), SIGKILL);
+            }
+        }
+        held.foreignExecs.clear();
+        leave(tracer, held, ptracer);
+    }
+
+    /** How long an exec may take to reach its tracer's stop before the engine gives up on it. */
+    private static final long EXEC_WAIT_NANOS = 5_000_000_000L;
+
+    /**
+     * Waits for {@code exec} to complete: the process's auxv changes and it
+     * stops for its tracer. Returns its stack pointer and entry point there,
+     * or null when the exec failed (the thread left execve with the old
+     * program) or the thread is gone. A thread still running the new program
+     * unprepared (its tracer let go of it meanwhile) is killed.
+     */
+    private long[] awaitExecStop(ForeignExec exec) {
+        long deadline = System.nanoTime() + EXEC_WAIT_NANOS;
+        while (System.nanoTime() < deadline) {
+            byte[] auxv = readAuxv(exec.tgid());
+            if (auxv == null) return null;
+            if (!java.util.Arrays.equals(auxv, exec.auxvBefore())) {
+                char state = stateOf(exec.tgid());
+                if (state == 't') return stackAndEntry(exec.tgid());
+                if (state != 'R' && state != 'D') {
+                    // Runs the new program, untraced and unprepared: never on host time.
+                    diagnostics.println("timens: killing pid " + exec.tgid() + " (" + comm(exec.tgid())
+                            + "): its tracer let it go before its new program could be prepared");
+                    diagnostics.flush();
+                    Unistd.kill(exec.tgid(), SIGKILL);
+                    return null;
+                }
+            } else if (!inExec(exec.tid())) {
+                return null; // execve returned: it failed, the old program goes on
+            }
+            Thread.onSpinWait();
+        }
+        diagnostics.println("timens: killing pid " + exec.tgid() + ": its exec did not finish");
+        diagnostics.flush();
+        Unistd.kill(exec.tgid(), SIGKILL);
+        return null;
+    }
+
+    private static byte[] readAuxv(int pid) {
+        try {
+            return Files.readAllBytes(Path.of("/proc/" + pid + "/auxv"));
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** The state letter of /proc/PID/stat ('t': stopped by its tracer), or '?' when it is gone. */
+    private static char stateOf(int pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            int end = stat.lastIndexOf(')');
+            return end < 0 || end + 2 >= stat.length() ? '?' : stat.charAt(end + 2);
+        } catch (IOException e) {
+            return '?';
+        }
+    }
+
+    /** Whether thread {@code tid} is still in execve or execveat (/proc/TID/syscall), or gone with its exec. */
+    private static boolean inExec(int tid) {
+        try {
+            String call = Files.readString(Path.of("/proc/" + tid + "/syscall")).trim();
+            return call.startsWith(SyscallNumbers.EXECVE + " ") || call.startsWith(SyscallNumbers.EXECVEAT + " ")
+                    || call.equals("running");
+        } catch (IOException e) {
+            return true; // the thread went away: a non-leader's exec completes so
+        }
+    }
+
+    /**
+     * The stack pointer and instruction pointer of a stopped thread, from the
+     * last two fields of /proc/PID/syscall ("NR ARGS... SP PC", or "-1 SP PC"
+     * when its tracer has cleared orig_rax), or null.
+     */
+    private static long[] stackAndEntry(int pid) {
+        try {
+            String[] fields = Files.readString(Path.of("/proc/" + pid + "/syscall")).trim().split("\\s+");
+            if (fields.length < 3) return null;
+            return new long[] {Long.decode(fields[fields.length - 2]), Long.decode(fields[fields.length - 1])};
+        } catch (IOException | NumberFormatException e) {
+            return null;
+        }
+    }
+
+    private void refuseForeign(Handover h) {
+        diagnostics.println("timens: pid " + h.tid() + " (" + comm(h.tid()) + ") made syscall " + h.nr()
+                + " while another program traces it, which timens cannot handle yet: it fails with ENOSYS");
+        diagnostics.flush();
+        SeccompNotify.answerWithError(h.listener(), answerScratch, h.id(), Errno.ENOSYS);
+    }
+
+    /** Asked by the tool: seize the thread if need be, and interrupt it. */
+    private void askInterrupt(int tid, InterruptStop.Handler atStop) {
+        Visit visit = visits.get(tid);
+        if (visit == null) {
+            int tracer = tracerOf(tid);
+            if (tracer != 0 && tracer != self) return; // gone, or another program's: left alone
+            long seized = Ptrace.request(Ptrace.SEIZE, tid, 0, SEIZE_OPTIONS);
+            if (seized < 0) return;
+            visit = new Visit(Phase.INTERRUPTED, -1);
+            visits.put(tid, visit);
+        }
+        InterruptStop.Handler first = visit.interrupt;
+        visit.interrupt = first == null ? atStop : stop -> {
+            first.onStop(stop);
+            atStop.onStop(stop);
+        };
+        long result = Ptrace.request(Ptrace.INTERRUPT, tid, 0, 0);
+        if (result == -Errno.ESRCH) visits.remove(tid);
+    }
+
+    private void stopped(Wait.Status s, Ptracer ptracer, Registers saved, Registers work, MemorySegment scratch) {
+        int tid = s.pid();
+        int signal = s.stopSignal();
+        if (s.event() == Ptrace.EVENT_EXEC) {
+            execed(tid, ptracer, saved, work, scratch);
+            return;
+        }
+        Visit visit = visits.get(tid);
+        if (visit == null) {
+            // Not ours any more (a stop reported after a detach cannot come): let it go.
+            ptracer.detach(tid, s.event() == 0 && signal != SYSCALL_STOP ? signal : 0);
+            return;
+        }
+        if (s.event() == Ptrace.EVENT_STOP) {
+            boolean groupStop = signal == SIGSTOP || signal == SIGTSTP || signal == SIGTTIN || signal == SIGTTOU;
+            if (groupStop) {
+                ptracer.listen(tid); // stays stopped until SIGCONT, as without us
+                return;
+            }
+            interruptStop(tid, visit, ptracer, saved, work, scratch);
+            return;
+        }
+        if (s.event() != 0) {
+            ptracer.cont(tid, 0);
+            return;
+        }
+        if (signal == SYSCALL_STOP) {
+            syscallStop(tid, visit, ptracer, saved, scratch);
+            return;
+        }
+        // A signal arrived meanwhile: delivered as it came, and the visit goes on.
+        stats.signals++;
+        if (visit.phase == Phase.CALL_RUNNING || visit.phase == Phase.EXEC_RUNNING
+                || visit.phase == Phase.CALL_ENTRY || visit.phase == Phase.EXEC_ENTRY) {
+            ptracer.syscall(tid, signal);
+        } else {
+            ptracer.cont(tid, signal);
+        }
+    }
+
+    private void interruptStop(int tid, Visit visit, Ptracer ptracer, Registers saved, Registers work,
+                               MemorySegment scratch) {
+        ptracer.getRegs(tid, saved);
+        if (visit.phase == Phase.HOLDING_TRACER) {
+            // Cut out of its wait for its tracees: it restarts it when let go.
+            if (saved.origRax() >= 0 && saved.rax() == -Errno.EINTR && !InterruptStop.signalPending(tid)) {
+                saved.rax(ERESTARTNOINTR);
+                ptracer.setRegs(tid, saved);
+            }
+            finishForeignExecs(tid, visit, ptracer, saved, work, scratch);
+            return;
+        }
+        InterruptStop.Handler asked = visit.interrupt;
+        visit.interrupt = null;
+        if (asked != null) {
+            stats.other++;
+            // Cut out of a wait that never restarts (epoll_wait...), with no signal
+            // to blame: the interrupt's doing, so the call starts over instead.
+            boolean spuriousEintr = saved.origRax() >= 0 && saved.rax() == -Errno.EINTR
+                    && !InterruptStop.signalPending(tid);
+            if (spuriousEintr) saved.rax(ERESTARTNOINTR);
+            InterruptStop stop = new InterruptStop(tid, saved, new InterruptStop.Injection(ptracer, work,
+                    visit.pending, new ProcessMemory(tid, scratch)));
+            asked.onStop(stop);
+            if (spuriousEintr || stop.changed() || stop.injected()) ptracer.setRegs(tid, saved);
+            if (visit.phase == Phase.INTERRUPTED) {
+                leave(tid, visit, ptracer);
+                return;
+            }
+        }
+        boolean inCall = saved.origRax() == visit.nr && (saved.rax() == ERESTARTSYS || saved.rax() == ERESTARTNOINTR);
+        switch (visit.phase) {
+            case EXEC_INTERRUPTED -> {
+                if (!inCall) {
+                    leave(tid, visit, ptracer); // it left the call meanwhile (a signal): it will call again
+                    return;
+                }
+                visit.phase = Phase.EXEC_ENTRY;
+                ptracer.syscall(tid, 0);
+            }
+            case CALL_INTERRUPTED, CALL_RUNNING -> {
+                // Interrupted in the call (again, for a call already running: the tool
+                // wants it translated anew, after a clock step say).
+                if (!inCall) {
+                    leave(tid, visit, ptracer);
+                    return;
+                }
+                callAtStop(tid, visit, ptracer, saved, scratch);
+            }
+            default -> ptracer.syscall(tid, 0);
+        }
+    }
+
+    /** The tool handles the call the thread was interrupted in, as at a seccomp stop. */
+    private void callAtStop(int tid, Visit visit, Ptracer ptracer, Registers saved, MemorySegment scratch) {
+        stats.syscalls++;
+        int tgid = tgidOf(tid);
+        long interruptedRax = saved.rax();
+        SyscallStop stop = new SyscallStop(tid, tgid, saved, new ProcessMemory(tid, scratch),
+                () -> tool.scratchArea(tid, tgid));
+        SyscallOutcome outcome;
+        try {
+            outcome = tool.onSyscall(stop);
+        } catch (RuntimeException e) {
+            diagnostics.println("timens: internal error in syscall " + visit.nr + " of pid " + tid + " (" + e
+                    + "); killing it");
+            diagnostics.flush();
+            Unistd.kill(tid, SIGKILL);
+            leave(tid, visit, ptracer);
+            return;
+        }
+        if (outcome instanceof SyscallOutcome.Return(long value)) {
+            // No restart: the call returns this at once.
+            saved.origRax(-1);
+            saved.rax(value);
+            ptracer.setRegs(tid, saved);
+            leave(tid, visit, ptracer);
+            return;
+        }
+        saved.rax(interruptedRax); // the kernel restarts the call from these registers
+        if (stop.argsChanged()) ptracer.setRegs(tid, saved);
+        visit.exit = stop.exitHandler();
+        // The restart meets the filter again: a visited thread's calls are answered CONTINUE.
+        visit.phase = Phase.CALL_ENTRY;
+        ptracer.syscall(tid, 0);
+    }
+
+    private void syscallStop(int tid, Visit visit, Ptracer ptracer, Registers saved, MemorySegment scratch) {
+        switch (visit.phase) {
+            case EXEC_ENTRY -> {
+                visit.phase = Phase.EXEC_RUNNING;
+                ptracer.syscall(tid, 0);
+            }
+            case CALL_ENTRY -> {
+                visit.phase = Phase.CALL_RUNNING;
+                ptracer.syscall(tid, 0);
+            }
+            case EXEC_RUNNING -> leave(tid, visit, ptracer); // the exit of an exec that failed
+            case CALL_RUNNING -> {
+                SyscallExit.Handler atExit = visit.exit;
+                if (atExit != null) {
+                    stats.syscalls++;
+                    ptracer.getRegs(tid, saved);
+                    SyscallExit exit = new SyscallExit(tid, saved, new ProcessMemory(tid, scratch));
+                    try {
+                        atExit.onExit(exit);
+                    } catch (TraceeFault e) {
+                        // The program's own buffer went bad meanwhile: the kernel's answer stands.
+                    }
+                    if (exit.resultChanged()) ptracer.setRegs(tid, saved);
+                }
+                leave(tid, visit, ptracer);
+            }
+            default -> ptracer.syscall(tid, 0);
+        }
+    }
+
+    private void execed(int tid, Ptracer ptracer, Registers saved, Registers work, MemorySegment scratch) {
+        int former = (int) ptracer.eventMessage(tid);
+        Visit visit = visits.remove(former);
+        if (former != tid) visits.remove(tid); // the leader, gone with the old program
+        stats.execs++;
+        if (visit == null) visit = new Visit(Phase.EXEC_RUNNING, SyscallNumbers.EXECVE);
+        visits.put(tid, visit);
+        ExecStop stop = new ExecStop(tid, former, ptracer, new ProcessMemory(tid, scratch), saved, work,
+                visit.pending, stackBuffer, code -> { });
+        try {
+            tool.onExec(stop);
+        } catch (TraceeGone e) {
+            throw e;
+        } catch (RuntimeException e) {
+            diagnostics.println("timens: killing pid " + tid + " (" + comm(tid) + "): " + e.getMessage());
+            diagnostics.flush();
+            Unistd.kill(tid, SIGKILL);
+        }
+        leave(tid, visit, ptracer);
+    }
+
+    /** The engine let go of {@code tid}: whoever waited to attach to it may now. */
+    private void releaseAttaches(int tid) {
+        List<Handover> waiting = waitingAttaches.remove(tid);
+        if (waiting == null) return;
+        for (Handover h : waiting) SeccompNotify.answerContinue(h.listener(), answerScratch, h.id());
+    }
+
+    /** Ends a visit: the thread goes on untraced, with any signal held back for it. */
+    private void leave(int tid, Visit visit, Ptracer ptracer) {
+        InterruptStop.Handler asked = visit.interrupt;
+        if (asked != null) {
+            // Asked for while the thread was stopped here (by the very call handled
+            // at this stop, say): its interrupt stop would come after the detach, so
+            // the handler runs at this stop instead.
+            visit.interrupt = null;
+            ptracer.getRegs(tid, leaveRegisters);
+            InterruptStop stop = new InterruptStop(tid, leaveRegisters, new InterruptStop.Injection(ptracer,
+                    leaveWork, visit.pending, new ProcessMemory(tid, leaveScratch)));
+            asked.onStop(stop);
+            if (stop.changed() || stop.injected()) ptracer.setRegs(tid, leaveRegisters);
+        }
+        // Its calls after the detach are its own again (the entry code's first one, say), not ours to let through.
+        visiting.remove(tid);
+        ptracer.detach(tid, visit.pending.poll());
+        visits.remove(tid); // only now may another program attach
+        for (int more = visit.pending.poll(); more != 0; more = visit.pending.poll()) Unistd.kill(tid, more);
+    }
+
+    private static int tgidOf(int tid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/" + tid + "/status"))) {
+                if (line.startsWith("Tgid:")) return Integer.parseInt(line.substring(5).trim());
+            }
+        } catch (IOException | NumberFormatException e) {
+            return tid;
+        }
+        return tid;
+    }
+
+    private static String comm(int pid) {
+        try {
+            return Files.readString(Path.of("/proc/" + pid + "/comm")).trim();
+        } catch (IOException e) {
+            return "?";
+        }
+    }
+}

@@ -1,0 +1,146 @@
+package dev.timens.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code --engine v2}, which attaches to a process only when it must: what it
+ * exists for (a debugger, strace and user-mode Linux inside, each program
+ * still on the namespace's clock), and the clock work it must keep doing
+ * (deadlines translated, clock steps moving waits and timers, failed execs).
+ */
+@Tag("e2e")
+class EngineV2IT {
+    /** 2038-01-19T03:14:00Z. */
+    private static final long Y2038 = 2_147_483_640L;
+    private static final List<String> AT_2038 = List.of("--engine", "v2", "--at", "@" + Y2038);
+
+    private final TimensRunner runner = new TimensRunner().withTimeout(Duration.ofSeconds(60));
+
+    @Test
+    void programsOfEveryKindReadTheNamespacesClock() {
+        for (String program : List.of("clockprobe-dyn", "clockprobe-static", "clockprobe-musl", "clockprobe-go")) {
+            TimensRunner.Result run = runner.timens(AT_2038, Toolchains.program(program).toString()).assertExit(0);
+            Probe probe = run.single("PROBE");
+            assertThat(probe.decimal("realtime").longValue()).as("%s%n%s", program, run.describe())
+                    .isBetween(Y2038, Y2038 + 60);
+        }
+    }
+
+    /** A shell's execs, failed ones included (a PATH miss, a missing file), and raw clock reads. */
+    @Test
+    void execsThatFailLeaveNothingBehind() {
+        TimensRunner.Result run = runner.timens(AT_2038, "sh", "-c",
+                "no-such-command-here 2>/dev/null; /no/such/file 2>/dev/null; date -u +%Y; date -u +%Y").assertExit(0);
+        assertThat(run.stdout().lines().toList()).as(run.describe()).containsExactly("2038", "2038");
+    }
+
+    @Test
+    void absoluteDeadlinesAndClockStepsStillWork() {
+        String timerprobe = Toolchains.program("timerprobe").toString();
+        TimensRunner inside = runner.withEnv("TIMENS_TEST_ALLOW_SET", "1");
+        List<String> shifted = List.of("--engine", "v2", "--offset", "+1d", "--monotonic", "+1d");
+        for (List<String> mode : List.of(List.of("abs-nanosleep", "REALTIME", "0.3"),
+                List.of("abs-nanosleep", "MONOTONIC", "0.3"), List.of("abs-timer", "REALTIME", "0.3"),
+                List.of("cond-timedwait", "0.3"))) {
+            TimensRunner.Result run = inside.timens(shifted, concat(timerprobe, mode)).assertExit(0);
+            assertThat(run.single("TIMER").decimal("elapsed").doubleValue()).as(run.describe()).isBetween(0.25, 5.0);
+        }
+        // A forward step of an hour wakes an absolute REALTIME sleep, timerfd and timer at once.
+        for (String mode : List.of("step-while-blocked", "step-timerfd", "step-timer")) {
+            TimensRunner.Result run = inside.timens(List.of("--engine", "v2", "--offset", "+1d"), timerprobe, mode,
+                    "1", "3600").assertExit(0);
+            assertThat(run.single("TIMER").decimal("elapsed").doubleValue()).as(run.describe()).isLessThan(0.9);
+        }
+    }
+
+    @Test
+    void settingTheClockInsideMovesOnlyTheNamespace() {
+        HostClock host = HostClock.snapshot();
+        TimensRunner.Result run = runner.timens(List.of("--engine", "v2"), "sh", "-c",
+                "date -s @2000000000 >/dev/null && date +%s").assertExit(0);
+        assertThat(Long.parseLong(run.lastLine().trim())).as(run.describe()).isBetween(2_000_000_000L, 2_000_000_060L);
+        host.assertNotStepped();
+    }
+
+    /** gdb --args CMD + run: gdb traces the program from before its exec; the program still sees 2038. */
+    @Test
+    void gdbRunsAProgramThatSeesTheNamespacesTime() {
+        String gdb = Toolchains.requireOnPath("gdb", "Debian: gdb").toString();
+        TimensRunner.Result run = runner.timens(AT_2038, gdb, "-q", "-nx", "-batch", "-ex", "run", "--args",
+                "date", "-u", "+YEAR=%Y").assertExit(0);
+        assertThat(run.stdout()).as(run.describe()).contains("YEAR=2038").contains("exited normally");
+    }
+
+    /** gdb -p: attaches to a running process, whose time(0) is the namespace's. */
+    @Test
+    void gdbAttachesToARunningProcess() {
+        String gdb = Toolchains.requireOnPath("gdb", "Debian: gdb").toString();
+        TimensRunner.Result run = runner.timens(AT_2038, "sh", "-c",
+                "sleep 30 & p=$!; " + gdb + " -q -nx -p $p -batch -ex 'print (long)time(0)' 2>&1; kill $p")
+                .assertExit(0);
+        String printed = run.stdout().lines().filter(l -> l.startsWith("$1 = ")).findFirst().orElseThrow(
+                () -> new AssertionError("gdb printed no value\n" + run.describe()));
+        assertThat(Long.parseLong(printed.substring(5).trim())).as(run.describe()).isBetween(Y2038, Y2038 + 60);
+    }
+
+    /** strace -f: strace traces the whole build-like tree, and every program in it sees 2038. */
+    @Test
+    void straceFollowsATreeThatSeesTheNamespacesTime(@TempDir Path dir) throws Exception {
+        String strace = Toolchains.requireOnPath("strace", "Debian: strace").toString();
+        Path log = dir.resolve("trace.log");
+        TimensRunner.Result run = runner.timens(AT_2038, strace, "-f", "-o", log.toString(), "sh", "-c",
+                "date -u +%Y; sh -c 'date -u +%Y'").assertExit(0);
+        assertThat(run.stdout().lines().toList()).as(run.describe()).containsExactly("2038", "2038");
+        assertThat(Files.readString(log)).contains("execve(\"/usr/bin/date\"");
+    }
+
+    /** Debian's user-mode Linux guest boots inside, and its date is the namespace's. */
+    @Test
+    void aUserModeLinuxGuestReadsTheNamespacesClock(@TempDir Path dir) throws Exception {
+        String uml = Toolchains.requireOnPath("linux.uml", "Debian: user-mode-linux").toString();
+        Path init = dir.resolve("init.sh");
+        Files.writeString(init, "#!/bin/sh\necho \"UMLDATE $(date -u +%Y-%m-%d)\"\n"
+                + "echo o > /proc/sysrq-trigger\nhalt -f\n");
+        init.toFile().setExecutable(true);
+        TimensRunner.Result run = runner.withTimeout(Duration.ofSeconds(120)).timens(AT_2038, uml, "mem=256M",
+                "root=/dev/root", "rootfstype=hostfs", "hostfs=/", "rw", "init=" + init, "con=null",
+                "con0=fd:0,fd:1");
+        assertThat(run.stdout()).as(run.describe()).contains("UMLDATE 2038-01-19");
+    }
+
+    /** timens inside timens cannot nest yet: it says so, and runs nothing. */
+    @Test
+    void timensInsideTimensSaysItCannotNest() {
+        TimensRunner.Result run = runner.timens(List.of("--engine", "v2", "--offset", "+1d"),
+                Toolchains.timens().toString(), "--engine", "v2", "--", "date");
+        assertThat(run.exitCode()).as(run.describe()).isEqualTo(125);
+        assertThat(run.stderr()).contains("inside another timens");
+        assertThat(run.stdout()).isEmpty();
+    }
+
+    @Test
+    void ratesAndWarpAreRefusedClearly() {
+        for (List<String> options : List.of(List.of("--engine", "v2", "--rate", "2"),
+                List.of("--engine", "v2", "--warp"), List.of("--engine", "v2", "--freeze"),
+                List.of("--engine", "v3"))) {
+            TimensRunner.Result run = runner.timens(options, "true");
+            assertThat(run.exitCode()).as(run.describe()).isEqualTo(2);
+            assertThat(run.stderr().lines().count()).as(run.describe()).isEqualTo(1);
+        }
+    }
+
+    private static List<String> concat(String first, List<String> rest) {
+        List<String> all = new java.util.ArrayList<>();
+        all.add(first);
+        all.addAll(rest);
+        return all;
+    }
+}
