@@ -113,6 +113,8 @@ final class TaskActivity {
 
     private final Set<String> outsidePipes;
     private final Descriptors descriptors;
+    /** How many /proc files {@link #of} and {@link #runs} have read: what watching the namespace costs (--stats). */
+    private final java.util.concurrent.atomic.LongAdder reads = new java.util.concurrent.atomic.LongAdder();
 
     /**
      * @param outsidePipes pipes that lead out of the namespace ("pipe:[N]" links:
@@ -137,10 +139,17 @@ final class TaskActivity {
         return new TaskActivity(pipes, (tid, fd) -> link(Path.of("/proc/" + tid + "/fd/" + fd)));
     }
 
+    /** How many /proc files it has read so far. */
+    long reads() {
+        return reads.sum();
+    }
+
     /** The state of thread {@code tid} now. */
     State of(int tid) {
+        reads.increment();
         String stat = read(Path.of("/proc/" + tid + "/stat"));
         if (stat == null) return GONE;
+        reads.increment();
         String syscall = read(Path.of("/proc/" + tid + "/syscall"));
         if (syscall == null) return GONE;
         if (stat.isEmpty() || syscall.isEmpty()) return ACTIVE; // unreadable: hold the clocks to real time
@@ -238,6 +247,7 @@ final class TaskActivity {
 
     /** How often thread {@code tid} has been scheduled in; 0 when it is gone or unreadable. */
     long runs(int tid) {
+        reads.increment();
         String schedstat = read(Path.of("/proc/" + tid + "/schedstat"));
         if (schedstat == null || schedstat.isEmpty()) return 0;
         String[] fields = schedstat.trim().split(" ");

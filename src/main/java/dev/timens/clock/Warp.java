@@ -140,6 +140,11 @@ final class Warp implements AutoCloseable {
      */
     private long timerJumpAt;
     private long runsAtJump;
+    /** What warping cost and did, for --stats: timed waits trapped, watcher wake-ups of the tracer, interrupts, jumps. */
+    private final java.util.concurrent.atomic.LongAdder trapped = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder wakeups = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder interrupts = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder jumps = new java.util.concurrent.atomic.LongAdder();
 
     Warp(ClockPage page, DeadlineSyscalls deadlines, Timers timers, TaskActivity activity) {
         this.page = page;
@@ -240,6 +245,7 @@ final class Warp implements AutoCloseable {
         }
         TimedWait wait = TimedWait.of(stop.number(), stop::arg);
         if (wait == null) return null;
+        trapped.increment();
         Waiter me;
         if (previous != null && previous.phase() == Phase.RESTARTING && previous.sameCall(stop.number(), stop::arg)) {
             me = previous;
@@ -513,6 +519,7 @@ final class Warp implements AutoCloseable {
             if (!waiters.replace(w.tid(), w, w.in(Phase.DUE))) return;
             touch();
         }
+        interrupts.increment();
         control.interrupt(w.tid(), stop -> {
             synchronized (lock) {
                 Waiter due = waiters.get(stop.tid());
@@ -551,6 +558,7 @@ final class Warp implements AutoCloseable {
             jumped.put(g, t.setTo(host, virtual + delta < virtual ? Long.MAX_VALUE : virtual + delta));
         }
         page.publish(jumped);
+        jumps.increment();
         timers.clocksJumped(page.transform(ClockGroup.MONOTONIC).hostDuration(delta));
         synchronized (lock) {
             touch();
@@ -605,6 +613,7 @@ final class Warp implements AutoCloseable {
                 long earliest = Long.MAX_VALUE;
                 for (Waiter w : blocked) earliest = Math.min(earliest, onMonotonic(w));
                 if (earliest <= now(ClockGroup.MONOTONIC) || everyoneWaits(all)) {
+                    wakeups.increment();
                     control.wakeup();
                     pause(poll);
                     poll = Math.min(poll * 2, MAX_POLL_NANOS);
@@ -640,6 +649,17 @@ final class Warp implements AutoCloseable {
         synchronized (lock) {
             if (!changed && !closed) lock.wait(nanos / 1_000_000, (int) (nanos % 1_000_000));
         }
+    }
+
+    /**
+     * What warping cost, in one line (for --stats): the timed waits trapped, how
+     * often the watcher woke the tracer, how many waits it interrupted, how
+     * often the clocks jumped, and how many /proc files were read to tell
+     * whether the namespace waits.
+     */
+    String describe() {
+        return "timed-waits=" + trapped.sum() + " wake-ups=" + wakeups.sum() + " interrupts=" + interrupts.sum()
+                + " jumps=" + jumps.sum() + " proc-reads=" + activity.reads();
     }
 
     @Override
