@@ -144,6 +144,20 @@ final class TaskActivity {
         return reads.sum();
     }
 
+    /**
+     * Whether thread {@code tid} is running, runnable or stopped now, from its
+     * scheduler state alone (one file): a thread {@link #of} would call active
+     * without looking further. False when it sleeps, or cannot be read.
+     */
+    boolean running(int tid) {
+        reads.increment();
+        String stat = read(Path.of("/proc/" + tid + "/stat"));
+        if (stat == null || stat.isEmpty()) return false;
+        char scheduler = schedulerState(stat);
+        return scheduler != 'S' && scheduler != 'D' && scheduler != 'Z' && scheduler != 'X' && scheduler != 'x'
+                && scheduler != '?';
+    }
+
     /** The state of thread {@code tid} now. */
     State of(int tid) {
         reads.increment();
@@ -297,10 +311,22 @@ final class TaskActivity {
         }
     }
 
-    /** The file's contents; null when the thread is gone, empty when it cannot be read. */
+    /** Room for the files read here (stat, syscall, schedstat: a few hundred bytes), one per thread reading them. */
+    private static final ThreadLocal<ByteBuffer> BUFFER = ThreadLocal.withInitial(() -> ByteBuffer.allocate(4096));
+
+    /**
+     * The file's contents; null when the thread is gone, empty when it cannot be
+     * read. Read into a buffer kept for the next read: --warp reads these files
+     * at every timed wait, and a buffer sized for any file per read filled the
+     * supervisor's heap with garbage.
+     */
     private static String read(Path file) {
-        try {
-            return new String(Files.readAllBytes(file), StandardCharsets.US_ASCII);
+        ByteBuffer b = BUFFER.get().clear();
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            while (b.hasRemaining() && channel.read(b) > 0) {
+                // /proc generates the file at the first read; a later one continues it
+            }
+            return new String(b.array(), 0, b.position(), StandardCharsets.US_ASCII);
         } catch (NoSuchFileException e) {
             return null;
         } catch (IOException e) {
