@@ -306,14 +306,16 @@ class WarpIT {
         Probe counts = warpCounts(run);
         long waits = counts.decimal("timed-waits").longValue();
         assertThat(waits).as("timed waits trapped:%n%s", run.describe())
-                .isGreaterThanOrEqualTo(run.single("TIMER").decimal("steps").longValue());
+                .isGreaterThanOrEqualTo(Math.max(200, run.single("TIMER").decimal("steps").longValue()));
         assertThat(counts.decimal("jumps").longValue()).as("jumps:%n%s", run.describe()).isZero();
         assertThat(counts.decimal("interrupts").longValue()).as("interrupted waits:%n%s", run.describe())
                 .isLessThanOrEqualTo(2);
         assertThat(counts.decimal("wake-ups").longValue()).as("wake-ups of the tracer:%n%s", run.describe())
                 .isLessThanOrEqualTo(5);
+        // One read at each trap, and one each time the watcher looks (at most once a
+        // wait, or a millisecond); the old code made three at each trap alone.
         assertThat(counts.decimal("proc-reads").longValue()).as("/proc reads for %d waits:%n%s", waits,
-                run.describe()).isLessThanOrEqualTo(2 * waits + 100);
+                run.describe()).isLessThanOrEqualTo(2 * waits + 500);
     }
 
     /** Waiting for input from outside holds the clocks too: the outside may answer at any moment. */
