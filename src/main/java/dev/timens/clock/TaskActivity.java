@@ -113,7 +113,10 @@ final class TaskActivity {
 
     private final Set<String> outsidePipes;
     private final Descriptors descriptors;
-    /** How many /proc files {@link #of} and {@link #runs} have read: what watching the namespace costs (--stats). */
+    /**
+     * How many /proc files (and descriptor links, and reads of a thread's memory)
+     * it has read: what watching the namespace costs (--stats).
+     */
     private final java.util.concurrent.atomic.LongAdder reads = new java.util.concurrent.atomic.LongAdder();
 
     /**
@@ -206,6 +209,7 @@ final class TaskActivity {
 
     /** Whether descriptor {@code fd} of the thread brings events only from inside: its own pipes, timers, signals. */
     private boolean inside(int tid, int fd) {
+        reads.increment();
         String target = descriptors.target(tid, fd);
         if (target == null) return false;
         if (target.startsWith("pipe:")) return !outsidePipes.contains(target);
@@ -215,6 +219,7 @@ final class TaskActivity {
     /** Whether every descriptor an untimed poll, select or epoll wait watches is {@link #inside}. */
     private boolean allInside(int tid, int nr, long[] args) {
         if (nr == SyscallNumbers.EPOLL_WAIT || nr == SyscallNumbers.EPOLL_PWAIT || nr == SyscallNumbers.EPOLL_PWAIT2) {
+            reads.increment();
             int[] fds = descriptors.watchedBy(tid, (int) args[1]);
             if (fds == null || fds.length == 0 || fds.length > MAX_DESCRIPTORS) return false;
             for (int fd : fds) if (!inside(tid, fd)) return false;
@@ -223,6 +228,7 @@ final class TaskActivity {
         if (nr == SyscallNumbers.POLL || nr == SyscallNumbers.PPOLL) {
             long count = args[2];
             if (count <= 0 || count > MAX_DESCRIPTORS) return false;
+            reads.increment();
             byte[] pollfds = descriptors.memory(tid, args[1], (int) count * 8);
             if (pollfds == null) return false;
             ByteBuffer b = ByteBuffer.wrap(pollfds).order(ByteOrder.LITTLE_ENDIAN);
@@ -238,6 +244,7 @@ final class TaskActivity {
         boolean any = false;
         for (int set = 2; set <= 4; set++) {
             if (args[set] == 0) continue;
+            reads.increment();
             byte[] bits = descriptors.memory(tid, args[set], (int) ((nfds + 63) / 64 * 8));
             if (bits == null) return false;
             for (int fd = 0; fd < nfds; fd++) {
