@@ -75,6 +75,13 @@
  *                            CPU time; adds remaining= (timer_gettime just after
  *                            arming)
  *   cpu-timer-thread S       the same on CLOCK_THREAD_CPUTIME_ID               -> OK
+ *   busy-waits S             a thread spins on the CPU while this one makes    -> OK
+ *                            short timed waits for S seconds (MONOTONIC): in
+ *                            turn a 100 us nanosleep, a 1 ms poll, a 200 us
+ *                            condition variable wait (a futex), as a runtime's
+ *                            timers do; adds steps= the waits made. Under --warp
+ *                            nothing can jump while the thread spins: elapsed is
+ *                            about S, as natively
  *   step-while-blocked S STEP  a thread sleeps in clock_nanosleep(REALTIME,    -> OK
  *                            TIMER_ABSTIME, now + S); 0.3 s later (MONOTONIC) the
  *                            main thread calls settimeofday(now + STEP); prints
@@ -521,6 +528,60 @@ static void on_cpu_timer(int sig)
     cpu_timer_fired = 1;
 }
 
+static volatile int spinning = 1;
+
+static void *spin(void *arg)
+{
+    (void)arg;
+    while (__atomic_load_n(&spinning, __ATOMIC_RELAXED)) {
+    }
+    return NULL;
+}
+
+/* Short timed waits of three kinds beside a thread busy on the CPU, until S seconds have passed. */
+static void busy_waits(struct outcome *o)
+{
+    pthread_t spinner;
+    int err = pthread_create(&spinner, NULL, spin, NULL);
+    if (err != 0)
+        die("pthread_create", err);
+    pthread_mutex_t mutex = PTHREAD_MUTEX_INITIALIZER;
+    pthread_cond_t cond;
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&cond, &attr);
+    o->start = now(o->clock);
+    struct timespec end = ts_add(o->start, requested);
+    o->err = 0;
+    for (;;) {
+        struct timespec t = now(o->clock);
+        if (t.tv_sec > end.tv_sec || (t.tv_sec == end.tv_sec && t.tv_nsec >= end.tv_nsec))
+            break;
+        if (steps % 3 == 0) {
+            struct timespec d = { 0, 100000 };
+            if (nanosleep(&d, NULL) != 0)
+                o->err = errno;
+        } else if (steps % 3 == 1) {
+            if (poll(NULL, 0, 1) != 0)
+                o->err = errno;
+        } else {
+            pthread_mutex_lock(&mutex);
+            struct timespec deadline = ts_add(t, (struct timespec){ 0, 200000 });
+            int r = pthread_cond_timedwait(&cond, &mutex, &deadline);
+            pthread_mutex_unlock(&mutex);
+            if (r != ETIMEDOUT)
+                o->err = r;
+        }
+        if (o->err != 0)
+            break;
+        steps++;
+    }
+    o->end = now(o->clock);
+    __atomic_store_n(&spinning, 0, __ATOMIC_RELAXED);
+    pthread_join(spinner, NULL);
+}
+
 /* A POSIX timer on a CPU-time clock: it fires after S seconds of CPU time, whatever the namespace's clocks do. */
 static void cpu_timer(struct outcome *o)
 {
@@ -905,6 +966,7 @@ static const struct mode {
     { "timerfd-unread", 0, CLOCK_MONOTONIC, 0, timerfd_unread },
     { "cpu-timer-process", 0, CLOCK_PROCESS_CPUTIME_ID, 0, cpu_timer },
     { "cpu-timer-thread", 0, CLOCK_THREAD_CPUTIME_ID, 0, cpu_timer },
+    { "busy-waits", 0, CLOCK_MONOTONIC, 0, busy_waits },
 };
 
 static const struct { const char *name; enum step_kind kind; } step_modes[] = {
@@ -966,7 +1028,7 @@ int main(int argc, char **argv)
     }
     begin_timer(&o);
     if (!strcmp(mode, "sleep-steps") || !strcmp(mode, "timerfd-ticks") || !strcmp(mode, "itimer-epoll")
-            || !strcmp(mode, "alarm-guard"))
+            || !strcmp(mode, "alarm-guard") || !strcmp(mode, "busy-waits"))
         printf(" steps=%d", steps);
     if (!strcmp(mode, "timerfd-unread"))
         printf(" expirations=%llu", (unsigned long long)expirations);

@@ -201,6 +201,7 @@ public final class TimensCommand implements Callable<Integer> {
             if (stats) {
                 err.println("timens: " + counts);
                 err.println("timens: clock reads: " + namespace.clockReads());
+                if (namespace.warpStats() != null) err.println("timens: warp: " + namespace.warpStats());
                 err.println("timens: supervisor: " + supervisorUsage());
             }
             return status.shellStatus();

@@ -113,6 +113,11 @@ final class TaskActivity {
 
     private final Set<String> outsidePipes;
     private final Descriptors descriptors;
+    /**
+     * How many /proc files (and descriptor links, and reads of a thread's memory)
+     * it has read: what watching the namespace costs (--stats).
+     */
+    private final java.util.concurrent.atomic.LongAdder reads = new java.util.concurrent.atomic.LongAdder();
 
     /**
      * @param outsidePipes pipes that lead out of the namespace ("pipe:[N]" links:
@@ -137,10 +142,31 @@ final class TaskActivity {
         return new TaskActivity(pipes, (tid, fd) -> link(Path.of("/proc/" + tid + "/fd/" + fd)));
     }
 
+    /** How many /proc files it has read so far. */
+    long reads() {
+        return reads.sum();
+    }
+
+    /**
+     * Whether thread {@code tid} is running, runnable or stopped now, from its
+     * scheduler state alone (one file): a thread {@link #of} would call active
+     * without looking further. False when it sleeps, or cannot be read.
+     */
+    boolean running(int tid) {
+        reads.increment();
+        String stat = read(Path.of("/proc/" + tid + "/stat"));
+        if (stat == null || stat.isEmpty()) return false;
+        char scheduler = schedulerState(stat);
+        return scheduler != 'S' && scheduler != 'D' && scheduler != 'Z' && scheduler != 'X' && scheduler != 'x'
+                && scheduler != '?';
+    }
+
     /** The state of thread {@code tid} now. */
     State of(int tid) {
+        reads.increment();
         String stat = read(Path.of("/proc/" + tid + "/stat"));
         if (stat == null) return GONE;
+        reads.increment();
         String syscall = read(Path.of("/proc/" + tid + "/syscall"));
         if (syscall == null) return GONE;
         if (stat.isEmpty() || syscall.isEmpty()) return ACTIVE; // unreadable: hold the clocks to real time
@@ -183,6 +209,7 @@ final class TaskActivity {
 
     /** Whether descriptor {@code fd} of the thread brings events only from inside: its own pipes, timers, signals. */
     private boolean inside(int tid, int fd) {
+        reads.increment();
         String target = descriptors.target(tid, fd);
         if (target == null) return false;
         if (target.startsWith("pipe:")) return !outsidePipes.contains(target);
@@ -192,6 +219,7 @@ final class TaskActivity {
     /** Whether every descriptor an untimed poll, select or epoll wait watches is {@link #inside}. */
     private boolean allInside(int tid, int nr, long[] args) {
         if (nr == SyscallNumbers.EPOLL_WAIT || nr == SyscallNumbers.EPOLL_PWAIT || nr == SyscallNumbers.EPOLL_PWAIT2) {
+            reads.increment();
             int[] fds = descriptors.watchedBy(tid, (int) args[1]);
             if (fds == null || fds.length == 0 || fds.length > MAX_DESCRIPTORS) return false;
             for (int fd : fds) if (!inside(tid, fd)) return false;
@@ -200,6 +228,7 @@ final class TaskActivity {
         if (nr == SyscallNumbers.POLL || nr == SyscallNumbers.PPOLL) {
             long count = args[2];
             if (count <= 0 || count > MAX_DESCRIPTORS) return false;
+            reads.increment();
             byte[] pollfds = descriptors.memory(tid, args[1], (int) count * 8);
             if (pollfds == null) return false;
             ByteBuffer b = ByteBuffer.wrap(pollfds).order(ByteOrder.LITTLE_ENDIAN);
@@ -215,6 +244,7 @@ final class TaskActivity {
         boolean any = false;
         for (int set = 2; set <= 4; set++) {
             if (args[set] == 0) continue;
+            reads.increment();
             byte[] bits = descriptors.memory(tid, args[set], (int) ((nfds + 63) / 64 * 8));
             if (bits == null) return false;
             for (int fd = 0; fd < nfds; fd++) {
@@ -238,6 +268,7 @@ final class TaskActivity {
 
     /** How often thread {@code tid} has been scheduled in; 0 when it is gone or unreadable. */
     long runs(int tid) {
+        reads.increment();
         String schedstat = read(Path.of("/proc/" + tid + "/schedstat"));
         if (schedstat == null || schedstat.isEmpty()) return 0;
         String[] fields = schedstat.trim().split(" ");
@@ -287,10 +318,22 @@ final class TaskActivity {
         }
     }
 
-    /** The file's contents; null when the thread is gone, empty when it cannot be read. */
+    /** Room for the files read here (stat, syscall, schedstat: a few hundred bytes), one per thread reading them. */
+    private static final ThreadLocal<ByteBuffer> BUFFER = ThreadLocal.withInitial(() -> ByteBuffer.allocate(4096));
+
+    /**
+     * The file's contents; null when the thread is gone, empty when it cannot be
+     * read. Read into a buffer kept for the next read: --warp reads these files
+     * at every timed wait, and a buffer sized for any file per read filled the
+     * supervisor's heap with garbage.
+     */
     private static String read(Path file) {
-        try {
-            return new String(Files.readAllBytes(file), StandardCharsets.US_ASCII);
+        ByteBuffer b = BUFFER.get().clear();
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            while (b.hasRemaining() && channel.read(b) > 0) {
+                // /proc generates the file at the first read; a later one continues it
+            }
+            return new String(b.array(), 0, b.position(), StandardCharsets.US_ASCII);
         } catch (NoSuchFileException e) {
             return null;
         } catch (IOException e) {

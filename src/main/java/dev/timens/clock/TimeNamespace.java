@@ -604,6 +604,11 @@ public final class TimeNamespace implements Tool, AutoCloseable {
         return read;
     }
 
+    /** What --warp cost and did, in one line (for --stats); null without --warp. */
+    public String warpStats() {
+        return warp == null ? null : warp.describe();
+    }
+
     /** The clock page, for inspection. */
     public ClockPage clockPage() {
         return page;

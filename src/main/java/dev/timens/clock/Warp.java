@@ -79,13 +79,31 @@ final class Warp implements AutoCloseable {
     }
 
     /**
-     * A thread in a timed wait, with its deadline on {@code group}'s clock, and
-     * since when (host CLOCK_MONOTONIC) it is in its phase.
+     * A thread in a timed wait, with its deadline on {@code group}'s clock, since
+     * when (host CLOCK_MONOTONIC) it is in its phase, and how often the clocks had
+     * been moved ({@link #moves}) when its timeout went to the kernel.
      */
     private record Waiter(int tid, TimedWait call, long[] args, ClockGroup group, long deadline, Phase phase,
-                          long since) {
+                          long since, long movedAt) {
         Waiter in(Phase next) {
-            return new Waiter(tid, call, args, group, deadline, next, Time.clockGettimeNanos(Time.CLOCK_MONOTONIC));
+            return new Waiter(tid, call, args, group, deadline, next, Time.clockGettimeNanos(Time.CLOCK_MONOTONIC),
+                    movedAt);
+        }
+
+        /** The same wait, its timeout given to the kernel anew when the clocks had been moved {@code moves} times. */
+        Waiter givenAt(long moves) {
+            return new Waiter(tid, call, args, group, deadline, phase, since, moves);
+        }
+
+        /**
+         * Whether the kernel ends this wait by itself at its deadline: the
+         * clocks have not been moved since it was given its timeout, so its
+         * deadline on the namespace's clock and the kernel's in host time are
+         * one and the same moment. Only a wait the clocks jumped towards must be
+         * ended by the supervisor.
+         */
+        boolean endsByItself(long moves) {
+            return movedAt == moves;
         }
 
         boolean blocked() {
@@ -140,13 +158,29 @@ final class Warp implements AutoCloseable {
      */
     private long timerJumpAt;
     private long runsAtJump;
+    /**
+     * How often the clocks have jumped or been set: a wait given its timeout
+     * before the last of these may have a deadline the kernel reaches late.
+     */
+    private volatile long moves;
+    /**
+     * The thread last found running: a program busy on the CPU is most often
+     * busy in the same thread, so looking at it first tells in one /proc read
+     * that nothing can jump.
+     */
+    private volatile int lastBusy;
+    /** What warping cost and did, for --stats: timed waits trapped, watcher wake-ups of the tracer, interrupts, jumps. */
+    private final java.util.concurrent.atomic.LongAdder trapped = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder wakeups = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder interrupts = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder jumps = new java.util.concurrent.atomic.LongAdder();
 
     Warp(ClockPage page, DeadlineSyscalls deadlines, Timers timers, TaskActivity activity) {
         this.page = page;
         this.deadlines = deadlines;
         this.timers = timers;
         this.activity = activity;
-        timers.onArmed(this::clocksChanged);
+        timers.onArmed(this::timerArmed);
         timers.onRestart(this::keepDeadline);
     }
 
@@ -214,8 +248,16 @@ final class Warp implements AutoCloseable {
         }
     }
 
-    /** The namespace's clocks were set (deadlines on CLOCK_REALTIME moved against the others), or a timer was armed. */
+    /** The namespace's clocks were set: deadlines on CLOCK_REALTIME moved against the others and against the host. */
     void clocksChanged() {
+        synchronized (lock) {
+            moves++;
+            touch();
+        }
+    }
+
+    /** A timer was armed: it may expire before every blocked wait. */
+    private void timerArmed() {
         synchronized (lock) {
             touch();
         }
@@ -240,11 +282,12 @@ final class Warp implements AutoCloseable {
         }
         TimedWait wait = TimedWait.of(stop.number(), stop::arg);
         if (wait == null) return null;
+        trapped.increment();
         Waiter me;
         if (previous != null && previous.phase() == Phase.RESTARTING && previous.sameCall(stop.number(), stop::arg)) {
             me = previous;
         } else if (previous != null && previous.phase() == Phase.KEEPING && previous.sameCall(stop.number(), stop::arg)) {
-            me = previous.in(Phase.BLOCKED);
+            me = previous.in(Phase.BLOCKED).givenAt(moves);
             if (!nextToEnd(tid, me)) {
                 leftUntilDeadline(stop, me);
                 synchronized (lock) {
@@ -299,7 +342,7 @@ final class Warp implements AutoCloseable {
         if (wait.absolute()) {
             Long deadline = deadlines.virtualDeadline(stop, wait.arg());
             if (deadline == null || deadline == ClockTransform.MAX) return null;
-            Waiter w = new Waiter(stop.tid(), wait, args, wait.deadlineOn(), deadline, Phase.BLOCKED, 0);
+            Waiter w = new Waiter(stop.tid(), wait, args, wait.deadlineOn(), deadline, Phase.BLOCKED, 0, moves);
             // A REALTIME deadline that MONOTONIC, further on, could only reach past its own end.
             return onMonotonic(w) == ClockTransform.MAX ? null : w;
         }
@@ -327,7 +370,7 @@ final class Warp implements AutoCloseable {
         long now = now(ClockGroup.MONOTONIC);
         long deadline = now + duration;
         if (deadline < now || deadline == ClockTransform.MAX) return null; // past the end of the range: never
-        return new Waiter(stop.tid(), wait, args, ClockGroup.MONOTONIC, deadline, Phase.BLOCKED, 0);
+        return new Waiter(stop.tid(), wait, args, ClockGroup.MONOTONIC, deadline, Phase.BLOCKED, 0, moves);
     }
 
     /**
@@ -345,15 +388,8 @@ final class Warp implements AutoCloseable {
             blocked = new ArrayList<>(waiters.values());
         }
         others.remove((Integer) tid);
-        Map<Integer, TaskActivity.State> states = new HashMap<>();
-        long runs = 0;
-        for (int other : others) {
-            runs += activity.runs(other); // before its state: see settle
-            TaskActivity.State state = activity.of(other);
-            if (state instanceof TaskActivity.Active) return false;
-            states.put(other, state);
-        }
-        if (activity.runs(others) != runs) return false; // one woke and slept again while we looked
+        Map<Integer, TaskActivity.State> states = statesIfIdle(others);
+        if (states == null) return false;
         long mine = onMonotonic(me);
         // A timer expiring first is what happens next: this wait blocks, and the
         // watcher jumps to the timer (settle).
@@ -364,7 +400,48 @@ final class Warp implements AutoCloseable {
             if (onMonotonic(w) < mine && (earlier == null || onMonotonic(w) < onMonotonic(earlier))) earlier = w;
         }
         if (earlier == null) return true;
-        complete(earlier);
+        // One whose deadline has passed without a jump is being ended by the kernel: it runs next.
+        if (onMonotonic(earlier) > now(ClockGroup.MONOTONIC) || !earlier.endsByItself(moves)) complete(earlier);
+        return false;
+    }
+
+    /**
+     * The state of every thread of {@code tids} when none of them is active, or
+     * null as soon as one is.
+     */
+    private Map<Integer, TaskActivity.State> statesIfIdle(List<Integer> tids) {
+        if (anyRunning(tids)) return null;
+        Map<Integer, TaskActivity.State> states = new HashMap<>();
+        // The states are read one thread after another: a thread woken and blocked
+        // again meanwhile would look as if it had waited all along. Its count of
+        // times scheduled in, read just before its state, tells.
+        long runs = 0;
+        for (int tid : tids) {
+            runs += activity.runs(tid);
+            TaskActivity.State state = activity.of(tid);
+            if (state instanceof TaskActivity.Active) {
+                lastBusy = tid;
+                return null;
+            }
+            states.put(tid, state);
+        }
+        return activity.runs(tids) == runs ? states : null; // one woke and slept again while we looked
+    }
+
+    /**
+     * Whether one of {@code tids} is running now, by its scheduler state alone:
+     * one /proc read a thread, the one last found busy first, as it most often
+     * still is. False does not yet mean that every thread waits (see {@link TaskActivity#of}).
+     */
+    private boolean anyRunning(List<Integer> tids) {
+        int busy = lastBusy;
+        if (tids.contains(busy) && activity.running(busy)) return true;
+        for (int tid : tids) {
+            if (tid != busy && activity.running(tid)) {
+                lastBusy = tid;
+                return true;
+            }
+        }
         return false;
     }
 
@@ -429,19 +506,11 @@ final class Warp implements AutoCloseable {
         }
         boolean anyTimer = timers.any();
         if (blocked.isEmpty() && !anyTimer) return;
-        Map<Integer, TaskActivity.State> states = new HashMap<>();
-        boolean idle = true;
-        // The states are read one thread after another: a thread woken and blocked
-        // again meanwhile would look as if it had waited all along. Its count of
-        // times scheduled in, read just before its state, tells.
-        long runs = 0;
-        for (int tid : all) {
-            runs += activity.runs(tid);
-            TaskActivity.State state = activity.of(tid);
-            states.put(tid, state);
-            if (state instanceof TaskActivity.Active) idle = false;
-        }
-        if (idle && activity.runs(all) != runs) idle = false;
+        long moved = moves;
+        // Null while a thread runs: then nothing may jump, and only waits the
+        // clocks jumped past need their threads' states.
+        Map<Integer, TaskActivity.State> states = statesIfIdle(all);
+        boolean idle = states != null;
         // The keys once: a REALTIME deadline's place on MONOTONIC is read from the clocks.
         Map<Waiter, Long> keys = new HashMap<>();
         for (Waiter w : blocked) keys.put(w, onMonotonic(w));
@@ -453,13 +522,18 @@ final class Warp implements AutoCloseable {
         // (not a later sleeper, not a timer), however idle it looked a moment ago.
         boolean woken = false;
         for (Waiter w : blocked) {
-            TaskActivity.State state = states.get(w.tid());
+            boolean passed = keys.get(w) <= now;
+            if (!idle && (!passed || w.endsByItself(moved))) {
+                if (passed) continue; // the kernel ends it by itself, now
+                return; // busy: the others' deadlines are still ahead
+            }
+            TaskActivity.State state = idle ? states.get(w.tid()) : activity.of(w.tid());
             if (!blockedIn(w, state)) {
                 if (!(state instanceof TaskActivity.Active)) forget(w); // gone, or in another call
                 continue;
             }
-            if (keys.get(w) <= now) {
-                complete(w);
+            if (passed) {
+                if (!w.endsByItself(moved)) complete(w); // else the kernel is ending it at this moment
                 woken = true;
             } else {
                 if (!idle || woken) return;
@@ -513,6 +587,7 @@ final class Warp implements AutoCloseable {
             if (!waiters.replace(w.tid(), w, w.in(Phase.DUE))) return;
             touch();
         }
+        interrupts.increment();
         control.interrupt(w.tid(), stop -> {
             synchronized (lock) {
                 Waiter due = waiters.get(stop.tid());
@@ -551,8 +626,10 @@ final class Warp implements AutoCloseable {
             jumped.put(g, t.setTo(host, virtual + delta < virtual ? Long.MAX_VALUE : virtual + delta));
         }
         page.publish(jumped);
+        jumps.increment();
         timers.clocksJumped(page.transform(ClockGroup.MONOTONIC).hostDuration(delta));
         synchronized (lock) {
+            moves++; // after the clocks: a wait given its timeout before this may end late
             touch();
         }
     }
@@ -569,16 +646,23 @@ final class Warp implements AutoCloseable {
         return page.transform(group).apply(Time.clockGettimeNanos(group.referenceClock()));
     }
 
-    /** Caller holds lock. */
+    /**
+     * Caller holds lock. Only the first change since the watcher last looked
+     * wakes it: it looks once for all of them (see {@link #pause}).
+     */
     private void touch() {
+        if (changed) return;
         changed = true;
         lock.notifyAll();
     }
 
     /**
-     * The watcher: sleeps until the earliest blocked deadline or, while threads
-     * are blocked in timed waits or timers are armed, polls (1 to 16 ms) whether
-     * the whole namespace waits; rings the supervisor when either happens.
+     * The watcher: sleeps until the earliest deadline the clocks have jumped
+     * towards (the kernel ends the others by itself) or, while threads are
+     * blocked in timed waits or timers are armed, polls (1 to 16 ms) whether the
+     * whole namespace waits; rings the supervisor when either happens. It looks
+     * at most once a millisecond, however often waits begin and end: a program
+     * busy with short waits changes something every few microseconds.
      */
     private void watch() {
         long poll = MIN_POLL_NANOS;
@@ -589,6 +673,7 @@ final class Warp implements AutoCloseable {
                 // Asked before taking the lock: Timers may call keepDeadline, which
                 // takes it, while holding its own monitor.
                 boolean armed = timers.any();
+                long moved = moves;
                 synchronized (lock) {
                     if (closed) return;
                     if (!hasBlocked() && !armed) {
@@ -597,7 +682,7 @@ final class Warp implements AutoCloseable {
                         poll = MIN_POLL_NANOS;
                         continue;
                     }
-                    for (Waiter w : waiters.values()) if (w.blocked()) blocked.add(w);
+                    for (Waiter w : waiters.values()) if (w.blocked() && !w.endsByItself(moved)) blocked.add(w);
                     all = new ArrayList<>(tasks);
                     if (changed) poll = MIN_POLL_NANOS; // something moved: look again soon
                     changed = false;
@@ -605,6 +690,7 @@ final class Warp implements AutoCloseable {
                 long earliest = Long.MAX_VALUE;
                 for (Waiter w : blocked) earliest = Math.min(earliest, onMonotonic(w));
                 if (earliest <= now(ClockGroup.MONOTONIC) || everyoneWaits(all)) {
+                    wakeups.increment();
                     control.wakeup();
                     pause(poll);
                     poll = Math.min(poll * 2, MAX_POLL_NANOS);
@@ -624,7 +710,13 @@ final class Warp implements AutoCloseable {
     }
 
     private boolean everyoneWaits(List<Integer> all) {
-        for (int tid : all) if (activity.of(tid) instanceof TaskActivity.Active) return false;
+        if (anyRunning(all)) return false;
+        for (int tid : all) {
+            if (activity.of(tid) instanceof TaskActivity.Active) {
+                lastBusy = tid;
+                return false;
+            }
+        }
         return true;
     }
 
@@ -634,12 +726,29 @@ final class Warp implements AutoCloseable {
         return false;
     }
 
-    /** Waits up to {@code nanos}, or until something changed. */
+    /** Waits up to {@code nanos}, or until something changed, but no less than {@link #MIN_POLL_NANOS} then. */
     private void pause(long nanos) throws InterruptedException {
-        if (nanos <= 0) return;
+        long start = System.nanoTime();
+        long least = Math.min(nanos, MIN_POLL_NANOS);
         synchronized (lock) {
-            if (!changed && !closed) lock.wait(nanos / 1_000_000, (int) (nanos % 1_000_000));
+            for (;;) {
+                long waited = System.nanoTime() - start;
+                if (closed || waited >= nanos || (changed && waited >= least)) return;
+                long more = (changed ? least : nanos) - waited;
+                lock.wait(more / 1_000_000, (int) (more % 1_000_000));
+            }
         }
+    }
+
+    /**
+     * What warping cost, in one line (for --stats): the timed waits trapped, how
+     * often the watcher woke the tracer, how many waits it interrupted, how
+     * often the clocks jumped, and how many /proc files were read to tell
+     * whether the namespace waits.
+     */
+    String describe() {
+        return "timed-waits=" + trapped.sum() + " wake-ups=" + wakeups.sum() + " interrupts=" + interrupts.sum()
+                + " jumps=" + jumps.sum() + " proc-reads=" + activity.reads();
     }
 
     @Override

@@ -275,6 +275,49 @@ class WarpIT {
         assertThat(elapsed(run)).isBetween(new BigDecimal("300"), new BigDecimal("360"));
     }
 
+    /** "timens: warp: timed-waits=N wake-ups=N interrupts=N jumps=N proc-reads=N", as --stats prints it. */
+    private static Probe warpCounts(TimensRunner.Result run) {
+        for (String line : run.stderrLines()) {
+            if (line.startsWith("timens: warp: ")) {
+                return Probe.parse("WARP " + line.substring("timens: warp: ".length())).orElseThrow();
+            }
+        }
+        throw new AssertionError("no warp counts on stderr:\n" + run.describe());
+    }
+
+    /**
+     * What --warp costs when jumping cannot help, counted rather than timed (a
+     * time would fail on a noisy machine): a program making thousands of short
+     * timed waits (nanosleep, poll, a condition variable) beside a thread that
+     * spins. Nothing may jump, and each wait costs its one stop and about one
+     * /proc read; no wait is interrupted and the tracer is never woken, since
+     * the kernel ends every wait at its deadline by itself. Until 2026-12-06
+     * each wait took three /proc reads or more, the watcher woke the tracer
+     * after most waits and interrupted some at their deadline, racing the
+     * kernel (the Go time package tests ran 2-4 times the supervisor CPU of
+     * timens without --warp).
+     */
+    @Test
+    void shortWaitsBesideABusyThreadCostNextToNothing() {
+        TimensRunner.Result run = runner.timens(List.of("--warp", "--stats"), timerprobe(), "busy-waits", "2")
+                .assertExit(0);
+        assertThat(elapsed(run)).as("no jump while a thread spins:%n%s", run.describe())
+                .isBetween(new BigDecimal("2"), new BigDecimal("3"));
+        Probe counts = warpCounts(run);
+        long waits = counts.decimal("timed-waits").longValue();
+        assertThat(waits).as("timed waits trapped:%n%s", run.describe())
+                .isGreaterThanOrEqualTo(Math.max(200, run.single("TIMER").decimal("steps").longValue()));
+        assertThat(counts.decimal("jumps").longValue()).as("jumps:%n%s", run.describe()).isZero();
+        assertThat(counts.decimal("interrupts").longValue()).as("interrupted waits:%n%s", run.describe())
+                .isLessThanOrEqualTo(2);
+        assertThat(counts.decimal("wake-ups").longValue()).as("wake-ups of the tracer:%n%s", run.describe())
+                .isLessThanOrEqualTo(5);
+        // One read at each trap, and one each time the watcher looks (at most once a
+        // wait, or a millisecond); the old code made three at each trap alone.
+        assertThat(counts.decimal("proc-reads").longValue()).as("/proc reads for %d waits:%n%s", waits,
+                run.describe()).isLessThanOrEqualTo(2 * waits + 500);
+    }
+
     /** Waiting for input from outside holds the clocks too: the outside may answer at any moment. */
     @Test
     void waitingForTheOutsideKeepsTimeNormal() {
