@@ -20,6 +20,39 @@ public final class SyscallNumbers {
 
     private SyscallNumbers() {}
 
+    /** x86_64 names by number, from the constants below (without the I386_ and X32_ ones). */
+    private static final java.util.Map<Integer, String> NAMES = new java.util.HashMap<>();
+    private static final java.util.Map<String, Integer> NUMBERS = new java.util.HashMap<>();
+
+    static {
+        for (java.lang.reflect.Field f : SyscallNumbers.class.getFields()) {
+            String name = f.getName().toLowerCase(java.util.Locale.ROOT);
+            if (name.startsWith("i386_") || name.startsWith("x32_")) continue;
+            try {
+                NAMES.put(f.getInt(null), name);
+                NUMBERS.put(name, f.getInt(null));
+            } catch (IllegalAccessException e) {
+                throw new AssertionError(e);
+            }
+        }
+    }
+
+    /**
+     * The name of x86_64 syscall {@code nr} as {@code syscall_64.tbl} spells it
+     * ("openat"), or null when there is none by that number.
+     */
+    public static String name(int nr) {
+        return NAMES.get(nr);
+    }
+
+    /**
+     * The number of the x86_64 syscall called {@code name} in
+     * {@code syscall_64.tbl} ("openat" gives 257), or -1 when there is none.
+     */
+    public static int number(String name) {
+        return NUMBERS.getOrDefault(name, -1);
+    }
+
     // x86_64, syscall_64.tbl.
     public static final int READ = 0;
     public static final int WRITE = 1;
