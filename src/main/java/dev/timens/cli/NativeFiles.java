@@ -1,6 +1,5 @@
 package dev.timens.cli;
 
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -14,22 +13,7 @@ final class NativeFiles {
     private NativeFiles() {}
 
     static Path helper() {
-        String configured = System.getProperty("timens.helper");
-        Path helper;
-        if (configured != null) {
-            helper = Path.of(configured);
-        } else {
-            try {
-                Path codeSource = Path.of(NativeFiles.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-                helper = codeSource.getParent().resolve("native").resolve("timens-exec");
-            } catch (URISyntaxException | NullPointerException e) {
-                throw new IllegalStateException("cannot locate timens's own files; set -Dtimens.helper", e);
-            }
-        }
-        if (!Files.isExecutable(helper)) {
-            throw new IllegalStateException("the timens-exec helper is missing at " + helper + ": build timens first");
-        }
-        return helper;
+        return dev.timens.engine.Launch.bundledHelper();
     }
 
     static Path signalLibrary() {

@@ -20,6 +20,32 @@ public record Launch(Path executable, List<String> argv, Path helper, java.util.
         this(executable, argv, helper, java.util.Set.of(), null);
     }
 
+    /**
+     * The timens-exec helper built with the engine: {@code -Dtimens.helper=PATH}
+     * when set, else {@code native/timens-exec} next to the jar or class folder
+     * the engine was loaded from (both live in Maven's target folder).
+     *
+     * @throws IllegalStateException when there is no executable there
+     */
+    public static Path bundledHelper() {
+        String configured = System.getProperty("timens.helper");
+        Path helper;
+        if (configured != null) {
+            helper = Path.of(configured);
+        } else {
+            try {
+                Path codeSource = Path.of(Launch.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+                helper = codeSource.getParent().resolve("native").resolve("timens-exec");
+            } catch (java.net.URISyntaxException | NullPointerException e) {
+                throw new IllegalStateException("cannot locate the engine's own files; set -Dtimens.helper", e);
+            }
+        }
+        if (!java.nio.file.Files.isExecutable(helper)) {
+            throw new IllegalStateException("the timens-exec helper is missing at " + helper + ": build timens first");
+        }
+        return helper;
+    }
+
     public Launch {
         keepFds = java.util.Set.copyOf(keepFds);
         argv = List.copyOf(argv);

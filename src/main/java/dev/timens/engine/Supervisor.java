@@ -67,33 +67,63 @@ public final class Supervisor {
             .refuseX32(SyscallNumbers.CLONE, SyscallNumbers.CLONE3)
             .build();
 
-    /** Answers the engine's own syscalls; null when the tool should see the stop. */
-    private SyscallOutcome ownSyscall(SyscallStop stop, Tool tool) {
-        if (stop.number() == SyscallNumbers.PTRACE) {
-            long request = stop.arg(0);
-            if (request == PTRACE_TRACEME || request == PTRACE_ATTACH || request == PTRACE_SEIZE) {
-                int tgid = stop.tgid();
-                stop.atExit(exit -> {
-                    if (exit.result() == -Errno.EPERM && refusedTracers.add(tgid)) {
-                        diagnostics.println("timens: pid " + tgid + " (" + comm(tgid) + ") cannot trace: ptrace("
-                                + (request == PTRACE_TRACEME ? "PTRACE_TRACEME" : request == PTRACE_ATTACH
-                                ? "PTRACE_ATTACH" : "PTRACE_SEIZE") + ") fails with EPERM, because timens traces every"
-                                + " process of the command and a process has only one tracer: debuggers and strace"
-                                + " cannot work inside timens");
-                        diagnostics.flush();
-                    }
-                });
-                if (!tool.syscalls().traces(SyscallNumbers.PTRACE)) return SyscallOutcome.proceed();
+    /**
+     * The engine's own rules, applied before the tool sees the call, whatever the
+     * tool subscribes to: a tool's subscription to the same syscall adds to
+     * OWN_SYSCALLS and never switches a rule off (a tool subscribing to clone3
+     * once let clone3(CLONE_UNTRACED) make an untraced child). clone3 fails with
+     * ENOSYS and the tool never sees it; clone loses CLONE_UNTRACED before the
+     * tool sees it; a ptrace request that makes a tracer is followed to its exit,
+     * where EPERM is explained. Returns the engine's answer, or null when the call
+     * goes on (to the tool, if its subscription covers the call).
+     */
+    private SyscallOutcome ownSyscall(SyscallStop stop) {
+        switch (stop.number()) {
+            case SyscallNumbers.PTRACE -> {
+                long request = stop.arg(0);
+                if (request == PTRACE_TRACEME || request == PTRACE_ATTACH || request == PTRACE_SEIZE) {
+                    int tgid = stop.tgid();
+                    stop.atExit(exit -> {
+                        if (exit.result() == -Errno.EPERM && refusedTracers.add(tgid)) {
+                            diagnostics.println("timens: pid " + tgid + " (" + comm(tgid) + ") cannot trace: ptrace("
+                                    + (request == PTRACE_TRACEME ? "PTRACE_TRACEME" : request == PTRACE_ATTACH
+                                    ? "PTRACE_ATTACH" : "PTRACE_SEIZE") + ") fails with EPERM, because timens traces"
+                                    + " every process of the command and a process has only one tracer: debuggers and"
+                                    + " strace cannot work inside timens");
+                            diagnostics.flush();
+                        }
+                    });
+                }
             }
-        }
-        if (stop.number() == SyscallNumbers.CLONE3 && !tool.syscalls().traces(SyscallNumbers.CLONE3)) {
-            return SyscallOutcome.error(Errno.ENOSYS);
-        }
-        if (stop.number() == SyscallNumbers.CLONE && (stop.arg(0) & CLONE_UNTRACED) != 0) {
-            stop.setArg(0, stop.arg(0) & ~CLONE_UNTRACED); // the child is traced like any other
-            if (!tool.syscalls().traces(SyscallNumbers.CLONE)) return SyscallOutcome.proceed();
+            case SyscallNumbers.CLONE3 -> {
+                return SyscallOutcome.error(Errno.ENOSYS);
+            }
+            case SyscallNumbers.CLONE -> {
+                if ((stop.arg(0) & CLONE_UNTRACED) != 0) {
+                    stop.setArg(0, stop.arg(0) & ~CLONE_UNTRACED); // the child is traced like any other
+                }
+            }
+            default -> { }
         }
         return null;
+    }
+
+    /**
+     * The tool's part of a stop: it sees the call if its subscription covers
+     * it (a stop of one of the engine's own numbers may be the engine's alone),
+     * and what it does to the call cannot undo the engine's rules: a call it
+     * turns into clone3 still fails with ENOSYS, a CLONE_UNTRACED it sets is
+     * cleared again.
+     */
+    private SyscallOutcome toolSyscall(SyscallStop stop, Tool tool) {
+        boolean engineOnly = OWN_SYSCALLS.traces(stop.number()) && !tool.syscalls().traces(stop);
+        SyscallOutcome outcome = engineOnly ? SyscallOutcome.proceed() : tool.onSyscall(stop);
+        if (outcome instanceof SyscallOutcome.Return) return outcome;
+        if (stop.number() == SyscallNumbers.CLONE3) return SyscallOutcome.error(Errno.ENOSYS);
+        if (stop.number() == SyscallNumbers.CLONE && (stop.arg(0) & CLONE_UNTRACED) != 0) {
+            stop.setArg(0, stop.arg(0) & ~CLONE_UNTRACED);
+        }
+        return outcome;
     }
 
     /**
@@ -499,8 +529,8 @@ public final class Supervisor {
                 int tgid = live.leaderOf(tid);
                 SyscallStop stop = new SyscallStop(tid, tgid, saved, new ProcessMemory(tid, scratch),
                         () -> tool.scratchArea(tid, tgid));
-                SyscallOutcome outcome = ownSyscall(stop, tool);
-                if (outcome == null) outcome = tool.onSyscall(stop);
+                SyscallOutcome outcome = ownSyscall(stop);
+                if (outcome == null) outcome = toolSyscall(stop, tool);
                 if (outcome instanceof SyscallOutcome.Return(long value)) {
                     // Skip the syscall (orig_rax = -1) and set its result; no exit stop needed.
                     saved.origRax(-1);

@@ -110,6 +110,21 @@ public final class SyscallSet {
         return always.contains(nr);
     }
 
+    /**
+     * Whether this set traces {@code call}: its number is traced always, or all
+     * the conditions of one of its rules hold for the call's arguments (as the
+     * filter compiled from this set decides; instruction pointers are not looked
+     * at). The engine asks this of a tool's set when a stop could be its own.
+     */
+    public boolean traces(SyscallCall call) {
+        int nr = call.number();
+        if (always.contains(nr)) return true;
+        for (List<ArgCondition> rule : rules(nr)) {
+            if (rule.stream().allMatch(c -> c.test(call.arg(c.index())))) return true;
+        }
+        return false;
+    }
+
     /** The x86_64 syscall numbers that can be traced, in increasing order. */
     public SortedSet<Integer> tracedNumbers() {
         return traced;

@@ -7,7 +7,15 @@ package dev.timens.engine;
  * thread, one at a time, while the thread concerned is stopped.
  */
 public interface Tool {
-    /** The syscalls this tool wants to see; the seccomp filter is built from it. */
+    /**
+     * The syscalls this tool wants to see; the seccomp filter is built from it
+     * and from the engine's own set. The engine's rules come first, and a
+     * subscription to the same syscalls cannot switch them off: {@code clone3}
+     * fails with ENOSYS (libc falls back to {@code clone}) and is never seen by
+     * the tool; {@code clone} loses {@code CLONE_UNTRACED}, before the tool sees
+     * the call and again after; a {@code ptrace} request that would make a
+     * tracer is explained when the kernel refuses it.
+     */
     SyscallSet syscalls();
 
     /** The traced tree is about to start; {@code control} stays valid until the supervisor returns. */

@@ -24,6 +24,27 @@ public final class Errno {
     public static final int EOPNOTSUPP = 95;
 
     /**
+     * The symbolic name of {@code errno} ("EACCES"), as {@link #describe} gives
+     * it, or null for a number Linux does not define.
+     */
+    public static String name(int errno) {
+        String description = describe(errno);
+        return description.startsWith("unknown error") ? null : description.substring(0, description.indexOf(' '));
+    }
+
+    /**
+     * The errno whose {@link #name} is {@code name} ("EACCES" gives 13), or -1
+     * when Linux defines none by that name (aliases such as EWOULDBLOCK are not
+     * names here: {@link #name} gives EAGAIN for that number).
+     */
+    public static int number(String name) {
+        for (int errno = 1; errno <= 516; errno++) {
+            if (name.equals(name(errno))) return errno;
+        }
+        return -1;
+    }
+
+    /**
      * "EFAULT (Bad address)", "EMFILE (Too many open files)": the name and
      * glibc's message of every errno Linux defines (errno-base.h and errno.h of
      * include/uapi/asm-generic), for messages a person reads. Never a bare

@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
-/** Cross-checks {@link SyscallNumbers} against the installed kernel headers, when there are any. */
+/** Cross-checks {@link SyscallNumbers}, constants and table, against the installed kernel headers, when there are any. */
 @Tag("pure")
 class SyscallNumbersTest {
 
@@ -40,6 +40,49 @@ class SyscallNumbersTest {
             checked++;
         }
         assertThat(checked).isEqualTo(95 + 59 + 3); // x86_64, i386, x32-only
+    }
+
+    @Test
+    void theTableHasEveryX86_64SyscallOfTheInstalledHeader() throws Exception {
+        assumeTrue(Files.isReadable(HEADERS.resolve("unistd_64.h")), "no kernel headers installed");
+        Map<String, Integer> header = read(HEADERS.resolve("unistd_64.h"));
+        assertThat(header).hasSizeGreaterThan(300);
+        header.forEach((name, nr) -> {
+            assertThat(SyscallNumbers.number(name)).as("number(%s)", name).isEqualTo(nr);
+            assertThat(SyscallNumbers.name(nr)).as("name(%d)", nr).isEqualTo(name);
+        });
+        // What the header lacks can only be newer than it: above its highest number.
+        int newest = header.values().stream().max(Integer::compare).orElseThrow();
+        SyscallNumbers.names().forEach((nr, name) -> {
+            if (!header.containsKey(name)) assertThat(nr).as("%s is not in %s", name, HEADERS).isGreaterThan(newest);
+        });
+    }
+
+    @Test
+    void namesAndNumbersGoBothWays() {
+        assertThat(SyscallNumbers.names()).hasSizeGreaterThanOrEqualTo(335 + 46);
+        SyscallNumbers.names().forEach((nr, name) -> {
+            assertThat(name).matches("[a-z_][a-z0-9_]*");
+            assertThat(SyscallNumbers.number(name)).as(name).isEqualTo(nr);
+        });
+        assertThat(SyscallNumbers.name(0)).isEqualTo("read");
+        assertThat(SyscallNumbers.name(334)).isEqualTo("rseq");
+        assertThat(SyscallNumbers.name(335)).isNull(); // x86_64 leaves 335..423 unused
+        assertThat(SyscallNumbers.name(424)).isEqualTo("pidfd_send_signal");
+        assertThat(SyscallNumbers.name(-1)).isNull();
+        assertThat(SyscallNumbers.number("connect")).isEqualTo(42);
+        assertThat(SyscallNumbers.number("clone3")).isEqualTo(SyscallNumbers.CLONE3);
+        assertThat(SyscallNumbers.number("mseal")).isEqualTo(462);
+        assertThat(SyscallNumbers.number("no_such_call")).isEqualTo(-1);
+    }
+
+    @Test
+    void everyX86_64ConstantIsInTheTableUnderItsName() throws Exception {
+        for (Field f : SyscallNumbers.class.getFields()) {
+            String name = f.getName().toLowerCase();
+            if (name.startsWith("i386_") || name.startsWith("x32_")) continue;
+            assertThat(SyscallNumbers.name(f.getInt(null))).as(f.getName()).isEqualTo(name);
+        }
     }
 
     /** unistd_x32.h writes {@code (__X32_SYSCALL_BIT + N)}: the numbers without the bit. */

@@ -8,6 +8,7 @@ import static dev.timens.engine.ArgCondition.maskedEquals;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.lang.foreign.Arena;
 import java.util.List;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -102,5 +103,28 @@ class SyscallSetTest {
         assertThatThrownBy(() -> b.refuseI386(-5)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> b.refuseX32(0x4000_0000 | 228)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("without __X32_SYSCALL_BIT");
+    }
+
+    /** What the engine asks of a tool's set at a stop that may be the engine's alone. */
+    @Test
+    void aCallIsTracedWhenItsNumberAlwaysIsOrOneOfItsRulesHolds() {
+        SyscallSet set = SyscallSet.builder().always(SyscallNumbers.CLONE)
+                .when(SyscallNumbers.PTRACE, equalTo(0, 0))
+                .when(SyscallNumbers.PTRACE, equalTo(0, 16), bitsSet(1, 0x10)).build();
+        try (Arena arena = Arena.ofConfined()) {
+            assertThat(set.traces(call(arena, SyscallNumbers.CLONE, 0x800000))).isTrue();
+            assertThat(set.traces(call(arena, SyscallNumbers.PTRACE, 0))).isTrue();
+            assertThat(set.traces(call(arena, SyscallNumbers.PTRACE, 16, 0x11))).isTrue();
+            assertThat(set.traces(call(arena, SyscallNumbers.PTRACE, 16, 0x1))).as("one condition fails").isFalse();
+            assertThat(set.traces(call(arena, SyscallNumbers.PTRACE, 0x4206))).as("no rule holds").isFalse();
+            assertThat(set.traces(call(arena, SyscallNumbers.CLONE3))).as("not subscribed").isFalse();
+        }
+    }
+
+    private static SyscallStop call(Arena arena, int number, long... args) {
+        Registers registers = new Registers(arena);
+        registers.origRax(number);
+        for (int i = 0; i < args.length; i++) registers.arg(i, args[i]);
+        return new SyscallStop(1, 1, registers, null, () -> 0);
     }
 }

@@ -21,4 +21,16 @@ class ErrnoTest {
         assertThat(Errno.describe(Errno.EFAULT)).isEqualTo("EFAULT (Bad address)");
         assertThat(Errno.describe(4095)).isEqualTo("unknown error 4095");
     }
+
+    @Test
+    void namesAndNumbersGoBothWays() {
+        assertThat(Errno.name(Errno.EACCES)).isEqualTo("EACCES");
+        assertThat(Errno.number("EACCES")).isEqualTo(13);
+        assertThat(Errno.number("ENOSYS")).isEqualTo(Errno.ENOSYS);
+        assertThat(Errno.name(4095)).isNull();
+        assertThat(Errno.number("EWOULDBLOCK")).isEqualTo(-1);
+        for (int errno = 1; errno <= 133; errno++) {
+            if (Errno.name(errno) != null) assertThat(Errno.number(Errno.name(errno))).isEqualTo(errno);
+        }
+    }
 }
