@@ -1,5 +1,6 @@
 import dev.timens.engine.*;
 import dev.timens.linux.Errno;
+import dev.timens.linux.SyscallNumbers;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;

@@ -1,6 +1,6 @@
 package dev.timens.clock;
 
-import static dev.timens.engine.SyscallNumbers.*;
+import static dev.timens.linux.SyscallNumbers.*;
 
 import dev.timens.engine.SyscallSet;
 

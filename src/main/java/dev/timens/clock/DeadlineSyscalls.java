@@ -2,7 +2,7 @@ package dev.timens.clock;
 
 import dev.timens.engine.ArgCondition;
 import dev.timens.engine.RemotePtr;
-import dev.timens.engine.SyscallNumbers;
+import dev.timens.linux.SyscallNumbers;
 import dev.timens.engine.SyscallOutcome;
 import dev.timens.engine.SyscallSet;
 import dev.timens.engine.SyscallStop;

@@ -2,7 +2,7 @@ package dev.timens.clock;
 
 import dev.timens.engine.RemotePtr;
 import dev.timens.engine.SyscallExit;
-import dev.timens.engine.SyscallNumbers;
+import dev.timens.linux.SyscallNumbers;
 import dev.timens.engine.SyscallSet;
 import dev.timens.engine.SyscallStop;
 import dev.timens.engine.TraceeFault;

@@ -1,6 +1,6 @@
 package dev.timens.clock;
 
-import dev.timens.engine.SyscallNumbers;
+import dev.timens.linux.SyscallNumbers;
 
 import java.util.function.IntToLongFunction;
 

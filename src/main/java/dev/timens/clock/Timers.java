@@ -6,7 +6,7 @@ import dev.timens.engine.Notification;
 import dev.timens.engine.RemotePtr;
 import dev.timens.engine.SeccompFilter;
 import dev.timens.engine.SyscallExit;
-import dev.timens.engine.SyscallNumbers;
+import dev.timens.linux.SyscallNumbers;
 import dev.timens.engine.SyscallOutcome;
 import dev.timens.engine.SyscallSet;
 import dev.timens.engine.SyscallStop;

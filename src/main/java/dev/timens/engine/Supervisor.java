@@ -5,6 +5,7 @@ import dev.timens.linux.LinuxException;
 import dev.timens.linux.Ptrace;
 import dev.timens.linux.Sockets;
 import dev.timens.linux.Spawn;
+import dev.timens.linux.SyscallNumbers;
 import dev.timens.linux.Unistd;
 import dev.timens.linux.Wait;
 

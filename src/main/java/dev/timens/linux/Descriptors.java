@@ -1,7 +1,5 @@
 package dev.timens.linux;
 
-import dev.timens.engine.SyscallNumbers;
-
 /**
  * Descriptors of other processes: pidfd_open(2), pidfd_getfd(2) (a duplicate of
  * another process's descriptor, referring to the same open file) and kcmp(2)

@@ -1,7 +1,5 @@
 package dev.timens.linux;
 
-import dev.timens.engine.SyscallNumbers;
-
 import java.lang.foreign.MemorySegment;
 
 /** mmap(2), munmap(2) and memfd_create(2), from sys/mman.h. */

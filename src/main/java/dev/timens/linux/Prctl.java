@@ -1,7 +1,5 @@
 package dev.timens.linux;
 
-import dev.timens.engine.SyscallNumbers;
-
 /** prctl(2) options timens uses, from linux/prctl.h. */
 public final class Prctl {
     private Prctl() {}

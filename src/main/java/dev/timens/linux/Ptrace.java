@@ -1,7 +1,5 @@
 package dev.timens.linux;
 
-import dev.timens.engine.SyscallNumbers;
-
 /**
  * ptrace(2), from sys/ptrace.h. Every request for a tracee must come from the
  * thread that attached it; callers keep that rule (dev.timens.engine runs its

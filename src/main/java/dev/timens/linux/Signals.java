@@ -1,7 +1,5 @@
 package dev.timens.linux;
 
-import dev.timens.engine.SyscallNumbers;
-
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

@@ -1,7 +1,5 @@
 package dev.timens.linux;
 
-import dev.timens.engine.SyscallNumbers;
-
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;

@@ -1,6 +1,6 @@
 package dev.timens.clock;
 
-import dev.timens.engine.SyscallNumbers;
+import dev.timens.linux.SyscallNumbers;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 

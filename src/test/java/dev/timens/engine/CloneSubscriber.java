@@ -1,5 +1,6 @@
 package dev.timens.engine;
 
+import dev.timens.linux.SyscallNumbers;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Arrays;

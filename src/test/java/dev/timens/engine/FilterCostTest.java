@@ -1,6 +1,7 @@
 package dev.timens.engine;
 
 import dev.timens.clock.NamespaceSyscalls;
+import dev.timens.linux.SyscallNumbers;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;

@@ -1,5 +1,6 @@
 package dev.timens.engine;
 
+import dev.timens.linux.SyscallNumbers;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import org.junit.jupiter.api.Test;

@@ -17,6 +17,7 @@ import static dev.timens.engine.SeccompData.x86_64;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.timens.linux.SyscallNumbers;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HexFormat;

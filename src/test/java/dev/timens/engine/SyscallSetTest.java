@@ -8,6 +8,7 @@ import static dev.timens.engine.ArgCondition.maskedEquals;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.timens.linux.SyscallNumbers;
 import java.lang.foreign.Arena;
 import java.util.List;
 import org.junit.jupiter.api.Tag;

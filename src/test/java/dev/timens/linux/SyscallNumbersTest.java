@@ -1,4 +1,4 @@
-package dev.timens.engine;
+package dev.timens.linux;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;

@@ -1,4 +1,4 @@
-package dev.timens.engine;
+package dev.timens.linux;
 
 /**
  * Syscall numbers on x86_64 Linux, for building the engine's syscall sets.
