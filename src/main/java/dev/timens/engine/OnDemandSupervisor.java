@@ -419,15 +419,16 @@ public final class OnDemandSupervisor {
         boolean exec = h.nr() == SyscallNumbers.EXECVE || h.nr() == SyscallNumbers.EXECVEAT;
         Visit visit = visits.get(h.tid());
         if (visit == null) {
-            int tracer = tracerOf(h.tid());
+            long seized = Ptrace.request(Ptrace.SEIZE, h.tid(), 0, SEIZE_OPTIONS);
+            if (seized == -Errno.ESRCH) return;
+            int tracer = seized == -Errno.EPERM ? tracerOf(h.tid()) : 0;
             if (tracer < 0) return; // gone
             if (tracer != 0 && tracer != self) {
+                // Another program traces it (the usual reason for EPERM; asked only then).
                 if (exec) holdTracer(tracer, h);
                 else refuseForeign(h);
                 return;
             }
-            long seized = Ptrace.request(Ptrace.SEIZE, h.tid(), 0, SEIZE_OPTIONS);
-            if (seized == -Errno.ESRCH) return;
             if (seized < 0) {
                 diagnostics.println("timens: cannot attach to pid " + h.tid() + ": " + Errno.describe((int) -seized)
                         + "; killing it");
