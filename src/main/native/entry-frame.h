@@ -9,10 +9,14 @@
  * tool's own data (ENTRY_DATA) follows. Included by assembly (offsets only)
  * and by C (the struct, for the layout test).
  *
- * Failure convention: code that cannot finish executes an int3 with
+ * Failure convention: code that cannot finish reports it with ENTRY_FAIL:
  * rax = the failing call's result, rbx = ENTRY_FAILED | step, r12 = the frame's
- * address and r14 = a detail of the tool's choosing; the supervisor then puts
- * the original bytes and registers back itself and lets the tool decide.
+ * address and r14 = a detail of the tool's choosing. It makes the call
+ * ENTRY_FAILED_SYSCALL (engine v2, which is no longer attached, takes the
+ * thread there; elsewhere the kernel answers ENOSYS), then executes an int3
+ * (engine v1, which traces the thread, takes it there), with rax as it was.
+ * Either way the supervisor puts the original bytes and registers back itself
+ * and lets the tool decide.
  */
 #ifndef TIMENS_ENTRY_FRAME_H
 #define TIMENS_ENTRY_FRAME_H
@@ -39,6 +43,19 @@
 #define ENTRY_R14      136
 #define ENTRY_R15      144
 #define ENTRY_DATA     152 /* the tool's data */
+
+/* An unused syscall number (natively ENOSYS), below __X32_SYSCALL_BIT. */
+#define ENTRY_FAILED_SYSCALL 0x3e000002
+
+#ifdef __ASSEMBLER__
+/* Reports a failure by the convention above; r15 is lost. */
+#define ENTRY_FAIL \
+	mov	%rax, %r15; \
+	mov	$ENTRY_FAILED_SYSCALL, %eax; \
+	syscall; \
+	mov	%r15, %rax; \
+	int3
+#endif
 
 /* The time namespace's data (src/main/native/map-image.S, vdso/finish-exec.S). */
 #define IMAGE_SIZE     (ENTRY_DATA + 0)  /* bytes to map */

@@ -21,7 +21,7 @@
  * In:  rdi = the entry frame; rsp = the program's initial stack pointer, which
  *      nothing here moves
  * Out: jumps to timens_finish_exec with r12 = the frame and r14 = the image's
- *      address; on failure the final int3, by entry-frame.h's convention
+ *      address; on failure ENTRY_FAIL, by entry-frame.h's convention
  *      (step 1: IMAGE_SYSCALL, 2: mmap; r14 = 0)
  */
 #include "entry-frame.h"
@@ -56,6 +56,6 @@ timens_map_image:
 	mov	%rax, %r14
 	add	IMAGE_FINISH(%r12), %rax
 	jmp	*%rax
-1:	int3
+1:	ENTRY_FAIL
 
 	.section .note.GNU-stack,"",@progbits

@@ -35,6 +35,13 @@
  *                      "child" when a child was made (it exits at once and is
  *                      waited for), else error-ENAME
  *
+ *   compatprobe exec PROGRAM   execve PROGRAM (no arguments) through i386,
+ *                      then through x32: a program started so must still be on
+ *                      the namespace's clock, or not start at all. Prints
+ *                      COMPATEXEC i386_execve=error-ENAME when it returns (the
+ *                      exec was refused), then tries x32; when one succeeds,
+ *                      PROGRAM's own output follows
+ *
  * i386 calls take 32-bit pointers: their buffers come from mmap(MAP_32BIT).
  */
 #include "probe.h"
@@ -289,6 +296,33 @@ static int clones(void)
 	return 0;
 }
 
+/* execve of `program` through the other tables; each returns only when refused. */
+static int execs(const char *program, int32_t *low)
+{
+	/* i386: a 32-bit path, argv and envp, in the low page. */
+	char *path = (char *)(low + 64);
+	size_t length = strlen(program);
+	if (length >= 1024) {
+		fprintf(stderr, "compatprobe: path too long\n");
+		return 2;
+	}
+	memcpy(path, program, length + 1);
+	low[0] = (int32_t)(long)path; /* argv = { path, NULL } */
+	low[1] = 0;
+	low[2] = 0; /* envp = { NULL } */
+	printf("COMPATEXEC");
+	fflush(stdout);
+	long r = int80_6(11 /* i386 execve */, (long)path, (long)low, (long)(low + 2), 0, 0, 0);
+	field("i386_execve", r, r);
+	fflush(stdout);
+	char *argv[] = { path, NULL };
+	char *envp[] = { NULL };
+	r = x32_6(520 /* x32 execve */, (long)path, (long)argv, (long)envp, 0, 0, 0);
+	field("x32_execve", r, r);
+	printf("\n");
+	return 0;
+}
+
 /* Prints " key=S" for a result >= 0, " key=error-ENAME" for -errno. */
 static void field(const char *key, long result, long seconds)
 {
@@ -318,6 +352,8 @@ int main(int argc, char **argv)
 		return waits(low);
 	if (argc > 1 && strcmp(argv[1], "clone") == 0)
 		return clones();
+	if (argc > 2 && strcmp(argv[1], "exec") == 0)
+		return execs(argv[2], low);
 
 	if (argc > 1 && strcmp(argv[1], "set") == 0) {
 		if (geteuid() == 0 && !getenv("TIMENS_TEST_ALLOW_SET")) {

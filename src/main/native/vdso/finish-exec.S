@@ -16,7 +16,7 @@
  * with the registers and flags the kernel gave it.
  *
  * In:  r12 = the entry frame (entry-frame.h), r14 = the image's address
- * Out: never returns; on failure an int3 by entry-frame.h's convention
+ * Out: never returns; on failure ENTRY_FAIL, by entry-frame.h's convention
  *      (step 3: open /proc/self/mem, 4: write the process page, 5: restore
  *      the entry point; r14 = the image's address)
  */
@@ -101,7 +101,7 @@ timens_finish_exec:
 	js	.Lfail
 	mov	$-5, %rax			/* a short write: EIO */
 .Lfail:
-	int3
+	ENTRY_FAIL
 	.cfi_endproc
 	.size timens_finish_exec, . - timens_finish_exec
 

@@ -134,7 +134,8 @@ public final class TimensCommand implements Callable<Integer> {
             c.warp = parsed.hasMatchedOption("--warp");
             c.debug = parsed.hasMatchedOption("--debug");
             c.stats = parsed.hasMatchedOption("--stats");
-            c.engine = parsed.matchedOptionValue("--engine", "v1");
+            String engine = System.getenv("TIMENS_ENGINE");
+            c.engine = parsed.matchedOptionValue("--engine", engine == null || engine.isEmpty() ? "v1" : engine);
             c.command = parsed.matchedPositionalValue(0, new ArrayList<String>());
             return c.call();
         });

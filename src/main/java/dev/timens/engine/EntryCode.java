@@ -16,4 +16,6 @@ record EntryCode(long frame, long start, byte[] original, long[] registers, Entr
     /** ENTRY_FAILED of entry-frame.h: "timens" in the upper six bytes of rbx. */
     static final long FAILED = 0x74696d656e730000L;
     static final long FAILED_MASK = 0xffff_ffff_ffff_0000L;
+    /** ENTRY_FAILED_SYSCALL of entry-frame.h: how failing code reaches engine v2. */
+    static final int FAILED_SYSCALL = 0x3e00_0002;
 }

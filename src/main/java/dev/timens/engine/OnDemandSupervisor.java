@@ -68,6 +68,11 @@ public final class OnDemandSupervisor {
     private static final long ERESTARTNOINTR = -513;
     private static final int SEIZE_OPTIONS = Ptrace.O_TRACESYSGOOD | Ptrace.O_TRACEEXEC | Ptrace.O_EXITKILL;
 
+    /** execve and execveat in syscall_32.tbl, and their x32 numbers (syscall_64.tbl, without __X32_SYSCALL_BIT). */
+    private static final int I386_EXECVE = 11;
+    private static final int I386_EXECVEAT = 358;
+    private static final int X32_EXECVE = 520;
+    private static final int X32_EXECVEAT = 545;
     private static final long PTRACE_ATTACH = 16;
     private static final long PTRACE_SEIZE = 0x4206;
 
@@ -80,6 +85,13 @@ public final class OnDemandSupervisor {
      */
     private static final SyscallSet OWN_SYSCALLS = SyscallSet.builder()
             .notify(SyscallNumbers.EXECVE).notify(SyscallNumbers.EXECVEAT)
+            .notify(EntryCode.FAILED_SYSCALL)
+            // The same through the i386 (int $0x80) and x32 tables, which the filter
+            // cannot hand to the listener as x86_64 calls: refused, or the new
+            // program would start unprepared, on host time (engine v1 sees every
+            // exec whatever its table, as a ptrace event).
+            .refuseI386(I386_EXECVE, I386_EXECVEAT)
+            .refuseX32(X32_EXECVE, X32_EXECVEAT)
             .notifyWhen(SyscallNumbers.PTRACE, ArgCondition.equalTo(0, PTRACE_ATTACH))
             .notifyWhen(SyscallNumbers.PTRACE, ArgCondition.equalTo(0, PTRACE_SEIZE))
             .build();
@@ -100,6 +112,8 @@ public final class OnDemandSupervisor {
         CALL_RUNNING,
         /** Interrupted for the tool ({@link TraceControl#interrupt}). */
         INTERRUPTED,
+        /** Code started at a new program's entry reported a failure (ENTRY_FAILED_SYSCALL). */
+        ENTRY_FAILED,
         /**
          * Another program's tracer thread, held (interrupted) so that it cannot
          * restart its tracees while the engine prepares the programs they exec.
@@ -131,6 +145,8 @@ public final class OnDemandSupervisor {
     private final Tool tool;
     private final PrintWriter diagnostics;
     private final TraceStats stats;
+    /** Code started at the entry of each program prepared, until it reports a failure or the thread goes. */
+    private final Map<Integer, EntryCode> entryCodes = new HashMap<>();
     private final Map<Integer, Visit> visits = new HashMap<>() {
         // Mirrored in visiting, which the notification thread reads.
         @Override
@@ -143,11 +159,17 @@ public final class OnDemandSupervisor {
         public Visit remove(Object tid) {
             Visit gone = super.remove(tid);
             visiting.remove(tid);
+            claimed.remove(tid);
             if (gone != null) releaseAttaches((Integer) tid);
             return gone;
         }
     };
     private final java.util.Set<Integer> visiting = ConcurrentHashMap.newKeySet();
+    /**
+     * Threads with a call handed to the tracer thread and not yet taken: an
+     * attach to one waits too (the engine is about to attach to it).
+     */
+    private final java.util.Set<Integer> claimed = ConcurrentHashMap.newKeySet();
     /** Attempts to attach to a thread being visited, answered when the visit ends. */
     private final Map<Integer, List<Handover>> waitingAttaches = new HashMap<>();
     private final ConcurrentLinkedQueue<Handover> handovers = new ConcurrentLinkedQueue<>();
@@ -239,7 +261,7 @@ public final class OnDemandSupervisor {
             Notifications.start(channel[1], main, tool, diagnostics, stats, new Router());
             LiveThreads live = new LiveThreads();
             live.traced(main);
-            ProcessTree tree = new ProcessTree(main, live);
+            ProcessTree tree = new ProcessTree(main, this::descendants);
             started.accept(tree);
             tool.onStart(new TraceControl() {
                 @Override
@@ -266,18 +288,19 @@ public final class OnDemandSupervisor {
     private final class Router implements Notifications.Router {
         @Override
         public boolean take(Notification call) {
-            // A thread the engine is attached to runs only to finish what the engine
-            // started: the restart of a call it rewrote, or a syscall it injected.
+            boolean exec = call.number() == SyscallNumbers.EXECVE || call.number() == SyscallNumbers.EXECVEAT;
             if (visiting.contains(call.tid())) {
-                call.proceed();
-                return true;
+                // Its exec's restart, or one of the calls below (see unanswered).
+                if (exec) call.proceed();
+                return exec;
             }
-            if (call.number() == SyscallNumbers.EXECVE || call.number() == SyscallNumbers.EXECVEAT) {
+            if (exec || call.number() == EntryCode.FAILED_SYSCALL) {
                 hand(call);
                 return true;
             }
             if (call.number() == SyscallNumbers.PTRACE) {
-                if (visiting.contains((int) call.arg(1))) {
+                int target = (int) call.arg(1);
+                if (visiting.contains(target) || claimed.contains(target)) {
                     hand(call); // answered when the visit ends
                 } else {
                     call.proceed();
@@ -289,11 +312,19 @@ public final class OnDemandSupervisor {
 
         @Override
         public void unanswered(Notification call) {
-            hand(call);
+            // A thread the engine is attached to runs only to finish what the engine
+            // started: the restart of a call it rewrote, or a syscall it injected
+            // that the tool does not answer itself.
+            if (visiting.contains(call.tid())) {
+                call.proceed();
+            } else {
+                hand(call);
+            }
         }
 
         private void hand(Notification call) {
             call.handedOver();
+            if (call.number() != SyscallNumbers.PTRACE) claimed.add(call.tid());
             handovers.add(new Handover(call.id(), call.tid(), call.number(), call.listener(), (int) call.arg(1)));
             ring();
         }
@@ -349,6 +380,7 @@ public final class OnDemandSupervisor {
                 else park = 0;
             } else if (s.exited() || s.signaled()) {
                 Visit gone = visits.remove(pid);
+                entryCodes.remove(pid);
                 if (gone != null || live.contains(pid)) tool.onTaskExited(pid);
                 live.ended(pid);
                 if (pid == main) {
@@ -373,6 +405,45 @@ public final class OnDemandSupervisor {
         }
         if (mainStatus == null) throw new IllegalStateException("the command's exit status was never reported");
         return mainStatus;
+    }
+
+    /**
+     * Every process below this one but the doorbell, as /proc shows them now:
+     * the command's tree, orphans included (they are reparented here). Any
+     * thread may ask.
+     */
+    private List<Integer> descendants() {
+        List<Integer> found = new ArrayList<>();
+        java.util.ArrayDeque<Integer> parents = new java.util.ArrayDeque<>();
+        parents.add(self);
+        while (!parents.isEmpty()) {
+            int parent = parents.poll();
+            for (int child : childrenOf(parent)) {
+                if (child == park || found.contains(child)) continue;
+                found.add(child);
+                parents.add(child);
+            }
+        }
+        return found;
+    }
+
+    /** The children of every thread of process {@code pid} (/proc/PID/task/TID/children). */
+    private static List<Integer> childrenOf(int pid) {
+        List<Integer> children = new ArrayList<>();
+        try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            for (Path task : (Iterable<Path>) tasks::iterator) {
+                try {
+                    String listed = Files.readString(task.resolve("children")).trim();
+                    if (listed.isEmpty()) continue;
+                    for (String child : listed.split("\\s+")) children.add(Integer.parseInt(child));
+                } catch (IOException | NumberFormatException e) {
+                    // the thread ended
+                }
+            }
+        } catch (IOException e) {
+            // the process ended
+        }
+        return children;
     }
 
     /** Whether this process still has a child (an orphan reparented to it included) other than the doorbell. */
@@ -402,6 +473,10 @@ public final class OnDemandSupervisor {
                 takeHandover(h, ptracer);
             } catch (TraceeGone e) {
                 visits.remove(h.tid());
+            } finally {
+                if (h.nr() != SyscallNumbers.PTRACE && !visits.containsKey(h.tid()) && claimed.remove(h.tid())) {
+                    releaseAttaches(h.tid()); // taken without a visit (gone, refused, another's tracee)
+                }
             }
         }
     }
@@ -409,7 +484,7 @@ public final class OnDemandSupervisor {
     private void takeHandover(Handover h, Ptracer ptracer) {
         if (h.nr() == SyscallNumbers.PTRACE) {
             int target = h.target();
-            if (visits.containsKey(target)) {
+            if (visits.containsKey(target) || claimed.contains(target)) {
                 waitingAttaches.computeIfAbsent(target, t -> new ArrayList<>()).add(h);
             } else {
                 SeccompNotify.answerContinue(h.listener(), answerScratch, h.id());
@@ -437,7 +512,9 @@ public final class OnDemandSupervisor {
                 return;
             }
         }
-        visits.put(h.tid(), new Visit(exec ? Phase.EXEC_INTERRUPTED : Phase.CALL_INTERRUPTED, h.nr()));
+        Phase phase = exec ? Phase.EXEC_INTERRUPTED
+                : h.nr() == EntryCode.FAILED_SYSCALL ? Phase.ENTRY_FAILED : Phase.CALL_INTERRUPTED;
+        visits.put(h.tid(), new Visit(phase, h.nr()));
         long result = Ptrace.request(Ptrace.INTERRUPT, h.tid(), 0, 0);
         if (result == -Errno.ESRCH) visits.remove(h.tid());
     }
@@ -715,6 +792,13 @@ public final class OnDemandSupervisor {
                 visit.phase = Phase.EXEC_ENTRY;
                 ptracer.syscall(tid, 0);
             }
+            case ENTRY_FAILED -> {
+                if (!inCall) {
+                    leave(tid, visit, ptracer);
+                    return;
+                }
+                entryCodeFailed(tid, visit, ptracer, saved, work, scratch);
+            }
             case CALL_INTERRUPTED, CALL_RUNNING -> {
                 // Interrupted in the call (again, for a call already running: the tool
                 // wants it translated anew, after a clock step say).
@@ -726,6 +810,44 @@ public final class OnDemandSupervisor {
             }
             default -> ptracer.syscall(tid, 0);
         }
+    }
+
+    /**
+     * Code started at a new program's entry gave up (entry-frame.h's failure
+     * convention: the result in r15 across the call, the step in rbx, the
+     * frame in r12, a detail in r14): the program is put back as exec left it,
+     * and the tool finishes the job another way or kills it, as with engine v1.
+     */
+    private void entryCodeFailed(int tid, Visit visit, Ptracer ptracer, Registers regs, Registers work,
+                                 MemorySegment scratch) {
+        EntryCode code = entryCodes.remove(tid);
+        if (code == null || regs.r12() != code.frame() || (regs.rbx() & EntryCode.FAILED_MASK) != EntryCode.FAILED) {
+            // Not our code's report: the call is what it is natively.
+            regs.origRax(-1);
+            regs.rax(-Errno.ENOSYS);
+            ptracer.setRegs(tid, regs);
+            leave(tid, visit, ptracer);
+            return;
+        }
+        stats.other++;
+        long result = regs.toArray()[Registers.index("r15")];
+        ProcessMemory memory = new ProcessMemory(tid, scratch);
+        EntryTrap trap = new EntryTrap(tid, (int) (regs.rbx() & 0xffff), result, regs.r14(), ptracer, memory, regs,
+                work, visit.pending);
+        try {
+            memory.forceWrite(new RemotePtr(code.start()), code.original(), code.original());
+            regs.fromArray(code.registers());
+            regs.origRax(-1); // no restart of the failure call: the program starts afresh
+            ptracer.setRegs(tid, regs);
+            code.onFailure().onFailure(trap);
+        } catch (TraceeGone e) {
+            throw e;
+        } catch (TraceeFault | RuntimeException e) {
+            diagnostics.println("timens: killing pid " + tid + ": " + e.getMessage());
+            diagnostics.flush();
+            Unistd.kill(tid, SIGKILL);
+        }
+        leave(tid, visit, ptracer);
     }
 
     /** The tool handles the call the thread was interrupted in, as at a seccomp stop. */
@@ -799,8 +921,9 @@ public final class OnDemandSupervisor {
         stats.execs++;
         if (visit == null) visit = new Visit(Phase.EXEC_RUNNING, SyscallNumbers.EXECVE);
         visits.put(tid, visit);
+        entryCodes.remove(former);
         ExecStop stop = new ExecStop(tid, former, ptracer, new ProcessMemory(tid, scratch), saved, work,
-                visit.pending, stackBuffer, code -> { });
+                visit.pending, stackBuffer, code -> entryCodes.put(tid, code));
         try {
             tool.onExec(stop);
         } catch (TraceeGone e) {

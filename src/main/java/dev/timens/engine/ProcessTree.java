@@ -19,11 +19,21 @@ public final class ProcessTree {
 
     private final int command;
     private final LiveThreads live;
+    /** Engine v2, which follows no fork: the processes as /proc shows them now. */
+    private final java.util.function.Supplier<List<Integer>> descendants;
     private boolean commandEnded;
 
     ProcessTree(int command, LiveThreads live) {
         this.command = command;
         this.live = live;
+        this.descendants = null;
+    }
+
+    /** A tree known from /proc (engine v2): {@code descendants} lists its processes. */
+    ProcessTree(int command, java.util.function.Supplier<List<Integer>> descendants) {
+        this.command = command;
+        this.live = null;
+        this.descendants = descendants;
     }
 
     /** The command's pid: the first process of the tree. */
@@ -42,12 +52,12 @@ public final class ProcessTree {
 
     /** Whether {@code pid} (a sender's si_pid, say) is a process of the tree. */
     public boolean contains(int pid) {
-        return pid > 0 && live.contains(pid);
+        return pid > 0 && (live != null ? live.contains(pid) : descendants.get().contains(pid));
     }
 
     /** The processes of the tree still alive, the command's included while it runs. */
     public List<Integer> processes() {
-        return live.processes();
+        return live != null ? live.processes() : descendants.get();
     }
 
     /** Sends {@code signal} to the command; false, and nothing sent, once it has ended. */

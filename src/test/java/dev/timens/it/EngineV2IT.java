@@ -42,6 +42,25 @@ class EngineV2IT {
         assertThat(run.stdout().lines().toList()).as(run.describe()).containsExactly("2038", "2038");
     }
 
+    /**
+     * When the code timens starts at a new program's entry cannot finish (no
+     * free descriptor under {@code ulimit -n 3}; a filter of the program's own
+     * that refuses /proc/self/mem), timens, no longer attached, is called back
+     * and finishes the job: the program runs, in 2038.
+     */
+    @Test
+    void programsWhoseEntryCodeFailsStillRunIn2038() {
+        String probe = Toolchains.program("clockprobe-static").toString();
+        TimensRunner.Result noDescriptor = runner.timens(AT_2038, "sh", "-c", "ulimit -n 3; \"$1\"", "sh", probe)
+                .assertExit(0);
+        assertThat(noDescriptor.single("PROBE").decimal("realtime").longValue()).as(noDescriptor.describe())
+                .isBetween(Y2038, Y2038 + 60);
+        TimensRunner.Result ownFilter = runner.timens(AT_2038, Toolchains.program("treeprobe").toString(),
+                "deny-rdwr", Toolchains.program("clockprobe-dyn").toString()).assertExit(0);
+        assertThat(ownFilter.single("PROBE").decimal("realtime").longValue()).as(ownFilter.describe())
+                .isBetween(Y2038, Y2038 + 60);
+    }
+
     @Test
     void absoluteDeadlinesAndClockStepsStillWork() {
         String timerprobe = Toolchains.program("timerprobe").toString();
@@ -114,6 +133,21 @@ class EngineV2IT {
                 "root=/dev/root", "rootfstype=hostfs", "hostfs=/", "rw", "init=" + init, "con=null",
                 "con0=fd:0,fd:1");
         assertThat(run.stdout()).as(run.describe()).contains("UMLDATE 2038-01-19");
+    }
+
+    /**
+     * An exec through the i386 ({@code int $0x80}) or x32 table, which the
+     * filter cannot hand to the listener, is refused: natively it runs the
+     * program, which here would start unprepared, on host time.
+     */
+    @Test
+    void execsThroughTheOtherSyscallTablesAreRefused() {
+        TimensRunner.Result run = runner.timens(AT_2038, Toolchains.program("compatprobe").toString(), "exec",
+                Toolchains.program("clockprobe-static").toString()).assertExit(0);
+        assertThat(run.stdout()).as(run.describe()).doesNotContain("PROBE");
+        Probe refused = run.single("COMPATEXEC");
+        assertThat(refused.string("i386_execve")).isEqualTo("error-ENOSYS");
+        assertThat(refused.string("x32_execve")).isEqualTo("error-ENOSYS");
     }
 
     /** timens inside timens cannot nest yet: it says so, and runs nothing. */
