@@ -51,6 +51,20 @@
  * and wakes the supervisor's wait for tracee events, which no Java thread
  * could otherwise interrupt; the supervisor discards the signal and kills the
  * process when the run ends. Why it is not Java: it is a process of its own.
+ *
+ * "timens-exec watch IMAGE PIPE" is the watchdog of engine v2 (--engine v2),
+ * a grandchild of the supervisor's (the child exits at once),
+ * which, unlike engine v1, traces no process permanently, so that the kernel
+ * would not end them with the supervisor (PTRACE_O_EXITKILL). IMAGE is a
+ * descriptor of the namespace's clock image, which every process of the
+ * namespace maps; PIPE is one end of a socket whose other end only the
+ * supervisor holds. The watchdog leaves the terminal's session (Ctrl-C is not
+ * for it) and waits for the end of file on PIPE: the supervisor has exited, or
+ * was killed. Then it kills every process that still maps the image (found in
+ * /proc/PID/maps by the image's inode), again and again until none is left
+ * (a fork may race a kill), and exits. After a normal run none is left: timens
+ * waits for every process of its namespace. Why it is not Java: it must
+ * outlive the JVM.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -64,6 +78,7 @@
 #include <dirent.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -210,10 +225,83 @@ static void park(void)
 		pause();
 }
 
+/* Whether process PID maps the file of inode INODE (a line of /proc/PID/maps ends with it and a path). */
+static int maps_inode(const char *pid, unsigned long inode)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%s/maps", pid);
+	FILE *maps = fopen(path, "re");
+	if (!maps)
+		return 0;
+	char line[4096];
+	int found = 0;
+	while (!found && fgets(line, sizeof line, maps)) {
+		unsigned long at;
+		char dev[16];
+		/* address perms offset dev inode [path] */
+		if (sscanf(line, "%*s %*s %*s %15s %lu", dev, &at) == 2 && at == inode && strstr(line, "timens"))
+			found = 1;
+	}
+	fclose(maps);
+	return found;
+}
+
+static void watch(int image, int pipe_end)
+{
+	struct stat st;
+	if (fstat(image, &st) != 0)
+		die(125, "watch: the clock image", errno);
+	/* Not a child of the supervisor's: it waits for its own children, and the
+	 * watchdog is none of the command's business. The supervisor reaps this
+	 * process; the watchdog goes on as init's. */
+	pid_t child = fork();
+	if (child < 0)
+		die(125, "watch: fork", errno);
+	if (child > 0)
+		_exit(0);
+	setsid();
+	for (int sig = 1; sig < 32; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP && sig != SIGCHLD)
+			signal(sig, SIG_IGN);
+	close_others("", pipe_end);
+	close(image);
+	for (int fd = 0; fd <= 2; fd++)
+		close(fd);
+	char byte;
+	for (;;) {
+		ssize_t n = read(pipe_end, &byte, 1);
+		if (n == 0 || (n < 0 && errno != EINTR))
+			break; /* the supervisor is gone */
+	}
+	pid_t self = getpid();
+	for (int round = 0; round < 1000; round++) {
+		int killed = 0;
+		DIR *proc = opendir("/proc");
+		if (!proc)
+			_exit(1);
+		struct dirent *e;
+		while ((e = readdir(proc))) {
+			char *end;
+			long pid = strtol(e->d_name, &end, 10);
+			if (*end || end == e->d_name || pid == self)
+				continue;
+			if (maps_inode(e->d_name, (unsigned long)st.st_ino) && kill((pid_t)pid, SIGKILL) == 0)
+				killed++;
+		}
+		closedir(proc);
+		if (!killed)
+			_exit(0);
+		usleep(1000);
+	}
+	_exit(1);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 2 && strcmp(argv[1], "park") == 0)
 		park();
+	if (argc == 4 && strcmp(argv[1], "watch") == 0)
+		watch(atoi(argv[2]), atoi(argv[3]));
 	if (argc >= 3 && strcmp(argv[1], "supervisor") == 0) {
 		drop_sys_time();
 		execv(argv[2], argv + 2);

@@ -196,6 +196,9 @@ public final class TimensCommand implements Callable<Integer> {
             // nothing of its own /proc that dumpability closes.
             Prctl.makeNonDumpable();
             TraceStats counts = new TraceStats();
+            // Engine v2 traces nothing between visits: the kernel would not end the
+            // namespace with timens, so the watchdog does.
+            if (onDemand) Watchdog.start(NativeFiles.helper(), namespace.clockPage().fd());
             Launch launch = new Launch(executable, command, NativeFiles.helper(), passedFds, commandSignals);
             ExitStatus status = onDemand ? OnDemandSupervisor.run(launch, namespace, err, forwarding::started, counts)
                     : Supervisor.run(launch, namespace, err, forwarding::started, counts);

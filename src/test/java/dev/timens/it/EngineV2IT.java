@@ -150,6 +150,19 @@ class EngineV2IT {
         assertThat(refused.string("x32_execve")).isEqualTo("error-ENOSYS");
     }
 
+    /**
+     * timens killed with SIGKILL takes its namespace with it under engine v2
+     * too, which traces nothing that the kernel would end with it: the
+     * watchdog kills every process that maps the namespace's clock image.
+     */
+    @Test
+    void killingTimensEndsEveryProcessOfTheNamespace() throws InterruptedException {
+        TimensRunner.Result run = runner.timens(List.of("--engine", "v2"), "sh", "-c",
+                "sleep 300 & echo $!; sleep 0.2; kill -KILL $PPID; sleep 300");
+        assertThat(run.exitCode()).as(run.describe()).isEqualTo(128 + 9);
+        Processes.assertEnds(Long.parseLong(run.stdout().trim()), "the command's background sleep");
+    }
+
     /** timens inside timens cannot nest yet: it says so, and runs nothing. */
     @Test
     void timensInsideTimensSaysItCannotNest() {

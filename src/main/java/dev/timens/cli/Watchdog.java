@@ -1,0 +1,53 @@
+package dev.timens.cli;
+
+import dev.timens.linux.LinuxException;
+import dev.timens.linux.Sockets;
+import dev.timens.linux.Spawn;
+import dev.timens.linux.Unistd;
+import dev.timens.linux.Wait;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.ValueLayout;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The watchdog of engine v2 ({@code timens-exec watch}): when this process
+ * ends, however it ends, every process that maps the namespace's clock image
+ * is killed. Engine v1 needs none: the kernel ends the processes it traces
+ * with it (PTRACE_O_EXITKILL); engine v2 traces none between its visits.
+ */
+final class Watchdog {
+    /** Our end of the socket: open for as long as this process lives, never closed. */
+    private static int held = -1;
+
+    private Watchdog() {}
+
+    /**
+     * Starts the watchdog for the namespace whose clock image is descriptor
+     * {@code image}; throws when it cannot start (then nothing must run).
+     */
+    static void start(Path helper, int image) {
+        int[] pair = Sockets.streamPair();
+        int started;
+        try {
+            started = Spawn.spawn(helper.toString(), List.of("timens-exec", "watch", Integer.toString(image),
+                    Integer.toString(pair[1])), image, pair[1]);
+        } catch (LinuxException e) {
+            Unistd.close(pair[0]);
+            Unistd.close(pair[1]);
+            throw e;
+        }
+        Unistd.close(pair[1]);
+        held = pair[0];
+        // It forks the watchdog and exits: the watchdog is no child of ours, so
+        // it never counts among the processes the supervisor waits for.
+        try (Arena arena = Arena.ofConfined()) {
+            Wait.Status s = Wait.waitpid(started, 0, arena.allocate(ValueLayout.JAVA_INT));
+            if (!s.exited() || s.exitCode() != 0) {
+                throw new IllegalStateException("the watchdog did not start (timens-exec watch: status " + s.raw() + ")");
+            }
+        }
+    }
+}
