@@ -15,7 +15,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,7 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Engine v2 (experimental): runs a command under a {@link Tool} without
@@ -152,6 +150,7 @@ public final class OnDemandSupervisor {
         @Override
         public Visit put(Integer tid, Visit visit) {
             visiting.add(tid);
+            attached.add(tid);
             return super.put(tid, visit);
         }
 
@@ -159,12 +158,15 @@ public final class OnDemandSupervisor {
         public Visit remove(Object tid) {
             Visit gone = super.remove(tid);
             visiting.remove(tid);
+            attached.remove(tid);
             claimed.remove(tid);
             if (gone != null) releaseAttaches((Integer) tid);
             return gone;
         }
     };
     private final java.util.Set<Integer> visiting = ConcurrentHashMap.newKeySet();
+    /** Threads the engine is attached to, until the detach is done: attaches to them wait. */
+    private final java.util.Set<Integer> attached = ConcurrentHashMap.newKeySet();
     /**
      * Threads with a call handed to the tracer thread and not yet taken: an
      * attach to one waits too (the engine is about to attach to it).
@@ -193,27 +195,8 @@ public final class OnDemandSupervisor {
             throws SupervisorException {
         byte[] filter = SeccompFilter.toBytes(SeccompFilter.compile(
                 tool.syscalls().asNotifications().union(OWN_SYSCALLS)));
-        AtomicReference<Object> result = new AtomicReference<>();
-        Thread tracer = Thread.ofPlatform().name("timens-tracer").unstarted(() -> {
-            try {
-                result.set(new OnDemandSupervisor(tool, diagnostics, stats).supervise(launch, filter, started));
-            } catch (Throwable t) {
-                result.set(t);
-            }
-        });
-        tracer.start();
-        try {
-            tracer.join();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new SupervisorException("interrupted while supervising", e);
-        }
-        Object outcome = result.get();
-        if (outcome instanceof ExitStatus status) return status;
-        if (outcome instanceof SupervisorException e) throw e;
-        if (outcome instanceof RuntimeException e) throw e;
-        if (outcome instanceof Error e) throw e;
-        throw new AssertionError(outcome);
+        return Launching.onTracerThread(() -> new OnDemandSupervisor(tool, diagnostics, stats)
+                .supervise(launch, filter, started));
     }
 
     private ExitStatus supervise(Launch launch, byte[] filter, java.util.function.Consumer<ProcessTree> started)
@@ -230,16 +213,9 @@ public final class OnDemandSupervisor {
             leaveScratch = ProcessMemory.allocateScratch(arena);
             // Orphans stay ours: reaped here, and descendants (Yama's ptrace_scope 1).
             Prctl.becomeChildSubreaper();
-            park = startPark(launch);
+            park = Launching.startPark(launch);
             int[] channel = Sockets.streamPair();
-            List<String> helperArgv = new ArrayList<>();
-            helperArgv.add("timens-exec");
-            helperArgv.add(Integer.toString(channel[0]));
-            helperArgv.add(launch.keepFds().isEmpty() ? "-" : launch.keepFds().stream().sorted()
-                    .map(String::valueOf).collect(java.util.stream.Collectors.joining(",")));
-            helperArgv.add(launch.signals() == null ? "-" : launch.signals().argument());
-            helperArgv.add(launch.executable().toString());
-            helperArgv.addAll(launch.argv());
+            List<String> helperArgv = Launching.helperArgv(launch, channel[0]);
             int main;
             try {
                 main = Spawn.spawn(launch.helper().toString(), helperArgv, channel[0]);
@@ -250,14 +226,7 @@ public final class OnDemandSupervisor {
                 throw new SupervisorException("cannot start " + launch.helper() + ": " + e.getMessage(), e);
             }
             Unistd.close(channel[0]);
-            MemorySegment bytes = arena.allocate(4L + filter.length);
-            bytes.set(ValueLayout.JAVA_INT, 0, filter.length / 8);
-            MemorySegment.copy(MemorySegment.ofArray(filter), 0, bytes, 4, filter.length);
-            try {
-                Unistd.writeFully(channel[1], bytes);
-            } catch (LinuxException e) {
-                // EPIPE: the helper died before reading; its exit status says why.
-            }
+            Launching.sendFilter(channel[1], filter);
             Notifications.start(channel[1], main, tool, diagnostics, stats, new Router());
             LiveThreads live = new LiveThreads();
             live.traced(main);
@@ -300,7 +269,7 @@ public final class OnDemandSupervisor {
             }
             if (call.number() == SyscallNumbers.PTRACE) {
                 int target = (int) call.arg(1);
-                if (visiting.contains(target) || claimed.contains(target)) {
+                if (attached.contains(target) || claimed.contains(target)) {
                     hand(call); // answered when the visit ends
                 } else {
                     call.proceed();
@@ -333,21 +302,6 @@ public final class OnDemandSupervisor {
     private void ring() {
         int doorbell = park;
         if (doorbell != 0) Unistd.kill(doorbell, SIGURG);
-    }
-
-    private static int startPark(Launch launch) throws SupervisorException {
-        int pid;
-        try {
-            pid = Spawn.spawn(launch.helper().toString(), List.of("timens-exec", "park"));
-        } catch (LinuxException e) {
-            throw new SupervisorException("cannot start " + launch.helper() + " park: " + e.getMessage(), e);
-        }
-        long seized = Ptrace.request(Ptrace.SEIZE, pid, 0, Ptrace.O_EXITKILL);
-        if (seized < 0) {
-            Unistd.kill(pid, SIGKILL);
-            throw new SupervisorException("cannot trace timens-exec park: " + Errno.describe((int) -seized));
-        }
-        return pid;
     }
 
     private void stopPark(Ptracer ptracer) {
@@ -575,7 +529,7 @@ public final class OnDemandSupervisor {
     }
 
     private void refuseForeignExec(Handover h, String why) {
-        diagnostics.println("timens: pid " + h.tid() + " (" + comm(h.tid()) + ") cannot exec while another program"
+        diagnostics.println("timens: pid " + h.tid() + " (" + Launching.comm(h.tid()) + ") cannot exec while another program"
                 + " traces it: " + why + "; the exec fails with EPERM");
         diagnostics.flush();
         SeccompNotify.answerWithError(h.listener(), answerScratch, h.id(), Errno.EPERM);
@@ -593,7 +547,7 @@ public final class OnDemandSupervisor {
             try {
                 tool.onExec(stop);
             } catch (RuntimeException e) {
-                diagnostics.println("timens: killing pid " + exec.tgid() + " (" + comm(exec.tgid()) + "): "
+                diagnostics.println("timens: killing pid " + exec.tgid() + " (" + Launching.comm(exec.tgid()) + "): "
                         + e.getMessage());
                 diagnostics.flush();
                 Unistd.kill(exec.tgid(), SIGKILL);
@@ -623,7 +577,7 @@ public final class OnDemandSupervisor {
                 if (state == 't') return stackAndEntry(exec.tgid());
                 if (state != 'R' && state != 'D') {
                     // Runs the new program, untraced and unprepared: never on host time.
-                    diagnostics.println("timens: killing pid " + exec.tgid() + " (" + comm(exec.tgid())
+                    diagnostics.println("timens: killing pid " + exec.tgid() + " (" + Launching.comm(exec.tgid())
                             + "): its tracer let it go before its new program could be prepared");
                     diagnostics.flush();
                     Unistd.kill(exec.tgid(), SIGKILL);
@@ -686,7 +640,7 @@ public final class OnDemandSupervisor {
     }
 
     private void refuseForeign(Handover h) {
-        diagnostics.println("timens: pid " + h.tid() + " (" + comm(h.tid()) + ") made syscall " + h.nr()
+        diagnostics.println("timens: pid " + h.tid() + " (" + Launching.comm(h.tid()) + ") made syscall " + h.nr()
                 + " while another program traces it, which timens cannot handle yet: it fails with ENOSYS");
         diagnostics.flush();
         SeccompNotify.answerWithError(h.listener(), answerScratch, h.id(), Errno.ENOSYS);
@@ -916,11 +870,18 @@ public final class OnDemandSupervisor {
 
     private void execed(int tid, Ptracer ptracer, Registers saved, Registers work, MemorySegment scratch) {
         int former = (int) ptracer.eventMessage(tid);
-        Visit visit = visits.remove(former);
-        if (former != tid) visits.remove(tid); // the leader, gone with the old program
-        stats.execs++;
+        Visit visit = visits.get(former);
         if (visit == null) visit = new Visit(Phase.EXEC_RUNNING, SyscallNumbers.EXECVE);
-        visits.put(tid, visit);
+        if (former != tid) {
+            // A thread that was not the leader exec'd: it is tid now, and the old
+            // leader is gone with the old program. Never out of the table meanwhile,
+            // or an attach to it would be let through while the engine is attached.
+            visits.put(tid, visit);
+            visits.remove(former);
+        } else {
+            visits.put(tid, visit);
+        }
+        stats.execs++;
         entryCodes.remove(former);
         ExecStop stop = new ExecStop(tid, former, ptracer, new ProcessMemory(tid, scratch), saved, work,
                 visit.pending, stackBuffer, code -> entryCodes.put(tid, code));
@@ -929,7 +890,7 @@ public final class OnDemandSupervisor {
         } catch (TraceeGone e) {
             throw e;
         } catch (RuntimeException e) {
-            diagnostics.println("timens: killing pid " + tid + " (" + comm(tid) + "): " + e.getMessage());
+            diagnostics.println("timens: killing pid " + tid + " (" + Launching.comm(tid) + "): " + e.getMessage());
             diagnostics.flush();
             Unistd.kill(tid, SIGKILL);
         }
@@ -975,11 +936,4 @@ public final class OnDemandSupervisor {
         return tid;
     }
 
-    private static String comm(int pid) {
-        try {
-            return Files.readString(Path.of("/proc/" + pid + "/comm")).trim();
-        } catch (IOException e) {
-            return "?";
-        }
-    }
 }

@@ -12,13 +12,10 @@ import dev.timens.linux.Wait;
 import java.io.PrintWriter;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Runs a command and every process it starts under one tracer, and lets a
@@ -86,7 +83,7 @@ public final class Supervisor {
                     int tgid = stop.tgid();
                     stop.atExit(exit -> {
                         if (exit.result() == -Errno.EPERM && refusedTracers.add(tgid)) {
-                            diagnostics.println("timens: pid " + tgid + " (" + comm(tgid) + ") cannot trace: ptrace("
+                            diagnostics.println("timens: pid " + tgid + " (" + Launching.comm(tgid) + ") cannot trace: ptrace("
                                     + (request == PTRACE_TRACEME ? "PTRACE_TRACEME" : request == PTRACE_ATTACH
                                     ? "PTRACE_ATTACH" : "PTRACE_SEIZE") + ") fails with EPERM, because timens traces"
                                     + " every process of the command and a process has only one tracer: debuggers and"
@@ -213,7 +210,7 @@ public final class Supervisor {
             return "this timens runs inside another timens (pid " + tracer + "), which traces every process of its"
                     + " namespace, and a process has only one tracer: timens cannot run inside timens yet";
         }
-        return "the command is already traced by pid " + tracer + " (" + comm(tracer) + "), such as strace -f or a"
+        return "the command is already traced by pid " + tracer + " (" + Launching.comm(tracer) + "), such as strace -f or a"
                 + " debugger following forks, and a process has only one tracer";
     }
 
@@ -230,13 +227,6 @@ public final class Supervisor {
     }
 
     /** A process's command name, from /proc/PID/comm. */
-    private static String comm(int pid) {
-        try {
-            return java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + pid + "/comm")).trim();
-        } catch (java.io.IOException e) {
-            return "?";
-        }
-    }
 
     /** The stop signal of a syscall-entry or -exit stop under PTRACE_O_TRACESYSGOOD. */
     private static final int SYSCALL_STOP = Ptracer.SIGTRAP | 0x80;
@@ -302,27 +292,7 @@ public final class Supervisor {
                                  java.util.function.Consumer<ProcessTree> started, TraceStats stats)
             throws SupervisorException {
         byte[] filter = SeccompFilter.toBytes(SeccompFilter.compile(tool.syscalls().union(OWN_SYSCALLS)));
-        AtomicReference<Object> result = new AtomicReference<>();
-        Thread tracer = Thread.ofPlatform().name("timens-tracer").unstarted(() -> {
-            try {
-                result.set(new Supervisor(tool, diagnostics, stats).trace(launch, filter, started));
-            } catch (Throwable t) {
-                result.set(t);
-            }
-        });
-        tracer.start();
-        try {
-            tracer.join();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new SupervisorException("interrupted while supervising", e);
-        }
-        Object outcome = result.get();
-        if (outcome instanceof ExitStatus status) return status;
-        if (outcome instanceof SupervisorException e) throw e;
-        if (outcome instanceof RuntimeException e) throw e;
-        if (outcome instanceof Error e) throw e;
-        throw new AssertionError(outcome);
+        return Launching.onTracerThread(() -> new Supervisor(tool, diagnostics, stats).trace(launch, filter, started));
     }
 
     private ExitStatus trace(Launch launch, byte[] filter, java.util.function.Consumer<ProcessTree> started)
@@ -335,17 +305,10 @@ public final class Supervisor {
             stackBuffer = arena.allocate(ExecStop.STACK_BUFFER_SIZE, 16);
 
             // The doorbell first: if it cannot start, neither does the command.
-            if (tool.wantsWakeups()) park = startPark(launch, ptracer);
+            if (tool.wantsWakeups()) park = Launching.startPark(launch);
             // One socket pair: the filter goes down, the seccomp listener's number comes back.
             int[] channel = Sockets.streamPair();
-            List<String> helperArgv = new ArrayList<>();
-            helperArgv.add("timens-exec");
-            helperArgv.add(Integer.toString(channel[0]));
-            helperArgv.add(launch.keepFds().isEmpty() ? "-" : launch.keepFds().stream().sorted()
-                    .map(String::valueOf).collect(java.util.stream.Collectors.joining(",")));
-            helperArgv.add(launch.signals() == null ? "-" : launch.signals().argument());
-            helperArgv.add(launch.executable().toString());
-            helperArgv.addAll(launch.argv());
+            List<String> helperArgv = Launching.helperArgv(launch, channel[0]);
             int main;
             helperPath = launch.helper();
             try {
@@ -370,14 +333,7 @@ public final class Supervisor {
                 throw new SupervisorException("cannot trace the command: ptrace(PTRACE_SEIZE): "
                         + Errno.describe((int) -seized) + why);
             }
-            MemorySegment bytes = arena.allocate(4L + filter.length);
-            bytes.set(ValueLayout.JAVA_INT, 0, filter.length / 8);
-            MemorySegment.copy(MemorySegment.ofArray(filter), 0, bytes, 4, filter.length);
-            try {
-                Unistd.writeFully(channel[1], bytes);
-            } catch (LinuxException e) {
-                // EPIPE: the helper died before reading; its exit status says why.
-            }
+            Launching.sendFilter(channel[1], filter);
             Notifications.start(channel[1], main, tool, diagnostics, stats);
             live.traced(main);
             // Only now: a signal forwarded before the seize would kill the helper
@@ -404,26 +360,6 @@ public final class Supervisor {
             });
             return loop(main, ptracer, saved, work, scratch, arena);
         }
-    }
-
-    /**
-     * Starts and traces the doorbell. Only PTRACE_O_EXITKILL: it must die with
-     * the supervisor, and never starts anything.
-     */
-    private static int startPark(Launch launch, Ptracer ptracer) throws SupervisorException {
-        int pid;
-        try {
-            pid = Spawn.spawn(launch.helper().toString(), List.of("timens-exec", "park"));
-        } catch (LinuxException e) {
-            throw new SupervisorException("cannot start " + launch.helper() + " park: " + e.getMessage(), e);
-        }
-        long seized = Ptrace.request(Ptrace.SEIZE, pid, 0, Ptrace.O_EXITKILL);
-        if (seized < 0) {
-            Unistd.kill(pid, SIGKILL);
-            Wait.waitpid(pid, 0, ptracer.statusBuffer());
-            throw new SupervisorException("cannot trace timens-exec park: " + Errno.describe((int) -seized));
-        }
-        return pid;
     }
 
     /** A stop or the end of the doorbell: rung (a signal), it wakes the tool; the signal is dropped. */
@@ -570,7 +506,7 @@ public final class Supervisor {
                     throw e;
                 } catch (RuntimeException e) {
                     // A program we could not prepare must not run unvirtualized.
-                    diagnostics.println("timens: killing pid " + tid + " (" + comm(tid) + "): " + e.getMessage());
+                    diagnostics.println("timens: killing pid " + tid + " (" + Launching.comm(tid) + "): " + e.getMessage());
                     diagnostics.flush();
                     Unistd.kill(tid, SIGKILL);
                 }

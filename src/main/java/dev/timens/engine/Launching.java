@@ -1,0 +1,118 @@
+package dev.timens.engine;
+
+import dev.timens.linux.Errno;
+import dev.timens.linux.LinuxException;
+import dev.timens.linux.Ptrace;
+import dev.timens.linux.Spawn;
+import dev.timens.linux.Unistd;
+import dev.timens.linux.Wait;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
+
+/** What both engines ({@link Supervisor}, {@link OnDemandSupervisor}) do alike to start a command. */
+final class Launching {
+    private static final int SIGKILL = 9;
+
+    private Launching() {}
+
+    /**
+     * Runs {@code body} on a platform thread of its own, the tracer thread
+     * (ptrace requests must come from the thread that attached), and returns
+     * its result or rethrows what it threw.
+     */
+    static ExitStatus onTracerThread(Callable<ExitStatus> body) throws SupervisorException {
+        AtomicReference<Object> result = new AtomicReference<>();
+        Thread tracer = Thread.ofPlatform().name("timens-tracer").unstarted(() -> {
+            try {
+                result.set(body.call());
+            } catch (Throwable t) {
+                result.set(t);
+            }
+        });
+        tracer.start();
+        try {
+            tracer.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SupervisorException("interrupted while supervising", e);
+        }
+        Object outcome = result.get();
+        if (outcome instanceof ExitStatus status) return status;
+        if (outcome instanceof SupervisorException e) throw e;
+        if (outcome instanceof RuntimeException e) throw e;
+        if (outcome instanceof Error e) throw e;
+        throw new AssertionError(outcome);
+    }
+
+    /** timens-exec's arguments for {@code launch}, the filter coming down {@code socket}. */
+    static List<String> helperArgv(Launch launch, int socket) {
+        List<String> argv = new ArrayList<>();
+        argv.add("timens-exec");
+        argv.add(Integer.toString(socket));
+        argv.add(launch.keepFds().isEmpty() ? "-" : launch.keepFds().stream().sorted()
+                .map(String::valueOf).collect(java.util.stream.Collectors.joining(",")));
+        argv.add(launch.signals() == null ? "-" : launch.signals().argument());
+        argv.add(launch.executable().toString());
+        argv.addAll(launch.argv());
+        return argv;
+    }
+
+    /** Writes {@code filter} (its length in instructions, then its bytes) to timens-exec over {@code socket}. */
+    static void sendFilter(int socket, byte[] filter) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment bytes = arena.allocate(4L + filter.length);
+            bytes.set(ValueLayout.JAVA_INT, 0, filter.length / 8);
+            MemorySegment.copy(MemorySegment.ofArray(filter), 0, bytes, 4, filter.length);
+            Unistd.writeFully(socket, bytes);
+        } catch (LinuxException e) {
+            // EPIPE: the helper died before reading; its exit status says why.
+        }
+    }
+
+    /**
+     * Starts the doorbell (timens-exec park) and attaches to it, only with
+     * PTRACE_O_EXITKILL: it must die with the supervisor, and never starts
+     * anything. A signal sent to it stops it, which ends the tracer's wait.
+     */
+    static int startPark(Launch launch) throws SupervisorException {
+        int pid;
+        try {
+            pid = Spawn.spawn(launch.helper().toString(), List.of("timens-exec", "park"));
+        } catch (LinuxException e) {
+            throw new SupervisorException("cannot start " + launch.helper() + " park: " + e.getMessage(), e);
+        }
+        long seized = Ptrace.request(Ptrace.SEIZE, pid, 0, Ptrace.O_EXITKILL);
+        if (seized < 0) {
+            String tracer = "";
+            try {
+                for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/" + pid + "/status"))) {
+                    if (line.startsWith("TracerPid:") && !line.endsWith("\t0")) tracer = " (traced by pid "
+                            + line.substring(10).trim() + ")";
+                }
+            } catch (java.io.IOException e) {
+                // gone
+            }
+            Unistd.kill(pid, SIGKILL);
+            try (Arena arena = Arena.ofConfined()) {
+                Wait.waitpid(pid, 0, arena.allocate(ValueLayout.JAVA_INT));
+            }
+            throw new SupervisorException("cannot trace timens-exec park: " + Errno.describe((int) -seized) + tracer);
+        }
+        return pid;
+    }
+
+    /** The command name of {@code pid} (/proc/PID/comm), "?" when it is gone. */
+    static String comm(int pid) {
+        try {
+            return java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + pid + "/comm")).trim();
+        } catch (java.io.IOException e) {
+            return "?";
+        }
+    }
+}
