@@ -98,6 +98,20 @@ class EngineV2IT {
         assertThat(run.stdout()).as(run.describe()).contains("YEAR=2038").contains("exited normally");
     }
 
+    /**
+     * Not yet: a debugged program's absolute wait cannot be translated (its
+     * registers are its debugger's to change), and it fails with ENOSYS
+     * rather than wait on host time, a day off.
+     */
+    @Test
+    void aDebuggedProgramsAbsoluteWaitFailsRatherThanWaitOnHostTime() {
+        String gdb = Toolchains.requireOnPath("gdb", "Debian: gdb").toString();
+        TimensRunner.Result run = runner.timens(List.of("--engine", "v2", "--offset", "+1d"), gdb, "-q", "-nx",
+                "-batch", "-ex", "run", "--args", Toolchains.program("timerprobe").toString(), "abs-nanosleep",
+                "REALTIME", "0.3");
+        assertThat(run.single("TIMER").string("result")).as(run.describe()).isEqualTo("ENOSYS");
+    }
+
     /** gdb -p: attaches to a running process, whose time(0) is the namespace's. */
     @Test
     void gdbAttachesToARunningProcess() {
