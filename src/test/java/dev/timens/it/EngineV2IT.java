@@ -187,10 +187,23 @@ class EngineV2IT {
         assertThat(run.stdout()).isEmpty();
     }
 
+    /** --freeze: the clocks stand still, and a sleep still takes its real time. */
+    @Test
+    void frozenClocksStandStill() {
+        String probe = Toolchains.program("clockprobe-dyn").toString();
+        TimensRunner.Result run = runner.timens(List.of("--engine", "v2", "--freeze", "--at", "@" + Y2038), "sh", "-c",
+                probe + "; sleep 0.5; " + probe).assertExit(0);
+        List<Probe> probes = run.tagged("PROBE");
+        assertThat(probes).as(run.describe()).hasSize(2);
+        assertThat(probes.get(0).decimal("realtime")).isEqualByComparingTo(probes.get(1).decimal("realtime"));
+        assertThat(probes.get(0).decimal("realtime").longValue()).isBetween(Y2038, Y2038 + 1);
+        assertThat(run.elapsed()).isGreaterThanOrEqualTo(Duration.ofMillis(500));
+    }
+
     @Test
     void ratesAndWarpAreRefusedClearly() {
         for (List<String> options : List.of(List.of("--engine", "v2", "--rate", "2"),
-                List.of("--engine", "v2", "--warp"), List.of("--engine", "v2", "--freeze"),
+                List.of("--engine", "v2", "--warp"), List.of("--engine", "v2", "--faketime", "+0 x10"),
                 List.of("--engine", "v3"))) {
             TimensRunner.Result run = runner.timens(options, "true");
             assertThat(run.exitCode()).as(run.describe()).isEqualTo(2);
