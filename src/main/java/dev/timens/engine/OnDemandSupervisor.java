@@ -138,7 +138,7 @@ public final class OnDemandSupervisor {
     }
 
     /** A call handed over by the notification thread; {@code target}: ptrace's pid argument. */
-    private record Handover(long id, int tid, int nr, int listener, int target) {}
+    private record Handover(long id, int tid, int nr, int listener, int target, long[] args, long ip) {}
 
     private final Tool tool;
     private final PrintWriter diagnostics;
@@ -294,7 +294,10 @@ public final class OnDemandSupervisor {
         private void hand(Notification call) {
             call.handedOver();
             if (call.number() != SyscallNumbers.PTRACE) claimed.add(call.tid());
-            handovers.add(new Handover(call.id(), call.tid(), call.number(), call.listener(), (int) call.arg(1)));
+            long[] args = new long[6];
+            for (int i = 0; i < args.length; i++) args[i] = call.arg(i);
+            handovers.add(new Handover(call.id(), call.tid(), call.number(), call.listener(), (int) call.arg(1), args,
+                    call.instructionPointer()));
             ring();
         }
     }
@@ -455,7 +458,7 @@ public final class OnDemandSupervisor {
             if (tracer != 0 && tracer != self) {
                 // Another program traces it (the usual reason for EPERM; asked only then).
                 if (exec) holdTracer(tracer, h);
-                else refuseForeign(h);
+                else callInPlace(h, leaveScratch);
                 return;
             }
             if (seized < 0) {
@@ -636,6 +639,100 @@ public final class OnDemandSupervisor {
             return new long[] {Long.decode(fields[fields.length - 2]), Long.decode(fields[fields.length - 1])};
         } catch (IOException | NumberFormatException e) {
             return null;
+        }
+    }
+
+    /**
+     * A call of a thread another program traces, which the tool handles at a
+     * stop: no register of the thread can change (its tracer's are the only
+     * ptrace requests it takes), so the tool sees it as a {@link SyscallStop}
+     * in place, whose translated copies are written over the memory its
+     * arguments point to. The call then runs, and the program's own bytes go
+     * back as soon as the kernel has read them (the thread sleeps in the call,
+     * or has left it). What cannot be done so fails with ENOSYS, never on host
+     * time.
+     */
+    private void callInPlace(Handover h, MemorySegment scratch) {
+        Registers regs = leaveRegisters;
+        regs.fromArray(new long[regs.toArray().length]);
+        regs.origRax(h.nr());
+        regs.rip(h.ip());
+        for (int i = 0; i < 6; i++) regs.arg(i, h.args()[i]);
+        int tid = h.tid();
+        ProcessMemory memory = new ProcessMemory(tid, scratch);
+        SyscallStop stop = SyscallStop.inPlace(tid, tgidOf(tid), regs, memory);
+        SyscallOutcome outcome;
+        try {
+            outcome = tool.onSyscall(stop);
+        } catch (RuntimeException e) {
+            diagnostics.println("timens: internal error in syscall " + h.nr() + " of pid " + tid + " (" + e + ")");
+            diagnostics.flush();
+            outcome = SyscallOutcome.error(Errno.ENOSYS);
+        }
+        stats.syscalls++;
+        if (outcome instanceof SyscallOutcome.Return(long value)) {
+            if (value < 0 && value >= -4095) {
+                SeccompNotify.answerWithError(h.listener(), answerScratch, h.id(), (int) -value);
+            } else {
+                SeccompNotify.answerWithValue(h.listener(), answerScratch, h.id(), value);
+            }
+            return;
+        }
+        Map<Integer, byte[]> writes = stop.inPlaceWrites();
+        if (writes == null) {
+            refuseForeign(h);
+            return;
+        }
+        List<RemotePtr> places = new ArrayList<>();
+        List<byte[]> originals = new ArrayList<>();
+        try {
+            for (Map.Entry<Integer, byte[]> w : writes.entrySet()) {
+                RemotePtr at = new RemotePtr(h.args()[w.getKey()]);
+                originals.add(memory.read(at, w.getValue().length));
+                places.add(at);
+                memory.write(at, w.getValue());
+            }
+        } catch (TraceeFault e) {
+            putBack(memory, places, originals);
+            SeccompNotify.answerWithError(h.listener(), answerScratch, h.id(), Errno.EFAULT);
+            return;
+        }
+        if (SeccompNotify.answerContinue(h.listener(), answerScratch, h.id()) == 0 && !places.isEmpty()) {
+            awaitReadByKernel(tid, h.nr());
+        }
+        putBack(memory, places, originals);
+    }
+
+    private static void putBack(ProcessMemory memory, List<RemotePtr> places, List<byte[]> originals) {
+        for (int i = 0; i < places.size(); i++) {
+            try {
+                memory.write(places.get(i), originals.get(i));
+            } catch (TraceeFault e) {
+                // unmapped meanwhile: nothing to put back
+            }
+        }
+    }
+
+    /** How long a call may take to start before the program's own bytes go back anyway. */
+    private static final long READ_WAIT_NANOS = 20_000_000L;
+
+    /**
+     * Waits until the kernel has read the arguments of call {@code nr} of
+     * thread {@code tid}: the thread sleeps in it, or has left it.
+     */
+    private static void awaitReadByKernel(int tid, int nr) {
+        long deadline = System.nanoTime() + READ_WAIT_NANOS;
+        while (System.nanoTime() < deadline) {
+            String call;
+            try {
+                call = Files.readString(Path.of("/proc/" + tid + "/syscall")).trim();
+            } catch (IOException e) {
+                return; // gone
+            }
+            if (!call.startsWith(nr + " ")) return; // left the call (or never in it again)
+            char state = stateOf(tid);
+            if (state == 'S' || state == 'D' || state == 't' || state == 'T') return; // asleep in it: read
+            Thread.onSpinWait();
         }
     }
 

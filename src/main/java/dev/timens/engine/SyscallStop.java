@@ -14,6 +14,20 @@ public final class SyscallStop implements SyscallCall {
     private SyscallExit.Handler exitHandler;
     private final StackScratch scratch;
 
+    /**
+     * Engine v2, for a thread another program traces (a debugger's): no
+     * register of it can change, so a copy the tool pushes and points an
+     * argument at is written over the memory the argument already points to
+     * ({@link #inPlaceWrites}), and put back once the kernel has read it.
+     */
+    private final boolean inPlace;
+    private final java.util.List<byte[]> pushedInPlace = new java.util.ArrayList<>();
+    /** Argument index and bytes for it, in place; null once something cannot be done in place. */
+    private java.util.Map<Integer, byte[]> inPlaceWrites = new java.util.TreeMap<>();
+    /** Addresses that stand for copies in place: no user address is this high. */
+    private static final long IN_PLACE_BASE = 0xffff_8000_0000_0000L;
+    private static final long IN_PLACE_STRIDE = 4096;
+
     /** @param scratchArea the thread's {@link Tool#scratchArea}, asked for only when its stack has no room */
     SyscallStop(int tid, int tgid, Registers registers, TraceeMemory memory, java.util.function.LongSupplier scratchArea) {
         this.tid = tid;
@@ -21,6 +35,30 @@ public final class SyscallStop implements SyscallCall {
         this.registers = registers;
         this.memory = memory;
         this.scratch = new StackScratch(memory, registers.rsp(), scratchArea);
+        this.inPlace = false;
+    }
+
+    /** A call of a thread another program traces, with its registers as the notification gave them. */
+    private SyscallStop(int tid, int tgid, Registers registers, TraceeMemory memory) {
+        this.tid = tid;
+        this.tgid = tgid;
+        this.registers = registers;
+        this.memory = memory;
+        this.scratch = null;
+        this.inPlace = true;
+    }
+
+    static SyscallStop inPlace(int tid, int tgid, Registers registers, TraceeMemory memory) {
+        return new SyscallStop(tid, tgid, registers, memory);
+    }
+
+    /**
+     * In place: what to write over the memory each argument points to, or null
+     * when the tool asked for something that cannot be done without changing a
+     * register (another number, an argument that is no copy it pushed).
+     */
+    java.util.Map<Integer, byte[]> inPlaceWrites() {
+        return inPlaceWrites;
     }
 
     /** The process (thread group) of the thread. */
@@ -33,6 +71,15 @@ public final class SyscallStop implements SyscallCall {
      * syscall proceed (e.g. with a pointer to a translated copy of a struct).
      */
     public void setArg(int index, long value) {
+        if (inPlace) {
+            long k = (value - IN_PLACE_BASE) / IN_PLACE_STRIDE;
+            if (value < IN_PLACE_BASE || k >= pushedInPlace.size() || inPlaceWrites == null) {
+                inPlaceWrites = null;
+            } else {
+                inPlaceWrites.put(index, pushedInPlace.get((int) k));
+            }
+            return;
+        }
         registers.arg(index, value);
         argsChanged = true;
     }
@@ -43,6 +90,10 @@ public final class SyscallStop implements SyscallCall {
      * about it again.
      */
     public void setNumber(int number) {
+        if (inPlace) {
+            inPlaceWrites = null;
+            return;
+        }
         registers.origRax(number);
         argsChanged = true;
     }
@@ -80,8 +131,15 @@ public final class SyscallStop implements SyscallCall {
      * places again (a restarted syscall finds its copy where it left it).
      * When the stack has no room there (a stack pointer just above a guard
      * page), the copies go to the tool's {@link Tool#scratchArea} for the thread.
+     * For a thread another program traces (engine v2), the copy is written over
+     * what the argument it is given to already points to, and put back once
+     * the kernel has read it; the address returned stands for that.
      */
     public RemotePtr pushScratch(byte[] bytes) throws TraceeFault {
+        if (inPlace) {
+            pushedInPlace.add(bytes.clone());
+            return new RemotePtr(IN_PLACE_BASE + IN_PLACE_STRIDE * (pushedInPlace.size() - 1));
+        }
         return scratch.push(bytes);
     }
 

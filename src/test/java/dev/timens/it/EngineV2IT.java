@@ -99,17 +99,28 @@ class EngineV2IT {
     }
 
     /**
-     * Not yet: a debugged program's absolute wait cannot be translated (its
-     * registers are its debugger's to change), and it fails with ENOSYS
-     * rather than wait on host time, a day off.
+     * A debugged program's absolute waits: its registers are its debugger's to
+     * change, so timens translates the deadline in place, in the program's own
+     * struct, and puts it back once the kernel has read it. The wait takes its
+     * 0.2 s or 0.3 s (not a day: the clock is a day ahead), the struct holds
+     * what the program put there, and glibc's condition variable times out as
+     * natively.
      */
     @Test
-    void aDebuggedProgramsAbsoluteWaitFailsRatherThanWaitOnHostTime() {
+    void aDebuggedProgramsAbsoluteWaitsAreTranslatedInPlace() {
         String gdb = Toolchains.requireOnPath("gdb", "Debian: gdb").toString();
-        TimensRunner.Result run = runner.timens(List.of("--engine", "v2", "--offset", "+1d"), gdb, "-q", "-nx",
-                "-batch", "-ex", "run", "--args", Toolchains.program("timerprobe").toString(), "abs-nanosleep",
-                "REALTIME", "0.3");
-        assertThat(run.single("TIMER").string("result")).as(run.describe()).isEqualTo("ENOSYS");
+        List<String> dayAhead = List.of("--engine", "v2", "--offset", "+1d");
+        TimensRunner.Result kept = runner.timens(dayAhead, gdb, "-q", "-nx", "-batch", "-ex", "run", "--args",
+                Toolchains.program("keepdeadline").toString()).assertExit(0);
+        Probe keep = kept.single("KEEP");
+        assertThat(keep.string("result")).as(kept.describe()).isEqualTo("0");
+        assertThat(keep.string("same")).as(kept.describe()).isEqualTo("yes");
+        assertThat(keep.decimal("elapsed_ms").longValue()).as(kept.describe()).isBetween(150L, 5_000L);
+        TimensRunner.Result cond = runner.timens(dayAhead, gdb, "-q", "-nx", "-batch", "-ex", "run", "--args",
+                Toolchains.program("timerprobe").toString(), "cond-timedwait", "0.3").assertExit(0);
+        Probe timer = cond.single("TIMER");
+        assertThat(timer.string("result")).as(cond.describe()).isEqualTo("ETIMEDOUT");
+        assertThat(timer.decimal("elapsed").doubleValue()).as(cond.describe()).isBetween(0.25, 5.0);
     }
 
     /** gdb -p: attaches to a running process, whose time(0) is the namespace's. */
