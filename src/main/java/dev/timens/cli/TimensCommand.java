@@ -91,7 +91,7 @@ public final class TimensCommand implements Callable<Integer> {
         flag(spec, "--stats", "At the end, print on stderr how often the supervisor stopped the tree.");
         option(spec, "--engine", "ENGINE", "v1 (the default: timens traces every process) or v2 (experimental:"
                 + " timens attaches to a process only when it must, so debuggers, strace and user-mode Linux"
-                + " run inside; not with --rate or --warp yet).");
+                + " run inside; not with --warp yet).");
         spec.addPositional(CommandLine.Model.PositionalParamSpec.builder().paramLabel("COMMAND").arity("0..*")
                 .type(List.class).auxiliaryTypes(String.class)
                 .description("The command to run, and its arguments.").build());
@@ -156,8 +156,8 @@ public final class TimensCommand implements Callable<Integer> {
         if (command.isEmpty()) return usage(err, "missing COMMAND (usage: timens [OPTIONS] [--] COMMAND [ARGS...])");
         if (!engine.equals("v1") && !engine.equals("v2")) return usage(err, "invalid --engine '" + engine + "': v1 or v2");
         boolean onDemand = engine.equals("v2");
-        if (onDemand && (settings.rate().signum() != 0 && settings.rate().compareTo(java.math.BigDecimal.ONE) != 0 || settings.warp())) {
-            return usage(err, "--engine v2 does not work with --rate or --warp yet");
+        if (onDemand && settings.warp()) {
+            return usage(err, "--engine v2 does not work with --warp yet");
         }
         Path executable;
         try {

@@ -70,6 +70,8 @@ public final class TimeNamespace implements Tool, AutoCloseable {
     private final Timers timers;
     private final SyscallSet subscriptions;
     private final long kernelVdsoSize;
+    /** Whether absolute timerfd arming is answered from the listener (rate 1, no --warp). */
+    private final boolean timerfdsByListener;
     /**
      * Per thread: where the kernel's own vDSO is mapped in its address space,
      * learned at exec (later, a program may have made itself non-dumpable, which
@@ -108,6 +110,7 @@ public final class TimeNamespace implements Tool, AutoCloseable {
             if (this.warp != null) this.warp.clocksChanged();
         });
         boolean byListener = !scaled && !warp;
+        this.timerfdsByListener = byListener;
         SyscallSet.Builder b = SyscallSet.builder().addAll(TimeSyscalls.subscriptions(byListener));
         TimeSyscalls.subscribeSysinfo(b, page.transform(ClockGroup.BOOTTIME).active() || warp);
         DeadlineSyscalls.subscribe(b, monotonic.active(), byListener);
@@ -476,7 +479,9 @@ public final class TimeNamespace implements Tool, AutoCloseable {
     @Override
     public void onNotification(Notification call) {
         if (call.number() == SyscallNumbers.TIMERFD_SETTIME) {
-            timers.armTimerfd(call);
+            // Only the calls the filter sends here for that (absolute, at rate 1):
+            // under engine v2 every other arming comes here too, for a stop.
+            if (timerfdsByListener && (call.arg(1) & 1 /* TFD_TIMER_ABSTIME */) != 0) timers.armTimerfd(call);
             return;
         }
         if (TimeSyscalls.isRead(call.number())) {

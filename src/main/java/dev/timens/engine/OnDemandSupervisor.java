@@ -729,10 +729,24 @@ public final class OnDemandSupervisor {
             } catch (IOException e) {
                 return; // gone
             }
+            if (call.equals("running")) {
+                Thread.onSpinWait(); // on a CPU: maybe still on its way into the call
+                continue;
+            }
             if (!call.startsWith(nr + " ")) return; // left the call (or never in it again)
             char state = stateOf(tid);
-            if (state == 'S' || state == 'D' || state == 't' || state == 'T') return; // asleep in it: read
+            // Asleep in the call itself, not still in the seccomp wait for the answer: read.
+            if ((state == 'S' || state == 'D' || state == 't' || state == 'T') && !waitsForAnswer(tid)) return;
             Thread.onSpinWait();
+        }
+    }
+
+    /** Whether thread {@code tid} still sleeps in the seccomp listener's wait (/proc/TID/wchan). */
+    private static boolean waitsForAnswer(int tid) {
+        try {
+            return Files.readString(Path.of("/proc/" + tid + "/wchan")).contains("seccomp");
+        } catch (IOException e) {
+            return false;
         }
     }
 
