@@ -241,6 +241,20 @@ class EngineV2IT {
         }
     }
 
+    /** TIMENS_ENGINE chooses the engine when --engine is not given; a bad value is a usage error. */
+    @Test
+    void theEnvironmentChoosesTheEngine() {
+        TimensRunner.Result v2 = runner.withEnv("TIMENS_ENGINE", "v2").timens(List.of("--warp"), "true");
+        assertThat(v2.exitCode()).as(v2.describe()).isEqualTo(2);
+        assertThat(v2.stderr()).contains("--engine v2 does not work with --warp");
+        TimensRunner.Result chosen = runner.withEnv("TIMENS_ENGINE", "v2").timens(List.of("--engine", "v1", "--warp"),
+                "true");
+        assertThat(chosen.exitCode()).as("--engine wins over the environment%n%s", chosen.describe()).isZero();
+        TimensRunner.Result bad = runner.withEnv("TIMENS_ENGINE", "v9").timens(List.of(), "true");
+        assertThat(bad.exitCode()).as(bad.describe()).isEqualTo(2);
+        assertThat(bad.stderr().lines().count()).as(bad.describe()).isEqualTo(1);
+    }
+
     private static List<String> concat(String first, List<String> rest) {
         List<String> all = new java.util.ArrayList<>();
         all.add(first);
