@@ -88,6 +88,19 @@ public final class InterruptStop {
     }
 
     /**
+     * An interrupt cut the thread out of a wait that never restarts
+     * (epoll_wait, sigtimedwait...: EINTR, not a restart code) with no signal
+     * to blame: the call is made to start over instead, as if nothing had
+     * happened (rax becomes -ERESTARTNOINTR in {@code regs}). Returns whether
+     * it did, so that the caller sets the registers.
+     */
+    static boolean restartIfCutShortByInterrupt(int tid, Registers regs) {
+        if (regs.origRax() < 0 || regs.rax() != -dev.timens.linux.Errno.EINTR || signalPending(tid)) return false;
+        regs.rax(ERESTARTNOINTR);
+        return true;
+    }
+
+    /**
      * Whether a signal the thread does not block is pending for it or its
      * process (/proc/TID/status): then an EINTR at an interrupt stop is the
      * signal's. Without one, the interrupt itself cut the syscall short, and

@@ -89,15 +89,8 @@ final class Launching {
         }
         long seized = Ptrace.request(Ptrace.SEIZE, pid, 0, Ptrace.O_EXITKILL);
         if (seized < 0) {
-            String tracer = "";
-            try {
-                for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/" + pid + "/status"))) {
-                    if (line.startsWith("TracerPid:") && !line.endsWith("\t0")) tracer = " (traced by pid "
-                            + line.substring(10).trim() + ")";
-                }
-            } catch (java.io.IOException e) {
-                // gone
-            }
+            int tracerPid = statusField(pid, "TracerPid:");
+            String tracer = tracerPid > 0 ? " (traced by pid " + tracerPid + ")" : "";
             Unistd.kill(pid, SIGKILL);
             try (Arena arena = Arena.ofConfined()) {
                 Wait.waitpid(pid, 0, arena.allocate(ValueLayout.JAVA_INT));
@@ -105,6 +98,31 @@ final class Launching {
             throw new SupervisorException("cannot trace timens-exec park: " + Errno.describe((int) -seized) + tracer);
         }
         return pid;
+    }
+
+    /**
+     * The number after {@code key} ("TracerPid:", "Tgid:") in /proc/PID/status,
+     * or -1 when the process is gone or the line is not there.
+     */
+    static int statusField(int pid, String key) {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/" + pid + "/status"))) {
+                if (line.startsWith(key)) return Integer.parseInt(line.substring(key.length()).trim());
+            }
+        } catch (java.io.IOException | NumberFormatException e) {
+            // gone
+        }
+        return -1;
+    }
+
+    private static final int SIGSTOP = 19;
+    private static final int SIGTSTP = 20;
+    private static final int SIGTTIN = 21;
+    private static final int SIGTTOU = 22;
+
+    /** Whether a PTRACE_EVENT_STOP with {@code signal} is a group-stop (the thread stops as without a tracer). */
+    static boolean isGroupStop(int signal) {
+        return signal == SIGSTOP || signal == SIGTSTP || signal == SIGTTIN || signal == SIGTTOU;
     }
 
     /** The command name of {@code pid} (/proc/PID/comm), "?" when it is gone. */

@@ -56,10 +56,6 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  */
 public final class OnDemandSupervisor {
     private static final int SIGKILL = 9;
-    private static final int SIGSTOP = 19;
-    private static final int SIGTSTP = 20;
-    private static final int SIGTTIN = 21;
-    private static final int SIGTTOU = 22;
     private static final int SIGURG = 23;
     private static final int SYSCALL_STOP = Ptracer.SIGTRAP | 0x80;
     private static final long ERESTARTSYS = -512;
@@ -478,14 +474,7 @@ public final class OnDemandSupervisor {
 
     /** The thread's tracer (TracerPid in /proc/TID/status): 0 for none, -1 when it is gone. */
     private static int tracerOf(int tid) {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/" + tid + "/status"))) {
-                if (line.startsWith("TracerPid:")) return Integer.parseInt(line.substring(10).trim());
-            }
-        } catch (IOException | NumberFormatException e) {
-            return -1;
-        }
-        return -1;
+        return Launching.statusField(tid, "TracerPid:");
     }
 
     /**
@@ -791,8 +780,7 @@ public final class OnDemandSupervisor {
             return;
         }
         if (s.event() == Ptrace.EVENT_STOP) {
-            boolean groupStop = signal == SIGSTOP || signal == SIGTSTP || signal == SIGTTIN || signal == SIGTTOU;
-            if (groupStop) {
+            if (Launching.isGroupStop(signal)) {
                 ptracer.listen(tid); // stays stopped until SIGCONT, as without us
                 return;
             }
@@ -822,10 +810,7 @@ public final class OnDemandSupervisor {
         ptracer.getRegs(tid, saved);
         if (visit.phase == Phase.HOLDING_TRACER) {
             // Cut out of its wait for its tracees: it restarts it when let go.
-            if (saved.origRax() >= 0 && saved.rax() == -Errno.EINTR && !InterruptStop.signalPending(tid)) {
-                saved.rax(ERESTARTNOINTR);
-                ptracer.setRegs(tid, saved);
-            }
+            if (InterruptStop.restartIfCutShortByInterrupt(tid, saved)) ptracer.setRegs(tid, saved);
             finishForeignExecs(tid, visit, ptracer, saved, work, scratch);
             return;
         }
@@ -835,9 +820,7 @@ public final class OnDemandSupervisor {
             stats.other++;
             // Cut out of a wait that never restarts (epoll_wait...), with no signal
             // to blame: the interrupt's doing, so the call starts over instead.
-            boolean spuriousEintr = saved.origRax() >= 0 && saved.rax() == -Errno.EINTR
-                    && !InterruptStop.signalPending(tid);
-            if (spuriousEintr) saved.rax(ERESTARTNOINTR);
+            boolean spuriousEintr = InterruptStop.restartIfCutShortByInterrupt(tid, saved);
             InterruptStop stop = new InterruptStop(tid, saved, new InterruptStop.Injection(ptracer, work,
                     visit.pending, new ProcessMemory(tid, scratch)));
             asked.onStop(stop);
@@ -886,7 +869,7 @@ public final class OnDemandSupervisor {
     private void entryCodeFailed(int tid, Visit visit, Ptracer ptracer, Registers regs, Registers work,
                                  MemorySegment scratch) {
         EntryCode code = entryCodes.remove(tid);
-        if (code == null || regs.r12() != code.frame() || (regs.rbx() & EntryCode.FAILED_MASK) != EntryCode.FAILED) {
+        if (code == null || !code.reportedIn(regs)) {
             // Not our code's report: the call is what it is natively.
             regs.origRax(-1);
             regs.rax(-Errno.ENOSYS);
@@ -895,23 +878,8 @@ public final class OnDemandSupervisor {
             return;
         }
         stats.other++;
-        long result = regs.toArray()[Registers.index("r15")];
-        ProcessMemory memory = new ProcessMemory(tid, scratch);
-        EntryTrap trap = new EntryTrap(tid, (int) (regs.rbx() & 0xffff), result, regs.r14(), ptracer, memory, regs,
-                work, visit.pending);
-        try {
-            memory.forceWrite(new RemotePtr(code.start()), code.original(), code.original());
-            regs.fromArray(code.registers());
-            regs.origRax(-1); // no restart of the failure call: the program starts afresh
-            ptracer.setRegs(tid, regs);
-            code.onFailure().onFailure(trap);
-        } catch (TraceeGone e) {
-            throw e;
-        } catch (TraceeFault | RuntimeException e) {
-            diagnostics.println("timens: killing pid " + tid + ": " + e.getMessage());
-            diagnostics.flush();
-            Unistd.kill(tid, SIGKILL);
-        }
+        long result = regs.toArray()[Registers.index("r15")]; // the result, kept across the call
+        code.recover(tid, result, regs, work, ptracer, new ProcessMemory(tid, scratch), visit.pending, diagnostics);
         leave(tid, visit, ptracer);
     }
 
@@ -964,14 +932,7 @@ public final class OnDemandSupervisor {
                 SyscallExit.Handler atExit = visit.exit;
                 if (atExit != null) {
                     stats.syscalls++;
-                    ptracer.getRegs(tid, saved);
-                    SyscallExit exit = new SyscallExit(tid, saved, new ProcessMemory(tid, scratch));
-                    try {
-                        atExit.onExit(exit);
-                    } catch (TraceeFault e) {
-                        // The program's own buffer went bad meanwhile: the kernel's answer stands.
-                    }
-                    if (exit.resultChanged()) ptracer.setRegs(tid, saved);
+                    SyscallExit.run(atExit, tid, ptracer, saved, new ProcessMemory(tid, scratch));
                 }
                 leave(tid, visit, ptracer);
             }
@@ -1036,15 +997,10 @@ public final class OnDemandSupervisor {
         for (int more = visit.pending.poll(); more != 0; more = visit.pending.poll()) Unistd.kill(tid, more);
     }
 
+    /** The thread group of {@code tid}; {@code tid} itself when it cannot be read. */
     private static int tgidOf(int tid) {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/" + tid + "/status"))) {
-                if (line.startsWith("Tgid:")) return Integer.parseInt(line.substring(5).trim());
-            }
-        } catch (IOException | NumberFormatException e) {
-            return tid;
-        }
-        return tid;
+        int tgid = Launching.statusField(tid, "Tgid:");
+        return tgid > 0 ? tgid : tid;
     }
 
 }

@@ -26,10 +26,6 @@ import java.util.Set;
  * traced process is left (like {@code strace -f}), with the command's status.
  */
 public final class Supervisor {
-    private static final int SIGSTOP = 19;
-    private static final int SIGTSTP = 20;
-    private static final int SIGTTIN = 21;
-    private static final int SIGTTOU = 22;
     private static final int SIGKILL = 9;
     private static final int SIGURG = 23;
     /** Wait only for this thread's children and tracees, never the JDK's own children. */
@@ -195,7 +191,7 @@ public final class Supervisor {
      * debugger that follows forks), or a policy forbids tracing.
      */
     private static String whySeizeIsRefused(int child) {
-        int tracer = tracerOf(child);
+        int tracer = Launching.statusField(child, "TracerPid:");
         if (tracer <= 0) {
             return "ptrace is restricted here: check kernel.yama.ptrace_scope, seccomp or container policy";
         }
@@ -214,17 +210,6 @@ public final class Supervisor {
                 + " debugger following forks, and a process has only one tracer";
     }
 
-    /** TracerPid of /proc/PID/status; 0 when untraced, -1 when unknown. */
-    private static int tracerOf(int pid) {
-        try {
-            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/" + pid + "/status"))) {
-                if (line.startsWith("TracerPid:")) return Integer.parseInt(line.substring(10).trim());
-            }
-        } catch (java.io.IOException | NumberFormatException e) {
-            // fall through
-        }
-        return -1;
-    }
 
     /** A process's command name, from /proc/PID/comm. */
 
@@ -524,7 +509,7 @@ public final class Supervisor {
                 stats.other++;
                 // An interrupt may end in a group-stop (the thread was stopping anyway):
                 // either way the registers are the ones the kernel restarts from.
-                boolean groupStop = signal == SIGSTOP || signal == SIGTSTP || signal == SIGTTIN || signal == SIGTTOU;
+                boolean groupStop = Launching.isGroupStop(signal);
                 InterruptStop.Handler atStop = interrupts.remove(tid);
                 if (atStop != null) {
                     InterruptStop.Injection injection = groupStop ? null : new InterruptStop.Injection(ptracer, work,
@@ -541,14 +526,7 @@ public final class Supervisor {
                 SyscallExit.Handler atExit = signal == SYSCALL_STOP ? exits.remove(tid) : null;
                 if (atExit != null) {
                     stats.syscalls++;
-                    ptracer.getRegs(tid, saved);
-                    SyscallExit exit = new SyscallExit(tid, saved, new ProcessMemory(tid, scratch));
-                    try {
-                        atExit.onExit(exit);
-                    } catch (TraceeFault e) {
-                        // The program's own buffer went bad meanwhile: the kernel's answer stands.
-                    }
-                    if (exit.resultChanged()) ptracer.setRegs(tid, saved);
+                    SyscallExit.run(atExit, tid, ptracer, saved, new ProcessMemory(tid, scratch));
                     keepInterrupt(tid);
                     resume(ptracer, tid);
                 } else if (signal == SYSCALL_STOP) {
@@ -579,26 +557,13 @@ public final class Supervisor {
         EntryCode code = entryCodes.get(tid);
         if (code == null || (signal != Ptracer.SIGTRAP && !Ptracer.synchronousFault(signal))) return false;
         ptracer.getRegs(tid, regs);
-        if (regs.r12() != code.frame() || (regs.rbx() & EntryCode.FAILED_MASK) != EntryCode.FAILED) return false;
+        if (!code.reportedIn(regs)) return false;
         if (signal == Ptracer.SIGTRAP && !ptracer.trapFromCpu(tid)) return false;
         entryCodes.remove(tid);
         stats.other++;
         long result = Ptracer.synchronousFault(signal) ? -Errno.EFAULT : regs.rax();
-        ProcessMemory memory = new ProcessMemory(tid, scratch);
-        EntryTrap trap = new EntryTrap(tid, (int) (regs.rbx() & 0xffff), result, regs.r14(), ptracer, memory, regs,
-                work, pending.computeIfAbsent(tid, t -> new PendingSignals()));
-        try {
-            memory.forceWrite(new RemotePtr(code.start()), code.original(), code.original());
-            regs.fromArray(code.registers());
-            ptracer.setRegs(tid, regs);
-            code.onFailure().onFailure(trap);
-        } catch (TraceeGone e) {
-            throw e;
-        } catch (TraceeFault | RuntimeException e) {
-            diagnostics.println("timens: killing pid " + tid + ": " + e.getMessage());
-            diagnostics.flush();
-            Unistd.kill(tid, SIGKILL);
-        }
+        code.recover(tid, result, regs, work, ptracer, new ProcessMemory(tid, scratch),
+                pending.computeIfAbsent(tid, t -> new PendingSignals()), diagnostics);
         return true;
     }
 
@@ -634,8 +599,7 @@ public final class Supervisor {
     private void interrupted(Ptracer ptracer, int tid, Registers regs, InterruptStop.Handler atStop,
                              InterruptStop.Injection injection) {
         ptracer.getRegs(tid, regs);
-        boolean spuriousEintr = regs.origRax() >= 0 && regs.rax() == -Errno.EINTR && !InterruptStop.signalPending(tid);
-        if (spuriousEintr) regs.rax(ERESTARTNOINTR);
+        boolean spuriousEintr = InterruptStop.restartIfCutShortByInterrupt(tid, regs);
         InterruptStop stop = new InterruptStop(tid, regs, injection);
         atStop.onStop(stop);
         if (spuriousEintr || stop.changed() || stop.injected()) ptracer.setRegs(tid, regs);

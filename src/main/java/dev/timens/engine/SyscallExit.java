@@ -51,6 +51,23 @@ public final class SyscallExit {
         return memory;
     }
 
+    /**
+     * Runs {@code handler} at the syscall-exit stop of {@code tid}: reads the
+     * registers into {@code regs}, and sets them again when the handler changed
+     * them. A buffer of the program's gone bad meanwhile leaves the kernel's
+     * answer as it is.
+     */
+    static void run(Handler handler, int tid, Ptracer ptracer, Registers regs, ProcessMemory memory) {
+        ptracer.getRegs(tid, regs);
+        SyscallExit exit = new SyscallExit(tid, regs, memory);
+        try {
+            handler.onExit(exit);
+        } catch (TraceeFault e) {
+            // the kernel's answer stands
+        }
+        if (exit.resultChanged()) ptracer.setRegs(tid, regs);
+    }
+
     /** What a tool does at the exit of a syscall it followed. */
     @FunctionalInterface
     public interface Handler {
