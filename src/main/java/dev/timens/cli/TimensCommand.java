@@ -156,9 +156,6 @@ public final class TimensCommand implements Callable<Integer> {
         if (command.isEmpty()) return usage(err, "missing COMMAND (usage: timens [OPTIONS] [--] COMMAND [ARGS...])");
         if (!engine.equals("v1") && !engine.equals("v2")) return usage(err, "invalid --engine '" + engine + "': v1 or v2");
         boolean onDemand = engine.equals("v2");
-        if (onDemand && settings.warp()) {
-            return usage(err, "--engine v2 does not work with --warp yet");
-        }
         Path executable;
         try {
             executable = CommandResolver.resolve(command.get(0), System.getenv("PATH"));

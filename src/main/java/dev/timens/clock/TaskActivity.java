@@ -114,6 +114,12 @@ final class TaskActivity {
     private final Set<String> outsidePipes;
     private final Descriptors descriptors;
     /**
+     * Whether the waits it looks at may be notifications still waiting for the
+     * supervisor's answer (engine v2 hands them to the seccomp listener): such
+     * a thread is being handled, not waiting, until it is answered.
+     */
+    private volatile boolean notified;
+    /**
      * How many /proc files (and descriptor links, and reads of a thread's memory)
      * it has read: what watching the namespace costs (--stats).
      */
@@ -140,6 +146,15 @@ final class TaskActivity {
             if (target != null && target.startsWith("pipe:")) pipes.add(target);
         }
         return new TaskActivity(pipes, (tid, fd) -> link(Path.of("/proc/" + tid + "/fd/" + fd)));
+    }
+
+    /**
+     * From now on, a thread blocked in a wait is first asked whether it is in
+     * fact in the seccomp listener's wait (/proc/TID/wchan): one more file for
+     * each waiting thread looked at.
+     */
+    void seeNotifiedWaits() {
+        notified = true;
     }
 
     /** How many /proc files it has read so far. */
@@ -172,7 +187,16 @@ final class TaskActivity {
         if (stat.isEmpty() || syscall.isEmpty()) return ACTIVE; // unreadable: hold the clocks to real time
         char scheduler = schedulerState(stat);
         if (scheduler == 'Z') return zombieProcess(stat) ? ACTIVE : GONE;
-        return classify(tid, scheduler, syscall);
+        State state = classify(tid, scheduler, syscall);
+        if (notified && state instanceof Waiting && waitsForSupervisor(tid)) return ACTIVE;
+        return state;
+    }
+
+    /** Whether thread {@code tid} sleeps in the seccomp listener's wait for the supervisor's answer. */
+    private boolean waitsForSupervisor(int tid) {
+        reads.increment();
+        String wchan = read(Path.of("/proc/" + tid + "/wchan"));
+        return wchan != null && wchan.contains("seccomp");
     }
 
     /**

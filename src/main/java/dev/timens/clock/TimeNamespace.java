@@ -270,7 +270,6 @@ public final class TimeNamespace implements Tool, AutoCloseable {
 
     @Override
     public SyscallOutcome onSyscall(SyscallStop stop) {
-        timers.watchPendingReads();
         if (fromKernelVdso(stop)) return SyscallOutcome.proceed();
         int nr = stop.number();
         if (sleeps != null) sleeps.onSyscall(stop);
@@ -281,8 +280,6 @@ public final class TimeNamespace implements Tool, AutoCloseable {
             } catch (TraceeFault e) {
                 return SyscallOutcome.error(dev.timens.linux.Errno.EFAULT);
             }
-            // Reads reach the supervisor only through a filter watching a cancel-on-set timerfd.
-            if (nr == SyscallNumbers.READ || nr == SyscallNumbers.READV) return SyscallOutcome.proceed();
         }
         if (rates != null || warp != null || deadlines.handles(stop.number())) {
             try {
@@ -316,10 +313,7 @@ public final class TimeNamespace implements Tool, AutoCloseable {
         if (clockCodeCheck != null) awaitClockCodeCheck();
         if (stop.formerTid() != stop.tid()) kernelVdso.remove(stop.formerTid());
         scratchSlots.remove(stop.tid()); // the old program's image and threads are gone
-        if (warp != null) {
-            if (stop.formerTid() != stop.tid()) warp.taskExited(stop.formerTid());
-            warp.taskStarted(stop.tid());
-        }
+        if (warp != null && stop.formerTid() != stop.tid()) warp.taskExited(stop.formerTid());
         // Read with the bytes the entry code replaces, in one syscall.
         long kernel = stop.auxv(Auxv.AT_SYSINFO_EHDR);
         if (kernel == 0) throw new IllegalStateException("the new program has no vDSO (AT_SYSINFO_EHDR missing)");
@@ -478,6 +472,14 @@ public final class TimeNamespace implements Tool, AutoCloseable {
      */
     @Override
     public void onNotification(Notification call) {
+        if (call.number() == SyscallNumbers.TIMERFD_CREATE) {
+            timers.createTimerfd(call);
+            return;
+        }
+        if (call.number() == SyscallNumbers.READ || call.number() == SyscallNumbers.READV) {
+            timers.readNotified(call); // of a descriptor where timerfds are made
+            return;
+        }
         if (call.number() == SyscallNumbers.TIMERFD_SETTIME) {
             // Only the calls the filter sends here for that (absolute, at rate 1):
             // under engine v2 every other arming comes here too, for a stop.
@@ -511,7 +513,6 @@ public final class TimeNamespace implements Tool, AutoCloseable {
         if (vdso != null) kernelVdso.putIfAbsent(child, vdso);
         if (!thread) scratchSlots.remove(child); // a reused pid's entry is another process's
         timers.taskCreated(parent, child, thread);
-        if (warp != null) warp.taskStarted(child);
     }
 
     @Override

@@ -4,7 +4,6 @@ import dev.timens.engine.InjectedSyscalls;
 import dev.timens.engine.InterruptStop;
 import dev.timens.engine.Notification;
 import dev.timens.engine.RemotePtr;
-import dev.timens.engine.SeccompFilter;
 import dev.timens.engine.SyscallExit;
 import dev.timens.linux.SyscallNumbers;
 import dev.timens.engine.SyscallOutcome;
@@ -54,9 +53,16 @@ import java.util.function.IntFunction;
  * supervisor takes with pidfd_getfd (it reads and re-arms the very same timer,
  * no stop needed); a POSIX timer or ITIMER_REAL, which only their process can
  * reach, by interrupting one of its threads and injecting timer_gettime and
- * timer_settime (getitimer, setitimer) there. Reads of a cancel-on-set timerfd
- * are trapped by a small seccomp filter injected into its process, which traps
- * read and readv of that descriptor number only.
+ * timer_settime (getitimer, setitimer) there.
+ *
+ * <p>Cancel-on-set: the kernel cancels a timerfd only when the host's clock is
+ * set, so the supervisor must answer the next read of a cancelled one itself.
+ * The filter is fixed when the namespace starts, and a process may not add a
+ * second listener to it, so the filter cannot learn new descriptor numbers:
+ * instead, every timerfd is made where the filter looks. timerfd_create goes
+ * to the listener, which creates the timer and installs it at the lowest free
+ * number of {@link #CANCELLABLE_FDS} in the caller, and reads of those numbers
+ * go to the listener (answered "run it" unless the timer there was cancelled).
  *
  * <p>Every method runs under this object's lock: the warp watcher thread asks
  * for the next expiry while the tracer thread changes the table.
@@ -67,10 +73,18 @@ final class Timers implements AutoCloseable {
     private static final int TFD_TIMER_CANCEL_ON_SET = 2;
     private static final int ITIMER_REAL = 0;
     private static final long ECANCELED = -125;
-    private static final int SECCOMP_SET_MODE_FILTER = 1;
-    private static final int SECCOMP_FILTER_FLAG_TSYNC = 1;
-    /** Each injected read filter costs instructions on every read of the process: a bound per process. */
-    private static final int MAX_READ_FILTERS = 32;
+    private static final int TFD_CLOEXEC = 0x80000;
+    private static final int O_CLOEXEC = 0x80000;
+    private static final int CLOCK_REALTIME_ALARM = 8;
+    private static final int CLOCK_BOOTTIME_ALARM = 9;
+    /**
+     * The descriptor numbers timerfds are given, 1008 to 1023: reads of these go
+     * to the listener. Below the usual limit of 1024 descriptors, and within
+     * select's FD_SETSIZE; a process rarely has so many files open that its own
+     * reads there cost it the listener's round trip.
+     */
+    static final int CANCELLABLE_FDS = 1008;
+    static final int CANCELLABLE_COUNT = 16;
     /** A timer that expired this recently may not have woken anyone yet: it still counts as coming. */
     private static final long RECENT_NANOS = 20_000_000;
     /** An injection not done after this long is asked for again. */
@@ -154,10 +168,8 @@ final class Timers implements AutoCloseable {
     private final Map<Long, ProcessTimer> processTimers = new HashMap<>();
     /** The thread group of every thread that is not a leader. */
     private final Map<Integer, Integer> tgidOf = new HashMap<>();
-    /** Per process, the descriptor numbers whose reads an injected filter traps (inherited on fork, kept on exec). */
-    private final Map<Integer, Set<Integer>> readFilters = new HashMap<>();
-    /** tid, tgid and descriptor of cancel-on-set timerfds armed from the listener, whose reads must be watched. */
-    private final List<int[]> readsToWatch = new ArrayList<>();
+    /** Processes and descriptors already warned of: a cancel-on-set timerfd outside {@link #CANCELLABLE_FDS}. */
+    private final Set<Long> warnedUncancellable = new HashSet<>();
     /** Per process, a pidfd for pidfd_getfd. */
     private final Map<Integer, Integer> pidfds = new HashMap<>();
     /** Processes with an injection asked for and not yet done. */
@@ -184,6 +196,10 @@ final class Timers implements AutoCloseable {
      * (for DeadlineSyscalls and RateSyscalls); under --warp every arming.
      */
     static void subscribe(SyscallSet.Builder b, boolean warp, boolean scaled) {
+        b.notify(SyscallNumbers.TIMERFD_CREATE);
+        for (int read : new int[] {SyscallNumbers.READ, SyscallNumbers.READV}) {
+            b.notifyWhen(read, ArgCondition.maskedEquals(0, 0xFFFF_FFFFL & -CANCELLABLE_COUNT, CANCELLABLE_FDS));
+        }
         if (!warp && !scaled) b.notifyWhen(SyscallNumbers.TIMERFD_SETTIME, ArgCondition.bitsSet(1, TIMER_ABSTIME));
         // A POSIX timer re-armed relative must be seen (nothing in /proc tells it
         // apart); a timerfd's flags are in its fdinfo, read when it is moved.
@@ -202,21 +218,14 @@ final class Timers implements AutoCloseable {
 
     boolean handles(int nr) {
         return nr == SyscallNumbers.TIMERFD_SETTIME || nr == SyscallNumbers.TIMER_SETTIME
-                || nr == SyscallNumbers.TIMER_DELETE || nr == SyscallNumbers.ALARM || nr == SyscallNumbers.SETITIMER
-                || nr == SyscallNumbers.READ || nr == SyscallNumbers.READV;
+                || nr == SyscallNumbers.TIMER_DELETE || nr == SyscallNumbers.ALARM || nr == SyscallNumbers.SETITIMER;
     }
 
-    /**
-     * Before the syscall's own handling: follows the arming at its exit, or
-     * answers a read of a cancelled timerfd (null: the usual handling goes on).
-     */
+    /** Before the syscall's own handling: follows the arming at its exit (null: the usual handling goes on). */
     synchronized SyscallOutcome onSyscall(SyscallStop stop) throws TraceeFault {
         int nr = stop.number();
         int tgid = stop.tgid();
         switch (nr) {
-            case SyscallNumbers.READ, SyscallNumbers.READV -> {
-                return readOf(tgid, (int) stop.arg(0));
-            }
             case SyscallNumbers.TIMERFD_SETTIME -> {
                 int fd = (int) stop.arg(0);
                 int flags = (int) stop.arg(1);
@@ -346,7 +355,7 @@ final class Timers implements AutoCloseable {
         if (isDisarming(spec)) {
             forget(t);
         } else if ((flags & TFD_TIMER_CANCEL_ON_SET) != 0 && t.absoluteRealtime()) {
-            readsToWatch.add(new int[] {tid, tgid, fd}); // injected from the tracer thread
+            warnIfUncancellable(tgid, fd);
         }
         RemotePtr oldValue = call.pointerArg(3);
         if (!oldValue.isNull()) {
@@ -383,12 +392,85 @@ final class Timers implements AutoCloseable {
     }
 
     /**
-     * Tracer thread: injects the read filters that {@link #armTimerfd} found
-     * missing (it runs on the notification thread, which cannot interrupt).
+     * timerfd_create, answered from the listener: the timer is made here, with
+     * the caller's clock and flags, and installed in the caller at the lowest
+     * free number of {@link #CANCELLABLE_FDS}, where a read of it reaches the
+     * supervisor. With none free, or a clock whose timers need a privilege the
+     * caller may lack and the supervisor may have (the ALARM clocks), or an
+     * error the supervisor's own limits may cause, the kernel makes it as usual
+     * (it cannot be cancelled then: see {@link #warnIfUncancellable}). Runs on
+     * the notification thread.
      */
-    synchronized void watchPendingReads() {
-        for (int[] w : readsToWatch) watchReads(w[0], w[1], w[2]);
-        readsToWatch.clear();
+    void createTimerfd(Notification call) {
+        int clock = (int) call.arg(0);
+        int flags = (int) call.arg(1);
+        if (clock == CLOCK_REALTIME_ALARM || clock == CLOCK_BOOTTIME_ALARM) {
+            call.proceed();
+            return;
+        }
+        int fd = Timerfd.create(clock, flags | TFD_CLOEXEC);
+        if (fd == -Errno.EINVAL) {
+            call.answerWithError(Errno.EINVAL); // a clock or flags the kernel refuses, whoever asks
+            return;
+        }
+        if (fd < 0) {
+            call.proceed();
+            return;
+        }
+        try {
+            int number = freeCancellableFd(call.tid());
+            if (number < 0 || call.answerWithDescriptorAt(fd, number, (flags & TFD_CLOEXEC) != 0 ? O_CLOEXEC : 0) < 0) {
+                call.proceed();
+            }
+        } finally {
+            Unistd.close(fd);
+        }
+    }
+
+    /** The lowest of {@link #CANCELLABLE_FDS} that thread {@code tid} has no descriptor at, or -1. */
+    private static int freeCancellableFd(int tid) {
+        for (int fd = CANCELLABLE_FDS; fd < CANCELLABLE_FDS + CANCELLABLE_COUNT; fd++) {
+            if (!java.nio.file.Files.exists(Path.of("/proc/" + tid + "/fd/" + fd), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                return fd;
+            }
+        }
+        return -1;
+    }
+
+    /** Whether a timerfd at descriptor {@code fd} can be cancelled: its reads reach the listener. */
+    private static boolean cancellable(int fd) {
+        return fd >= CANCELLABLE_FDS && fd < CANCELLABLE_FDS + CANCELLABLE_COUNT;
+    }
+
+    /** A cancel-on-set timerfd was armed where its reads cannot be answered: said once per process and descriptor. */
+    private void warnIfUncancellable(int tgid, int fd) {
+        if (cancellable(fd) || !warnedUncancellable.add(key(tgid, fd))) return;
+        warn("timerfd " + fd + " of pid " + tgid + " is not cancelled when the clock is set: it was not created at "
+                + CANCELLABLE_FDS + "-" + (CANCELLABLE_FDS + CANCELLABLE_COUNT - 1)
+                + " (those were taken, or the descriptor was duplicated elsewhere)");
+    }
+
+    /**
+     * A read or readv of descriptor {@link #CANCELLABLE_FDS} and above, from the
+     * listener: fails with ECANCELED when the timerfd there was cancelled, and
+     * the timer goes on at its new time; any other read runs as usual. Runs on
+     * the notification thread.
+     */
+    synchronized void readNotified(Notification call) {
+        int tgid = tgidOfCaller(call.tid());
+        int fd = (int) call.arg(0);
+        for (FdTimer t : fdTimers) {
+            if (t.tgid != tgid || t.fd != fd || !t.cancelled) continue;
+            if (!Descriptors.sameFile(self, t.dup, tgid, fd)) continue;
+            if (!call.isValid()) return; // interrupted meanwhile: the read comes again, if at all
+            t.cancelled = false;
+            // Re-arming also clears the expiry that made it readable.
+            Timerfd.set(t.dup, t.flags & (TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET), t.afterCancelValue,
+                    t.afterCancelInterval);
+            call.answer(ECANCELED);
+            return;
+        }
+        call.proceed();
     }
 
     /**
@@ -423,20 +505,6 @@ final class Timers implements AutoCloseable {
         }
     }
 
-    /** A read of a cancelled cancel-on-set timerfd fails with ECANCELED, and the timer goes on at its new time. */
-    private SyscallOutcome readOf(int tgid, int fd) {
-        for (FdTimer t : fdTimers) {
-            if (t.tgid != tgid || t.fd != fd || !t.cancelled) continue;
-            if (!Descriptors.sameFile(self, t.dup, tgid, fd)) continue;
-            t.cancelled = false;
-            // Re-arming also clears the expiry that made it readable.
-            Timerfd.set(t.dup, t.flags & (TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET), t.afterCancelValue,
-                    t.afterCancelInterval);
-            return SyscallOutcome.returning(ECANCELED);
-        }
-        return null;
-    }
-
     /** timerfd_settime succeeded: keeps (or takes) the supervisor's descriptor of the timer. */
     private synchronized void armedFd(int tid, int tgid, int fd, int clock, int flags) {
         FdTimer t = fdTimer(tgid, fd);
@@ -464,7 +532,7 @@ final class Timers implements AutoCloseable {
             forget(t); // disarmed
             return;
         }
-        if ((flags & TFD_TIMER_CANCEL_ON_SET) != 0 && t.absoluteRealtime()) watchReads(tid, tgid, fd);
+        if ((flags & TFD_TIMER_CANCEL_ON_SET) != 0 && t.absoluteRealtime()) warnIfUncancellable(tgid, fd);
     }
 
     /** The timer's entry when it is still descriptor {@code fd} of {@code tgid}; stale entries go. */
@@ -530,11 +598,10 @@ final class Timers implements AutoCloseable {
      * absolute REALTIME timers move with it; cancel-on-set timerfds are cancelled.
      */
     synchronized void realtimeWasSet(long virtualJump) {
-        watchPendingReads();
         long shift = hostSpan(ClockGroup.REALTIME, virtualJump);
         for (FdTimer t : new ArrayList<>(fdTimers)) {
             if (!t.absoluteRealtime() || !live(t)) continue;
-            if ((t.flags & TFD_TIMER_CANCEL_ON_SET) != 0 && watched(t.tgid, t.fd)) {
+            if ((t.flags & TFD_TIMER_CANCEL_ON_SET) != 0 && cancellable(t.fd)) {
                 Timerfd.Setting now = Timerfd.get(t.dup);
                 if (now.valueNanos() == 0) continue;
                 if (!t.cancelled) {
@@ -556,7 +623,7 @@ final class Timers implements AutoCloseable {
      * Wakes the cancelled timer's waiters as the kernel does: it becomes readable
      * at once (an expiry the supervisor sets, which the trapped read then clears).
      * Threads already blocked in a read of it are first made to start that read
-     * over, so that it meets the filter and fails with ECANCELED rather than
+     * over, so that it reaches the listener and fails with ECANCELED rather than
      * return the expiry.
      */
     private void cancel(FdTimer t) {
@@ -575,7 +642,7 @@ final class Timers implements AutoCloseable {
         for (int tid : readers) {
             control.interrupt(tid, stop -> {
                 synchronized (this) {
-                    // The read starts over behind the filter. A timer forgotten meanwhile
+                    // The read starts over, through the listener. A timer forgotten meanwhile
                     // has closed its descriptor, whose number may be another's now.
                     if (t.cancelled && fdTimers.contains(t)) Timerfd.set(t.dup, 0, 1, 0);
                 }
@@ -583,10 +650,18 @@ final class Timers implements AutoCloseable {
         }
     }
 
-    private List<Integer> threadsOf(int tgid) {
+    /** The threads of process {@code tgid}, from /proc (the leader first when it is there); just the leader when unreadable. */
+    private static List<Integer> threadsOf(int tgid) {
         List<Integer> threads = new ArrayList<>();
         threads.add(tgid);
-        for (Map.Entry<Integer, Integer> e : tgidOf.entrySet()) if (e.getValue() == tgid) threads.add(e.getKey());
+        try (var tasks = java.nio.file.Files.list(Path.of("/proc/" + tgid + "/task"))) {
+            for (Path task : (Iterable<Path>) tasks::iterator) {
+                int tid = Integer.parseInt(task.getFileName().toString());
+                if (tid != tgid) threads.add(tid);
+            }
+        } catch (java.io.IOException | java.io.UncheckedIOException | NumberFormatException e) {
+            // gone: the leader alone, which the callers find gone in turn
+        }
         return threads;
     }
 
@@ -779,63 +854,6 @@ final class Timers implements AutoCloseable {
         }
     }
 
-    /**
-     * At the exit of the timerfd_settime that armed a cancel-on-set timerfd:
-     * injects a filter that traps reads of that descriptor number, once per
-     * process and number (a process keeps its filters across fork and exec).
-     */
-    private void watchReads(int tid, int tgid, int fd) {
-        Set<Integer> watched = readFilters.computeIfAbsent(tgid, k -> new HashSet<>());
-        if (watched.contains(fd)) return;
-        if (watched.size() >= MAX_READ_FILTERS) {
-            warn("pid " + tgid + " arms too many cancel-on-set timerfds: timerfd " + fd
-                    + " is not cancelled when the clock is set");
-            return;
-        }
-        Long gadget = syscallInstruction.apply(tid);
-        if (gadget == null || control == null) return;
-        // A traced read with no tracer fails with ENOSYS (engine v2): the read goes unwatched.
-        if (!control.tracesEveryThread()) return;
-        watched.add(fd);
-        byte[] program = SeccompFilter.toBytes(SeccompFilter.compile(SyscallSet.builder()
-                .when(SyscallNumbers.READ, ArgCondition.equalToInt(0, fd))
-                .when(SyscallNumbers.READV, ArgCondition.equalToInt(0, fd)).build()));
-        control.interrupt(tid, stop -> {
-            if (!stop.canInject()) {
-                synchronized (this) {
-                    watched.remove(fd);
-                }
-                warn("timerfd " + fd + " of pid " + tgid + " is not cancelled when the clock is set: its process stopped");
-                return;
-            }
-            try (InjectedSyscalls inject = stop.injectSyscalls(gadget)) {
-                RemotePtr filter = stop.pushScratch(program);
-                ByteBuffer fprog = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN)
-                        .putShort(0, (short) (program.length / SeccompFilter.INSTRUCTION_SIZE))
-                        .putLong(8, filter.address());
-                RemotePtr prog = stop.pushScratch(fprog.array());
-                long r = inject.call(SyscallNumbers.SECCOMP, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC,
-                        prog.address());
-                if (r != 0) {
-                    synchronized (this) {
-                        watched.remove(fd);
-                    }
-                    warn("timerfd " + fd + " of pid " + tgid + " is not cancelled when the clock is set: seccomp "
-                            + (r < 0 ? Errno.describe((int) -r) : "could not reach thread " + r));
-                }
-            } catch (TraceeFault e) {
-                warn("timerfd " + fd + " of pid " + tgid + " is not cancelled when the clock is set: no room on the stack");
-            } catch (IllegalStateException e) {
-                warn("timerfd " + fd + " of pid " + tgid + " is not cancelled when the clock is set: " + e.getMessage());
-            }
-        });
-    }
-
-    private boolean watched(int tgid, int fd) {
-        Set<Integer> s = readFilters.get(tgid);
-        return s != null && s.contains(fd);
-    }
-
     // ---- for --warp ------------------------------------------------------------------------------------------
 
     /** Whether any timer is armed (the warp watcher then looks for an idle namespace). */
@@ -874,13 +892,7 @@ final class Timers implements AutoCloseable {
 
     synchronized void taskCreated(int parent, int child, boolean thread) {
         int parentTgid = tgidOf.getOrDefault(parent, parent);
-        if (thread) {
-            tgidOf.put(child, parentTgid);
-        } else {
-            // Added to, not replaced: the child may have exec'd and armed filters of its own already.
-            Set<Integer> inherited = readFilters.get(parentTgid);
-            if (inherited != null) readFilters.computeIfAbsent(child, k -> new HashSet<>()).addAll(inherited);
-        }
+        if (thread) tgidOf.put(child, parentTgid);
     }
 
     /** Thread {@code tid} exec'd, and leads process {@code tid} now: its POSIX timers are gone, ITIMER_REAL stays. */
@@ -897,7 +909,6 @@ final class Timers implements AutoCloseable {
         Integer tgid = tgidOf.remove(tid);
         if (tgid != null) return; // a thread: its process and its timers go on
         processTimers.values().removeIf(t -> t.tgid == tid);
-        readFilters.remove(tid);
         injecting.remove(tid);
         Integer pidfd = pidfds.remove(tid);
         if (pidfd != null) Unistd.close(pidfd);

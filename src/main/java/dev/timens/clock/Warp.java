@@ -17,10 +17,8 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.IntToLongFunction;
 
 /**
@@ -145,8 +143,6 @@ final class Warp implements AutoCloseable {
     private final Object lock = new Object();
     /** Guarded by lock: the threads in a timed wait, as far as their last trap says. */
     private final Map<Integer, Waiter> waiters = new HashMap<>();
-    /** Guarded by lock: every live thread of the namespace. */
-    private final Set<Integer> tasks = new HashSet<>();
     /** Guarded by lock: something the watcher should look at again. */
     private boolean changed;
     private boolean closed;
@@ -232,18 +228,13 @@ final class Warp implements AutoCloseable {
 
     void start(TraceControl control) {
         this.control = control;
+        // Engine v2: a timed wait is a notification first, handed to the tracer thread.
+        if (!control.tracesEveryThread()) activity.seeNotifiedWaits();
         watcher = Thread.ofPlatform().daemon().name("timens-warp").start(this::watch);
-    }
-
-    void taskStarted(int tid) {
-        synchronized (lock) {
-            tasks.add(tid);
-        }
     }
 
     void taskExited(int tid) {
         synchronized (lock) {
-            tasks.remove(tid);
             if (waiters.remove(tid) != null) touch();
         }
     }
@@ -276,7 +267,6 @@ final class Warp implements AutoCloseable {
         if (stop.number() == SyscallNumbers.RESTART_SYSCALL) return null;
         Waiter previous;
         synchronized (lock) {
-            tasks.add(tid);
             previous = waiters.remove(tid);
             if (previous != null) touch();
         }
@@ -384,9 +374,9 @@ final class Warp implements AutoCloseable {
         synchronized (lock) {
             long hostNow = Time.clockGettimeNanos(Time.CLOCK_MONOTONIC);
             for (Waiter w : waiters.values()) if (!w.blocked() && !w.stale(hostNow)) return false;
-            others = new ArrayList<>(tasks);
             blocked = new ArrayList<>(waiters.values());
         }
+        others = control.threads();
         others.remove((Integer) tid);
         Map<Integer, TaskActivity.State> states = statesIfIdle(others);
         if (states == null) return false;
@@ -493,7 +483,6 @@ final class Warp implements AutoCloseable {
         timers.retryMoves();
         if (timers.moving()) return; // timers are being moved: their expiries are not known yet
         List<Waiter> blocked;
-        List<Integer> all;
         synchronized (lock) {
             blocked = new ArrayList<>();
             long hostNow = Time.clockGettimeNanos(Time.CLOCK_MONOTONIC);
@@ -502,8 +491,8 @@ final class Warp implements AutoCloseable {
                 if (!w.blocked()) return; // one is being finished: look again after it
                 blocked.add(w);
             }
-            all = new ArrayList<>(tasks);
         }
+        List<Integer> all = control.threads();
         boolean anyTimer = timers.any();
         if (blocked.isEmpty() && !anyTimer) return;
         long moved = moves;
@@ -669,7 +658,6 @@ final class Warp implements AutoCloseable {
         try {
             for (;;) {
                 List<Waiter> blocked = new ArrayList<>();
-                List<Integer> all;
                 // Asked before taking the lock: Timers may call keepDeadline, which
                 // takes it, while holding its own monitor.
                 boolean armed = timers.any();
@@ -683,13 +671,12 @@ final class Warp implements AutoCloseable {
                         continue;
                     }
                     for (Waiter w : waiters.values()) if (w.blocked() && !w.endsByItself(moved)) blocked.add(w);
-                    all = new ArrayList<>(tasks);
                     if (changed) poll = MIN_POLL_NANOS; // something moved: look again soon
                     changed = false;
                 }
                 long earliest = Long.MAX_VALUE;
                 for (Waiter w : blocked) earliest = Math.min(earliest, onMonotonic(w));
-                if (earliest <= now(ClockGroup.MONOTONIC) || everyoneWaits(all)) {
+                if (earliest <= now(ClockGroup.MONOTONIC) || everyoneWaits(control.threads())) {
                     wakeups.increment();
                     control.wakeup();
                     pause(poll);

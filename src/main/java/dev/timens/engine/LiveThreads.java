@@ -112,6 +112,11 @@ final class LiveThreads {
         return processes;
     }
 
+    /** Every live thread, each process's threads included. */
+    synchronized List<Integer> threads() {
+        return new ArrayList<>(live);
+    }
+
     private void vanished(int tid) {
         live.remove(tid);
         seenEarly.remove(tid);

@@ -171,7 +171,16 @@ public final class OnDemandSupervisor {
     /** Attempts to attach to a thread being visited, answered when the visit ends. */
     private final Map<Integer, List<Handover>> waitingAttaches = new HashMap<>();
     private final ConcurrentLinkedQueue<Handover> handovers = new ConcurrentLinkedQueue<>();
+    /**
+     * Threads let go in a call the tool handled at a stop without changing it,
+     * and that call's number: its restart, the thread's next notification, is
+     * let through. Any other next call drops the mark (the thread left the call:
+     * a signal's handler, say), so a later call is never waved through unseen.
+     */
+    private final Map<Integer, Integer> passing = new ConcurrentHashMap<>();
     private volatile int park;
+    /** The tool asked for {@link Tool#onWakeup()} ({@link TraceControl#wakeup()}); the doorbell rang for it. */
+    private volatile boolean wakeupAsked;
     private final int self = Unistd.getpid();
     private MemorySegment stackBuffer;
     private MemorySegment answerScratch;
@@ -226,7 +235,7 @@ public final class OnDemandSupervisor {
             Notifications.start(channel[1], main, tool, diagnostics, stats, new Router());
             LiveThreads live = new LiveThreads();
             live.traced(main);
-            ProcessTree tree = new ProcessTree(main, this::descendants);
+            ProcessTree tree = new ProcessTree(main, this::descendants, this::threads);
             started.accept(tree);
             tool.onStart(new TraceControl() {
                 @Override
@@ -236,7 +245,13 @@ public final class OnDemandSupervisor {
                 }
 
                 @Override
+                public List<Integer> threads() {
+                    return tree.threads();
+                }
+
+                @Override
                 public void wakeup() {
+                    wakeupAsked = true;
                     ring();
                 }
 
@@ -253,6 +268,11 @@ public final class OnDemandSupervisor {
     private final class Router implements Notifications.Router {
         @Override
         public boolean take(Notification call) {
+            Integer passed = passing.remove(call.tid());
+            if (passed != null && passed == call.number()) {
+                call.proceed(); // the restart of a call the tool has seen
+                return true;
+            }
             boolean exec = call.number() == SyscallNumbers.EXECVE || call.number() == SyscallNumbers.EXECVEAT;
             if (visiting.contains(call.tid())) {
                 // Its exec's restart, or one of the calls below (see unanswered).
@@ -329,11 +349,16 @@ public final class OnDemandSupervisor {
             }
             int pid = s.pid();
             if (park != 0 && pid == park) {
-                if (s.stopped()) ptracer.cont(pid, 0);
-                else park = 0;
+                if (s.stopped()) {
+                    ptracer.cont(pid, 0);
+                    if (wakeupAsked) wakeUpTool();
+                } else {
+                    park = 0;
+                }
             } else if (s.exited() || s.signaled()) {
                 Visit gone = visits.remove(pid);
                 entryCodes.remove(pid);
+                passing.remove(pid);
                 if (gone != null || live.contains(pid)) tool.onTaskExited(pid);
                 live.ended(pid);
                 if (pid == main) {
@@ -358,6 +383,30 @@ public final class OnDemandSupervisor {
         }
         if (mainStatus == null) throw new IllegalStateException("the command's exit status was never reported");
         return mainStatus;
+    }
+
+    private void wakeUpTool() {
+        wakeupAsked = false; // before: a wake-up asked for meanwhile rings again
+        try {
+            tool.onWakeup();
+        } catch (RuntimeException e) {
+            // A failure of the tool's must not end the run: every process would die with it.
+            diagnostics.println("timens: internal error in a wake-up (" + e + ")");
+            diagnostics.flush();
+        }
+    }
+
+    /** Every thread of every process {@link #descendants} lists, as /proc shows them now. Any thread may ask. */
+    private List<Integer> threads() {
+        List<Integer> threads = new ArrayList<>();
+        for (int pid : descendants()) {
+            try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+                for (Path task : (Iterable<Path>) tasks::iterator) threads.add(Integer.parseInt(task.getFileName().toString()));
+            } catch (IOException | java.io.UncheckedIOException e) {
+                // the process ended
+            }
+        }
+        return threads;
     }
 
     /**
@@ -445,6 +494,10 @@ public final class OnDemandSupervisor {
             return;
         }
         boolean exec = h.nr() == SyscallNumbers.EXECVE || h.nr() == SyscallNumbers.EXECVEAT;
+        // No longer waiting for its answer: an interrupt or a signal took the thread
+        // out of the call since it was handed over (it makes the call anew, if at all,
+        // and that is handed over in turn). Visiting it now would stop it elsewhere.
+        if (!SeccompNotify.isValid(h.listener(), answerScratch, h.id())) return;
         Visit visit = visits.get(h.tid());
         if (visit == null) {
             long seized = Ptrace.request(Ptrace.SEIZE, h.tid(), 0, SEIZE_OPTIONS);
@@ -910,6 +963,14 @@ public final class OnDemandSupervisor {
             return;
         }
         saved.rax(interruptedRax); // the kernel restarts the call from these registers
+        if (!stop.argsChanged() && stop.exitHandler() == null) {
+            // Nothing to change and nothing to do at its end: the thread is let go
+            // at once, and the restart is let through as it notifies (it runs
+            // untraced however long it waits: a debugger may attach meanwhile).
+            passing.put(tid, visit.nr);
+            leave(tid, visit, ptracer);
+            return;
+        }
         if (stop.argsChanged()) ptracer.setRegs(tid, saved);
         visit.exit = stop.exitHandler();
         // The restart meets the filter again: a visited thread's calls are answered CONTINUE.
@@ -985,10 +1046,14 @@ public final class OnDemandSupervisor {
             // the handler runs at this stop instead.
             visit.interrupt = null;
             ptracer.getRegs(tid, leaveRegisters);
+            // At the exit stop of a call the interrupt cut short (it comes before the
+            // interrupt's own stop): one that never restarts returns EINTR, which the
+            // program could not have seen natively, so it starts over instead.
+            boolean spuriousEintr = InterruptStop.restartIfCutShortByInterrupt(tid, leaveRegisters);
             InterruptStop stop = new InterruptStop(tid, leaveRegisters, new InterruptStop.Injection(ptracer,
                     leaveWork, visit.pending, new ProcessMemory(tid, leaveScratch)));
             asked.onStop(stop);
-            if (stop.changed() || stop.injected()) ptracer.setRegs(tid, leaveRegisters);
+            if (spuriousEintr || stop.changed() || stop.injected()) ptracer.setRegs(tid, leaveRegisters);
         }
         // Its calls after the detach are its own again (the entry code's first one, say), not ours to let through.
         visiting.remove(tid);

@@ -21,19 +21,24 @@ public final class ProcessTree {
     private final LiveThreads live;
     /** Engine v2, which follows no fork: the processes as /proc shows them now. */
     private final java.util.function.Supplier<List<Integer>> descendants;
+    /** Engine v2: every thread of those processes, as /proc shows them now. */
+    private final java.util.function.Supplier<List<Integer>> threads;
     private boolean commandEnded;
 
     ProcessTree(int command, LiveThreads live) {
         this.command = command;
         this.live = live;
         this.descendants = null;
+        this.threads = null;
     }
 
-    /** A tree known from /proc (engine v2): {@code descendants} lists its processes. */
-    ProcessTree(int command, java.util.function.Supplier<List<Integer>> descendants) {
+    /** A tree known from /proc (engine v2): {@code descendants} lists its processes, {@code threads} their threads. */
+    ProcessTree(int command, java.util.function.Supplier<List<Integer>> descendants,
+                java.util.function.Supplier<List<Integer>> threads) {
         this.command = command;
         this.live = null;
         this.descendants = descendants;
+        this.threads = threads;
     }
 
     /** The command's pid: the first process of the tree. */
@@ -58,6 +63,11 @@ public final class ProcessTree {
     /** The processes of the tree still alive, the command's included while it runs. */
     public List<Integer> processes() {
         return live != null ? live.processes() : descendants.get();
+    }
+
+    /** Every thread of the tree still alive, each process's threads included. */
+    public List<Integer> threads() {
+        return live != null ? live.threads() : threads.get();
     }
 
     /** Sends {@code signal} to the command; false, and nothing sent, once it has ended. */

@@ -338,6 +338,11 @@ public final class Supervisor {
                 }
 
                 @Override
+                public java.util.List<Integer> threads() {
+                    return live.threads();
+                }
+
+                @Override
                 public void wakeup() {
                     int doorbell = park;
                     if (doorbell != 0) Unistd.kill(doorbell, SIGURG); // 0: the run is over, or the tool wanted none

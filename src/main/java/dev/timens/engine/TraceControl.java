@@ -1,5 +1,7 @@
 package dev.timens.engine;
 
+import java.util.List;
+
 /**
  * What a {@link Tool} may ask of the supervisor besides answering stops. Use
  * {@link #restartSyscall} and {@link #interrupt} only from the tool's own
@@ -29,14 +31,22 @@ public interface TraceControl {
 
     /**
      * Whether the engine traces every thread of the tree all the time (engine
-     * v1), so that a filter a tool injects into a process may return
-     * {@code SECCOMP_RET_TRACE}. Under engine v2 ({@link OnDemandSupervisor})
-     * nothing is traced between visits, and such a filter's calls would fail
-     * with ENOSYS.
+     * v1). Under engine v2 ({@link OnDemandSupervisor}) nothing is traced
+     * between visits: a filter a tool injects into a process must not return
+     * {@code SECCOMP_RET_TRACE} (its calls would fail with ENOSYS), and a
+     * subscribed call may sit in the listener's wait, handed to the tracer
+     * thread, before the tool sees it.
      */
     default boolean tracesEveryThread() {
         return true;
     }
+
+    /**
+     * Every live thread of the traced tree, as the engine knows it now (engine
+     * v1 counts them from its stops; engine v2 reads /proc, where a thread
+     * created a moment ago may be missing). Safe from any thread.
+     */
+    List<Integer> threads();
 
     /**
      * Asks for {@link Tool#onWakeup()} to run on the tracer thread soon. Safe from

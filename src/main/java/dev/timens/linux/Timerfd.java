@@ -6,10 +6,9 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.invoke.VarHandle;
 
-/** timerfd_gettime(2) and timerfd_settime(2) on a timerfd of this process, in nanoseconds. */
+/** timerfd_create(2), and timerfd_gettime(2) and timerfd_settime(2) on a timerfd of this process, in nanoseconds. */
 public final class Timerfd {
     private Timerfd() {}
-
     private static final long NANOS = 1_000_000_000L;
     /** struct itimerspec: it_interval, then it_value. */
     static final StructLayout ITIMERSPEC = MemoryLayout.structLayout(
@@ -28,6 +27,11 @@ public final class Timerfd {
 
     /** A timer's setting: time to its next expiry (0: disarmed) and its period (0: one-shot). */
     public record Setting(long valueNanos, long intervalNanos) {}
+
+    /** timerfd_create(2) in this process: the new descriptor, or {@code -errno}. */
+    public static int create(int clock, int flags) {
+        return (int) Native.syscall(SyscallNumbers.TIMERFD_CREATE, clock, flags, 0, 0, 0, 0);
+    }
 
     /** The time to the next expiry and the interval, as the kernel reports them (relative); or throws. */
     public static Setting get(int fd) {

@@ -232,24 +232,63 @@ class EngineV2IT {
         assertThat(run.elapsed()).isGreaterThanOrEqualTo(Duration.ofMillis(500));
     }
 
+    /**
+     * --warp: an idle namespace's clocks jump to its next deadline (a hundred
+     * seconds of sleep in a moment), a wait interrupted to move a periodic
+     * timer keeps its deadline and every tick is counted, and a guarding alarm
+     * never overtakes a child's nearer sleeps, though the child's sleeps are
+     * notifications the supervisor answers a moment later.
+     */
     @Test
-    void warpAndUnknownEnginesAreRefusedClearly() {
-        for (List<String> options : List.of(List.of("--engine", "v2", "--warp"), List.of("--engine", "v3"))) {
-            TimensRunner.Result run = runner.timens(options, "true");
-            assertThat(run.exitCode()).as(run.describe()).isEqualTo(2);
-            assertThat(run.stderr().lines().count()).as(run.describe()).isEqualTo(1);
+    void warpJumpsToTheNextDeadline() {
+        String timerprobe = Toolchains.program("timerprobe").toString();
+        List<String> warp = List.of("--engine", "v2", "--warp");
+        TimensRunner.Result sleep = runner.timens(warp, timerprobe, "rel-nanosleep", "MONOTONIC", "100").assertExit(0);
+        assertThat(sleep.single("TIMER").decimal("elapsed").doubleValue()).as(sleep.describe()).isBetween(100.0, 101.0);
+        assertThat(sleep.elapsed()).as(sleep.describe()).isLessThan(Duration.ofSeconds(10));
+        TimensRunner.Result ticks = runner.timens(warp, timerprobe, "itimer-epoll", "30").assertExit(0);
+        assertThat(ticks.single("TIMER").string("result")).as(ticks.describe()).isEqualTo("ETIMEDOUT");
+        assertThat(ticks.single("TIMER").longValue("steps")).as(ticks.describe()).isBetween(29L, 30L);
+        for (int i = 0; i < 3; i++) {
+            TimensRunner.Result guarded = runner.timens(warp, timerprobe, "alarm-guard", "30");
+            assertThat(guarded.exitCode()).as("142: the alarm fired%n%s", guarded.describe()).isZero();
+            assertThat(guarded.single("TIMER").longValue("steps")).as(guarded.describe()).isEqualTo(200L);
         }
     }
 
-    /** TIMENS_ENGINE chooses the engine when --engine is not given; a bad value is a usage error. */
+    /** A settimeofday inside cancels a cancel-on-set timerfd, read directly or polled first: ECANCELED at once. */
+    @Test
+    void settingTheClockCancelsCancelOnSetTimerfds() {
+        String timerprobe = Toolchains.program("timerprobe").toString();
+        TimensRunner inside = runner.withEnv("TIMENS_TEST_ALLOW_SET", "1");
+        for (String mode : List.of("cancel-on-set", "cancel-on-set-poll")) {
+            TimensRunner.Result run = inside.timens(List.of("--engine", "v2", "--offset", "+1d"), timerprobe, mode,
+                    "5", "3600").assertExit(0);
+            assertThat(run.single("TIMER").string("result")).as(run.describe()).isEqualTo("ECANCELED");
+            assertThat(run.single("TIMER").decimal("elapsed").doubleValue()).as(run.describe()).isLessThan(2.0);
+        }
+    }
+
+    @Test
+    void unknownEnginesAreRefusedClearly() {
+        TimensRunner.Result run = runner.timens(List.of("--engine", "v3"), "true");
+        assertThat(run.exitCode()).as(run.describe()).isEqualTo(2);
+        assertThat(run.stderr().lines().count()).as(run.describe()).isEqualTo(1);
+    }
+
+    /**
+     * TIMENS_ENGINE chooses the engine when --engine is not given (strace runs
+     * inside under v2 only); --engine wins; a bad value is a usage error.
+     */
     @Test
     void theEnvironmentChoosesTheEngine() {
-        TimensRunner.Result v2 = runner.withEnv("TIMENS_ENGINE", "v2").timens(List.of("--warp"), "true");
-        assertThat(v2.exitCode()).as(v2.describe()).isEqualTo(2);
-        assertThat(v2.stderr()).contains("--engine v2 does not work with --warp");
-        TimensRunner.Result chosen = runner.withEnv("TIMENS_ENGINE", "v2").timens(List.of("--engine", "v1", "--warp"),
-                "true");
-        assertThat(chosen.exitCode()).as("--engine wins over the environment%n%s", chosen.describe()).isZero();
+        String strace = Toolchains.requireOnPath("strace", "Debian: strace").toString();
+        List<String> traced = List.of(strace, "-o", "/dev/null", "true");
+        TimensRunner.Result v2 = runner.withEnv("TIMENS_ENGINE", "v2").timens(List.of(), traced);
+        assertThat(v2.exitCode()).as(v2.describe()).isZero();
+        TimensRunner.Result chosen = runner.withEnv("TIMENS_ENGINE", "v2").timens(List.of("--engine", "v1"), traced);
+        assertThat(chosen.exitCode()).as("--engine wins over the environment: strace cannot trace under v1%n%s",
+                chosen.describe()).isNotZero();
         TimensRunner.Result bad = runner.withEnv("TIMENS_ENGINE", "v9").timens(List.of(), "true");
         assertThat(bad.exitCode()).as(bad.describe()).isEqualTo(2);
         assertThat(bad.stderr().lines().count()).as(bad.describe()).isEqualTo(1);
