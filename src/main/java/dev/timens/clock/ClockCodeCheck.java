@@ -12,6 +12,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 
+import static dev.timens.linux.Time.NANOS;
+
 /**
  * Runs the clock code of a freshly built image once, in this JVM, before any
  * traced program gets it: every clock it reads directly must read between two
@@ -31,7 +33,6 @@ final class ClockCodeCheck {
     private static final int ROUNDS = 3;
     /** Readings of one clock that may fall outside their bracket before it counts as wrong (the clock may be set meanwhile). */
     private static final int ATTEMPTS = 3;
-    private static final long NANOS = 1_000_000_000L;
 
     private ClockCodeCheck() {}
 

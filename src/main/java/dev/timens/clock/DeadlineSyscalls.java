@@ -19,6 +19,9 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
 
+import static dev.timens.linux.Time.NANOS;
+import static dev.timens.linux.Time.TIMER_ABSTIME;
+
 /**
  * Absolute deadlines on the namespace's clocks, translated to host time before
  * the kernel sees them, as the kernel does for its own time namespaces
@@ -38,8 +41,6 @@ import java.util.Map;
  * cannot see, is refused (ENOSYS) rather than left to wait on host time.
  */
 final class DeadlineSyscalls {
-    private static final long NANOS = 1_000_000_000L;
-    private static final int TIMER_ABSTIME = 1;
     private static final int FUTEX_LOCK_PI = 6;
     private static final int FUTEX_WAIT_BITSET = 9;
     private static final int FUTEX_WAIT_REQUEUE_PI = 11;

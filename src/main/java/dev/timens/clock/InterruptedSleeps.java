@@ -14,6 +14,9 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.function.IntToLongFunction;
 
+import static dev.timens.linux.Time.NANOS;
+import static dev.timens.linux.Time.TIMER_ABSTIME;
+
 /**
  * The time left of an interrupted sleep, on the namespace's clock. When a
  * signal interrupts {@code nanosleep} or a relative {@code clock_nanosleep},
@@ -36,10 +39,8 @@ import java.util.function.IntToLongFunction;
  * no jumps, the kernel's figure is the namespace's. Tracer thread only.
  */
 final class InterruptedSleeps {
-    private static final long NANOS = 1_000_000_000L;
     private static final long EINTR = -4;
     private static final long ERESTART_RESTARTBLOCK = -516;
-    private static final int TIMER_ABSTIME = 1;
 
     /**
      * A relative sleep of the namespace: a syscall with arguments {@code args}, of which argument {@code request} holds the duration (the

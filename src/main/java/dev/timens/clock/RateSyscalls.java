@@ -12,6 +12,9 @@ import dev.timens.engine.TraceeMemory;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
+import static dev.timens.linux.Time.NANOS;
+import static dev.timens.linux.Time.TIMER_ABSTIME;
+
 /**
  * Relative timeouts when the namespace's clocks run at another rate
  * ({@code --rate R}): a program that waits N virtual seconds must see N virtual
@@ -30,7 +33,6 @@ import java.nio.ByteOrder;
  * rate is neither 1 nor 0: a stopped clock keeps real durations.
  */
 final class RateSyscalls {
-    private static final long NANOS = 1_000_000_000L;
     private static final int FUTEX_WAIT = 0;
     private static final int ITIMER_REAL = 0;
     private static final int SOL_SOCKET = 1;
@@ -38,7 +40,6 @@ final class RateSyscalls {
     private static final int SO_SNDTIMEO_OLD = 21;
     private static final int SO_RCVTIMEO_NEW = 66;
     private static final int SO_SNDTIMEO_NEW = 67;
-    private static final int TIMER_ABSTIME = 1;
 
     private final ClockPage page;
 

@@ -21,6 +21,8 @@ import java.nio.ByteOrder;
 import java.time.Instant;
 import java.util.Map;
 
+import static dev.timens.linux.Time.NANOS;
+
 /**
  * The time syscalls of a namespace, answered by the supervisor: raw clock
  * reads (programs that bypass the vDSO), and every way of setting the clock,
@@ -31,7 +33,6 @@ import java.util.Map;
  * an unknown clock is EINVAL before a bad pointer is EFAULT, and so on.
  */
 final class TimeSyscalls {
-    static final long NANOS = 1_000_000_000L;
     /** KTIME_MAX / NSEC_PER_SEC: the last second a 64-bit nanosecond clock can hold. */
     static final long KTIME_SEC_MAX = Long.MAX_VALUE / NANOS;
     /**

@@ -4,6 +4,8 @@ import dev.timens.linux.SyscallNumbers;
 
 import java.util.function.IntToLongFunction;
 
+import static dev.timens.linux.Time.TIMER_ABSTIME;
+
 /**
  * A syscall that blocks until something happens or a timeout passes, as
  * {@code --warp} needs to know it: where the timeout is, whether it is a
@@ -25,7 +27,6 @@ record TimedWait(int number, int arg, Form form, ClockGroup deadlineOn, long tim
 
     private static final long ETIMEDOUT = -110;
     private static final long EAGAIN = -11;
-    private static final int TIMER_ABSTIME = 1;
     private static final int FUTEX_WAIT = 0;
     private static final int FUTEX_LOCK_PI = 6;
     private static final int FUTEX_WAIT_BITSET = 9;

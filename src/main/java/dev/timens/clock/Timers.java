@@ -32,6 +32,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.IntFunction;
 
+import static dev.timens.linux.Time.NANOS;
+import static dev.timens.linux.Time.TIMER_ABSTIME;
+
 /**
  * The armed timers of the namespace whose expiry the supervisor must move,
  * because the kernel keeps them in host time: timerfds, POSIX timers
@@ -68,8 +71,6 @@ import java.util.function.IntFunction;
  * for the next expiry while the tracer thread changes the table.
  */
 final class Timers implements AutoCloseable {
-    private static final long NANOS = 1_000_000_000L;
-    private static final int TIMER_ABSTIME = 1;
     private static final int TFD_TIMER_CANCEL_ON_SET = 2;
     private static final int ITIMER_REAL = 0;
     private static final long ECANCELED = -125;

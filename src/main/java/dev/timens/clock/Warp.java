@@ -21,6 +21,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.IntToLongFunction;
 
+import static dev.timens.linux.Time.NANOS;
+
 /**
  * {@code --warp}: when every thread of the namespace is waiting, and at least
  * one waits with a timeout, nothing can happen before the earliest of those
@@ -50,7 +52,6 @@ import java.util.function.IntToLongFunction;
  * what it was.
  */
 final class Warp implements AutoCloseable {
-    private static final long NANOS = 1_000_000_000L;
     /** -ERESTARTSYS .. -ERESTART_RESTARTBLOCK: the syscall will start over. */
     private static final long ERESTART_FIRST = -516;
     private static final long ERESTART_LAST = -512;

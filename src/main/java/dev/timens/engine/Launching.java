@@ -100,6 +100,17 @@ final class Launching {
         return pid;
     }
 
+    /** The doorbell rang for the tool: its {@link Tool#onWakeup()}, whose failure must not end the run. */
+    static void wakeUp(Tool tool, java.io.PrintWriter diagnostics) {
+        try {
+            tool.onWakeup();
+        } catch (RuntimeException e) {
+            // Every process would die with the run.
+            diagnostics.println("timens: internal error in a wake-up (" + e + ")");
+            diagnostics.flush();
+        }
+    }
+
     /**
      * The number after {@code key} ("TracerPid:", "Tgid:") in /proc/PID/status,
      * or -1 when the process is gone or the line is not there.

@@ -387,13 +387,7 @@ public final class OnDemandSupervisor {
 
     private void wakeUpTool() {
         wakeupAsked = false; // before: a wake-up asked for meanwhile rings again
-        try {
-            tool.onWakeup();
-        } catch (RuntimeException e) {
-            // A failure of the tool's must not end the run: every process would die with it.
-            diagnostics.println("timens: internal error in a wake-up (" + e + ")");
-            diagnostics.flush();
-        }
+        Launching.wakeUp(tool, diagnostics);
     }
 
     /** Every thread of every process {@link #descendants} lists, as /proc shows them now. Any thread may ask. */

@@ -360,14 +360,7 @@ public final class Supervisor {
         }
         if (s.stopped()) {
             ptracer.cont(s.pid(), 0);
-            if (s.event() != 0) return;
-            try {
-                tool.onWakeup();
-            } catch (RuntimeException e) {
-                // A failure of the tool's must not end the run: every process would die with it.
-                diagnostics.println("timens: internal error in a wake-up (" + e + ")");
-                diagnostics.flush();
-            }
+            if (s.event() == 0) Launching.wakeUp(tool, diagnostics);
         }
     }
 

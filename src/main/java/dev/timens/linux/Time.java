@@ -12,6 +12,10 @@ import static dev.timens.linux.Native.LONG;
 public final class Time {
     private Time() {}
 
+    /** Nanoseconds in a second. */
+    public static final long NANOS = 1_000_000_000L;
+    /** The flag of clock_nanosleep, timer_settime and timerfd_settime (TFD_TIMER_ABSTIME) for an absolute time. */
+    public static final int TIMER_ABSTIME = 1;
     public static final int CLOCK_REALTIME = 0;
     public static final int CLOCK_MONOTONIC = 1;
     public static final int CLOCK_PROCESS_CPUTIME_ID = 2;

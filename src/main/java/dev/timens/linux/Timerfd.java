@@ -6,10 +6,11 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.invoke.VarHandle;
 
+import static dev.timens.linux.Time.NANOS;
+
 /** timerfd_create(2), and timerfd_gettime(2) and timerfd_settime(2) on a timerfd of this process, in nanoseconds. */
 public final class Timerfd {
     private Timerfd() {}
-    private static final long NANOS = 1_000_000_000L;
     /** struct itimerspec: it_interval, then it_value. */
     static final StructLayout ITIMERSPEC = MemoryLayout.structLayout(
             Time.TIMESPEC.withName("it_interval"), Time.TIMESPEC.withName("it_value"));
