@@ -47,8 +47,10 @@ public final class TimensCommand implements Callable<Integer> {
         "      (seconds since the epoch).",
         "DUR   [+|-] seconds (3600, -0.5) or unit terms: 1y 3d 2w 1h30m 90min 15s",
         "      500ms 10us 7ns.",
-        "SPEC  libfaketime's '+2d', '-1y', '@2020-12-24 20:30:00' (start there),",
-        "      '2020-12-24 20:30:00' (frozen there), with a speed such as '+2d x10'.",
+        "SPEC  a FAKETIME string, read exactly as libfaketime reads it: '+2d', '-120',",
+        "      '+1,5h' (one hour: the number ends at the comma), '@2020-12-24 20:30:00'",
+        "      (start there), '2020-12-24 20:30:00' (frozen there), '%' (start at the",
+        "      time of FAKETIME_FOLLOW_FILE), with a speed such as '+2d x10'.",
         "",
         "Exit status: COMMAND's own; 128+N if it was killed by signal N; 2 for a",
         "usage error; 125 if timens itself failed; 126 if COMMAND is not executable;",
@@ -79,7 +81,7 @@ public final class TimensCommand implements Callable<Integer> {
         spec.usageMessage().description(DESCRIPTION).footer(FOOTER).sortOptions(false).autoWidth(true);
         option(spec, "--at", "DATE", "CLOCK_REALTIME starts at DATE and ticks on.");
         option(spec, "--offset", "DUR", "CLOCK_REALTIME is shifted by DUR (e.g. -3d, +1h30m).");
-        option(spec, "--faketime", "SPEC", "A libfaketime FAKETIME string: an offset, an @start date, a frozen date.");
+        option(spec, "--faketime", "SPEC", "A FAKETIME string, read as libfaketime reads it: an offset, an @start date, a frozen date.");
         option(spec, "--monotonic", "DUR", "CLOCK_MONOTONIC (and _COARSE, _RAW) is shifted by DUR.");
         option(spec, "--boottime", "DUR", "CLOCK_BOOTTIME (and BOOTTIME_ALARM) is shifted by DUR.");
         option(spec, "--rate", "R", "Every clock advances R virtual seconds per real second (e.g. 10, 0.5);"
@@ -261,6 +263,7 @@ public final class TimensCommand implements Callable<Integer> {
             }
             switch (spec) {
                 case FaketimeSpec.StartAt(Instant instant) -> start = Optional.of(instant);
+                case FaketimeSpec.FollowFile() -> start = Optional.of(followFileTime(System.getenv("FAKETIME_FOLLOW_FILE")));
                 case FaketimeSpec.Offset(Duration d) -> realtimeOffset = d;
                 case FaketimeSpec.Frozen(Instant instant) -> {
                     start = Optional.of(instant);
@@ -292,6 +295,33 @@ public final class TimensCommand implements Callable<Integer> {
             }
         }
         return new ClockSettings(start, realtimeOffset, mono, boot, r, warp);
+    }
+
+    /**
+     * libfaketime's {@code %}: the modification time of the file FAKETIME_FOLLOW_FILE
+     * names (following links, as its stat(2) does), in whole seconds as libfaketime
+     * takes it. Read once, when the command starts.
+     */
+    static Instant followFileTime(String file) {
+        if (file == null) {
+            throw new IllegalArgumentException("--faketime '%' needs FAKETIME_FOLLOW_FILE set to the file whose"
+                    + " modification time the clock starts at");
+        }
+        try {
+            long seconds = java.nio.file.Files.getLastModifiedTime(Path.of(file)).toInstant().getEpochSecond();
+            Instant instant = Instant.ofEpochSecond(seconds);
+            if (instant.isBefore(TimeSpecs.MIN_INSTANT) || instant.isAfter(TimeSpecs.MAX_INSTANT)) {
+                throw new IllegalArgumentException("FAKETIME_FOLLOW_FILE " + SpecException.quote(file)
+                        + " has a modification time before 1970, which the clock cannot start at");
+            }
+            return instant;
+        } catch (java.io.IOException | java.nio.file.InvalidPathException e) {
+            String why = e instanceof java.nio.file.NoSuchFileException ? "no such file"
+                    : e instanceof java.nio.file.AccessDeniedException ? "permission denied"
+                    : firstLine(e.getMessage());
+            throw new IllegalArgumentException("cannot read the modification time of FAKETIME_FOLLOW_FILE "
+                    + SpecException.quote(file) + ": " + why);
+        }
     }
 
     /**
