@@ -68,6 +68,8 @@ public final class TimeNamespace implements Tool, AutoCloseable {
     /** Null unless the clocks run at a rate (other than 1 and 0) or warp. */
     private final InterruptedSleeps sleeps;
     private final Timers timers;
+    /** Null unless something outside sets CLOCK_REALTIME while the command runs. */
+    private RealtimeSource realtimeSource;
     private final SyscallSet subscriptions;
     private final long kernelVdsoSize;
     /** Whether absolute timerfd arming is answered from the listener (rate 1, no --warp). */
@@ -256,15 +258,34 @@ public final class TimeNamespace implements Tool, AutoCloseable {
         deadlines.start(control);
         timers.start(control);
         if (warp != null) warp.start(control);
+        if (realtimeSource != null) realtimeSource.start(control::wakeup);
+    }
+
+    /**
+     * Lets {@code source} set the namespace's CLOCK_REALTIME while the command runs.
+     * Before the namespace starts; at most one.
+     */
+    public void followRealtime(RealtimeSource source) {
+        if (realtimeSource != null) throw new IllegalStateException("the namespace already follows a source");
+        realtimeSource = java.util.Objects.requireNonNull(source, "source");
     }
 
     @Override
     public boolean wantsWakeups() {
-        return warp != null;
+        return warp != null || realtimeSource != null;
     }
 
     @Override
     public void onWakeup() {
+        if (realtimeSource != null) {
+            java.util.OptionalLong due = realtimeSource.due(Time.clockGettimeNanos(Time.CLOCK_REALTIME));
+            if (due.isPresent()) {
+                long target = due.getAsLong();
+                if (syscalls.stepRealtime(Math.floorDiv(target, 1_000_000_000L), Math.floorMod(target, 1_000_000_000L)) != 0) {
+                    realtimeSource.refused(target);
+                }
+            }
+        }
         if (warp != null) warp.settle();
     }
 
