@@ -69,6 +69,8 @@ public final class TimensCommand implements Callable<Integer> {
     boolean debug;
     boolean stats;
     String engine;
+    /** libfaketime's FAKETIME file that --faketime came from, re-read while the command runs (timens-faketime). */
+    Path faketimeFile;
     List<String> command = new ArrayList<>();
 
     private TimensCommand(PrintWriter err) {
@@ -112,6 +114,15 @@ public final class TimensCommand implements Callable<Integer> {
 
     /** Parses {@code args}, runs the command, and returns timens's exit status. */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
+        return run(out, err, null, args);
+    }
+
+    /**
+     * As {@link #run(PrintWriter, PrintWriter, String...)}, where the --faketime value
+     * is the spec line of {@code faketimeFile} (null: none), which is re-read while the
+     * command runs and moves the namespace's clock when it changes ({@link FaketimeFile}).
+     */
+    static int run(PrintWriter out, PrintWriter err, Path faketimeFile, String... args) {
         CommandLine cli = new CommandLine(spec());
         cli.setOut(out);
         cli.setErr(err);
@@ -139,6 +150,7 @@ public final class TimensCommand implements Callable<Integer> {
             String engine = System.getenv("TIMENS_ENGINE");
             c.engine = parsed.matchedOptionValue("--engine", engine == null || engine.isEmpty() ? "v1" : engine);
             c.command = parsed.matchedPositionalValue(0, new ArrayList<String>());
+            c.faketimeFile = faketimeFile;
             return c.call();
         });
         int status = cli.execute(args);
@@ -160,6 +172,9 @@ public final class TimensCommand implements Callable<Integer> {
         boolean onDemand = engine.equals("v2");
         if (onDemand && settings.warp()) {
             return usage(err, "--engine v2 does not work with --warp yet");
+        }
+        if (onDemand && faketimeFile != null) {
+            return usage(err, "--engine v2 does not re-read a FAKETIME file yet (" + faketimeFile + "): use --engine v1");
         }
         Path executable;
         try {
@@ -192,7 +207,13 @@ public final class TimensCommand implements Callable<Integer> {
             if (debug) e.printStackTrace(err);
             return FAILED;
         }
+        Instant hostStart = Instant.now();
         try (TimeNamespace namespace = TimeNamespace.create(settings, passedFds, readKernelTimeData)) {
+            if (faketimeFile != null) {
+                namespace.followRealtime(new FaketimeFile(faketimeFile, faketime, LocalZone.fromEnvironment(),
+                        System.getenv("FAKETIME_FOLLOW_FILE"), System.getenv("FAKETIME_DONT_RESET") != null,
+                        settings.rate(), hostStart, err));
+            }
             // Nothing inside may open the supervisor's files or memory, or trace
             // it, unless it has CAP_SYS_PTRACE: from here on the supervisor needs
             // nothing of its own /proc that dumpability closes.
@@ -371,14 +392,14 @@ public final class TimensCommand implements Callable<Integer> {
         return USAGE;
     }
 
-    private static String firstLine(String message) {
+    static String firstLine(String message) {
         if (message == null) return "unexpected error";
         int newline = message.indexOf('\n');
         return newline < 0 ? message : message.substring(0, newline);
     }
 
     /** The version from the jar's manifest. */
-    private static String version() {
+    static String version() {
         String version = TimensCommand.class.getPackage().getImplementationVersion();
         return "timens " + (version == null ? "(development build)" : version);
     }
