@@ -70,6 +70,13 @@ public final class TimeNamespace implements Tool, AutoCloseable {
     private final Timers timers;
     /** Null unless something outside sets CLOCK_REALTIME while the command runs. */
     private RealtimeSource realtimeSource;
+    /** Null unless some programs run on host time: which, by the name they were exec'd under. */
+    private java.util.function.Predicate<String> hostTimeProgram;
+    /**
+     * With {@link #hostTimeProgram}, per thread: whether its program runs on host time
+     * (decided at exec; a fork or thread of a program shares its answer until it execs).
+     */
+    private final Map<Integer, Boolean> onHostTime = new java.util.concurrent.ConcurrentHashMap<>();
     private final SyscallSet subscriptions;
     private final long kernelVdsoSize;
     /** Whether absolute timerfd arming is answered from the listener (rate 1, no --warp). */
@@ -270,6 +277,43 @@ public final class TimeNamespace implements Tool, AutoCloseable {
         realtimeSource = java.util.Objects.requireNonNull(source, "source");
     }
 
+    /**
+     * Lets the programs whose name ({@code argv[0]} without its directories, what
+     * libfaketime calls the program's name) {@code onHostTime} accepts run on host time:
+     * the kernel's own vDSO, and their clock reads, sleeps, timeouts, timers and
+     * {@code sysinfo} left to the kernel. Their time sets still move only the
+     * namespace's clock. Decided at each exec; a fork or thread of such a program runs
+     * on host time too. Before the namespace starts; not with --warp (a program on host
+     * time would wait on host time while the others jump).
+     */
+    public void runOnHostTime(java.util.function.Predicate<String> onHostTime) {
+        if (warp != null) throw new IllegalArgumentException("programs on host time do not work with --warp");
+        hostTimeProgram = java.util.Objects.requireNonNull(onHostTime, "onHostTime");
+    }
+
+    /** Whether thread {@code tid} belongs to a program that runs on host time. */
+    private boolean onHostTime(int tid) {
+        return hostTimeProgram != null && Boolean.TRUE.equals(onHostTime.get(tid));
+    }
+
+    /**
+     * The name a program was exec'd under, as libfaketime's {@code __progname}: its
+     * {@code argv[0]} after the last '/', read from /proc/TID/cmdline, which holds the
+     * new program's arguments from the exec stop on. Empty when it cannot be read.
+     */
+    private static String programName(int tid) {
+        byte[] cmdline;
+        try {
+            cmdline = java.nio.file.Files.readAllBytes(java.nio.file.Path.of("/proc/" + tid + "/cmdline"));
+        } catch (java.io.IOException e) {
+            return "";
+        }
+        int end = 0;
+        while (end < cmdline.length && cmdline[end] != 0) end++;
+        String argv0 = new String(cmdline, 0, end, java.nio.charset.StandardCharsets.UTF_8);
+        return argv0.substring(argv0.lastIndexOf('/') + 1);
+    }
+
     @Override
     public boolean wantsWakeups() {
         return warp != null || realtimeSource != null;
@@ -292,6 +336,7 @@ public final class TimeNamespace implements Tool, AutoCloseable {
     @Override
     public SyscallOutcome onSyscall(SyscallStop stop) {
         timers.watchPendingReads();
+        if (onHostTime(stop.tid()) && !TimeSyscalls.isSet(stop.number())) return SyscallOutcome.proceed();
         if (fromKernelVdso(stop)) return SyscallOutcome.proceed();
         int nr = stop.number();
         if (sleeps != null) sleeps.onSyscall(stop);
@@ -337,6 +382,16 @@ public final class TimeNamespace implements Tool, AutoCloseable {
         if (clockCodeCheck != null) awaitClockCodeCheck();
         if (stop.formerTid() != stop.tid()) kernelVdso.remove(stop.formerTid());
         scratchSlots.remove(stop.tid()); // the old program's image and threads are gone
+        if (hostTimeProgram != null) {
+            onHostTime.remove(stop.formerTid());
+            onHostTime.put(stop.tid(), hostTimeProgram.test(programName(stop.tid())));
+        }
+        if (onHostTime(stop.tid())) {
+            // Its kernel vDSO stays, and the supervisor lets its time calls through.
+            kernelVdso.put(stop.tid(), stop.auxv(Auxv.AT_SYSINFO_EHDR));
+            timers.execed(stop.formerTid(), stop.tid());
+            return;
+        }
         if (warp != null) {
             if (stop.formerTid() != stop.tid()) warp.taskExited(stop.formerTid());
             warp.taskStarted(stop.tid());
@@ -499,6 +554,10 @@ public final class TimeNamespace implements Tool, AutoCloseable {
      */
     @Override
     public void onNotification(Notification call) {
+        if (call.number() != IMAGE_SYSCALL && onHostTime(call.tid()) && !TimeSyscalls.isSet(call.number())) {
+            call.proceed();
+            return;
+        }
         if (call.number() == SyscallNumbers.TIMERFD_SETTIME) {
             // Only the calls the filter sends here for that (absolute, at rate 1):
             // under engine v2 every other arming comes here too, for a stop.
@@ -530,6 +589,8 @@ public final class TimeNamespace implements Tool, AutoCloseable {
         // fork event): its own vDSO address then stands, not the parent's.
         Long vdso = kernelVdso.get(parent);
         if (vdso != null) kernelVdso.putIfAbsent(child, vdso);
+        // As for the vDSO: a child that has exec'd already keeps its own answer.
+        if (hostTimeProgram != null) onHostTime.putIfAbsent(child, onHostTime(parent));
         if (!thread) scratchSlots.remove(child); // a reused pid's entry is another process's
         timers.taskCreated(parent, child, thread);
         if (warp != null) warp.taskStarted(child);
@@ -538,6 +599,7 @@ public final class TimeNamespace implements Tool, AutoCloseable {
     @Override
     public void onTaskExited(int tid) {
         kernelVdso.remove(tid);
+        onHostTime.remove(tid);
         if (!scratchSlots.isEmpty()) {
             // Its slot only: a leader may end before its threads, which keep theirs.
             for (ScratchSlots slots : scratchSlots.values()) {

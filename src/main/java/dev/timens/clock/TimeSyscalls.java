@@ -127,6 +127,12 @@ final class TimeSyscalls {
     }
 
     /** clock_gettime, gettimeofday and time: what {@link #read} answers. */
+    /** The calls that set the namespace's clock. */
+    static boolean isSet(int nr) {
+        return nr == SyscallNumbers.SETTIMEOFDAY || nr == SyscallNumbers.CLOCK_SETTIME || nr == SyscallNumbers.ADJTIMEX
+                || nr == SyscallNumbers.CLOCK_ADJTIME;
+    }
+
     static boolean isRead(int nr) {
         return nr == SyscallNumbers.CLOCK_GETTIME || nr == SyscallNumbers.GETTIMEOFDAY || nr == SyscallNumbers.TIME;
     }
