@@ -35,8 +35,6 @@ public final class FaketimeCommand {
      * way, each with the reason given when it is set.
      */
     private static final Map<String, String> UNSUPPORTED = Map.ofEntries(
-            Map.entry("FAKETIME_ONLY_CMDS", "timens cannot yet give some programs of the namespace host time"),
-            Map.entry("FAKETIME_SKIP_CMDS", "timens cannot yet give some programs of the namespace host time"),
             Map.entry("FAKETIME_START_AFTER_SECONDS", "the namespace's clocks are faked from the start"),
             Map.entry("FAKETIME_STOP_AFTER_SECONDS", "the namespace's clocks are faked until the end"),
             Map.entry("FAKETIME_START_AFTER_NUMCALLS", "the namespace's clocks are faked from the start"),
@@ -181,6 +179,8 @@ public final class FaketimeCommand {
             if (dontFakeMonotonic) refuseSeparateMonotonic(spec.get());
             timensArgs.add("--faketime=" + spec.get());
         }
+        if (env.containsKey("FAKETIME_ONLY_CMDS")) timensArgs.add("--only-cmds=" + env.get("FAKETIME_ONLY_CMDS"));
+        if (env.containsKey("FAKETIME_SKIP_CMDS")) timensArgs.add("--skip-cmds=" + env.get("FAKETIME_SKIP_CMDS"));
         timensArgs.add("--");
         timensArgs.addAll(command);
         return TimensCommand.run(out, err, specFile.orElse(null), timensArgs.toArray(String[]::new));
@@ -198,6 +198,9 @@ public final class FaketimeCommand {
         if (format != null && !format.equals(DEFAULT_FORMAT)) {
             throw new Refusal("FAKETIME_FMT " + SpecException.quote(format) + " is not supported: timens reads"
                     + " FAKETIME dates as '" + DEFAULT_FORMAT + "' (for seconds since the epoch use timens --at @SECONDS)");
+        }
+        if (env.containsKey("FAKETIME_ONLY_CMDS") && env.containsKey("FAKETIME_SKIP_CMDS")) {
+            throw new Refusal("FAKETIME_ONLY_CMDS and FAKETIME_SKIP_CMDS exclude each other: set one");
         }
         if ("1".equals(env.get("FAKETIME_UPDATE_TIMESTAMP_FILE"))) {
             throw new Refusal("FAKETIME_UPDATE_TIMESTAMP_FILE is not supported: a time set inside moves the"

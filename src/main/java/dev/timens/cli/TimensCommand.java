@@ -69,6 +69,8 @@ public final class TimensCommand implements Callable<Integer> {
     boolean debug;
     boolean stats;
     String engine;
+    String onlyCmds;
+    String skipCmds;
     /** libfaketime's FAKETIME file that --faketime came from, re-read while the command runs (timens-faketime). */
     Path faketimeFile;
     List<String> command = new ArrayList<>();
@@ -91,6 +93,10 @@ public final class TimensCommand implements Callable<Integer> {
         flag(spec, "--freeze", "The clocks stand still at their start values (sleeps still take their real time).");
         flag(spec, "--warp", "When every process waits and one waits with a timeout, the clocks jump to the"
                 + " earliest timeout and that wait ends at once (sleeping an hour takes milliseconds).");
+        option(spec, "--only-cmds", "NAMES", "Only programs exec'd under one of these comma-separated names"
+                + " (argv[0] without its directory) get the namespace's clocks; every other runs on host time.");
+        option(spec, "--skip-cmds", "NAMES", "Programs exec'd under one of these comma-separated names run on host"
+                + " time; the others get the namespace's clocks.");
         flag(spec, "--debug", "Print stack traces of timens's own failures.");
         flag(spec, "--stats", "At the end, print on stderr how often the supervisor stopped the tree.");
         option(spec, "--engine", "ENGINE", "v1 (the default: timens traces every process) or v2 (experimental:"
@@ -147,6 +153,8 @@ public final class TimensCommand implements Callable<Integer> {
             c.warp = parsed.hasMatchedOption("--warp");
             c.debug = parsed.hasMatchedOption("--debug");
             c.stats = parsed.hasMatchedOption("--stats");
+            c.onlyCmds = parsed.matchedOptionValue("--only-cmds", null);
+            c.skipCmds = parsed.matchedOptionValue("--skip-cmds", null);
             String engine = System.getenv("TIMENS_ENGINE");
             c.engine = parsed.matchedOptionValue("--engine", engine == null || engine.isEmpty() ? "v1" : engine);
             c.command = parsed.matchedPositionalValue(0, new ArrayList<String>());
@@ -172,6 +180,17 @@ public final class TimensCommand implements Callable<Integer> {
         boolean onDemand = engine.equals("v2");
         if (onDemand && settings.warp()) {
             return usage(err, "--engine v2 does not work with --warp yet");
+        }
+        java.util.function.Predicate<String> onHostTime = null;
+        if (onlyCmds != null || skipCmds != null) {
+            if (onlyCmds != null && skipCmds != null) return usage(err, "--only-cmds and --skip-cmds exclude each other");
+            if (onDemand) return usage(err, "--engine v2 does not run programs on host time yet (--only-cmds, --skip-cmds)");
+            if (settings.warp()) {
+                return usage(err, "--only-cmds and --skip-cmds do not work with --warp (a program on host time would"
+                        + " wait on host time while the others jump)");
+            }
+            java.util.Set<String> names = programNames(onlyCmds != null ? onlyCmds : skipCmds);
+            onHostTime = onlyCmds != null ? name -> !names.contains(name) : names::contains;
         }
         if (onDemand && faketimeFile != null) {
             return usage(err, "--engine v2 does not re-read a FAKETIME file yet (" + faketimeFile + "): use --engine v1");
@@ -209,6 +228,7 @@ public final class TimensCommand implements Callable<Integer> {
         }
         Instant hostStart = Instant.now();
         try (TimeNamespace namespace = TimeNamespace.create(settings, passedFds, readKernelTimeData)) {
+            if (onHostTime != null) namespace.runOnHostTime(onHostTime);
             if (faketimeFile != null) {
                 namespace.followRealtime(new FaketimeFile(faketimeFile, faketime, LocalZone.fromEnvironment(),
                         System.getenv("FAKETIME_FOLLOW_FILE"), System.getenv("FAKETIME_DONT_RESET") != null,
@@ -316,6 +336,19 @@ public final class TimensCommand implements Callable<Integer> {
             }
         }
         return new ClockSettings(start, realtimeOffset, mono, boot, r, warp);
+    }
+
+    /**
+     * The names of --only-cmds and --skip-cmds: separated by commas, empty ones
+     * dropped, as libfaketime splits FAKETIME_ONLY_CMDS and FAKETIME_SKIP_CMDS
+     * (strtok_r on ",").
+     */
+    static java.util.Set<String> programNames(String list) {
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (String name : list.split(",")) {
+            if (!name.isEmpty()) names.add(name);
+        }
+        return names;
     }
 
     /**

@@ -55,8 +55,6 @@ class FaketimeCommandTest {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', textBlock = """
-            FAKETIME_SKIP_CMDS           | javadoc,ctags | FAKETIME_SKIP_CMDS is not supported
-            FAKETIME_ONLY_CMDS           | javadoc       | FAKETIME_ONLY_CMDS is not supported
             FAKETIME_START_AFTER_SECONDS | 60            | FAKETIME_START_AFTER_SECONDS is not supported
             FAKETIME_SPAWN_TARGET        | /bin/true     | FAKETIME_SPAWN_TARGET is not supported
             FAKETIME_XRESET              | 1             | FAKETIME_XRESET is not supported
@@ -66,6 +64,12 @@ class FaketimeCommandTest {
     void variablesTimensCannotHonourAreRefused(String variable, String value, String mentions) {
         assertRefused(run(Map.of(variable, value), "-f", "+1d", "touch", marker().toString()), mentions);
         assertRefused(run(Map.of(variable, value, "FAKETIME", "+1d"), "--", "touch", marker().toString()), mentions);
+    }
+
+    @Test
+    void onlyAndSkipCmdsExcludeEachOther() {
+        assertRefused(run(Map.of("FAKETIME_ONLY_CMDS", "javadoc", "FAKETIME_SKIP_CMDS", "ctags"), "-f", "+1d", "touch",
+                marker().toString()), "FAKETIME_ONLY_CMDS and FAKETIME_SKIP_CMDS exclude each other");
     }
 
     @Test

@@ -98,6 +98,16 @@ class TimensCommandTest {
     }
 
     @Test
+    void programsOnHostTimeAreCheckedBeforeAnythingStarts() {
+        assertOneLineError(run("--only-cmds", "a", "--skip-cmds", "b", "--", "touch", marker().toString()), 2,
+                "--only-cmds and --skip-cmds exclude each other");
+        assertOneLineError(run("--skip-cmds", "a", "--warp", "--", "touch", marker().toString()), 2, "--warp");
+        assertOneLineError(run("--skip-cmds", "a", "--engine", "v2", "--", "touch", marker().toString()), 2, "v2");
+        assertThat(TimensCommand.programNames(",javadoc,,ctags,")).containsExactlyInAnyOrder("javadoc", "ctags");
+        assertThat(TimensCommand.programNames("")).isEmpty();
+    }
+
+    @Test
     void missingCommandIsAUsageError() {
         assertOneLineError(run("--offset", "+1d"), 2, "missing COMMAND");
         assertOneLineError(run("--frobnicate", "--", "true"), 2, "frobnicate");
