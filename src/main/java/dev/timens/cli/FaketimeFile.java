@@ -17,7 +17,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * libfaketime's FAKETIME file (FAKETIME_TIMESTAMP_FILE, ~/.faketimerc, /etc/faketimerc),
  * re-read while the command runs: when its first spec line changes, the namespace's
  * CLOCK_REALTIME moves to what libfaketime would show under the new line, as a
- * settimeofday inside moves it.
+ * settimeofday inside moves it. For a {@code %} spec (from the file, or given once),
+ * the same when the modification time of FAKETIME_FOLLOW_FILE changes.
  *
  * <p>What libfaketime shows after re-reading (parse_ft_string, without FAKETIME_XRESET):
  * for an offset, the host's time shifted by it, as if it had been there from the start
@@ -35,6 +36,7 @@ import java.util.concurrent.atomic.AtomicReference;
 final class FaketimeFile implements RealtimeSource {
     static final Duration POLL = Duration.ofMillis(100);
 
+    /** Null: the spec is fixed, only FAKETIME_FOLLOW_FILE's time is watched. */
     private final Path file;
     private final LocalZone zone;
     private final String followFile;
@@ -42,26 +44,29 @@ final class FaketimeFile implements RealtimeSource {
     private final BigDecimal rate;
     private final Instant hostStart;
     private final PrintWriter err;
+    private final String initialLine;
     /** The line (and followed file's time) last acted on, on the watcher's thread. */
     private String applied;
     /** Parsed on the watcher's thread, taken on the supervisor's. */
     private final AtomicReference<FaketimeSpec> pending = new AtomicReference<>();
 
     /**
-     * @param file      the file to re-read
+     * @param file      the file to re-read, or null for a fixed {@code %} spec
      * @param initial   the spec the namespace started with (its line in the file)
      * @param rate      the speed the namespace runs at (0: frozen)
      * @param hostStart the host's time when the namespace started
      */
     FaketimeFile(Path file, String initial, LocalZone zone, String followFile, boolean dontReset, BigDecimal rate,
                  Instant hostStart, PrintWriter err) {
-        this.file = Objects.requireNonNull(file, "file");
+        this.file = file;
+        if (file == null) Objects.requireNonNull(initial, "initial");
         this.zone = zone;
         this.followFile = followFile;
         this.dontReset = dontReset;
         this.rate = rate;
         this.hostStart = hostStart;
         this.err = err;
+        this.initialLine = initial;
         this.applied = state(Optional.ofNullable(initial));
     }
 
@@ -78,7 +83,7 @@ final class FaketimeFile implements RealtimeSource {
             } catch (InterruptedException e) {
                 return;
             }
-            Optional<String> line = FaketimeCommand.firstSpecLine(file);
+            Optional<String> line = file == null ? Optional.of(initialLine) : FaketimeCommand.firstSpecLine(file);
             String state = state(line);
             if (state.equals(applied)) continue;
             applied = state;
@@ -133,7 +138,7 @@ final class FaketimeFile implements RealtimeSource {
     }
 
     private FaketimeSpec report(String message) {
-        err.println("timens: " + file + ": " + message);
+        err.println("timens: " + (file != null ? file : "FAKETIME_FOLLOW_FILE " + followFile) + ": " + message);
         err.flush();
         return null;
     }

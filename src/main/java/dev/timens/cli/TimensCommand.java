@@ -192,8 +192,10 @@ public final class TimensCommand implements Callable<Integer> {
             java.util.Set<String> names = programNames(onlyCmds != null ? onlyCmds : skipCmds);
             onHostTime = onlyCmds != null ? name -> !names.contains(name) : names::contains;
         }
-        if (onDemand && faketimeFile != null) {
-            return usage(err, "--engine v2 does not re-read a FAKETIME file yet (" + faketimeFile + "): use --engine v1");
+        boolean followsFile = faketime != null && faketime.startsWith("%");
+        if (onDemand && (faketimeFile != null || followsFile)) {
+            return usage(err, "--engine v2 does not follow a FAKETIME file yet (FAKETIME_TIMESTAMP_FILE,"
+                    + " FAKETIME_FOLLOW_FILE): use --engine v1");
         }
         Path executable;
         try {
@@ -229,7 +231,8 @@ public final class TimensCommand implements Callable<Integer> {
         Instant hostStart = Instant.now();
         try (TimeNamespace namespace = TimeNamespace.create(settings, passedFds, readKernelTimeData)) {
             if (onHostTime != null) namespace.runOnHostTime(onHostTime);
-            if (faketimeFile != null) {
+            // libfaketime re-reads its file, and re-stats FAKETIME_FOLLOW_FILE for '%'.
+            if (faketimeFile != null || (faketime != null && followsFile)) {
                 namespace.followRealtime(new FaketimeFile(faketimeFile, faketime, LocalZone.fromEnvironment(),
                         System.getenv("FAKETIME_FOLLOW_FILE"), System.getenv("FAKETIME_DONT_RESET") != null,
                         settings.rate(), hostStart, err));

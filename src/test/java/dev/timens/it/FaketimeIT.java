@@ -165,6 +165,45 @@ class FaketimeIT {
         assertThat(seen).allSatisfy(t -> assertThat(t).isBetween(1_608_838_200L, 1_608_838_200L + 5));
     }
 
+    /** README: "now, while the above is running, change the file's timestamp": the clock follows it. */
+    @Test
+    void aTouchedFollowFileMovesTheClock() throws Exception {
+        Path library = libfaketime();
+        // touch -t 2002290123.45 after the start; before it, 0912241234.56
+        FileTime first = FileTime.from(LocalDateTime.of(2009, 12, 24, 12, 34, 56).atZone(ZoneId.of(ZONE)).toInstant());
+        FileTime second = FileTime.from(LocalDateTime.of(2020, 2, 29, 1, 23, 45).atZone(ZoneId.of(ZONE)).toInstant());
+        String script = "date +%s; touch ready; i=0; while [ $i -lt 300 ]; do t=$(date +%s);"
+                + " if [ \"$t\" -gt 1500000000 ]; then echo \"$t\"; exit 0; fi; sleep 0.1; i=$((i+1)); done;"
+                + " echo never; exit 1";
+        List<Long> seen = new ArrayList<>();
+        for (boolean underTimens : new boolean[] {false, true}) {
+            Path dir = Files.createDirectories(temp.resolve(underTimens ? "timens" : "libfaketime"));
+            Path followed = Files.createFile(dir.resolve("my-demo-file.tmp"));
+            Files.setLastModifiedTime(followed, first);
+            TimensRunner inDir = runner.in(dir).withEnv("FAKETIME_FOLLOW_FILE", followed.toString())
+                    .withEnv("FAKETIME_DONT_RESET", "1");
+            CompletableFuture<Void> touch = CompletableFuture.runAsync(() -> {
+                try {
+                    for (int i = 0; i < 300 && !Files.exists(dir.resolve("ready")); i++) Thread.sleep(50);
+                    Files.setLastModifiedTime(followed, second);
+                } catch (Exception e) {
+                    throw new AssertionError(e);
+                }
+            });
+            TimensRunner.Result run = underTimens
+                    ? inDir.timens(List.of("--faketime", "%"), "sh", "-c", script)
+                    : inDir.withEnv("LD_PRELOAD", library.toString()).withEnv("FAKETIME", "%")
+                            .nativeRun("sh", "-c", script);
+            touch.get(10, TimeUnit.SECONDS);
+            run.assertExit(0);
+            List<String> lines = run.stdout().lines().toList();
+            assertThat(Long.parseLong(lines.get(0))).as(run.describe()).isBetween(1_261_654_496L, 1_261_654_496L + 5);
+            seen.add(Long.parseLong(lines.get(lines.size() - 1)));
+        }
+        // 2020-02-29T01:23:45+01:00 plus the seconds since the start (FAKETIME_DONT_RESET).
+        assertThat(seen).allSatisfy(t -> assertThat(t).isBetween(1_582_935_825L, 1_582_935_825L + 10));
+    }
+
     /** A new speed in the file cannot be followed by a running namespace: said once, and the clock goes on. */
     @Test
     void aNewSpeedInTheFileIsReportedNotFollowed() throws Exception {
