@@ -154,7 +154,7 @@ public final class FaketimeCommand {
         List<String> timensArgs = new ArrayList<>();
         List<String> command;
         Optional<String> spec;
-        Optional<Path> specFile = Optional.empty();
+        SpecFiles specFiles = null;
         if (next < args.length && args[next].equals("--")) {
             command = List.of(args).subList(next + 1, args.length);
             if (command.isEmpty()) throw new Refusal("missing program after '--' (see timens-faketime --help)");
@@ -162,8 +162,8 @@ public final class FaketimeCommand {
             if (fromEnvironment != null) {
                 spec = Optional.of(fromEnvironment);
             } else {
-                specFile = specFile();
-                spec = specFile.flatMap(FaketimeCommand::firstSpecLine);
+                specFiles = specFiles();
+                spec = specFiles.line();
             }
         } else {
             if (args.length - next < 2) {
@@ -183,7 +183,7 @@ public final class FaketimeCommand {
         if (env.containsKey("FAKETIME_SKIP_CMDS")) timensArgs.add("--skip-cmds=" + env.get("FAKETIME_SKIP_CMDS"));
         timensArgs.add("--");
         timensArgs.addAll(command);
-        return TimensCommand.run(out, err, specFile.orElse(null), timensArgs.toArray(String[]::new));
+        return TimensCommand.run(out, err, specFiles, timensArgs.toArray(String[]::new));
     }
 
     /** A libfaketime variable timens would otherwise ignore, changing what the command sees: refused. */
@@ -267,22 +267,35 @@ public final class FaketimeCommand {
         return (offset >= 0 ? "+" : "") + offset;
     }
 
-    /**
-     * The file libfaketime reads FAKETIME from when the variable is unset: the first of
-     * FAKETIME_TIMESTAMP_FILE, ~/.faketimerc and /etc/faketimerc that can be read.
-     */
-    private Optional<Path> specFile() {
-        List<String> candidates = new ArrayList<>();
+    /** The files libfaketime reads FAKETIME from when the variable is unset. */
+    private SpecFiles specFiles() {
+        List<Path> candidates = new ArrayList<>();
         String custom = env.get("FAKETIME_TIMESTAMP_FILE");
-        if (custom != null && !custom.isEmpty()) candidates.add(custom);
+        if (custom != null && !custom.isEmpty()) candidates.add(Path.of(custom));
         String home = env.get("HOME");
-        if (home != null) candidates.add(home + "/.faketimerc");
-        candidates.add("/etc/faketimerc");
-        for (String candidate : candidates) {
-            Path file = Path.of(candidate);
-            if (Files.isRegularFile(file) && Files.isReadable(file)) return Optional.of(file);
+        if (home != null) candidates.add(Path.of(home, ".faketimerc"));
+        candidates.add(Path.of("/etc/faketimerc"));
+        return new SpecFiles(List.copyOf(candidates));
+    }
+
+    /**
+     * Where libfaketime's read_config_file looks for FAKETIME, each time it reads it: the
+     * first of these files that can be opened (FAKETIME_TIMESTAMP_FILE, ~/.faketimerc,
+     * /etc/faketimerc), so a file that appears later counts from then on.
+     */
+    record SpecFiles(List<Path> candidates) {
+        /** The spec line of the first readable candidate; empty when none has one. */
+        Optional<String> line() {
+            for (Path file : candidates) {
+                if (Files.isRegularFile(file) && Files.isReadable(file)) return firstSpecLine(file);
+            }
+            return Optional.empty();
         }
-        return Optional.empty();
+
+        @Override
+        public String toString() {
+            return candidates.getFirst().toString();
+        }
     }
 
     /**

@@ -5,7 +5,6 @@ import dev.timens.clock.RealtimeSource;
 import java.io.PrintWriter;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
@@ -37,7 +36,7 @@ final class FaketimeFile implements RealtimeSource {
     static final Duration POLL = Duration.ofMillis(100);
 
     /** Null: the spec is fixed, only FAKETIME_FOLLOW_FILE's time is watched. */
-    private final Path file;
+    private final FaketimeCommand.SpecFiles file;
     private final LocalZone zone;
     private final String followFile;
     private final boolean dontReset;
@@ -56,7 +55,7 @@ final class FaketimeFile implements RealtimeSource {
      * @param rate      the speed the namespace runs at (0: frozen)
      * @param hostStart the host's time when the namespace started
      */
-    FaketimeFile(Path file, String initial, LocalZone zone, String followFile, boolean dontReset, BigDecimal rate,
+    FaketimeFile(FaketimeCommand.SpecFiles file, String initial, LocalZone zone, String followFile, boolean dontReset, BigDecimal rate,
                  Instant hostStart, PrintWriter err) {
         this.file = file;
         if (file == null) Objects.requireNonNull(initial, "initial");
@@ -83,7 +82,7 @@ final class FaketimeFile implements RealtimeSource {
             } catch (InterruptedException e) {
                 return;
             }
-            Optional<String> line = file == null ? Optional.of(initialLine) : FaketimeCommand.firstSpecLine(file);
+            Optional<String> line = file == null ? Optional.of(initialLine) : file.line();
             String state = state(line);
             if (state.equals(applied)) continue;
             applied = state;

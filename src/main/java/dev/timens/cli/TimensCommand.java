@@ -72,7 +72,7 @@ public final class TimensCommand implements Callable<Integer> {
     String onlyCmds;
     String skipCmds;
     /** libfaketime's FAKETIME file that --faketime came from, re-read while the command runs (timens-faketime). */
-    Path faketimeFile;
+    FaketimeCommand.SpecFiles faketimeFile;
     List<String> command = new ArrayList<>();
 
     private TimensCommand(PrintWriter err) {
@@ -125,10 +125,10 @@ public final class TimensCommand implements Callable<Integer> {
 
     /**
      * As {@link #run(PrintWriter, PrintWriter, String...)}, where the --faketime value
-     * is the spec line of {@code faketimeFile} (null: none), which is re-read while the
+     * came from the FAKETIME files {@code faketimeFile} (null: none), which are re-read while the
      * command runs and moves the namespace's clock when it changes ({@link FaketimeFile}).
      */
-    static int run(PrintWriter out, PrintWriter err, Path faketimeFile, String... args) {
+    static int run(PrintWriter out, PrintWriter err, FaketimeCommand.SpecFiles faketimeFile, String... args) {
         CommandLine cli = new CommandLine(spec());
         cli.setOut(out);
         cli.setErr(err);
