@@ -87,12 +87,19 @@ final class FaketimeFile implements RealtimeSource {
             if (state.equals(applied)) continue;
             applied = state;
             if (line.isEmpty()) continue; // libfaketime keeps its last setting too
-            FaketimeSpec spec = followable(line.get());
-            if (spec != null) {
-                pending.set(spec);
-                changed.run();
-            }
+            if (offer(line.get())) changed.run();
         }
+    }
+
+    /**
+     * A new spec line: true when the namespace can follow it ({@link #due} then says
+     * where its clock goes), false when it was reported instead.
+     */
+    boolean offer(String line) {
+        FaketimeSpec spec = followable(line);
+        if (spec == null) return false;
+        pending.set(spec);
+        return true;
     }
 
     /** What a change is detected on: the line, and for '%' the followed file's time. */
