@@ -49,7 +49,7 @@ public final class TimensCommand implements Callable<Integer> {
         "      500ms 10us 7ns.",
         "SPEC  a FAKETIME string, read exactly as libfaketime reads it: '+2d', '-120',",
         "      '+1,5h' (one hour: the number ends at the comma), '@2020-12-24 20:30:00'",
-        "      (start there), '2020-12-24 20:30:00' (frozen there), '%' (start at the",
+        "      (start there), '2020-12-24 20:30:00' (frozen there), '%%' (start at the",
         "      time of FAKETIME_FOLLOW_FILE), with a speed such as '+2d x10'.",
         "",
         "Exit status: COMMAND's own; 128+N if it was killed by signal N; 2 for a",

@@ -43,7 +43,10 @@ class TimensCommandTest {
     void helpAndVersion() {
         Result help = run("--help");
         assertThat(help.status()).isZero();
-        assertThat(help.out()).contains("--at", "--offset", "--monotonic", "--boottime", "--faketime", "COMMAND");
+        assertThat(help.out()).contains("--at", "--offset", "--monotonic", "--boottime", "--faketime", "COMMAND",
+                "--only-cmds", "--skip-cmds");
+        // The footer is a format string: a lone '%' would make picocli print it raw, newlines unexpanded.
+        assertThat(help.out()).contains("'%' (start at the").doesNotContain("%n");
         assertThat(run("--version").out()).startsWith("timens");
     }
 
