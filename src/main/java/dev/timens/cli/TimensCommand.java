@@ -40,7 +40,8 @@ public final class TimensCommand implements Callable<Integer> {
         "the machine keeps real time. Inside, settimeofday and `date -s` work without",
         "privilege and move only the namespace's clock.",
     };
-    private static final String[] FOOTER = {
+    /** A format string for picocli: a literal percent sign is written %%. */
+    static final String[] FOOTER = {
         "",
         "DATE  2038-01-19T03:14:07Z, 2038-01-19T05:14:07+02:00, 2038-01-19,",
         "      '2038-01-19 03:14[:07[.5]]' (local zone), or @2147483647, @1700000000.25",
