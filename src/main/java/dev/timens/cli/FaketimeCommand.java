@@ -47,8 +47,6 @@ public final class FaketimeCommand {
             Map.entry("FAKETIME_FAKEPID", "timens fakes clocks, not process ids"),
             Map.entry("FAKERANDOM_SEED", "timens fakes clocks, not getrandom()"));
 
-    /** faketime's own default, and the only format timens reads dates in. */
-    private static final String DEFAULT_FORMAT = "%Y-%m-%d %T";
 
     private static final String[] USAGE_TEXT = {
         "Usage: timens-faketime [switches] <timestamp> <program with arguments>",
@@ -152,6 +150,8 @@ public final class FaketimeCommand {
             }
         }
         refuseUnsupportedVariables();
+        FaketimeReader.Format format = env.containsKey("FAKETIME_FMT")
+                ? FaketimeReader.Format.of(env.get("FAKETIME_FMT")) : FaketimeReader.Format.DATE_TIME;
         List<String> timensArgs = new ArrayList<>();
         List<String> command;
         Optional<String> spec;
@@ -177,14 +177,14 @@ public final class FaketimeCommand {
         boolean dontFakeMonotonic = excludeMonotonic || "1".equals(env.containsKey("FAKETIME_DONT_FAKE_MONOTONIC")
                 ? env.get("FAKETIME_DONT_FAKE_MONOTONIC") : env.get("DONT_FAKE_MONOTONIC"));
         if (spec.isPresent()) {
-            if (dontFakeMonotonic) refuseSeparateMonotonic(spec.get());
+            if (dontFakeMonotonic) refuseSeparateMonotonic(spec.get(), format);
             timensArgs.add("--faketime=" + spec.get());
         }
         if (env.containsKey("FAKETIME_ONLY_CMDS")) timensArgs.add("--only-cmds=" + env.get("FAKETIME_ONLY_CMDS"));
         if (env.containsKey("FAKETIME_SKIP_CMDS")) timensArgs.add("--skip-cmds=" + env.get("FAKETIME_SKIP_CMDS"));
         timensArgs.add("--");
         timensArgs.addAll(command);
-        return TimensCommand.run(out, err, specFiles, timensArgs.toArray(String[]::new));
+        return TimensCommand.run(out, err, specFiles, format, timensArgs.toArray(String[]::new));
     }
 
     /** A libfaketime variable timens would otherwise ignore, changing what the command sees: refused. */
@@ -196,9 +196,10 @@ public final class FaketimeCommand {
             }
         }
         String format = env.get("FAKETIME_FMT");
-        if (format != null && !format.equals(DEFAULT_FORMAT)) {
+        if (format != null && FaketimeReader.Format.of(format) == null) {
             throw new Refusal("FAKETIME_FMT " + SpecException.quote(format) + " is not supported: timens reads"
-                    + " FAKETIME dates as '" + DEFAULT_FORMAT + "' (for seconds since the epoch use timens --at @SECONDS)");
+                    + " FAKETIME dates as '" + FaketimeReader.Format.DATE_TIME + "' (the default) or '"
+                    + FaketimeReader.Format.EPOCH_SECONDS + "'");
         }
         if (env.containsKey("FAKETIME_ONLY_CMDS") && env.containsKey("FAKETIME_SKIP_CMDS")) {
             throw new Refusal("FAKETIME_ONLY_CMDS and FAKETIME_SKIP_CMDS exclude each other: set one");
@@ -214,10 +215,10 @@ public final class FaketimeCommand {
      * as the host's. timens never shifts it for a FAKETIME offset or start, but a speed
      * or a frozen date applies to every clock of the namespace.
      */
-    private void refuseSeparateMonotonic(String spec) {
+    private void refuseSeparateMonotonic(String spec, FaketimeReader.Format format) {
         FaketimeSpec parsed;
         try {
-            parsed = TimeSpecs.parseFaketime(spec, LocalZone.fromEnvironment());
+            parsed = TimeSpecs.parseFaketime(spec, LocalZone.fromEnvironment(), format);
         } catch (SpecException e) {
             return; // timens reports it, as for any FAKETIME string
         }

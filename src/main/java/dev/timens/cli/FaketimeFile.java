@@ -37,6 +37,7 @@ final class FaketimeFile implements RealtimeSource {
 
     /** Null: the spec is fixed, only FAKETIME_FOLLOW_FILE's time is watched. */
     private final FaketimeCommand.SpecFiles file;
+    private final FaketimeReader.Format format;
     private final LocalZone zone;
     private final String followFile;
     private final boolean dontReset;
@@ -55,9 +56,10 @@ final class FaketimeFile implements RealtimeSource {
      * @param rate      the speed the namespace runs at (0: frozen)
      * @param hostStart the host's time when the namespace started
      */
-    FaketimeFile(FaketimeCommand.SpecFiles file, String initial, LocalZone zone, String followFile, boolean dontReset, BigDecimal rate,
+    FaketimeFile(FaketimeCommand.SpecFiles file, String initial, FaketimeReader.Format format, LocalZone zone, String followFile, boolean dontReset, BigDecimal rate,
                  Instant hostStart, PrintWriter err) {
         this.file = file;
+        this.format = format;
         if (file == null) Objects.requireNonNull(initial, "initial");
         this.zone = zone;
         this.followFile = followFile;
@@ -119,7 +121,7 @@ final class FaketimeFile implements RealtimeSource {
     private FaketimeSpec followable(String line) {
         FaketimeSpec spec;
         try {
-            spec = TimeSpecs.parseFaketime(line, zone);
+            spec = TimeSpecs.parseFaketime(line, zone, format);
         } catch (SpecException e) {
             return report(e.getMessage() + "; the clock keeps going");
         }

@@ -8,8 +8,9 @@ import java.time.ZonedDateTime;
 
 /**
  * Reads a {@code FAKETIME} string as libfaketime 0.9.10 does (src/libfaketime.c,
- * {@code parse_ft_string}, with the default {@code FAKETIME_FMT} of {@code %Y-%m-%d %T}),
- * so that a string means the same time under timens as under libfaketime, or is refused.
+ * {@code parse_ft_string}, with {@code FAKETIME_FMT} its default {@code %Y-%m-%d %T} or
+ * {@code %s}), so that a string means the same time under timens as under libfaketime,
+ * or is refused.
  *
  * <p>What libfaketime does, and so what is done here:
  * <ul>
@@ -31,7 +32,8 @@ import java.time.ZonedDateTime;
  *       ({@code 2020-2-30} is read, then normalised by {@code mktime} to March 1), seconds
  *       go up to 61. Whatever follows the seconds is ignored, except that a {@code .}
  *       right after them starts a fraction of a second. The date is local time
- *       ({@code TZ}).</li>
+ *       ({@code TZ}). Under {@code FAKETIME_FMT=%s} a date is instead seconds since the
+ *       epoch: digits only, no sign, no leading space.</li>
  *   <li>The speed is the number {@code strtod} reads after the first {@code x} anywhere in
  *       the string; without an {@code x}, an {@code i} asks for a per-read increment.</li>
  * </ul>
@@ -48,17 +50,51 @@ final class FaketimeReader {
             + " '%Y-%m-%d %T')";
     private static final double NANOS_PER_SECOND = 1_000_000_000.0;
 
+    /** The strptime formats of FAKETIME_FMT that timens reads dates in. */
+    enum Format {
+        /** libfaketime's default. */
+        DATE_TIME("%Y-%m-%d %T"),
+        /** Seconds since the epoch. */
+        EPOCH_SECONDS("%s");
+
+        private final String spelling;
+
+        Format(String spelling) {
+            this.spelling = spelling;
+        }
+
+        /** The format FAKETIME_FMT spells so, or null when timens does not read it. */
+        static Format of(String spelling) {
+            for (Format f : values()) {
+                if (f.spelling.equals(spelling)) return f;
+            }
+            return null;
+        }
+
+        @Override
+        public String toString() {
+            return spelling;
+        }
+    }
+
     private final String text;
     private final LocalZone zone;
+    private final Format format;
 
-    private FaketimeReader(String text, LocalZone zone) {
+    private FaketimeReader(String text, LocalZone zone, Format format) {
         this.text = text;
         this.zone = zone;
+        this.format = format;
     }
 
     /** See the class comment; {@code zone} is the local zone dates are read in. */
     static FaketimeSpec read(String text, LocalZone zone) {
-        return new FaketimeReader(text, zone).read();
+        return read(text, zone, Format.DATE_TIME);
+    }
+
+    /** As {@link #read(String, LocalZone)}, with dates in {@code format} (FAKETIME_FMT). */
+    static FaketimeSpec read(String text, LocalZone zone, Format format) {
+        return new FaketimeReader(text, zone, format).read();
     }
 
     private FaketimeSpec read() {
@@ -135,6 +171,7 @@ final class FaketimeReader {
      * zone, then the fraction libfaketime reads after a '.'.
      */
     private Instant date(int from, String what) {
+        if (format == Format.EPOCH_SECONDS) return epochSeconds(from, what);
         Strptime p = new Strptime(text, from);
         int year = p.number(0, 9999, 4);
         boolean ok = year >= 0 && p.literal('-');
@@ -156,10 +193,29 @@ final class FaketimeReader {
         // mktime normalises out-of-range fields (February 30, second 60) by carrying them.
         LocalDateTime local = LocalDateTime.of(year, month, 1, 0, 0).plusDays(day - 1L).plusHours(hour)
                 .plusMinutes(minute).plusSeconds(second);
-        Instant instant = zone.clockReading(ZonedDateTime.of(local, zone.rules()).toInstant());
-        if (p.position() < text.length() && text.charAt(p.position()) == '.') {
+        return withFraction(zone.clockReading(ZonedDateTime.of(local, zone.rules()).toInstant()), p.position());
+    }
+
+    /**
+     * glibc's strptime of {@code %s}: digits at once (no space, no sign), then
+     * localtime_r, which mktime turns back into the same seconds.
+     */
+    private Instant epochSeconds(int from, String what) {
+        int end = from;
+        while (end < text.length() && CNumber.isDigit(text.charAt(end))) end++;
+        if (end == from) {
+            throw fail(what + "needs seconds since the epoch (FAKETIME_FMT %s): digits, no sign or space");
+        }
+        String digits = text.substring(from, end).replaceFirst("^0+(?=.)", "");
+        if (digits.length() > 11) throw fail("out of range: must be between 1970-01-01 and 2262-04-11");
+        return withFraction(Instant.ofEpochSecond(Long.parseLong(digits)), end);
+    }
+
+    /** libfaketime's fraction after a date: read when a '.' follows right after it. */
+    private Instant withFraction(Instant instant, int end) {
+        if (end < text.length() && text.charAt(end) == '.') {
             // libfaketime backs up one character, to the last digit of the seconds.
-            double seconds = CNumber.strtod(text, p.position() - 1).value();
+            double seconds = CNumber.strtod(text, end - 1).value();
             double fraction = seconds - Math.floor(seconds);
             if (Double.isFinite(fraction)) {
                 instant = instant.plusNanos((long) (fraction * NANOS_PER_SECOND));

@@ -201,6 +201,13 @@ public final class TimeSpecs {
         return FaketimeReader.read(text, zone);
     }
 
+    /** As {@link #parseFaketime(String, LocalZone)}, with dates in {@code format} (libfaketime's FAKETIME_FMT). */
+    static FaketimeSpec parseFaketime(String text, LocalZone zone, FaketimeReader.Format format) {
+        Objects.requireNonNull(text, "text");
+        Objects.requireNonNull(zone, "zone");
+        return FaketimeReader.read(text, zone, format);
+    }
+
     // ---------------------------------------------------------------- epoch seconds
 
     /** {@code [+-]DIGITS[.DIGITS]}, 1 to 9 fraction digits; {@code input} is for messages. */

@@ -74,6 +74,8 @@ public final class TimensCommand implements Callable<Integer> {
     String skipCmds;
     /** libfaketime's FAKETIME file that --faketime came from, re-read while the command runs (timens-faketime). */
     FaketimeCommand.SpecFiles faketimeFile;
+    /** How --faketime dates are written (libfaketime's FAKETIME_FMT, from timens-faketime). */
+    FaketimeReader.Format faketimeFormat = FaketimeReader.Format.DATE_TIME;
     List<String> command = new ArrayList<>();
 
     private TimensCommand(PrintWriter err) {
@@ -121,15 +123,17 @@ public final class TimensCommand implements Callable<Integer> {
 
     /** Parses {@code args}, runs the command, and returns timens's exit status. */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
-        return run(out, err, null, args);
+        return run(out, err, null, FaketimeReader.Format.DATE_TIME, args);
     }
 
     /**
      * As {@link #run(PrintWriter, PrintWriter, String...)}, where the --faketime value
      * came from the FAKETIME files {@code faketimeFile} (null: none), which are re-read while the
-     * command runs and moves the namespace's clock when it changes ({@link FaketimeFile}).
+     * command runs and moves the namespace's clock when it changes ({@link FaketimeFile}),
+     * and whose dates are written in {@code format}.
      */
-    static int run(PrintWriter out, PrintWriter err, FaketimeCommand.SpecFiles faketimeFile, String... args) {
+    static int run(PrintWriter out, PrintWriter err, FaketimeCommand.SpecFiles faketimeFile,
+                   FaketimeReader.Format format, String... args) {
         CommandLine cli = new CommandLine(spec());
         cli.setOut(out);
         cli.setErr(err);
@@ -160,6 +164,7 @@ public final class TimensCommand implements Callable<Integer> {
             c.engine = parsed.matchedOptionValue("--engine", engine == null || engine.isEmpty() ? "v1" : engine);
             c.command = parsed.matchedPositionalValue(0, new ArrayList<String>());
             c.faketimeFile = faketimeFile;
+            c.faketimeFormat = format;
             return c.call();
         });
         int status = cli.execute(args);
@@ -234,7 +239,7 @@ public final class TimensCommand implements Callable<Integer> {
             if (onHostTime != null) namespace.runOnHostTime(onHostTime);
             // libfaketime re-reads its file, and re-stats FAKETIME_FOLLOW_FILE for '%'.
             if (faketimeFile != null || (faketime != null && followsFile)) {
-                namespace.followRealtime(new FaketimeFile(faketimeFile, faketime, LocalZone.fromEnvironment(),
+                namespace.followRealtime(new FaketimeFile(faketimeFile, faketime, faketimeFormat, LocalZone.fromEnvironment(),
                         System.getenv("FAKETIME_FOLLOW_FILE"), System.getenv("FAKETIME_DONT_RESET") != null,
                         settings.rate(), hostStart, err));
             }
@@ -301,7 +306,7 @@ public final class TimensCommand implements Callable<Integer> {
         if (offset != null) realtimeOffset = duration("--offset", offset);
         BigDecimal faketimeRate = null;
         if (faketime != null) {
-            FaketimeSpec spec = TimeSpecs.parseFaketime(faketime, zone);
+            FaketimeSpec spec = TimeSpecs.parseFaketime(faketime, zone, faketimeFormat);
             if (spec instanceof FaketimeSpec.Speed(FaketimeSpec clock, BigDecimal speed)) {
                 faketimeRate = speed;
                 spec = clock;

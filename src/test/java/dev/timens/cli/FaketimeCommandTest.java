@@ -58,7 +58,7 @@ class FaketimeCommandTest {
             FAKETIME_START_AFTER_SECONDS | 60            | FAKETIME_START_AFTER_SECONDS is not supported
             FAKETIME_SPAWN_TARGET        | /bin/true     | FAKETIME_SPAWN_TARGET is not supported
             FAKETIME_XRESET              | 1             | FAKETIME_XRESET is not supported
-            FAKETIME_FMT                 | %s            | FAKETIME_FMT '%s' is not supported
+            FAKETIME_FMT                 | %c            | FAKETIME_FMT '%c' is not supported
             FAKETIME_UPDATE_TIMESTAMP_FILE | 1           | FAKETIME_UPDATE_TIMESTAMP_FILE is not supported
             """)
     void variablesTimensCannotHonourAreRefused(String variable, String value, String mentions) {
@@ -76,6 +76,15 @@ class FaketimeCommandTest {
     void theDefaultFormatIsNoChange() {
         // Refused for another reason, after FAKETIME_FMT was accepted.
         assertRefused(run(Map.of("FAKETIME_FMT", "%Y-%m-%d %T"), "-p", "1"), "-p");
+    }
+
+    @Test
+    void epochSecondsAreReadUnderFormatS() {
+        // Accepted as a format; the string is then read with it (here refused for its increment).
+        assertRefused(run(Map.of("FAKETIME_FMT", "%s"), "-f", "@1700000000 i2", "touch", marker().toString()),
+                "per-read increment");
+        assertRefused(run(Map.of("FAKETIME_FMT", "%s"), "-f", "Dec 24 2020", "touch", marker().toString()),
+                "--faketime value 'Dec 24 2020': needs seconds since the epoch (FAKETIME_FMT %s)");
     }
 
     @Test

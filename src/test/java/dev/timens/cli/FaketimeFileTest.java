@@ -29,7 +29,7 @@ class FaketimeFileTest {
 
     private FaketimeFile file(String initial, BigDecimal rate, boolean dontReset) {
         return new FaketimeFile(new FaketimeCommand.SpecFiles(List.of(Path.of("/nonexistent/faketime.rc"))), initial,
-                UTC, null, dontReset, rate, START, new PrintWriter(err));
+                FaketimeReader.Format.DATE_TIME, UTC, null, dontReset, rate, START, new PrintWriter(err));
     }
 
     @Test

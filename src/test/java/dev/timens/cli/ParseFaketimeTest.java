@@ -167,6 +167,25 @@ class ParseFaketimeTest {
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n", "\r"));
     }
 
+    /** FAKETIME_FMT=%s: glibc's strptime takes digits at once, and mktime gives the same seconds back. */
+    @Test
+    void underFormatSDatesAreSecondsSinceTheEpoch() {
+        LocalZone berlin = LocalZone.of(BERLIN);
+        FaketimeReader.Format s = FaketimeReader.Format.EPOCH_SECONDS;
+        assertThat(TimeSpecs.parseFaketime("@1700000000", berlin, s))
+                .isEqualTo(new FaketimeSpec.StartAt(Instant.ofEpochSecond(1_700_000_000L)));
+        assertThat(TimeSpecs.parseFaketime("1700000000.5", berlin, s))
+                .isEqualTo(new FaketimeSpec.Frozen(Instant.ofEpochSecond(1_700_000_000L, 500_000_000)));
+        assertThat(TimeSpecs.parseFaketime("1700000000junk", berlin, s))
+                .isEqualTo(new FaketimeSpec.Frozen(Instant.ofEpochSecond(1_700_000_000L)));
+        assertThat(TimeSpecs.parseFaketime("@1700000000 x10", berlin, s)).isEqualTo(new FaketimeSpec.Speed(
+                new FaketimeSpec.StartAt(Instant.ofEpochSecond(1_700_000_000L)), BigDecimal.valueOf(10.0)));
+        assertThat(TimeSpecs.parseFaketime("-5", berlin, s)).isEqualTo(new FaketimeSpec.Offset(Duration.ofSeconds(-5)));
+        for (String refused : new String[] {" 1700000000", "@ 1700000000", "@-5", "@99999999999999999999"}) {
+            assertThatThrownBy(() -> TimeSpecs.parseFaketime(refused, berlin, s)).isExactlyInstanceOf(SpecException.class);
+        }
+    }
+
     @Test
     void recordsRefuseValuesTheParsersWouldReject() {
         assertThatThrownBy(() -> new FaketimeSpec.StartAt(Instant.EPOCH.minusNanos(1)))

@@ -100,6 +100,18 @@ class FaketimeIT {
         assertSameTime(timestamp, Kind.DATE, reference, dropIn);
     }
 
+    /** README 4d: FAKETIME_FMT=%s FAKETIME="`date +%s -d'1 year ago'`" date, and the same with '@'. */
+    @ParameterizedTest(name = "''{0}''")
+    @ValueSource(strings = {"", "@"})
+    void epochSecondsUnderFormatSGiveLibfaketimesTime(String prefix) {
+        String yearAgo = runner.nativeRun("date", "+%s", "-d", "1 year ago").assertExit(0).stdout().strip();
+        String spec = prefix + yearAgo;
+        TimensRunner withFormat = runner.withEnv("FAKETIME_FMT", "%s");
+        Reading reference = reading(withFormat.nativeRun(faketime.toString(), "-f", spec, "date", "+%s.%N"));
+        Reading dropIn = reading(withFormat.timensFaketimeArgs(List.of("-f", spec, "date", "+%s.%N")));
+        assertSameTime(spec, Kind.DATE, reference, dropIn);
+    }
+
     /** README 4e: the per-read increment has no meaning in a namespace; refused, nothing started. */
     @ParameterizedTest(name = "''{0}''")
     @ValueSource(strings = {"+1y i2,0", "+2,5y i2,0"})
