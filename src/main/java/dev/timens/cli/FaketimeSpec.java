@@ -5,9 +5,9 @@ import java.time.Instant;
 import java.util.Objects;
 
 /**
- * What a libfaketime-style {@code FAKETIME} string asks for, as read by
- * {@link TimeSpecs#parseFaketime}. Both kinds are about the wall clock (CLOCK_REALTIME);
- * neither changes the rate at which it ticks.
+ * What a libfaketime {@code FAKETIME} string asks for, as read by
+ * {@link TimeSpecs#parseFaketime}: where the wall clock (CLOCK_REALTIME) starts, and
+ * (with {@link Speed} or {@link Frozen}) how fast every clock runs.
  */
 public sealed interface FaketimeSpec {
 
@@ -46,6 +46,13 @@ public sealed interface FaketimeSpec {
     }
 
     /**
+     * {@code %}: the wall clock starts at the modification time (whole seconds) of the
+     * file that {@code FAKETIME_FOLLOW_FILE} names, then ticks. The parser does not
+     * read the file; the command does.
+     */
+    record FollowFile() implements FaketimeSpec {}
+
+    /**
      * {@code 2020-12-24 20:30:00} (a date without {@code @}): the clocks stand still,
      * the wall clock at {@code instant}.
      */
@@ -59,14 +66,15 @@ public sealed interface FaketimeSpec {
     }
 
     /**
-     * {@code +2d x2}, {@code @2020-12-24 20:30:00 x10}: {@code clock} (a start or an
-     * offset), with every clock running {@code rate} times as fast.
+     * {@code +2d x2}, {@code @2020-12-24 20:30:00 x10}: {@code clock} (a start, an offset
+     * or a followed file), with every clock running {@code rate} times as fast; a rate of
+     * 0 ({@code +0 x0}) keeps them still at their start.
      */
     record Speed(FaketimeSpec clock, java.math.BigDecimal rate) implements FaketimeSpec {
         public Speed {
             Objects.requireNonNull(clock, "clock");
-            if (clock instanceof Speed || clock instanceof Frozen || rate.signum() <= 0) {
-                throw new IllegalArgumentException("a speed applies to a start or an offset, and must be above 0");
+            if (clock instanceof Speed || clock instanceof Frozen || rate.signum() < 0) {
+                throw new IllegalArgumentException("a speed applies to a start or an offset, and must not be negative");
             }
         }
     }

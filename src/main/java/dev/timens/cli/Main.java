@@ -2,14 +2,19 @@ package dev.timens.cli;
 
 import java.io.PrintWriter;
 
-/** The {@code timens} program. */
+/**
+ * The {@code timens} program, and {@code timens-faketime} when its launcher sets the
+ * system property {@code timens.command} to {@code faketime}.
+ */
 public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
         PrintWriter out = new PrintWriter(System.out, true);
         PrintWriter err = new PrintWriter(System.err, true);
-        int status = TimensCommand.run(out, err, args);
+        int status = "faketime".equals(System.getProperty("timens.command"))
+                ? FaketimeCommand.run(out, err, System.getenv(), args)
+                : TimensCommand.run(out, err, args);
         out.flush();
         err.flush();
         // Nothing is left to clean up (the namespace's memory dies with the process),

@@ -14,18 +14,17 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Parsers for the time values users give timens: the date of {@code --at}, the signed
  * durations of {@code --offset}, {@code --monotonic} and {@code --boottime}, and
  * libfaketime's {@code FAKETIME} strings.
  *
- * <p>Every parser either returns an exact value or throws {@link SpecException} with a
- * one-line message; nothing is rounded, clamped or guessed. Parsing is strict: no
- * surrounding whitespace (except for {@code FAKETIME}, which is often read from a file),
- * ASCII digits only, no locale-dependent forms.
+ * <p>Every parser either returns a value or throws {@link SpecException} with a one-line
+ * message. timens's own forms are exact (nothing rounded, clamped or guessed) and strict:
+ * no surrounding whitespace, ASCII digits only, no locale-dependent forms. FAKETIME
+ * strings are read as libfaketime reads them instead, its leniency and double-precision
+ * arithmetic included, so that a string means the same under both.
  *
  * <h2>Range</h2>
  * Instants must lie in {@link #MIN_INSTANT}..{@link #MAX_INSTANT}: what Linux keeps in
@@ -62,7 +61,6 @@ public final class TimeSpecs {
 
     private static final String AT = "--at value";
     private static final String DURATION = "duration";
-    private static final String FAKETIME = "--faketime value";
 
     private static final String INSTANT_FORMS =
             "use YYYY-MM-DD[THH:MM[:SS[.frac]]][Z|+HH:MM|-HH:MM], or @SECONDS[.frac] since 1970-01-01 UTC";
@@ -70,8 +68,6 @@ public final class TimeSpecs {
             "'@' takes seconds since 1970-01-01 UTC, e.g. @1700000000 or @1700000000.25";
     private static final String DURATION_FORMS =
             "use seconds (90, -0.5) or number+unit terms (1h30m, -2d, 1.5h) with units ns us ms s m h d w y";
-    private static final String FAKETIME_FORMS =
-            "use '@DATE' or '@SECONDS' to start the clock there, or a signed offset such as '+2d' or '-1y'";
     private static final String RANGE = "out of range: must be between 1970-01-01 and 2262-04-11"
             + " (from 1970-01-01T00:00:00Z up to, not including, 2262-04-11T23:47:16.854775807Z)";
 
@@ -89,13 +85,6 @@ public final class TimeSpecs {
      */
     private static final Set<String> MONTH_UNITS =
             Set.of("M", "mo", "mon", "mons", "month", "months", "mth", "mths");
-
-    /**
-     * libfaketime's rate suffixes: {@code x<factor>} (speed) and {@code i<seconds>}
-     * (advance per clock read), after the time spec with or without a space.
-     */
-    private static final Pattern FAKETIME_RATE_SUFFIX =
-            Pattern.compile("(?s)(.*?)\\s*([xi][+-]?(?:[0-9]+(?:[.,][0-9]*)?|[.,][0-9]+))");
 
     private TimeSpecs() {}
 
@@ -147,7 +136,7 @@ public final class TimeSpecs {
         if (text.charAt(0) == '@') {
             String seconds = text.substring(1);
             if (looksLikeDate(seconds)) {
-                // Here '@' is only for epoch seconds; FAKETIME is where '@' precedes a date.
+                // Here '@' is only for epoch seconds; --faketime is where '@' precedes a date.
                 throw new SpecException(AT, text, EPOCH_FORM + "; write a date without '@'");
             }
             return epochInstant(AT, text, seconds);
@@ -185,27 +174,20 @@ public final class TimeSpecs {
     }
 
     /**
-     * Parses a libfaketime-style FAKETIME string.
+     * Parses a {@code FAKETIME} string exactly as libfaketime 0.9.10 reads it, or refuses it
+     * when timens cannot give it the same meaning: see {@link FaketimeReader}.
      *
-     * <p>Accepted (surrounding whitespace ignored):
-     * <ul>
-     *   <li>{@code @} followed by anything {@link #parseInstant} takes without its
-     *       {@code @}, usually libfaketime's {@code @2020-12-24 20:30:00} (local time in
-     *       {@code zone}): {@link FaketimeSpec.StartAt}, the clock starts there and ticks.
-     *       A bare number after {@code @} ({@code @1700000000}, {@code @1700000000.5}) is
-     *       seconds since the epoch; anything else after {@code @} is read as a date.</li>
-     *   <li>a signed duration as {@link #parseDuration} takes it ({@code +2d}, {@code -1y},
-     *       {@code +3600}, {@code +1.5h}): {@link FaketimeSpec.Offset}. The sign is
-     *       required, as in libfaketime, so that a bare number is never ambiguous.</li>
-     * </ul>
-     * libfaketime's frozen time (a date without {@code @}) is {@link FaketimeSpec.Frozen};
-     * a speed suffix ({@code +2d x2}, {@code @2020-12-24 20:30:00 x10}) wraps the clock in
-     * {@link FaketimeSpec.Speed}. Its per-read increment ({@code i2.0}) is refused: the
-     * namespace's clocks advance with time, not with reads.
+     * <p>In short: {@code +2d}, {@code -120}, {@code +1,5h} (an offset; the number ends at
+     * a comma, as libfaketime reads it in the C locale, so that is one hour);
+     * {@code @2020-12-24 20:30:00} (start there, {@link FaketimeSpec.StartAt});
+     * {@code 2020-12-24 20:30:00} (stand still there, {@link FaketimeSpec.Frozen});
+     * {@code %} ({@link FaketimeSpec.FollowFile}); each but the frozen date with an optional
+     * speed ({@code x10}, {@link FaketimeSpec.Speed}). The per-read increment ({@code i2})
+     * is refused: the namespace's clocks advance with time, not with reads.
      *
-     * @param zone the local zone for a date without a zone
-     * @throws SpecException if the string is none of the accepted forms, uses an
-     *     unsupported one, or is out of range
+     * @param zone the local zone for dates
+     * @throws SpecException if libfaketime would fail on the string, or timens cannot
+     *     mean the same by it, or it is out of range
      */
     public static FaketimeSpec parseFaketime(String text, ZoneId zone) {
         Objects.requireNonNull(zone, "zone");
@@ -216,85 +198,17 @@ public final class TimeSpecs {
     static FaketimeSpec parseFaketime(String text, LocalZone zone) {
         Objects.requireNonNull(text, "text");
         Objects.requireNonNull(zone, "zone");
-        // A FAKETIME value is often read from an environment file, trailing newline and all.
-        String spec = text.strip();
-        if (spec.isEmpty()) {
-            throw new SpecException(FAKETIME, text, "empty; " + FAKETIME_FORMS);
-        }
-        Matcher rate = FAKETIME_RATE_SUFFIX.matcher(spec);
-        if (rate.matches()) {
-            String suffix = rate.group(2);
-            if (suffix.charAt(0) == 'i') {
-                throw new SpecException(FAKETIME, text, "per-read increment " + SpecException.quote(suffix)
-                        + " is not supported (clocks advance with time, not with reads; use --rate)");
-            }
-            java.math.BigDecimal factor;
-            try {
-                factor = new java.math.BigDecimal(suffix.substring(1).replace(',', '.'));
-            } catch (NumberFormatException e) {
-                throw new SpecException(FAKETIME, text, "speed factor " + SpecException.quote(suffix)
-                        + " is not a number");
-            }
-            if (factor.signum() <= 0) {
-                throw new SpecException(FAKETIME, text, "speed factor " + SpecException.quote(suffix)
-                        + " must be above 0 (a frozen clock is a date without '@')");
-            }
-            if (rate.group(1).isEmpty()) {
-                throw new SpecException(FAKETIME, text, "speed factor " + SpecException.quote(suffix)
-                        + " needs a start or an offset before it, e.g. '+0 " + suffix + "'");
-            }
-            FaketimeSpec clock;
-            try {
-                clock = parseFaketime(rate.group(1), zone);
-            } catch (SpecException e) {
-                throw new SpecException(FAKETIME, text, e.reason()); // about the whole value, as given
-            }
-            if (clock instanceof FaketimeSpec.Frozen) {
-                throw new SpecException(FAKETIME, text, "a frozen date cannot have a speed factor");
-            }
-            return new FaketimeSpec.Speed(clock, factor);
-        }
-        char first = spec.charAt(0);
-        if (first == '@') {
-            String start = spec.substring(1);
-            if (start.isEmpty()) {
-                throw new SpecException(FAKETIME, text, "'@' must be followed by a date or by seconds since"
-                        + " 1970-01-01 UTC, e.g. '@2020-12-24 20:30:00' or '@1700000000'");
-            }
-            if (looksLikeEpoch(start)) {
-                return new FaketimeSpec.StartAt(epochInstant(FAKETIME, text, start));
-            }
-            return new FaketimeSpec.StartAt(new DateTimeReader(FAKETIME, text, start).instant(zone));
-        }
-        if (first == '+' || first == '-') {
-            return new FaketimeSpec.Offset(duration(FAKETIME, text, spec));
-        }
-        if (looksLikeDate(spec)) {
-            return new FaketimeSpec.Frozen(new DateTimeReader(FAKETIME, text, spec).instant(zone));
-        }
-        if (startsWithDigit(spec)) {
-            throw new SpecException(FAKETIME, text, "an offset needs a sign: "
-                    + SpecException.quote("+" + spec) + " or " + SpecException.quote("-" + spec));
-        }
-        throw new SpecException(FAKETIME, text, FAKETIME_FORMS);
+        return FaketimeReader.read(text, zone);
+    }
+
+    /** As {@link #parseFaketime(String, LocalZone)}, with dates in {@code format} (libfaketime's FAKETIME_FMT). */
+    static FaketimeSpec parseFaketime(String text, LocalZone zone, FaketimeReader.Format format) {
+        Objects.requireNonNull(text, "text");
+        Objects.requireNonNull(zone, "zone");
+        return FaketimeReader.read(text, zone, format);
     }
 
     // ---------------------------------------------------------------- epoch seconds
-
-    /** A sign or digits that run to the end or to a '.': seconds, not a date. */
-    private static boolean looksLikeEpoch(String s) {
-        if (s.isEmpty()) {
-            return false;
-        }
-        if (s.charAt(0) == '+' || s.charAt(0) == '-') {
-            return true;
-        }
-        int i = 0;
-        while (i < s.length() && isDigit(s.charAt(i))) {
-            i++;
-        }
-        return i > 0 && (i == s.length() || s.charAt(i) == '.');
-    }
 
     /** {@code [+-]DIGITS[.DIGITS]}, 1 to 9 fraction digits; {@code input} is for messages. */
     private static Instant epochInstant(String subject, String input, String body) {
@@ -392,7 +306,7 @@ public final class TimeSpecs {
 
         /**
          * @param input the user's whole text, for messages
-         * @param body the part of it that is the date (without a FAKETIME '@')
+         * @param body the part of it that is the date
          */
         DateTimeReader(String subject, String input, String body) {
             this.subject = subject;
@@ -695,9 +609,5 @@ public final class TimeSpecs {
     /** ASCII only: {@link Character#isDigit} would also take Arabic-Indic and other digits. */
     private static boolean isDigit(char c) {
         return c >= '0' && c <= '9';
-    }
-
-    private static boolean startsWithDigit(String s) {
-        return !s.isEmpty() && isDigit(s.charAt(0));
     }
 }

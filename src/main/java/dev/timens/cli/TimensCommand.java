@@ -40,15 +40,18 @@ public final class TimensCommand implements Callable<Integer> {
         "the machine keeps real time. Inside, settimeofday and `date -s` work without",
         "privilege and move only the namespace's clock.",
     };
-    private static final String[] FOOTER = {
+    /** A format string for picocli: a literal percent sign is written %%. */
+    static final String[] FOOTER = {
         "",
         "DATE  2038-01-19T03:14:07Z, 2038-01-19T05:14:07+02:00, 2038-01-19,",
         "      '2038-01-19 03:14[:07[.5]]' (local zone), or @2147483647, @1700000000.25",
         "      (seconds since the epoch).",
         "DUR   [+|-] seconds (3600, -0.5) or unit terms: 1y 3d 2w 1h30m 90min 15s",
         "      500ms 10us 7ns.",
-        "SPEC  libfaketime's '+2d', '-1y', '@2020-12-24 20:30:00' (start there),",
-        "      '2020-12-24 20:30:00' (frozen there), with a speed such as '+2d x10'.",
+        "SPEC  a FAKETIME string, read exactly as libfaketime reads it: '+2d', '-120',",
+        "      '+1,5h' (one hour: the number ends at the comma), '@2020-12-24 20:30:00'",
+        "      (start there), '2020-12-24 20:30:00' (frozen there), '%%' (start at the",
+        "      time of FAKETIME_FOLLOW_FILE), with a speed such as '+2d x10'.",
         "",
         "Exit status: COMMAND's own; 128+N if it was killed by signal N; 2 for a",
         "usage error; 125 if timens itself failed; 126 if COMMAND is not executable;",
@@ -67,6 +70,12 @@ public final class TimensCommand implements Callable<Integer> {
     boolean debug;
     boolean stats;
     String engine;
+    String onlyCmds;
+    String skipCmds;
+    /** libfaketime's FAKETIME file that --faketime came from, re-read while the command runs (timens-faketime). */
+    FaketimeCommand.SpecFiles faketimeFile;
+    /** How --faketime dates are written (libfaketime's FAKETIME_FMT, from timens-faketime). */
+    FaketimeReader.Format faketimeFormat = FaketimeReader.Format.DATE_TIME;
     List<String> command = new ArrayList<>();
 
     private TimensCommand(PrintWriter err) {
@@ -79,7 +88,7 @@ public final class TimensCommand implements Callable<Integer> {
         spec.usageMessage().description(DESCRIPTION).footer(FOOTER).sortOptions(false).autoWidth(true);
         option(spec, "--at", "DATE", "CLOCK_REALTIME starts at DATE and ticks on.");
         option(spec, "--offset", "DUR", "CLOCK_REALTIME is shifted by DUR (e.g. -3d, +1h30m).");
-        option(spec, "--faketime", "SPEC", "A libfaketime FAKETIME string: an offset, an @start date, a frozen date.");
+        option(spec, "--faketime", "SPEC", "A FAKETIME string, read as libfaketime reads it: an offset, an @start date, a frozen date.");
         option(spec, "--monotonic", "DUR", "CLOCK_MONOTONIC (and _COARSE, _RAW) is shifted by DUR.");
         option(spec, "--boottime", "DUR", "CLOCK_BOOTTIME (and BOOTTIME_ALARM) is shifted by DUR.");
         option(spec, "--rate", "R", "Every clock advances R virtual seconds per real second (e.g. 10, 0.5);"
@@ -87,6 +96,10 @@ public final class TimensCommand implements Callable<Integer> {
         flag(spec, "--freeze", "The clocks stand still at their start values (sleeps still take their real time).");
         flag(spec, "--warp", "When every process waits and one waits with a timeout, the clocks jump to the"
                 + " earliest timeout and that wait ends at once (sleeping an hour takes milliseconds).");
+        option(spec, "--only-cmds", "NAMES", "Only programs exec'd under one of these comma-separated names"
+                + " (argv[0] without its directory) get the namespace's clocks; every other runs on host time.");
+        option(spec, "--skip-cmds", "NAMES", "Programs exec'd under one of these comma-separated names run on host"
+                + " time; the others get the namespace's clocks.");
         flag(spec, "--debug", "Print stack traces of timens's own failures.");
         flag(spec, "--stats", "At the end, print on stderr how often the supervisor stopped the tree.");
         option(spec, "--engine", "ENGINE", "v1 (the default: timens traces every process) or v2 (experimental:"
@@ -110,6 +123,17 @@ public final class TimensCommand implements Callable<Integer> {
 
     /** Parses {@code args}, runs the command, and returns timens's exit status. */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
+        return run(out, err, null, FaketimeReader.Format.DATE_TIME, args);
+    }
+
+    /**
+     * As {@link #run(PrintWriter, PrintWriter, String...)}, where the --faketime value
+     * came from the FAKETIME files {@code faketimeFile} (null: none), which are re-read while the
+     * command runs and moves the namespace's clock when it changes ({@link FaketimeFile}),
+     * and whose dates are written in {@code format}.
+     */
+    static int run(PrintWriter out, PrintWriter err, FaketimeCommand.SpecFiles faketimeFile,
+                   FaketimeReader.Format format, String... args) {
         CommandLine cli = new CommandLine(spec());
         cli.setOut(out);
         cli.setErr(err);
@@ -134,9 +158,13 @@ public final class TimensCommand implements Callable<Integer> {
             c.warp = parsed.hasMatchedOption("--warp");
             c.debug = parsed.hasMatchedOption("--debug");
             c.stats = parsed.hasMatchedOption("--stats");
+            c.onlyCmds = parsed.matchedOptionValue("--only-cmds", null);
+            c.skipCmds = parsed.matchedOptionValue("--skip-cmds", null);
             String engine = System.getenv("TIMENS_ENGINE");
             c.engine = parsed.matchedOptionValue("--engine", engine == null || engine.isEmpty() ? "v1" : engine);
             c.command = parsed.matchedPositionalValue(0, new ArrayList<String>());
+            c.faketimeFile = faketimeFile;
+            c.faketimeFormat = format;
             return c.call();
         });
         int status = cli.execute(args);
@@ -156,6 +184,17 @@ public final class TimensCommand implements Callable<Integer> {
         if (command.isEmpty()) return usage(err, "missing COMMAND (usage: timens [OPTIONS] [--] COMMAND [ARGS...])");
         if (!engine.equals("v1") && !engine.equals("v2")) return usage(err, "invalid --engine '" + engine + "': v1 or v2");
         boolean onDemand = engine.equals("v2");
+        java.util.function.Predicate<String> onHostTime = null;
+        if (onlyCmds != null || skipCmds != null) {
+            if (onlyCmds != null && skipCmds != null) return usage(err, "--only-cmds and --skip-cmds exclude each other");
+            if (onDemand) return usage(err, "--engine v2 does not run programs on host time yet (--only-cmds, --skip-cmds)");
+            if (settings.warp()) {
+                return usage(err, "--only-cmds and --skip-cmds do not work with --warp (a program on host time would"
+                        + " wait on host time while the others jump)");
+            }
+            java.util.Set<String> names = programNames(onlyCmds != null ? onlyCmds : skipCmds);
+            onHostTime = onlyCmds != null ? name -> !names.contains(name) : names::contains;
+        }
         Path executable;
         try {
             executable = CommandResolver.resolve(command.get(0), System.getenv("PATH"));
@@ -187,7 +226,15 @@ public final class TimensCommand implements Callable<Integer> {
             if (debug) e.printStackTrace(err);
             return FAILED;
         }
+        Instant hostStart = Instant.now();
         try (TimeNamespace namespace = TimeNamespace.create(settings, passedFds, readKernelTimeData)) {
+            if (onHostTime != null) namespace.runOnHostTime(onHostTime);
+            // libfaketime re-reads its file, and re-stats FAKETIME_FOLLOW_FILE for '%'.
+            if (faketimeFile != null || (faketime != null && faketime.startsWith("%"))) {
+                namespace.followRealtime(new FaketimeFile(faketimeFile, faketime, faketimeFormat, LocalZone.fromEnvironment(),
+                        System.getenv("FAKETIME_FOLLOW_FILE"), System.getenv("FAKETIME_DONT_RESET") != null,
+                        settings.rate(), hostStart, err));
+            }
             // Nothing inside may open the supervisor's files or memory, or trace
             // it, unless it has CAP_SYS_PTRACE: from here on the supervisor needs
             // nothing of its own /proc that dumpability closes.
@@ -251,13 +298,14 @@ public final class TimensCommand implements Callable<Integer> {
         if (offset != null) realtimeOffset = duration("--offset", offset);
         BigDecimal faketimeRate = null;
         if (faketime != null) {
-            FaketimeSpec spec = TimeSpecs.parseFaketime(faketime, zone);
+            FaketimeSpec spec = TimeSpecs.parseFaketime(faketime, zone, faketimeFormat);
             if (spec instanceof FaketimeSpec.Speed(FaketimeSpec clock, BigDecimal speed)) {
                 faketimeRate = speed;
                 spec = clock;
             }
             switch (spec) {
                 case FaketimeSpec.StartAt(Instant instant) -> start = Optional.of(instant);
+                case FaketimeSpec.FollowFile() -> start = Optional.of(followFileTime(System.getenv("FAKETIME_FOLLOW_FILE")));
                 case FaketimeSpec.Offset(Duration d) -> realtimeOffset = d;
                 case FaketimeSpec.Frozen(Instant instant) -> {
                     start = Optional.of(instant);
@@ -289,6 +337,46 @@ public final class TimensCommand implements Callable<Integer> {
             }
         }
         return new ClockSettings(start, realtimeOffset, mono, boot, r, warp);
+    }
+
+    /**
+     * The names of --only-cmds and --skip-cmds: separated by commas, empty ones
+     * dropped, as libfaketime splits FAKETIME_ONLY_CMDS and FAKETIME_SKIP_CMDS
+     * (strtok_r on ",").
+     */
+    static java.util.Set<String> programNames(String list) {
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (String name : list.split(",")) {
+            if (!name.isEmpty()) names.add(name);
+        }
+        return names;
+    }
+
+    /**
+     * libfaketime's {@code %}: the modification time of the file FAKETIME_FOLLOW_FILE
+     * names (following links, as its stat(2) does), in whole seconds as libfaketime
+     * takes it. Read once, when the command starts.
+     */
+    static Instant followFileTime(String file) {
+        if (file == null) {
+            throw new IllegalArgumentException("--faketime '%' needs FAKETIME_FOLLOW_FILE set to the file whose"
+                    + " modification time the clock starts at");
+        }
+        try {
+            long seconds = java.nio.file.Files.getLastModifiedTime(Path.of(file)).toInstant().getEpochSecond();
+            Instant instant = Instant.ofEpochSecond(seconds);
+            if (instant.isBefore(TimeSpecs.MIN_INSTANT) || instant.isAfter(TimeSpecs.MAX_INSTANT)) {
+                throw new IllegalArgumentException("FAKETIME_FOLLOW_FILE " + SpecException.quote(file)
+                        + " has a modification time before 1970, which the clock cannot start at");
+            }
+            return instant;
+        } catch (java.io.IOException | java.nio.file.InvalidPathException e) {
+            String why = e instanceof java.nio.file.NoSuchFileException ? "no such file"
+                    : e instanceof java.nio.file.AccessDeniedException ? "permission denied"
+                    : firstLine(e.getMessage());
+            throw new IllegalArgumentException("cannot read the modification time of FAKETIME_FOLLOW_FILE "
+                    + SpecException.quote(file) + ": " + why);
+        }
     }
 
     /**
@@ -338,14 +426,14 @@ public final class TimensCommand implements Callable<Integer> {
         return USAGE;
     }
 
-    private static String firstLine(String message) {
+    static String firstLine(String message) {
         if (message == null) return "unexpected error";
         int newline = message.indexOf('\n');
         return newline < 0 ? message : message.substring(0, newline);
     }
 
     /** The version from the jar's manifest. */
-    private static String version() {
+    static String version() {
         String version = TimensCommand.class.getPackage().getImplementationVersion();
         return "timens " + (version == null ? "(development build)" : version);
     }

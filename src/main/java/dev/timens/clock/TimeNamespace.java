@@ -68,6 +68,15 @@ public final class TimeNamespace implements Tool, AutoCloseable {
     /** Null unless the clocks run at a rate (other than 1 and 0) or warp. */
     private final InterruptedSleeps sleeps;
     private final Timers timers;
+    /** Null unless something outside sets CLOCK_REALTIME while the command runs. */
+    private RealtimeSource realtimeSource;
+    /** Null unless some programs run on host time: which, by the name they were exec'd under. */
+    private java.util.function.Predicate<String> hostTimeProgram;
+    /**
+     * With {@link #hostTimeProgram}, per thread: whether its program runs on host time
+     * (decided at exec; a fork or thread of a program shares its answer until it execs).
+     */
+    private final Map<Integer, Boolean> onHostTime = new java.util.concurrent.ConcurrentHashMap<>();
     private final SyscallSet subscriptions;
     private final long kernelVdsoSize;
     /** Whether absolute timerfd arming is answered from the listener (rate 1, no --warp). */
@@ -256,20 +265,77 @@ public final class TimeNamespace implements Tool, AutoCloseable {
         deadlines.start(control);
         timers.start(control);
         if (warp != null) warp.start(control);
+        if (realtimeSource != null) realtimeSource.start(control::wakeup);
+    }
+
+    /**
+     * Lets {@code source} set the namespace's CLOCK_REALTIME while the command runs.
+     * Before the namespace starts; at most one.
+     */
+    public void followRealtime(RealtimeSource source) {
+        if (realtimeSource != null) throw new IllegalStateException("the namespace already follows a source");
+        realtimeSource = java.util.Objects.requireNonNull(source, "source");
+    }
+
+    /**
+     * Lets the programs whose name ({@code argv[0]} without its directories, what
+     * libfaketime calls the program's name) {@code onHostTime} accepts run on host time:
+     * the kernel's own vDSO, and their clock reads, sleeps, timeouts, timers and
+     * {@code sysinfo} left to the kernel. Their time sets still move only the
+     * namespace's clock. Decided at each exec; a fork or thread of such a program runs
+     * on host time too. Before the namespace starts; not with --warp (a program on host
+     * time would wait on host time while the others jump).
+     */
+    public void runOnHostTime(java.util.function.Predicate<String> onHostTime) {
+        if (warp != null) throw new IllegalArgumentException("programs on host time do not work with --warp");
+        hostTimeProgram = java.util.Objects.requireNonNull(onHostTime, "onHostTime");
+    }
+
+    /** Whether thread {@code tid} belongs to a program that runs on host time. */
+    private boolean onHostTime(int tid) {
+        return hostTimeProgram != null && Boolean.TRUE.equals(onHostTime.get(tid));
+    }
+
+    /**
+     * The name a program was exec'd under, as libfaketime's {@code __progname}: its
+     * {@code argv[0]} after the last '/', read from /proc/TID/cmdline, which holds the
+     * new program's arguments from the exec stop on. Empty when it cannot be read.
+     */
+    private static String programName(int tid) {
+        byte[] cmdline;
+        try {
+            cmdline = java.nio.file.Files.readAllBytes(java.nio.file.Path.of("/proc/" + tid + "/cmdline"));
+        } catch (java.io.IOException e) {
+            return "";
+        }
+        int end = 0;
+        while (end < cmdline.length && cmdline[end] != 0) end++;
+        String argv0 = new String(cmdline, 0, end, java.nio.charset.StandardCharsets.UTF_8);
+        return argv0.substring(argv0.lastIndexOf('/') + 1);
     }
 
     @Override
     public boolean wantsWakeups() {
-        return warp != null;
+        return warp != null || realtimeSource != null;
     }
 
     @Override
     public void onWakeup() {
+        if (realtimeSource != null) {
+            java.util.OptionalLong due = realtimeSource.due(Time.clockGettimeNanos(Time.CLOCK_REALTIME));
+            if (due.isPresent()) {
+                long target = due.getAsLong();
+                if (syscalls.stepRealtime(Math.floorDiv(target, 1_000_000_000L), Math.floorMod(target, 1_000_000_000L)) != 0) {
+                    realtimeSource.refused(target);
+                }
+            }
+        }
         if (warp != null) warp.settle();
     }
 
     @Override
     public SyscallOutcome onSyscall(SyscallStop stop) {
+        if (onHostTime(stop.tid()) && !TimeSyscalls.isSet(stop.number())) return SyscallOutcome.proceed();
         if (fromKernelVdso(stop)) return SyscallOutcome.proceed();
         int nr = stop.number();
         if (sleeps != null) sleeps.onSyscall(stop);
@@ -314,6 +380,16 @@ public final class TimeNamespace implements Tool, AutoCloseable {
         if (stop.formerTid() != stop.tid()) kernelVdso.remove(stop.formerTid());
         scratchSlots.remove(stop.tid()); // the old program's image and threads are gone
         if (warp != null && stop.formerTid() != stop.tid()) warp.taskExited(stop.formerTid());
+        if (hostTimeProgram != null) {
+            onHostTime.remove(stop.formerTid());
+            onHostTime.put(stop.tid(), hostTimeProgram.test(programName(stop.tid())));
+        }
+        if (onHostTime(stop.tid())) {
+            // Its kernel vDSO stays, and the supervisor lets its time calls through.
+            kernelVdso.put(stop.tid(), stop.auxv(Auxv.AT_SYSINFO_EHDR));
+            timers.execed(stop.formerTid(), stop.tid());
+            return;
+        }
         // Read with the bytes the entry code replaces, in one syscall.
         long kernel = stop.auxv(Auxv.AT_SYSINFO_EHDR);
         if (kernel == 0) throw new IllegalStateException("the new program has no vDSO (AT_SYSINFO_EHDR missing)");
@@ -472,6 +548,10 @@ public final class TimeNamespace implements Tool, AutoCloseable {
      */
     @Override
     public void onNotification(Notification call) {
+        if (call.number() != IMAGE_SYSCALL && onHostTime(call.tid()) && !TimeSyscalls.isSet(call.number())) {
+            call.proceed();
+            return;
+        }
         if (call.number() == SyscallNumbers.TIMERFD_CREATE) {
             timers.createTimerfd(call);
             return;
@@ -511,6 +591,8 @@ public final class TimeNamespace implements Tool, AutoCloseable {
         // fork event): its own vDSO address then stands, not the parent's.
         Long vdso = kernelVdso.get(parent);
         if (vdso != null) kernelVdso.putIfAbsent(child, vdso);
+        // As for the vDSO: a child that has exec'd already keeps its own answer.
+        if (hostTimeProgram != null) onHostTime.putIfAbsent(child, onHostTime(parent));
         if (!thread) scratchSlots.remove(child); // a reused pid's entry is another process's
         timers.taskCreated(parent, child, thread);
     }
@@ -518,6 +600,7 @@ public final class TimeNamespace implements Tool, AutoCloseable {
     @Override
     public void onTaskExited(int tid) {
         kernelVdso.remove(tid);
+        onHostTime.remove(tid);
         if (!scratchSlots.isEmpty()) {
             // Its slot only: a leader may end before its threads, which keep theirs.
             for (ScratchSlots slots : scratchSlots.values()) {

@@ -128,6 +128,12 @@ final class TimeSyscalls {
     }
 
     /** clock_gettime, gettimeofday and time: what {@link #read} answers. */
+    /** The calls that set the namespace's clock. */
+    static boolean isSet(int nr) {
+        return nr == SyscallNumbers.SETTIMEOFDAY || nr == SyscallNumbers.CLOCK_SETTIME || nr == SyscallNumbers.ADJTIMEX
+                || nr == SyscallNumbers.CLOCK_ADJTIME;
+    }
+
     static boolean isRead(int nr) {
         return nr == SyscallNumbers.CLOCK_GETTIME || nr == SyscallNumbers.GETTIMEOFDAY || nr == SyscallNumbers.TIME;
     }
@@ -288,14 +294,24 @@ final class TimeSyscalls {
 
     /** Moves the namespace's REALTIME group so that it reads {@code seconds.nanos} now. */
     private SyscallOutcome setRealtime(long seconds, long nanos) {
-        if (seconds < 0 || seconds >= SETTOD_SEC_MAX) return SyscallOutcome.error(Errno.EINVAL);
+        int errno = stepRealtime(seconds, nanos);
+        return errno == 0 ? SyscallOutcome.returning(0) : SyscallOutcome.error(errno);
+    }
+
+    /**
+     * Moves the namespace's REALTIME group so that it reads {@code seconds.nanos} now, as
+     * a settimeofday inside does (waits and timers on absolute REALTIME deadlines follow);
+     * on the tracer thread. Returns 0, or EINVAL where the kernel would refuse that time.
+     */
+    int stepRealtime(long seconds, long nanos) {
+        if (seconds < 0 || seconds >= SETTOD_SEC_MAX) return Errno.EINVAL;
         long target = seconds * NANOS + nanos;
-        if (beforeBoot(target)) return SyscallOutcome.error(Errno.EINVAL);
+        if (beforeBoot(target)) return Errno.EINVAL;
         long host = Time.clockGettimeNanos(Time.CLOCK_REALTIME);
         ClockTransform now = page.transform(ClockGroup.REALTIME);
         page.publish(Map.of(ClockGroup.REALTIME, now.setTo(host, target)));
         realtimeWasSet.accept(target - now.apply(host));
-        return SyscallOutcome.returning(0);
+        return 0;
     }
 
     /**

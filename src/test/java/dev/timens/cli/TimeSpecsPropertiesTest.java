@@ -45,13 +45,11 @@ class TimeSpecsPropertiesTest {
         String fraction = "%09d".formatted(t.getNano()).replaceFirst("0+$", "");
         String text = "@" + t.getEpochSecond() + (fraction.isEmpty() ? "" : "." + fraction);
         assertThat(TimeSpecs.parseInstant(text, zone)).isEqualTo(t);
-        assertThat(TimeSpecs.parseFaketime(text, zone)).isEqualTo(new FaketimeSpec.StartAt(t));
     }
 
     @Property
     void isoInstantReadsBack(@ForAll("inRange") Instant t, @ForAll("zones") ZoneId zone) {
         assertThat(TimeSpecs.parseInstant(t.toString(), zone)).isEqualTo(t);
-        assertThat(TimeSpecs.parseFaketime("@" + t, zone)).isEqualTo(new FaketimeSpec.StartAt(t));
     }
 
     @Property
@@ -135,9 +133,6 @@ class TimeSpecsPropertiesTest {
         }
         String text = sign(nanos, explicitPlus) + String.join("", terms);
         assertThat(TimeSpecs.parseDuration(text)).isEqualTo(Duration.ofNanos(nanos));
-        String signed = nanos < 0 ? text : "+" + text.replaceFirst("^\\+", "");
-        assertThat(TimeSpecs.parseFaketime(signed, ZoneOffset.UTC))
-                .isEqualTo(new FaketimeSpec.Offset(Duration.ofNanos(nanos)));
     }
 
     @Property

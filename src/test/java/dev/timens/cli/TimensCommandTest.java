@@ -43,7 +43,13 @@ class TimensCommandTest {
     void helpAndVersion() {
         Result help = run("--help");
         assertThat(help.status()).isZero();
-        assertThat(help.out()).contains("--at", "--offset", "--monotonic", "--boottime", "--faketime", "COMMAND");
+        assertThat(help.out()).contains("--at", "--offset", "--monotonic", "--boottime", "--faketime", "COMMAND",
+                "--only-cmds", "--skip-cmds");
+        // The footer is a format string: a lone '%' makes picocli warn on stderr and print the line raw.
+        assertThat(help.out()).contains("'%' (start at the");
+        for (String line : TimensCommand.FOOTER) {
+            assertThat(String.format(line)).isNotNull();
+        }
         assertThat(run("--version").out()).startsWith("timens");
     }
 
@@ -95,6 +101,16 @@ class TimensCommandTest {
         assertOneLineError(speed, 2, "rate 1E+300 is out of range");
         assertThat(speed.err().length()).isLessThan(160);
         assertOneLineError(run("--faketime", "+2d x2", "--rate", "3", "--", "touch", marker().toString()), 2, "exclude");
+    }
+
+    @Test
+    void programsOnHostTimeAreCheckedBeforeAnythingStarts() {
+        assertOneLineError(run("--only-cmds", "a", "--skip-cmds", "b", "--", "touch", marker().toString()), 2,
+                "--only-cmds and --skip-cmds exclude each other");
+        assertOneLineError(run("--skip-cmds", "a", "--warp", "--", "touch", marker().toString()), 2, "--warp");
+        assertOneLineError(run("--skip-cmds", "a", "--engine", "v2", "--", "touch", marker().toString()), 2, "v2");
+        assertThat(TimensCommand.programNames(",javadoc,,ctags,")).containsExactlyInAnyOrder("javadoc", "ctags");
+        assertThat(TimensCommand.programNames("")).isEmpty();
     }
 
     @Test

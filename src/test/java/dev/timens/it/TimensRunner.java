@@ -131,6 +131,21 @@ public final class TimensRunner {
         return timensArgs(Arrays.asList(args));
     }
 
+    /** Runs {@code bin/timens-faketime} with exactly these arguments. */
+    public Result timensFaketimeArgs(List<String> args) {
+        Path launcher = Toolchains.timensFaketime();
+        if (!Files.isExecutable(launcher)) {
+            fail(launcher + " does not exist or is not executable");
+        }
+        if (TIMENS_TIMEOUTS.get() >= MAX_TIMEOUTS) {
+            fail("not run: bin/timens already timed out " + TIMENS_TIMEOUTS.get() + " times in this test run");
+        }
+        List<String> argv = new ArrayList<>();
+        argv.add(launcher.toString());
+        argv.addAll(args);
+        return run(argv, true);
+    }
+
     /** Runs the command natively (outside any time namespace), for comparison. */
     public Result nativeRun(List<String> command) {
         return run(command, false);

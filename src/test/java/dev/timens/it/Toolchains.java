@@ -51,6 +51,11 @@ public final class Toolchains {
         return override != null && !override.isBlank() ? Path.of(override) : basedir().resolve("bin/timens");
     }
 
+    /** {@code bin/timens-faketime}, next to {@link #timens()}. */
+    public static Path timensFaketime() {
+        return timens().resolveSibling("timens-faketime");
+    }
+
     /** The directory the Makefile builds the test programs into. */
     public static Path testPrograms() {
         String configured = System.getProperty("timens.testPrograms");
