@@ -25,10 +25,8 @@ class HostTimeProgramsIT {
 
     @Test
     void aSkippedProgramReadsHostTimeAndTheOthersDoNot() {
-        Path dynamic = Toolchains.program("clockprobe-dyn");
-        Path statical = Toolchains.program("clockprobe-static");
         TimensRunner.Result run = runner.timens(List.of("--offset", "-10d", "--skip-cmds", "clockprobe-static"),
-                "sh", "-c", "'" + dynamic + "'; '" + statical + "'").assertExit(0);
+                "sh", "-c", bothProbes()).assertExit(0);
 
         assertReads(run, "c-dyn", Expect.offset(TEN_DAYS));
         assertReads(run, "c-static", Expect.offset(0));
@@ -36,11 +34,9 @@ class HostTimeProgramsIT {
 
     @Test
     void withOnlyCmdsEveryOtherProgramReadsHostTime() {
-        Path dynamic = Toolchains.program("clockprobe-dyn");
-        Path statical = Toolchains.program("clockprobe-static");
         // sh is on host time; the listed program it starts is not.
         TimensRunner.Result run = runner.timens(List.of("--offset", "-10d", "--only-cmds", ",clockprobe-dyn,"),
-                "sh", "-c", "'" + dynamic + "'; '" + statical + "'; date +'DATE seconds=%s'").assertExit(0);
+                "sh", "-c", bothProbes() + "; date +'DATE seconds=%s'").assertExit(0);
 
         assertReads(run, "c-dyn", Expect.offset(TEN_DAYS));
         assertReads(run, "c-static", Expect.offset(0));
@@ -63,10 +59,8 @@ class HostTimeProgramsIT {
     /** timens-faketime takes them from the environment, as libfaketime does. */
     @Test
     void theFaketimeVariablesMapToTheOptions() {
-        Path dynamic = Toolchains.program("clockprobe-dyn");
-        Path statical = Toolchains.program("clockprobe-static");
         TimensRunner.Result run = runner.withEnv("FAKETIME_SKIP_CMDS", "javadoc,clockprobe-dyn")
-                .timensFaketimeArgs(List.of("-f", "-10d", "sh", "-c", "'" + dynamic + "'; '" + statical + "'"))
+                .timensFaketimeArgs(List.of("-f", "-10d", "sh", "-c", bothProbes()))
                 .assertExit(0);
 
         assertReads(run, "c-dyn", Expect.offset(0));
@@ -97,5 +91,10 @@ class HostTimeProgramsIT {
                     .isBetween(expect.low(HostClock.ClockGroup.REALTIME, run), expect.high(HostClock.ClockGroup.REALTIME, run));
         }
         soft.assertAll();
+    }
+
+    /** The dynamic, then the static clockprobe, as a shell command. */
+    private static String bothProbes() {
+        return "'" + Toolchains.program("clockprobe-dyn") + "'; '" + Toolchains.program("clockprobe-static") + "'";
     }
 }

@@ -114,17 +114,7 @@ public final class TimensRunner {
 
     /** Runs {@code bin/timens} with exactly these arguments (no {@code --} added). */
     public Result timensArgs(List<String> args) {
-        Path timens = Toolchains.timens();
-        if (!Files.isExecutable(timens)) {
-            fail(timens + " does not exist or is not executable: build timens first (bin/build package)");
-        }
-        if (TIMENS_TIMEOUTS.get() >= MAX_TIMEOUTS) {
-            fail("not run: bin/timens already timed out " + TIMENS_TIMEOUTS.get() + " times in this test run");
-        }
-        List<String> argv = new ArrayList<>();
-        argv.add(timens.toString());
-        argv.addAll(args);
-        return run(argv, true);
+        return launch(Toolchains.timens(), args);
     }
 
     public Result timensArgs(String... args) {
@@ -133,9 +123,13 @@ public final class TimensRunner {
 
     /** Runs {@code bin/timens-faketime} with exactly these arguments. */
     public Result timensFaketimeArgs(List<String> args) {
-        Path launcher = Toolchains.timensFaketime();
+        return launch(Toolchains.timensFaketime(), args);
+    }
+
+    /** Runs one of timens's launchers (bin/...), which start a namespace, with exactly these arguments. */
+    private Result launch(Path launcher, List<String> args) {
         if (!Files.isExecutable(launcher)) {
-            fail(launcher + " does not exist or is not executable");
+            fail(launcher + " does not exist or is not executable: build timens first (bin/build package)");
         }
         if (TIMENS_TIMEOUTS.get() >= MAX_TIMEOUTS) {
             fail("not run: bin/timens already timed out " + TIMENS_TIMEOUTS.get() + " times in this test run");
