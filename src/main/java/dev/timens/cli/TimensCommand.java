@@ -242,7 +242,12 @@ public final class TimensCommand implements Callable<Integer> {
             TraceStats counts = new TraceStats();
             // Engine v2 traces nothing between visits: the kernel would not end the
             // namespace with timens, so the watchdog does.
-            if (onDemand) Watchdog.start(NativeFiles.helper(), namespace.clockPage().fd());
+            // As the init of a PID namespace (a container's entrypoint), timens needs
+            // none: the kernel kills the namespace's processes when its init ends. And
+            // there the watchdog, an orphan, would be timens's child, which it waits for.
+            if (onDemand && dev.timens.linux.Unistd.getpid() != 1) {
+                Watchdog.start(NativeFiles.helper(), namespace.clockPage().fd());
+            }
             Launch launch = new Launch(executable, command, NativeFiles.helper(), passedFds, commandSignals);
             ExitStatus status = onDemand ? OnDemandSupervisor.run(launch, namespace, err, forwarding::started, counts)
                     : Supervisor.run(launch, namespace, err, forwarding::started, counts);

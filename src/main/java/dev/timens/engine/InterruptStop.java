@@ -1,5 +1,7 @@
 package dev.timens.engine;
 
+import dev.timens.linux.SyscallNumbers;
+
 /**
  * A thread stopped by {@link TraceControl#interrupt}: either inside a blocking
  * syscall that the interruption cut short (the kernel is about to restart it,
@@ -100,6 +102,67 @@ public final class InterruptStop {
         return true;
     }
 
+    /** The waits that end with a plain EINTR (not a restart code) when a signal wakes them. */
+    static final java.util.Set<Integer> WAITS_ENDED_BY_SIGNALS = java.util.Set.of(SyscallNumbers.EPOLL_WAIT,
+            SyscallNumbers.EPOLL_PWAIT, SyscallNumbers.EPOLL_PWAIT2, SyscallNumbers.RT_SIGTIMEDWAIT,
+            SyscallNumbers.IO_GETEVENTS, SyscallNumbers.IO_PGETEVENTS);
+    private static final int SIGCHLD = 17;
+    private static final int SIGURG = 23;
+    private static final int SIGWINCH = 28;
+    /** SIGCHLD, SIGURG and SIGWINCH: ignored when their action is the default. */
+    private static final long IGNORED_BY_DEFAULT = 1L << (SIGCHLD - 1) | 1L << (SIGURG - 1) | 1L << (SIGWINCH - 1);
+
+    /**
+     * Natively the kernel discards a signal the thread ignores as it is sent
+     * (sig_ignored in kernel/signal.c), and nothing wakes up; for a traced
+     * thread it keeps it, so the signal wakes the thread and a wait that does
+     * not restart returns EINTR (epoll_wait, sigtimedwait). At the stop that
+     * follows (the syscall's exit stop, or the signal's delivery stop, with
+     * {@code regs} read there), when every signal pending and not blocked is
+     * one the thread ignores ({@code signal}, or any when 0), the wait is made
+     * to start over (with its whole timeout: the time already waited is not
+     * known here) in {@code regs}, and the caller drops the signal as the
+     * kernel would have. Returns whether it did, so that the caller sets the
+     * registers.
+     */
+    static boolean restartIfCutShortByIgnoredSignal(int tid, int signal, Registers regs) {
+        if (regs.rax() != -dev.timens.linux.Errno.EINTR || !WAITS_ENDED_BY_SIGNALS.contains((int) regs.origRax())) {
+            return false;
+        }
+        long[] masks = signalMasks(tid);
+        if (masks == null) return false; // deliver it as it is
+        long pending = masks[0] & ~masks[1];
+        if (signal != 0) pending = 1L << (signal - 1);
+        long ignored = masks[2] | IGNORED_BY_DEFAULT & ~masks[3];
+        if (pending == 0 || (pending & ~ignored) != 0) return false;
+        regs.rax(regs.origRax());
+        regs.rip(regs.rip() - 2); // back onto the syscall instruction
+        return true;
+    }
+
+    /**
+     * From /proc/TID/status: the signals pending for the thread or its process,
+     * those it blocks, ignores (SIG_IGN) and catches; null when it cannot be read.
+     */
+    private static long[] signalMasks(int tid) {
+        long[] masks = new long[4];
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/" + tid + "/status"))) {
+                int which = switch (line.length() > 7 ? line.substring(0, 7) : "") {
+                    case "SigPnd:", "ShdPnd:" -> 0;
+                    case "SigBlk:" -> 1;
+                    case "SigIgn:" -> 2;
+                    case "SigCgt:" -> 3;
+                    default -> -1;
+                };
+                if (which >= 0) masks[which] |= Long.parseUnsignedLong(line.substring(7).trim(), 16);
+            }
+        } catch (java.io.IOException | NumberFormatException e) {
+            return null;
+        }
+        return masks;
+    }
+
     /**
      * Whether a signal the thread does not block is pending for it or its
      * process (/proc/TID/status): then an EINTR at an interrupt stop is the
@@ -108,20 +171,8 @@ public final class InterruptStop {
      * signal(7)) would report an EINTR the program could not have seen.
      */
     static boolean signalPending(int tid) {
-        long pending = 0;
-        long blocked = 0;
-        try {
-            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/" + tid + "/status"))) {
-                if (line.startsWith("SigPnd:") || line.startsWith("ShdPnd:")) {
-                    pending |= Long.parseUnsignedLong(line.substring(7).trim(), 16);
-                } else if (line.startsWith("SigBlk:")) {
-                    blocked = Long.parseUnsignedLong(line.substring(7).trim(), 16);
-                }
-            }
-        } catch (java.io.IOException | NumberFormatException e) {
-            return true; // cannot tell: leave the EINTR as the kernel gave it
-        }
-        return (pending & ~blocked) != 0;
+        long[] masks = signalMasks(tid);
+        return masks == null || (masks[0] & ~masks[1]) != 0; // cannot tell: leave the EINTR as the kernel gave it
     }
 
     boolean changed() {

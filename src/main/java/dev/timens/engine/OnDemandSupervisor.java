@@ -989,6 +989,10 @@ public final class OnDemandSupervisor {
                     stats.syscalls++;
                     SyscallExit.run(atExit, tid, ptracer, saved, new ProcessMemory(tid, scratch));
                 }
+                // Traced while it waited, the thread was woken by a signal it ignores,
+                // which natively would never have reached it.
+                ptracer.getRegs(tid, saved);
+                if (InterruptStop.restartIfCutShortByIgnoredSignal(tid, 0, saved)) ptracer.setRegs(tid, saved);
                 leave(tid, visit, ptracer);
             }
             default -> ptracer.syscall(tid, 0);

@@ -15,7 +15,6 @@ import java.lang.foreign.MemorySegment;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Runs a command and every process it starts under one tracer, and lets a
@@ -137,52 +136,6 @@ public final class Supervisor {
         }
         commandExecd = true;
         return false;
-    }
-
-    /** The waits that end with a plain EINTR (not a restart code) when a signal wakes them. */
-    private static final Set<Integer> WAITS_ENDED_BY_SIGNALS = Set.of(SyscallNumbers.EPOLL_WAIT,
-            SyscallNumbers.EPOLL_PWAIT, SyscallNumbers.EPOLL_PWAIT2, SyscallNumbers.RT_SIGTIMEDWAIT,
-            SyscallNumbers.IO_GETEVENTS, SyscallNumbers.IO_PGETEVENTS);
-    private static final int SIGCHLD = 17;
-    private static final int SIGWINCH = 28;
-
-    /**
-     * Natively the kernel discards a signal the thread ignores as it is sent
-     * (sig_ignored in kernel/signal.c), and nothing wakes up; for a traced
-     * thread it keeps it, so the signal wakes the thread and a wait that does
-     * not restart returns EINTR (epoll_wait, sigtimedwait). When that is what
-     * happened, the wait is made to start over (with its whole timeout: the
-     * time already waited is not known here) and the signal is dropped, as the
-     * kernel would have dropped it. Whether this thread is in such a wait is
-     * read from its registers first; its signal state only then.
-     */
-    private boolean waitCutShortByIgnoredSignal(Ptracer ptracer, int tid, int signal, Registers regs) {
-        ptracer.getRegs(tid, regs);
-        if (regs.rax() != -Errno.EINTR || !WAITS_ENDED_BY_SIGNALS.contains((int) regs.origRax())) return false;
-        if (!ignores(tid, signal)) return false;
-        regs.rax(regs.origRax());
-        regs.rip(regs.rip() - 2); // back onto the syscall instruction
-        ptracer.setRegs(tid, regs);
-        return true;
-    }
-
-    /**
-     * Whether thread {@code tid} ignores {@code signal}: SIG_IGN, or SIG_DFL for
-     * a signal whose default action is to ignore it (/proc/TID/status).
-     */
-    private static boolean ignores(int tid, int signal) {
-        long ignored = 0, caught = 0;
-        try {
-            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/" + tid + "/status"))) {
-                if (line.startsWith("SigIgn:")) ignored = Long.parseUnsignedLong(line.substring(7).trim(), 16);
-                if (line.startsWith("SigCgt:")) caught = Long.parseUnsignedLong(line.substring(7).trim(), 16);
-            }
-        } catch (java.io.IOException | NumberFormatException e) {
-            return false; // deliver it as it is
-        }
-        long bit = 1L << (signal - 1);
-        boolean ignoredByDefault = signal == SIGCHLD || signal == SIGURG || signal == SIGWINCH;
-        return (ignored & bit) != 0 || (ignoredByDefault && (caught & bit) == 0);
     }
 
     /**
@@ -534,7 +487,10 @@ public final class Supervisor {
                 } else { // signal-delivery-stop: deliver it unchanged
                     stats.signals++;
                     keepInterrupt(tid);
-                    ptracer.cont(tid, waitCutShortByIgnoredSignal(ptracer, tid, signal, saved) ? 0 : signal);
+                    ptracer.getRegs(tid, saved);
+                    boolean dropped = InterruptStop.restartIfCutShortByIgnoredSignal(tid, signal, saved);
+                    if (dropped) ptracer.setRegs(tid, saved);
+                    ptracer.cont(tid, dropped ? 0 : signal);
                 }
             }
             default -> {

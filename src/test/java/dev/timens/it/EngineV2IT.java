@@ -269,6 +269,28 @@ class EngineV2IT {
         }
     }
 
+    /**
+     * timens as the init of a PID namespace (a container's entrypoint) needs no
+     * watchdog (the kernel ends the namespace's processes with their init), and
+     * must not wait for one: it ends when the command and what the command left
+     * behind have ended, as elsewhere.
+     */
+    @Test
+    void asThePidNamespacesInitTimensEndsWithItsCommand() {
+        String unshare = Toolchains.requireOnPath("unshare", "apt-get install util-linux").toString();
+        List<String> wrapper = Toolchains.root()
+                ? List.of(unshare, "--pid", "--fork", "--mount-proc")
+                : List.of(unshare, "--user", "--map-root-user", "--pid", "--fork", "--mount-proc");
+        TimensRunner inPidNamespace = runner.wrappedIn(wrapper).withTimeout(Duration.ofSeconds(20));
+        TimensRunner.Result run = inPidNamespace.timens(AT_2038, "sh", "-c", "sleep 0.5 & date +%s");
+        if (run.exitCode() != 0 && run.stderr().contains("unshare")) {
+            Toolchains.unavailable("cannot make a PID namespace here: " + run.stderr().trim());
+        }
+        run.assertExit(0);
+        assertThat(Long.parseLong(run.lastLine().trim())).as(run.describe()).isBetween(Y2038, Y2038 + 60);
+        assertThat(run.elapsed()).as(run.describe()).isLessThan(Duration.ofSeconds(15));
+    }
+
     @Test
     void unknownEnginesAreRefusedClearly() {
         TimensRunner.Result run = runner.timens(List.of("--engine", "v3"), "true");

@@ -46,10 +46,12 @@ class SignalStateIT {
      * A signal the program ignores (SIG_IGN, or SIG_DFL for SIGCHLD and
      * SIGWINCH) is discarded by the kernel when it is sent; it must not end an
      * epoll_wait or sigtimedwait with EINTR under timens either (ptrace keeps
-     * such signals for traced threads), in any mode.
+     * such signals for traced threads), in any mode, with either engine (engine
+     * v2 traces a thread while it waits with a timeout it scaled).
      */
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"--offset +1d", "--rate 2", "--warp"})
+    @ValueSource(strings = {"--offset +1d", "--rate 2", "--warp", "--engine v2 --offset +1d", "--engine v2 --rate 2",
+            "--engine v2 --warp"})
     void anIgnoredSignalDoesNotCutAWaitShort(String mode) {
         List<String> options = List.of(mode.split(" "));
         List<String> command = List.of(Toolchains.program("ignoredsignals").toString());
