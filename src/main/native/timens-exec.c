@@ -86,7 +86,9 @@
 
 static void die(int status, const char *what, int err)
 {
-	fprintf(stderr, "timens: %s: %s\n", what, strerror(err));
+	/* As the supervisor names an errno: "EPERM (Operation not permitted)". */
+	const char *name = strerrorname_np(err);
+	fprintf(stderr, "timens: %s: %s (%s)\n", what, name ? name : "?", strerror(err));
 	_exit(status);
 }
 

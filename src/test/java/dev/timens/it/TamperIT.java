@@ -30,6 +30,23 @@ class TamperIT {
         return routes;
     }
 
+    /**
+     * The routes of an attack on the ancestors that could reach the host clock.
+     * Under engine v2 timens traces nothing inside, so a program may trace its
+     * ancestors inside as natively (root or the same user), and a clock step
+     * it makes one of them call is a call inside the namespace, answered by
+     * timens: the namespace's clock moves, and the probe, which cannot tell,
+     * says SUCCEEDED. Those routes are left out; the host clock's own check
+     * (HostClock) covers them.
+     */
+    private static Map<String, String> hostRoutes(TimensRunner.Result run) {
+        Map<String, String> routes = routes(run);
+        if (Toolchains.engineV2()) {
+            routes.keySet().removeIf(r -> r.startsWith("step-host-clock-through-") && !r.endsWith("-supervisor"));
+        }
+        return routes;
+    }
+
     /** The probe in {@code mode}, then a clock read by a program started after it, as {@code wrapper}'s user. */
     private TimensRunner.Result attackThenRead(List<String> wrapper, String mode) {
         List<String> command = new ArrayList<>(wrapper);
@@ -95,12 +112,12 @@ class TamperIT {
         HostClock host = HostClock.snapshot();
         TimensRunner.Result run = attackThenRead(List.of(), "ancestors");
         host.assertNotStepped();
-        Map<String, String> routes = routes(run);
+        Map<String, String> routes = hostRoutes(run);
 
         assertThat(routes).as(run.describe()).containsEntry("attach-supervisor", "ok")
                 .containsEntry("step-host-clock-through-supervisor", "refused-EPERM")
                 .doesNotContainValue("SUCCEEDED");
-        assertThat(run.single("ATTACKER").longValue("status")).as(run.describe()).isZero();
+        if (!Toolchains.engineV2()) assertThat(run.single("ATTACKER").longValue("status")).as(run.describe()).isZero();
         assertClocksStillRight(run);
     }
 
@@ -112,7 +129,7 @@ class TamperIT {
         HostClock host = HostClock.snapshot();
         TimensRunner.Result run = attackThenRead(nobody, "ancestors");
         host.assertNotStepped();
-        Map<String, String> routes = routes(run);
+        Map<String, String> routes = hostRoutes(run);
 
         assertThat(routes).as(run.describe()).containsEntry("attach-supervisor", "refused-EPERM")
                 .containsEntry("supervisor-mem-open-rdwr", "refused-EACCES")

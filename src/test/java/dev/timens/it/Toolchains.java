@@ -148,6 +148,14 @@ public final class Toolchains {
     }
 
     /** True when these tests run as root (uid 0), read from /proc so no JDK module is needed. */
+    /**
+     * Whether the end-to-end tests run under engine v2 (TIMENS_ENGINE=v2, which
+     * bin/timens inherits): for the few promises that differ between engines.
+     */
+    public static boolean engineV2() {
+        return "v2".equals(System.getenv("TIMENS_ENGINE"));
+    }
+
     public static boolean root() {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
