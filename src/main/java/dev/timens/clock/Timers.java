@@ -696,10 +696,18 @@ final class Timers implements AutoCloseable {
      */
     private void shiftFd(FdTimer t, long shift) {
         Timerfd.Setting now = Timerfd.get(t.dup); // also counts in the expirations since it last fired
+        long readAt = hostNow(Time.CLOCK_MONOTONIC);
         if (now.valueNanos() == 0) return; // disarmed, or a one-shot timer that expired
         long interval = now.intervalNanos();
-        Shifted shifted = Shifted.of(now.valueNanos(), interval, shift);
-        long ticks = ticks(t.dup) + shifted.passed();
+        long counted = ticks(t.dup);
+        // The time from that reading to the re-arm below (a moment; on a busy machine,
+        // as long as this thread waits for a CPU) passes for the timer too: the
+        // expiries in it are owed as the shift's are. One of them may be in the count
+        // already (the kernel counts the next only when the timer is read again).
+        long late = hostNow(Time.CLOCK_MONOTONIC) - readAt;
+        if (late >= now.valueNanos() && counted > 0) counted--;
+        Shifted shifted = Shifted.of(now.valueNanos(), interval, shift + late);
+        long ticks = counted + shifted.passed();
         if (ticks < 0) ticks = Long.MAX_VALUE;
         long value = shifted.value();
         int flags = t.flags & (TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET);
