@@ -74,8 +74,9 @@ public final class TimensCommand implements Callable<Integer> {
     }
 
     private static CommandSpec spec() {
+        // The version is read only when --version asks for it: one resource less at every start.
         CommandSpec spec = CommandSpec.create().name("timens").mixinStandardHelpOptions(true)
-                .version(version());
+                .versionProvider(BuildInfo::versionLines);
         spec.usageMessage().description(DESCRIPTION).footer(FOOTER).sortOptions(false).autoWidth(true);
         option(spec, "--at", "DATE", "CLOCK_REALTIME starts at DATE and ticks on.");
         option(spec, "--offset", "DUR", "CLOCK_REALTIME is shifted by DUR (e.g. -3d, +1h30m).");
@@ -345,11 +346,5 @@ public final class TimensCommand implements Callable<Integer> {
         if (message == null) return "unexpected error";
         int newline = message.indexOf('\n');
         return newline < 0 ? message : message.substring(0, newline);
-    }
-
-    /** The version from the jar's manifest. */
-    private static String version() {
-        String version = TimensCommand.class.getPackage().getImplementationVersion();
-        return "timens " + (version == null ? "(development build)" : version);
     }
 }
