@@ -15,7 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * What bin/build packages, installed as a user would install it, then run
  * with JAVA_HOME unset and no java on PATH: the release archive unpacked into
- * a prefix of its own. It must put
+ * a prefix of its own, and the .deb unpacked into a throwaway root
+ * ({@code dpkg-deb -x}; .ci/run also installs it with dpkg). Each must put
  * the command in 2038, with no word about its AOT cache, and its JVM must take
  * timens's classes from that cache where it was unpacked.
  */
@@ -44,6 +45,25 @@ class InstallIT {
         assertThat(top.resolve("share/doc/timens/LICENSE")).isRegularFile();
         runsIn2038WithoutAJdk(top.resolve("bin/timens"));
         takesItsClassesFromTheAotCache(top.resolve("lib/timens"));
+    }
+
+    @Test
+    void theDebRunsWithoutAJdk() throws IOException {
+        Toolchains.requireOnPath("dpkg-deb", "a Debian machine");
+        // Debian's order puts 0.1.0~SNAPSHOT before 0.1.0, as Maven's does with 0.1.0-SNAPSHOT.
+        Path deb = TARGET.resolve("timens_" + version().replace('-', '~') + "_amd64.deb");
+        assertThat(deb).as("made by bin/build").isRegularFile();
+        TimensRunner.Result fields = runner.nativeRun("dpkg-deb", "-f", deb.toString(), "Package", "Architecture")
+                .assertExit(0);
+        assertThat(fields.stdout()).as(fields.describe()).isEqualTo("Package: timens\nArchitecture: amd64\n");
+        Path root = Files.createDirectories(temp.resolve("root"));
+        runner.nativeRun("dpkg-deb", "-x", deb.toString(), root.toString()).assertExit(0);
+        assertThat(root.resolve("usr/share/man/man1/timens.1.gz")).isRegularFile();
+        assertThat(root.resolve("usr/share/bash-completion/completions/timens")).isRegularFile();
+        assertThat(root.resolve("usr/share/zsh/vendor-completions/_timens")).isRegularFile();
+        assertThat(root.resolve("usr/share/doc/timens/copyright")).isRegularFile();
+        runsIn2038WithoutAJdk(root.resolve("usr/bin/timens"));
+        takesItsClassesFromTheAotCache(root.resolve("usr/lib/timens"));
     }
 
     /** As the check: `timens --at 2038-01-19T03:14:00Z -- date`, JAVA_HOME unset, no java on PATH. */
