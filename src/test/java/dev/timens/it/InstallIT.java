@@ -81,6 +81,10 @@ class InstallIT {
                 timens.toString(), "--at", "2038-01-19T03:14:00Z", "--", "date", "-u").assertExit(0);
         assertThat(run.stdout()).as(run.describe()).contains("2038").contains("03:14:0");
         assertThat(run.stderr()).as("no word about the AOT cache: it is used\n%s", run.describe()).isEmpty();
+        TimensRunner.Result version = runner.nativeRun("env", "-u", "JAVA_HOME", "PATH=" + bin, timens.toString(),
+                "--version").assertExit(0);
+        assertThat(version.stdout()).as(version.describe()).startsWith("timens " + version() + " (commit ")
+                .contains("Java 25").contains(timens.getParent().getParent().resolve("lib/timens/runtime").toString());
     }
 
     /** The AOT cache was made where the build staged the tree; the JVM must find the jar again here. */

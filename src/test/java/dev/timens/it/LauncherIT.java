@@ -56,6 +56,25 @@ class LauncherIT {
         assertThat(run.stderr()).as(run.describe()).isEmpty();
     }
 
+    /**
+     * The build tree's cache holds picocli's classes: the build rewrote them as
+     * Java 8 classes (ModernizeClasses), since the JDK leaves Java 5 classes out.
+     */
+    @Test
+    void theCacheHoldsPicocli() throws IOException {
+        Path base = Toolchains.basedir();
+        List<String> command = new java.util.ArrayList<>(List.of(base.resolve("target/native/timens-exec").toString(),
+                "supervisor", Toolchains.java().toString()));
+        command.addAll(List.of(Files.readString(base.resolve("src/main/aot/jvm-options")).trim().split("\\s+")));
+        command.addAll(List.of("-XX:AOTCache=" + base.resolve("target/timens.aot"), "-Xlog:class+load=info",
+                "-Dtimens.helper=" + base.resolve("target/native/timens-exec"), "-jar",
+                base.resolve("target/timens.jar").toString(), "--", "true"));
+        TimensRunner.Result run = runner.nativeRun(command).assertExit(0);
+        long fromCache = run.stdout().lines()
+                .filter(line -> line.contains(" picocli.CommandLine") && line.contains("shared objects file")).count();
+        assertThat(fromCache).as("picocli classes from the AOT cache\n%s", run.describe()).isGreaterThan(100);
+    }
+
     @Test
     void aCacheOlderThanTheJarIsSaidInOneLineAndNotUsed() throws IOException {
         setTimes(Instant.parse("2026-01-01T00:00:01Z"), Instant.parse("2026-01-01T00:00:00Z"));
