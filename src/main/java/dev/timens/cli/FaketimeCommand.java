@@ -137,7 +137,7 @@ public final class FaketimeCommand {
                 case "-p" -> throw new Refusal("-p (a faked process id) is not supported: timens fakes clocks, not"
                         + " process ids");
                 case "-v", "--version" -> {
-                    out.println(TimensCommand.version() + " (faketime's command line)");
+                    out.println(BuildInfo.versionLines()[0] + " (faketime's command line)");
                     return 0;
                 }
                 case "-h", "-?", "--help" -> {

@@ -48,9 +48,15 @@ class CliIT {
     }
 
     @Test
-    void versionIsPrinted() {
+    void versionNamesTheCommitItWasBuiltFrom() throws Exception {
         TimensRunner.Result run = runner.timensArgs("--version").assertExit(0);
-        assertThat(run.stdout()).as(run.describe()).isNotBlank();
+        assertThat(run.stdout()).as(run.describe())
+                .matches("(?s)timens \\S+ \\(commit ([0-9a-f]{12}(-dirty)?|unknown)\\)\nJava 2[5-9].*");
+        // Built from this work tree: the commit is its HEAD (CI builds from a clone).
+        Process git = new ProcessBuilder("git", "-C", Toolchains.basedir().toString(), "rev-parse", "--short=12", "HEAD")
+                .redirectErrorStream(true).start();
+        String head = new String(git.getInputStream().readAllBytes()).strip();
+        if (git.waitFor() == 0) assertThat(run.stdout()).as(run.describe()).contains("(commit " + head);
     }
 
     static Stream<Arguments> usageErrors() {
