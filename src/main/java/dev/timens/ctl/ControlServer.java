@@ -127,12 +127,14 @@ public final class ControlServer implements AutoCloseable {
 
     private void answer(SocketChannel peer) {
         try (peer) {
+            // Read first, even from a peer that will be refused: closing on a request
+            // not yet read would make its write fail, and it would never see why.
+            String request = readLine(peer);
             var credentials = peer.getOption(jdk.net.ExtendedSocketOptions.SO_PEERCRED);
             if (!credentials.user().equals(owner) && !credentials.user().equals(root)) {
                 write(peer, List.of(Protocol.DENIED + " uid " + credentials.user().getName()));
                 return;
             }
-            String request = readLine(peer);
             if (request == null) return;
             write(peer, Protocol.answer(request, handler));
         } catch (IOException | RuntimeException e) {
