@@ -70,7 +70,7 @@ public final class TimensctlCommand {
         CommandSpec set = CommandSpec.create().name("set").mixinStandardHelpOptions(true);
         set.usageMessage().description("Change the clocks of the namespace named NAME, or of the one that process"
                 + " PID (or timens PID) is in; one change at a time.").footer(FOOTER);
-        set.addPositional(PositionalParamSpec.builder().paramLabel("NAME|PID").arity("1").type(String.class)
+        set.addPositional(PositionalParamSpec.builder().paramLabel("NAME|PID").arity("1").required(true).type(String.class)
                 .description("The namespace's --name, or the pid of any process in it.").build());
         option(set, "--at", "DATE", "CLOCK_REALTIME reads DATE now (a clock step: absolute REALTIME waits and"
                 + " timers follow, cancel-on-set timerfds are cancelled).");
@@ -113,6 +113,10 @@ public final class TimensctlCommand {
                     case "set" -> {
                         Change change = change(sub, LocalZone.fromEnvironment());
                         String target = sub.matchedPositionalValue(0, "");
+                        if (!target.matches("[0-9]{1,10}") && !dev.timens.ctl.NamespaceName.isValid(target)) {
+                            throw new IllegalArgumentException("invalid NAME|PID '" + target + "': a namespace's --name"
+                                    + " or a pid");
+                        }
                         Optional<Path> dir = directory(env);
                         if (dir.isEmpty()) throw noSuch(target);
                         ControlClient.set(ControlClient.find(dir.get(), target), change.what(), change.argument());
