@@ -392,6 +392,7 @@ public final class TimeNamespace implements Tool, AutoCloseable {
         if (virtual + nanos < virtual) return "CLOCK_" + group + " would pass the end of its range (292 years)";
         page.publish(Map.of(group, t.setTo(host, virtual + nanos)));
         deadlines.clocksWereSet(java.util.EnumSet.of(group));
+        timers.clockWasSet(group, nanos);
         if (warp != null) warp.clocksChanged();
         return null;
     }
@@ -415,6 +416,12 @@ public final class TimeNamespace implements Tool, AutoCloseable {
         }
         if (!monotonicFollowed || !boottimeFollowed) return notFollowed("the clocks cannot be stopped or restarted");
         long mult = rate.signum() == 0 ? 0 : ClockTransform.UNIT_RATE;
+        if (mult != 0 && timers.anyAbsolute()) {
+            // Frozen, such a timer fires after the real time it named when armed; ticking
+            // again, it should fire when the clock gets there, which is not known here.
+            return "the clocks cannot tick again while a timer is armed on an absolute deadline"
+                    + " (timerfd or POSIX timer): where it would fire is not known";
+        }
         Map<ClockGroup, ClockTransform> next = new java.util.EnumMap<>(ClockGroup.class);
         for (ClockGroup g : ClockGroup.values()) {
             ClockTransform t = page.transform(g);
