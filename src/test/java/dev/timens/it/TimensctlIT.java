@@ -113,6 +113,63 @@ class TimensctlIT {
     }
 
     @Test
+    void absoluteTimersFollowMovesAndKeepTheClocksFromTickingAgainWhileFrozen() throws Exception {
+        String probe = Toolchains.program("timerprobe").toString();
+        Namespace ns = start("--name", "timers", "--", "sh", "-c", probe + " abs-timerfd MONOTONIC 3600 & "
+                + probe + " abs-timer BOOTTIME 3600 & echo started; wait; sleep 60");
+        ns.awaitOutput(line -> line.equals("started"));
+        awaitListed("timers");
+        Thread.sleep(500); // both armed (a timer armed after a move would wait its hour: the test fails, it cannot pass wrongly)
+
+        assertThat(timensctl("set", "timers", "--freeze").status()).isZero();
+        Result unfreeze = timensctl("set", "timers", "--unfreeze");
+        assertThat(unfreeze.status()).isEqualTo(5);
+        assertThat(unfreeze.err().strip()).contains("timer is armed on an absolute deadline").doesNotContain("\n");
+        assertThat(awaitListed("timers").split("\\s+")[7]).isEqualTo("frozen");
+
+        // Frozen or not, a move forward brings each absolute timer on that clock nearer by as much.
+        assertThat(timensctl("set", "timers", "--monotonic", "+2h").status()).isZero();
+        assertThat(ns.awaitOutput(line -> line.startsWith("TIMER mode=abs-timerfd"))).contains("clock=MONOTONIC", "result=OK");
+        assertThat(timensctl("set", "timers", "--boottime", "+2h").status()).isZero();
+        assertThat(ns.awaitOutput(line -> line.startsWith("TIMER mode=abs-timer "))).contains("clock=BOOTTIME", "result=OK");
+
+        Result again = timensctl("set", "timers", "--unfreeze");
+        assertThat(again.status()).as(again.err()).isZero();
+        assertThat(awaitListed("timers").split("\\s+")[7]).isEqualTo("1");
+    }
+
+    @Test
+    void freezeStopsTheClocksAndUnfreezeGoesOnWithoutAJump() throws Exception {
+        Namespace ns = start("--name", "fz", "--", "sh", "-c", "while :; do echo now=$(date +%s.%N); sleep 0.2; done");
+        ns.awaitOutput(line -> line.startsWith("now="));
+        awaitListed("fz");
+        assertThat(timensctl("set", "fz", "--freeze").status()).isZero();
+        Thread.sleep(500); // a date started before the freeze may still print
+        int frozenFrom = ns.lines().size();
+        Thread.sleep(6000);
+        List<String> frozen = ns.lines().subList(frozenFrom, ns.lines().size());
+        assertThat(frozen).hasSizeGreaterThan(3);
+        assertThat(new java.util.HashSet<>(frozen)).as("the clocks stand still").hasSize(1);
+        double stoppedAt = Double.parseDouble(frozen.getFirst().substring(4));
+
+        Result rate = timensctl("set", "fz", "--rate", "60");
+        assertThat(rate.status()).isEqualTo(5);
+        assertThat(rate.err().strip()).startsWith("timensctl: the rate of a running namespace can only go from 1 to"
+                + " frozen and back").doesNotContain("\n");
+
+        assertThat(timensctl("set", "fz", "--unfreeze").status()).isZero();
+        int unfrozenFrom = ns.lines().size();
+        String next = ns.awaitOutput(unfrozenFrom, line -> !line.equals(frozen.getFirst()));
+        // Six seconds stood still: going on from there, not from the host's time.
+        assertThat(Double.parseDouble(next.substring(4)) - stoppedAt).isBetween(0.0, 5.0);
+
+        assertThat(timensctl("set", "fz", "--offset", "+1d").status()).isZero();
+        double host = System.currentTimeMillis() / 1000.0;
+        String shifted = ns.awaitOutput(unfrozenFrom, line -> Double.parseDouble(line.substring(4)) > host + 86400 - 60);
+        assertThat(Double.parseDouble(shifted.substring(4)) - host).isBetween(86400.0 - 60, 86400.0 + 60);
+    }
+
+    @Test
     void aNameIsCheckedAndHeldByOneNamespace() throws Exception {
         Result invalid = timens("--name", "a/b", "--", "true");
         assertThat(invalid.status()).isEqualTo(2);
@@ -216,11 +273,24 @@ class TimensctlIT {
             this.output = output;
         }
 
+        /** Every complete line of output so far. */
+        List<String> lines() throws IOException {
+            String text = Files.readString(output);
+            List<String> all = text.lines().toList();
+            return text.endsWith("\n") || all.isEmpty() ? all : all.subList(0, all.size() - 1);
+        }
+
         /** The first line of output that {@code wanted} accepts, waiting for it. */
         String awaitOutput(Predicate<String> wanted) throws Exception {
+            return awaitOutput(0, wanted);
+        }
+
+        /** The first line from line {@code from} on that {@code wanted} accepts, waiting for it. */
+        String awaitOutput(int from, Predicate<String> wanted) throws Exception {
             long end = System.currentTimeMillis() + WAIT_MILLIS;
             while (System.currentTimeMillis() < end) {
-                Optional<String> line = Files.readAllLines(output).stream().filter(wanted).findFirst();
+                List<String> all = lines();
+                Optional<String> line = all.subList(Math.min(from, all.size()), all.size()).stream().filter(wanted).findFirst();
                 if (line.isPresent()) return line.get();
                 if (!process.isAlive()) break;
                 Thread.sleep(50);
