@@ -19,11 +19,25 @@ import java.util.Map;
 public final class ControlDirectory {
     private ControlDirectory() {}
 
-    /** Where the directory of user {@code uid} is, given the environment {@code env}. */
+    /**
+     * Where the directory of user {@code uid} is, given the environment {@code env}.
+     * An {@code XDG_RUNTIME_DIR} the user does not own is not the user's runtime
+     * directory (the XDG Base Directory specification requires it to be): one
+     * inherited from another user ({@code su}, {@code setpriv}, {@code sudo -E})
+     * is passed over for {@code /tmp/timens-$UID}, rather than refused.
+     */
     public static Path locate(Map<String, String> env, int uid) {
         String runtime = env.get("XDG_RUNTIME_DIR");
-        if (runtime != null && !runtime.isEmpty()) return Path.of(runtime, "timens");
+        if (runtime != null && !runtime.isEmpty() && ownedBy(Path.of(runtime), uid)) return Path.of(runtime, "timens");
         return Path.of("/tmp", "timens-" + Integer.toUnsignedString(uid));
+    }
+
+    private static boolean ownedBy(Path dir, int uid) {
+        try {
+            return (Integer) Files.getAttribute(dir, "unix:uid") == uid;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
     }
 
     /** The directory at {@code dir}, created (mode 0700) if missing, and checked. For timens. */

@@ -69,7 +69,7 @@ public final class LiveNamespace implements ControlServer.Handler {
         try {
             return namespace.change(change).get(CHANGE_LIMIT_SECONDS, TimeUnit.SECONDS);
         } catch (TimeoutException e) {
-            return "the namespace did not get to the change within " + CHANGE_LIMIT_SECONDS + " s";
+            return "the namespace did not get to the change within " + CHANGE_LIMIT_SECONDS + " s (it may still make it)";
         } catch (ExecutionException e) {
             return "the change failed: " + e.getCause();
         } catch (InterruptedException e) {

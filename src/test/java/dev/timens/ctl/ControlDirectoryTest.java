@@ -21,11 +21,17 @@ class ControlDirectoryTest {
     }
 
     @Test
-    void runtimeDirectoryFirstThenTmp() {
-        assertThat(ControlDirectory.locate(Map.of("XDG_RUNTIME_DIR", "/run/user/1000"), 1000))
-                .isEqualTo(Path.of("/run/user/1000/timens"));
+    void runtimeDirectoryFirstThenTmp() throws Exception {
+        int me = uid(tmp);
+        assertThat(ControlDirectory.locate(Map.of("XDG_RUNTIME_DIR", tmp.toString()), me))
+                .isEqualTo(tmp.resolve("timens"));
         assertThat(ControlDirectory.locate(Map.of("XDG_RUNTIME_DIR", ""), 1000)).isEqualTo(Path.of("/tmp/timens-1000"));
         assertThat(ControlDirectory.locate(Map.of(), 0)).isEqualTo(Path.of("/tmp/timens-0"));
+        // Another user's (inherited through su or setpriv), or none at all: not this user's runtime directory.
+        assertThat(ControlDirectory.locate(Map.of("XDG_RUNTIME_DIR", tmp.toString()), me + 1))
+                .isEqualTo(Path.of("/tmp/timens-" + (me + 1)));
+        assertThat(ControlDirectory.locate(Map.of("XDG_RUNTIME_DIR", tmp.resolve("gone").toString()), me))
+                .isEqualTo(Path.of("/tmp/timens-" + me));
     }
 
     @Test
