@@ -1,4 +1,5 @@
 import dev.timens.cli.TimensCommand;
+import dev.timens.cli.TimensctlCommand;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -32,7 +33,7 @@ import picocli.codegen.docgen.manpage.ManPageGenerator;
  */
 public final class GenerateDocs {
     static List<CommandSpec> commands() {
-        return List.of(TimensCommand.commandSpec());
+        return List.of(TimensCommand.commandSpec(), TimensctlCommand.commandSpec());
     }
 
     /** OUT VERSION: the man pages name the version only, not the commit, so that they change with releases. */

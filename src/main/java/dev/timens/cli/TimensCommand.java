@@ -2,6 +2,11 @@ package dev.timens.cli;
 
 import dev.timens.clock.ClockSettings;
 import dev.timens.clock.TimeNamespace;
+import dev.timens.ctl.ControlDirectory;
+import dev.timens.ctl.ControlException;
+import dev.timens.ctl.ControlServer;
+import dev.timens.ctl.LiveNamespace;
+import dev.timens.ctl.NamespaceName;
 import dev.timens.engine.ExitStatus;
 import dev.timens.engine.Launch;
 import dev.timens.engine.Supervisor;
@@ -32,6 +37,10 @@ import java.util.concurrent.Callable;
  */
 public final class TimensCommand implements Callable<Integer> {
     static final int USAGE = 2;
+    /** The control directory is not the user's alone (or cannot be made). */
+    static final int CONTROL_DIRECTORY = 122;
+    /** --name is taken by a running namespace of the same user. */
+    static final int NAME_IN_USE = 123;
     static final int FAILED = 125;
 
     private static final String[] DESCRIPTION = {
@@ -61,6 +70,8 @@ public final class TimensCommand implements Callable<Integer> {
         statuses.put("N", "COMMAND's own exit status.");
         statuses.put("128+N", "COMMAND was killed by signal N.");
         statuses.put("2", "A usage error (one line on stderr; nothing was started).");
+        statuses.put("122", "The control directory (timensctl) is unsafe or cannot be made.");
+        statuses.put("123", "The --name is in use by another running timens.");
         statuses.put("125", "timens itself failed.");
         statuses.put("126", "COMMAND is not executable.");
         statuses.put("127", "COMMAND was not found.");
@@ -79,6 +90,7 @@ public final class TimensCommand implements Callable<Integer> {
     boolean debug;
     boolean stats;
     String engine;
+    String name;
     String onlyCmds;
     String skipCmds;
     /** libfaketime's FAKETIME file that --faketime came from, re-read while the command runs (timens-faketime). */
@@ -126,6 +138,8 @@ public final class TimensCommand implements Callable<Integer> {
                 + " (argv[0] without its directory) get the namespace's clocks; every other runs on host time.");
         option(spec, "--skip-cmds", "NAMES", "Programs exec'd under one of these comma-separated names run on host"
                 + " time; the others get the namespace's clocks.");
+        option(spec, "--name", "NAME", "Name the namespace, for timensctl (1 to 64 of A-Z a-z 0-9 . _ -)."
+                + " Its MONOTONIC and BOOTTIME can then be moved and its clocks stopped while it runs.");
         flag(spec, "--debug", "Print stack traces of timens's own failures.");
         flag(spec, "--stats", "At the end, print on stderr how often the supervisor stopped the tree.");
         option(spec, "--engine", "ENGINE", "v1 (the default: timens traces every process) or v2 (experimental:"
@@ -184,6 +198,7 @@ public final class TimensCommand implements Callable<Integer> {
             c.warp = parsed.hasMatchedOption("--warp");
             c.debug = parsed.hasMatchedOption("--debug");
             c.stats = parsed.hasMatchedOption("--stats");
+            c.name = parsed.matchedOptionValue("--name", null);
             c.onlyCmds = parsed.matchedOptionValue("--only-cmds", null);
             c.skipCmds = parsed.matchedOptionValue("--skip-cmds", null);
             String engine = System.getenv("TIMENS_ENGINE");
@@ -208,6 +223,13 @@ public final class TimensCommand implements Callable<Integer> {
             return usage(err, e.getMessage());
         }
         if (command.isEmpty()) return usage(err, "missing COMMAND (usage: timens [OPTIONS] [--] COMMAND [ARGS...])");
+        if (name != null) {
+            try {
+                NamespaceName.check(name);
+            } catch (IllegalArgumentException e) {
+                return usage(err, e.getMessage());
+            }
+        }
         if (!engine.equals("v1") && !engine.equals("v2")) return usage(err, "invalid --engine '" + engine + "': v1 or v2");
         boolean onDemand = engine.equals("v2");
         java.util.function.Predicate<String> onHostTime = null;
@@ -252,38 +274,31 @@ public final class TimensCommand implements Callable<Integer> {
             if (debug) e.printStackTrace(err);
             return FAILED;
         }
+        // Every namespace is served on a control socket (timensctl), in a directory
+        // that must be the user's alone: checked before anything starts.
+        java.nio.file.Path controlDirectory;
+        try {
+            int uid = dev.timens.linux.Unistd.geteuid();
+            controlDirectory = ControlDirectory.prepare(ControlDirectory.locate(System.getenv(), uid), uid);
+        } catch (ControlException e) {
+            err.println("timens: " + e.getMessage());
+            return CONTROL_DIRECTORY;
+        }
         Instant hostStart = Instant.now();
-        try (TimeNamespace namespace = TimeNamespace.create(settings, passedFds, readKernelTimeData)) {
-            if (onHostTime != null) namespace.runOnHostTime(onHostTime);
-            // libfaketime re-reads its file, and re-stats FAKETIME_FOLLOW_FILE for '%'.
-            if (faketimeFile != null || (faketime != null && faketime.startsWith("%"))) {
-                namespace.followRealtime(new FaketimeFile(faketimeFile, faketime, faketimeFormat, LocalZone.fromEnvironment(),
-                        System.getenv("FAKETIME_FOLLOW_FILE"), System.getenv("FAKETIME_DONT_RESET") != null,
-                        settings.rate(), hostStart, err));
+        try (TimeNamespace namespace = TimeNamespace.create(settings, passedFds, readKernelTimeData, name != null)) {
+            namespace.acceptChanges();
+            LiveNamespace live = new LiveNamespace(name, dev.timens.linux.Unistd.getpid(), namespace, command);
+            ControlServer control;
+            try {
+                control = ControlServer.start(controlDirectory, dev.timens.linux.Unistd.getpid(), name, live);
+            } catch (ControlException e) {
+                err.println("timens: " + e.getMessage());
+                return e.kind() == ControlException.Kind.NAME_IN_USE ? NAME_IN_USE : FAILED;
             }
-            // Nothing inside may open the supervisor's files or memory, or trace
-            // it, unless it has CAP_SYS_PTRACE: from here on the supervisor needs
-            // nothing of its own /proc that dumpability closes.
-            Prctl.makeNonDumpable();
-            TraceStats counts = new TraceStats();
-            // Engine v2 traces nothing between visits: the kernel would not end the
-            // namespace with timens, so the watchdog does.
-            // As the init of a PID namespace (a container's entrypoint), timens needs
-            // none: the kernel kills the namespace's processes when its init ends. And
-            // there the watchdog, an orphan, would be timens's child, which it waits for.
-            if (onDemand && dev.timens.linux.Unistd.getpid() != 1) {
-                Watchdog.start(NativeFiles.helper(), namespace.clockPage().fd());
+            try (control) {
+                return supervise(namespace, live, settings, executable, passedFds, commandSignals, forwarding,
+                        onHostTime, onDemand, hostStart);
             }
-            Launch launch = new Launch(executable, command, NativeFiles.helper(), passedFds, commandSignals);
-            ExitStatus status = onDemand ? OnDemandSupervisor.run(launch, namespace, err, forwarding::started, counts)
-                    : Supervisor.run(launch, namespace, err, forwarding::started, counts);
-            if (stats) {
-                err.println("timens: " + counts);
-                err.println("timens: clock reads: " + namespace.clockReads());
-                if (namespace.warpStats() != null) err.println("timens: warp: " + namespace.warpStats());
-                err.println("timens: supervisor: " + supervisorUsage());
-            }
-            return status.shellStatus();
         } catch (IllegalArgumentException e) {
             return usage(err, e.getMessage());
         } catch (SupervisorException | RuntimeException e) {
@@ -291,6 +306,46 @@ public final class TimensCommand implements Callable<Integer> {
             if (debug) e.printStackTrace(err);
             return FAILED;
         }
+    }
+
+    private int supervise(TimeNamespace namespace, LiveNamespace live, ClockSettings settings, Path executable,
+                          java.util.Set<Integer> passedFds, Launch.Signals commandSignals, SignalForwarding forwarding,
+                          java.util.function.Predicate<String> onHostTime, boolean onDemand, Instant hostStart)
+            throws SupervisorException {
+        if (onHostTime != null) namespace.runOnHostTime(onHostTime);
+        // libfaketime re-reads its file, and re-stats FAKETIME_FOLLOW_FILE for '%'.
+        if (faketimeFile != null || (faketime != null && faketime.startsWith("%"))) {
+            namespace.followRealtime(new FaketimeFile(faketimeFile, faketime, faketimeFormat, LocalZone.fromEnvironment(),
+                    System.getenv("FAKETIME_FOLLOW_FILE"), System.getenv("FAKETIME_DONT_RESET") != null,
+                    settings.rate(), hostStart, err));
+        }
+        // Nothing inside may open the supervisor's files or memory, or trace
+        // it, unless it has CAP_SYS_PTRACE: from here on the supervisor needs
+        // nothing of its own /proc that dumpability closes.
+        Prctl.makeNonDumpable();
+        TraceStats counts = new TraceStats();
+        // Engine v2 traces nothing between visits: the kernel would not end the
+        // namespace with timens, so the watchdog does. As the init of a PID
+        // namespace (a container's entrypoint), timens needs none: the kernel
+        // kills the namespace's processes when its init ends. And there the
+        // watchdog, an orphan, would be timens's child, which it waits for.
+        if (onDemand && dev.timens.linux.Unistd.getpid() != 1) {
+            Watchdog.start(NativeFiles.helper(), namespace.clockPage().fd());
+        }
+        Launch launch = new Launch(executable, command, NativeFiles.helper(), passedFds, commandSignals);
+        java.util.function.Consumer<dev.timens.engine.ProcessTree> started = tree -> {
+            live.started(tree);
+            forwarding.started(tree);
+        };
+        ExitStatus status = onDemand ? OnDemandSupervisor.run(launch, namespace, err, started, counts)
+                : Supervisor.run(launch, namespace, err, started, counts);
+        if (stats) {
+            err.println("timens: " + counts);
+            err.println("timens: clock reads: " + namespace.clockReads());
+            if (namespace.warpStats() != null) err.println("timens: warp: " + namespace.warpStats());
+            err.println("timens: supervisor: " + supervisorUsage());
+        }
+        return status.shellStatus();
     }
 
     /**

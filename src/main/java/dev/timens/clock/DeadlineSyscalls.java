@@ -207,9 +207,17 @@ final class DeadlineSyscalls {
      * that syscall with our copy; an interrupt elsewhere could surface as EINTR.
      */
     void realtimeWasSet() {
+        clocksWereSet(java.util.EnumSet.of(ClockGroup.REALTIME));
+    }
+
+    /**
+     * As {@link #realtimeWasSet()}, for deadlines on any of {@code groups}: moved
+     * from outside ({@code timensctl set}), their waits are translated anew.
+     */
+    void clocksWereSet(java.util.Set<ClockGroup> groups) {
         for (Iterator<Map.Entry<Integer, Wait>> it = waits.entrySet().iterator(); it.hasNext(); ) {
             Map.Entry<Integer, Wait> e = it.next();
-            if (e.getValue().group != ClockGroup.REALTIME) continue;
+            if (!groups.contains(e.getValue().group)) continue;
             if (blockedIn(e.getKey(), e.getValue())) {
                 control.restartSyscall(e.getKey());
             } else {

@@ -70,6 +70,25 @@ public final class TimeNamespace implements Tool, AutoCloseable {
     private final Timers timers;
     /** Null unless something outside sets CLOCK_REALTIME while the command runs. */
     private RealtimeSource realtimeSource;
+    /** Whether changes may come from outside ({@link #change}): then the tool wants wake-ups. */
+    private boolean controlled;
+    /** Changes asked for from outside, applied at the next wake-up on the tracer thread. */
+    private final java.util.concurrent.ConcurrentLinkedQueue<PendingChange> changes =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /** Set by {@link #onStart}; null before. */
+    private volatile TraceControl control;
+    /** Whether relative sleeps and timeouts are scaled (a rate other than 1 and 0 at the start). */
+    private final boolean scaled;
+    /**
+     * Whether the filter sends absolute MONOTONIC futex waits here and sysinfo is
+     * answered: decided at the start from whether MONOTONIC and BOOTTIME were
+     * moved then, and needed to move them (or stop the clocks) later.
+     */
+    private final boolean monotonicFollowed;
+    private final boolean boottimeFollowed;
+
+    private record PendingChange(ClockChange change,
+                                 java.util.concurrent.CompletableFuture<String> result) {}
     /** Null unless some programs run on host time: which, by the name they were exec'd under. */
     private java.util.function.Predicate<String> hostTimeProgram;
     /**
@@ -111,6 +130,9 @@ public final class TimeNamespace implements Tool, AutoCloseable {
         this.deadlines = new DeadlineSyscalls(page);
         ClockTransform monotonic = page.transform(ClockGroup.MONOTONIC);
         boolean scaled = monotonic.active() && !monotonic.isUnitRate() && monotonic.mult() != 0;
+        this.scaled = scaled;
+        this.monotonicFollowed = monotonic.active();
+        this.boottimeFollowed = page.transform(ClockGroup.BOOTTIME).active();
         this.timers = new Timers(page, warp, this::syscallInstruction, System.err);
         this.warp = warp ? new Warp(page, deadlines, timers, TaskActivity.fromProc(passedFds)) : null;
         this.syscalls = new TimeSyscalls(page, jump -> {
@@ -154,13 +176,32 @@ public final class TimeNamespace implements Tool, AutoCloseable {
      */
     public static TimeNamespace create(ClockSettings settings, java.util.Set<Integer> passedFds,
                                        boolean readKernelTimeData) {
-        return create(settings, passedFds, readKernelTimeData, ClockCodeCheck::start);
+        return create(settings, passedFds, readKernelTimeData, false, ClockCodeCheck::start);
+    }
+
+    /**
+     * As {@link #create(ClockSettings, java.util.Set, boolean)}; with {@code movable},
+     * every clock is followed from the start, even where it is the host's, so that
+     * MONOTONIC and BOOTTIME can be moved and the clocks stopped while the command
+     * runs ({@link #change}): absolute MONOTONIC futex waits and sysinfo then cost
+     * a stop each, as under {@code --monotonic} and {@code --boottime}.
+     */
+    public static TimeNamespace create(ClockSettings settings, java.util.Set<Integer> passedFds,
+                                       boolean readKernelTimeData, boolean movable) {
+        return create(settings, passedFds, readKernelTimeData, movable, ClockCodeCheck::start);
     }
 
     /** As above, with the check of the clock code that {@code clockCodeChecker} starts (tests give their own). */
     static TimeNamespace create(ClockSettings settings, java.util.Set<Integer> passedFds, boolean readKernelTimeData,
                                 java.util.function.Function<VdsoImage, java.util.concurrent.Future<String>> clockCodeChecker) {
+        return create(settings, passedFds, readKernelTimeData, false, clockCodeChecker);
+    }
+
+    private static TimeNamespace create(ClockSettings settings, java.util.Set<Integer> passedFds,
+                                        boolean readKernelTimeData, boolean movable,
+                                        java.util.function.Function<VdsoImage, java.util.concurrent.Future<String>> clockCodeChecker) {
         Map<ClockGroup, ClockTransform> initial = transformsFor(settings);
+        if (movable) for (ClockGroup g : ClockGroup.values()) initial.putIfAbsent(g, ClockTransform.offset(0));
         KernelVdso kernel = KernelVdso.current();
         KernelTimeData timeData = readKernelTimeData ? KernelTimeData.probe()
                 : KernelTimeData.refused("TIMENS_CLOCK_READS=kernel");
@@ -266,6 +307,137 @@ public final class TimeNamespace implements Tool, AutoCloseable {
         timers.start(control);
         if (warp != null) warp.start(control);
         if (realtimeSource != null) realtimeSource.start(control::wakeup);
+        this.control = control;
+        if (!changes.isEmpty()) control.wakeup(); // asked for while the command was starting
+    }
+
+    /**
+     * Lets {@link #change} move the clocks while the command runs. Before the
+     * namespace starts.
+     */
+    public void acceptChanges() {
+        controlled = true;
+    }
+
+    /**
+     * Asks for {@code change} to be made on the tracer thread, at its next wake-up,
+     * as a clock change inside is made: from any thread, once {@link #acceptChanges}
+     * was called. The result completes with null once it is made, or with the one
+     * line that says why it is refused (nothing changed then).
+     */
+    public java.util.concurrent.CompletableFuture<String> change(ClockChange change) {
+        if (!controlled) throw new IllegalStateException("the namespace does not accept changes");
+        var result = new java.util.concurrent.CompletableFuture<String>();
+        changes.add(new PendingChange(change, result));
+        TraceControl c = control;
+        if (c != null) c.wakeup();
+        return result;
+    }
+
+    /** The namespace's clocks at one moment, in nanoseconds, and the rate they run at (0: frozen). */
+    public record Clocks(long realtime, long monotonic, long boottime, java.math.BigDecimal rate) {}
+
+    /** The namespace's clocks now (from any thread). */
+    public Clocks now() {
+        long[] values = new long[3];
+        for (ClockGroup g : ClockGroup.values()) {
+            values[g.ordinal()] = page.transform(g).apply(Time.clockGettimeNanos(g.referenceClock()));
+        }
+        return new Clocks(values[0], values[1], values[2], rate(page.transform(ClockGroup.REALTIME)));
+    }
+
+    private static java.math.BigDecimal rate(ClockTransform t) {
+        if (!t.active() || t.isUnitRate()) return java.math.BigDecimal.ONE;
+        return new java.math.BigDecimal(t.mult()).divide(new java.math.BigDecimal(java.math.BigInteger.ONE.shiftLeft(t.shift())))
+                .stripTrailingZeros();
+    }
+
+    /** Applies one change on the tracer thread; returns null, or why it was refused. */
+    private String apply(ClockChange change) {
+        return switch (change) {
+            case ClockChange.SetRealtime(long nanos) -> stepRealtime(nanos);
+            case ClockChange.OffsetRealtime(long nanos) -> {
+                long host = Time.clockGettimeNanos(Time.CLOCK_REALTIME);
+                long target = host + nanos;
+                if (((host ^ target) & (nanos ^ target)) < 0 || target < 0) {
+                    yield "the offset puts CLOCK_REALTIME outside what Linux can represent";
+                }
+                yield stepRealtime(target);
+            }
+            case ClockChange.Forward(ClockGroup group, long nanos) -> forward(group, nanos);
+            case ClockChange.Freeze() -> changeRate(java.math.BigDecimal.ZERO);
+            case ClockChange.Unfreeze() -> changeRate(java.math.BigDecimal.ONE);
+            case ClockChange.Rate(java.math.BigDecimal rate) -> changeRate(rate);
+        };
+    }
+
+    private String stepRealtime(long target) {
+        if (syscalls.stepRealtime(Math.floorDiv(target, 1_000_000_000L), Math.floorMod(target, 1_000_000_000L)) != 0) {
+            return "CLOCK_REALTIME cannot be set to " + java.time.Instant.ofEpochSecond(0, target)
+                    + ": before the namespace's boot (its CLOCK_MONOTONIC) or within 30 years of 2262, as the kernel refuses";
+        }
+        return null;
+    }
+
+    /** Moves MONOTONIC or BOOTTIME forward; absolute waits on it are translated anew. */
+    private String forward(ClockGroup group, long nanos) {
+        if (nanos == 0) return null;
+        if (nanos < 0) return "CLOCK_" + group + " only moves forward (asked to move it back by " + -nanos + " ns)";
+        if (!(group == ClockGroup.MONOTONIC ? monotonicFollowed : boottimeFollowed)) {
+            return notFollowed("CLOCK_" + group + " cannot be moved");
+        }
+        ClockTransform t = page.transform(group);
+        long host = Time.clockGettimeNanos(group.referenceClock());
+        long virtual = t.apply(host);
+        if (virtual + nanos < virtual) return "CLOCK_" + group + " would pass the end of its range (292 years)";
+        page.publish(Map.of(group, t.setTo(host, virtual + nanos)));
+        deadlines.clocksWereSet(java.util.EnumSet.of(group));
+        timers.clockWasSet(group, nanos);
+        if (warp != null) warp.clocksChanged();
+        return null;
+    }
+
+    /**
+     * Every clock runs at {@code rate} from now on, continuing from where it
+     * stands. Only between 1 and 0 (freezing and unfreezing), and not under
+     * --warp: at any other rate relative sleeps and timers are scaled at the
+     * moment they start, and those already running would keep the old rate.
+     */
+    private String changeRate(java.math.BigDecimal rate) {
+        java.math.BigDecimal current = rate(page.transform(ClockGroup.REALTIME));
+        if (current.compareTo(rate) == 0) return null;
+        boolean betweenOneAndZero = (rate.signum() == 0 || rate.compareTo(java.math.BigDecimal.ONE) == 0)
+                && (current.signum() == 0 || current.compareTo(java.math.BigDecimal.ONE) == 0);
+        if (scaled || warp != null || !betweenOneAndZero) {
+            return "the rate of a running namespace can only go from 1 to frozen and back, without --warp (it "
+                    + (current.signum() == 0 ? "is frozen" : "runs at " + ClockSettings.compact(current))
+                    + (warp != null ? " with --warp" : "")
+                    + "): sleeps, timeouts and timers already running were scaled for the rate they started under";
+        }
+        if (!monotonicFollowed || !boottimeFollowed) return notFollowed("the clocks cannot be stopped or restarted");
+        long mult = rate.signum() == 0 ? 0 : ClockTransform.UNIT_RATE;
+        if (mult != 0 && timers.anyAbsolute()) {
+            // Frozen, such a timer fires after the real time it named when armed; ticking
+            // again, it should fire when the clock gets there, which is not known here.
+            return "the clocks cannot tick again while a timer is armed on an absolute deadline"
+                    + " (timerfd or POSIX timer): where it would fire is not known";
+        }
+        Map<ClockGroup, ClockTransform> next = new java.util.EnumMap<>(ClockGroup.class);
+        for (ClockGroup g : ClockGroup.values()) {
+            ClockTransform t = page.transform(g);
+            long host = Time.clockGettimeNanos(g.referenceClock());
+            next.put(g, new ClockTransform(host, t.apply(host), mult, ClockTransform.SHIFT, true));
+        }
+        page.publish(next);
+        // Frozen, an absolute wait takes the real time it named when it began; ticking
+        // again, it must end when the clock gets there: each is translated anew.
+        if (mult != 0) deadlines.clocksWereSet(java.util.EnumSet.allOf(ClockGroup.class));
+        return null;
+    }
+
+    private static String notFollowed(String what) {
+        return what + ": the namespace was started without --name (or --monotonic, --boottime, --rate),"
+                + " so its waits on MONOTONIC and BOOTTIME go to the kernel untranslated";
     }
 
     /**
@@ -316,11 +488,18 @@ public final class TimeNamespace implements Tool, AutoCloseable {
 
     @Override
     public boolean wantsWakeups() {
-        return warp != null || realtimeSource != null;
+        return warp != null || realtimeSource != null || controlled;
     }
 
     @Override
     public void onWakeup() {
+        for (PendingChange p = changes.poll(); p != null; p = changes.poll()) {
+            try {
+                p.result().complete(apply(p.change()));
+            } catch (RuntimeException e) {
+                p.result().completeExceptionally(e);
+            }
+        }
         if (realtimeSource != null) {
             java.util.OptionalLong due = realtimeSource.due(Time.clockGettimeNanos(Time.CLOCK_REALTIME));
             if (due.isPresent()) {

@@ -113,6 +113,10 @@ final class Timers implements AutoCloseable {
         boolean absoluteRealtime() {
             return Timers.absoluteRealtime(flags, clock);
         }
+
+        boolean absoluteOn(ClockGroup group) {
+            return (flags & TIMER_ABSTIME) != 0 && ClockGroup.of(clock) == group;
+        }
     }
 
     /**
@@ -141,6 +145,10 @@ final class Timers implements AutoCloseable {
 
         boolean absoluteRealtime() {
             return !itimer() && Timers.absoluteRealtime(flags, clock);
+        }
+
+        boolean absoluteOn(ClockGroup group) {
+            return !itimer() && (flags & TIMER_ABSTIME) != 0 && ClockGroup.of(clock) == group;
         }
 
         /**
@@ -232,7 +240,7 @@ final class Timers implements AutoCloseable {
                 int flags = (int) stop.arg(1);
                 Integer clock = DeadlineSyscalls.timerClock(stop);
                 if (clock == null || ClockGroup.of(clock) == null) return null; // not a timerfd: the kernel says so
-                if (!warp && !absoluteRealtime(flags, clock)) {
+                if (!warp && (flags & TIMER_ABSTIME) == 0) {
                     forgetFd(tgid, fd); // re-armed relative: nothing to follow any more
                     return null;
                 }
@@ -249,8 +257,9 @@ final class Timers implements AutoCloseable {
                 Integer clock = DeadlineSyscalls.timerClock(stop);
                 if (clock == null) return null;
                 // A CPU-time clock has no namespace time in it; without --warp only
-                // absolute REALTIME timers need following.
-                if (ClockGroup.of(clock) == null || !warp && !absoluteRealtime(flags, clock)) {
+                // absolute timers need following: a clock step, or a move from
+                // outside (timensctl set), moves them.
+                if (ClockGroup.of(clock) == null || !warp && (flags & TIMER_ABSTIME) == 0) {
                     processTimers.remove(key(tgid, id));
                     return null;
                 }
@@ -599,10 +608,19 @@ final class Timers implements AutoCloseable {
      * absolute REALTIME timers move with it; cancel-on-set timerfds are cancelled.
      */
     synchronized void realtimeWasSet(long virtualJump) {
-        long shift = hostSpan(ClockGroup.REALTIME, virtualJump);
+        clockWasSet(ClockGroup.REALTIME, virtualJump);
+    }
+
+    /**
+     * The namespace's {@code group} clock was moved by {@code virtualJump}:
+     * absolute timers on it move with it; on REALTIME, cancel-on-set timerfds are
+     * cancelled ({@code timensctl set} moves MONOTONIC and BOOTTIME forward).
+     */
+    synchronized void clockWasSet(ClockGroup group, long virtualJump) {
+        long shift = hostSpan(group, virtualJump);
         for (FdTimer t : new ArrayList<>(fdTimers)) {
-            if (!t.absoluteRealtime() || !live(t)) continue;
-            if ((t.flags & TFD_TIMER_CANCEL_ON_SET) != 0 && cancellable(t.fd)) {
+            if (!t.absoluteOn(group) || !live(t)) continue;
+            if (group == ClockGroup.REALTIME && (t.flags & TFD_TIMER_CANCEL_ON_SET) != 0 && cancellable(t.fd)) {
                 Timerfd.Setting now = Timerfd.get(t.dup);
                 if (now.valueNanos() == 0) continue;
                 if (!t.cancelled) {
@@ -617,7 +635,19 @@ final class Timers implements AutoCloseable {
                 shiftFd(t, shift);
             }
         }
-        for (ProcessTimer t : processTimers.values()) if (t.absoluteRealtime()) shiftProcess(t, shift);
+        for (ProcessTimer t : processTimers.values()) if (t.absoluteOn(group)) shiftProcess(t, shift);
+    }
+
+    /** Whether an absolute timer on one of the namespace's clocks is armed (as far as the supervisor follows it). */
+    synchronized boolean anyAbsolute() {
+        for (FdTimer t : new ArrayList<>(fdTimers)) {
+            if ((t.flags & TIMER_ABSTIME) != 0 && live(t) && Timerfd.get(t.dup).valueNanos() != 0) return true;
+        }
+        long now = hostNow(Time.CLOCK_MONOTONIC);
+        for (ProcessTimer t : processTimers.values()) {
+            if (!t.itimer() && (t.flags & TIMER_ABSTIME) != 0 && t.nextExpiry(now) != 0) return true;
+        }
+        return false;
     }
 
     /**

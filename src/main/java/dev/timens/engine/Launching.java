@@ -89,8 +89,8 @@ final class Launching {
         }
         long seized = Ptrace.request(Ptrace.SEIZE, pid, 0, Ptrace.O_EXITKILL);
         if (seized < 0) {
-            int tracerPid = statusField(pid, "TracerPid:");
-            String tracer = tracerPid > 0 ? " (traced by pid " + tracerPid + ")" : "";
+            // Traced already: timens runs inside another (which follows its forks), or under strace -f.
+            String tracer = seized == -Errno.EPERM ? " (" + whySeizeIsRefused(pid, "timens") + ")" : "";
             Unistd.kill(pid, SIGKILL);
             try (Arena arena = Arena.ofConfined()) {
                 Wait.waitpid(pid, 0, arena.allocate(ValueLayout.JAVA_INT));
@@ -98,6 +98,32 @@ final class Launching {
             throw new SupervisorException("cannot trace timens-exec park: " + Errno.describe((int) -seized) + tracer);
         }
         return pid;
+    }
+
+    /**
+     * Why PTRACE_SEIZE of our own child gets EPERM: it has a tracer already
+     * (this timens runs inside another timens, or under strace -f or a
+     * debugger that follows forks), or a policy forbids tracing. {@code who}
+     * names the child in the answer ("the command").
+     */
+    static String whySeizeIsRefused(int child, String who) {
+        int tracer = statusField(child, "TracerPid:");
+        if (tracer <= 0) {
+            return "ptrace is restricted here: check kernel.yama.ptrace_scope, seccomp or container policy";
+        }
+        String cmdline = "";
+        try {
+            cmdline = new String(java.nio.file.Files.readAllBytes(java.nio.file.Path.of("/proc/" + tracer
+                    + "/cmdline")), java.nio.charset.StandardCharsets.UTF_8).replace('\0', ' ');
+        } catch (java.io.IOException e) {
+            // not readable (another user): say what we know
+        }
+        if (cmdline.contains("timens")) {
+            return "this timens runs inside another timens (pid " + tracer + "), which traces every process of its"
+                    + " namespace, and a process has only one tracer: timens cannot run inside timens yet";
+        }
+        return who + " is already traced by pid " + tracer + " (" + comm(tracer) + "), such as strace -f or a"
+                + " debugger following forks, and a process has only one tracer";
     }
 
     /** The doorbell rang for the tool: its {@link Tool#onWakeup()}, whose failure must not end the run. */

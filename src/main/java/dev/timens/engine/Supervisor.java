@@ -138,30 +138,6 @@ public final class Supervisor {
         return false;
     }
 
-    /**
-     * Why PTRACE_SEIZE of our own child gets EPERM: it has a tracer already
-     * (this timens runs inside another timens, or under strace -f or a
-     * debugger that follows forks), or a policy forbids tracing.
-     */
-    private static String whySeizeIsRefused(int child) {
-        int tracer = Launching.statusField(child, "TracerPid:");
-        if (tracer <= 0) {
-            return "ptrace is restricted here: check kernel.yama.ptrace_scope, seccomp or container policy";
-        }
-        String cmdline = "";
-        try {
-            cmdline = new String(java.nio.file.Files.readAllBytes(java.nio.file.Path.of("/proc/" + tracer
-                    + "/cmdline")), java.nio.charset.StandardCharsets.UTF_8).replace('\0', ' ');
-        } catch (java.io.IOException e) {
-            // not readable (another user): say what we know
-        }
-        if (cmdline.contains("timens")) {
-            return "this timens runs inside another timens (pid " + tracer + "), which traces every process of its"
-                    + " namespace, and a process has only one tracer: timens cannot run inside timens yet";
-        }
-        return "the command is already traced by pid " + tracer + " (" + Launching.comm(tracer) + "), such as strace -f or a"
-                + " debugger following forks, and a process has only one tracer";
-    }
 
 
     /** A process's command name, from /proc/PID/comm. */
@@ -264,7 +240,7 @@ public final class Supervisor {
             long seized = Ptrace.request(Ptrace.SEIZE, main, 0, OPTIONS);
             if (seized < 0) {
                 // Asked while the helper still waits for its filter: its tracer, if any, shows.
-                String why = seized == -Errno.EPERM ? " (" + whySeizeIsRefused(main) + ")" : "";
+                String why = seized == -Errno.EPERM ? " (" + Launching.whySeizeIsRefused(main, "the command") + ")" : "";
                 Unistd.close(channel[1]); // the helper reads EOF and exits without running anything
                 Wait.waitpid(main, 0, ptracer.statusBuffer());
                 if (park != 0) closePark(ptracer);

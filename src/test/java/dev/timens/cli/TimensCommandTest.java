@@ -54,6 +54,13 @@ class TimensCommandTest {
     }
 
     @Test
+    void anInvalidNameIsAUsageErrorAndStartsNothing() {
+        assertOneLineError(run("--name", "a/b", "--", "touch", marker().toString()), 2, "invalid --name 'a/b'");
+        assertOneLineError(run("--name", "", "--", "touch", marker().toString()), 2, "invalid --name ''");
+        assertOneLineError(run("--name", "1234", "--", "touch", marker().toString()), 2, "not only digits");
+    }
+
+    @Test
     void badDateIsAUsageErrorAndStartsNothing() {
         assertOneLineError(run("--at", "2038-13-45", "--", "touch", marker().toString()), 2, "2038-13-45");
     }

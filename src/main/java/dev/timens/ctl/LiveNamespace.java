@@ -1,0 +1,80 @@
+package dev.timens.ctl;
+
+import dev.timens.clock.ClockChange;
+import dev.timens.clock.ClockGroup;
+import dev.timens.clock.TimeNamespace;
+import dev.timens.engine.ProcessTree;
+
+import java.math.BigDecimal;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * A running namespace as its control socket serves it: what {@code timensctl list}
+ * shows, and {@code timensctl set} changes, made by {@link TimeNamespace#change} on
+ * the tracer thread as a clock change inside is.
+ */
+public final class LiveNamespace implements ControlServer.Handler {
+    /** How long a change may wait for the tracer thread (busy with a stop, at worst). */
+    private static final long CHANGE_LIMIT_SECONDS = 10;
+
+    private final String name;
+    private final int timensPid;
+    private final TimeNamespace namespace;
+    private final String command;
+    /** Null until the command exists. */
+    private volatile ProcessTree tree;
+
+    public LiveNamespace(String name, int timensPid, TimeNamespace namespace, List<String> command) {
+        this.name = name;
+        this.timensPid = timensPid;
+        this.namespace = namespace;
+        this.command = String.join(" ", command);
+    }
+
+    /** The command's tree, once it exists. */
+    public void started(ProcessTree tree) {
+        this.tree = tree;
+    }
+
+    @Override
+    public List<String> info() {
+        ProcessTree t = tree;
+        TimeNamespace.Clocks now = namespace.now();
+        List<Integer> pids = t == null ? List.of() : t.processes().stream().sorted().toList();
+        return new Protocol.Info(name, timensPid, t == null ? 0 : t.command(), pids, now.realtime(), now.monotonic(),
+                now.boottime(), now.rate(), command).lines();
+    }
+
+    @Override
+    public String set(String what, String argument) {
+        ClockChange change;
+        try {
+            change = switch (what) {
+                case "at" -> new ClockChange.SetRealtime(Long.parseLong(argument));
+                case "offset" -> new ClockChange.OffsetRealtime(Long.parseLong(argument));
+                case "monotonic" -> new ClockChange.Forward(ClockGroup.MONOTONIC, Long.parseLong(argument));
+                case "boottime" -> new ClockChange.Forward(ClockGroup.BOOTTIME, Long.parseLong(argument));
+                case "rate" -> new ClockChange.Rate(new BigDecimal(argument));
+                case "freeze" -> new ClockChange.Freeze();
+                case "unfreeze" -> new ClockChange.Unfreeze();
+                default -> null;
+            };
+        } catch (NumberFormatException e) {
+            return "malformed value '" + argument + "' for " + what;
+        }
+        if (change == null) return "unknown change '" + what + "'";
+        try {
+            return namespace.change(change).get(CHANGE_LIMIT_SECONDS, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            return "the namespace did not get to the change within " + CHANGE_LIMIT_SECONDS + " s (it may still make it)";
+        } catch (ExecutionException e) {
+            return "the change failed: " + e.getCause();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "interrupted";
+        }
+    }
+}

@@ -1,0 +1,121 @@
+package dev.timens.ctl;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.math.BigDecimal;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A control server and its client in this JVM, with a handler of the test's own (no namespace runs). */
+class ControlSocketTest {
+    @TempDir
+    Path tmp;
+    private Path dir;
+
+    /** Answers info with fixed clocks, and refuses every change but "at". */
+    private static final class Fake implements ControlServer.Handler {
+        final List<String> asked = new ArrayList<>();
+        final int pid;
+
+        Fake(int pid) {
+            this.pid = pid;
+        }
+
+        @Override
+        public List<String> info() {
+            return new Protocol.Info("n" + pid, pid, pid + 1, List.of(pid + 1, pid + 2), 2_208_988_800_000_000_000L,
+                    5_000_000_000L, 6_000_000_000L, BigDecimal.ONE, "sleep 60").lines();
+        }
+
+        @Override
+        public synchronized String set(String what, String argument) {
+            asked.add(what + " " + argument);
+            return what.equals("at") ? null : "no " + what + " here";
+        }
+    }
+
+    @BeforeEach
+    void directory() throws Exception {
+        int me = (Integer) Files.getAttribute(tmp, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+        dir = ControlDirectory.prepare(tmp.resolve("timens"), me);
+    }
+
+    @Test
+    void listedFoundByNameAndPidAndChanged() throws Exception {
+        Fake fake = new Fake(100);
+        try (ControlServer server = ControlServer.start(dir, 100, "n100", fake);
+             ControlServer unnamed = ControlServer.start(dir, 200, null, new Fake(200))) {
+            assertThat(dir.resolve("100.sock")).exists();
+            assertThat(Files.readSymbolicLink(dir.resolve("n100.name"))).isEqualTo(Path.of("100.sock"));
+            List<ControlClient.Found> all = ControlClient.list(dir);
+            assertThat(all).extracting(f -> f.info().timensPid()).containsExactly(100, 200);
+            Protocol.Info info = all.getFirst().info();
+            assertThat(info.name()).isEqualTo("n100");
+            assertThat(info.pids()).containsExactly(101, 102);
+            assertThat(info.realtime()).isEqualTo(2_208_988_800_000_000_000L);
+            assertThat(info.command()).isEqualTo("sleep 60");
+
+            assertThat(ControlClient.find(dir, "n100").info().timensPid()).isEqualTo(100);
+            assertThat(ControlClient.find(dir, "102").info().timensPid()).as("a process in it").isEqualTo(100);
+            assertThat(ControlClient.find(dir, "200").info().timensPid()).as("timens itself").isEqualTo(200);
+            assertThatThrownBy(() -> ControlClient.find(dir, "n300")).isInstanceOfSatisfying(ControlException.class,
+                    e -> assertThat(e.kind()).isEqualTo(ControlException.Kind.NO_SUCH_NAMESPACE));
+
+            ControlClient.set(ControlClient.find(dir, "n100"), "at", "42");
+            assertThatThrownBy(() -> ControlClient.set(ControlClient.find(dir, "n100"), "freeze", "-"))
+                    .isInstanceOfSatisfying(ControlException.class,
+                            e -> assertThat(e.kind()).isEqualTo(ControlException.Kind.REFUSED))
+                    .hasMessage("no freeze here");
+            assertThat(fake.asked).containsExactly("at 42", "freeze -");
+        }
+        assertThat(dir).isEmptyDirectory();
+    }
+
+    @Test
+    void aNameIsHeldByOneLiveNamespace() throws Exception {
+        try (ControlServer first = ControlServer.start(dir, 100, "same", new Fake(100))) {
+            assertThatThrownBy(() -> ControlServer.start(dir, 200, "same", new Fake(200)))
+                    .isInstanceOfSatisfying(ControlException.class,
+                            e -> assertThat(e.kind()).isEqualTo(ControlException.Kind.NAME_IN_USE))
+                    .hasMessage("the name 'same' is in use by a running namespace (timens pid 100)");
+            assertThat(dir.resolve("200.sock")).as("the refused one served nothing").doesNotExist();
+        }
+    }
+
+    @Test
+    void staleFilesAreRemovedAndTheirNameFreed() throws Exception {
+        Path stale = dir.resolve("300.sock");
+        try (ServerSocketChannel s = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            s.bind(UnixDomainSocketAddress.of(stale)); // then closed: nobody listens there
+        }
+        Files.createSymbolicLink(dir.resolve("old.name"), Path.of("300.sock"));
+        Files.createSymbolicLink(dir.resolve("dangling.name"), Path.of("400.sock"));
+        assertThat(ControlClient.list(dir)).isEmpty();
+        assertThat(dir).isEmptyDirectory();
+
+        Files.createSymbolicLink(dir.resolve("old.name"), Path.of("300.sock"));
+        try (ServerSocketChannel s = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            s.bind(UnixDomainSocketAddress.of(stale));
+        }
+        try (ControlServer server = ControlServer.start(dir, 500, "old", new Fake(500))) {
+            assertThat(Files.readSymbolicLink(dir.resolve("old.name"))).isEqualTo(Path.of("500.sock"));
+        }
+    }
+
+    @Test
+    void infoLinesRoundTrip() {
+        Protocol.Info info = new Protocol.Info(null, 1, 2, List.of(), 3, 4, 5, new BigDecimal("0.5"), "a b  c");
+        assertThat(Protocol.Info.parse(info.lines())).isEqualTo(info);
+        assertThatThrownBy(() -> Protocol.Info.parse(List.of("name x"))).isInstanceOf(IllegalArgumentException.class);
+    }
+}

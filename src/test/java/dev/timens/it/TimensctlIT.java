@@ -1,0 +1,377 @@
+package dev.timens.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Live namespaces (issue 13): {@code timens --name}, the control socket every
+ * running timens serves, {@code timensctl list} and {@code timensctl set}, end to
+ * end with bin/timens and bin/timensctl. Each test has a control directory of its
+ * own ({@code XDG_RUNTIME_DIR} in a temporary directory), so that it sees only
+ * its own namespaces. The host clock is never stepped ({@link HostClock}).
+ */
+@Tag("e2e")
+class TimensctlIT {
+    /** 2040-01-01T00:00:00Z. */
+    private static final long Y2040 = 2_208_988_800L;
+    /** Generous: a JVM start, a trace, a wake-up on a busy two-core machine. */
+    private static final long WAIT_MILLIS = 30_000;
+
+    @TempDir
+    Path runtime;
+
+    private HostClock host;
+    private final List<Process> started = new ArrayList<>();
+
+    @BeforeEach
+    void snapshotHostClock() throws IOException {
+        host = HostClock.snapshot();
+        // Reachable by nobody: the permission test links a socket into nobody's own directory here.
+        Files.setPosixFilePermissions(runtime, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+
+    @AfterEach
+    void endNamespacesAndCheckHostClock() throws InterruptedException {
+        for (Process p : started) {
+            p.destroy(); // SIGTERM: timens forwards it to its command
+            if (!p.waitFor(10, TimeUnit.SECONDS)) p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+        host.assertNotStepped();
+    }
+
+    @ParameterizedTest(name = "engine {0}")
+    @ValueSource(strings = {"v1", "v2"})
+    void setAtMovesTheRunningClockAsAStep(String engine) throws Exception {
+        String name = "loop-" + engine;
+        Namespace ns = start("--engine", engine, "--name", name, "--at", "2030-01-01T00:00:00Z", "--",
+                "sh", "-c", Toolchains.program("timerprobe") + " abs-nanosleep REALTIME 3600 & "
+                        + "while :; do echo now=$(date +%s); sleep 0.2; done");
+        ns.awaitOutput(line -> line.startsWith("now=1893"));
+        String listed = awaitListed(name);
+        assertThat(listed.split("\\s+")[0]).isEqualTo(name);
+        assertThat(listed).contains(" 2030-01-01T").contains(" sh -c ");
+
+        Result set = timensctl("set", name, "--at", "2040-01-01T00:00:00Z");
+        assertThat(set.status()).as(set.err()).isZero();
+        assertThat(set.err()).isEmpty();
+        // The loop's time jumps; the sleep on an absolute deadline an hour ahead of
+        // 2030 is long past in 2040, and ends as on a real clock step.
+        ns.awaitOutput(line -> line.startsWith("now=") && Long.parseLong(line.substring(4)) >= Y2040);
+        String timer = ns.awaitOutput(line -> line.startsWith("TIMER "));
+        assertThat(timer).contains("mode=abs-nanosleep", "clock=REALTIME", "result=OK");
+        assertThat(awaitListed(name)).contains(" 2040-01-01T");
+    }
+
+    @Test
+    void monotonicMovesForwardOnlyAndSetFindsTheNamespaceByAnyPid() throws Exception {
+        Namespace ns = start("--name", "mono", "--", "sh", "-c",
+                Toolchains.program("timerprobe") + " abs-nanosleep MONOTONIC 3600 & echo child=$!; wait $!; sleep 60");
+        String child = ns.awaitOutput(line -> line.startsWith("child=")).substring("child=".length());
+        awaitListed("mono");
+        double before = clock(awaitListed("mono"), 5) - System.nanoTime() / 1e9;
+        assertThat(before).as("MONOTONIC starts as the host's").isBetween(-5.0, 5.0);
+
+        Result back = timensctl("set", child, "--monotonic", "-1h");
+        assertThat(back.status()).isEqualTo(5);
+        assertThat(back.err().strip()).startsWith("timensctl: CLOCK_MONOTONIC only moves forward").doesNotContain("\n");
+        assertThat(clock(awaitListed("mono"), 5) - System.nanoTime() / 1e9).as("nothing changed").isBetween(-5.0, 5.0);
+
+        // By the pid of the command's child, not the name: the same namespace.
+        Result forward = timensctl("set", child, "--monotonic", "+2h");
+        assertThat(forward.status()).as(forward.err()).isZero();
+        String timer = ns.awaitOutput(line -> line.startsWith("TIMER "));
+        assertThat(timer).contains("mode=abs-nanosleep", "clock=MONOTONIC", "result=OK");
+        String listed = awaitListed("mono");
+        assertThat(clock(listed, 5) - System.nanoTime() / 1e9).isBetween(7200.0 - 5, 7200.0 + 60);
+        assertThat(clock(listed, 6) - uptime()).as("BOOTTIME did not move").isBetween(-5.0, 5.0);
+        assertThat(timensctl("set", "999999999", "--at", "2040-01-01").status()).as("no such pid").isEqualTo(3);
+    }
+
+    @Test
+    void absoluteTimersFollowMovesAndKeepTheClocksFromTickingAgainWhileFrozen() throws Exception {
+        String probe = Toolchains.program("timerprobe").toString();
+        Namespace ns = start("--name", "timers", "--", "sh", "-c", probe + " abs-timerfd MONOTONIC 3600 & "
+                + probe + " abs-timer BOOTTIME 3600 & echo started; wait; sleep 60");
+        ns.awaitOutput(line -> line.equals("started"));
+        awaitListed("timers");
+        Thread.sleep(500); // both armed (a timer armed after a move would wait its hour: the test fails, it cannot pass wrongly)
+
+        assertThat(timensctl("set", "timers", "--freeze").status()).isZero();
+        Result unfreeze = timensctl("set", "timers", "--unfreeze");
+        assertThat(unfreeze.status()).isEqualTo(5);
+        assertThat(unfreeze.err().strip()).contains("timer is armed on an absolute deadline").doesNotContain("\n");
+        assertThat(awaitListed("timers").split("\\s+")[7]).isEqualTo("frozen");
+
+        // Frozen or not, a move forward brings each absolute timer on that clock nearer by as much.
+        assertThat(timensctl("set", "timers", "--monotonic", "+2h").status()).isZero();
+        assertThat(ns.awaitOutput(line -> line.startsWith("TIMER mode=abs-timerfd"))).contains("clock=MONOTONIC", "result=OK");
+        assertThat(timensctl("set", "timers", "--boottime", "+2h").status()).isZero();
+        assertThat(ns.awaitOutput(line -> line.startsWith("TIMER mode=abs-timer "))).contains("clock=BOOTTIME", "result=OK");
+
+        Result again = timensctl("set", "timers", "--unfreeze");
+        assertThat(again.status()).as(again.err()).isZero();
+        assertThat(awaitListed("timers").split("\\s+")[7]).isEqualTo("1");
+    }
+
+    @Test
+    void freezeStopsTheClocksAndUnfreezeGoesOnWithoutAJump() throws Exception {
+        Namespace ns = start("--name", "fz", "--", "sh", "-c", "while :; do echo now=$(date +%s.%N); sleep 0.2; done");
+        ns.awaitOutput(line -> line.startsWith("now="));
+        awaitListed("fz");
+        assertThat(timensctl("set", "fz", "--freeze").status()).isZero();
+        Thread.sleep(500); // a date started before the freeze may still print
+        int frozenFrom = ns.lines().size();
+        Thread.sleep(6000);
+        List<String> frozen = ns.lines().subList(frozenFrom, ns.lines().size());
+        assertThat(frozen).hasSizeGreaterThan(3);
+        assertThat(new java.util.HashSet<>(frozen)).as("the clocks stand still").hasSize(1);
+        double stoppedAt = Double.parseDouble(frozen.getFirst().substring(4));
+
+        Result rate = timensctl("set", "fz", "--rate", "60");
+        assertThat(rate.status()).isEqualTo(5);
+        assertThat(rate.err().strip()).startsWith("timensctl: the rate of a running namespace can only go from 1 to"
+                + " frozen and back").doesNotContain("\n");
+
+        assertThat(timensctl("set", "fz", "--unfreeze").status()).isZero();
+        int unfrozenFrom = ns.lines().size();
+        String next = ns.awaitOutput(unfrozenFrom, line -> !line.equals(frozen.getFirst()));
+        // Six seconds stood still: going on from there, not from the host's time.
+        assertThat(Double.parseDouble(next.substring(4)) - stoppedAt).isBetween(0.0, 5.0);
+
+        assertThat(timensctl("set", "fz", "--offset", "+1d").status()).isZero();
+        double host = System.currentTimeMillis() / 1000.0;
+        String shifted = ns.awaitOutput(unfrozenFrom, line -> Double.parseDouble(line.substring(4)) > host + 86400 - 60);
+        assertThat(Double.parseDouble(shifted.substring(4)) - host).isBetween(86400.0 - 60, 86400.0 + 60);
+    }
+
+    @Test
+    void aNameIsCheckedAndHeldByOneNamespace() throws Exception {
+        Result invalid = timens("--name", "a/b", "--", "true");
+        assertThat(invalid.status()).isEqualTo(2);
+        assertThat(invalid.err().strip()).startsWith("timens: invalid --name 'a/b'").doesNotContain("\n");
+
+        start("--name", "taken", "--", "sleep", "60");
+        awaitListed("taken");
+        Path marker = runtime.resolve("marker");
+        Result second = timens("--name", "taken", "--", "touch", marker.toString());
+        assertThat(second.status()).isEqualTo(123);
+        assertThat(second.err().strip()).startsWith("timens: the name 'taken' is in use").doesNotContain("\n");
+        assertThat(marker).as("nothing was started").doesNotExist();
+        assertThat(timensctl("set", "nosuch", "--freeze").status()).isEqualTo(3);
+    }
+
+    @Test
+    void aKilledTimensLeavesAStaleSocketThatIsRemovedAndNeverTrusted() throws Exception {
+        Namespace ns = start("--name", "doomed", "--", "sleep", "60");
+        awaitListed("doomed");
+        Path dir = runtime.resolve("timens");
+        Path socket = dir.resolve(ns.process.pid() + ".sock");
+        assertThat(socket).exists();
+        ns.process.destroyForcibly().waitFor(); // SIGKILL: no clean-up
+        assertThat(socket).exists();
+        assertThat(dir.resolve("doomed.name")).isSymbolicLink();
+        // And one whose file was bound but nobody listens on any more.
+        Path ghost = dir.resolve("999999999.sock");
+        try (ServerSocketChannel s = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            s.bind(UnixDomainSocketAddress.of(ghost));
+        }
+        Files.createSymbolicLink(dir.resolve("ghost.name"), ghost.getFileName());
+
+        Result list = timensctl("list");
+        assertThat(list.status()).isZero();
+        assertThat(list.out().lines().skip(1)).isEmpty();
+        assertThat(socket).doesNotExist();
+        assertThat(ghost).doesNotExist();
+        assertThat(dir.resolve("doomed.name")).doesNotExist();
+        assertThat(dir.resolve("ghost.name")).doesNotExist();
+        // The name is free again.
+        start("--name", "doomed", "--", "sleep", "60");
+        awaitListed("doomed");
+    }
+
+    @Test
+    void anotherUserIsRefused() throws Exception {
+        List<String> nobody = ClockSafety.asNobody();
+        if (nobody.isEmpty()) {
+            Toolchains.unavailable("the other-user test runs as root (it runs timensctl as nobody)");
+        }
+        Namespace ns = start("--name", "mine", "--", "sleep", "60");
+        awaitListed("mine");
+        // nobody's own control directory, holding a link to this namespace's socket:
+        // nobody can reach the socket, so only the namespace's SO_PEERCRED check stops it.
+        Path theirs = runtime.resolve("nobody");
+        Files.createDirectories(theirs.resolve("timens"));
+        Path socket = runtime.resolve("timens").resolve(ns.process.pid() + ".sock");
+        Path link = theirs.resolve("timens").resolve(ns.process.pid() + ".sock");
+        Files.createLink(link, socket);
+        Files.setPosixFilePermissions(link, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Files.setPosixFilePermissions(theirs.resolve("timens"), PosixFilePermissions.fromString("rwx------"));
+        for (Path p : List.of(theirs, theirs.resolve("timens"))) {
+            Files.setAttribute(p, "unix:uid", 65534, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        }
+        List<String> argv = new ArrayList<>(nobody);
+        argv.addAll(List.of("env", "XDG_RUNTIME_DIR=" + theirs, Toolchains.basedir().resolve("bin/timensctl").toString()));
+        Result set = run(argv, "set", ns.process.pid() + "", "--at", "2040-01-01");
+        assertThat(set.status()).as(set.err()).isEqualTo(4);
+        assertThat(set.err().strip()).startsWith("timensctl: ").contains("refused this user").doesNotContain("\n");
+        Result list = run(argv, "list");
+        assertThat(list.status()).isEqualTo(4);
+        assertThat(awaitListed("mine")).doesNotContain("2040");
+    }
+
+    @Test
+    void anUnsafeControlDirectoryIsRefused() throws Exception {
+        Path dir = runtime.resolve("timens");
+        Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-x---")));
+        Path marker = runtime.resolve("marker");
+        Result timens = timens("--", "touch", marker.toString());
+        assertThat(timens.status()).isEqualTo(122);
+        assertThat(timens.err().strip()).startsWith("timens: refusing to use the control directory " + dir)
+                .contains("mode 0750").doesNotContain("\n");
+        assertThat(marker).doesNotExist();
+        Result list = timensctl("list");
+        assertThat(list.status()).isEqualTo(4);
+        assertThat(list.err().strip()).startsWith("timensctl: refusing to use the control directory");
+    }
+
+    // ---- helpers ------------------------------------------------------------------------------
+
+    private record Result(int status, String out, String err) {}
+
+    /** A timens running in the background, its output in a file. */
+    private final class Namespace {
+        final Process process;
+        final Path output;
+
+        Namespace(Process process, Path output) {
+            this.process = process;
+            this.output = output;
+        }
+
+        /** Every complete line of output so far. */
+        List<String> lines() throws IOException {
+            String text = Files.readString(output);
+            List<String> all = text.lines().toList();
+            return text.endsWith("\n") || all.isEmpty() ? all : all.subList(0, all.size() - 1);
+        }
+
+        /** The first line of output that {@code wanted} accepts, waiting for it. */
+        String awaitOutput(Predicate<String> wanted) throws Exception {
+            return awaitOutput(0, wanted);
+        }
+
+        /** The first line from line {@code from} on that {@code wanted} accepts, waiting for it. */
+        String awaitOutput(int from, Predicate<String> wanted) throws Exception {
+            long end = System.currentTimeMillis() + WAIT_MILLIS;
+            while (System.currentTimeMillis() < end) {
+                List<String> all = lines();
+                Optional<String> line = all.subList(Math.min(from, all.size()), all.size()).stream().filter(wanted).findFirst();
+                if (line.isPresent()) return line.get();
+                if (!process.isAlive()) break;
+                Thread.sleep(50);
+            }
+            return fail("no such line from timens (" + (process.isAlive() ? "running" : "exit " + process.exitValue())
+                    + "):\n" + Files.readString(output));
+        }
+    }
+
+    private Namespace start(String... args) throws IOException {
+        Path output = Files.createTempFile(runtime, "out", ".txt");
+        List<String> argv = new ArrayList<>(List.of(Toolchains.timens().toString()));
+        argv.addAll(Arrays.asList(args));
+        ProcessBuilder b = new ProcessBuilder(argv).redirectOutput(output.toFile()).redirectErrorStream(true)
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        b.environment().put("XDG_RUNTIME_DIR", runtime.toString());
+        Process p = b.start();
+        started.add(p);
+        return new Namespace(p, output);
+    }
+
+    private Result timens(String... args) {
+        return run(List.of(Toolchains.timens().toString()), args);
+    }
+
+    private Result timensctl(String... args) {
+        return run(List.of(Toolchains.basedir().resolve("bin/timensctl").toString()), args);
+    }
+
+    private Result run(List<String> command, String... args) {
+        try {
+            Path out = Files.createTempFile(runtime, "ctl", ".out");
+            Path err = Files.createTempFile(runtime, "ctl", ".err");
+            List<String> argv = new ArrayList<>(command);
+            argv.addAll(Arrays.asList(args));
+            ProcessBuilder b = new ProcessBuilder(argv).redirectOutput(out.toFile()).redirectError(err.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            b.environment().put("XDG_RUNTIME_DIR", runtime.toString());
+            Process p = b.start();
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                p.destroyForcibly().waitFor();
+                fail(argv + " did not finish within 60 s");
+            }
+            return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+                    Files.readString(err, StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    /** The line of {@code timensctl list} for namespace {@code name}, once it is listed. */
+    private String awaitListed(String name) throws InterruptedException {
+        long end = System.currentTimeMillis() + WAIT_MILLIS;
+        Result last = null;
+        while (System.currentTimeMillis() < end) {
+            last = timensctl("list");
+            assertThat(last.status()).as(last.err()).isZero();
+            for (String line : last.out().lines().toList()) {
+                if (line.startsWith(name + " ")) return line;
+            }
+            Thread.sleep(100);
+        }
+        return fail("namespace " + name + " never listed: " + last);
+    }
+
+    /** Column {@code index} of a list line (0: name) as seconds. */
+    private static double clock(String line, int index) {
+        return Double.parseDouble(line.split("\\s+")[index]);
+    }
+
+    /** The host's CLOCK_BOOTTIME in seconds (/proc/uptime). */
+    private static double uptime() {
+        try {
+            Matcher m = Pattern.compile("^([0-9.]+)").matcher(Files.readString(Path.of("/proc/uptime")));
+            if (!m.find()) throw new AssertionError("unreadable /proc/uptime");
+            return Double.parseDouble(m.group(1));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
