@@ -408,22 +408,27 @@ public final class TimensCommand implements Callable<Integer> {
         }
         BigDecimal r = faketimeRate != null ? faketimeRate : BigDecimal.ONE;
         if (freeze) r = BigDecimal.ZERO;
-        if (rate != null) {
-            try {
-                r = new BigDecimal(rate);
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("invalid --rate value '" + rate + "': a positive number such as 10 or 0.5");
-            }
-            if (r.signum() <= 0) {
-                throw new IllegalArgumentException("invalid --rate value '" + rate + "': it must be above 0 (use --freeze to stop the clocks)");
-            }
-            if (r.compareTo(ClockSettings.MIN_RATE) < 0 || r.compareTo(ClockSettings.MAX_RATE) >= 0) {
-                throw new IllegalArgumentException("invalid --rate value '" + rate + "': out of range, "
-                        + ClockSettings.RATE_RANGE.replace("0 (frozen) or ", "")
-                        + (r.compareTo(BigDecimal.ONE) < 0 ? "; use --freeze to stop the clocks" : ""));
-            }
-        }
+        if (rate != null) r = parseRate(rate);
         return new ClockSettings(start, realtimeOffset, mono, boot, r, warp);
+    }
+
+    /** A --rate value (timens's and timensctl set's): above 0, within ClockSettings' range; else one message. */
+    static BigDecimal parseRate(String text) {
+        BigDecimal r;
+        try {
+            r = new BigDecimal(text);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("invalid --rate value '" + text + "': a positive number such as 10 or 0.5");
+        }
+        if (r.signum() <= 0) {
+            throw new IllegalArgumentException("invalid --rate value '" + text + "': it must be above 0 (use --freeze to stop the clocks)");
+        }
+        if (r.compareTo(ClockSettings.MIN_RATE) < 0 || r.compareTo(ClockSettings.MAX_RATE) >= 0) {
+            throw new IllegalArgumentException("invalid --rate value '" + text + "': out of range, "
+                    + ClockSettings.RATE_RANGE.replace("0 (frozen) or ", "")
+                    + (r.compareTo(BigDecimal.ONE) < 0 ? "; use --freeze to stop the clocks" : ""));
+        }
+        return r;
     }
 
     /**

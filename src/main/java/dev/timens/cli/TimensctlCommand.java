@@ -189,7 +189,7 @@ public final class TimensctlCommand {
             case "--offset" -> new Change("offset", Long.toString(nanos(option, parse(option, () -> TimeSpecs.parseDuration(value)))));
             case "--monotonic" -> new Change("monotonic", Long.toString(nanos(option, parse(option, () -> TimeSpecs.parseDuration(value)))));
             case "--boottime" -> new Change("boottime", Long.toString(nanos(option, parse(option, () -> TimeSpecs.parseDuration(value)))));
-            case "--rate" -> new Change("rate", rate(value).toPlainString());
+            case "--rate" -> new Change("rate", TimensCommand.parseRate(value).toPlainString());
             case "--freeze" -> new Change("freeze", "-");
             case "--unfreeze" -> new Change("unfreeze", "-");
             default -> throw new AssertionError(option);
@@ -222,23 +222,6 @@ public final class TimensctlCommand {
         } catch (ArithmeticException e) {
             throw new IllegalArgumentException("invalid " + option + " value: beyond 292 years");
         }
-    }
-
-    private static BigDecimal rate(String text) {
-        BigDecimal r;
-        try {
-            r = new BigDecimal(text);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("invalid --rate value '" + text + "': a positive number such as 10 or 0.5");
-        }
-        if (r.signum() <= 0) {
-            throw new IllegalArgumentException("invalid --rate value '" + text + "': it must be above 0 (use --freeze to stop the clocks)");
-        }
-        if (r.compareTo(ClockSettings.MIN_RATE) < 0 || r.compareTo(ClockSettings.MAX_RATE) >= 0) {
-            throw new IllegalArgumentException("invalid --rate value '" + text + "': out of range, "
-                    + ClockSettings.RATE_RANGE.replace("0 (frozen) or ", ""));
-        }
-        return r;
     }
 
     private static int list(PrintWriter out, Optional<Path> dir, boolean json) throws ControlException {
