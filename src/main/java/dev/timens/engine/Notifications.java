@@ -87,6 +87,9 @@ final class Notifications implements Runnable {
             MemorySegment number = arena.allocate(ValueLayout.JAVA_INT);
             if (!Unistd.readFully(socket, number)) return -1;
             int pidfd = Descriptors.pidfdOpen(helper);
+            // ESRCH: the helper was killed meanwhile (a SIGTERM forwarded during the
+            // start-up, say): nothing runs, and the run ends with its status.
+            if (pidfd == -Errno.ESRCH) return -1;
             if (pidfd < 0) throw new LinuxException("pidfd_open", -pidfd);
             int listener;
             try {
@@ -94,6 +97,7 @@ final class Notifications implements Runnable {
             } finally {
                 Unistd.close(pidfd);
             }
+            if (listener == -Errno.ESRCH) return -1;
             if (listener < 0) throw new LinuxException("pidfd_getfd", -listener);
             Unistd.writeFully(socket, arena.allocate(1));
             return listener;
@@ -119,7 +123,7 @@ final class Notifications implements Runnable {
         } finally {
             Unistd.close(socket); // timens-exec reads the end of file if it was not answered
         }
-        if (listener < 0) return; // timens-exec failed before installing the filter; its exit status says why
+        if (listener < 0) return; // timens-exec failed before installing the filter, or was killed: its status says why
         SeccompNotify.wakeUpSynchronously(listener); // only faster where the kernel has it
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment notif = arena.allocate(SeccompNotify.NOTIF_SIZE, 8);
