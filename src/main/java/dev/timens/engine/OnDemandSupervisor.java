@@ -515,6 +515,12 @@ public final class OnDemandSupervisor {
         Phase phase = exec ? Phase.EXEC_INTERRUPTED
                 : h.nr() == EntryCode.FAILED_SYSCALL ? Phase.ENTRY_FAILED : Phase.CALL_INTERRUPTED;
         visits.put(h.tid(), new Visit(phase, h.nr()));
+        // An exec of a thread seized now runs at once: seized, it stops at its
+        // PTRACE_EVENT_EXEC if it succeeds. The interrupt that follows brings the
+        // thread to a stop in any case: after that event (the detach drops it),
+        // where a failed exec returns (the visit ends there), or where the exec is
+        // to start over (cut short: it is then followed through its restart).
+        if (exec && visit == null) SeccompNotify.answerContinue(h.listener(), answerScratch, h.id());
         long result = Ptrace.request(Ptrace.INTERRUPT, h.tid(), 0, 0);
         if (result == -Errno.ESRCH) visits.remove(h.tid());
     }
