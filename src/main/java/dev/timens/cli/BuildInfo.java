@@ -6,7 +6,7 @@ import java.util.Properties;
 
 /**
  * What {@code timens --version} prints: the version and the git commit this
- * build was made from (written at build time by {@code src/main/build/build-info}),
+ * build was made from (written at build time by {@code src/main/packaging/build-info}),
  * and the Java runtime it runs on.
  */
 final class BuildInfo {

@@ -57,7 +57,7 @@ public final class TimensctlCommand {
     /**
      * The command line as picocli models it: what parses it and prints
      * {@code --help}, and what the man page and shell completions are generated
-     * from at build time (src/main/build/GenerateDocs.java).
+     * from at build time (src/main/packaging/GenerateDocs.java).
      */
     public static CommandSpec commandSpec() {
         return spec();

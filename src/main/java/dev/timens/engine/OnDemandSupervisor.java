@@ -67,8 +67,6 @@ public final class OnDemandSupervisor {
     private static final int I386_EXECVEAT = 358;
     private static final int X32_EXECVE = 520;
     private static final int X32_EXECVEAT = 545;
-    private static final long PTRACE_ATTACH = 16;
-    private static final long PTRACE_SEIZE = 0x4206;
 
     /**
      * What the engine needs to see whatever the tool: every exec, and every
@@ -86,8 +84,8 @@ public final class OnDemandSupervisor {
             // exec whatever its table, as a ptrace event).
             .refuseI386(I386_EXECVE, I386_EXECVEAT)
             .refuseX32(X32_EXECVE, X32_EXECVEAT)
-            .notifyWhen(SyscallNumbers.PTRACE, ArgCondition.equalTo(0, PTRACE_ATTACH))
-            .notifyWhen(SyscallNumbers.PTRACE, ArgCondition.equalTo(0, PTRACE_SEIZE))
+            .notifyWhen(SyscallNumbers.PTRACE, ArgCondition.equalTo(0, Ptrace.ATTACH))
+            .notifyWhen(SyscallNumbers.PTRACE, ArgCondition.equalTo(0, Ptrace.SEIZE))
             .build();
 
     /** Where a visited thread stands. */

@@ -32,9 +32,6 @@ public final class Supervisor {
 
     private static final long CLONE_UNTRACED = 0x00800000;
 
-    private static final long PTRACE_TRACEME = 0;
-    private static final long PTRACE_ATTACH = 16;
-    private static final long PTRACE_SEIZE = 0x4206;
 
     /**
      * What the engine itself must see, whatever the tool: ways of creating a
@@ -53,9 +50,9 @@ public final class Supervisor {
     private static final SyscallSet OWN_SYSCALLS = SyscallSet.builder()
             .when(SyscallNumbers.CLONE, ArgCondition.bitsSet(0, CLONE_UNTRACED))
             .always(SyscallNumbers.CLONE3)
-            .when(SyscallNumbers.PTRACE, ArgCondition.equalTo(0, PTRACE_TRACEME))
-            .when(SyscallNumbers.PTRACE, ArgCondition.equalTo(0, PTRACE_ATTACH))
-            .when(SyscallNumbers.PTRACE, ArgCondition.equalTo(0, PTRACE_SEIZE))
+            .when(SyscallNumbers.PTRACE, ArgCondition.equalTo(0, Ptrace.TRACEME))
+            .when(SyscallNumbers.PTRACE, ArgCondition.equalTo(0, Ptrace.ATTACH))
+            .when(SyscallNumbers.PTRACE, ArgCondition.equalTo(0, Ptrace.SEIZE))
             .refuseI386(SyscallNumbers.I386_CLONE, SyscallNumbers.I386_CLONE3)
             .refuseX32(SyscallNumbers.CLONE, SyscallNumbers.CLONE3)
             .build();
@@ -74,12 +71,12 @@ public final class Supervisor {
         switch (stop.number()) {
             case SyscallNumbers.PTRACE -> {
                 long request = stop.arg(0);
-                if (request == PTRACE_TRACEME || request == PTRACE_ATTACH || request == PTRACE_SEIZE) {
+                if (request == Ptrace.TRACEME || request == Ptrace.ATTACH || request == Ptrace.SEIZE) {
                     int tgid = stop.tgid();
                     stop.atExit(exit -> {
                         if (exit.result() == -Errno.EPERM && refusedTracers.add(tgid)) {
                             diagnostics.println("timens: pid " + tgid + " (" + Launching.comm(tgid) + ") cannot trace: ptrace("
-                                    + (request == PTRACE_TRACEME ? "PTRACE_TRACEME" : request == PTRACE_ATTACH
+                                    + (request == Ptrace.TRACEME ? "PTRACE_TRACEME" : request == Ptrace.ATTACH
                                     ? "PTRACE_ATTACH" : "PTRACE_SEIZE") + ") fails with EPERM, because timens traces"
                                     + " every process of the command and a process has only one tracer: debuggers and"
                                     + " strace cannot work inside timens");

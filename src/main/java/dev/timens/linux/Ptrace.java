@@ -17,6 +17,8 @@ public final class Ptrace {
     public static final int SETREGS = 13;
     public static final int GETEVENTMSG = 0x4201;
     public static final int GETSIGINFO = 0x4202;
+    public static final int TRACEME = 0;
+    public static final int ATTACH = 16;
     public static final int SEIZE = 0x4206;
     public static final int INTERRUPT = 0x4207;
     public static final int LISTEN = 0x4208;

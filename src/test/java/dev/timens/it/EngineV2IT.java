@@ -277,11 +277,8 @@ class EngineV2IT {
      */
     @Test
     void asThePidNamespacesInitTimensEndsWithItsCommand() {
-        String unshare = Toolchains.requireOnPath("unshare", "apt-get install util-linux").toString();
-        List<String> wrapper = Toolchains.root()
-                ? List.of(unshare, "--pid", "--fork", "--mount-proc")
-                : List.of(unshare, "--user", "--map-root-user", "--pid", "--fork", "--mount-proc");
-        TimensRunner inPidNamespace = runner.wrappedIn(wrapper).withTimeout(Duration.ofSeconds(20));
+        TimensRunner inPidNamespace = runner.wrappedIn(Toolchains.pidNamespaceWrapper())
+                .withTimeout(Duration.ofSeconds(20));
         TimensRunner.Result run = inPidNamespace.timens(AT_2038, "sh", "-c", "sleep 0.5 & date +%s");
         if (run.exitCode() != 0 && run.stderr().contains("unshare")) {
             Toolchains.unavailable("cannot make a PID namespace here: " + run.stderr().trim());

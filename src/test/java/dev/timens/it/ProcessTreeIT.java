@@ -195,11 +195,7 @@ class ProcessTreeIT {
      */
     @Test
     void aReusedPidStartsAfresh() {
-        String unshare = Toolchains.requireOnPath("unshare", "apt-get install util-linux").toString();
-        List<String> wrapper = Toolchains.root()
-                ? List.of(unshare, "--pid", "--fork", "--mount-proc")
-                : List.of(unshare, "--user", "--map-root-user", "--pid", "--fork", "--mount-proc");
-        TimensRunner inPidNamespace = new TimensRunner().wrappedIn(wrapper);
+        TimensRunner inPidNamespace = new TimensRunner().wrappedIn(Toolchains.pidNamespaceWrapper());
         List<String> command = List.of(Toolchains.program("treeprobe").toString(), "pid-reuse",
                 Toolchains.program("clockprobe-dyn").toString());
         TimensRunner.Result nativeRun = inPidNamespace.nativeRun(command);

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Assumptions;
 
@@ -154,6 +155,16 @@ public final class Toolchains {
      */
     public static boolean engineV2() {
         return "v2".equals(System.getenv("TIMENS_ENGINE"));
+    }
+
+    /**
+     * unshare(1) making a PID namespace for the command it runs (with /proc
+     * remounted): as root directly, else inside a user namespace of its own.
+     */
+    public static List<String> pidNamespaceWrapper() {
+        String unshare = requireOnPath("unshare", "apt-get install util-linux").toString();
+        return root() ? List.of(unshare, "--pid", "--fork", "--mount-proc")
+                : List.of(unshare, "--user", "--map-root-user", "--pid", "--fork", "--mount-proc");
     }
 
     public static boolean root() {
