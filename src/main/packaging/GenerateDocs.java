@@ -25,7 +25,7 @@ import picocli.codegen.docgen.manpage.ManPageGenerator;
  * </pre>
  * Run by Maven in the package phase, with the project's test class path (which
  * holds picocli-codegen and asciidoctorj):
- * {@code java -cp CLASSPATH src/main/build/GenerateDocs.java OUT VERSION}. A command
+ * {@code java -cp CLASSPATH src/main/packaging/GenerateDocs.java OUT VERSION}. A command
  * that comes later (timensctl) is one more entry in {@link #commands}.
  *
  * <p>Asciidoctor runs in JRuby, which takes seconds to start: a man page whose

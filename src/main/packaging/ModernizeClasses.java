@@ -23,7 +23,7 @@ import java.util.zip.ZipOutputStream;
  * verifier, at every start. picocli's 160-odd classes were the largest part of
  * timens's start-up that the cache did not hold. Run by Maven on target/timens.jar
  * after the shade plugin, before the AOT training run:
- * {@code java src/main/build/ModernizeClasses.java JAR}.
+ * {@code java src/main/packaging/ModernizeClasses.java JAR}.
  */
 public final class ModernizeClasses {
     public static void main(String[] args) throws IOException {
