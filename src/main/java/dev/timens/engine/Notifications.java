@@ -68,6 +68,30 @@ final class Notifications implements Runnable {
                 .start(new Notifications(socket, helper, tool, diagnostics, stats, router));
     }
 
+    /**
+     * Whether the helper has ended (a zombie, or reaped already), waiting up to
+     * 100 ms for one that is still on its way out (its files are closed before
+     * it becomes a zombie).
+     */
+    private boolean helperGone() {
+        for (int i = 0; i < 100; i++) {
+            try {
+                String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + helper + "/stat"));
+                char state = stat.charAt(stat.lastIndexOf(')') + 2);
+                if (state == 'Z' || state == 'X') return true;
+            } catch (java.io.IOException | RuntimeException e) {
+                return true;
+            }
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return false;
+    }
+
     private static String identity(int fd) {
         try {
             return java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/fd/" + fd)).toString();
@@ -87,9 +111,6 @@ final class Notifications implements Runnable {
             MemorySegment number = arena.allocate(ValueLayout.JAVA_INT);
             if (!Unistd.readFully(socket, number)) return -1;
             int pidfd = Descriptors.pidfdOpen(helper);
-            // ESRCH: the helper was killed meanwhile (a SIGTERM forwarded during the
-            // start-up, say): nothing runs, and the run ends with its status.
-            if (pidfd == -Errno.ESRCH) return -1;
             if (pidfd < 0) throw new LinuxException("pidfd_open", -pidfd);
             int listener;
             try {
@@ -97,7 +118,6 @@ final class Notifications implements Runnable {
             } finally {
                 Unistd.close(pidfd);
             }
-            if (listener == -Errno.ESRCH) return -1;
             if (listener < 0) throw new LinuxException("pidfd_getfd", -listener);
             Unistd.writeFully(socket, arena.allocate(1));
             return listener;
@@ -114,6 +134,10 @@ final class Notifications implements Runnable {
         try {
             listener = takeListener();
         } catch (RuntimeException e) {
+            // The helper was killed on the way (a SIGTERM forwarded during the start-up,
+            // at whichever step: ECONNRESET, ESRCH): nothing runs, and the run ends
+            // with its status. Only a failure while it lives is timens's own.
+            if (helperGone()) return;
             String now = identity(socket);
             diagnostics.println("timens: cannot take the seccomp listener: " + e.getMessage()
                     + (now.equals(socketIdentity) ? "" : " (descriptor " + socket + " was " + socketIdentity
@@ -123,7 +147,7 @@ final class Notifications implements Runnable {
         } finally {
             Unistd.close(socket); // timens-exec reads the end of file if it was not answered
         }
-        if (listener < 0) return; // timens-exec failed before installing the filter, or was killed: its status says why
+        if (listener < 0) return; // timens-exec failed before installing the filter: its exit status says why
         SeccompNotify.wakeUpSynchronously(listener); // only faster where the kernel has it
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment notif = arena.allocate(SeccompNotify.NOTIF_SIZE, 8);
