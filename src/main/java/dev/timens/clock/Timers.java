@@ -313,7 +313,11 @@ final class Timers implements AutoCloseable {
      * times), and the call returns what the kernel answered. Errors come in the
      * kernel's order (timerfd_settime in fs/timerfd.c): EFAULT, EINVAL for the
      * flags or the values, EBADF, EINVAL for a descriptor that is no timerfd.
-     * Runs on the notification thread.
+     * There is no check that the caller still waits before the timer is armed:
+     * a call interrupted meanwhile is made again and arms the same timer the
+     * same way, and no check could close the window between arming and
+     * answering anyway (it cost a syscall, a tenth of the call). Runs on the
+     * notification thread.
      */
     synchronized void armTimerfd(Notification call) {
         int tid = call.tid();
@@ -353,7 +357,6 @@ final class Timers implements AutoCloseable {
         }
         ClockGroup group = ClockGroup.of(t.clock);
         if (group != null && page.transform(group).active()) translateValue(spec, page.transform(group), group);
-        if (!call.isValid()) return; // killed or interrupted meanwhile: it will call again, if at all
         byte[] old = new byte[Timerfd.ITIMERSPEC_SIZE];
         int result = Timerfd.setExactly(t.dup, flags, spec, old);
         if (result < 0) {

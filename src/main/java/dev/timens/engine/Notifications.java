@@ -153,8 +153,13 @@ final class Notifications implements Runnable {
             MemorySegment notif = arena.allocate(SeccompNotify.NOTIF_SIZE, 8);
             MemorySegment scratch = arena.allocate(64, 8);
             MemorySegment memoryScratch = ProcessMemory.allocateScratch(arena);
-            while (SeccompNotify.await(listener, scratch)) {
-                if (SeccompNotify.receive(listener, notif) != 0) continue; // the caller went away
+            while (true) {
+                // Straight into the receive, with no poll first: one syscall fewer on
+                // every call, a tenth of a round trip here.
+                if (SeccompNotify.receive(listener, notif) != 0) {
+                    if (SeccompNotify.orphaned(listener, scratch)) break; // every process is gone
+                    continue; // the caller went away
+                }
                 Notification call = new Notification(listener, notif, scratch, memoryScratch);
                 stats.notified.incrementAndGet();
                 try {

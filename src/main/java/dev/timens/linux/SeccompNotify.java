@@ -52,26 +52,27 @@ public final class SeccompNotify {
     }
 
     /**
-     * Waits until {@code listener} has a call to receive (true), or every
-     * process that could make one is gone (false).
+     * Whether every process that could make a call to {@code listener} is gone
+     * (it polls as hung up and has nothing left to receive). Asked only when
+     * {@link #receive} found nothing: that is also how an orphaned listener
+     * answers, at once, where a live one waits for the next call.
      */
-    public static boolean await(int listener, MemorySegment scratch) {
+    public static boolean orphaned(int listener, MemorySegment scratch) {
         while (true) {
             scratch.set(INT, 0, listener);
             scratch.set(INT, 4, POLLIN); // events; revents = 0
-            long n = Native.syscall(SyscallNumbers.POLL, scratch.address(), 1, -1, 0, 0, 0);
+            long n = Native.syscall(SyscallNumbers.POLL, scratch.address(), 1, 0, 0, 0, 0);
             if (n == -Errno.EINTR) continue;
             if (n < 0) throw new LinuxException("poll", (int) -n);
             short revents = scratch.get(java.lang.foreign.ValueLayout.JAVA_SHORT, 6);
-            if ((revents & POLLIN) != 0) return true;
-            if ((revents & POLLHUP) != 0) return false;
-            // POLLERR: the kernel could not take the listener's lock (interrupted); look again.
+            return (revents & POLLIN) == 0 && (revents & POLLHUP) != 0;
         }
     }
 
     /**
-     * Receives one call into {@code notif} ({@link #NOTIF_SIZE} bytes); returns 0,
-     * or {@code -ENOENT} when its caller went away before it could be received.
+     * Receives one call into {@code notif} ({@link #NOTIF_SIZE} bytes), waiting
+     * for one; returns 0, or {@code -ENOENT} when its caller went away before it
+     * could be received, or when nobody is left to call ({@link #orphaned}).
      */
     public static int receive(int listener, MemorySegment notif) {
         notif.fill((byte) 0); // the kernel refuses a buffer that is not zeroed
