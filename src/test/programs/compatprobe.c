@@ -43,6 +43,8 @@
  *                      PROGRAM's own output follows
  *
  * i386 calls take 32-bit pointers: their buffers come from mmap(MAP_32BIT).
+ * On a kernel without IA32 emulation every i386 result is "no-ia32" (see
+ * NO_IA32).
  */
 #include "probe.h"
 
@@ -119,7 +121,15 @@
 
 #define Y2030 1893456000L
 
-static long int80(long nr, long a, long b)
+/*
+ * Where the kernel has no IA32 emulation (built without it, or booted with
+ * ia32_emulation=0), int $0x80 raises a general protection fault that kills
+ * the caller, natively and under timens alike: nothing reaches the kernel's
+ * i386 table then. Every i386 call below reports that as NO_IA32 ("no-ia32").
+ */
+#define NO_IA32 (-100000L)
+
+static long int80_raw(long nr, long a, long b)
 {
 	long ret;
 	__asm__ volatile("int $0x80"
@@ -127,6 +137,28 @@ static long int80(long nr, long a, long b)
 			 : "a"(nr), "b"(a), "c"(b)
 			 : "memory", "r8", "r9", "r10", "r11");
 	return ret;
+}
+
+/* Whether int $0x80 reaches the kernel: tried once, in a child (i386 getpid). */
+static int ia32_present(void)
+{
+	static int present = -1;
+	if (present < 0) {
+		fflush(stdout);
+		pid_t child = fork();
+		if (child == 0) {
+			int80_raw(20, 0, 0);
+			_exit(0);
+		}
+		int status = 0;
+		present = child > 0 && waitpid(child, &status, 0) == child && WIFEXITED(status);
+	}
+	return present;
+}
+
+static long int80(long nr, long a, long b)
+{
+	return ia32_present() ? int80_raw(nr, a, b) : NO_IA32;
 }
 
 static long x32(long nr, long a, long b)
@@ -147,6 +179,8 @@ static void field(const char *key, long result, long seconds);
  */
 static long int80_6(long nr, long a, long b, long c, long d, long e, long f)
 {
+	if (!ia32_present())
+		return NO_IA32;
 	long ret;
 	register long sixth __asm__("r12") = f;
 	__asm__ volatile("sub $128, %%rsp\n\t"
@@ -326,7 +360,9 @@ static int execs(const char *program, int32_t *low)
 /* Prints " key=S" for a result >= 0, " key=error-ENAME" for -errno. */
 static void field(const char *key, long result, long seconds)
 {
-	if (result < 0 && result > -4096)
+	if (result == NO_IA32)
+		printf(" %s=no-ia32", key);
+	else if (result < 0 && result > -4096)
 		printf(" %s=error-%s", key, errno_name((int)-result));
 	else
 		printf(" %s=%ld", key, seconds);
