@@ -63,6 +63,8 @@ public final class FaketimeCommand {
         "FAKETIME, else from the first line of the file FAKETIME_TIMESTAMP_FILE, ~/.faketimerc",
         "or /etc/faketimerc, re-read while the program runs. FAKETIME_SKIP_CMDS and",
         "FAKETIME_ONLY_CMDS put programs on host time by name (timens --skip-cmds, --only-cmds).",
+        "File times follow the faked clock, as under libfaketime (timens --file-times), unless",
+        "NO_FAKE_STAT is set.",
         "",
         "Switches:",
         "  -f                  : the timestamp is a FAKETIME string",
@@ -182,6 +184,8 @@ public final class FaketimeCommand {
         }
         if (env.containsKey("FAKETIME_ONLY_CMDS")) timensArgs.add("--only-cmds=" + env.get("FAKETIME_ONLY_CMDS"));
         if (env.containsKey("FAKETIME_SKIP_CMDS")) timensArgs.add("--skip-cmds=" + env.get("FAKETIME_SKIP_CMDS"));
+        // libfaketime shifts what stat reports unless NO_FAKE_STAT is set: so does this.
+        if (!env.containsKey("NO_FAKE_STAT")) timensArgs.add("--file-times");
         timensArgs.add("--");
         timensArgs.addAll(command);
         return TimensCommand.run(out, err, specFiles, format, timensArgs.toArray(String[]::new));

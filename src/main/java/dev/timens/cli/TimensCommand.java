@@ -93,6 +93,8 @@ public final class TimensCommand implements Callable<Integer> {
     String name;
     String onlyCmds;
     String skipCmds;
+    /** --file-times: file timestamps on the namespace's CLOCK_REALTIME. */
+    boolean fileTimes;
     /** libfaketime's FAKETIME file that --faketime came from, re-read while the command runs (timens-faketime). */
     FaketimeCommand.SpecFiles faketimeFile;
     /** How --faketime dates are written (libfaketime's FAKETIME_FMT, from timens-faketime). */
@@ -134,6 +136,9 @@ public final class TimensCommand implements Callable<Integer> {
         flag(spec, "--freeze", "The clocks stand still at their start values (sleeps still take their real time).");
         flag(spec, "--warp", "When every process waits and one waits with a timeout, the clocks jump to the"
                 + " earliest timeout and that wait ends at once (sleeping an hour takes milliseconds).");
+        flag(spec, "--file-times", "stat and its kin report file times on the namespace's CLOCK_REALTIME, and times"
+                + " given to touch, tar (utimensat and its kin) are taken on it; files keep host times on disk."
+                + " Costs a stop per call.");
         option(spec, "--only-cmds", "NAMES", "Only programs exec'd under one of these comma-separated names"
                 + " (argv[0] without its directory) get the namespace's clocks; every other runs on host time.");
         option(spec, "--skip-cmds", "NAMES", "Programs exec'd under one of these comma-separated names run on host"
@@ -196,6 +201,7 @@ public final class TimensCommand implements Callable<Integer> {
             c.rate = parsed.matchedOptionValue("--rate", null);
             c.freeze = parsed.hasMatchedOption("--freeze");
             c.warp = parsed.hasMatchedOption("--warp");
+            c.fileTimes = parsed.hasMatchedOption("--file-times");
             c.debug = parsed.hasMatchedOption("--debug");
             c.stats = parsed.hasMatchedOption("--stats");
             c.name = parsed.matchedOptionValue("--name", null);
@@ -287,6 +293,7 @@ public final class TimensCommand implements Callable<Integer> {
         Instant hostStart = Instant.now();
         try (TimeNamespace namespace = TimeNamespace.create(settings, passedFds, readKernelTimeData, name != null)) {
             namespace.acceptChanges();
+            if (fileTimes) namespace.reportFileTimes();
             LiveNamespace live = new LiveNamespace(name, dev.timens.linux.Unistd.getpid(), namespace, command);
             ControlServer control;
             try {

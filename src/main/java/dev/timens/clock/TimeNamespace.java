@@ -97,6 +97,8 @@ public final class TimeNamespace implements Tool, AutoCloseable {
      */
     private final Map<Integer, Boolean> onHostTime = new java.util.concurrent.ConcurrentHashMap<>();
     private final SyscallSet subscriptions;
+    /** Null unless file times follow the namespace ({@link #reportFileTimes}). */
+    private FileTimes fileTimes;
     private final long kernelVdsoSize;
     /** Whether absolute timerfd arming is answered from the listener (rate 1, no --warp). */
     private final boolean timerfdsByListener;
@@ -298,7 +300,16 @@ public final class TimeNamespace implements Tool, AutoCloseable {
 
     @Override
     public SyscallSet syscalls() {
-        return subscriptions;
+        return fileTimes == null ? subscriptions : subscriptions.union(FileTimes.syscalls());
+    }
+
+    /**
+     * {@code --file-times}: the stat calls report file times on the namespace's
+     * CLOCK_REALTIME, and the utime calls take them on it ({@link FileTimes}).
+     * Before the namespace starts.
+     */
+    public void reportFileTimes() {
+        fileTimes = new FileTimes(page);
     }
 
     @Override
@@ -517,6 +528,13 @@ public final class TimeNamespace implements Tool, AutoCloseable {
         if (onHostTime(stop.tid()) && !TimeSyscalls.isSet(stop.number())) return SyscallOutcome.proceed();
         if (fromKernelVdso(stop)) return SyscallOutcome.proceed();
         int nr = stop.number();
+        if (fileTimes != null && FileTimes.handles(nr)) {
+            try {
+                return fileTimes.handle(stop);
+            } catch (TraceeFault e) {
+                return SyscallOutcome.error(dev.timens.linux.Errno.EFAULT); // no room for the shifted copy
+            }
+        }
         if (sleeps != null) sleeps.onSyscall(stop);
         if (timers.handles(nr)) {
             try {

@@ -123,6 +123,9 @@ public final class SyscallNumbers {
     public static final int READ = 0;
     public static final int WRITE = 1;
     public static final int CLOSE = 3;
+    public static final int STAT = 4;
+    public static final int FSTAT = 5;
+    public static final int LSTAT = 6;
     public static final int PWRITE64 = 18;
     public static final int POLL = 7;
     public static final int MMAP = 9;
@@ -167,6 +170,7 @@ public final class SyscallNumbers {
     public static final int SYSINFO = 99;
     public static final int RT_SIGTIMEDWAIT = 128;
     public static final int RT_SIGSUSPEND = 130;
+    public static final int UTIME = 132;
     public static final int PRCTL = 157;
     public static final int ADJTIMEX = 159;
     public static final int SETTIMEOFDAY = 164;
@@ -186,13 +190,17 @@ public final class SyscallNumbers {
     public static final int CLOCK_NANOSLEEP = 230;
     public static final int EXIT_GROUP = 231;
     public static final int EPOLL_WAIT = 232;
+    public static final int UTIMES = 235;
     public static final int TGKILL = 234;
     public static final int MQ_TIMEDSEND = 242;
     public static final int MQ_TIMEDRECEIVE = 243;
     public static final int WAITID = 247;
     public static final int OPENAT = 257;
+    public static final int FUTIMESAT = 261;
+    public static final int NEWFSTATAT = 262;
     public static final int PSELECT6 = 270;
     public static final int PPOLL = 271;
+    public static final int UTIMENSAT = 280;
     public static final int EPOLL_PWAIT = 281;
     public static final int TIMERFD_CREATE = 283;
     public static final int TIMERFD_SETTIME = 286;
@@ -207,6 +215,7 @@ public final class SyscallNumbers {
     public static final int GETRANDOM = 318;
     public static final int MEMFD_CREATE = 319;
     public static final int EXECVEAT = 322;
+    public static final int STATX = 332;
     public static final int IO_PGETEVENTS = 333;
     public static final int IO_URING_SETUP = 425;
     public static final int IO_URING_ENTER = 426;

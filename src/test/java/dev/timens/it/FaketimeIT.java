@@ -128,6 +128,23 @@ class FaketimeIT {
         }
     }
 
+    /**
+     * libfaketime shifts what stat reports unless NO_FAKE_STAT is set:
+     * timens-faketime does the same (timens --file-times), and leaves file
+     * times to the host with it.
+     */
+    @Test
+    void fileTimesFollowTheFakedClockUnlessNoFakeStat(@TempDir Path dir) throws Exception {
+        Path file = Files.createFile(dir.resolve("f"));
+        Files.setLastModifiedTime(file, FileTime.from(java.time.Instant.ofEpochSecond(1_500_000_000L)));
+        TimensRunner.Result faked = runner.timensFaketimeArgs(List.of("-f", "+100d", "stat", "-c", "%Y",
+                file.toString())).assertExit(0);
+        assertThat(faked.stdout().trim()).as(faked.describe()).isEqualTo(Long.toString(1_500_000_000L + 100 * 86_400L));
+        TimensRunner.Result host = runner.withEnv("NO_FAKE_STAT", "1").timensFaketimeArgs(List.of("-f", "+100d",
+                "stat", "-c", "%Y", file.toString())).assertExit(0);
+        assertThat(host.stdout().trim()).as(host.describe()).isEqualTo("1500000000");
+    }
+
     /** README "Setting FAKETIME by means of a file timestamp": '%' starts at the file's time. */
     @Test
     void percentStartsAtTheFollowedFilesTime() throws Exception {
