@@ -122,6 +122,66 @@ class FileTimesIT {
                 .isGreaterThan(now + 4 * 365 * 86_400L);
     }
 
+    /**
+     * Java (Files.getLastModifiedTime), Python (os.stat) and stat(1) read the
+     * same shifted time of a file the host dated 2017.
+     */
+    @Test
+    void javaPythonAndShellReadTheShiftedTime(@TempDir Path dir) throws Exception {
+        Path file = Files.createFile(dir.resolve("f"));
+        Files.setLastModifiedTime(file, FileTime.from(Instant.ofEpochSecond(1_500_000_000L)));
+        Path source = dir.resolve("Mtime.java");
+        Files.writeString(source, "public class Mtime { public static void main(String[] a) throws Exception {"
+                + " System.out.println(java.nio.file.Files.getLastModifiedTime(java.nio.file.Path.of(a[0]))"
+                + ".toInstant().getEpochSecond()); } }\n");
+        TimensRunner.Result run = runner.withTimeout(java.time.Duration.ofSeconds(120)).timens(HUNDRED_DAYS_AHEAD,
+                "sh", "-c", "\"$0\" \"$1\" \"$2\" && python3 -c 'import os, sys; print(int(os.stat(sys.argv[1]).st_mtime))' \"$2\""
+                        + " && stat -c %Y \"$2\"", Toolchains.java().toString(), source.toString(), file.toString())
+                .assertExit(0);
+        String shifted = Long.toString(1_500_000_000L + HUNDRED_DAYS);
+        assertThat(run.stdout().lines().toList()).as(run.describe()).containsExactly(shifted, shifted, shifted);
+    }
+
+    /** A Go program (os.Stat, os.Chtimes: its own raw syscalls, no libc) sees and sets namespace times. */
+    @Test
+    void goReadsAndSetsNamespaceTimes(@TempDir Path dir) throws Exception {
+        String go = Toolchains.requireOnPath("go", "apt-get install golang-go").toString();
+        Path source = dir.resolve("mtime.go");
+        Files.writeString(source, """
+                package main
+
+                import (
+                	"fmt"
+                	"os"
+                	"time"
+                )
+
+                func main() {
+                	fi, err := os.Stat(os.Args[1])
+                	if err != nil {
+                		panic(err)
+                	}
+                	fmt.Println(fi.ModTime().Unix())
+                	t := time.Unix(2000000000, 0)
+                	if err := os.Chtimes(os.Args[1], t, t); err != nil {
+                		panic(err)
+                	}
+                	fi, _ = os.Stat(os.Args[1])
+                	fmt.Println(fi.ModTime().Unix())
+                }
+                """);
+        Path binary = dir.resolve("mtime");
+        runner.withEnv("GOCACHE", dir.resolve("cache").toString()).withEnv("HOME", dir.toString())
+                .withTimeout(java.time.Duration.ofSeconds(300))
+                .nativeRun(go, "build", "-o", binary.toString(), source.toString()).assertExit(0);
+        Path file = Files.createFile(dir.resolve("f"));
+        Files.setLastModifiedTime(file, FileTime.from(Instant.ofEpochSecond(1_500_000_000L)));
+        TimensRunner.Result run = runner.timens(HUNDRED_DAYS_AHEAD, binary.toString(), file.toString()).assertExit(0);
+        assertThat(run.stdout().lines().toList()).as(run.describe())
+                .containsExactly(Long.toString(1_500_000_000L + HUNDRED_DAYS), "2000000000");
+        assertThat(Files.getLastModifiedTime(file).toInstant().getEpochSecond()).isEqualTo(2_000_000_000L - HUNDRED_DAYS);
+    }
+
     /** Without the option, stat reports the host's time (the promise the README makes). */
     @Test
     void withoutTheOptionFileTimesAreHostTimes(@TempDir Path dir) throws Exception {
