@@ -93,6 +93,8 @@ public final class TimensCommand implements Callable<Integer> {
     String name;
     String onlyCmds;
     String skipCmds;
+    /** --anchor: the host instant --at's date holds at. */
+    String anchor;
     /** --file-times: file timestamps on the namespace's CLOCK_REALTIME. */
     boolean fileTimes;
     /** libfaketime's FAKETIME file that --faketime came from, re-read while the command runs (timens-faketime). */
@@ -129,6 +131,9 @@ public final class TimensCommand implements Callable<Integer> {
         option(spec, "--at", "DATE", "CLOCK_REALTIME starts at DATE and ticks on.");
         option(spec, "--offset", "DUR", "CLOCK_REALTIME is shifted by DUR (e.g. -3d, +1h30m).");
         option(spec, "--faketime", "SPEC", "A FAKETIME string, read as libfaketime reads it: an offset, an @start date, a frozen date.");
+        option(spec, "--anchor", "DATE", "With --at (or --offset and --rate): the host time at which CLOCK_REALTIME"
+                + " reads that date and from which it runs at the rate, instead of timens's start; the same options"
+                + " then give the same clock on every machine (timensctl list --spec prints them).");
         option(spec, "--monotonic", "DUR", "CLOCK_MONOTONIC (and _COARSE, _RAW) is shifted by DUR.");
         option(spec, "--boottime", "DUR", "CLOCK_BOOTTIME (and BOOTTIME_ALARM) is shifted by DUR.");
         option(spec, "--rate", "R", "Every clock advances R virtual seconds per real second (e.g. 10, 0.5);"
@@ -195,6 +200,7 @@ public final class TimensCommand implements Callable<Integer> {
             TimensCommand c = new TimensCommand(err);
             c.at = parsed.matchedOptionValue("--at", null);
             c.offset = parsed.matchedOptionValue("--offset", null);
+            c.anchor = parsed.matchedOptionValue("--anchor", null);
             c.faketime = parsed.matchedOptionValue("--faketime", null);
             c.monotonic = parsed.matchedOptionValue("--monotonic", null);
             c.boottime = parsed.matchedOptionValue("--boottime", null);
@@ -385,7 +391,7 @@ public final class TimensCommand implements Callable<Integer> {
         int realtimeOptions = (at != null ? 1 : 0) + (offset != null ? 1 : 0) + (faketime != null ? 1 : 0);
         if (realtimeOptions > 1) throw new IllegalArgumentException("--at, --offset and --faketime exclude each other");
         // Only dates need the local zone; reading it costs ~6 ms of start-up.
-        LocalZone zone = at != null || faketime != null ? LocalZone.fromEnvironment() : null;
+        LocalZone zone = at != null || faketime != null || anchor != null ? LocalZone.fromEnvironment() : null;
         Optional<Instant> start = Optional.empty();
         Duration realtimeOffset = Duration.ZERO;
         if (at != null) start = Optional.of(TimeSpecs.parseInstant(at, zone));
@@ -416,7 +422,9 @@ public final class TimensCommand implements Callable<Integer> {
         BigDecimal r = faketimeRate != null ? faketimeRate : BigDecimal.ONE;
         if (freeze) r = BigDecimal.ZERO;
         if (rate != null) r = parseRate(rate);
-        return new ClockSettings(start, realtimeOffset, mono, boot, r, warp);
+        Optional<Instant> anchorInstant = anchor == null ? Optional.empty()
+                : Optional.of(anchorInstant(anchor, zone));
+        return new ClockSettings(start, realtimeOffset, mono, boot, r, warp, anchorInstant);
     }
 
     /** A --rate value (timens's and timensctl set's): above 0, within ClockSettings' range; else one message. */
@@ -507,6 +515,15 @@ public final class TimensCommand implements Callable<Integer> {
             if (fd.matches("[0-9]+") && Integer.parseInt(fd) > 2) fds.add(Integer.parseInt(fd));
         }
         return fds;
+    }
+
+    /** Parses --anchor's date; the error names the option. */
+    private static Instant anchorInstant(String text, LocalZone zone) {
+        try {
+            return TimeSpecs.parseInstant(text, zone);
+        } catch (SpecException e) {
+            throw e.forOption("--anchor");
+        }
     }
 
     /** Parses a duration option; the error names the option. */

@@ -74,6 +74,10 @@ public final class TimensctlCommand {
                 .footer(FOOTER);
         list.addOption(OptionSpec.builder("--json").arity("0").type(boolean.class)
                 .description("A JSON array of objects instead.").build());
+        list.addOption(OptionSpec.builder("--spec").arity("0").type(boolean.class)
+                .description("Instead, per namespace: its name (or -), the pid of timens, and the timens options that"
+                        + " give its CLOCK_REALTIME on any machine whose clock is right (--offset, or --at, --anchor"
+                        + " and --rate).").build());
         top.addSubcommand("list", list);
 
         CommandSpec set = CommandSpec.create().name("set").mixinStandardHelpOptions(true);
@@ -119,7 +123,12 @@ public final class TimensctlCommand {
             CommandLine.ParseResult sub = parsed.subcommand();
             try {
                 return switch (sub.commandSpec().name()) {
-                    case "list" -> list(out, directory(env), sub.hasMatchedOption("--json"));
+                    case "list" -> {
+                        if (sub.hasMatchedOption("--json") && sub.hasMatchedOption("--spec")) {
+                            throw new IllegalArgumentException("--json and --spec exclude each other (--json has the spec)");
+                        }
+                        yield list(out, directory(env), sub.hasMatchedOption("--json"), sub.hasMatchedOption("--spec"));
+                    }
                     case "set" -> {
                         Change change = change(sub, LocalZone.fromEnvironment());
                         String target = sub.matchedPositionalValue(0, "");
@@ -224,10 +233,18 @@ public final class TimensctlCommand {
         }
     }
 
-    private static int list(PrintWriter out, Optional<Path> dir, boolean json) throws ControlException {
+    private static int list(PrintWriter out, Optional<Path> dir, boolean json, boolean spec) throws ControlException {
         List<ControlClient.Found> found = dir.isEmpty() ? List.of() : ControlClient.list(dir.get());
         if (json) {
             out.println(json(found));
+            return 0;
+        }
+        if (spec) {
+            for (ControlClient.Found f : found) {
+                Protocol.Info i = f.info();
+                out.println(String.format(Locale.ROOT, "%-16s %7d %s", i.name() == null ? "-" : i.name(),
+                        i.timensPid(), i.spec()));
+            }
             return 0;
         }
         out.println(String.format(Locale.ROOT, "%-16s %7s %7s %5s %-24s %14s %14s %6s %s", "NAME", "PID", "LEADER",
@@ -268,6 +285,7 @@ public final class TimensctlCommand {
                     .append(",\"boottime_ns\":").append(i.boottime())
                     .append(",\"rate\":").append(i.rate().toPlainString())
                     .append(",\"frozen\":").append(i.rate().signum() == 0)
+                    .append(",\"spec\":").append(quote(i.spec()))
                     .append(",\"command\":").append(quote(i.command())).append('}');
         }
         return b.append(']').toString();

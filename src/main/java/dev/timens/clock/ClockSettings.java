@@ -13,9 +13,14 @@ import java.util.Optional;
  * @param monotonicOffset added to CLOCK_MONOTONIC (like {@code unshare --time --monotonic})
  * @param boottimeOffset  added to CLOCK_BOOTTIME (like {@code unshare --time --boottime})
  * @param warp            waits end at once when nothing else can happen, and the clocks jump to their end
+ * @param realtimeAnchor  the host's CLOCK_REALTIME instant at which CLOCK_REALTIME reads
+ *                        {@code realtimeStart} (or that instant shifted by
+ *                        {@code realtimeOffset}), and from which it runs at {@code rate};
+ *                        empty: the namespace's start. The same settings with an anchor
+ *                        give the same CLOCK_REALTIME on every machine whose clock is right
  */
 public record ClockSettings(Optional<Instant> realtimeStart, Duration realtimeOffset, Duration monotonicOffset,
-                            Duration boottimeOffset, BigDecimal rate, boolean warp) {
+                            Duration boottimeOffset, BigDecimal rate, boolean warp, Optional<Instant> realtimeAnchor) {
     /** Rates run up to 2^31 (the fixed-point multiplier must stay below 2^63). */
     public static final BigDecimal MAX_RATE = BigDecimal.valueOf(1L << 31);
     /**
@@ -26,7 +31,7 @@ public record ClockSettings(Optional<Instant> realtimeStart, Duration realtimeOf
      */
     public static final BigDecimal MIN_RATE = new BigDecimal("0.000001");
     public static final ClockSettings HOST = new ClockSettings(Optional.empty(), Duration.ZERO, Duration.ZERO,
-            Duration.ZERO, BigDecimal.ONE, false);
+            Duration.ZERO, BigDecimal.ONE, false, Optional.empty());
 
     /**
      * @param rate virtual seconds per real second for every clock of the
@@ -39,6 +44,21 @@ public record ClockSettings(Optional<Instant> realtimeStart, Duration realtimeOf
         if (rate.signum() < 0 || rate.compareTo(MAX_RATE) >= 0 || (rate.signum() > 0 && rate.compareTo(MIN_RATE) < 0)) {
             throw new IllegalArgumentException("rate " + compact(rate) + " is out of range: " + RATE_RANGE);
         }
+        if (realtimeAnchor.isPresent()) {
+            if (realtimeStart.isEmpty() && (realtimeOffset.isZero() || rate.compareTo(BigDecimal.ONE) == 0)) {
+                throw new IllegalArgumentException("--anchor needs --at, or --offset with --rate: there is nothing"
+                        + " else its instant changes");
+            }
+            if (rate.signum() == 0) {
+                throw new IllegalArgumentException("--anchor with frozen clocks changes nothing: they read their date"
+                        + " at any host time");
+            }
+        }
+    }
+
+    public ClockSettings(Optional<Instant> realtimeStart, Duration realtimeOffset, Duration monotonicOffset,
+                         Duration boottimeOffset, BigDecimal rate, boolean warp) {
+        this(realtimeStart, realtimeOffset, monotonicOffset, boottimeOffset, rate, warp, Optional.empty());
     }
 
     public ClockSettings(Optional<Instant> realtimeStart, Duration realtimeOffset, Duration monotonicOffset,

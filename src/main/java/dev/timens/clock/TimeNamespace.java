@@ -22,6 +22,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -271,10 +272,27 @@ public final class TimeNamespace implements Tool, AutoCloseable {
                     Time.clockGettimeNanos(Time.CLOCK_BOOTTIME), "CLOCK_BOOTTIME"));
         }
         long mult = settings.rateMultiplier();
+        if (settings.realtimeAnchor().isPresent()) {
+            // REALTIME runs at the rate from the anchor, where it read its start date
+            // (or the anchor shifted by the offset): the same function of host time anywhere.
+            long anchor = TimeSyscalls.toNanos(settings.realtimeAnchor().get(), "anchor");
+            long atAnchor = settings.realtimeStart().isPresent()
+                    ? TimeSyscalls.toNanos(settings.realtimeStart().get(), "start date")
+                    : offset(settings.realtimeOffset(), anchor, "CLOCK_REALTIME").apply(anchor);
+            ClockTransform anchored = new ClockTransform(anchor, atAnchor, mult, ClockTransform.SHIFT, true);
+            long now = anchored.apply(realNow);
+            if (now <= 0 || now == ClockTransform.MAX) {
+                throw new IllegalArgumentException("with that anchor CLOCK_REALTIME would read "
+                        + (now <= 0 ? "before 1970" : "past 2262") + " now, beyond what Linux can represent");
+            }
+            transforms.put(ClockGroup.REALTIME, anchored);
+        }
         if (mult != ClockTransform.UNIT_RATE) {
             // Every clock of the namespace runs at the rate from now on, from where
-            // its offset (or start date) puts it now: REALTIME exactly at its start.
+            // its offset (or start date) puts it now: REALTIME exactly at its start,
+            // or from its anchor.
             for (ClockGroup g : ClockGroup.values()) {
+                if (g == ClockGroup.REALTIME && settings.realtimeAnchor().isPresent()) continue;
                 long hostNow = g == ClockGroup.REALTIME ? realNow : Time.clockGettimeNanos(g.referenceClock());
                 long virtualNow = transforms.getOrDefault(g, ClockTransform.IDENTITY).apply(hostNow);
                 transforms.put(g, new ClockTransform(hostNow, virtualNow, mult, ClockTransform.SHIFT, true));
@@ -355,6 +373,30 @@ public final class TimeNamespace implements Tool, AutoCloseable {
             values[g.ordinal()] = page.transform(g).apply(Time.clockGettimeNanos(g.referenceClock()));
         }
         return new Clocks(values[0], values[1], values[2], rate(page.transform(ClockGroup.REALTIME)));
+    }
+
+    /**
+     * The timens options that give CLOCK_REALTIME as it runs now, on any machine
+     * whose clock is right ({@code timensctl list --spec}): at rate 1 an offset;
+     * at another rate a date, the host instant it held and the rate; frozen, the
+     * date alone. MONOTONIC and BOOTTIME count from each machine's boot, so they
+     * have no such options.
+     */
+    public List<String> realtimeSpec() {
+        ClockTransform t = page.transform(ClockGroup.REALTIME);
+        if (!t.active()) return List.of("--offset", "0");
+        if (t.mult() == 0) return List.of("--at", "@" + seconds(t.baseVirtual()), "--freeze");
+        if (t.isUnitRate()) {
+            long offset = t.baseVirtual() - t.baseReal(); // both in [0, MAX]: no overflow
+            return List.of("--offset", (offset < 0 ? "-" : "+") + seconds(Math.abs(offset)));
+        }
+        return List.of("--at", "@" + seconds(t.baseVirtual()), "--anchor", "@" + seconds(t.baseReal()),
+                "--rate", rate(t).toPlainString());
+    }
+
+    /** Non-negative nanoseconds as seconds with nine decimals. */
+    private static String seconds(long nanos) {
+        return nanos / 1_000_000_000L + "." + String.format(java.util.Locale.ROOT, "%09d", nanos % 1_000_000_000L);
     }
 
     private static java.math.BigDecimal rate(ClockTransform t) {

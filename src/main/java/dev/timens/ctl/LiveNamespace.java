@@ -45,7 +45,7 @@ public final class LiveNamespace implements ControlServer.Handler {
         TimeNamespace.Clocks now = namespace.now();
         List<Integer> pids = t == null ? List.of() : t.processes().stream().sorted().toList();
         return new Protocol.Info(name, timensPid, t == null ? 0 : t.command(), pids, now.realtime(), now.monotonic(),
-                now.boottime(), now.rate(), command).lines();
+                now.boottime(), now.rate(), String.join(" ", namespace.realtimeSpec()), command).lines();
     }
 
     @Override

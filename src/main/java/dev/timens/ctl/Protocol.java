@@ -7,7 +7,8 @@ import java.util.List;
  * namespace's answer, lines of UTF-8 text, and the end of the connection.
  *
  * <ul>
- * <li>{@code info}: {@code key value} lines ({@link Info}).
+ * <li>{@code info}: {@code key value} lines ({@link Info}), among them {@code spec},
+ *     the timens options that give its CLOCK_REALTIME anywhere.
  * <li>{@code set WHAT ARGUMENT}: {@code ok}, or {@code refused REASON} (nothing
  *     changed). WHAT is {@code at} or {@code offset} (nanoseconds since the epoch,
  *     or from the host's REALTIME), {@code monotonic} or {@code boottime}
@@ -43,13 +44,13 @@ public final class Protocol {
 
     /** A namespace as its {@code info} answer describes it. */
     public record Info(String name, int timensPid, int leader, List<Integer> pids, long realtime, long monotonic,
-                       long boottime, java.math.BigDecimal rate, String command) {
+                       long boottime, java.math.BigDecimal rate, String spec, String command) {
         /** The {@code key value} lines of this. */
         public List<String> lines() {
             return List.of("name " + (name == null ? "-" : name), "timens " + timensPid, "leader " + leader,
                     "pids " + String.join(" ", pids.stream().map(String::valueOf).toList()),
                     "realtime " + realtime, "monotonic " + monotonic, "boottime " + boottime,
-                    "rate " + rate.toPlainString(), "command " + command.replace('\n', ' '));
+                    "rate " + rate.toPlainString(), "spec " + spec, "command " + command.replace('\n', ' '));
         }
 
         /** Parses {@link #lines()}; IllegalArgumentException when a line is missing or malformed. */
@@ -60,6 +61,9 @@ public final class Protocol {
                 if (space > 0) m.put(line.substring(0, space), line.substring(space + 1));
                 else m.put(line, "");
             }
+            if (!m.containsKey("spec") || !m.containsKey("command")) {
+                throw new IllegalArgumentException("malformed namespace info: " + lines);
+            }
             try {
                 String name = m.get("name");
                 List<Integer> pids = m.get("pids").isBlank() ? List.of()
@@ -67,7 +71,7 @@ public final class Protocol {
                 return new Info(name.equals("-") ? null : name, Integer.parseInt(m.get("timens")),
                         Integer.parseInt(m.get("leader")), pids, Long.parseLong(m.get("realtime")),
                         Long.parseLong(m.get("monotonic")), Long.parseLong(m.get("boottime")),
-                        new java.math.BigDecimal(m.get("rate")), m.get("command"));
+                        new java.math.BigDecimal(m.get("rate")), m.get("spec"), m.get("command"));
             } catch (NullPointerException | NumberFormatException e) {
                 throw new IllegalArgumentException("malformed namespace info: " + lines);
             }

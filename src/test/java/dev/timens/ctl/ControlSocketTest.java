@@ -34,7 +34,7 @@ class ControlSocketTest {
         @Override
         public List<String> info() {
             return new Protocol.Info("n" + pid, pid, pid + 1, List.of(pid + 1, pid + 2), 2_208_988_800_000_000_000L,
-                    5_000_000_000L, 6_000_000_000L, BigDecimal.ONE, "sleep 60").lines();
+                    5_000_000_000L, 6_000_000_000L, BigDecimal.ONE, "--offset +3600.000000000", "sleep 60").lines();
         }
 
         @Override
@@ -114,7 +114,8 @@ class ControlSocketTest {
 
     @Test
     void infoLinesRoundTrip() {
-        Protocol.Info info = new Protocol.Info(null, 1, 2, List.of(), 3, 4, 5, new BigDecimal("0.5"), "a b  c");
+        Protocol.Info info = new Protocol.Info(null, 1, 2, List.of(), 3, 4, 5, new BigDecimal("0.5"),
+                "--at @1.000000000 --anchor @2.000000000 --rate 0.5", "a b  c");
         assertThat(Protocol.Info.parse(info.lines())).isEqualTo(info);
         assertThatThrownBy(() -> Protocol.Info.parse(List.of("name x"))).isInstanceOf(IllegalArgumentException.class);
     }

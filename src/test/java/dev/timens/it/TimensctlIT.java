@@ -261,6 +261,94 @@ class TimensctlIT {
 
     // ---- helpers ------------------------------------------------------------------------------
 
+    /**
+     * {@code list --spec} prints options that give the namespace's CLOCK_REALTIME
+     * anywhere: a namespace at rate 60 gives a date, an anchor and the rate; the
+     * named namespace's clock (read through {@code list --json}) and a new timens
+     * run with those options both follow that one function of host time.
+     */
+    @Test
+    void listSpecGivesTheSameClockToAnotherTimens() throws Exception {
+        start("--name", "fleet", "--at", "2030-01-01T00:00:00Z", "--rate", "60", "--", "sleep", "60000");
+        awaitListed("fleet");
+        Result spec = timensctl("list", "--spec");
+        assertThat(spec.status()).as(spec.err()).isZero();
+        String line = spec.out().lines().filter(l -> l.startsWith("fleet ")).findFirst().orElseThrow();
+        Matcher m = Pattern.compile("--at @1893456000\\.000000000 --anchor @([0-9]+)\\.([0-9]{9}) --rate 60$").matcher(line);
+        assertThat(m.find()).as(line).isTrue();
+        long anchor = Long.parseLong(m.group(1)) * 1_000_000_000L + Long.parseLong(m.group(2));
+        // The clock: 2030-01-01 at the anchor, then 60 s per host second.
+        java.util.function.LongUnaryOperator clock = host -> 1_893_456_000_000_000_000L + 60 * (host - anchor);
+
+        long before = hostNanos();
+        Result listed = timensctl("list", "--json");
+        long after = hostNanos();
+        Matcher r = Pattern.compile("\"name\":\"fleet\".*?\"realtime_ns\":([0-9]+)").matcher(listed.out());
+        assertThat(r.find()).as(listed.out()).isTrue();
+        assertThat(Long.parseLong(r.group(1))).isBetween(clock.applyAsLong(before), clock.applyAsLong(after));
+        assertThat(listed.out()).contains("\"spec\":\"" + line.substring(line.indexOf("--at")) + "\"");
+
+        List<String> options = Arrays.asList(line.substring(line.indexOf("--at")).split(" "));
+        List<String> args = new ArrayList<>(options);
+        args.addAll(List.of("--", "date", "+%s%N"));
+        before = hostNanos();
+        Result elsewhere = timens(args.toArray(String[]::new));
+        after = hostNanos();
+        assertThat(elsewhere.status()).as(elsewhere.err()).isZero();
+        assertThat(Long.parseLong(elsewhere.out().trim())).isBetween(clock.applyAsLong(before), clock.applyAsLong(after));
+    }
+
+    /** At rate 1 the spec is an offset, exact to the nanosecond; frozen, the date alone. */
+    @Test
+    void listSpecOfAnOffsetAndOfFrozenClocks() throws Exception {
+        start("--name", "behind", "--offset", "-2d", "--", "sleep", "600");
+        start("--name", "still", "--at", "@1700000000.5", "--freeze", "--", "sleep", "600");
+        awaitListed("behind");
+        awaitListed("still");
+        Result spec = timensctl("list", "--spec");
+        assertThat(spec.out().lines().toList()).as(spec.err())
+                .anySatisfy(l -> assertThat(l).startsWith("behind ").endsWith(" --offset -172800.000000000"))
+                .anySatisfy(l -> assertThat(l).startsWith("still ").endsWith(" --at @1700000000.500000000 --freeze"));
+        Result both = timensctl("list", "--spec", "--json");
+        assertThat(both.status()).isEqualTo(2);
+        assertThat(both.err().lines().toList()).singleElement().asString().contains("exclude each other");
+    }
+
+    /**
+     * {@code --anchor}: the date holds at that host instant, not at timens's
+     * start; bad combinations are one line, status 2, and start nothing.
+     */
+    @Test
+    void anchorPutsTheDateAtAHostInstant() {
+        long anchor = (hostNanos() / 1_000_000_000L - 3600) * 1_000_000_000L; // an hour ago, whole seconds
+        long before = hostNanos();
+        Result run = timens("--at", "2030-01-01T00:00:00Z", "--anchor", "@" + anchor / 1_000_000_000L, "--rate", "2",
+                "--", "date", "+%s%N");
+        long after = hostNanos();
+        assertThat(run.status()).as(run.err()).isZero();
+        assertThat(Long.parseLong(run.out().trim()))
+                .isBetween(1_893_456_000_000_000_000L + 2 * (before - anchor), 1_893_456_000_000_000_000L + 2 * (after - anchor));
+        for (List<String> bad : List.of(List.of("--offset", "1d", "--anchor", "@0"),
+                List.of("--anchor", "@0"),
+                List.of("--at", "2030-01-01", "--freeze", "--anchor", "@0"),
+                List.of("--at", "2030-01-01", "--rate", "100", "--anchor", "1990-01-01"),
+                List.of("--at", "2030-01-01", "--anchor", "yesterday"))) {
+            List<String> args = new ArrayList<>(bad);
+            args.addAll(List.of("--", "touch", runtime.resolve("started").toString()));
+            Result refused = timens(args.toArray(String[]::new));
+            assertThat(refused.status()).as(bad + ": " + refused.err()).isEqualTo(2);
+            assertThat(refused.err().lines().toList()).as(bad.toString()).singleElement().asString()
+                    .startsWith("timens: ");
+            assertThat(runtime.resolve("started")).doesNotExist();
+        }
+    }
+
+    /** The host's CLOCK_REALTIME in nanoseconds. */
+    private static long hostNanos() {
+        java.time.Instant now = java.time.Instant.now();
+        return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+    }
+
     private record Result(int status, String out, String err) {}
 
     /** A timens running in the background, its output in a file. */
