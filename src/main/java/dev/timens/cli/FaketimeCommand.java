@@ -69,8 +69,8 @@ public final class FaketimeCommand {
         "Switches:",
         "  -f                  : the timestamp is a FAKETIME string",
         "  -m                  : accepted for compatibility (timens has one variant)",
-        "  --exclude-monotonic : CLOCK_MONOTONIC is not faked (timens shifts only",
-        "                        CLOCK_REALTIME anyway; refused with a speed or a frozen date)",
+        "  --exclude-monotonic : CLOCK_MONOTONIC is not faked: a speed or a frozen date",
+        "                        applies to CLOCK_REALTIME alone (timens --realtime-only)",
         "  --date-prog PROG    : the GNU-compatible date(1) that reads the timestamp",
         "  -h, --help          : this text",
         "  -v, --version       : the version",
@@ -179,9 +179,10 @@ public final class FaketimeCommand {
         boolean dontFakeMonotonic = excludeMonotonic || "1".equals(env.containsKey("FAKETIME_DONT_FAKE_MONOTONIC")
                 ? env.get("FAKETIME_DONT_FAKE_MONOTONIC") : env.get("DONT_FAKE_MONOTONIC"));
         if (spec.isPresent()) {
-            if (dontFakeMonotonic) refuseSeparateMonotonic(spec.get(), format);
             timensArgs.add("--faketime=" + spec.get());
         }
+        // A speed or a frozen date then moves CLOCK_REALTIME alone, as under libfaketime.
+        if (dontFakeMonotonic) timensArgs.add("--realtime-only");
         if (env.containsKey("FAKETIME_ONLY_CMDS")) timensArgs.add("--only-cmds=" + env.get("FAKETIME_ONLY_CMDS"));
         if (env.containsKey("FAKETIME_SKIP_CMDS")) timensArgs.add("--skip-cmds=" + env.get("FAKETIME_SKIP_CMDS"));
         // libfaketime shifts what stat reports unless NO_FAKE_STAT is set: so does this.
@@ -211,27 +212,6 @@ public final class FaketimeCommand {
         if ("1".equals(env.get("FAKETIME_UPDATE_TIMESTAMP_FILE"))) {
             throw new Refusal("FAKETIME_UPDATE_TIMESTAMP_FILE is not supported: a time set inside moves the"
                     + " namespace's clock for all its processes, but is not written to the file");
-        }
-    }
-
-    /**
-     * FAKETIME_DONT_FAKE_MONOTONIC=1 (or --exclude-monotonic): CLOCK_MONOTONIC runs
-     * as the host's. timens never shifts it for a FAKETIME offset or start, but a speed
-     * or a frozen date applies to every clock of the namespace.
-     */
-    private void refuseSeparateMonotonic(String spec, FaketimeReader.Format format) {
-        FaketimeSpec parsed;
-        try {
-            parsed = TimeSpecs.parseFaketime(spec, LocalZone.fromEnvironment(), format);
-        } catch (SpecException e) {
-            return; // timens reports it, as for any FAKETIME string
-        }
-        boolean otherRate = parsed instanceof FaketimeSpec.Frozen
-                || (parsed instanceof FaketimeSpec.Speed(FaketimeSpec clock, java.math.BigDecimal rate)
-                        && rate.compareTo(java.math.BigDecimal.ONE) != 0);
-        if (otherRate) {
-            throw new Refusal("FAKETIME_DONT_FAKE_MONOTONIC=1 (--exclude-monotonic) with a speed or a frozen date is"
-                    + " not supported: timens runs CLOCK_MONOTONIC at the same speed as CLOCK_REALTIME");
         }
     }
 

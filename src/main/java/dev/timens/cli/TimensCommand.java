@@ -93,6 +93,8 @@ public final class TimensCommand implements Callable<Integer> {
     String name;
     String onlyCmds;
     String skipCmds;
+    /** --realtime-only: the rate is CLOCK_REALTIME's alone. */
+    boolean realtimeOnly;
     /** --anchor: the host instant --at's date holds at. */
     String anchor;
     /** --file-times: file timestamps on the namespace's CLOCK_REALTIME. */
@@ -139,6 +141,9 @@ public final class TimensCommand implements Callable<Integer> {
         option(spec, "--rate", "R", "Every clock advances R virtual seconds per real second (e.g. 10, 0.5);"
                 + " sleeps and timeouts are scaled to match.");
         flag(spec, "--freeze", "The clocks stand still at their start values (sleeps still take their real time).");
+        flag(spec, "--realtime-only", "--rate, --freeze and a --faketime speed or frozen date apply to"
+                + " CLOCK_REALTIME alone: MONOTONIC and BOOTTIME tick with the host's, relative sleeps and timeouts"
+                + " take their real time (libfaketime's FAKETIME_DONT_FAKE_MONOTONIC).");
         flag(spec, "--warp", "When every process waits and one waits with a timeout, the clocks jump to the"
                 + " earliest timeout and that wait ends at once (sleeping an hour takes milliseconds).");
         flag(spec, "--file-times", "stat and its kin report file times on the namespace's CLOCK_REALTIME, and times"
@@ -206,6 +211,7 @@ public final class TimensCommand implements Callable<Integer> {
             c.boottime = parsed.matchedOptionValue("--boottime", null);
             c.rate = parsed.matchedOptionValue("--rate", null);
             c.freeze = parsed.hasMatchedOption("--freeze");
+            c.realtimeOnly = parsed.hasMatchedOption("--realtime-only");
             c.warp = parsed.hasMatchedOption("--warp");
             c.fileTimes = parsed.hasMatchedOption("--file-times");
             c.debug = parsed.hasMatchedOption("--debug");
@@ -424,7 +430,7 @@ public final class TimensCommand implements Callable<Integer> {
         if (rate != null) r = parseRate(rate);
         Optional<Instant> anchorInstant = anchor == null ? Optional.empty()
                 : Optional.of(anchorInstant(anchor, zone));
-        return new ClockSettings(start, realtimeOffset, mono, boot, r, warp, anchorInstant);
+        return new ClockSettings(start, realtimeOffset, mono, boot, r, warp, anchorInstant, realtimeOnly);
     }
 
     /** A --rate value (timens's and timensctl set's): above 0, within ClockSettings' range; else one message. */

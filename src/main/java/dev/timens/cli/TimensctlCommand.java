@@ -88,8 +88,9 @@ public final class TimensctlCommand {
         option(set, "--at", "DATE", "CLOCK_REALTIME reads DATE now (a clock step: absolute REALTIME waits and"
                 + " timers follow, cancel-on-set timerfds are cancelled).");
         option(set, "--offset", "DUR", "CLOCK_REALTIME is the host's shifted by DUR from now on (a clock step).");
-        option(set, "--rate", "R", "Every clock runs at R from now on: only 1 from frozen (as --unfreeze), or the"
-                + " rate it runs at already; other rate changes are refused.");
+        option(set, "--rate", "R", "Every clock runs at R from now on: any R for a namespace started with"
+                + " --realtime-only (CLOCK_REALTIME alone); otherwise only 1 from frozen (as --unfreeze), or the"
+                + " rate it runs at already.");
         flag(set, "--freeze", "Every clock stands still where it is (a namespace running at rate 1).");
         flag(set, "--unfreeze", "Every clock ticks again at rate 1 from where it stands.");
         option(set, "--monotonic", "+DUR", "CLOCK_MONOTONIC jumps forward by DUR (never back).");

@@ -18,9 +18,13 @@ import java.util.Optional;
  *                        {@code realtimeOffset}), and from which it runs at {@code rate};
  *                        empty: the namespace's start. The same settings with an anchor
  *                        give the same CLOCK_REALTIME on every machine whose clock is right
+ * @param realtimeOnly    the rate (frozen included) applies to CLOCK_REALTIME alone: MONOTONIC and
+ *                        BOOTTIME tick with the host's, and relative waits take their real time
+ *                        (libfaketime's FAKETIME_DONT_FAKE_MONOTONIC)
  */
 public record ClockSettings(Optional<Instant> realtimeStart, Duration realtimeOffset, Duration monotonicOffset,
-                            Duration boottimeOffset, BigDecimal rate, boolean warp, Optional<Instant> realtimeAnchor) {
+                            Duration boottimeOffset, BigDecimal rate, boolean warp, Optional<Instant> realtimeAnchor,
+                            boolean realtimeOnly) {
     /** Rates run up to 2^31 (the fixed-point multiplier must stay below 2^63). */
     public static final BigDecimal MAX_RATE = BigDecimal.valueOf(1L << 31);
     /**
@@ -31,7 +35,7 @@ public record ClockSettings(Optional<Instant> realtimeStart, Duration realtimeOf
      */
     public static final BigDecimal MIN_RATE = new BigDecimal("0.000001");
     public static final ClockSettings HOST = new ClockSettings(Optional.empty(), Duration.ZERO, Duration.ZERO,
-            Duration.ZERO, BigDecimal.ONE, false, Optional.empty());
+            Duration.ZERO, BigDecimal.ONE, false, Optional.empty(), false);
 
     /**
      * @param rate virtual seconds per real second for every clock of the
@@ -43,6 +47,9 @@ public record ClockSettings(Optional<Instant> realtimeStart, Duration realtimeOf
         }
         if (rate.signum() < 0 || rate.compareTo(MAX_RATE) >= 0 || (rate.signum() > 0 && rate.compareTo(MIN_RATE) < 0)) {
             throw new IllegalArgumentException("rate " + compact(rate) + " is out of range: " + RATE_RANGE);
+        }
+        if (realtimeOnly && warp) {
+            throw new IllegalArgumentException("--realtime-only and --warp exclude each other: a warp jumps every clock");
         }
         if (realtimeAnchor.isPresent()) {
             if (realtimeStart.isEmpty() && (realtimeOffset.isZero() || rate.compareTo(BigDecimal.ONE) == 0)) {
@@ -58,7 +65,7 @@ public record ClockSettings(Optional<Instant> realtimeStart, Duration realtimeOf
 
     public ClockSettings(Optional<Instant> realtimeStart, Duration realtimeOffset, Duration monotonicOffset,
                          Duration boottimeOffset, BigDecimal rate, boolean warp) {
-        this(realtimeStart, realtimeOffset, monotonicOffset, boottimeOffset, rate, warp, Optional.empty());
+        this(realtimeStart, realtimeOffset, monotonicOffset, boottimeOffset, rate, warp, Optional.empty(), false);
     }
 
     public ClockSettings(Optional<Instant> realtimeStart, Duration realtimeOffset, Duration monotonicOffset,

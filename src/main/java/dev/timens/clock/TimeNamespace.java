@@ -98,6 +98,8 @@ public final class TimeNamespace implements Tool, AutoCloseable {
      */
     private final Map<Integer, Boolean> onHostTime = new java.util.concurrent.ConcurrentHashMap<>();
     private final SyscallSet subscriptions;
+    /** --realtime-only: rates and freezing are CLOCK_REALTIME's alone. */
+    private final boolean realtimeOnly;
     /** Null unless file times follow the namespace ({@link #reportFileTimes}). */
     private FileTimes fileTimes;
     private final long kernelVdsoSize;
@@ -124,8 +126,9 @@ public final class TimeNamespace implements Tool, AutoCloseable {
 
     private TimeNamespace(ClockPage page, VdsoImage image, KernelTimeData timeData,
                           java.util.function.Function<VdsoImage, java.util.concurrent.Future<String>> clockCodeChecker,
-                          long kernelVdsoSize, boolean warp, java.util.Set<Integer> passedFds) {
+                          long kernelVdsoSize, boolean warp, boolean realtimeOnly, java.util.Set<Integer> passedFds) {
         this.page = page;
+        this.realtimeOnly = realtimeOnly;
         this.image = image;
         this.timeData = timeData;
         if (timeData.usable()) clockCodeCheck = clockCodeChecker.apply(image);
@@ -212,7 +215,7 @@ public final class TimeNamespace implements Tool, AutoCloseable {
         ClockPage page = ClockPage.create(image);
         page.publish(initial);
         return new TimeNamespace(page, image, timeData, clockCodeChecker, kernel.image().length, settings.warp(),
-                passedFds);
+                settings.realtimeOnly(), passedFds);
     }
 
     /**
@@ -293,6 +296,7 @@ public final class TimeNamespace implements Tool, AutoCloseable {
             // or from its anchor.
             for (ClockGroup g : ClockGroup.values()) {
                 if (g == ClockGroup.REALTIME && settings.realtimeAnchor().isPresent()) continue;
+                if (g != ClockGroup.REALTIME && settings.realtimeOnly()) continue;
                 long hostNow = g == ClockGroup.REALTIME ? realNow : Time.clockGettimeNanos(g.referenceClock());
                 long virtualNow = transforms.getOrDefault(g, ClockTransform.IDENTITY).apply(hostNow);
                 transforms.put(g, new ClockTransform(hostNow, virtualNow, mult, ClockTransform.SHIFT, true));
@@ -455,20 +459,30 @@ public final class TimeNamespace implements Tool, AutoCloseable {
      * stands. Only between 1 and 0 (freezing and unfreezing), and not under
      * --warp: at any other rate relative sleeps and timers are scaled at the
      * moment they start, and those already running would keep the old rate.
+     * Under --realtime-only, where nothing relative is scaled, CLOCK_REALTIME
+     * alone takes any rate.
      */
     private String changeRate(java.math.BigDecimal rate) {
         java.math.BigDecimal current = rate(page.transform(ClockGroup.REALTIME));
         if (current.compareTo(rate) == 0) return null;
+        if (rate.signum() < 0 || rate.compareTo(ClockSettings.MAX_RATE) >= 0
+                || (rate.signum() > 0 && rate.compareTo(ClockSettings.MIN_RATE) < 0)) {
+            return "rate " + ClockSettings.compact(rate) + " is out of range: " + ClockSettings.RATE_RANGE;
+        }
         boolean betweenOneAndZero = (rate.signum() == 0 || rate.compareTo(java.math.BigDecimal.ONE) == 0)
                 && (current.signum() == 0 || current.compareTo(java.math.BigDecimal.ONE) == 0);
-        if (scaled || warp != null || !betweenOneAndZero) {
+        // Under --realtime-only nothing relative is scaled: any rate can follow any other.
+        if (!realtimeOnly && (scaled || warp != null || !betweenOneAndZero)) {
             return "the rate of a running namespace can only go from 1 to frozen and back, without --warp (it "
                     + (current.signum() == 0 ? "is frozen" : "runs at " + ClockSettings.compact(current))
                     + (warp != null ? " with --warp" : "")
                     + "): sleeps, timeouts and timers already running were scaled for the rate they started under";
         }
-        if (!monotonicFollowed || !boottimeFollowed) return notFollowed("the clocks cannot be stopped or restarted");
-        long mult = rate.signum() == 0 ? 0 : ClockTransform.UNIT_RATE;
+        if (!realtimeOnly && (!monotonicFollowed || !boottimeFollowed)) {
+            return notFollowed("the clocks cannot be stopped or restarted");
+        }
+        long mult = rate.multiply(java.math.BigDecimal.valueOf(ClockTransform.UNIT_RATE))
+                .setScale(0, java.math.RoundingMode.HALF_EVEN).longValueExact();
         if (mult != 0 && timers.anyAbsolute()) {
             // Frozen, such a timer fires after the real time it named when armed; ticking
             // again, it should fire when the clock gets there, which is not known here.
@@ -476,7 +490,9 @@ public final class TimeNamespace implements Tool, AutoCloseable {
                     + " (timerfd or POSIX timer): where it would fire is not known";
         }
         Map<ClockGroup, ClockTransform> next = new java.util.EnumMap<>(ClockGroup.class);
-        for (ClockGroup g : ClockGroup.values()) {
+        java.util.Set<ClockGroup> groups = realtimeOnly ? java.util.EnumSet.of(ClockGroup.REALTIME)
+                : java.util.EnumSet.allOf(ClockGroup.class);
+        for (ClockGroup g : groups) {
             ClockTransform t = page.transform(g);
             long host = Time.clockGettimeNanos(g.referenceClock());
             next.put(g, new ClockTransform(host, t.apply(host), mult, ClockTransform.SHIFT, true));
@@ -484,7 +500,7 @@ public final class TimeNamespace implements Tool, AutoCloseable {
         page.publish(next);
         // Frozen, an absolute wait takes the real time it named when it began; ticking
         // again, it must end when the clock gets there: each is translated anew.
-        if (mult != 0) deadlines.clocksWereSet(java.util.EnumSet.allOf(ClockGroup.class));
+        if (mult != 0) deadlines.clocksWereSet(groups);
         return null;
     }
 

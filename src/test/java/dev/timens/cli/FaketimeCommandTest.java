@@ -88,20 +88,6 @@ class FaketimeCommandTest {
     }
 
     @Test
-    void aSeparateMonotonicIsRefusedOnlyWhereItWouldDiffer() {
-        assertRefused(run(Map.of(), "--exclude-monotonic", "-f", "+1d x2", "touch", marker().toString()),
-                "--exclude-monotonic");
-        assertRefused(run(Map.of("FAKETIME_DONT_FAKE_MONOTONIC", "1"), "-f", "2020-12-24 20:30:00", "touch",
-                marker().toString()), "FAKETIME_DONT_FAKE_MONOTONIC=1");
-        assertRefused(run(Map.of("DONT_FAKE_MONOTONIC", "1", "FAKETIME", "+0 x0"), "--", "touch",
-                marker().toString()), "FAKETIME_DONT_FAKE_MONOTONIC=1");
-        // libfaketime reads FAKETIME_DONT_FAKE_MONOTONIC first, and only "1" means "do not fake".
-        Result faked = run(Map.of("FAKETIME_DONT_FAKE_MONOTONIC", "0", "DONT_FAKE_MONOTONIC", "1"), "-f", "+1d x2",
-                "--definitely-not-an-option-of-anything", "touch", marker().toString());
-        assertThat(faked.err()).doesNotContain("MONOTONIC");
-    }
-
-    @Test
     void faketimesOwnErrorsAreOneLine() {
         assertRefused(run(Map.of(), "-p", "42", "touch", marker().toString()), "-p (a faked process id)");
         assertRefused(run(Map.of(), "-f", "+1d"), "a timestamp and a program are needed");

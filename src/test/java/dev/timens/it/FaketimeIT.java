@@ -129,6 +129,44 @@ class FaketimeIT {
     }
 
     /**
+     * FAKETIME_DONT_FAKE_MONOTONIC=1 (and --exclude-monotonic) with a speed:
+     * CLOCK_REALTIME runs ten times as fast, CLOCK_MONOTONIC and a one-second
+     * sleep take real time (timens --realtime-only). libfaketime reads
+     * FAKETIME_DONT_FAKE_MONOTONIC first, and only "1" means "do not fake": with
+     * "0" the sleep is scaled with the rest.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"FAKETIME_DONT_FAKE_MONOTONIC=1", "--exclude-monotonic", "DONT_FAKE_MONOTONIC=1 but FAKETIME_DONT_FAKE_MONOTONIC=0"})
+    void aSpeedWithoutMonotonicMovesRealtimeAlone(String how) {
+        TimensRunner r = runner;
+        List<String> args = new ArrayList<>();
+        switch (how) {
+            case "FAKETIME_DONT_FAKE_MONOTONIC=1" -> r = r.withEnv("FAKETIME_DONT_FAKE_MONOTONIC", "1");
+            case "--exclude-monotonic" -> args.add("--exclude-monotonic");
+            default -> r = r.withEnv("DONT_FAKE_MONOTONIC", "1").withEnv("FAKETIME_DONT_FAKE_MONOTONIC", "0");
+        }
+        boolean realtimeOnly = !how.startsWith("DONT_");
+        args.addAll(List.of("-f", "+0 x10", "python3", "-c", "import time\n"
+                + "r, m = time.time(), time.monotonic()\n"
+                + "time.sleep(1)\n"
+                + "print(time.time() - r, time.monotonic() - m)"));
+        TimensRunner.Result run = r.timensFaketimeArgs(args).assertExit(0);
+        String[] spans = run.lastLine().split(" ");
+        double realtime = Double.parseDouble(spans[0]);
+        double monotonic = Double.parseDouble(spans[1]);
+        if (realtimeOnly) {
+            // A real second went by: ten on CLOCK_REALTIME, one on CLOCK_MONOTONIC.
+            assertThat(monotonic).as(run.describe()).isBetween(1.0, 3.0);
+            assertThat(realtime).as(run.describe()).isBetween(9.5, 30.0);
+            assertThat(run.elapsed()).isGreaterThanOrEqualTo(java.time.Duration.ofMillis(950));
+        } else {
+            // Everything at ten times: the sleep is a tenth of a second.
+            assertThat(monotonic).as(run.describe()).isBetween(1.0, 3.0);
+            assertThat(realtime).as(run.describe()).isBetween(1.0, 3.0);
+        }
+    }
+
+    /**
      * libfaketime shifts what stat reports unless NO_FAKE_STAT is set:
      * timens-faketime does the same (timens --file-times), and leaves file
      * times to the host with it.

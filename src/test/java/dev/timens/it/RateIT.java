@@ -31,6 +31,49 @@ class RateIT {
         return run.elapsed().toMillis() / 1000.0;
     }
 
+    /**
+     * --realtime-only --rate 10: a wait for an absolute CLOCK_REALTIME deadline 2
+     * virtual seconds ahead takes a fifth of a second; waits on MONOTONIC, and
+     * relative ones, take their real 2 s.
+     */
+    @ParameterizedTest(name = "{0} {1}: {2}")
+    @CsvSource({
+        "abs-nanosleep, REALTIME, fast",
+        "abs-timerfd, REALTIME, fast",
+        "abs-timer, REALTIME, fast",
+        "cond-timedwait, , fast",
+        "mutex-timedlock, , fast",
+        "abs-nanosleep, MONOTONIC, real",
+        "rel-nanosleep, MONOTONIC, real",
+        "rel-timerfd, MONOTONIC, real",
+        "cond-monotonic, , real",
+    })
+    void realtimeOnlyScalesRealtimeDeadlinesAlone(String mode, String clock, String speed) {
+        List<String> command = new ArrayList<>(List.of(Toolchains.program("timerprobe").toString(), mode));
+        if (clock != null) command.add(clock);
+        command.add("2");
+        TimensRunner.Result run = runner.timens(List.of("--realtime-only", "--rate", "10"), command).assertExit(0);
+        assertThat(elapsed(run)).as("virtual seconds waited:%n%s", run.describe())
+                .isBetween(new BigDecimal("2"), new BigDecimal("4"));
+        if (speed.equals("fast")) {
+            assertThat(realSeconds(run)).as("real seconds:%n%s", run.describe()).isLessThan(1.8);
+        } else {
+            assertThat(realSeconds(run)).as("real seconds:%n%s", run.describe()).isGreaterThanOrEqualTo(2.0);
+        }
+    }
+
+    /** --realtime-only --freeze: CLOCK_REALTIME stands still while MONOTONIC and a sleep take real time. */
+    @Test
+    void realtimeOnlyFreezesRealtimeAlone() {
+        TimensRunner.Result run = runner.timens(List.of("--realtime-only", "--freeze", "--at", "2030-01-01T00:00:00Z"),
+                "python3", "-c", "import time\nr, m = time.time(), time.monotonic()\ntime.sleep(0.5)\n"
+                        + "print(time.time() - r, time.monotonic() - m, int(time.time()))").assertExit(0);
+        String[] values = run.lastLine().split(" ");
+        assertThat(Double.parseDouble(values[0])).as(run.describe()).isZero();
+        assertThat(Double.parseDouble(values[1])).as(run.describe()).isBetween(0.5, 2.0);
+        assertThat(values[2]).isEqualTo("1893456000");
+    }
+
     /** Under --rate 10 a 3-second wait of every kind takes about 0.3 s of real time. */
     @ParameterizedTest(name = "{0} {1}")
     @CsvSource({

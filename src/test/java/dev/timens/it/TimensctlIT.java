@@ -343,6 +343,46 @@ class TimensctlIT {
         }
     }
 
+    /**
+     * A --realtime-only namespace takes any rate while it runs, since nothing
+     * relative is scaled there: CLOCK_REALTIME runs ten times as fast, then
+     * stands still, then runs at half speed, while a one-second sleep inside
+     * keeps taking a real second.
+     */
+    @Test
+    void aRealtimeOnlyNamespaceTakesAnyRate() throws Exception {
+        Namespace ns = start("--name", "rt", "--realtime-only", "--at", "2030-01-01T00:00:00Z", "--", "sh", "-c",
+                "while :; do s=$(cut -d' ' -f1 /proc/uptime); sleep 1; echo slept $s $(cut -d' ' -f1 /proc/uptime); done");
+        awaitListed("rt");
+        for (String[] step : new String[][] {{"--rate", "10", "10"}, {"--freeze", null, "0"}, {"--rate", "0.5", "0.5"}}) {
+            Result set = step[1] == null ? timensctl("set", "rt", step[0]) : timensctl("set", "rt", step[0], step[1]);
+            assertThat(set.status()).as(step[0] + ": " + set.err()).isZero();
+            double rate = Double.parseDouble(step[2]);
+            // Each reading is made somewhere between the host times around it.
+            long t0 = hostNanos();
+            long before = realtimeOf("rt");
+            long t1 = hostNanos();
+            Thread.sleep(1000);
+            long t2 = hostNanos();
+            long after = realtimeOf("rt");
+            long t3 = hostNanos();
+            assertThat((double) (after - before)).as("after " + step[0])
+                    .isBetween(rate * (t2 - t1) * 0.98, rate * (t3 - t0) * 1.02);
+        }
+        int from = ns.lines().size();
+        String slept = ns.awaitOutput(from, line -> line.startsWith("slept "));
+        String[] uptimes = slept.split(" ");
+        assertThat(Double.parseDouble(uptimes[2]) - Double.parseDouble(uptimes[1])).as(slept).isBetween(0.9, 3.0);
+    }
+
+    /** CLOCK_REALTIME of namespace {@code name} now, from {@code timensctl list --json}. */
+    private long realtimeOf(String name) {
+        Result listed = timensctl("list", "--json");
+        Matcher r = Pattern.compile("\"name\":\"" + name + "\".*?\"realtime_ns\":([0-9]+)").matcher(listed.out());
+        assertThat(r.find()).as(listed.out()).isTrue();
+        return Long.parseLong(r.group(1));
+    }
+
     /** The host's CLOCK_REALTIME in nanoseconds. */
     private static long hostNanos() {
         java.time.Instant now = java.time.Instant.now();
