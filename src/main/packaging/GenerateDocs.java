@@ -1,3 +1,4 @@
+import dev.timens.cli.FaketimeCommand;
 import dev.timens.cli.TimensCommand;
 import dev.timens.cli.TimensctlCommand;
 import java.io.IOException;
@@ -72,6 +73,12 @@ public final class GenerateDocs {
                     + script + "\n"
                     + "_bash_complete -o default -F _complete_" + name + "\n");
         }
+        // timens-faketime keeps faketime's own command line, parsed by hand rather than
+        // by picocli: its page is its --help text, in sections.
+        Path faketimeSource = man.resolve("timens-faketime.1.adoc");
+        if (writeIfChanged(faketimeSource, faketimePage(version)) || !Files.exists(man.resolve("timens-faketime.1"))) {
+            toRender.add(faketimeSource);
+        }
         if (!toRender.isEmpty()) {
             try (Asciidoctor asciidoctor = Asciidoctor.Factory.create()) {
                 for (Path source : toRender) {
@@ -82,6 +89,39 @@ public final class GenerateDocs {
                 }
             }
         }
+    }
+
+    /**
+     * timens-faketime(1) in AsciiDoc: its --help text, the usage lines as the
+     * synopsis, each paragraph and the switches and examples as literal blocks.
+     */
+    static String faketimePage(String version) {
+        List<String> help = FaketimeCommand.usageText();
+        StringBuilder b = new StringBuilder();
+        b.append("= timens-faketime(1)\n:doctype: manpage\n:manmanual: timens-faketime Manual\n")
+                .append(":mansource: timens-faketime ").append(version).append("\n\n")
+                .append("== Name\n\ntimens-faketime - faketime's command line on timens, for every program\n\n")
+                .append("== Synopsis\n\n");
+        int i = 0;
+        for (; i < help.size() && !help.get(i).isBlank(); i++) {
+            // A lone "--" would become an em dash.
+            b.append(help.get(i).replaceFirst("^(Usage:)?\\s*", "").replace(" -- ", " \\-- ")).append(" +\n");
+        }
+        b.append("\n== Description\n\n");
+        for (; i < help.size(); i++) {
+            String line = help.get(i);
+            if (line.endsWith(":") && !line.startsWith(" ")) {
+                b.append("\n== ").append(line, 0, line.length() - 1).append("\n\n....\n");
+                for (i++; i < help.size() && !help.get(i).isBlank(); i++) b.append(help.get(i)).append('\n');
+                b.append("....\n");
+            } else if (line.startsWith("Exit status:")) {
+                b.append("\n== Exit status\n\n").append(line.substring("Exit status:".length()).strip()).append('\n');
+            } else {
+                b.append(line).append('\n');
+            }
+        }
+        b.append("\n== See also\n\ntimens(1), timensctl(1), faketime(1)\n");
+        return b.toString();
     }
 
     private static boolean writeIfChanged(Path file, String text) throws IOException {

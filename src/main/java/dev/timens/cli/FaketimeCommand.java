@@ -48,6 +48,11 @@ public final class FaketimeCommand {
             Map.entry("FAKERANDOM_SEED", "timens fakes clocks, not getrandom()"));
 
 
+    /** What {@code --help} prints, line by line: also the body of the timens-faketime(1) man page. */
+    public static List<String> usageText() {
+        return List.of(USAGE_TEXT);
+    }
+
     private static final String[] USAGE_TEXT = {
         "Usage: timens-faketime [switches] <timestamp> <program with arguments>",
         "       timens-faketime [switches] -- <program with arguments>",

@@ -45,9 +45,8 @@ public record ClockSettings(Optional<Instant> realtimeStart, Duration realtimeOf
         if (realtimeStart.isPresent() && !realtimeOffset.isZero()) {
             throw new IllegalArgumentException("a start date and a realtime offset exclude each other");
         }
-        if (rate.signum() < 0 || rate.compareTo(MAX_RATE) >= 0 || (rate.signum() > 0 && rate.compareTo(MIN_RATE) < 0)) {
-            throw new IllegalArgumentException("rate " + compact(rate) + " is out of range: " + RATE_RANGE);
-        }
+        String outOfRange = outOfRange(rate);
+        if (outOfRange != null) throw new IllegalArgumentException(outOfRange);
         if (realtimeOnly && warp) {
             throw new IllegalArgumentException("--realtime-only and --warp exclude each other: a warp jumps every clock");
         }
@@ -76,6 +75,14 @@ public record ClockSettings(Optional<Instant> realtimeStart, Duration realtimeOf
     public ClockSettings(Optional<Instant> realtimeStart, Duration realtimeOffset, Duration monotonicOffset,
                          Duration boottimeOffset, BigDecimal rate) {
         this(realtimeStart, realtimeOffset, monotonicOffset, boottimeOffset, rate, false);
+    }
+
+    /** Why {@code rate} cannot be a namespace's rate, or null when it can (0, frozen, included). */
+    static String outOfRange(BigDecimal rate) {
+        if (rate.signum() < 0 || rate.compareTo(MAX_RATE) >= 0 || (rate.signum() > 0 && rate.compareTo(MIN_RATE) < 0)) {
+            return "rate " + compact(rate) + " is out of range: " + RATE_RANGE;
+        }
+        return null;
     }
 
     /** What rates may be, for messages. */

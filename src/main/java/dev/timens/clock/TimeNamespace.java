@@ -465,10 +465,8 @@ public final class TimeNamespace implements Tool, AutoCloseable {
     private String changeRate(java.math.BigDecimal rate) {
         java.math.BigDecimal current = rate(page.transform(ClockGroup.REALTIME));
         if (current.compareTo(rate) == 0) return null;
-        if (rate.signum() < 0 || rate.compareTo(ClockSettings.MAX_RATE) >= 0
-                || (rate.signum() > 0 && rate.compareTo(ClockSettings.MIN_RATE) < 0)) {
-            return "rate " + ClockSettings.compact(rate) + " is out of range: " + ClockSettings.RATE_RANGE;
-        }
+        String outOfRange = ClockSettings.outOfRange(rate);
+        if (outOfRange != null) return outOfRange;
         boolean betweenOneAndZero = (rate.signum() == 0 || rate.compareTo(java.math.BigDecimal.ONE) == 0)
                 && (current.signum() == 0 || current.compareTo(java.math.BigDecimal.ONE) == 0);
         // Under --realtime-only nothing relative is scaled: any rate can follow any other.

@@ -43,6 +43,22 @@ class DocsIT {
         assertThat(man.stderr()).as(man.describe()).isEmpty();
     }
 
+    /** timens-faketime(1), made from its --help: renders, and has faketime's switches and the variables it maps. */
+    @Test
+    void theFaketimeManPageRenders() {
+        Path page = DOCS.resolve("man/man1/timens-faketime.1");
+        assertThat(page).as("built by bin/build").isRegularFile();
+        Toolchains.requireOnPath("man", "apt-get install man-db");
+        TimensRunner.Result man = runner.withEnv("MANWIDTH", "100").nativeRun("man", "-l", page.toString())
+                .assertExit(0);
+        String text = man.stdout().replaceAll(".\b", "");
+        assertThat(text).as(man.describe()).contains("timens-faketime - faketime's command line on timens")
+                .contains("SYNOPSIS", "SWITCHES", "EXAMPLES", "EXIT STATUS", "--exclude-monotonic",
+                        "FAKETIME_TIMESTAMP_FILE", "NO_FAKE_STAT", "timens-faketime '2008-12-24 08:15:42' date",
+                        "timens-faketime [switches] -- <program with arguments>");
+        assertThat(man.stderr()).as(man.describe()).isEmpty();
+    }
+
     @Test
     void bashCompletesAnOption() {
         Path script = DOCS.resolve("completion/bash/timens");

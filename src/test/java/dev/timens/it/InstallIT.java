@@ -40,6 +40,7 @@ class InstallIT {
         }
         assertThat(top.getFileName().toString()).isEqualTo(archive.getFileName().toString().replace(".tar.gz", ""));
         assertThat(top.resolve("share/man/man1/timens.1")).isRegularFile();
+        assertThat(top.resolve("share/man/man1/timens-faketime.1")).isRegularFile();
         assertThat(top.resolve("share/bash-completion/completions/timens")).isRegularFile();
         assertThat(top.resolve("share/zsh/vendor-completions/_timens")).isRegularFile();
         assertThat(top.resolve("share/doc/timens/LICENSE")).isRegularFile();
@@ -59,6 +60,7 @@ class InstallIT {
         Path root = Files.createDirectories(temp.resolve("root"));
         runner.nativeRun("dpkg-deb", "-x", deb.toString(), root.toString()).assertExit(0);
         assertThat(root.resolve("usr/share/man/man1/timens.1.gz")).isRegularFile();
+        assertThat(root.resolve("usr/share/man/man1/timens-faketime.1.gz")).isRegularFile();
         assertThat(root.resolve("usr/share/bash-completion/completions/timens")).isRegularFile();
         assertThat(root.resolve("usr/share/zsh/vendor-completions/_timens")).isRegularFile();
         assertThat(root.resolve("usr/share/doc/timens/copyright")).isRegularFile();
