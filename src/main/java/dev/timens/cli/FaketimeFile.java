@@ -9,7 +9,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -24,9 +23,11 @@ import java.util.concurrent.atomic.AtomicReference;
  * (at a speed: the start's host time plus the offset plus the time since, sped up);
  * for an {@code @} date or {@code %}, that date now (its start is reset, unless
  * FAKETIME_DONT_RESET is set: then that date plus the time since the start, sped up);
- * for a date without {@code @}, that date. A line asking for another speed than the
- * namespace started with cannot be followed (timens keeps its speed), nor can a line
- * timens refuses: either is reported on stderr, once, and the clock keeps going.
+ * for a date without {@code @}, that date. A line asking for another speed is followed
+ * only under --realtime-only, where nothing relative is scaled (CLOCK_REALTIME then
+ * runs at the new speed, from where libfaketime would put it); otherwise timens keeps
+ * its speed. A line that cannot be followed, or that timens refuses, is reported on
+ * stderr, once, and the clock keeps going.
  *
  * <p>The file is read every {@link #POLL} (libfaketime reads it on a clock read once
  * its cache of FAKETIME_CACHE_DURATION seconds, 10 by default, has expired, or every
@@ -41,23 +42,31 @@ final class FaketimeFile implements RealtimeSource {
     private final LocalZone zone;
     private final String followFile;
     private final boolean dontReset;
-    private final BigDecimal rate;
+    /** The speed the namespace runs at; changed by a followed line, on the supervisor's thread. */
+    private volatile BigDecimal rate;
+    /** Whether a new speed can be followed (--realtime-only). */
+    private final boolean speedsFollowed;
     private final Instant hostStart;
     private final PrintWriter err;
     private final String initialLine;
     /** The line (and followed file's time) last acted on, on the watcher's thread. */
     private String applied;
     /** Parsed on the watcher's thread, taken on the supervisor's. */
-    private final AtomicReference<FaketimeSpec> pending = new AtomicReference<>();
+    private final AtomicReference<Pending> pending = new AtomicReference<>();
+
+    /** A line to follow: its clock (no speed), and its speed. */
+    private record Pending(FaketimeSpec clock, BigDecimal speed) {}
 
     /**
      * @param file      the file to re-read, or null for a fixed {@code %} spec
      * @param initial   the spec the namespace started with (its line in the file)
      * @param rate      the speed the namespace runs at (0: frozen)
+     * @param speedsFollowed whether a line with another speed is followed (--realtime-only)
      * @param hostStart the host's time when the namespace started
      */
-    FaketimeFile(FaketimeCommand.SpecFiles file, String initial, FaketimeReader.Format format, LocalZone zone, String followFile, boolean dontReset, BigDecimal rate,
-                 Instant hostStart, PrintWriter err) {
+    FaketimeFile(FaketimeCommand.SpecFiles file, String initial, FaketimeReader.Format format, LocalZone zone,
+                 String followFile, boolean dontReset, BigDecimal rate, boolean speedsFollowed, Instant hostStart,
+                 PrintWriter err) {
         this.file = file;
         this.format = format;
         if (file == null) Objects.requireNonNull(initial, "initial");
@@ -65,6 +74,7 @@ final class FaketimeFile implements RealtimeSource {
         this.followFile = followFile;
         this.dontReset = dontReset;
         this.rate = rate;
+        this.speedsFollowed = speedsFollowed;
         this.hostStart = hostStart;
         this.err = err;
         this.initialLine = initial;
@@ -98,9 +108,9 @@ final class FaketimeFile implements RealtimeSource {
      * where its clock goes), false when it was reported instead.
      */
     boolean offer(String line) {
-        FaketimeSpec spec = followable(line);
-        if (spec == null) return false;
-        pending.set(spec);
+        Pending p = followable(line);
+        if (p == null) return false;
+        pending.set(p);
         return true;
     }
 
@@ -117,8 +127,8 @@ final class FaketimeFile implements RealtimeSource {
         return text;
     }
 
-    /** The spec of a new line, or null (reported) when the namespace cannot follow it. */
-    private FaketimeSpec followable(String line) {
+    /** The spec of a new line and its speed, or null (reported) when the namespace cannot follow it. */
+    private Pending followable(String line) {
         FaketimeSpec spec;
         try {
             spec = TimeSpecs.parseFaketime(line, zone, format);
@@ -130,9 +140,10 @@ final class FaketimeFile implements RealtimeSource {
             case FaketimeSpec.Frozen f -> BigDecimal.ZERO;
             default -> BigDecimal.ONE;
         };
-        if (speed.compareTo(rate) != 0) {
+        if (speed.compareTo(rate) != 0 && !speedsFollowed) {
             return report("a new speed in " + SpecException.quote(line) + " cannot be followed: the namespace keeps"
-                    + " the speed it started with (" + rate.stripTrailingZeros().toPlainString() + ")");
+                    + " the speed it started with (" + rate.stripTrailingZeros().toPlainString() + "; with"
+                    + " FAKETIME_DONT_FAKE_MONOTONIC=1, --realtime-only, it would follow)");
         }
         if (spec instanceof FaketimeSpec.Speed(FaketimeSpec clock, BigDecimal ignored)) spec = clock;
         if (spec instanceof FaketimeSpec.FollowFile) {
@@ -142,34 +153,38 @@ final class FaketimeFile implements RealtimeSource {
                 return report(e.getMessage() + "; the clock keeps going");
             }
         }
-        return spec;
+        return new Pending(spec, speed);
     }
 
-    private FaketimeSpec report(String message) {
+    private Pending report(String message) {
         err.println("timens: " + (file != null ? file : "FAKETIME_FOLLOW_FILE " + followFile) + ": " + message);
         err.flush();
         return null;
     }
 
     @Override
-    public OptionalLong due(long hostRealtime) {
-        FaketimeSpec spec = pending.getAndSet(null);
-        if (spec == null) return OptionalLong.empty();
+    public Optional<Due> due(long hostRealtime) {
+        Pending p = pending.getAndSet(null);
+        if (p == null) return Optional.empty();
         BigDecimal host = nanos(hostRealtime);
         BigDecimal start = nanos(hostStart);
-        BigDecimal sinceStart = host.subtract(start).multiply(rate);
+        // libfaketime reckons a re-read line from the start, at the line's speed.
+        BigDecimal sinceStart = host.subtract(start).multiply(p.speed());
+        FaketimeSpec spec = p.clock();
         BigDecimal target = switch (spec) {
             case FaketimeSpec.Offset(Duration offset) -> start.add(nanos(offset)).add(sinceStart);
             case FaketimeSpec.StartAt(Instant instant) -> dontReset ? nanos(instant).add(sinceStart) : nanos(instant);
             case FaketimeSpec.Frozen(Instant instant) -> nanos(instant);
             default -> throw new AssertionError(spec); // unwrapped in followable()
         };
-        return OptionalLong.of(target.setScale(0, RoundingMode.FLOOR).longValueExact());
+        BigDecimal newRate = p.speed().compareTo(rate) == 0 ? null : p.speed();
+        rate = p.speed();
+        return Optional.of(new Due(target.setScale(0, RoundingMode.FLOOR).longValueExact(), newRate));
     }
 
     @Override
-    public void refused(long realtime) {
-        report("the namespace's clock cannot be set to " + Instant.ofEpochSecond(0, realtime) + "; it keeps going");
+    public void refused(String why) {
+        report(why + "; the clock keeps going");
     }
 
     private static BigDecimal nanos(long value) {

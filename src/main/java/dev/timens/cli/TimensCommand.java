@@ -336,7 +336,7 @@ public final class TimensCommand implements Callable<Integer> {
         if (faketimeFile != null || (faketime != null && faketime.startsWith("%"))) {
             namespace.followRealtime(new FaketimeFile(faketimeFile, faketime, faketimeFormat, LocalZone.fromEnvironment(),
                     System.getenv("FAKETIME_FOLLOW_FILE"), System.getenv("FAKETIME_DONT_RESET") != null,
-                    settings.rate(), hostStart, err));
+                    settings.rate(), settings.realtimeOnly(), hostStart, err));
         }
         // Nothing inside may open the supervisor's files or memory, or trace
         // it, unless it has CAP_SYS_PTRACE: from here on the supervisor needs

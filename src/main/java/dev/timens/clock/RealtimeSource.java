@@ -1,6 +1,7 @@
 package dev.timens.clock;
 
-import java.util.OptionalLong;
+import java.math.BigDecimal;
+import java.util.Optional;
 
 /**
  * Something outside the namespace that sets its CLOCK_REALTIME while the command runs
@@ -15,12 +16,18 @@ public interface RealtimeSource {
     void start(Runnable changed);
 
     /**
-     * On the supervisor's thread, after {@code changed}: the time, in nanoseconds since
-     * the epoch, that CLOCK_REALTIME must read now that the host's reads
-     * {@code hostRealtime}, or empty when nothing is to change.
+     * On the supervisor's thread, after {@code changed}: what CLOCK_REALTIME must read
+     * now that the host's reads {@code hostRealtime}, or empty when nothing is to change.
      */
-    OptionalLong due(long hostRealtime);
+    Optional<Due> due(long hostRealtime);
 
-    /** The namespace refused the time {@link #due} asked for (before its boot, or past 2232). */
-    void refused(long realtime);
+    /**
+     * @param realtime nanoseconds since the epoch
+     * @param rate     the rate CLOCK_REALTIME runs at from now on (0: frozen), or null
+     *                 for the rate it runs at
+     */
+    record Due(long realtime, BigDecimal rate) {}
+
+    /** The namespace refused what {@link #due} asked for; {@code why} says why, in one sentence. */
+    void refused(String why);
 }

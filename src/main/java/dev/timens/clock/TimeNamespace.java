@@ -568,13 +568,11 @@ public final class TimeNamespace implements Tool, AutoCloseable {
             }
         }
         if (realtimeSource != null) {
-            java.util.OptionalLong due = realtimeSource.due(Time.clockGettimeNanos(Time.CLOCK_REALTIME));
-            if (due.isPresent()) {
-                long target = due.getAsLong();
-                if (syscalls.stepRealtime(Math.floorDiv(target, 1_000_000_000L), Math.floorMod(target, 1_000_000_000L)) != 0) {
-                    realtimeSource.refused(target);
-                }
-            }
+            realtimeSource.due(Time.clockGettimeNanos(Time.CLOCK_REALTIME)).ifPresent(due -> {
+                String refusal = due.rate() == null ? null : changeRate(due.rate());
+                if (refusal == null) refusal = stepRealtime(due.realtime());
+                if (refusal != null) realtimeSource.refused(refusal);
+            });
         }
         if (warp != null) warp.settle();
     }

@@ -289,6 +289,29 @@ class FaketimeIT {
                 .isBetween(run.before().realtime().longValue() - 2, run.after().realtime().longValue() + 2);
     }
 
+    /**
+     * With FAKETIME_DONT_FAKE_MONOTONIC=1 (--realtime-only) a new speed in the file is
+     * followed: the clock goes where libfaketime puts it (the time since the start, at
+     * the new speed), and a real 3-second sleep later it is far ahead of the host.
+     */
+    @Test
+    void underDontFakeMonotonicANewSpeedInTheFileIsFollowed() throws Exception {
+        Path rc = Files.writeString(temp.resolve("my-faketime.rc"), "+0 x1\n");
+        String script = "touch ready; i=0; while [ ! -e changed ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done;"
+                + " sleep 3; date +%s";
+        CompletableFuture<Void> rewrite = CompletableFuture.runAsync(() -> rewriteWhenReady(temp, rc, "+0 x10\n"));
+        TimensRunner.Result run = runner.in(temp).withEnv("FAKETIME_TIMESTAMP_FILE", rc.toString())
+                .withEnv("FAKETIME_DONT_FAKE_MONOTONIC", "1").timensFaketimeArgs(List.of("--", "sh", "-c", script));
+        rewrite.get(10, TimeUnit.SECONDS);
+        run.assertExit(0);
+        assertThat(run.stderr()).as(run.describe()).isEmpty();
+        long before = run.before().realtime().longValue();
+        long after = run.after().realtime().longValue();
+        // The host's start plus ten times the seconds since: at least 3 s of real sleep after the change.
+        assertThat(Long.parseLong(run.lastLine())).as(run.describe())
+                .isBetween(before + 10 * 3 - 2, before + 10 * (after - before) + 2);
+    }
+
     private static void rewriteWhenReady(Path dir, Path rc, String content) {
         try {
             for (int i = 0; i < 300 && !Files.exists(dir.resolve("ready")); i++) {
