@@ -9,6 +9,10 @@
  *                  fstat, newfstatat and statx, and prints
  *                  FILETIMES SETTER.GETTER=S.NNNNNNNNN ... (seconds and
  *                  nanoseconds read, or error-ENAME)
+ *   filetimeprobe FILE bad   every one of those calls with a bad pointer (to
+ *                  the stat buffer or to the times), and utimensat with an
+ *                  invalid nanosecond count; prints FILEBAD name=error-ENAME ...
+ *                  (or name=0): the kernel's own answers, inside as natively
  */
 #include "probe.h"
 
@@ -49,6 +53,14 @@ static void getters(const char *setter, const char *file)
 	}
 }
 
+static void set_result(const char *name, long result)
+{
+	if (result != 0)
+		printf(" %s=error-%s", name, errno_name(errno));
+	else
+		printf(" %s=0", name);
+}
+
 static void setter(const char *name, long result, const char *file)
 {
 	if (result != 0)
@@ -64,6 +76,23 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	const char *file = argv[1];
+	if (strcmp(argv[2], "bad") == 0) {
+		void *bad = (void *)16;
+		struct timespec invalid[2] = {{0, 1000000000L}, {0, 0}};
+		printf("FILEBAD");
+		set_result("stat", syscall(SYS_stat, file, bad));
+		set_result("lstat", syscall(SYS_lstat, file, bad));
+		set_result("fstat", syscall(SYS_fstat, 0, bad));
+		set_result("newfstatat", syscall(SYS_newfstatat, AT_FDCWD, file, bad, 0));
+		set_result("statx", syscall(SYS_statx, AT_FDCWD, file, 0, STATX_MTIME, bad));
+		set_result("utime", syscall(SYS_utime, file, bad));
+		set_result("utimes", syscall(SYS_utimes, file, bad));
+		set_result("futimesat", syscall(SYS_futimesat, AT_FDCWD, file, bad));
+		set_result("utimensat", syscall(SYS_utimensat, AT_FDCWD, file, bad, 0));
+		set_result("utimensat_einval", syscall(SYS_utimensat, AT_FDCWD, file, invalid, 0));
+		printf("\n");
+		return 0;
+	}
 	long s = atol(argv[2]);
 	printf("FILETIMES");
 	struct utimbuf ub = {s, s};

@@ -53,6 +53,23 @@ class FileTimesIT {
                 .isEqualTo(Instant.ofEpochSecond(set + 30 - HUNDRED_DAYS, 500_000_000));
     }
 
+    /**
+     * Bad pointers and invalid times into every call --file-times handles get the
+     * kernel's own answers (EFAULT, EINVAL), as natively, and timens goes on:
+     * the same run's next calls read namespace times.
+     */
+    @Test
+    void badPointersGetTheKernelsAnswers(@TempDir Path dir) throws Exception {
+        Path file = Files.createFile(dir.resolve("f"));
+        String probe = Toolchains.program("filetimeprobe").toString();
+        Probe natively = runner.nativeRun(probe, file.toString(), "bad").assertExit(0).single("FILEBAD");
+        TimensRunner.Result run = runner.timens(HUNDRED_DAYS_AHEAD, "sh", "-c",
+                "\"$0\" \"$1\" bad && \"$0\" \"$1\" 2000000000", probe, file.toString()).assertExit(0);
+        assertThat(run.single("FILEBAD").fields()).as(run.describe()).isEqualTo(natively.fields())
+                .containsEntry("stat", "error-EFAULT").containsEntry("utimensat_einval", "error-EINVAL");
+        assertThat(run.single("FILETIMES").string("utimensat.statx")).isEqualTo("2000000030.500000000");
+    }
+
     /** touch, then stat and date, under both engines' view: the new file is as old as the namespace's now. */
     @Test
     void aFileWrittenInsideIsAsNewAsTheNamespacesNow(@TempDir Path dir) throws Exception {
