@@ -28,35 +28,33 @@ class DocsIT {
 
     @Test
     void theManPageRendersAndNamesEveryOption() {
-        Path page = DOCS.resolve("man/man1/timens.1");
-        assertThat(page).as("built by bin/build").isRegularFile();
-        Toolchains.requireOnPath("man", "apt-get install man-db");
-        TimensRunner.Result man = runner.withEnv("MANWIDTH", "100").nativeRun("man", "-l", page.toString())
-                .assertExit(0);
-        String text = man.stdout().replaceAll(".\b", ""); // man's overstrike bold, should it use it
-        assertThat(text).as(man.describe()).contains("timens - Run a command with clocks of its own")
+        String text = rendered("timens.1");
+        assertThat(text).contains("timens - Run a command with clocks of its own")
                 .contains("SYNOPSIS").contains("EXIT STATUS").contains("127");
         List<String> names = new ArrayList<>();
         for (OptionSpec option : TimensCommand.commandSpec().options()) names.addAll(List.of(option.names()));
         assertThat(names).contains("--at", "--help", "--version");
         for (String name : names) assertThat(text).as("the man page names %s", name).contains(name);
+    }
+
+    /** The page {@code name} as man(1) renders it, overstrike removed; it renders without a word on stderr. */
+    private String rendered(String name) {
+        Path page = DOCS.resolve("man/man1/" + name);
+        assertThat(page).as("built by bin/build").isRegularFile();
+        Toolchains.requireOnPath("man", "apt-get install man-db");
+        TimensRunner.Result man = runner.withEnv("MANWIDTH", "100").nativeRun("man", "-l", page.toString())
+                .assertExit(0);
         assertThat(man.stderr()).as(man.describe()).isEmpty();
+        return man.stdout().replaceAll(".\b", ""); // man's overstrike bold, should it use it
     }
 
     /** timens-faketime(1), made from its --help: renders, and has faketime's switches and the variables it maps. */
     @Test
     void theFaketimeManPageRenders() {
-        Path page = DOCS.resolve("man/man1/timens-faketime.1");
-        assertThat(page).as("built by bin/build").isRegularFile();
-        Toolchains.requireOnPath("man", "apt-get install man-db");
-        TimensRunner.Result man = runner.withEnv("MANWIDTH", "100").nativeRun("man", "-l", page.toString())
-                .assertExit(0);
-        String text = man.stdout().replaceAll(".\b", "");
-        assertThat(text).as(man.describe()).contains("timens-faketime - faketime's command line on timens")
+        assertThat(rendered("timens-faketime.1")).contains("timens-faketime - faketime's command line on timens")
                 .contains("SYNOPSIS", "SWITCHES", "EXAMPLES", "EXIT STATUS", "--exclude-monotonic",
                         "FAKETIME_TIMESTAMP_FILE", "NO_FAKE_STAT", "timens-faketime '2008-12-24 08:15:42' date",
                         "timens-faketime [switches] -- <program with arguments>");
-        assertThat(man.stderr()).as(man.describe()).isEmpty();
     }
 
     @Test

@@ -275,14 +275,7 @@ class FaketimeIT {
     /** A new speed in the file cannot be followed by a running namespace: said once, and the clock goes on. */
     @Test
     void aNewSpeedInTheFileIsReportedNotFollowed() throws Exception {
-        Path rc = Files.writeString(temp.resolve("my-faketime.rc"), "+0 x1\n");
-        String script = "touch ready; i=0; while [ ! -e changed ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done;"
-                + " sleep 3; date +%s";
-        CompletableFuture<Void> rewrite = CompletableFuture.runAsync(() -> rewriteWhenReady(temp, rc, "+0 x10\n"));
-        TimensRunner.Result run = runner.in(temp).withEnv("FAKETIME_TIMESTAMP_FILE", rc.toString())
-                .timensFaketimeArgs(List.of("--", "sh", "-c", script));
-        rewrite.get(10, TimeUnit.SECONDS);
-        run.assertExit(0);
+        TimensRunner.Result run = speedRewrittenToTen(runner);
         assertThat(run.stderrLines()).as(run.describe()).singleElement().asString()
                 .contains("a new speed in '+0 x10' cannot be followed");
         assertThat(Long.parseLong(run.lastLine())).as(run.describe())
@@ -296,20 +289,28 @@ class FaketimeIT {
      */
     @Test
     void underDontFakeMonotonicANewSpeedInTheFileIsFollowed() throws Exception {
-        Path rc = Files.writeString(temp.resolve("my-faketime.rc"), "+0 x1\n");
-        String script = "touch ready; i=0; while [ ! -e changed ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done;"
-                + " sleep 3; date +%s";
-        CompletableFuture<Void> rewrite = CompletableFuture.runAsync(() -> rewriteWhenReady(temp, rc, "+0 x10\n"));
-        TimensRunner.Result run = runner.in(temp).withEnv("FAKETIME_TIMESTAMP_FILE", rc.toString())
-                .withEnv("FAKETIME_DONT_FAKE_MONOTONIC", "1").timensFaketimeArgs(List.of("--", "sh", "-c", script));
-        rewrite.get(10, TimeUnit.SECONDS);
-        run.assertExit(0);
+        TimensRunner.Result run = speedRewrittenToTen(runner.withEnv("FAKETIME_DONT_FAKE_MONOTONIC", "1"));
         assertThat(run.stderr()).as(run.describe()).isEmpty();
         long before = run.before().realtime().longValue();
         long after = run.after().realtime().longValue();
         // The host's start plus ten times the seconds since: at least 3 s of real sleep after the change.
         assertThat(Long.parseLong(run.lastLine())).as(run.describe())
                 .isBetween(before + 10 * 3 - 2, before + 10 * (after - before) + 2);
+    }
+
+    /**
+     * timens-faketime under {@code r} with a timestamp file of "+0 x1", rewritten to
+     * "+0 x10" once the command runs; the command then sleeps 3 s and prints the date.
+     */
+    private TimensRunner.Result speedRewrittenToTen(TimensRunner r) throws Exception {
+        Path rc = Files.writeString(temp.resolve("my-faketime.rc"), "+0 x1\n");
+        String script = "touch ready; i=0; while [ ! -e changed ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done;"
+                + " sleep 3; date +%s";
+        CompletableFuture<Void> rewrite = CompletableFuture.runAsync(() -> rewriteWhenReady(temp, rc, "+0 x10\n"));
+        TimensRunner.Result run = r.in(temp).withEnv("FAKETIME_TIMESTAMP_FILE", rc.toString())
+                .timensFaketimeArgs(List.of("--", "sh", "-c", script));
+        rewrite.get(10, TimeUnit.SECONDS);
+        return run.assertExit(0);
     }
 
     private static void rewriteWhenReady(Path dir, Path rc, String content) {
