@@ -99,7 +99,8 @@ public record ClockTransform(long baseReal, long baseVirtual, long mult, int shi
         return real.longValue();
     }
 
-    private static long saturatingAdd(long a, long b) {
+    /** {@code a + b}, stopping at the ends of the long range rather than wrapping. */
+    static long saturatingAdd(long a, long b) {
         long sum = a + b;
         if (((a ^ sum) & (b ^ sum)) < 0) return a < 0 ? Long.MIN_VALUE : Long.MAX_VALUE;
         return sum;

@@ -181,19 +181,13 @@ final class FileTimes {
      * saturate at the ends of their range rather than wrap.
      */
     static long[] shifted(long seconds, long nanos, long shift) {
-        long s = saturatingAdd(seconds, Math.floorDiv(shift, NANOS));
+        long s = ClockTransform.saturatingAdd(seconds, Math.floorDiv(shift, NANOS));
         long n = nanos + Math.floorMod(shift, NANOS);
         if (n >= NANOS) {
-            s = saturatingAdd(s, 1);
+            s = ClockTransform.saturatingAdd(s, 1);
             n -= NANOS;
         }
         return new long[] {s, n};
-    }
-
-    private static long saturatingAdd(long a, long b) {
-        long sum = a + b;
-        if (((a ^ sum) & (b ^ sum)) < 0) return a < 0 ? Long.MIN_VALUE : Long.MAX_VALUE;
-        return sum;
     }
 
     private static ByteBuffer wrap(byte[] bytes) {
