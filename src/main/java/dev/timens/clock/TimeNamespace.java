@@ -97,7 +97,8 @@ public final class TimeNamespace implements Tool, AutoCloseable {
      * (decided at exec; a fork or thread of a program shares its answer until it execs).
      */
     private final Map<Integer, Boolean> onHostTime = new java.util.concurrent.ConcurrentHashMap<>();
-    private final SyscallSet subscriptions;
+    /** What the filter sends to the engine; widened once by {@link #reportFileTimes}. */
+    private SyscallSet subscriptions;
     /** --realtime-only: rates and freezing are CLOCK_REALTIME's alone. */
     private final boolean realtimeOnly;
     /** Null unless file times follow the namespace ({@link #reportFileTimes}). */
@@ -322,7 +323,7 @@ public final class TimeNamespace implements Tool, AutoCloseable {
 
     @Override
     public SyscallSet syscalls() {
-        return fileTimes == null ? subscriptions : subscriptions.union(FileTimes.syscalls());
+        return subscriptions;
     }
 
     /**
@@ -332,6 +333,8 @@ public final class TimeNamespace implements Tool, AutoCloseable {
      */
     public void reportFileTimes() {
         fileTimes = new FileTimes(page);
+        // Once, here: engine v1 asks for the set at every stop of its own.
+        subscriptions = subscriptions.union(FileTimes.syscalls());
     }
 
     @Override
