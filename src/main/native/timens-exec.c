@@ -6,7 +6,7 @@
  * NO_NEW_PRIVS must happen in the process that then calls execve, between fork
  * and exec, where no JVM can run.
  *
- * Protocol (argv: timens-exec FD KEEP SIGNALS PATH ARGV0 [ARGS...]):
+ * Protocol (argv: timens-exec FD KEEP SIGNALS DOOR PATH ARGV0 [ARGS...]):
  *   1. Block reading FD (a Unix stream socket) until the supervisor has attached
  *      with PTRACE_SEIZE and writes the filter: a native-endian uint32
  *      instruction count, then that many struct sock_filter. The blocking read is
@@ -34,6 +34,9 @@
  *      pidfd_getfd meanwhile, so the listener is never without an owner. Then
  *      close both and execve(PATH, ARGV0 ARGS...). The command never holds the
  *      listener: it could otherwise answer its own calls.
+ *   6. Unless DOOR is "-", just before that execve, start the namespace's door
+ *      (see door() below) on descriptor DOOR, a Unix stream socket whose other
+ *      end the supervisor keeps, and close DOOR here.
  * On failure it prints one line "timens: ..." and exits 125 (its own failure),
  * 126 (command not executable) or 127 (command not found), like env(1).
  *
@@ -77,9 +80,13 @@
 #include <string.h>
 #include <dirent.h>
 #include <signal.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define MAX_INSNS 4096
@@ -124,8 +131,8 @@ static int kept(const char *keep, int fd)
 	return 0;
 }
 
-/* Closes descriptors above 2 that are not kept, nor ALSO; /proc/self/fd lists them. */
-static void close_others(const char *keep, int also)
+/* Closes descriptors above 2 that are not kept, nor ALSO, nor ALSO2; /proc/self/fd lists them. */
+static void close_others(const char *keep, int also, int also2)
 {
 	DIR *dir = opendir("/proc/self/fd");
 	if (!dir)
@@ -137,7 +144,7 @@ static void close_others(const char *keep, int also)
 	while ((e = readdir(dir)) && n < 4096) {
 		char *end;
 		long fd = strtol(e->d_name, &end, 10);
-		if (*end || end == e->d_name || fd <= 2 || fd == self || fd == also || kept(keep, (int)fd))
+		if (*end || end == e->d_name || fd <= 2 || fd == self || fd == also || fd == also2 || kept(keep, (int)fd))
 			continue;
 		fds[n++] = (int)fd;
 	}
@@ -220,7 +227,7 @@ static void park(void)
 	 * nothing, whatever the terminal sends. */
 	for (int sig = 1; sig < 65; sig++)
 		signal(sig, SIG_IGN);
-	close_others("", -1);
+	close_others("", -1, -1);
 	for (int fd = 0; fd <= 2; fd++)
 		close(fd);
 	for (;;)
@@ -265,7 +272,7 @@ static void watch(int image, int pipe_end)
 	for (int sig = 1; sig < 32; sig++)
 		if (sig != SIGKILL && sig != SIGSTOP && sig != SIGCHLD)
 			signal(sig, SIG_IGN);
-	close_others("", pipe_end);
+	close_others("", pipe_end, -1);
 	close(image);
 	for (int fd = 0; fd <= 2; fd++)
 		close(fd);
@@ -298,6 +305,313 @@ static void watch(int image, int pipe_end)
 	_exit(1);
 }
 
+/*
+ * The door: how "timensctl exec" starts a process in a running namespace.
+ *
+ * A process enters the namespace's seccomp filter only by being forked from a
+ * process that has it (the kernel refuses a second listener, and engine v1
+ * follows forks), so the namespace keeps one process for that: this one.
+ * timens-exec forks it after installing the filter, before exec'ing the
+ * command, through a child that exits at once: the command never sees it as
+ * its child, and the supervisor, a subreaper, adopts it. It names itself
+ * timens-door, leaves the terminal's session, holds none of the command's
+ * descriptors, and ends when the command has ended (a pidfd of it) or the
+ * supervisor closes its end of SOCK.
+ *
+ * Each request from the supervisor is a native-endian uint32 length N carrying four
+ * descriptors (SCM_RIGHTS: the timensctl connection and timensctl's standard
+ * input, output and error), then N bytes of NUL-terminated strings: PATH, CWD,
+ * SIGNALS (as timens-exec's), ARGC, ARGC arguments, then the environment.
+ * For each, the door forks a monitor, which starts the command and talks to
+ * timensctl over the connection (lines of text):
+ *   to timensctl:   "pid PID", then "exit CODE" or "killed SIGNAL" or
+ *                   "killed SIGNAL core"; or instead "failed STATUS LINE"
+ *                   (nothing runs; STATUS as env(1)'s, LINE for the user)
+ *   from timensctl: "signal N" sends signal N to the command; the end of the
+ *                   connection sends it SIGHUP, as a terminal hanging up would.
+ */
+#define DOOR_MAX_REQUEST (8u << 20)
+
+struct request {
+	int conn, in, out, err;
+	char *payload;
+	uint32_t length;
+};
+
+/* One request; 0 at the end of SOCK (or on what only a broken supervisor sends). */
+static int door_receive(int sock, struct request *r)
+{
+	uint32_t length;
+	union {
+		char buf[CMSG_SPACE(4 * sizeof(int))];
+		struct cmsghdr align;
+	} control;
+	struct iovec iov = { &length, sizeof length };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
+			      .msg_controllen = sizeof control.buf };
+	ssize_t n;
+	do
+		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC | MSG_WAITALL);
+	while (n < 0 && errno == EINTR);
+	int fds[4], count = 0;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < k; i++) {
+			int fd;
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
+			if (count < 4)
+				fds[count++] = fd;
+			else
+				close(fd);
+		}
+	}
+	if (n != sizeof length || count != 4 || (msg.msg_flags & MSG_CTRUNC) || length == 0 ||
+	    length > DOOR_MAX_REQUEST) {
+		for (int i = 0; i < count; i++)
+			close(fds[i]);
+		return 0;
+	}
+	char *payload = malloc(length + 1);
+	if (!payload)
+		return 0;
+	for (uint32_t done = 0; done < length;) {
+		n = read(sock, payload + done, length - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			free(payload);
+			for (int i = 0; i < 4; i++)
+				close(fds[i]);
+			return 0;
+		}
+		done += (uint32_t)n;
+	}
+	payload[length] = '\0';
+	*r = (struct request){ fds[0], fds[1], fds[2], fds[3], payload, length };
+	return 1;
+}
+
+static void write_line(int fd, const char *line)
+{
+	size_t len = strlen(line);
+	while (len > 0) {
+		ssize_t n = write(fd, line, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return; /* timensctl is gone */
+		line += n;
+		len -= (size_t)n;
+	}
+}
+
+/* In the command's child: says why it could not start (to the monitor, over REPORT) and exits STATUS. */
+static void refuse_start(int report, int status, const char *what, int err)
+{
+	const char *name = strerrorname_np(err);
+	char line[4096 + 256];
+	snprintf(line, sizeof line, "failed %d %s: %s (%s)\n", status, what, name ? name : "?", strerror(err));
+	write_line(report, line);
+	_exit(status);
+}
+
+/* The monitor of one request: starts its command, reports it, relays signals, reports its end. */
+static void door_monitor(struct request *r)
+{
+	/* PATH CWD SIGNALS ARGC ARGV... ENV... */
+	size_t fields = 0;
+	for (uint32_t i = 0; i < r->length; i++)
+		fields += r->payload[i] == '\0';
+	if (r->payload[r->length - 1] != '\0' || fields < 5) {
+		write_line(r->conn, "failed 125 malformed request\n");
+		_exit(0);
+	}
+	char **field = calloc(fields + 2, sizeof *field);
+	if (!field)
+		_exit(1);
+	char *p = r->payload;
+	for (size_t i = 0; i < fields; i++) {
+		field[i] = p;
+		p += strlen(p) + 1;
+	}
+	char *end;
+	long argc = strtol(field[3], &end, 10);
+	if (*end || argc < 1 || (size_t)argc > fields - 4) {
+		write_line(r->conn, "failed 125 malformed request\n");
+		_exit(0);
+	}
+	char **args = field + 4;
+	char **env = args + argc + 1;
+	/* Shift the environment up one: argv needs its NULL after ARGC entries. */
+	memmove(env, args + argc, (fields - 4 - (size_t)argc) * sizeof *env);
+	args[argc] = NULL;
+	env[fields - 4 - (size_t)argc] = NULL;
+
+	int report[2];
+	if (pipe2(report, O_CLOEXEC) != 0) {
+		write_line(r->conn, "failed 125 timens: pipe2 failed\n");
+		_exit(0);
+	}
+	signal(SIGCHLD, SIG_DFL);
+	pid_t child = fork();
+	if (child < 0) {
+		write_line(r->conn, "failed 125 timens: cannot fork in the namespace\n");
+		_exit(0);
+	}
+	if (child == 0) {
+		close(report[0]);
+		if (dup2(r->in, 0) < 0 || dup2(r->out, 1) < 0 || dup2(r->err, 2) < 0)
+			refuse_start(report[1], 125, "dup2", errno);
+		if (chdir(field[1]) != 0) {
+			char what[4096 + 64];
+			snprintf(what, sizeof what, "changing to the directory %s in the namespace", field[1]);
+			refuse_start(report[1], 125, what, errno);
+		}
+		set_signals(strcmp(field[2], "-") == 0 ? "0:0" : field[2]);
+		execve(field[0], args, env);
+		refuse_start(report[1], errno == ENOENT || errno == ENOTDIR ? 127 : 126, field[0], errno);
+	}
+	close(report[1]);
+	close(r->in);
+	close(r->out);
+	close(r->err);
+	char failure[4096 + 512];
+	size_t got = 0;
+	for (;;) {
+		ssize_t n = read(report[0], failure + got, sizeof failure - 1 - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0 || (got += (size_t)n) == sizeof failure - 1)
+			break;
+	}
+	close(report[0]);
+	if (got > 0) {
+		/* The exec failed: the command's child says why, and has exited. */
+		failure[got] = '\0';
+		write_line(r->conn, failure);
+		waitpid(child, NULL, 0);
+		_exit(0);
+	}
+	char line[64];
+	snprintf(line, sizeof line, "pid %d\n", (int)child);
+	write_line(r->conn, line);
+
+	int pidfd = (int)syscall(SYS_pidfd_open, child, 0);
+	struct pollfd watched[2] = { { pidfd, POLLIN, 0 }, { r->conn, POLLIN, 0 } };
+	char heard[128];
+	size_t have = 0;
+	while (pidfd >= 0) {
+		if (poll(watched, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (watched[0].revents)
+			break; /* the command has ended */
+		if (!watched[1].revents)
+			continue;
+		ssize_t n = read(r->conn, heard + have, sizeof heard - 1 - have);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			kill(child, SIGHUP); /* timensctl is gone */
+			watched[1].fd = -1;
+			continue;
+		}
+		have += (size_t)n;
+		char *newline;
+		while ((newline = memchr(heard, '\n', have))) {
+			*newline = '\0';
+			int sig;
+			if (sscanf(heard, "signal %d", &sig) == 1 && sig >= 1 && sig <= 64)
+				kill(child, sig);
+			size_t used = (size_t)(newline - heard) + 1;
+			memmove(heard, newline + 1, have - used);
+			have -= used;
+		}
+		if (have == sizeof heard - 1)
+			have = 0; /* no request is this long: drop it */
+	}
+	int status;
+	while (waitpid(child, &status, 0) < 0) {
+		if (errno != EINTR)
+			_exit(1);
+	}
+	if (WIFEXITED(status))
+		snprintf(line, sizeof line, "exit %d\n", WEXITSTATUS(status));
+	else
+		snprintf(line, sizeof line, "killed %d%s\n", WTERMSIG(status), WCOREDUMP(status) ? " core" : "");
+	write_line(r->conn, line);
+	_exit(0);
+}
+
+static void door(int sock, int command)
+{
+	prctl(PR_SET_NAME, "timens-door", 0, 0, 0);
+	setsid();
+	/* SIGCHLD ignored: the monitors are reaped by the kernel. */
+	for (int sig = 1; sig < 32; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			signal(sig, SIG_IGN);
+	close_others("", sock, command);
+	int null = open("/dev/null", O_RDWR);
+	for (int fd = 0; fd <= 2; fd++)
+		if (null != fd)
+			dup2(null, fd);
+	if (null > 2)
+		close(null);
+	struct pollfd watched[2] = { { sock, POLLIN, 0 }, { command, POLLIN, 0 } };
+	for (;;) {
+		if (poll(watched, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			_exit(1);
+		}
+		if (watched[1].revents)
+			_exit(0); /* the command has ended: nothing joins a namespace that is ending */
+		struct request r;
+		if (!door_receive(sock, &r))
+			_exit(0);
+		pid_t monitor = fork();
+		if (monitor == 0) {
+			close(sock);
+			close(command);
+			door_monitor(&r);
+		}
+		if (monitor < 0)
+			write_line(r.conn, "failed 125 timens: cannot fork in the namespace\n");
+		close(r.conn);
+		close(r.in);
+		close(r.out);
+		close(r.err);
+		free(r.payload);
+	}
+}
+
+/* Step 6: forks the door, detached (see door()), and closes SOCK here. */
+static void start_door(int sock)
+{
+	int command = (int)syscall(SYS_pidfd_open, getpid(), 0);
+	if (command < 0)
+		die(125, "pidfd_open (Linux 5.3 or later needed)", errno);
+	pid_t child = fork();
+	if (child < 0)
+		die(125, "starting the namespace's door: fork", errno);
+	if (child == 0) {
+		pid_t door_pid = fork();
+		if (door_pid == 0)
+			door(sock, command);
+		_exit(door_pid < 0 ? 1 : 0);
+	}
+	int status;
+	while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+		;
+	close(command);
+	close(sock);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 2 && strcmp(argv[1], "park") == 0)
@@ -309,14 +623,15 @@ int main(int argc, char **argv)
 		execv(argv[2], argv + 2);
 		die(126, argv[2], errno);
 	}
-	if (argc < 6) {
+	if (argc < 7) {
 		fprintf(stderr, "timens-exec: internal helper of timens, not meant to be run directly\n");
 		return 125;
 	}
 	int fd = atoi(argv[1]);
 	const char *keep = argv[2];
 	const char *signals = argv[3];
-	const char *path = argv[4];
+	int door = strcmp(argv[4], "-") == 0 ? -1 : atoi(argv[4]);
+	const char *path = argv[5];
 
 	uint32_t count;
 	read_fully(fd, &count, sizeof count, "reading the seccomp filter");
@@ -327,7 +642,7 @@ int main(int argc, char **argv)
 	static struct sock_filter insns[MAX_INSNS];
 	read_fully(fd, insns, count * sizeof insns[0], "reading the seccomp filter");
 
-	close_others(keep, fd);
+	close_others(keep, fd, door);
 	drop_sys_time();
 	set_signals(signals);
 
@@ -354,7 +669,9 @@ int main(int argc, char **argv)
 	hand_over_listener(fd, (int)listener);
 	close((int)listener);
 	close(fd);
+	if (door >= 0)
+		start_door(door);
 
-	execv(path, argv + 5);
+	execv(path, argv + 6);
 	die(errno == ENOENT || errno == ENOTDIR ? 127 : 126, path, errno);
 }

@@ -306,7 +306,8 @@ public final class TimensCommand implements Callable<Integer> {
         try (TimeNamespace namespace = TimeNamespace.create(settings, passedFds, readKernelTimeData, name != null)) {
             namespace.acceptChanges();
             if (fileTimes) namespace.reportFileTimes();
-            LiveNamespace live = new LiveNamespace(name, dev.timens.linux.Unistd.getpid(), namespace, command);
+            dev.timens.ctl.Door door = dev.timens.ctl.Door.create();
+            LiveNamespace live = new LiveNamespace(name, dev.timens.linux.Unistd.getpid(), namespace, command, door);
             ControlServer control;
             try {
                 control = ControlServer.start(controlDirectory, dev.timens.linux.Unistd.getpid(), name, live);
@@ -314,8 +315,8 @@ public final class TimensCommand implements Callable<Integer> {
                 err.println("timens: " + e.getMessage());
                 return e.kind() == ControlException.Kind.NAME_IN_USE ? NAME_IN_USE : FAILED;
             }
-            try (control) {
-                return supervise(namespace, live, settings, executable, passedFds, commandSignals, forwarding,
+            try (control; door) {
+                return supervise(namespace, live, door, settings, executable, passedFds, commandSignals, forwarding,
                         onHostTime, onDemand, hostStart);
             }
         } catch (IllegalArgumentException e) {
@@ -327,8 +328,9 @@ public final class TimensCommand implements Callable<Integer> {
         }
     }
 
-    private int supervise(TimeNamespace namespace, LiveNamespace live, ClockSettings settings, Path executable,
-                          java.util.Set<Integer> passedFds, Launch.Signals commandSignals, SignalForwarding forwarding,
+    private int supervise(TimeNamespace namespace, LiveNamespace live, dev.timens.ctl.Door door, ClockSettings settings,
+                          Path executable, java.util.Set<Integer> passedFds, Launch.Signals commandSignals,
+                          SignalForwarding forwarding,
                           java.util.function.Predicate<String> onHostTime, boolean onDemand, Instant hostStart)
             throws SupervisorException {
         if (onHostTime != null) namespace.runOnHostTime(onHostTime);
@@ -351,7 +353,8 @@ public final class TimensCommand implements Callable<Integer> {
         if (onDemand && dev.timens.linux.Unistd.getpid() != 1) {
             Watchdog.start(NativeFiles.helper(), namespace.clockPage().fd());
         }
-        Launch launch = new Launch(executable, command, NativeFiles.helper(), passedFds, commandSignals);
+        Launch launch = new Launch(executable, command, NativeFiles.helper(), passedFds, commandSignals,
+                door.childEnd());
         java.util.function.Consumer<dev.timens.engine.ProcessTree> started = tree -> {
             live.started(tree);
             forwarding.started(tree);
@@ -499,7 +502,7 @@ public final class TimensCommand implements Callable<Integer> {
      * /proc/PID/status), or else the JVM's own as it is now, before timens
      * changes any.
      */
-    private static Launch.Signals commandSignals() {
+    static Launch.Signals commandSignals() {
         String given = System.getProperty("timens.signals", "");
         if (given.matches("[0-9a-fA-F]{1,16}:[0-9a-fA-F]{1,16}")) {
             String[] masks = given.split(":");

@@ -22,9 +22,10 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * {@code timensctl list} and {@code timensctl set NAME|PID CHANGE}: the running
- * namespaces of this user, seen and changed from outside through their control
- * sockets ({@link ControlClient}).
+ * {@code timensctl list}, {@code timensctl set NAME|PID CHANGE} and
+ * {@code timensctl exec NAME|PID COMMAND}: the running namespaces of this user,
+ * seen, changed and joined from outside through their control sockets
+ * ({@link ControlClient}).
  *
  * <p>A separate program from {@code timens} (whose first word is the command
  * to run, so that {@code timens ls} runs ls), declared with picocli's
@@ -43,7 +44,17 @@ public final class TimensctlCommand {
         "this user has that name or process; 4 if permission is denied (the control",
         "directory is not yours alone, or the namespace belongs to another user); 5 if",
         "the namespace refused the change (nothing changed); 125 for other failures.",
+        "exec exits with its command's status (128+N when signal N ended it), or 126",
+        "(not executable) or 127 (not found) when it could not start it.",
     };
+
+    /**
+     * The signals {@code exec} passes on to its command: those a terminal or a
+     * user sends to end, interrupt or poke a program. The command is not in
+     * timensctl's process group, so Ctrl-C and Ctrl-\ reach it only this way.
+     */
+    static final long EXEC_FORWARDED = SignalForwarding.mask(SignalForwarding.SIGHUP, SignalForwarding.SIGINT,
+            SignalForwarding.SIGQUIT, SignalForwarding.SIGTERM, 10 /* SIGUSR1 */, 14 /* SIGALRM */);
 
     /** The changes {@code set} takes, exactly one at a time. */
     private static final String[] CHANGES = {"--at", "--offset", "--rate", "--freeze", "--unfreeze", "--monotonic",
@@ -96,6 +107,19 @@ public final class TimensctlCommand {
         option(set, "--monotonic", "+DUR", "CLOCK_MONOTONIC jumps forward by DUR (never back).");
         option(set, "--boottime", "+DUR", "CLOCK_BOOTTIME jumps forward by DUR (never back).");
         top.addSubcommand("set", set);
+
+        CommandSpec exec = CommandSpec.create().name("exec").mixinStandardHelpOptions(true);
+        exec.parser().stopAtPositional(true);
+        exec.usageMessage().description("Run COMMAND in the namespace named NAME, or in the one that process PID (or"
+                + " timens PID) is in, as nsenter does for a kernel namespace: it and what it starts share the"
+                + " namespace's clocks, and it has timensctl's standard input, output and error, working directory"
+                + " and environment. SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1 and SIGALRM sent to timensctl are"
+                + " passed on to it, and it gets SIGHUP if timensctl dies.").footer(FOOTER);
+        exec.addPositional(PositionalParamSpec.builder().index("0").paramLabel("NAME|PID").arity("1").required(true)
+                .type(String.class).description("The namespace's --name, or the pid of any process in it.").build());
+        exec.addPositional(PositionalParamSpec.builder().index("1..*").paramLabel("COMMAND").arity("1..*")
+                .required(true).type(String[].class).description("The program to run, and its arguments.").build());
+        top.addSubcommand("exec", exec);
         return top;
     }
 
@@ -120,7 +144,7 @@ public final class TimensctlCommand {
         cli.setExecutionStrategy(parsed -> {
             Integer help = CommandLine.executeHelpRequest(parsed);
             if (help != null) return help;
-            if (!parsed.hasSubcommand()) return usage(err, "missing a command: list or set (see timensctl --help)");
+            if (!parsed.hasSubcommand()) return usage(err, "missing a command: list, set or exec (see timensctl --help)");
             CommandLine.ParseResult sub = parsed.subcommand();
             try {
                 return switch (sub.commandSpec().name()) {
@@ -132,15 +156,14 @@ public final class TimensctlCommand {
                     }
                     case "set" -> {
                         Change change = change(sub, LocalZone.fromEnvironment());
-                        String target = sub.matchedPositionalValue(0, "");
-                        if (!target.matches("[0-9]{1,10}") && !dev.timens.ctl.NamespaceName.isValid(target)) {
-                            throw new IllegalArgumentException("invalid NAME|PID '" + target + "': a namespace's --name"
-                                    + " or a pid");
-                        }
-                        Optional<Path> dir = directory(env);
-                        if (dir.isEmpty()) throw noSuch(target);
-                        ControlClient.set(ControlClient.find(dir.get(), target), change.what(), change.argument());
+                        String target = target(sub);
+                        ControlClient.set(find(env, target), change.what(), change.argument());
                         yield 0;
+                    }
+                    case "exec" -> {
+                        String target = target(sub);
+                        String[] command = command(sub);
+                        yield exec(err, env, find(env, target), command);
                     }
                     default -> throw new AssertionError(sub.commandSpec().name());
                 };
@@ -155,6 +178,88 @@ public final class TimensctlCommand {
         out.flush();
         err.flush();
         return status;
+    }
+
+    /** NAME|PID as given, checked; IllegalArgumentException (a usage error) when it can be neither. */
+    private static String target(CommandLine.ParseResult sub) {
+        String target = sub.matchedPositionalValue(0, "");
+        if (!target.matches("[0-9]{1,10}") && !dev.timens.ctl.NamespaceName.isValid(target)) {
+            throw new IllegalArgumentException("invalid NAME|PID '" + target + "': a namespace's --name or a pid");
+        }
+        return target;
+    }
+
+    /**
+     * exec's COMMAND: what follows NAME|PID, but a {@code --} right after it
+     * (picocli takes every word after the first positional as positional, that
+     * one too, so that the command's own options are never timensctl's).
+     */
+    static String[] command(CommandLine.ParseResult exec) {
+        String[] command = exec.matchedPositionalValue(1, new String[0]);
+        if (command.length > 0 && command[0].equals("--")) command = java.util.Arrays.copyOfRange(command, 1, command.length);
+        if (command.length == 0) throw new IllegalArgumentException("exec needs a command to run");
+        return command;
+    }
+
+    private static ControlClient.Found find(Map<String, String> env, String target) throws ControlException {
+        Optional<Path> dir = directory(env);
+        if (dir.isEmpty()) throw noSuch(target);
+        return ControlClient.find(dir.get(), target);
+    }
+
+    /**
+     * {@code exec}: starts {@code command} in {@code namespace}, passes signals on
+     * to it, and returns its exit status as a shell reports it.
+     */
+    private static int exec(PrintWriter err, Map<String, String> env, ControlClient.Found namespace, String[] command)
+            throws ControlException {
+        Path executable;
+        try {
+            executable = CommandResolver.resolve(command[0], env.get("PATH"));
+        } catch (CommandResolver.Unrunnable e) {
+            err.println("timensctl: " + e.getMessage());
+            return e.status;
+        }
+        dev.timens.engine.Launch.Signals signals = TimensCommand.commandSignals();
+        long jvmOwn = SignalForwarding.jvmOwn(env.get("_JAVA_SR_SIGNUM"));
+        long inheritedIgnored = signals == null ? 0 : signals.ignored();
+        dev.timens.linux.CaughtSignals caught = dev.timens.linux.CaughtSignals.install(NativeFiles.signalLibrary(),
+                SignalForwarding.caught(inheritedIgnored, jvmOwn) & EXEC_FORWARDED, jvmOwn);
+        ControlClient.Joined joined;
+        try {
+            joined = ControlClient.exec(namespace, execRequest(executable, command, signals, env));
+        } catch (ControlClient.NotStarted e) {
+            err.println("timensctl: " + e.getMessage());
+            return e.status();
+        }
+        Thread.ofPlatform().daemon().name("timensctl-signals").start(() -> {
+            while (joined.signal(caught.next().signal())) {
+                // passed on; the command's end ends the loop
+            }
+        });
+        return joined.awaitEnd();
+    }
+
+    /** The {@link Protocol#EXEC} payload: PATH, working directory, signal state, ARGC, arguments, environment. */
+    static byte[] execRequest(Path executable, String[] command, dev.timens.engine.Launch.Signals signals,
+                              Map<String, String> env) {
+        List<String> fields = new ArrayList<>();
+        fields.add(executable.toString());
+        fields.add(System.getProperty("user.dir"));
+        fields.add(signals == null ? "0:0" : signals.argument());
+        fields.add(Integer.toString(command.length));
+        fields.addAll(List.of(command));
+        env.forEach((k, v) -> fields.add(k + "=" + v));
+        var bytes = new java.io.ByteArrayOutputStream();
+        for (String field : fields) {
+            if (field.indexOf('\0') >= 0) throw new IllegalArgumentException("a NUL character in '" + field + "'");
+            bytes.writeBytes(field.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            bytes.write(0);
+        }
+        if (bytes.size() > Protocol.MAX_EXEC_REQUEST) {
+            throw new IllegalArgumentException("arguments and environment too long (" + bytes.size() + " bytes)");
+        }
+        return bytes.toByteArray();
     }
 
     private static ControlException noSuch(String target) {

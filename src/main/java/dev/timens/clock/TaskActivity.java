@@ -187,9 +187,19 @@ final class TaskActivity {
         if (stat.isEmpty() || syscall.isEmpty()) return ACTIVE; // unreadable: hold the clocks to real time
         char scheduler = schedulerState(stat);
         if (scheduler == 'Z') return zombieProcess(stat) ? ACTIVE : GONE;
+        // The namespace's door and its monitors wait for timensctl (see timens-exec.c),
+        // which is none of the namespace's business: they hold nothing up.
+        if (scheduler == 'S' && isDoor(stat)) return GONE;
         State state = classify(tid, scheduler, syscall);
         if (notified && state instanceof Waiting && waitsForSupervisor(tid)) return ACTIVE;
         return state;
+    }
+
+    /** Whether /proc/TID/stat's command name is the door's. */
+    static boolean isDoor(String stat) {
+        int open = stat.indexOf('(');
+        int close = stat.lastIndexOf(')');
+        return open >= 0 && close > open && stat.substring(open + 1, close).equals(dev.timens.engine.Launch.DOOR_COMM);
     }
 
     /** Whether thread {@code tid} sleeps in the seccomp listener's wait for the supervisor's answer. */

@@ -1,5 +1,9 @@
 package dev.timens.ctl;
 
+import dev.timens.linux.LinuxException;
+import dev.timens.linux.Sockets;
+import dev.timens.linux.Unistd;
+
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.StandardProtocolFamily;
@@ -109,6 +113,158 @@ public final class ControlClient {
                     + namespace.socket().getFileName() + " ended before it answered");
         }
         throw new ControlException(ControlException.Kind.FAILED, "unexpected answer: " + first);
+    }
+
+    /**
+     * A command that {@link #exec} started in a namespace: its pid there, the
+     * signals to send it, and its end.
+     */
+    public static final class Joined {
+        private final int connection;
+        private final Lines lines;
+        private final int pid;
+
+        private Joined(int connection, Lines lines, int pid) {
+            this.connection = connection;
+            this.lines = lines;
+            this.pid = pid;
+        }
+
+        public int pid() {
+            return pid;
+        }
+
+        /** Asks the namespace to send {@code signal} to the command; false when it has ended. */
+        public boolean signal(int signal) {
+            try {
+                Sockets.send(connection, ("signal " + signal + "\n").getBytes(StandardCharsets.UTF_8));
+                return true;
+            } catch (LinuxException e) {
+                return false;
+            }
+        }
+
+        /**
+         * Waits for the command's end: its exit status as a shell reports it
+         * (128 + N when signal N killed it).
+         *
+         * @throws ControlException REFUSED when the namespace's door went away first
+         */
+        public int awaitEnd() throws ControlException {
+            try {
+                String line = lines.next();
+                if (line != null && line.matches("exit [0-9]{1,3}")) return Integer.parseInt(line.substring(5));
+                if (line != null && line.matches("killed [0-9]{1,2}( core)?")) {
+                    return 128 + Integer.parseInt(line.split(" ")[1]);
+                }
+                throw new ControlException(ControlException.Kind.FAILED, line == null
+                        ? "the namespace lost track of the command (pid " + pid + ")" : "unexpected answer: " + line);
+            } finally {
+                Unistd.close(connection);
+            }
+        }
+    }
+
+    /** Why {@link #exec}'s command did not start: {@code line} to show, exit {@code status} (126, 127, 125). */
+    public static final class NotStarted extends Exception {
+        private final int status;
+
+        NotStarted(int status, String line) {
+            super(line, null, false, false);
+            this.status = status;
+        }
+
+        public int status() {
+            return status;
+        }
+    }
+
+    /**
+     * Starts a command in {@code namespace} ({@link Protocol#EXEC}, with
+     * {@code payload}) that has this process's standard input, output and
+     * error, and returns once it runs.
+     */
+    public static Joined exec(Found namespace, byte[] payload) throws ControlException, NotStarted {
+        int connection;
+        try {
+            connection = Sockets.connect(namespace.socket());
+        } catch (LinuxException | IllegalArgumentException e) {
+            throw ended(namespace);
+        }
+        boolean started = false;
+        try {
+            byte[] head = (Protocol.EXEC + " " + payload.length + "\n").getBytes(StandardCharsets.UTF_8);
+            byte[] message = java.util.Arrays.copyOf(head, head.length + payload.length);
+            System.arraycopy(payload, 0, message, head.length, payload.length);
+            try {
+                Sockets.send(connection, message, 0, 1, 2);
+            } catch (LinuxException e) {
+                throw ended(namespace);
+            }
+            Lines lines = new Lines(connection);
+            String first = lines.next();
+            if (first == null) {
+                throw new ControlException(ControlException.Kind.REFUSED, "the namespace ended before the command"
+                        + " started");
+            }
+            if (first.matches("pid [0-9]{1,10}")) {
+                started = true;
+                return new Joined(connection, lines, Integer.parseInt(first.substring(4)));
+            }
+            if (first.matches("failed [0-9]{1,3} .*")) {
+                int space = first.indexOf(' ', 7);
+                throw new NotStarted(Integer.parseInt(first.substring(7, space)), first.substring(space + 1));
+            }
+            if (first.startsWith(Protocol.REFUSED + " ")) {
+                throw new ControlException(ControlException.Kind.REFUSED, first.substring(Protocol.REFUSED.length() + 1));
+            }
+            if (first.startsWith(Protocol.DENIED)) {
+                throw new ControlException(ControlException.Kind.PERMISSION_DENIED, "the namespace refused this user");
+            }
+            throw new ControlException(ControlException.Kind.FAILED, "unexpected answer: " + first);
+        } finally {
+            if (!started) Unistd.close(connection);
+        }
+    }
+
+    private static ControlException ended(Found namespace) {
+        return new ControlException(ControlException.Kind.NO_SUCH_NAMESPACE, "namespace "
+                + namespace.socket().getFileName() + " ended before it answered");
+    }
+
+    /** The lines a connection answers, read as they come. */
+    private static final class Lines {
+        private final int fd;
+        private final java.io.ByteArrayOutputStream pending = new java.io.ByteArrayOutputStream();
+        private final java.lang.foreign.MemorySegment buffer = java.lang.foreign.Arena.ofAuto().allocate(512);
+
+        Lines(int fd) {
+            this.fd = fd;
+        }
+
+        /** The next line, without its newline; null at the end of the connection. */
+        String next() {
+            for (;;) {
+                byte[] have = pending.toByteArray();
+                for (int i = 0; i < have.length; i++) {
+                    if (have[i] == '\n') {
+                        pending.reset();
+                        pending.write(have, i + 1, have.length - i - 1);
+                        return new String(have, 0, i, StandardCharsets.UTF_8);
+                    }
+                }
+                Sockets.Received r;
+                try {
+                    r = Sockets.receive(fd, buffer);
+                } catch (LinuxException e) {
+                    return null; // ECONNRESET: as the end
+                }
+                for (int passed : r.fds()) Unistd.close(passed);
+                if (r.length() == 0) return null;
+                pending.write(buffer.asSlice(0, r.length()).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE), 0,
+                        r.length());
+            }
+        }
     }
 
     /** Sends one request line to {@code socket}; its answer's lines. ConnectException: nobody listens there. */

@@ -1,16 +1,18 @@
 package dev.timens.ctl;
 
+import dev.timens.linux.LinuxException;
+import dev.timens.linux.Sockets;
+import dev.timens.linux.Unistd;
+
 import java.io.IOException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.UserPrincipal;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -20,10 +22,12 @@ import java.util.List;
  * timens leaves them behind, and the next one to look finds nobody listening
  * there and removes them ({@link ControlClient}).
  *
- * <p>Each connection carries one request line and gets the answer
- * ({@link Protocol}). A peer that is neither the user who owns the control
- * directory nor root (SO_PEERCRED, taken by the kernel when it connected) gets
- * {@code denied} and nothing else.
+ * <p>Each connection carries one request and gets the answer ({@link Protocol}).
+ * A peer that is neither the user who owns the control directory nor root
+ * (SO_PEERCRED, taken by the kernel when it connected) gets {@code denied} and
+ * nothing else. The sockets are the kernel's own ({@link Sockets}), not Java's
+ * channels: an {@code exec} request carries timensctl's standard input, output
+ * and error (SCM_RIGHTS).
  */
 public final class ControlServer implements AutoCloseable {
     /** What the namespace answers; called on the server's threads, never the tracer's. */
@@ -33,25 +37,31 @@ public final class ControlServer implements AutoCloseable {
 
         /** Makes a change ({@link Protocol#SET}); null once it is made, or the one line saying why not. */
         String set(String what, String argument);
+
+        /**
+         * Starts a command in the namespace ({@link Protocol#EXEC}) for the peer on
+         * {@code connection}, with {@code stdio} as its standard input, output
+         * and error; null once handed over (the namespace answers the peer
+         * itself), or the one line saying why not. The descriptors stay the
+         * caller's to close.
+         */
+        String exec(int connection, int[] stdio, byte[] request);
     }
 
-    private static final int MAX_REQUEST = 4096;
+    private static final int MAX_REQUEST_LINE = 4096;
 
-    private final ServerSocketChannel server;
+    private final int server;
     private final Path socket;
     private final Path nameLink;
-    private final UserPrincipal owner;
-    private final UserPrincipal root;
+    private final int owner;
     private final Handler handler;
     private volatile boolean closed;
 
-    private ControlServer(ServerSocketChannel server, Path socket, Path nameLink, UserPrincipal owner,
-                          UserPrincipal root, Handler handler) {
+    private ControlServer(int server, Path socket, Path nameLink, int owner, Handler handler) {
         this.server = server;
         this.socket = socket;
         this.nameLink = nameLink;
         this.owner = owner;
-        this.root = root;
         this.handler = handler;
     }
 
@@ -63,19 +73,19 @@ public final class ControlServer implements AutoCloseable {
      */
     public static ControlServer start(Path dir, int pid, String name, Handler handler) throws ControlException {
         Path socket = dir.resolve(pid + ".sock");
-        ServerSocketChannel server;
-        UserPrincipal owner;
-        UserPrincipal root;
+        int server;
+        int owner;
         try {
-            owner = Files.getOwner(dir);
-            root = dir.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("0");
+            owner = (int) Files.getAttribute(dir, "unix:uid");
             // A file of that name was left by a timens that had this pid and was killed.
             Files.deleteIfExists(socket);
-            server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-            server.bind(UnixDomainSocketAddress.of(socket));
+            server = Sockets.listen(socket);
         } catch (IOException e) {
             throw new ControlException(ControlException.Kind.FAILED, "cannot serve the control socket " + socket + ": "
                     + ControlDirectory.reason(e), e);
+        } catch (LinuxException | IllegalArgumentException e) {
+            throw new ControlException(ControlException.Kind.FAILED, "cannot serve the control socket " + socket + ": "
+                    + e.getMessage(), e);
         }
         Path link = null;
         try {
@@ -84,7 +94,7 @@ public final class ControlServer implements AutoCloseable {
             close(server, socket, null);
             throw e;
         }
-        ControlServer s = new ControlServer(server, socket, link, owner, root, handler);
+        ControlServer s = new ControlServer(server, socket, link, owner, handler);
         Thread.ofPlatform().daemon().name("timens-control").start(s::serve);
         return s;
     }
@@ -114,63 +124,113 @@ public final class ControlServer implements AutoCloseable {
     }
 
     private void serve() {
-        while (!closed) {
-            SocketChannel peer;
-            try {
-                peer = server.accept();
-            } catch (IOException e) {
-                return; // closed
-            }
-            Thread.ofVirtual().name("timens-control-peer").start(() -> answer(peer));
+        try {
+            acceptAll();
+        } finally {
+            Unistd.close(server);
         }
     }
 
-    private void answer(SocketChannel peer) {
-        try (peer) {
+    private void acceptAll() {
+        while (!closed) {
+            int peer = Sockets.accept(server);
+            if (peer < 0) {
+                if (closed) return;
+                // EMFILE and the like: the peer waits in the backlog; so do we, briefly.
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                continue;
+            }
+            // Platform threads: the calls below block in the kernel, which would pin a virtual one.
+            Thread.ofPlatform().daemon().name("timens-control-peer").start(() -> answer(peer));
+        }
+    }
+
+    private void answer(int peer) {
+        List<Integer> passed = new ArrayList<>();
+        try (Arena arena = Arena.ofConfined()) {
             // Read first, even from a peer that will be refused: closing on a request
             // not yet read would make its write fail, and it would never see why.
-            String request = readLine(peer);
-            var credentials = peer.getOption(jdk.net.ExtendedSocketOptions.SO_PEERCRED);
-            if (!credentials.user().equals(owner) && !credentials.user().equals(root)) {
-                write(peer, List.of(Protocol.DENIED + " uid " + credentials.user().getName()));
+            MemorySegment buffer = arena.allocate(MAX_REQUEST_LINE);
+            int length = 0;
+            int newline = -1;
+            while (newline < 0 && length < MAX_REQUEST_LINE) {
+                Sockets.Received r = Sockets.receive(peer, buffer.asSlice(length));
+                for (int fd : r.fds()) passed.add(fd);
+                if (r.length() == 0) break;
+                for (int i = length; i < length + r.length() && newline < 0; i++) {
+                    if (buffer.get(java.lang.foreign.ValueLayout.JAVA_BYTE, i) == '\n') newline = i;
+                }
+                length += r.length();
+            }
+            byte[] bytes = buffer.asSlice(0, length).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+            int uid = Sockets.peer(peer).uid();
+            if (uid != owner && uid != 0) {
+                write(peer, List.of(Protocol.DENIED + " uid " + uid));
                 return;
             }
-            if (request == null) return;
+            if (newline < 0) return;
+            String request = new String(bytes, 0, newline, StandardCharsets.UTF_8);
+            if (request.startsWith(Protocol.EXEC + " ")) {
+                byte[] rest = Arrays.copyOfRange(bytes, newline + 1, length);
+                String refusal = exec(peer, request, rest, passed);
+                if (refusal != null) write(peer, List.of(Protocol.REFUSED + " " + refusal.replace('\n', ' ')));
+                return;
+            }
             write(peer, Protocol.answer(request, handler));
-        } catch (IOException | RuntimeException e) {
+        } catch (RuntimeException e) {
             // The peer went away, or asked nonsense: nothing to tell anyone.
+        } finally {
+            for (int fd : passed) Unistd.close(fd);
+            Unistd.close(peer);
         }
     }
 
-    private static String readLine(SocketChannel peer) throws IOException {
-        ByteBuffer buffer = ByteBuffer.allocate(MAX_REQUEST);
-        while (buffer.hasRemaining()) {
-            if (peer.read(buffer) < 0) break;
-            for (int i = 0; i < buffer.position(); i++) {
-                if (buffer.get(i) == '\n') return new String(buffer.array(), 0, i, StandardCharsets.UTF_8);
+    /** {@code exec LENGTH}, of which {@code start} came with the line: the rest is read here. */
+    private String exec(int peer, String request, byte[] start, List<Integer> passed) {
+        int length;
+        try {
+            length = Integer.parseInt(request.substring(Protocol.EXEC.length() + 1));
+        } catch (NumberFormatException e) {
+            return "malformed exec request";
+        }
+        if (length <= 0 || length > Protocol.MAX_EXEC_REQUEST || start.length > length) return "malformed exec request";
+        if (passed.size() != 3) return "an exec request carries standard input, output and error";
+        byte[] payload = Arrays.copyOf(start, length);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment rest = arena.allocate(Math.max(1, length - start.length));
+            if (length > start.length) {
+                if (!Unistd.readFully(peer, rest.asSlice(0, length - start.length))) return "truncated exec request";
+                MemorySegment.copy(rest, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, payload, start.length,
+                        length - start.length);
             }
         }
-        return null;
+        return handler.exec(peer, passed.stream().mapToInt(Integer::intValue).toArray(), payload);
     }
 
-    private static void write(SocketChannel peer, List<String> lines) throws IOException {
-        ByteBuffer out = ByteBuffer.wrap((String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8));
-        while (out.hasRemaining()) peer.write(out);
+    private static void write(int peer, List<String> lines) {
+        Sockets.send(peer, (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8));
     }
 
     /** Stops serving and removes the socket and the name. */
     @Override
     public void close() {
         closed = true;
-        close(server, socket, nameLink);
+        // The serving thread closes the socket once out of accept: closed here, its
+        // number could be another file's by the time that thread calls accept again.
+        Sockets.stopAccepting(server);
+        removeFiles(socket, nameLink);
     }
 
-    private static void close(ServerSocketChannel server, Path socket, Path nameLink) {
-        try {
-            server.close();
-        } catch (IOException e) {
-            // removed below all the same
-        }
+    private static void close(int server, Path socket, Path nameLink) {
+        Unistd.close(server);
+        removeFiles(socket, nameLink);
+    }
+
+    private static void removeFiles(Path socket, Path nameLink) {
         try {
             if (nameLink != null && socket.equals(ControlClient.target(nameLink))) {
                 Files.deleteIfExists(nameLink);

@@ -13,8 +13,9 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * A running namespace as its control socket serves it: what {@code timensctl list}
- * shows, and {@code timensctl set} changes, made by {@link TimeNamespace#change} on
- * the tracer thread as a clock change inside is.
+ * shows, {@code timensctl set} changes, made by {@link TimeNamespace#change} on
+ * the tracer thread as a clock change inside is, and the commands
+ * {@code timensctl exec} starts in it, through its {@link Door}.
  */
 public final class LiveNamespace implements ControlServer.Handler {
     /** How long a change may wait for the tracer thread (busy with a stop, at worst). */
@@ -24,26 +25,51 @@ public final class LiveNamespace implements ControlServer.Handler {
     private final int timensPid;
     private final TimeNamespace namespace;
     private final String command;
+    private final Door door;
     /** Null until the command exists. */
     private volatile ProcessTree tree;
 
-    public LiveNamespace(String name, int timensPid, TimeNamespace namespace, List<String> command) {
+    public LiveNamespace(String name, int timensPid, TimeNamespace namespace, List<String> command, Door door) {
         this.name = name;
         this.timensPid = timensPid;
         this.namespace = namespace;
         this.command = String.join(" ", command);
+        this.door = door;
     }
 
-    /** The command's tree, once it exists. */
+    /** The command's tree, once it exists (its first process holds the door's other end). */
     public void started(ProcessTree tree) {
+        door.started();
         this.tree = tree;
+    }
+
+    @Override
+    public String exec(int connection, int[] stdio, byte[] request) {
+        ProcessTree t = tree;
+        if (t == null) return "the namespace is still starting";
+        if (!t.commandRunning()) return "the namespace's command has ended: it takes no new processes";
+        return door.enter(connection, stdio, request);
+    }
+
+    /** The namespace's processes but its door, which is timens's, not the user's. */
+    private static List<Integer> usersOwn(List<Integer> pids) {
+        return pids.stream().filter(pid -> !isDoor(pid)).sorted().toList();
+    }
+
+    private static boolean isDoor(int pid) {
+        try {
+            return java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + pid + "/comm")).strip()
+                    .equals(Door.COMM);
+        } catch (java.io.IOException e) {
+            return false; // gone
+        }
     }
 
     @Override
     public List<String> info() {
         ProcessTree t = tree;
         TimeNamespace.Clocks now = namespace.now();
-        List<Integer> pids = t == null ? List.of() : t.processes().stream().sorted().toList();
+        List<Integer> pids = t == null ? List.of() : usersOwn(t.processes());
         return new Protocol.Info(name, timensPid, t == null ? 0 : t.command(), pids, now.realtime(), now.monotonic(),
                 now.boottime(), now.rate(), String.join(" ", namespace.realtimeSpec()), command).lines();
     }

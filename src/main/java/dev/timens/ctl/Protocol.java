@@ -14,6 +14,14 @@ import java.util.List;
  *     or from the host's REALTIME), {@code monotonic} or {@code boottime}
  *     (nanoseconds forward), {@code rate} (a decimal), {@code freeze} or
  *     {@code unfreeze} (argument {@code -}).
+ * <li>{@code exec LENGTH}, then LENGTH bytes of NUL-terminated strings (the
+ *     command's PATH, its working directory, its signal state as timens-exec
+ *     takes it, ARGC, ARGC arguments, then its environment), sent with three
+ *     descriptors (SCM_RIGHTS): its standard input, output and error. The
+ *     namespace's door answers (timens-exec.c): {@code pid PID}, then {@code
+ *     exit CODE} or {@code killed SIGNAL [core]}, or {@code failed STATUS LINE};
+ *     meanwhile timensctl may send {@code signal N} lines. Or {@code refused
+ *     REASON} when the namespace cannot take a process.
  * <li>to a peer that is neither the same user nor root, whatever it asked:
  *     {@code denied REASON}.
  * </ul>
@@ -21,6 +29,9 @@ import java.util.List;
 public final class Protocol {
     public static final String INFO = "info";
     public static final String SET = "set";
+    public static final String EXEC = "exec";
+    /** The longest {@code exec} payload: arguments and environment as the kernel's ARG_MAX allows, with room. */
+    public static final int MAX_EXEC_REQUEST = 8 << 20;
     public static final String OK = "ok";
     public static final String REFUSED = "refused";
     public static final String DENIED = "denied";

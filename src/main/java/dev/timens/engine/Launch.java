@@ -13,11 +13,17 @@ import java.util.List;
  *                   timens itself); every other one of this process is closed
  * @param signals    the signal dispositions and mask the command starts with,
  *                   or null to leave them as the supervisor's process has them
+ * @param door       one end of a Unix stream socket pair on which the namespace
+ *                   serves its door (timens-exec.c: how {@code timensctl exec}
+ *                   starts processes in it), or -1 for none
  */
 public record Launch(Path executable, List<String> argv, Path helper, java.util.Set<Integer> keepFds,
-                     Signals signals) {
+                     Signals signals, int door) {
+    /** The command name (/proc/PID/comm) of the door and of its monitors (timens-exec.c). */
+    public static final String DOOR_COMM = "timens-door";
+
     public Launch(Path executable, List<String> argv, Path helper) {
-        this(executable, argv, helper, java.util.Set.of(), null);
+        this(executable, argv, helper, java.util.Set.of(), null, -1);
     }
 
     /**
@@ -59,7 +65,8 @@ public record Launch(Path executable, List<String> argv, Path helper, java.util.
      * survive it), and {@code blocked} is the signal mask.
      */
     public record Signals(long ignored, long blocked) {
-        String argument() {
+        /** As timens-exec takes it: {@code IGNORED:BLOCKED} in hexadecimal. */
+        public String argument() {
             return Long.toHexString(ignored) + ":" + Long.toHexString(blocked);
         }
     }

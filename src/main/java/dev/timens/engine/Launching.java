@@ -58,9 +58,15 @@ final class Launching {
         argv.add(launch.keepFds().isEmpty() ? "-" : launch.keepFds().stream().sorted()
                 .map(String::valueOf).collect(java.util.stream.Collectors.joining(",")));
         argv.add(launch.signals() == null ? "-" : launch.signals().argument());
+        argv.add(launch.door() < 0 ? "-" : Integer.toString(launch.door()));
         argv.add(launch.executable().toString());
         argv.addAll(launch.argv());
         return argv;
+    }
+
+    /** The descriptors timens-exec inherits for {@code launch}: {@code socket}, and its door if it has one. */
+    static int[] helperFds(Launch launch, int socket) {
+        return launch.door() < 0 ? new int[] {socket} : new int[] {socket, launch.door()};
     }
 
     /** Writes {@code filter} (its length in instructions, then its bytes) to timens-exec over {@code socket}. */

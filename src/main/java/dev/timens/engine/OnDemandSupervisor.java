@@ -221,7 +221,7 @@ public final class OnDemandSupervisor {
             List<String> helperArgv = Launching.helperArgv(launch, channel[0]);
             int main;
             try {
-                main = Spawn.spawn(launch.helper().toString(), helperArgv, channel[0]);
+                main = Spawn.spawn(launch.helper().toString(), helperArgv, Launching.helperFds(launch, channel[0]));
             } catch (LinuxException e) {
                 Unistd.close(channel[0]);
                 Unistd.close(channel[1]);

@@ -223,7 +223,7 @@ public final class Supervisor {
             int main;
             helperPath = launch.helper();
             try {
-                main = Spawn.spawn(launch.helper().toString(), helperArgv, channel[0]);
+                main = Spawn.spawn(launch.helper().toString(), helperArgv, Launching.helperFds(launch, channel[0]));
             } catch (LinuxException e) {
                 Unistd.close(channel[0]);
                 Unistd.close(channel[1]);

@@ -21,7 +21,9 @@ public final class Errno {
     public static final int EINVAL = 22;
     public static final int ERANGE = 34;
     public static final int ENOSYS = 38;
+    public static final int EMSGSIZE = 90;
     public static final int EOPNOTSUPP = 95;
+    public static final int ECONNABORTED = 103;
 
     /**
      * The symbolic name of {@code errno} ("EACCES"), as {@link #describe} gives

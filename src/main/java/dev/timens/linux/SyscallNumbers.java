@@ -146,7 +146,13 @@ public final class SyscallNumbers {
     public static final int ALARM = 37;
     public static final int SETITIMER = 38;
     public static final int GETPID = 39;
+    public static final int SOCKET = 41;
+    public static final int CONNECT = 42;
+    public static final int SENDMSG = 46;
     public static final int RECVMSG = 47;
+    public static final int SHUTDOWN = 48;
+    public static final int BIND = 49;
+    public static final int LISTEN = 50;
     public static final int SOCKETPAIR = 53;
     public static final int SETSOCKOPT = 54;
     public static final int GETSOCKOPT = 55;
@@ -205,6 +211,7 @@ public final class SyscallNumbers {
     public static final int TIMERFD_CREATE = 283;
     public static final int TIMERFD_SETTIME = 286;
     public static final int TIMERFD_GETTIME = 287;
+    public static final int ACCEPT4 = 288;
     public static final int RECVMMSG = 299;
     public static final int CLOCK_ADJTIME = 305;
     public static final int PIPE2 = 293;

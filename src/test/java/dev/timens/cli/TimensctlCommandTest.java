@@ -115,4 +115,20 @@ class TimensctlCommandTest {
         assertThat(TimensctlCommand.rate(java.math.BigDecimal.ZERO)).isEqualTo("frozen");
         assertThat(TimensctlCommand.rate(new java.math.BigDecimal("60.000"))).isEqualTo("60");
     }
+
+    @Test
+    void execTakesTheCommandAfterTheNamespaceWithOrWithoutADelimiter() {
+        assertThat(TimensctlCommand.command(parse("exec", "ns", "ls", "-l", "--", "x"))).containsExactly("ls", "-l", "--", "x");
+        assertThat(TimensctlCommand.command(parse("exec", "ns", "--", "ls", "-l"))).containsExactly("ls", "-l");
+        assertThat(TimensctlCommand.command(parse("exec", "--", "ns", "--", "--help"))).containsExactly("--help");
+        var err = new java.io.StringWriter();
+        int status = TimensctlCommand.run(new java.io.PrintWriter(new java.io.StringWriter()), new java.io.PrintWriter(err),
+                java.util.Map.of(), "exec", "ns", "--");
+        assertThat(status).isEqualTo(2);
+        assertThat(err.toString()).isEqualTo("timensctl: exec needs a command to run\n");
+    }
+
+    private static picocli.CommandLine.ParseResult parse(String... args) {
+        return new picocli.CommandLine(TimensctlCommand.commandSpec()).parseArgs(args).subcommand();
+    }
 }

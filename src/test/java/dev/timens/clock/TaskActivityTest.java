@@ -117,4 +117,11 @@ class TaskActivityTest {
         assertThat(TaskActivity.syscallArgs("running\n")).isNull();
         assertThat(TaskActivity.syscallArgs(syscall(202, 0xffffffffffffffffL))[1]).isEqualTo(-1L);
     }
+
+    @Test
+    void theDoorIsKnownByItsCommandName() {
+        assertThat(TaskActivity.isDoor("42 (timens-door) S 1 42 42 0 -1")).isTrue();
+        assertThat(TaskActivity.isDoor("42 (sh) S 1 42 42 0 -1")).isFalse();
+        assertThat(TaskActivity.isDoor("42 (timens-door) x) S 1 42 42 0 -1")).isFalse();
+    }
 }

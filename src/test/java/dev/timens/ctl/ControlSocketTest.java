@@ -42,6 +42,25 @@ class ControlSocketTest {
             asked.add(what + " " + argument);
             return what.equals("at") ? null : "no " + what + " here";
         }
+
+        /** What the last exec request carried: its descriptors' targets and its payload. */
+        volatile List<String> execStdio;
+        volatile byte[] execPayload;
+
+        @Override
+        public String exec(int connection, int[] stdio, byte[] request) {
+            List<String> targets = new ArrayList<>();
+            for (int fd : stdio) {
+                try {
+                    targets.add(Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd)).toString());
+                } catch (java.io.IOException e) {
+                    targets.add("?");
+                }
+            }
+            execStdio = targets;
+            execPayload = request;
+            return "no door here";
+        }
     }
 
     @BeforeEach
@@ -79,6 +98,24 @@ class ControlSocketTest {
             assertThat(fake.asked).containsExactly("at 42", "freeze -");
         }
         assertThat(dir).isEmptyDirectory();
+    }
+
+    @Test
+    void anExecRequestCarriesTheClientsStandardDescriptorsAndItsRefusalComesBack() throws Exception {
+        Fake fake = new Fake(100);
+        byte[] payload = "/bin/true\0/\00:0\01\0true\0A=1\0".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        try (ControlServer server = ControlServer.start(dir, 100, "n100", fake)) {
+            ControlClient.Found found = ControlClient.find(dir, "n100");
+            assertThatThrownBy(() -> ControlClient.exec(found, payload))
+                    .isInstanceOfSatisfying(ControlException.class, e -> {
+                        assertThat(e.kind()).isEqualTo(ControlException.Kind.REFUSED);
+                        assertThat(e.getMessage()).isEqualTo("no door here");
+                    });
+        }
+        assertThat(fake.execPayload).isEqualTo(payload);
+        List<String> own = new ArrayList<>();
+        for (int fd = 0; fd <= 2; fd++) own.add(Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd)).toString());
+        assertThat(fake.execStdio).isEqualTo(own);
     }
 
     @Test

@@ -26,6 +26,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -241,6 +242,8 @@ class TimensctlIT {
         assertThat(set.err().strip()).startsWith("timensctl: ").contains("refused this user").doesNotContain("\n");
         Result list = run(argv, "list");
         assertThat(list.status()).isEqualTo(4);
+        Result exec = run(argv, "exec", ns.process.pid() + "", "true");
+        assertThat(exec.status()).as(exec.err()).isEqualTo(4);
         assertThat(awaitListed("mine")).doesNotContain("2040");
     }
 
@@ -384,6 +387,130 @@ class TimensctlIT {
     }
 
     /** The host's CLOCK_REALTIME in nanoseconds. */
+    /** Each language's clocks in a process that {@code timensctl exec} started in a running namespace. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.timens.it.ClockProgramsIT#subjects")
+    void execRunsAProgramOnTheNamespacesClocks(ClockProgramsIT.Subject subject) throws Exception {
+        List<String> command = subject.command().get(); // skips (fails on CI) without the toolchain
+        double hostStart = System.currentTimeMillis() / 1000.0;
+        start("--name", "joined", "--at", "2038-01-19T03:14:00Z", "--", "sleep", "120");
+        awaitListed("joined");
+        HostClock.Reading before = HostClock.read();
+        List<String> args = new ArrayList<>(List.of("exec", "joined"));
+        args.addAll(command);
+        Result r = timensctl(args.toArray(String[]::new));
+        HostClock.Reading after = HostClock.read();
+        assertThat(r.status()).as(r.err()).isZero();
+        Probe probe = subject.parser().apply(new TimensRunner.Result(command, r.status(), r.out(), r.err(),
+                java.time.Duration.ZERO, before, after));
+        double ceiling = ClockProgramsIT.Y2038 + 1 + (System.currentTimeMillis() / 1000.0 - hostStart);
+        for (String key : subject.keys().get(HostClock.ClockGroup.REALTIME)) {
+            assertThat(probe.decimal(key).doubleValue()).as(key + " in " + probe.line())
+                    .isBetween((double) ClockProgramsIT.Y2038, ceiling);
+        }
+    }
+
+    @Test
+    void execPassesStandardInputWorkingDirectoryEnvironmentAndExitStatus() throws Exception {
+        start("--name", "io", "--", "sleep", "120");
+        awaitListed("io");
+        Path input = Files.writeString(runtime.resolve("input.txt"), "through stdin\n");
+        Path dir = Files.createDirectories(runtime.resolve("work dir"));
+        ProcessBuilder b = new ProcessBuilder(Toolchains.basedir().resolve("bin/timensctl").toString(), "exec", "io",
+                "sh", "-c", "cat; pwd; echo \"var=$JOINED_VAR\"; echo to-stderr >&2; exit 7")
+                .directory(dir.toFile()).redirectInput(input.toFile());
+        b.environment().put("XDG_RUNTIME_DIR", runtime.toString());
+        b.environment().put("JOINED_VAR", "x y");
+        Process p = b.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(err).isEqualTo(7);
+        assertThat(out).isEqualTo("through stdin\n" + dir.toRealPath() + "\nvar=x y\n");
+        assertThat(err).isEqualTo("to-stderr\n");
+
+        Result delimited = timensctl("exec", "io", "--", "sh", "-c", "exit 4");
+        assertThat(delimited.status()).as(delimited.err()).isEqualTo(4);
+        Result killed = timensctl("exec", "io", "sh", "-c", "kill -TERM $$");
+        assertThat(killed.status()).as("128 + SIGTERM").isEqualTo(143);
+        Result missing = timensctl("exec", "io", "no-such-command-here");
+        assertThat(missing.status()).isEqualTo(127);
+        assertThat(missing.err().strip()).startsWith("timensctl: ").contains("no-such-command-here")
+                .doesNotContain("\n");
+        Path notExecutable = Files.writeString(runtime.resolve("plain.txt"), "x");
+        assertThat(timensctl("exec", "io", notExecutable.toString()).status()).isEqualTo(126);
+        Result noNamespace = timensctl("exec", "nothing-by-this-name", "true");
+        assertThat(noNamespace.status()).isEqualTo(3);
+        assertThat(noNamespace.err().strip()).startsWith("timensctl: ").doesNotContain("\n");
+        assertThat(timensctl("exec", "io").status()).as("no command").isEqualTo(2);
+    }
+
+    @Test
+    void execPassesSignalsOnAndAHangUpWhenTimensctlDies() throws Exception {
+        start("--name", "sig", "--", "sleep", "120");
+        awaitListed("sig");
+        Path marks = runtime.resolve("marks.txt");
+        Namespace interrupted = execInBackground("sig", "trap 'echo int >> " + marks + "; exit 3' INT; echo ready;"
+                + " while :; do sleep 0.1; done");
+        interrupted.awaitOutput(line -> line.equals("ready"));
+        new ProcessBuilder("kill", "-INT", Long.toString(interrupted.process.pid())).start().waitFor();
+        assertThat(interrupted.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(interrupted.process.exitValue()).isEqualTo(3);
+        assertThat(Files.readString(marks)).isEqualTo("int\n");
+
+        Namespace orphaned = execInBackground("sig", "trap 'echo hup >> " + marks + "; exit 0' HUP; echo ready;"
+                + " while :; do sleep 0.1; done");
+        orphaned.awaitOutput(line -> line.equals("ready"));
+        orphaned.process.destroyForcibly().waitFor();
+        long end = System.currentTimeMillis() + WAIT_MILLIS;
+        while (!Files.readString(marks).contains("hup") && System.currentTimeMillis() < end) Thread.sleep(50);
+        assertThat(Files.readString(marks)).isEqualTo("int\nhup\n");
+    }
+
+    @Test
+    void aJoinedProcessFollowsSetAndItsClockChangesStayInTheNamespace() throws Exception {
+        start("--name", "follow", "--at", "2030-01-01T00:00:00Z", "--", "sleep", "120");
+        awaitListed("follow");
+        Namespace loop = execInBackground("follow", "while :; do echo now=$(date +%s); sleep 0.2; done");
+        loop.awaitOutput(line -> line.startsWith("now=1893"));
+        Result set = timensctl("set", "follow", "--at", "2040-01-01T00:00:00Z");
+        assertThat(set.status()).as(set.err()).isZero();
+        loop.awaitOutput(line -> line.startsWith("now=") && Long.parseLong(line.substring(4)) >= Y2040);
+
+        // A joined process setting the clock moves the namespace's (its user is
+        // root or not); the host clock does not move (checked after each test).
+        Result date = timensctl("exec", "follow", Toolchains.program("setclock").toString(), "settimeofday=2050000000");
+        assertThat(date.status()).as(date.out() + date.err()).isZero();
+        assertThat(awaitListed("follow")).contains(" 2034-12-17T");
+    }
+
+    @Test
+    void aNamespaceWhoseCommandHasEndedTakesNoNewProcesses() throws Exception {
+        Namespace ns = start("--name", "ending", "--", "sh", "-c", "setsid sleep 20 & echo started; exit 0");
+        ns.awaitOutput(line -> line.equals("started"));
+        long end = System.currentTimeMillis() + WAIT_MILLIS;
+        Result r;
+        do {
+            r = timensctl("exec", "ending", "true");
+            if (r.status() != 0) break;
+            Thread.sleep(100);
+        } while (System.currentTimeMillis() < end);
+        assertThat(r.status()).as(r.err()).isEqualTo(5);
+        assertThat(r.err().strip()).startsWith("timensctl: ").contains("takes no new processes").doesNotContain("\n");
+    }
+
+    /** {@code timensctl exec NAME sh -c SCRIPT}, running in the background, its output in a file. */
+    private Namespace execInBackground(String name, String script) throws IOException {
+        Path output = Files.createTempFile(runtime, "exec", ".txt");
+        ProcessBuilder b = new ProcessBuilder(Toolchains.basedir().resolve("bin/timensctl").toString(), "exec", name,
+                "sh", "-c", script).redirectOutput(output.toFile()).redirectErrorStream(true)
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        b.environment().put("XDG_RUNTIME_DIR", runtime.toString());
+        Process p = b.start();
+        started.add(p);
+        return new Namespace(p, output);
+    }
+
     private static long hostNanos() {
         java.time.Instant now = java.time.Instant.now();
         return now.getEpochSecond() * 1_000_000_000L + now.getNano();
