@@ -253,7 +253,6 @@ public final class TimensCommand implements Callable<Integer> {
         java.util.function.Predicate<String> onHostTime = null;
         if (onlyCmds != null || skipCmds != null) {
             if (onlyCmds != null && skipCmds != null) return usage(err, "--only-cmds and --skip-cmds exclude each other");
-            if (onDemand) return usage(err, "--engine v2 does not run programs on host time yet (--only-cmds, --skip-cmds)");
             if (settings.warp()) {
                 return usage(err, "--only-cmds and --skip-cmds do not work with --warp (a program on host time would"
                         + " wait on host time while the others jump)");

@@ -535,7 +535,35 @@ public final class TimeNamespace implements Tool, AutoCloseable {
 
     /** Whether thread {@code tid} belongs to a program that runs on host time. */
     private boolean onHostTime(int tid) {
-        return hostTimeProgram != null && Boolean.TRUE.equals(onHostTime.get(tid));
+        if (hostTimeProgram == null) return false;
+        TraceControl c = control;
+        if (c == null || c.tracesEveryThread()) return Boolean.TRUE.equals(onHostTime.get(tid));
+        // Engine v2 sees execs, but not forks, threads or exits: a thread it has no
+        // answer for, or whose number a newer thread has taken since (its start
+        // time tells), is judged by the name its program was exec'd under, which a
+        // fork keeps and a thread shares.
+        long started = startTime(tid);
+        HostTimeAnswer known = hostTimeAnswers.get(tid);
+        if (known != null && known.started() == started) return known.onHost();
+        boolean onHost = hostTimeProgram.test(programName(tid));
+        hostTimeAnswers.put(tid, new HostTimeAnswer(started, onHost));
+        return onHost;
+    }
+
+    /** Under engine v2, per thread: whether its program runs on host time, and when the thread started. */
+    private record HostTimeAnswer(long started, boolean onHost) {}
+
+    private final Map<Integer, HostTimeAnswer> hostTimeAnswers = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Field 22 of /proc/TID/stat, when the thread started (in clock ticks since boot); -1 when it is gone. */
+    private static long startTime(int tid) {
+        try {
+            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + tid + "/stat"));
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(fields[19]);
+        } catch (java.io.IOException | RuntimeException e) {
+            return -1;
+        }
     }
 
     /**
@@ -636,7 +664,9 @@ public final class TimeNamespace implements Tool, AutoCloseable {
         if (warp != null && stop.formerTid() != stop.tid()) warp.taskExited(stop.formerTid());
         if (hostTimeProgram != null) {
             onHostTime.remove(stop.formerTid());
-            onHostTime.put(stop.tid(), hostTimeProgram.test(programName(stop.tid())));
+            boolean onHost = hostTimeProgram.test(programName(stop.tid()));
+            onHostTime.put(stop.tid(), onHost);
+            hostTimeAnswers.put(stop.tid(), new HostTimeAnswer(startTime(stop.tid()), onHost));
         }
         if (onHostTime(stop.tid())) {
             // Its kernel vDSO stays, and the supervisor lets its time calls through.

@@ -115,7 +115,6 @@ class TimensCommandTest {
         assertOneLineError(run("--only-cmds", "a", "--skip-cmds", "b", "--", "touch", marker().toString()), 2,
                 "--only-cmds and --skip-cmds exclude each other");
         assertOneLineError(run("--skip-cmds", "a", "--warp", "--", "touch", marker().toString()), 2, "--warp");
-        assertOneLineError(run("--skip-cmds", "a", "--engine", "v2", "--", "touch", marker().toString()), 2, "v2");
         assertThat(TimensCommand.programNames(",javadoc,,ctags,")).containsExactlyInAnyOrder("javadoc", "ctags");
         assertThat(TimensCommand.programNames("")).isEmpty();
     }
