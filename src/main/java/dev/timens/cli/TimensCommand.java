@@ -99,6 +99,7 @@ public final class TimensCommand implements Callable<Integer> {
     String anchor;
     /** --file-times: file timestamps on the namespace's CLOCK_REALTIME. */
     boolean fileTimes;
+    boolean procTimes;
     /** libfaketime's FAKETIME file that --faketime came from, re-read while the command runs (timens-faketime). */
     FaketimeCommand.SpecFiles faketimeFile;
     /** How --faketime dates are written (libfaketime's FAKETIME_FMT, from timens-faketime). */
@@ -149,6 +150,8 @@ public final class TimensCommand implements Callable<Integer> {
         flag(spec, "--file-times", "stat and its kin report file times on the namespace's CLOCK_REALTIME, and times"
                 + " given to touch, tar (utimensat and its kin) are taken on it; files keep host times on disk."
                 + " Costs a stop per call.");
+        flag(spec, "--proc", "/proc/uptime, /proc/stat's btime and the process start times in /proc/PID/stat"
+                + " follow the namespace (uptime, ps -o lstart, top). Costs a round trip to timens per open.");
         option(spec, "--only-cmds", "NAMES", "Only programs exec'd under one of these comma-separated names"
                 + " (argv[0] without its directory) get the namespace's clocks; every other runs on host time.");
         option(spec, "--skip-cmds", "NAMES", "Programs exec'd under one of these comma-separated names run on host"
@@ -214,6 +217,7 @@ public final class TimensCommand implements Callable<Integer> {
             c.realtimeOnly = parsed.hasMatchedOption("--realtime-only");
             c.warp = parsed.hasMatchedOption("--warp");
             c.fileTimes = parsed.hasMatchedOption("--file-times");
+            c.procTimes = parsed.hasMatchedOption("--proc");
             c.debug = parsed.hasMatchedOption("--debug");
             c.stats = parsed.hasMatchedOption("--stats");
             c.name = parsed.matchedOptionValue("--name", null);
@@ -305,6 +309,7 @@ public final class TimensCommand implements Callable<Integer> {
         try (TimeNamespace namespace = TimeNamespace.create(settings, passedFds, readKernelTimeData, name != null)) {
             namespace.acceptChanges();
             if (fileTimes) namespace.reportFileTimes();
+            if (procTimes) namespace.reportProcTimes();
             dev.timens.ctl.Door door = dev.timens.ctl.Door.create();
             LiveNamespace live = new LiveNamespace(name, dev.timens.linux.Unistd.getpid(), namespace, command, door);
             ControlServer control;

@@ -103,6 +103,8 @@ public final class TimeNamespace implements Tool, AutoCloseable {
     private final boolean realtimeOnly;
     /** Null unless file times follow the namespace ({@link #reportFileTimes}). */
     private FileTimes fileTimes;
+    /** Null unless /proc's times follow the namespace ({@link #reportProcTimes}). */
+    private ProcTimes procTimes;
     private final long kernelVdsoSize;
     /** Whether absolute timerfd arming is answered from the listener (rate 1, no --warp). */
     private final boolean timerfdsByListener;
@@ -335,6 +337,16 @@ public final class TimeNamespace implements Tool, AutoCloseable {
         fileTimes = new FileTimes(page);
         // Once, here: engine v1 asks for the set at every stop of its own.
         subscriptions = subscriptions.union(FileTimes.syscalls());
+    }
+
+    /**
+     * {@code --proc}: /proc/uptime, /proc/stat's btime and the start times of
+     * /proc/PID/stat follow the namespace ({@link ProcTimes}). Before the
+     * namespace starts.
+     */
+    public void reportProcTimes() {
+        procTimes = new ProcTimes(page);
+        subscriptions = subscriptions.union(ProcTimes.syscalls());
     }
 
     @Override
@@ -834,6 +846,10 @@ public final class TimeNamespace implements Tool, AutoCloseable {
     public void onNotification(Notification call) {
         if (call.number() != IMAGE_SYSCALL && onHostTime(call.tid()) && !TimeSyscalls.isSet(call.number())) {
             call.proceed();
+            return;
+        }
+        if (procTimes != null && ProcTimes.handles(call.number())) {
+            procTimes.open(call);
             return;
         }
         if (call.number() == SyscallNumbers.TIMERFD_CREATE) {

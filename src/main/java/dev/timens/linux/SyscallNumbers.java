@@ -122,6 +122,7 @@ public final class SyscallNumbers {
     // x86_64, syscall_64.tbl.
     public static final int READ = 0;
     public static final int WRITE = 1;
+    public static final int OPEN = 2;
     public static final int CLOSE = 3;
     public static final int STAT = 4;
     public static final int FSTAT = 5;
@@ -227,6 +228,7 @@ public final class SyscallNumbers {
     public static final int IO_URING_SETUP = 425;
     public static final int IO_URING_ENTER = 426;
     public static final int PIDFD_OPEN = 434;
+    public static final int OPENAT2 = 437;
     public static final int CLONE3 = 435;
     public static final int PIDFD_GETFD = 438;
     public static final int EPOLL_PWAIT2 = 441;

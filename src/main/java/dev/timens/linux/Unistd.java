@@ -27,6 +27,18 @@ public final class Unistd {
         }
     }
 
+    /** Writes all of {@code data} at {@code offset} (pwrite: the descriptor's own offset does not move). */
+    public static void pwriteFully(int fd, MemorySegment data, long offset) {
+        long done = 0;
+        while (done < data.byteSize()) {
+            long n = Native.syscall(SyscallNumbers.PWRITE64, fd, data.address() + done, data.byteSize() - done,
+                    offset + done, 0, 0);
+            if (n == -Errno.EINTR) continue;
+            if (n < 0) throw new LinuxException("pwrite", (int) -n);
+            done += n;
+        }
+    }
+
     /**
      * Reads exactly {@code into.byteSize()} bytes; false at the end of file
      * before the first byte, throws at one after it or on failure.
