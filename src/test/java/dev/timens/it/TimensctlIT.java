@@ -445,6 +445,33 @@ class TimensctlIT {
         assertThat(timensctl("exec", "io").status()).as("no command").isEqualTo(2);
     }
 
+    /** An ordinary user runs a namespace and joins it (its control directory is then /tmp/timens-65534). */
+    @Test
+    void execWorksForAnOrdinaryUser() throws Exception {
+        List<String> nobody = ClockSafety.asNobody();
+        if (nobody.isEmpty()) Toolchains.unavailable("the nobody test runs as root (it drops to nobody with setpriv)");
+        String name = "nobody-" + ProcessHandle.current().pid();
+        List<String> argv = new ArrayList<>(nobody);
+        argv.addAll(List.of(Toolchains.timens().toString(), "--name", name, "--at", "2030-01-01T00:00:00Z", "--",
+                "sleep", "120"));
+        Path output = Files.createTempFile(runtime, "nobody", ".txt");
+        ProcessBuilder b = new ProcessBuilder(argv).redirectOutput(output.toFile()).redirectErrorStream(true)
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        b.environment().put("XDG_RUNTIME_DIR", runtime.toString()); // root's: nobody falls back to /tmp
+        started.add(b.start());
+        List<String> ctl = new ArrayList<>(nobody);
+        ctl.add(Toolchains.basedir().resolve("bin/timensctl").toString());
+        long end = System.currentTimeMillis() + WAIT_MILLIS;
+        Result r;
+        do {
+            r = run(ctl, "exec", name, "sh", "-c", "id -u; date +%Y");
+            if (r.status() != 3) break; // 3: not listening yet
+            Thread.sleep(100);
+        } while (System.currentTimeMillis() < end);
+        assertThat(r.status()).as(r.err() + Files.readString(output)).isZero();
+        assertThat(r.out()).isEqualTo("65534\n2030\n");
+    }
+
     @Test
     void execPassesSignalsOnAndAHangUpWhenTimensctlDies() throws Exception {
         start("--name", "sig", "--", "sleep", "120");
