@@ -552,15 +552,42 @@ public final class TimeNamespace implements Tool, AutoCloseable {
         if (c == null || c.tracesEveryThread()) return Boolean.TRUE.equals(onHostTime.get(tid));
         // Engine v2 sees execs, but not forks, threads or exits: a thread it has no
         // answer for, or whose number a newer thread has taken since (its start
-        // time tells), is judged by the name its program was exec'd under, which a
-        // fork keeps and a thread shares.
-        long started = startTime(tid);
-        HostTimeAnswer known = hostTimeAnswers.get(tid);
-        if (known != null && known.started() == started) return known.onHost();
-        boolean onHost = hostTimeProgram.test(programName(tid));
-        hostTimeAnswers.put(tid, new HostTimeAnswer(started, onHost));
+        // time tells), has the answer of its process, or of the nearest ancestor
+        // with one: the program it runs was exec'd there. Read from
+        // /proc/PID/status, which a program cannot make block (its cmdline could).
+        HostTimeAnswer known = currentAnswer(tid);
+        if (known != null) return known.onHost();
+        boolean onHost = inheritedAnswer(tid);
+        if (hostTimeAnswers.size() > MAX_HOST_TIME_ANSWERS) hostTimeAnswers.clear(); // of gone threads, mostly
+        hostTimeAnswers.put(tid, new HostTimeAnswer(startTime(tid), onHost));
         return onHost;
     }
+
+    /** How many answers engine v2 keeps before it forgets them all (they are found again). */
+    private static final int MAX_HOST_TIME_ANSWERS = 65_536;
+
+    /** The answer kept for {@code tid}, if it is still that thread's. */
+    private HostTimeAnswer currentAnswer(int tid) {
+        HostTimeAnswer known = hostTimeAnswers.get(tid);
+        return known != null && known.started() == startTime(tid) ? known : null;
+    }
+
+    /** The answer of {@code tid}'s process, or of its nearest ancestor that has one; namespace time without. */
+    private boolean inheritedAnswer(int tid) {
+        int process = dev.timens.linux.ProcStatus.field(tid, "Tgid:");
+        if (process > 0 && process != tid) {
+            HostTimeAnswer known = currentAnswer(process);
+            if (known != null) return known.onHost();
+        }
+        int pid = dev.timens.linux.ProcStatus.field(process > 0 ? process : tid, "PPid:");
+        for (int depth = 0; depth < 64 && pid > 1; depth++) {
+            HostTimeAnswer known = currentAnswer(pid);
+            if (known != null) return known.onHost();
+            pid = dev.timens.linux.ProcStatus.field(pid, "PPid:");
+        }
+        return false;
+    }
+
 
     /** Under engine v2, per thread: whether its program runs on host time, and when the thread started. */
     private record HostTimeAnswer(long started, boolean onHost) {}

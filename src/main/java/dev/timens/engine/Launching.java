@@ -143,19 +143,9 @@ final class Launching {
         }
     }
 
-    /**
-     * The number after {@code key} ("TracerPid:", "Tgid:") in /proc/PID/status,
-     * or -1 when the process is gone or the line is not there.
-     */
+    /** The number after {@code key} ("TracerPid:", "Tgid:") in /proc/PID/status, or -1. */
     static int statusField(int pid, String key) {
-        try {
-            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/" + pid + "/status"))) {
-                if (line.startsWith(key)) return Integer.parseInt(line.substring(key.length()).trim());
-            }
-        } catch (java.io.IOException | NumberFormatException e) {
-            // gone
-        }
-        return -1;
+        return dev.timens.linux.ProcStatus.field(pid, key);
     }
 
     private static final int SIGSTOP = 19;
