@@ -30,9 +30,13 @@ import java.util.regex.Pattern;
  * listener (a round trip each, which is why it is an option). For one of those
  * files opened for reading, the listener answers with a memfd holding the file
  * as the kernel wrote it for timens, rewritten; every other open goes on to the
- * kernel. A /proc/PID/stat is served only to a caller with timens's own
- * effective uid: what the kernel shows of another process there depends on who
- * reads, and timens must not show more than the caller would see.
+ * kernel. timens reads those files as it sees them, so it serves them only to
+ * a caller that sees the same /proc: the same pid, mount and user namespaces
+ * and root directory (no sandbox or chroot of its own), and a path without
+ * {@code ..} (resolved by the kernel, across magic links, as timens would not).
+ * A /proc/PID/stat only to a caller with timens's own filesystem uid and at
+ * least its effective capabilities: what the kernel shows of another process
+ * there depends on who reads, and the caller must not see more than natively.
  */
 final class ProcTimes {
     private static final int[] CALLS = {SyscallNumbers.OPEN, SyscallNumbers.OPENAT, SyscallNumbers.OPENAT2};
@@ -53,9 +57,20 @@ final class ProcTimes {
 
     private final ClockPage page;
     private final int uid = Unistd.geteuid();
+    /** timens's own effective capabilities (CapEff), and its namespaces and root: what a caller must match. */
+    private final long capabilities;
+    private final java.util.List<String> view;
+
+    private static final String[] VIEW = {"ns/pid", "ns/mnt", "ns/user", "root"};
 
     ProcTimes(ClockPage page) {
         this.page = page;
+        try {
+            this.capabilities = capabilities("self");
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        this.view = viewOf("self");
     }
 
     static SyscallSet syscalls() {
@@ -81,11 +96,16 @@ final class ProcTimes {
             content = null;
             flags = 0;
         }
-        if (content == null) {
+        int memfd = -1;
+        try {
+            if (content != null) memfd = memfd(content);
+        } catch (RuntimeException e) {
+            // No memory for it: the kernel's own file is better than none.
+        }
+        if (memfd < 0) {
             call.proceed();
             return;
         }
-        int memfd = memfd(content);
         try {
             call.answerWithDescriptor(memfd, (flags & O_CLOEXEC) != 0 ? Unistd.O_CLOEXEC : 0);
         } finally {
@@ -98,9 +118,11 @@ final class ProcTimes {
             case SyscallNumbers.OPEN -> call.arg(1);
             case SyscallNumbers.OPENAT -> call.arg(2);
             default -> {
-                // openat2: struct open_how, its u64 flags first.
-                byte[] how = call.memory().read(call.pointerArg(2), 8);
-                yield java.nio.ByteBuffer.wrap(how).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+                // openat2: struct open_how {u64 flags, mode, resolve}. A RESOLVE_* rule
+                // is the kernel's to apply: such an open reads as not a plain read.
+                byte[] how = call.memory().read(call.pointerArg(2), 24);
+                java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(how).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                yield b.getLong(16) == 0 ? b.getLong(0) : NOT_A_READ;
             }
         };
     }
@@ -112,6 +134,7 @@ final class ProcTimes {
         String path = new String(bytes, StandardCharsets.UTF_8);
         // Cheap first: most opens are of other files.
         if (!path.endsWith("stat") && !path.endsWith("uptime")) return null;
+        if (("/" + path + "/").contains("/../")) return null;
         if (!path.startsWith("/")) {
             int dirfd = at ? (int) call.arg(0) : AT_FDCWD;
             String base = link(call.tid(), dirfd == AT_FDCWD ? "cwd" : "fd/" + dirfd);
@@ -132,11 +155,15 @@ final class ProcTimes {
 
     /** What {@code file} reads in the namespace, for thread {@code tid}; null: the kernel's own is right. */
     private byte[] content(String file, int tid) throws IOException {
-        if (file.equals("/proc/uptime")) return uptime();
-        if (file.equals("/proc/stat")) return stat();
+        boolean uptime = file.equals("/proc/uptime");
+        boolean stat = file.equals("/proc/stat");
         Matcher m = PROCESS_STAT.matcher(file);
-        if (!m.matches()) return null;
-        if (fsuid(tid) != uid) return null; // what it would see of another process may differ from ours
+        if (!uptime && !stat && !m.matches()) return null;
+        if (!viewOf(Integer.toString(tid)).equals(view)) return null; // its /proc is not ours
+        if (uptime) return uptime();
+        if (stat) return stat();
+        // What it would see of another process may differ from what we see.
+        if (fsuid(tid) != uid || (capabilities(Integer.toString(tid)) & capabilities) != capabilities) return null;
         String process = switch (m.group(1)) {
             case "self" -> Integer.toString(tgid(tid));
             case "thread-self" -> tgid(tid) + "/task/" + tid;
@@ -179,20 +206,37 @@ final class ProcTimes {
         return page.transform(clock).apply(Time.clockGettimeNanos(clock.referenceClock()));
     }
 
+    /** Where the namespaces and root of process {@code pid} ("self" for timens) lead; unreadable ones as null. */
+    private static java.util.List<String> viewOf(String pid) {
+        java.util.List<String> targets = new java.util.ArrayList<>();
+        for (String link : VIEW) {
+            try {
+                targets.add(Files.readSymbolicLink(Path.of("/proc/" + pid + "/" + link)).toString());
+            } catch (IOException e) {
+                targets.add(null);
+            }
+        }
+        return targets;
+    }
+
     private static int tgid(int tid) throws IOException {
-        return (int) statusField(tid, "Tgid:", 0);
+        return (int) number(Integer.toString(tid), "Tgid:", 0, 10);
     }
 
     /** The caller's filesystem uid, which the kernel checks /proc reads against. */
     private static int fsuid(int tid) throws IOException {
-        return (int) statusField(tid, "Uid:", 3);
+        return (int) number(Integer.toString(tid), "Uid:", 3, 10);
     }
 
-    private static long statusField(int tid, String key, int index) throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/" + tid + "/status"))) {
-            if (line.startsWith(key)) return Long.parseLong(line.substring(key.length()).trim().split("\\s+")[index]);
-        }
-        throw new IOException("no " + key + " in /proc/" + tid + "/status");
+    /** The effective capabilities (CapEff) of {@code pid} ("self" for timens). */
+    private static long capabilities(String pid) throws IOException {
+        return number(pid, "CapEff:", 0, 16);
+    }
+
+    private static long number(String pid, String key, int index, int radix) throws IOException {
+        String[] values = dev.timens.linux.ProcStatus.values(pid, key);
+        if (values == null || values.length <= index) throw new IOException("no " + key + " in /proc/" + pid + "/status");
+        return Long.parseUnsignedLong(values[index], radix);
     }
 
     /** A close-on-exec memfd holding {@code content}, its offset at 0. */
