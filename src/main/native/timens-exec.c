@@ -327,8 +327,9 @@ static void watch(int image, int pipe_end)
  *   to timensctl:   "pid PID", then "exit CODE" or "killed SIGNAL" or
  *                   "killed SIGNAL core"; or instead "failed STATUS LINE"
  *                   (nothing runs; STATUS as env(1)'s, LINE for the user)
- *   from timensctl: "signal N" sends signal N to the command; the end of the
- *                   connection sends it SIGHUP, as a terminal hanging up would.
+ *   from timensctl: "signal N" sends signal N to the command's process group
+ *                   (it leads one of its own); the end of the connection sends
+ *                   it SIGHUP, as a terminal hanging up would.
  */
 #define DOOR_MAX_REQUEST (8u << 20)
 
@@ -350,9 +351,12 @@ static int door_receive(int sock, struct request *r)
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
 			      .msg_controllen = sizeof control.buf };
 	ssize_t n;
+	memset(&control, 0, sizeof control);
 	do
 		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC | MSG_WAITALL);
 	while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		return 0; /* the end of SOCK, or a failure: the control buffer holds nothing */
 	int fds[4], count = 0;
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
 		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
@@ -417,6 +421,13 @@ static void refuse_start(int report, int status, const char *what, int err)
 	_exit(status);
 }
 
+/* SIG to the command's process group, as a terminal sends it; to the command alone if it left its group. */
+static void signal_command(pid_t command, int sig)
+{
+	if (kill(-command, sig) != 0)
+		kill(command, sig);
+}
+
 /* The monitor of one request: starts its command, reports it, relays signals, reports its end. */
 static void door_monitor(struct request *r)
 {
@@ -462,6 +473,9 @@ static void door_monitor(struct request *r)
 	}
 	if (child == 0) {
 		close(report[0]);
+		/* A process group of its own: "kill 0" in one joined command must not
+		 * reach the door or another's, and signals passed on reach what it starts. */
+		setpgid(0, 0);
 		if (dup2(r->in, 0) < 0 || dup2(r->out, 1) < 0 || dup2(r->err, 2) < 0)
 			refuse_start(report[1], 125, "dup2", errno);
 		if (chdir(field[1]) != 0) {
@@ -473,6 +487,7 @@ static void door_monitor(struct request *r)
 		execve(field[0], args, env);
 		refuse_start(report[1], errno == ENOENT || errno == ENOTDIR ? 127 : 126, field[0], errno);
 	}
+	setpgid(child, child); /* as the child does: whichever comes first */
 	close(report[1]);
 	close(r->in);
 	close(r->out);
@@ -516,7 +531,7 @@ static void door_monitor(struct request *r)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			kill(child, SIGHUP); /* timensctl is gone */
+			signal_command(child, SIGHUP); /* timensctl is gone */
 			watched[1].fd = -1;
 			continue;
 		}
@@ -526,7 +541,7 @@ static void door_monitor(struct request *r)
 			*newline = '\0';
 			int sig;
 			if (sscanf(heard, "signal %d", &sig) == 1 && sig >= 1 && sig <= 64)
-				kill(child, sig);
+				signal_command(child, sig);
 			size_t used = (size_t)(newline - heard) + 1;
 			memmove(heard, newline + 1, have - used);
 			have -= used;
@@ -557,6 +572,8 @@ static void door(int sock, int command)
 			signal(sig, SIG_IGN);
 	close_others("", sock, command);
 	int null = open("/dev/null", O_RDWR);
+	if (null < 0)
+		_exit(1); /* descriptors 0 to 2 must stay taken: received ones would land there */
 	for (int fd = 0; fd <= 2; fd++)
 		if (null != fd)
 			dup2(null, fd);

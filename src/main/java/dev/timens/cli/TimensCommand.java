@@ -319,7 +319,8 @@ public final class TimensCommand implements Callable<Integer> {
                 err.println("timens: " + e.getMessage());
                 return e.kind() == ControlException.Kind.NAME_IN_USE ? NAME_IN_USE : FAILED;
             }
-            try (control; door) {
+            // The server stops first: no request may reach the door once it is closed.
+            try (door; control) {
                 return supervise(namespace, live, door, settings, executable, passedFds, commandSignals, forwarding,
                         onHostTime, onDemand, hostStart);
             }

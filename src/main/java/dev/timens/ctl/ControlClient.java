@@ -123,6 +123,7 @@ public final class ControlClient {
         private final int connection;
         private final Lines lines;
         private final int pid;
+        private boolean closed;
 
         private Joined(int connection, Lines lines, int pid) {
             this.connection = connection;
@@ -135,7 +136,8 @@ public final class ControlClient {
         }
 
         /** Asks the namespace to send {@code signal} to the command; false when it has ended. */
-        public boolean signal(int signal) {
+        public synchronized boolean signal(int signal) {
+            if (closed) return false;
             try {
                 Sockets.send(connection, ("signal " + signal + "\n").getBytes(StandardCharsets.UTF_8));
                 return true;
@@ -160,7 +162,10 @@ public final class ControlClient {
                 throw new ControlException(ControlException.Kind.FAILED, line == null
                         ? "the namespace lost track of the command (pid " + pid + ")" : "unexpected answer: " + line);
             } finally {
-                Unistd.close(connection);
+                synchronized (this) {
+                    closed = true; // before the number can be another file's
+                    Unistd.close(connection);
+                }
             }
         }
     }
@@ -196,10 +201,13 @@ public final class ControlClient {
             byte[] head = (Protocol.EXEC + " " + payload.length + "\n").getBytes(StandardCharsets.UTF_8);
             byte[] message = java.util.Arrays.copyOf(head, head.length + payload.length);
             System.arraycopy(payload, 0, message, head.length, payload.length);
+            int[] stdio = standardDescriptors();
             try {
-                Sockets.send(connection, message, 0, 1, 2);
+                Sockets.send(connection, message, stdio);
             } catch (LinuxException e) {
                 throw ended(namespace);
+            } finally {
+                for (int fd : stdio) if (fd > 2) Unistd.close(fd);
             }
             Lines lines = new Lines(connection);
             String first = lines.next();
@@ -225,6 +233,20 @@ public final class ControlClient {
         } finally {
             if (!started) Unistd.close(connection);
         }
+    }
+
+    /**
+     * Descriptors 0, 1 and 2 for the command: this process's own, or /dev/null
+     * (a descriptor of its own, to be closed) for one that is closed, as a shell
+     * started with {@code <&-} has it.
+     */
+    private static int[] standardDescriptors() {
+        int[] stdio = {0, 1, 2};
+        for (int fd = 0; fd <= 2; fd++) {
+            if (Unistd.isOpen(fd)) continue;
+            stdio[fd] = Unistd.openDevNull();
+        }
+        return stdio;
     }
 
     private static ControlException ended(Found namespace) {

@@ -175,6 +175,11 @@ public final class ControlServer implements AutoCloseable {
             if (newline < 0) return;
             String request = new String(bytes, 0, newline, StandardCharsets.UTF_8);
             if (request.startsWith(Protocol.EXEC + " ")) {
+                if (uid != owner) {
+                    // Root's terminal and environment must not go to a process another user controls.
+                    write(peer, List.of(Protocol.DENIED + " exec runs as the namespace's user: only that user may ask"));
+                    return;
+                }
                 byte[] rest = Arrays.copyOfRange(bytes, newline + 1, length);
                 String refusal = exec(peer, request, rest, passed);
                 if (refusal != null) write(peer, List.of(Protocol.REFUSED + " " + refusal.replace('\n', ' ')));

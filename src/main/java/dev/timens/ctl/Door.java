@@ -18,7 +18,8 @@ public final class Door implements AutoCloseable {
     /** What {@code ps} and /proc/PID/comm call the door and its monitors. */
     public static final String COMM = dev.timens.engine.Launch.DOOR_COMM;
 
-    private final int socket;
+    /** -1 once closed: its number may be another file's by then. */
+    private int socket;
     private int childEnd;
 
     private Door(int socket, int childEnd) {
@@ -51,6 +52,7 @@ public final class Door implements AutoCloseable {
      * connection and standard descriptors; null once sent, or why not.
      */
     public synchronized String enter(int connection, int[] stdio, byte[] request) {
+        if (socket < 0) return "the namespace takes no new processes: it is ending";
         ByteBuffer message = ByteBuffer.allocate(4 + request.length).order(ByteOrder.nativeOrder());
         message.putInt(request.length).put(request);
         try {
@@ -66,6 +68,7 @@ public final class Door implements AutoCloseable {
     @Override
     public synchronized void close() {
         started();
-        Unistd.close(socket);
+        if (socket >= 0) Unistd.close(socket);
+        socket = -1;
     }
 }

@@ -27,6 +27,21 @@ public final class Unistd {
         }
     }
 
+    /** Whether descriptor {@code fd} is open in this process. */
+    public static boolean isOpen(int fd) {
+        return Native.syscall(SyscallNumbers.FCNTL, fd, 1 /* F_GETFD */, 0, 0, 0, 0) >= 0;
+    }
+
+    /** A new close-on-exec read-write descriptor of /dev/null. */
+    public static int openDevNull() {
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            long fd = Native.syscall(SyscallNumbers.OPENAT, -100 /* AT_FDCWD */, arena.allocateFrom("/dev/null").address(),
+                    2 /* O_RDWR */ | O_CLOEXEC, 0, 0, 0);
+            if (fd < 0) throw new LinuxException("open /dev/null", (int) -fd);
+            return (int) fd;
+        }
+    }
+
     /** Writes all of {@code data} at {@code offset} (pwrite: the descriptor's own offset does not move). */
     public static void pwriteFully(int fd, MemorySegment data, long offset) {
         long done = 0;

@@ -433,6 +433,11 @@ class TimensctlIT {
         assertThat(delimited.status()).as(delimited.err()).isEqualTo(4);
         Result killed = timensctl("exec", "io", "sh", "-c", "kill -TERM $$");
         assertThat(killed.status()).as("128 + SIGTERM").isEqualTo(143);
+        // kill 0: the joined command's own process group, not the namespace's door.
+        Result group = timensctl("exec", "io", "sh", "-c", "sleep 30 & kill 0; wait");
+        assertThat(group.status()).as(group.err()).isEqualTo(143);
+        Result after = timensctl("exec", "io", "sh", "-c", "exit 9");
+        assertThat(after.status()).as("the door still opens: " + after.err()).isEqualTo(9);
         Result missing = timensctl("exec", "io", "no-such-command-here");
         assertThat(missing.status()).isEqualTo(127);
         assertThat(missing.err().strip()).startsWith("timensctl: ").contains("no-such-command-here")
