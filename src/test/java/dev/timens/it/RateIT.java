@@ -31,6 +31,14 @@ class RateIT {
         return run.elapsed().toMillis() / 1000.0;
     }
 
+    /** {@code timerprobe MODE [CLOCK] SECONDS} (no CLOCK when {@code clock} is null). */
+    private static List<String> timerprobe(String mode, String clock, String seconds) {
+        List<String> command = new ArrayList<>(List.of(Toolchains.program("timerprobe").toString(), mode));
+        if (clock != null) command.add(clock);
+        command.add(seconds);
+        return command;
+    }
+
     /**
      * --realtime-only --rate 10: a wait for an absolute CLOCK_REALTIME deadline 2
      * virtual seconds ahead takes a fifth of a second; waits on MONOTONIC, and
@@ -49,9 +57,7 @@ class RateIT {
         "cond-monotonic, , real",
     })
     void realtimeOnlyScalesRealtimeDeadlinesAlone(String mode, String clock, String speed) {
-        List<String> command = new ArrayList<>(List.of(Toolchains.program("timerprobe").toString(), mode));
-        if (clock != null) command.add(clock);
-        command.add("2");
+        List<String> command = timerprobe(mode, clock, "2");
         TimensRunner.Result run = runner.timens(List.of("--realtime-only", "--rate", "10"), command).assertExit(0);
         assertThat(elapsed(run)).as("virtual seconds waited:%n%s", run.describe())
                 .isBetween(new BigDecimal("2"), new BigDecimal("4"));
@@ -95,9 +101,7 @@ class RateIT {
         "mutex-timedlock, ",
     })
     void fastClocksShortenEveryWait(String mode, String clock) {
-        List<String> command = new ArrayList<>(List.of(Toolchains.program("timerprobe").toString(), mode));
-        if (clock != null) command.add(clock);
-        command.add("3");
+        List<String> command = timerprobe(mode, clock, "3");
         TimensRunner.Result run = runner.timens(List.of("--rate", "10"), command).assertExit(0);
         assertThat(elapsed(run)).as("virtual seconds waited:%n%s", run.describe())
                 .isBetween(new BigDecimal("3"), new BigDecimal("5"));
@@ -115,9 +119,7 @@ class RateIT {
         "0.1, cond-monotonic, , 0.2",
     })
     void slowClocksLengthenWaits(String rate, String mode, String clock, String seconds) {
-        List<String> command = new ArrayList<>(List.of(Toolchains.program("timerprobe").toString(), mode));
-        if (clock != null) command.add(clock);
-        command.add(seconds);
+        List<String> command = timerprobe(mode, clock, seconds);
         TimensRunner.Result run = runner.timens(List.of("--rate", rate), command).assertExit(0);
         BigDecimal requested = new BigDecimal(seconds);
         assertThat(elapsed(run)).as("virtual seconds waited:%n%s", run.describe())
@@ -186,9 +188,7 @@ class RateIT {
         "0.5, alarm-clock-sleep, BOOTTIME",
     })
     void anInterruptedSleepReportsTheVirtualTimeLeft(String rate, String mode, String clock) {
-        List<String> command = new ArrayList<>(List.of(Toolchains.program("timerprobe").toString(), mode));
-        if (clock != null) command.add(clock);
-        command.add("1");
+        List<String> command = timerprobe(mode, clock, "1");
         TimensRunner.Result run = runner.timens(List.of("--rate", rate), command).assertExit(0);
         assertThat(run.single("TIMER").string("result")).isEqualTo("EINTR");
         assertThat(run.single("TIMER").decimal("remaining")).as("the time left it reported:%n%s", run.describe())
