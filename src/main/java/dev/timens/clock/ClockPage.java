@@ -122,6 +122,11 @@ public final class ClockPage implements AutoCloseable {
         return mapping.get(ValueLayout.JAVA_LONG, image.processPageOffset() + VdsoImage.PP_KERNEL_TIME_DATA);
     }
 
+    /** The namespace's {@code group} clock now, in nanoseconds (from any thread). */
+    public long now(ClockGroup group) {
+        return transform(group).apply(dev.timens.linux.Time.clockGettimeNanos(group.referenceClock()));
+    }
+
     /** The memory file's descriptor in the supervisor (for tracees to open through /proc). */
     public int fd() {
         return fd;

@@ -6,7 +6,6 @@ import dev.timens.linux.SyscallNumbers;
 import dev.timens.engine.SyscallSet;
 import dev.timens.engine.SyscallStop;
 import dev.timens.engine.TraceeFault;
-import dev.timens.linux.Time;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -147,6 +146,6 @@ final class InterruptedSleeps {
     }
 
     private long now(ClockGroup group) {
-        return page.transform(group).apply(Time.clockGettimeNanos(group.referenceClock()));
+        return page.now(group);
     }
 }

@@ -202,8 +202,8 @@ final class ProcTimes {
         return host.substring(0, close + 2) + String.join(" ", fields);
     }
 
-    private long now(ClockGroup clock) {
-        return page.transform(clock).apply(Time.clockGettimeNanos(clock.referenceClock()));
+    private long now(ClockGroup group) {
+        return page.now(group);
     }
 
     /** Where the namespaces and root of process {@code pid} ("self" for timens) lead; unreadable ones as null. */

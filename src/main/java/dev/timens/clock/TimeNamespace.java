@@ -97,7 +97,7 @@ public final class TimeNamespace implements Tool, AutoCloseable {
      * (decided at exec; a fork or thread of a program shares its answer until it execs).
      */
     private final Map<Integer, Boolean> onHostTime = new java.util.concurrent.ConcurrentHashMap<>();
-    /** What the filter sends to the engine; widened once by {@link #reportFileTimes}. */
+    /** What the filter sends to the engine; widened once by {@link #reportFileTimes} and {@link #reportProcTimes}. */
     private SyscallSet subscriptions;
     /** --realtime-only: rates and freezing are CLOCK_REALTIME's alone. */
     private final boolean realtimeOnly;
@@ -389,7 +389,7 @@ public final class TimeNamespace implements Tool, AutoCloseable {
     public Clocks now() {
         long[] values = new long[3];
         for (ClockGroup g : ClockGroup.values()) {
-            values[g.ordinal()] = page.transform(g).apply(Time.clockGettimeNanos(g.referenceClock()));
+            values[g.ordinal()] = page.now(g);
         }
         return new Clocks(values[0], values[1], values[2], rate(page.transform(ClockGroup.REALTIME)));
     }
@@ -587,7 +587,6 @@ public final class TimeNamespace implements Tool, AutoCloseable {
         }
         return false;
     }
-
 
     /** Under engine v2, per thread: whether its program runs on host time, and when the thread started. */
     private record HostTimeAnswer(long started, boolean onHost) {}

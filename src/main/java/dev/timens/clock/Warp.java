@@ -633,7 +633,7 @@ final class Warp implements AutoCloseable {
     }
 
     private long now(ClockGroup group) {
-        return page.transform(group).apply(Time.clockGettimeNanos(group.referenceClock()));
+        return page.now(group);
     }
 
     /**
