@@ -90,6 +90,9 @@
 #include <unistd.h>
 
 #define MAX_INSNS 4096
+/* A call only the supervisor answers: the caller enters a nested namespace
+ * (dev.timens.clock.NamespaceTree.JOIN_SYSCALL). */
+#define JOIN_SYSCALL 0x3e000004
 
 static void die(int status, const char *what, int err)
 {
@@ -234,8 +237,8 @@ static void park(void)
 		pause();
 }
 
-/* Whether process PID maps the file of inode INODE (a line of /proc/PID/maps ends with it and a path). */
-static int maps_inode(const char *pid, unsigned long inode)
+/* Whether process PID maps a file of one of the COUNT inodes INODES (a line of /proc/PID/maps ends with it and a path). */
+static int maps_inode(const char *pid, const unsigned long *inodes, size_t count)
 {
 	char path[64];
 	snprintf(path, sizeof path, "/proc/%s/maps", pid);
@@ -248,8 +251,10 @@ static int maps_inode(const char *pid, unsigned long inode)
 		unsigned long at;
 		char dev[16];
 		/* address perms offset dev inode [path] */
-		if (sscanf(line, "%*s %*s %*s %15s %lu", dev, &at) == 2 && at == inode && strstr(line, "timens"))
-			found = 1;
+		if (sscanf(line, "%*s %*s %*s %15s %lu", dev, &at) != 2 || !strstr(line, "timens"))
+			continue;
+		for (size_t i = 0; i < count && !found; i++)
+			found = at == inodes[i];
 	}
 	fclose(maps);
 	return found;
@@ -276,11 +281,33 @@ static void watch(int image, int pipe_end)
 	close(image);
 	for (int fd = 0; fd <= 2; fd++)
 		close(fd);
-	char byte;
+	/* The supervisor sends the inode of each nested namespace's image (8 bytes,
+	 * native order) as it makes them; the end of PIPE_END is its end. */
+	size_t count = 1, room = 16;
+	unsigned long *inodes = malloc(room * sizeof *inodes);
+	if (!inodes)
+		_exit(1);
+	inodes[0] = (unsigned long)st.st_ino;
+	unsigned char record[sizeof(unsigned long)];
+	size_t have = 0;
 	for (;;) {
-		ssize_t n = read(pipe_end, &byte, 1);
-		if (n == 0 || (n < 0 && errno != EINTR))
+		ssize_t n = read(pipe_end, record + have, sizeof record - have);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
 			break; /* the supervisor is gone */
+		have += (size_t)n;
+		if (have < sizeof record)
+			continue;
+		have = 0;
+		if (count == room) {
+			unsigned long *more = realloc(inodes, 2 * room * sizeof *inodes);
+			if (!more)
+				continue; /* that namespace's processes are not watched; the others are */
+			inodes = more;
+			room *= 2;
+		}
+		memcpy(&inodes[count++], record, sizeof record);
 	}
 	pid_t self = getpid();
 	for (int round = 0; round < 1000; round++) {
@@ -294,7 +321,7 @@ static void watch(int image, int pipe_end)
 			long pid = strtol(e->d_name, &end, 10);
 			if (*end || end == e->d_name || pid == self)
 				continue;
-			if (maps_inode(e->d_name, (unsigned long)st.st_ino) && kill((pid_t)pid, SIGKILL) == 0)
+			if (maps_inode(e->d_name, inodes, count) && kill((pid_t)pid, SIGKILL) == 0)
 				killed++;
 		}
 		closedir(proc);
@@ -431,23 +458,30 @@ static void signal_command(pid_t command, int sig)
 /* The monitor of one request: starts its command, reports it, relays signals, reports its end. */
 static void door_monitor(struct request *r)
 {
-	/* PATH CWD SIGNALS ARGC ARGV... ENV... */
+	/* JOIN PATH CWD SIGNALS ARGC ARGV... ENV...: JOIN is 0, or the token of the
+	 * nested namespace the command enters (syscall JOIN_SYSCALL before its exec). */
 	size_t fields = 0;
 	for (uint32_t i = 0; i < r->length; i++)
 		fields += r->payload[i] == '\0';
-	if (r->payload[r->length - 1] != '\0' || fields < 5) {
+	if (r->payload[r->length - 1] != '\0' || fields < 6) {
 		write_line(r->conn, "failed 125 malformed request\n");
 		_exit(0);
 	}
+	char *end;
+	unsigned long long join = strtoull(r->payload, &end, 10);
+	if (*end) {
+		write_line(r->conn, "failed 125 malformed request\n");
+		_exit(0);
+	}
+	fields--;
 	char **field = calloc(fields + 2, sizeof *field);
 	if (!field)
 		_exit(1);
-	char *p = r->payload;
+	char *p = r->payload + strlen(r->payload) + 1;
 	for (size_t i = 0; i < fields; i++) {
 		field[i] = p;
 		p += strlen(p) + 1;
 	}
-	char *end;
 	long argc = strtol(field[3], &end, 10);
 	if (*end || argc < 1 || (size_t)argc > fields - 4) {
 		write_line(r->conn, "failed 125 malformed request\n");
@@ -484,6 +518,8 @@ static void door_monitor(struct request *r)
 			refuse_start(report[1], 125, what, errno);
 		}
 		set_signals(strcmp(field[2], "-") == 0 ? "0:0" : field[2]);
+		if (join && syscall(JOIN_SYSCALL, join) != 0)
+			refuse_start(report[1], 125, "timens: entering the nested namespace", errno);
 		execve(field[0], args, env);
 		refuse_start(report[1], errno == ENOENT || errno == ENOTDIR ? 127 : 126, field[0], errno);
 	}
@@ -680,8 +716,8 @@ int main(int argc, char **argv)
 	if (listener < 0)
 		die(125, errno == EINVAL ? "installing the seccomp filter (Linux 5.0 or later needed)"
 				: errno == EBUSY ? "installing the seccomp filter (a process has one seccomp listener at"
-						   " most, and this one runs under another's: inside another timens,"
-						   " which timens cannot nest in yet)"
+						   " most, and this one runs under another program's, which is not a"
+						   " timens that could nest this namespace in its own)"
 				: "installing the seccomp filter", errno);
 	hand_over_listener(fd, (int)listener);
 	close((int)listener);

@@ -1,6 +1,7 @@
 package dev.timens.cli;
 
 import dev.timens.clock.ClockSettings;
+import dev.timens.clock.NamespaceTree;
 import dev.timens.clock.TimeNamespace;
 import dev.timens.ctl.ControlDirectory;
 import dev.timens.ctl.ControlException;
@@ -271,6 +272,9 @@ public final class TimensCommand implements Callable<Integer> {
             err.println("timens: " + e.getMessage());
             return e.status;
         }
+        // Inside a namespace already: the outer timens makes the nested one.
+        long outer = dev.timens.linux.Unistd.syscall(NamespaceTree.PROBE_SYSCALL, 0);
+        if (outer > 0) return nest((int) outer, settings, executable);
         String sysTime = SupervisorPrivileges.sysTimeHolder();
         if (sysTime != null) {
             err.println("timens: refusing to supervise with CAP_SYS_TIME (" + sysTime + "): start timens with"
@@ -310,8 +314,9 @@ public final class TimensCommand implements Callable<Integer> {
             namespace.acceptChanges();
             if (fileTimes) namespace.reportFileTimes();
             if (procTimes) namespace.reportProcTimes();
+            NamespaceTree namespaces = new NamespaceTree(namespace, dev.timens.linux.Unistd.getpid());
             dev.timens.ctl.Door door = dev.timens.ctl.Door.create();
-            LiveNamespace live = new LiveNamespace(name, dev.timens.linux.Unistd.getpid(), namespace, command, door);
+            LiveNamespace live = new LiveNamespace(name, dev.timens.linux.Unistd.getpid(), namespaces, command, door);
             ControlServer control;
             try {
                 control = ControlServer.start(controlDirectory, dev.timens.linux.Unistd.getpid(), name, live);
@@ -321,7 +326,7 @@ public final class TimensCommand implements Callable<Integer> {
             }
             // The server stops first: no request may reach the door once it is closed.
             try (door; control) {
-                return supervise(namespace, live, door, settings, executable, passedFds, commandSignals, forwarding,
+                return supervise(namespaces, live, door, settings, executable, passedFds, commandSignals, forwarding,
                         onHostTime, onDemand, hostStart);
             }
         } catch (IllegalArgumentException e) {
@@ -333,11 +338,12 @@ public final class TimensCommand implements Callable<Integer> {
         }
     }
 
-    private int supervise(TimeNamespace namespace, LiveNamespace live, dev.timens.ctl.Door door, ClockSettings settings,
+    private int supervise(NamespaceTree namespaces, LiveNamespace live, dev.timens.ctl.Door door, ClockSettings settings,
                           Path executable, java.util.Set<Integer> passedFds, Launch.Signals commandSignals,
                           SignalForwarding forwarding,
                           java.util.function.Predicate<String> onHostTime, boolean onDemand, Instant hostStart)
             throws SupervisorException {
+        TimeNamespace namespace = namespaces.root();
         if (onHostTime != null) namespace.runOnHostTime(onHostTime);
         // libfaketime re-reads its file, and re-stats FAKETIME_FOLLOW_FILE for '%'.
         if (faketimeFile != null || (faketime != null && faketime.startsWith("%"))) {
@@ -357,6 +363,7 @@ public final class TimensCommand implements Callable<Integer> {
         // watchdog, an orphan, would be timens's child, which it waits for.
         if (onDemand && dev.timens.linux.Unistd.getpid() != 1) {
             Watchdog.start(NativeFiles.helper(), namespace.clockPage().fd());
+            namespaces.watchImages(Watchdog::watch);
         }
         Launch launch = new Launch(executable, command, NativeFiles.helper(), passedFds, commandSignals,
                 door.childEnd());
@@ -364,8 +371,8 @@ public final class TimensCommand implements Callable<Integer> {
             live.started(tree);
             forwarding.started(tree);
         };
-        ExitStatus status = onDemand ? OnDemandSupervisor.run(launch, namespace, err, started, counts)
-                : Supervisor.run(launch, namespace, err, started, counts);
+        ExitStatus status = onDemand ? OnDemandSupervisor.run(launch, namespaces, err, started, counts)
+                : Supervisor.run(launch, namespaces, err, started, counts);
         if (stats) {
             err.println("timens: " + counts);
             err.println("timens: clock reads: " + namespace.clockReads());
@@ -373,6 +380,50 @@ public final class TimensCommand implements Callable<Integer> {
             err.println("timens: supervisor: " + supervisorUsage());
         }
         return status.shellStatus();
+    }
+
+    /**
+     * {@code timens} inside a namespace whose supervisor is {@code outerPid}: the
+     * outer timens makes a namespace nested in the one this process is in and
+     * starts the command there (the kernel gives a process one seccomp listener:
+     * this timens could not supervise a tree of its own). This process stays as
+     * the command's stand-in: it passes signals on and exits with its status.
+     */
+    private int nest(int outerPid, ClockSettings settings, Path executable) {
+        String unsupported = fileTimes ? "--file-times" : procTimes ? "--proc" : stats ? "--stats"
+                : name != null ? "--name" : onlyCmds != null ? "--only-cmds" : skipCmds != null ? "--skip-cmds"
+                : settings.warp() ? "--warp" : settings.realtimeAnchor().isPresent() ? "--anchor"
+                : faketimeFile != null || (faketime != null && faketime.startsWith("%")) ? "a FAKETIME file" : null;
+        if (unsupported != null) {
+            err.println("timens: " + unsupported + " does not work in a nested namespace (this timens runs inside the"
+                    + " namespace of timens pid " + outerPid + ")");
+            return FAILED;
+        }
+        java.util.Map<String, String> env = System.getenv();
+        int uid = dev.timens.linux.Unistd.geteuid();
+        Path socket;
+        try {
+            Optional<Path> dir = ControlDirectory.existing(ControlDirectory.locate(env, uid), uid);
+            socket = dir.map(d -> d.resolve(outerPid + dev.timens.ctl.Protocol.SOCKET_SUFFIX)).orElse(null);
+        } catch (ControlException e) {
+            err.println("timens: " + e.getMessage());
+            return CONTROL_DIRECTORY;
+        }
+        if (socket == null || !java.nio.file.Files.exists(socket)) {
+            err.println("timens: cannot nest in the namespace of timens pid " + outerPid + ": its control socket is not in"
+                    + " this user's directory (a nested timens must run as the user that started the outer one)");
+            return FAILED;
+        }
+        try {
+            return TimensctlCommand.join(err, "timens", env, new dev.timens.ctl.ControlClient.Found(socket, null),
+                    dev.timens.ctl.Protocol.NEST, signals -> new dev.timens.ctl.Protocol.Nest(settings,
+                            TimensctlCommand.execRequest(executable, command.toArray(String[]::new), signals, env)).bytes());
+        } catch (ControlException e) {
+            err.println("timens: " + e.getMessage());
+            return FAILED;
+        } catch (IllegalArgumentException e) {
+            return usage(err, e.getMessage());
+        }
     }
 
     /**

@@ -220,6 +220,19 @@ public final class TimensctlCommand {
             err.println("timensctl: " + e.getMessage());
             return e.status;
         }
+        return join(err, "timensctl", env, namespace, Protocol.EXEC, signals -> execRequest(executable, command, signals, env));
+    }
+
+    /**
+     * Starts a command in {@code namespace} with a {@code verb} request
+     * ({@link Protocol#EXEC}, {@link Protocol#NEST}) whose payload {@code request}
+     * makes from the signal state this process started with; passes signals on
+     * to it, and returns its exit status as a shell reports it. {@code program}
+     * starts the error line when it cannot start.
+     */
+    static int join(PrintWriter err, String program, Map<String, String> env, ControlClient.Found namespace, String verb,
+                    java.util.function.Function<dev.timens.engine.Launch.Signals, byte[]> request)
+            throws ControlException {
         dev.timens.engine.Launch.Signals signals = TimensCommand.commandSignals();
         long jvmOwn = SignalForwarding.jvmOwn(env.get("_JAVA_SR_SIGNUM"));
         long inheritedIgnored = signals == null ? 0 : signals.ignored();
@@ -227,9 +240,9 @@ public final class TimensctlCommand {
                 SignalForwarding.caught(inheritedIgnored, jvmOwn) & EXEC_FORWARDED, jvmOwn);
         ControlClient.Joined joined;
         try {
-            joined = ControlClient.exec(namespace, execRequest(executable, command, signals, env));
+            joined = ControlClient.exec(namespace, verb, request.apply(signals));
         } catch (ControlClient.NotStarted e) {
-            err.println("timensctl: " + e.getMessage());
+            err.println(program + ": " + e.getMessage());
             return e.status();
         }
         Thread.ofPlatform().daemon().name("timensctl-signals").start(() -> {

@@ -20,7 +20,7 @@ import java.util.List;
  */
 final class Watchdog {
     /** Our end of the socket: open for as long as this process lives, never closed. */
-    private static int held = -1;
+    private static volatile int held = -1;
 
     private Watchdog() {}
 
@@ -49,5 +49,13 @@ final class Watchdog {
                 throw new IllegalStateException("the watchdog did not start (timens-exec watch: status " + s.raw() + ")");
             }
         }
+    }
+
+    /** The watchdog kills the processes that map image {@code fd} too (a nested namespace's); no-op without one. */
+    static synchronized void watch(int fd) {
+        if (held < 0) return;
+        java.nio.ByteBuffer record = java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.nativeOrder());
+        record.putLong(Unistd.inode(fd));
+        Sockets.send(held, record.array());
     }
 }

@@ -23,4 +23,7 @@ public sealed interface ClockChange {
 
     /** Every clock advances {@code rate} virtual seconds per real second from now on. */
     record Rate(java.math.BigDecimal rate) implements ClockChange {}
+
+    /** A namespace nested in this one ({@link TimeNamespace#nest}) follows its clocks from now on. */
+    record Adopt(TimeNamespace child) implements ClockChange {}
 }

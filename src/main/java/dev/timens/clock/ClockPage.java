@@ -155,6 +155,15 @@ public final class ClockPage implements AutoCloseable {
         VarHandle.fullFence();
         page.set(ValueLayout.JAVA_INT, OFF_SEQ, seq + 2);
         VarHandle.fullFence();
+        published.accept(updates.keySet());
+    }
+
+    /** Called after each {@link #publish}, with the groups it changed (on the publishing thread). */
+    private java.util.function.Consumer<java.util.Set<ClockGroup>> published = groups -> {};
+
+    /** Sets what {@link #publish} calls once the new transforms are in place (nested namespaces follow). */
+    void onPublish(java.util.function.Consumer<java.util.Set<ClockGroup>> listener) {
+        published = listener;
     }
 
     /** The transform fields as currently in the shared page (for tests). */

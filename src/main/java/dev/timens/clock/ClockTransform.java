@@ -135,6 +135,49 @@ public record ClockTransform(long baseReal, long baseVirtual, long mult, int shi
         return scaled;
     }
 
+    /**
+     * This transform read as a function of {@code outer}'s clock instead of the
+     * host's, made one transform of the host's: a nested namespace's clock, whose
+     * "host" is its parent namespace's clock. Exact at host reading
+     * {@code hostNow} and wherever both run at the host's rate; elsewhere the
+     * product of the two rates, rounded to the multiplier's 2^-32.
+     *
+     * @throws IllegalArgumentException when the two rates multiply past the
+     *                                  largest rate a clock can run at
+     */
+    public ClockTransform after(ClockTransform outer, long hostNow) {
+        if (!outer.active) return this; // the outer clock is the host's
+        if (!active) return outer;
+        long virtualNow = apply(outer.apply(hostNow));
+        java.math.BigInteger product = java.math.BigInteger.valueOf(mult).multiply(java.math.BigInteger.valueOf(outer.mult))
+                .shiftRight(shift + outer.shift - SHIFT);
+        if (product.bitLength() > 63) {
+            throw new IllegalArgumentException("the nested clock would run faster than 2^31 times the host's");
+        }
+        return new ClockTransform(hostNow, virtualNow, product.longValue(), SHIFT, true);
+    }
+
+    /**
+     * The transform {@code r} with {@code r.after(outer, hostNow)} equal to this
+     * one: where this clock stands against {@code outer}'s now, and its rate
+     * relative to it ({@code previous}'s relative rate when {@code outer} stands
+     * still, and so tells none).
+     */
+    public ClockTransform relativeTo(ClockTransform outer, long hostNow, ClockTransform previous) {
+        long outerNow = outer.apply(hostNow);
+        long relative;
+        if (!outer.active || outer.isUnitRate()) {
+            relative = shift == SHIFT ? mult : java.math.BigInteger.valueOf(mult).shiftLeft(SHIFT).shiftRight(shift).longValue();
+        } else if (outer.mult == 0) {
+            relative = previous.mult;
+        } else {
+            java.math.BigInteger r = java.math.BigInteger.valueOf(mult).shiftLeft(outer.shift + SHIFT - shift)
+                    .divide(java.math.BigInteger.valueOf(outer.mult));
+            relative = r.bitLength() > 63 ? Long.MAX_VALUE : r.longValue();
+        }
+        return new ClockTransform(outerNow, apply(hostNow), relative, SHIFT, true);
+    }
+
     /** The same rate, re-based so that host reading {@code real} now reads as {@code virtual}. */
     public ClockTransform setTo(long real, long virtual) {
         return new ClockTransform(real, virtual, mult, shift, true);

@@ -76,6 +76,15 @@ public final class TimeNamespace implements Tool, AutoCloseable {
     /** Changes asked for from outside, applied at the next wake-up on the tracer thread. */
     private final java.util.concurrent.ConcurrentLinkedQueue<PendingChange> changes =
             new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /** For a namespace nested in another ({@link #nest}): the one whose clocks its clocks follow. */
+    private TimeNamespace parent;
+    /**
+     * For a nested namespace, per group: its clock as a function of its parent's
+     * (absent: the parent's own), kept as either moves. On the tracer thread.
+     */
+    private final Map<ClockGroup, ClockTransform> relative = new EnumMap<>(ClockGroup.class);
+    /** The namespaces nested in this one ({@link #adopt}). */
+    private final List<TimeNamespace> nestedNamespaces = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** Set by {@link #onStart}; null before. */
     private volatile TraceControl control;
     /** Whether relative sleeps and timeouts are scaled (a rate other than 1 and 0 at the start). */
@@ -131,6 +140,7 @@ public final class TimeNamespace implements Tool, AutoCloseable {
                           java.util.function.Function<VdsoImage, java.util.concurrent.Future<String>> clockCodeChecker,
                           long kernelVdsoSize, boolean warp, boolean realtimeOnly, java.util.Set<Integer> passedFds) {
         this.page = page;
+        page.onPublish(this::published);
         this.realtimeOnly = realtimeOnly;
         this.image = image;
         this.timeData = timeData;
@@ -222,6 +232,134 @@ public final class TimeNamespace implements Tool, AutoCloseable {
     }
 
     /**
+     * A namespace nested in this one, for {@code timens} run inside it: its
+     * clocks are this namespace's clocks moved by {@code settings} (an offset
+     * adds to this one's, a start date is read on this one's REALTIME, a rate
+     * multiplies), and they follow this one's as it moves. It has its own clock
+     * image and page, and answers the calls of its own processes; it takes
+     * effect once {@link #adopt}ed. Only where this namespace's filter already
+     * sends everything the nested one needs: the filter is fixed when the
+     * command starts.
+     *
+     * @throws IllegalArgumentException with the one line that says why not
+     */
+    public TimeNamespace nest(ClockSettings settings) {
+        if (warp != null) throw new IllegalArgumentException("timens cannot nest in a namespace under --warp");
+        if (settings.warp()) throw new IllegalArgumentException("--warp does not work in a nested namespace");
+        if (settings.realtimeAnchor().isPresent()) {
+            throw new IllegalArgumentException("--anchor does not work in a nested namespace: its clocks follow the"
+                    + " outer namespace's, not the host's");
+        }
+        if (hostTimeProgram != null) {
+            throw new IllegalArgumentException("timens cannot nest in a namespace with --skip-cmds or --only-cmds");
+        }
+        Map<ClockGroup, ClockTransform> own = transformsFor(settings, page::now);
+        Map<ClockGroup, ClockTransform> composed = new EnumMap<>(ClockGroup.class);
+        for (ClockGroup g : ClockGroup.values()) {
+            ClockTransform outer = page.transform(g);
+            ClockTransform r = own.get(g);
+            if (r == null && !outer.active()) continue;
+            composed.put(g, (r == null ? ClockTransform.IDENTITY : r).after(outer, Time.clockGettimeNanos(g.referenceClock())));
+        }
+        VdsoImage nestedImage = VdsoImage.build(KernelVdso.current().image(), VdsoImage.ClockCode.load(), timeData);
+        ClockPage nestedPage = ClockPage.create(nestedImage);
+        nestedPage.publish(composed);
+        // The same clock code and time data as this namespace's, checked already.
+        TimeNamespace child = new TimeNamespace(nestedPage, nestedImage, timeData,
+                image -> java.util.concurrent.CompletableFuture.completedFuture(null), kernelVdsoSize, false,
+                realtimeOnly || settings.realtimeOnly(), java.util.Set.of());
+        child.parent = this;
+        child.relative.putAll(own);
+        child.controlled = controlled;
+        if (!subscriptions.covers(child.syscalls())) {
+            child.close();
+            throw new IllegalArgumentException("the outer namespace was not started so that a nested one can have "
+                    + "these clocks: a rate or frozen clocks inside need the outer timens started with one too (any"
+                    + " --rate, or --freeze), and --monotonic or --boottime inside need the outer started with --name");
+        }
+        return child;
+    }
+
+    /**
+     * Makes {@code child} ({@link #nest}) follow this namespace's clocks from now
+     * on, on the tracer thread: a change ({@link #change}) so that no clock moves
+     * between its last reading and its first update.
+     */
+    public java.util.concurrent.CompletableFuture<String> adopt(TimeNamespace child) {
+        return change(new ClockChange.Adopt(child));
+    }
+
+    private String adopted(TimeNamespace child) {
+        TraceControl c = control;
+        if (c == null) return "the namespace is still starting";
+        child.onStart(c);
+        child.follow(java.util.EnumSet.allOf(ClockGroup.class));
+        nestedNamespaces.add(child);
+        return null;
+    }
+
+    /** The namespaces nested in this one, and in those, in no order. */
+    public List<TimeNamespace> nestedNamespaces() {
+        List<TimeNamespace> all = new java.util.ArrayList<>();
+        for (TimeNamespace child : nestedNamespaces) {
+            all.add(child);
+            all.addAll(child.nestedNamespaces());
+        }
+        return all;
+    }
+
+    /** After each publication of this namespace's page: the relation to its parent, and what is nested in it. */
+    private void published(java.util.Set<ClockGroup> groups) {
+        TimeNamespace p = parent;
+        if (p != null) {
+            for (ClockGroup g : groups) {
+                long host = Time.clockGettimeNanos(g.referenceClock());
+                relative.put(g, page.transform(g).relativeTo(p.page.transform(g), host,
+                        relative.getOrDefault(g, ClockTransform.offset(0))));
+            }
+        }
+        for (TimeNamespace child : nestedNamespaces) child.parentMoved(groups);
+    }
+
+    /** Its clocks of {@code groups}, composed anew from the parent's; the jump each made, per group. */
+    private Map<ClockGroup, Long> follow(java.util.Set<ClockGroup> groups) {
+        Map<ClockGroup, ClockTransform> next = new EnumMap<>(ClockGroup.class);
+        Map<ClockGroup, Long> jumps = new EnumMap<>(ClockGroup.class);
+        for (ClockGroup g : groups) {
+            ClockTransform outer = parent.page.transform(g);
+            ClockTransform r = relative.get(g);
+            if (r == null && !outer.active() && !page.transform(g).active()) continue;
+            long host = Time.clockGettimeNanos(g.referenceClock());
+            ClockTransform composed = (r == null ? ClockTransform.offset(0) : r).after(outer, host);
+            next.put(g, composed);
+            jumps.put(g, composed.apply(host) - page.transform(g).apply(host));
+        }
+        if (!next.isEmpty()) page.publish(next);
+        return jumps;
+    }
+
+    /**
+     * The parent's clocks moved (a step, a rate, a freeze): these follow, and
+     * what waits on them is moved as on a clock set inside.
+     */
+    private void parentMoved(java.util.Set<ClockGroup> groups) {
+        Map<ClockGroup, Long> jumps = follow(groups);
+        Long realtime = jumps.get(ClockGroup.REALTIME);
+        if (realtime != null) {
+            deadlines.realtimeWasSet();
+            timers.realtimeWasSet(realtime);
+        }
+        java.util.Set<ClockGroup> others = java.util.EnumSet.noneOf(ClockGroup.class);
+        for (ClockGroup g : new ClockGroup[] {ClockGroup.MONOTONIC, ClockGroup.BOOTTIME}) {
+            Long jump = jumps.get(g);
+            if (jump == null) continue;
+            others.add(g);
+            timers.clockWasSet(g, jump);
+        }
+        if (!others.isEmpty()) deadlines.clocksWereSet(others);
+    }
+
+    /**
      * Waits for the check of the clock code; if it read a clock wrong, no
      * program gets the direct read: the image's process page in the memory
      * file (which no program has mapped yet) says to call the kernel's
@@ -261,8 +399,14 @@ public final class TimeNamespace implements Tool, AutoCloseable {
     }
 
     static Map<ClockGroup, ClockTransform> transformsFor(ClockSettings settings) {
+        return transformsFor(settings, g -> Time.clockGettimeNanos(g.referenceClock()));
+    }
+
+    /** As above, against the clocks {@code now} reads: the host's, or a parent namespace's. */
+    private static Map<ClockGroup, ClockTransform> transformsFor(ClockSettings settings,
+                                                                 java.util.function.ToLongFunction<ClockGroup> clocks) {
         Map<ClockGroup, ClockTransform> transforms = new EnumMap<>(ClockGroup.class);
-        long realNow = Time.clockGettimeNanos(Time.CLOCK_REALTIME);
+        long realNow = clocks.applyAsLong(ClockGroup.REALTIME);
         if (settings.realtimeStart().isPresent()) {
             long start = TimeSyscalls.toNanos(settings.realtimeStart().get(), "start date");
             transforms.put(ClockGroup.REALTIME, ClockTransform.IDENTITY.setTo(realNow, start));
@@ -271,11 +415,11 @@ public final class TimeNamespace implements Tool, AutoCloseable {
         }
         if (!settings.monotonicOffset().isZero()) {
             transforms.put(ClockGroup.MONOTONIC, offset(settings.monotonicOffset(),
-                    Time.clockGettimeNanos(Time.CLOCK_MONOTONIC), "CLOCK_MONOTONIC"));
+                    clocks.applyAsLong(ClockGroup.MONOTONIC), "CLOCK_MONOTONIC"));
         }
         if (!settings.boottimeOffset().isZero()) {
             transforms.put(ClockGroup.BOOTTIME, offset(settings.boottimeOffset(),
-                    Time.clockGettimeNanos(Time.CLOCK_BOOTTIME), "CLOCK_BOOTTIME"));
+                    clocks.applyAsLong(ClockGroup.BOOTTIME), "CLOCK_BOOTTIME"));
         }
         long mult = settings.rateMultiplier();
         if (settings.realtimeAnchor().isPresent()) {
@@ -300,7 +444,7 @@ public final class TimeNamespace implements Tool, AutoCloseable {
             for (ClockGroup g : ClockGroup.values()) {
                 if (g == ClockGroup.REALTIME && settings.realtimeAnchor().isPresent()) continue;
                 if (g != ClockGroup.REALTIME && settings.realtimeOnly()) continue;
-                long hostNow = g == ClockGroup.REALTIME ? realNow : Time.clockGettimeNanos(g.referenceClock());
+                long hostNow = g == ClockGroup.REALTIME ? realNow : clocks.applyAsLong(g);
                 long virtualNow = transforms.getOrDefault(g, ClockTransform.IDENTITY).apply(hostNow);
                 transforms.put(g, new ClockTransform(hostNow, virtualNow, mult, ClockTransform.SHIFT, true));
             }
@@ -440,6 +584,7 @@ public final class TimeNamespace implements Tool, AutoCloseable {
             case ClockChange.Freeze() -> changeRate(java.math.BigDecimal.ZERO);
             case ClockChange.Unfreeze() -> changeRate(java.math.BigDecimal.ONE);
             case ClockChange.Rate(java.math.BigDecimal rate) -> changeRate(rate);
+            case ClockChange.Adopt(TimeNamespace child) -> adopted(child);
         };
     }
 
@@ -550,59 +695,12 @@ public final class TimeNamespace implements Tool, AutoCloseable {
         if (hostTimeProgram == null) return false;
         TraceControl c = control;
         if (c == null || c.tracesEveryThread()) return Boolean.TRUE.equals(onHostTime.get(tid));
-        // Engine v2 sees execs, but not forks, threads or exits: a thread it has no
-        // answer for, or whose number a newer thread has taken since (its start
-        // time tells), has the answer of its process, or of the nearest ancestor
-        // with one: the program it runs was exec'd there. Read from
-        // /proc/PID/status, which a program cannot make block (its cmdline could).
-        HostTimeAnswer known = currentAnswer(tid);
-        if (known != null) return known.onHost();
-        boolean onHost = inheritedAnswer(tid);
-        if (hostTimeAnswers.size() > MAX_HOST_TIME_ANSWERS) hostTimeAnswers.clear(); // of gone threads, mostly
-        hostTimeAnswers.put(tid, new HostTimeAnswer(startTime(tid), onHost));
-        return onHost;
+        // Engine v2 sees execs, but not forks, threads or exits (ThreadAnswers).
+        return hostTimeAnswers.of(tid, false);
     }
 
-    /** How many answers engine v2 keeps before it forgets them all (they are found again). */
-    private static final int MAX_HOST_TIME_ANSWERS = 65_536;
-
-    /** The answer kept for {@code tid}, if it is still that thread's. */
-    private HostTimeAnswer currentAnswer(int tid) {
-        HostTimeAnswer known = hostTimeAnswers.get(tid);
-        return known != null && known.started() == startTime(tid) ? known : null;
-    }
-
-    /** The answer of {@code tid}'s process, or of its nearest ancestor that has one; namespace time without. */
-    private boolean inheritedAnswer(int tid) {
-        int process = dev.timens.linux.ProcStatus.field(tid, "Tgid:");
-        if (process > 0 && process != tid) {
-            HostTimeAnswer known = currentAnswer(process);
-            if (known != null) return known.onHost();
-        }
-        int pid = dev.timens.linux.ProcStatus.field(process > 0 ? process : tid, "PPid:");
-        for (int depth = 0; depth < 64 && pid > 1; depth++) {
-            HostTimeAnswer known = currentAnswer(pid);
-            if (known != null) return known.onHost();
-            pid = dev.timens.linux.ProcStatus.field(pid, "PPid:");
-        }
-        return false;
-    }
-
-    /** Under engine v2, per thread: whether its program runs on host time, and when the thread started. */
-    private record HostTimeAnswer(long started, boolean onHost) {}
-
-    private final Map<Integer, HostTimeAnswer> hostTimeAnswers = new java.util.concurrent.ConcurrentHashMap<>();
-
-    /** Field 22 of /proc/TID/stat, when the thread started (in clock ticks since boot); -1 when it is gone. */
-    private static long startTime(int tid) {
-        try {
-            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + tid + "/stat"));
-            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            return Long.parseLong(fields[19]);
-        } catch (java.io.IOException | RuntimeException e) {
-            return -1;
-        }
-    }
+    /** Under engine v2, per thread: whether its program runs on host time. */
+    private final ThreadAnswers<Boolean> hostTimeAnswers = new ThreadAnswers<>();
 
     /**
      * The name a program was exec'd under, as libfaketime's {@code __progname}: its
@@ -704,7 +802,7 @@ public final class TimeNamespace implements Tool, AutoCloseable {
             onHostTime.remove(stop.formerTid());
             boolean onHost = hostTimeProgram.test(programName(stop.tid()));
             onHostTime.put(stop.tid(), onHost);
-            hostTimeAnswers.put(stop.tid(), new HostTimeAnswer(startTime(stop.tid()), onHost));
+            hostTimeAnswers.put(stop.tid(), onHost);
         }
         if (onHostTime(stop.tid())) {
             // Its kernel vDSO stays, and the supervisor lets its time calls through.
@@ -1031,6 +1129,7 @@ public final class TimeNamespace implements Tool, AutoCloseable {
 
     @Override
     public void close() {
+        for (TimeNamespace child : nestedNamespaces) child.close();
         if (warp != null) warp.close();
         timers.close();
         page.close();

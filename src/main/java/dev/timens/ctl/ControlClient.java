@@ -185,11 +185,12 @@ public final class ControlClient {
     }
 
     /**
-     * Starts a command in {@code namespace} ({@link Protocol#EXEC}, with
-     * {@code payload}) that has this process's standard input, output and
-     * error, and returns once it runs.
+     * Starts a command in {@code namespace} ({@link Protocol#EXEC}, or
+     * {@link Protocol#NEST} for a nested namespace, with {@code payload}) that
+     * has this process's standard input, output and error, and returns once it
+     * runs.
      */
-    public static Joined exec(Found namespace, byte[] payload) throws ControlException, NotStarted {
+    public static Joined exec(Found namespace, String verb, byte[] payload) throws ControlException, NotStarted {
         int connection;
         try {
             connection = Sockets.connect(namespace.socket());
@@ -198,7 +199,7 @@ public final class ControlClient {
         }
         boolean started = false;
         try {
-            byte[] head = (Protocol.EXEC + " " + payload.length + "\n").getBytes(StandardCharsets.UTF_8);
+            byte[] head = (verb + " " + payload.length + "\n").getBytes(StandardCharsets.UTF_8);
             byte[] message = java.util.Arrays.copyOf(head, head.length + payload.length);
             System.arraycopy(payload, 0, message, head.length, payload.length);
             int[] stdio = standardDescriptors();

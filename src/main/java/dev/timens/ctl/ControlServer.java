@@ -46,6 +46,15 @@ public final class ControlServer implements AutoCloseable {
          * caller's to close.
          */
         String exec(int connection, int[] stdio, byte[] request);
+
+        /**
+         * As {@link #exec}, in a namespace nested in the one process {@code peerPid}
+         * (the inner timens) is in ({@link Protocol#NEST}): {@code request} starts
+         * with the nested namespace's clocks.
+         */
+        default String nest(int connection, int peerPid, int[] stdio, byte[] request) {
+            return "this namespace cannot have one nested in it";
+        }
     }
 
     private static final int MAX_REQUEST_LINE = 4096;
@@ -167,21 +176,25 @@ public final class ControlServer implements AutoCloseable {
                 length += r.length();
             }
             byte[] bytes = buffer.asSlice(0, length).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
-            int uid = Sockets.peer(peer).uid();
+            Sockets.Peer credentials = Sockets.peer(peer);
+            int uid = credentials.uid();
             if (uid != owner && uid != 0) {
                 write(peer, List.of(Protocol.DENIED + " uid " + uid));
                 return;
             }
             if (newline < 0) return;
             String request = new String(bytes, 0, newline, StandardCharsets.UTF_8);
-            if (request.startsWith(Protocol.EXEC + " ")) {
+            String verb = request.startsWith(Protocol.EXEC + " ") ? Protocol.EXEC
+                    : request.startsWith(Protocol.NEST + " ") ? Protocol.NEST : null;
+            if (verb != null) {
                 if (uid != owner) {
                     // Root's terminal and environment must not go to a process another user controls.
-                    write(peer, List.of(Protocol.DENIED + " exec runs as the namespace's user: only that user may ask"));
+                    write(peer, List.of(Protocol.DENIED + " " + verb + " runs as the namespace's user: only that user"
+                            + " may ask"));
                     return;
                 }
                 byte[] rest = Arrays.copyOfRange(bytes, newline + 1, length);
-                String refusal = exec(peer, request, rest, passed);
+                String refusal = start(peer, credentials.pid(), verb, request, rest, passed);
                 if (refusal != null) write(peer, List.of(Protocol.REFUSED + " " + refusal.replace('\n', ' ')));
                 return;
             }
@@ -194,26 +207,30 @@ public final class ControlServer implements AutoCloseable {
         }
     }
 
-    /** {@code exec LENGTH}, of which {@code start} came with the line: the rest is read here. */
-    private String exec(int peer, String request, byte[] start, List<Integer> passed) {
+    /** {@code exec LENGTH} or {@code nest LENGTH}, of which {@code start} came with the line: the rest is read here. */
+    private String start(int peer, int peerPid, String verb, String request, byte[] start, List<Integer> passed) {
         int length;
         try {
-            length = Integer.parseInt(request.substring(Protocol.EXEC.length() + 1));
+            length = Integer.parseInt(request.substring(verb.length() + 1));
         } catch (NumberFormatException e) {
-            return "malformed exec request";
+            return "malformed " + verb + " request";
         }
-        if (length <= 0 || length > Protocol.MAX_EXEC_REQUEST || start.length > length) return "malformed exec request";
-        if (passed.size() != 3) return "an exec request carries standard input, output and error";
+        if (length <= 0 || length > Protocol.MAX_EXEC_REQUEST || start.length > length) {
+            return "malformed " + verb + " request";
+        }
+        if (passed.size() != 3) return "a " + verb + " request carries standard input, output and error";
         byte[] payload = Arrays.copyOf(start, length);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment rest = arena.allocate(Math.max(1, length - start.length));
             if (length > start.length) {
-                if (!Unistd.readFully(peer, rest.asSlice(0, length - start.length))) return "truncated exec request";
+                if (!Unistd.readFully(peer, rest.asSlice(0, length - start.length))) return "truncated " + verb + " request";
                 MemorySegment.copy(rest, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, payload, start.length,
                         length - start.length);
             }
         }
-        return handler.exec(peer, passed.stream().mapToInt(Integer::intValue).toArray(), payload);
+        int[] stdio = passed.stream().mapToInt(Integer::intValue).toArray();
+        return verb.equals(Protocol.EXEC) ? handler.exec(peer, stdio, payload)
+                : handler.nest(peer, peerPid, stdio, payload);
     }
 
     private static void write(int peer, List<String> lines) {

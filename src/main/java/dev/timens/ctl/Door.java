@@ -49,12 +49,15 @@ public final class Door implements AutoCloseable {
 
     /**
      * Hands a {@link Protocol#EXEC} request to the door, with timensctl's
-     * connection and standard descriptors; null once sent, or why not.
+     * connection and standard descriptors; null once sent, or why not. With a
+     * {@code join} token other than 0, the command enters the nested namespace
+     * given it (dev.timens.clock.NamespaceTree#expect) before its exec.
      */
-    public synchronized String enter(int connection, int[] stdio, byte[] request) {
+    public synchronized String enter(int connection, int[] stdio, byte[] request, long join) {
         if (socket < 0) return "the namespace takes no new processes: it is ending";
-        ByteBuffer message = ByteBuffer.allocate(4 + request.length).order(ByteOrder.nativeOrder());
-        message.putInt(request.length).put(request);
+        byte[] token = (Long.toUnsignedString(join) + "\0").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        ByteBuffer message = ByteBuffer.allocate(4 + token.length + request.length).order(ByteOrder.nativeOrder());
+        message.putInt(token.length + request.length).put(token).put(request);
         try {
             Sockets.send(socket, message.array(), connection, stdio[0], stdio[1], stdio[2]);
             return null;

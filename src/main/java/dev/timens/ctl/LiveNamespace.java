@@ -2,6 +2,7 @@ package dev.timens.ctl;
 
 import dev.timens.clock.ClockChange;
 import dev.timens.clock.ClockGroup;
+import dev.timens.clock.NamespaceTree;
 import dev.timens.clock.TimeNamespace;
 import dev.timens.engine.ProcessTree;
 
@@ -24,15 +25,17 @@ public final class LiveNamespace implements ControlServer.Handler {
     private final String name;
     private final int timensPid;
     private final TimeNamespace namespace;
+    private final NamespaceTree namespaces;
     private final String command;
     private final Door door;
     /** Null until the command exists. */
     private volatile ProcessTree tree;
 
-    public LiveNamespace(String name, int timensPid, TimeNamespace namespace, List<String> command, Door door) {
+    public LiveNamespace(String name, int timensPid, NamespaceTree namespaces, List<String> command, Door door) {
         this.name = name;
         this.timensPid = timensPid;
-        this.namespace = namespace;
+        this.namespaces = namespaces;
+        this.namespace = namespaces.root();
         this.command = String.join(" ", command);
         this.door = door;
     }
@@ -48,7 +51,36 @@ public final class LiveNamespace implements ControlServer.Handler {
         ProcessTree t = tree;
         if (t == null) return "the namespace is still starting";
         if (!t.commandRunning()) return "the namespace's command has ended: it takes no new processes";
-        return door.enter(connection, stdio, request);
+        return door.enter(connection, stdio, request, 0);
+    }
+
+    /**
+     * {@code timens} run inside: a namespace nested in the one the inner timens
+     * (process {@code peerPid}) is in, and the command started in it.
+     */
+    @Override
+    public String nest(int connection, int peerPid, int[] stdio, byte[] request) {
+        ProcessTree t = tree;
+        if (t == null) return "the namespace is still starting";
+        if (!t.commandRunning()) return "the namespace's command has ended: it takes no new processes";
+        Protocol.Nest nest;
+        TimeNamespace child;
+        TimeNamespace parent = namespaces.namespaceOf(peerPid);
+        try {
+            nest = Protocol.Nest.parse(request);
+            child = parent.nest(nest.settings());
+        } catch (IllegalArgumentException e) {
+            return e.getMessage();
+        }
+        String refusal = await(parent.adopt(child));
+        if (refusal != null) {
+            child.close();
+            return refusal;
+        }
+        long token = namespaces.expect(child);
+        String sent = door.enter(connection, stdio, nest.exec(), token);
+        if (sent != null) namespaces.forget(token);
+        return sent;
     }
 
     /** The namespace's processes but its door, which is timens's, not the user's. */
@@ -92,8 +124,13 @@ public final class LiveNamespace implements ControlServer.Handler {
             return "malformed value '" + argument + "' for " + what;
         }
         if (change == null) return "unknown change '" + what + "'";
+        return await(namespace.change(change));
+    }
+
+    /** What a change made on the tracer thread came to: null, or the one line saying why not. */
+    private static String await(java.util.concurrent.CompletableFuture<String> change) {
         try {
-            return namespace.change(change).get(CHANGE_LIMIT_SECONDS, TimeUnit.SECONDS);
+            return change.get(CHANGE_LIMIT_SECONDS, TimeUnit.SECONDS);
         } catch (TimeoutException e) {
             return "the namespace did not get to the change within " + CHANGE_LIMIT_SECONDS + " s (it may still make it)";
         } catch (ExecutionException e) {

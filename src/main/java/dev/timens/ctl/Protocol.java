@@ -22,6 +22,9 @@ import java.util.List;
  *     exit CODE} or {@code killed SIGNAL [core]}, or {@code failed STATUS LINE};
  *     meanwhile timensctl may send {@code signal N} lines. Or {@code refused
  *     REASON} when the namespace cannot take a process.
+ * <li>{@code nest LENGTH}: as {@code exec}, for {@code timens} run inside the
+ *     namespace: the command starts in a namespace nested in this one. The
+ *     payload starts with the nested clocks ({@link Nest}).
  * <li>to a peer that is neither the same user nor root, whatever it asked:
  *     {@code denied REASON}.
  * </ul>
@@ -30,6 +33,7 @@ public final class Protocol {
     public static final String INFO = "info";
     public static final String SET = "set";
     public static final String EXEC = "exec";
+    public static final String NEST = "nest";
     /** The longest {@code exec} payload: arguments and environment as the kernel's ARG_MAX allows, with room. */
     public static final int MAX_EXEC_REQUEST = 8 << 20;
     public static final String OK = "ok";
@@ -85,6 +89,59 @@ public final class Protocol {
                         new java.math.BigDecimal(m.get("rate")), m.get("spec"), m.get("command"));
             } catch (NullPointerException | NumberFormatException e) {
                 throw new IllegalArgumentException("malformed namespace info: " + lines);
+            }
+        }
+    }
+
+    /**
+     * What a {@link #NEST} request carries: the nested namespace's clock settings
+     * as six NUL-terminated fields (the REALTIME start in nanoseconds since the
+     * epoch or {@code -}, the REALTIME, MONOTONIC and BOOTTIME offsets in
+     * nanoseconds, the rate, {@code 1} for --realtime-only or {@code 0}), then an
+     * {@link #EXEC} payload.
+     */
+    public record Nest(dev.timens.clock.ClockSettings settings, byte[] exec) {
+        private static final int FIELDS = 6;
+
+        public byte[] bytes() {
+            var out = new java.io.ByteArrayOutputStream();
+            for (String field : List.of(
+                    settings.realtimeStart().map(i -> Long.toString(nanos(i))).orElse("-"),
+                    Long.toString(settings.realtimeOffset().toNanos()), Long.toString(settings.monotonicOffset().toNanos()),
+                    Long.toString(settings.boottimeOffset().toNanos()), settings.rate().toPlainString(),
+                    settings.realtimeOnly() ? "1" : "0")) {
+                out.writeBytes(field.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                out.write(0);
+            }
+            out.writeBytes(exec);
+            return out.toByteArray();
+        }
+
+        private static long nanos(java.time.Instant instant) {
+            return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000_000L), instant.getNano());
+        }
+
+        /** Parses {@link #bytes()}; IllegalArgumentException with the one line saying what is wrong. */
+        public static Nest parse(byte[] payload) {
+            String[] fields = new String[FIELDS];
+            int at = 0;
+            for (int i = 0; i < FIELDS; i++) {
+                int end = at;
+                while (end < payload.length && payload[end] != 0) end++;
+                if (end == payload.length) throw new IllegalArgumentException("malformed nest request");
+                fields[i] = new String(payload, at, end - at, java.nio.charset.StandardCharsets.UTF_8);
+                at = end + 1;
+            }
+            try {
+                var start = fields[0].equals("-") ? java.util.Optional.<java.time.Instant>empty()
+                        : java.util.Optional.of(java.time.Instant.ofEpochSecond(0, Long.parseLong(fields[0])));
+                var settings = new dev.timens.clock.ClockSettings(start, java.time.Duration.ofNanos(Long.parseLong(fields[1])),
+                        java.time.Duration.ofNanos(Long.parseLong(fields[2])),
+                        java.time.Duration.ofNanos(Long.parseLong(fields[3])), new java.math.BigDecimal(fields[4]), false,
+                        java.util.Optional.empty(), fields[5].equals("1"));
+                return new Nest(settings, java.util.Arrays.copyOfRange(payload, at, payload.length));
+            } catch (NumberFormatException | ArithmeticException e) {
+                throw new IllegalArgumentException("malformed nest request");
             }
         }
     }

@@ -126,7 +126,8 @@ final class Launching {
         }
         if (cmdline.contains("timens")) {
             return "this timens runs inside another timens (pid " + tracer + "), which traces every process of its"
-                    + " namespace, and a process has only one tracer: timens cannot run inside timens yet";
+                    + " namespace, and a process has only one tracer (a timens run inside asks the outer one to nest"
+                    + " its namespace; this one did not)";
         }
         return who + " is already traced by pid " + tracer + " (" + comm(tracer) + "), such as strace -f or a"
                 + " debugger following forks, and a process has only one tracer";

@@ -205,6 +205,19 @@ public final class SyscallSet {
         return builder().addAll(this).addAll(other).build();
     }
 
+    /**
+     * Whether this set sends the supervisor every call {@code other} does, the
+     * same way (traced or notified): a filter built from this set serves a tool
+     * that subscribes to {@code other}.
+     */
+    public boolean covers(SyscallSet other) {
+        try {
+            return union(other).equals(this);
+        } catch (IllegalArgumentException e) {
+            return false; // a call one set traces and the other notifies
+        }
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof SyscallSet s

@@ -97,4 +97,23 @@ public final class Unistd {
     public static int getpid() {
         return (int) Native.syscall(SyscallNumbers.GETPID, 0, 0, 0, 0, 0, 0);
     }
+
+    /** The inode number of the file open on {@code fd} (fstat's st_ino). */
+    public static long inode(int fd) {
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            java.lang.foreign.MemorySegment stat = arena.allocate(144, 8); // struct stat on x86-64
+            long result = Native.syscall(SyscallNumbers.FSTAT, fd, stat.address(), 0, 0, 0, 0);
+            if (result != 0) throw new LinuxException("fstat", (int) -result);
+            return stat.get(java.lang.foreign.ValueLayout.JAVA_LONG, 8); // after st_dev
+        }
+    }
+
+    /**
+     * A system call of one argument by number, for the calls only a timens
+     * supervisor answers (numbers no kernel has); returns its result, or
+     * {@code -errno} (-ENOSYS where no supervisor is).
+     */
+    public static long syscall(int number, long argument) {
+        return Native.syscall(number, argument, 0, 0, 0, 0, 0);
+    }
 }

@@ -157,4 +157,39 @@ class ClockTransformTest {
         assertThatThrownBy(() -> new ClockTransform(0, 0, -1, 32, true)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new ClockTransform(0, 0, 1, 64, true)).isInstanceOf(IllegalArgumentException.class);
     }
+
+    /** A nested clock at the host's rate is its parent's plus its own offset, exactly, at any host reading. */
+    @Property
+    void aNestedOffsetAddsToItsParents(@ForAll @LongRange(min = -(1L << 50), max = 1L << 50) long outerOffset,
+                                       @ForAll @LongRange(min = -(1L << 50), max = 1L << 50) long innerOffset,
+                                       @ForAll @LongRange(min = 1L << 55, max = 1L << 58) long hostNow,
+                                       @ForAll @LongRange(min = -(1L << 40), max = 1L << 40) long later) {
+        ClockTransform outer = ClockTransform.offset(outerOffset);
+        ClockTransform nested = ClockTransform.offset(innerOffset).after(outer, hostNow);
+        assertThat(nested.apply(hostNow + later)).isEqualTo(hostNow + later + outerOffset + innerOffset);
+        assertThat(nested.relativeTo(outer, hostNow, ClockTransform.IDENTITY).after(outer, hostNow + later)
+                .apply(hostNow + later)).isEqualTo(nested.apply(hostNow + later));
+    }
+
+    /** Rates multiply: a nested clock at 3 in a namespace at 2 runs at 6 against the host, from where both stand. */
+    @Test
+    void nestedRatesMultiply() {
+        long hostNow = 1_000_000_000_000L;
+        ClockTransform outer = new ClockTransform(hostNow - 10, 5_000, 2L << ClockTransform.SHIFT, ClockTransform.SHIFT, true);
+        ClockTransform inner = new ClockTransform(0, 7, 3L << ClockTransform.SHIFT, ClockTransform.SHIFT, true);
+        ClockTransform nested = inner.after(outer, hostNow);
+        assertThat(nested.apply(hostNow)).isEqualTo(inner.apply(outer.apply(hostNow)));
+        assertThat(nested.apply(hostNow + 1_000)).isEqualTo(nested.apply(hostNow) + 6_000);
+        ClockTransform relative = nested.relativeTo(outer, hostNow, ClockTransform.IDENTITY);
+        assertThat(relative.mult()).isEqualTo(3L << ClockTransform.SHIFT);
+        // A frozen parent tells no relative rate: the previous one is kept.
+        ClockTransform frozen = new ClockTransform(hostNow, 5_000, 0, ClockTransform.SHIFT, true);
+        assertThat(nested.relativeTo(frozen, hostNow, relative).mult()).isEqualTo(3L << ClockTransform.SHIFT);
+    }
+
+    @Test
+    void nestedRatesPastTheLargestAreRefused() {
+        ClockTransform fast = new ClockTransform(0, 0, 1L << 62, ClockTransform.SHIFT, true);
+        assertThatThrownBy(() -> fast.after(fast, 1_000)).isInstanceOf(IllegalArgumentException.class);
+    }
 }

@@ -106,7 +106,7 @@ class ControlSocketTest {
         byte[] payload = "/bin/true\0/\00:0\01\0true\0A=1\0".getBytes(java.nio.charset.StandardCharsets.UTF_8);
         try (ControlServer server = ControlServer.start(dir, 100, "n100", fake)) {
             ControlClient.Found found = ControlClient.find(dir, "n100");
-            assertThatThrownBy(() -> ControlClient.exec(found, payload))
+            assertThatThrownBy(() -> ControlClient.exec(found, Protocol.EXEC, payload))
                     .isInstanceOfSatisfying(ControlException.class, e -> {
                         assertThat(e.kind()).isEqualTo(ControlException.Kind.REFUSED);
                         assertThat(e.getMessage()).isEqualTo("no door here");
@@ -155,5 +155,19 @@ class ControlSocketTest {
                 "--at @1.000000000 --anchor @2.000000000 --rate 0.5", "a b  c");
         assertThat(Protocol.Info.parse(info.lines())).isEqualTo(info);
         assertThatThrownBy(() -> Protocol.Info.parse(List.of("name x"))).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    /** A nest request carries the nested clocks, then the exec payload, byte for byte. */
+    @Test
+    void nestRequestsCarryTheNestedClocks() {
+        var settings = new dev.timens.clock.ClockSettings(java.util.Optional.of(java.time.Instant.parse("2038-01-19T03:14:07.5Z")),
+                java.time.Duration.ZERO, java.time.Duration.ofHours(1), java.time.Duration.ofNanos(-7), new BigDecimal("2.5"),
+                false, java.util.Optional.empty(), true);
+        byte[] exec = "/bin/date\0/tmp\00:0\01\0date\0TZ=UTC\0".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        Protocol.Nest parsed = Protocol.Nest.parse(new Protocol.Nest(settings, exec).bytes());
+        assertThat(parsed.settings()).isEqualTo(settings);
+        assertThat(parsed.exec()).isEqualTo(exec);
+        assertThatThrownBy(() -> Protocol.Nest.parse("1\0two\0".getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("malformed nest request");
     }
 }

@@ -128,4 +128,19 @@ class SyscallSetTest {
         for (int i = 0; i < args.length; i++) registers.arg(i, args[i]);
         return new SyscallStop(1, 1, registers, null, () -> 0);
     }
+
+    /** A filter built from a set serves a tool whose set it covers: the same calls, sent the same way. */
+    @Test
+    void aSetCoversWhatItSendsTheSameWay() {
+        SyscallSet outer = SyscallSet.builder().always(SyscallNumbers.SETTIMEOFDAY)
+                .notifyWhen(SyscallNumbers.CLOCK_GETTIME, ArgCondition.equalToInt(0, 0)).build();
+        SyscallSet same = SyscallSet.builder().notifyWhen(SyscallNumbers.CLOCK_GETTIME, ArgCondition.equalToInt(0, 0))
+                .build();
+        assertThat(outer.covers(same)).isTrue();
+        assertThat(outer.covers(SyscallSet.empty())).isTrue();
+        // More calls, and the same call traced rather than notified, are not covered.
+        assertThat(outer.covers(SyscallSet.builder().always(SyscallNumbers.ADJTIMEX).build())).isFalse();
+        assertThat(outer.covers(SyscallSet.builder().when(SyscallNumbers.CLOCK_GETTIME, ArgCondition.equalToInt(0, 0))
+                .build())).isFalse();
+    }
 }

@@ -191,16 +191,6 @@ class EngineV2IT {
         Processes.assertEnds(Long.parseLong(run.stdout().trim()), "the command's background sleep");
     }
 
-    /** timens inside timens cannot nest yet: it says so, and runs nothing. */
-    @Test
-    void timensInsideTimensSaysItCannotNest() {
-        TimensRunner.Result run = runner.timens(List.of("--engine", "v2", "--offset", "+1d"),
-                Toolchains.timens().toString(), "--engine", "v2", "--", "date");
-        assertThat(run.exitCode()).as(run.describe()).isEqualTo(125);
-        assertThat(run.stderr()).contains("inside another timens");
-        assertThat(run.stdout()).isEmpty();
-    }
-
     /**
      * --rate: relative waits and timers are scaled (each such call a visit),
      * so 3 virtual seconds pass in 0.3 real ones at rate 10, and 0.2 take 2 at

@@ -366,20 +366,4 @@ class ProcessTreeIT {
         assertThat(run.stderr()).as(run.describe()).contains("(strace) cannot trace: ptrace(")
                 .contains("a process has only one tracer");
     }
-
-    /**
-     * timens inside timens is such a tracer: it fails at once with the reason
-     * and exit status 125, and its JVM does not crash first (its own check of
-     * the clock code must find the kernel's vDSO, not the outer image that
-     * AT_SYSINFO_EHDR points at).
-     */
-    @Test
-    void timensInsideTimensFailsWithTheReason() {
-        TimensRunner.Result run = runner.timens(AT_2038, Toolchains.timens().toString(), "--offset", "+1d", "--",
-                "true");
-        assertThat(run.exitCode()).as(run.describe()).isEqualTo(125);
-        assertThat(run.stderr()).as(run.describe()).doesNotContain("hs_err").doesNotContain("SIGSEGV")
-                .contains("inside another timens").doesNotContain("yama");
-        if (!Toolchains.engineV2()) assertThat(run.stderr()).as(run.describe()).contains("cannot trace: ptrace(");
-    }
 }

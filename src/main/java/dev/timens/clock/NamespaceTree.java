@@ -1,0 +1,186 @@
+package dev.timens.clock;
+
+import dev.timens.engine.ExecStop;
+import dev.timens.engine.Notification;
+import dev.timens.engine.SyscallOutcome;
+import dev.timens.engine.SyscallSet;
+import dev.timens.engine.SyscallStop;
+import dev.timens.engine.Tool;
+import dev.timens.engine.TraceControl;
+import dev.timens.linux.Errno;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The tool a supervisor runs: a namespace, and the namespaces nested in it by
+ * {@code timens} run inside ({@link TimeNamespace#nest}). One seccomp listener
+ * serves them all, since the kernel gives a process one at most: each call goes
+ * to the namespace of the process that makes it.
+ *
+ * <p>Which namespace a process is in: the one it joined ({@link #JOIN_SYSCALL},
+ * made by the first process of a nested namespace before its exec), else the one
+ * whose clock image it maps (/proc/PID/maps: a fork maps its parent's), else its
+ * parent's, else the outermost. Kept per thread with its start time
+ * ({@link ThreadAnswers}); looked up only once something is nested.
+ */
+public final class NamespaceTree implements Tool {
+    /**
+     * {@code syscall(PROBE_SYSCALL)}: the pid of the timens that supervises the
+     * caller, whose control socket takes the request for a nested namespace; no
+     * kernel has the number, so outside timens it fails with ENOSYS.
+     */
+    public static final int PROBE_SYSCALL = 0x3e00_0003;
+    /**
+     * {@code syscall(JOIN_SYSCALL, token)}: the caller's process enters the nested
+     * namespace {@link #expect} gave {@code token} for; EINVAL for an unknown token.
+     */
+    public static final int JOIN_SYSCALL = 0x3e00_0004;
+
+    private final TimeNamespace root;
+    private final SyscallSet syscalls;
+    private final int supervisorPid;
+    /** Nested namespaces waiting for their first process, by token. */
+    private final Map<Long, TimeNamespace> expected = new ConcurrentHashMap<>();
+    private final AtomicLong tokens = new AtomicLong(new java.security.SecureRandom().nextLong() & Long.MAX_VALUE);
+    private final ThreadAnswers<TimeNamespace> members = new ThreadAnswers<>();
+    /** Every nested namespace, by the inode of its clock image. */
+    private final Map<Long, TimeNamespace> byImage = new ConcurrentHashMap<>();
+
+    public NamespaceTree(TimeNamespace root, int supervisorPid) {
+        this.root = root;
+        this.supervisorPid = supervisorPid;
+        this.syscalls = root.syscalls().union(SyscallSet.builder().notify(PROBE_SYSCALL).notify(JOIN_SYSCALL).build());
+    }
+
+    /**
+     * Makes {@code nested} (adopted by its parent already) the namespace of the
+     * process that joins with the returned token.
+     */
+    public long expect(TimeNamespace nested) {
+        byImage.put(dev.timens.linux.Unistd.inode(nested.clockPage().fd()), nested);
+        imageWatcher.accept(nested.clockPage().fd());
+        long token = tokens.incrementAndGet() & Long.MAX_VALUE;
+        expected.put(token, nested);
+        return token;
+    }
+
+    /** The namespace a token was given for and nobody joined yet is no longer expected. */
+    public void forget(long token) {
+        expected.remove(token);
+    }
+
+    private volatile java.util.function.IntConsumer imageWatcher = fd -> {};
+
+    /** Gets the descriptor of each nested namespace's clock image as it is made (engine v2's watchdog). */
+    public void watchImages(java.util.function.IntConsumer watcher) {
+        imageWatcher = watcher;
+    }
+
+    /** The outermost namespace: the one timens was started with. */
+    public TimeNamespace root() {
+        return root;
+    }
+
+    /** The namespace thread {@code tid} is in. */
+    public TimeNamespace namespaceOf(int tid) {
+        if (byImage.isEmpty()) return root;
+        TimeNamespace known = members.known(tid);
+        if (known != null) return known;
+        TimeNamespace mapped = byMappedImage(tid);
+        if (mapped != null) {
+            members.put(tid, mapped);
+            return mapped;
+        }
+        return members.of(tid, root);
+    }
+
+    /** The namespace whose clock image thread {@code tid}'s process maps; null for none nested (or gone). */
+    private TimeNamespace byMappedImage(int tid) {
+        java.util.List<String> lines;
+        try {
+            lines = java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/" + tid + "/maps"));
+        } catch (java.io.IOException | java.io.UncheckedIOException e) {
+            return null;
+        }
+        for (String line : lines) {
+            if (!line.contains("timens")) continue;
+            String[] fields = line.trim().split("\\s+");
+            if (fields.length < 6) continue;
+            try {
+                TimeNamespace nested = byImage.get(Long.parseLong(fields[4]));
+                if (nested != null) return nested;
+            } catch (NumberFormatException e) {
+                // not a mapping line timens wrote
+            }
+        }
+        return null;
+    }
+
+    @Override
+    public SyscallSet syscalls() {
+        return syscalls;
+    }
+
+    @Override
+    public void onStart(TraceControl control) {
+        root.onStart(control);
+    }
+
+    @Override
+    public SyscallOutcome onSyscall(SyscallStop stop) {
+        return namespaceOf(stop.tid()).onSyscall(stop);
+    }
+
+    @Override
+    public void onExec(ExecStop stop) {
+        namespaceOf(stop.tid()).onExec(stop);
+    }
+
+    @Override
+    public void onNotification(Notification call) {
+        switch (call.number()) {
+            case PROBE_SYSCALL -> call.answer(supervisorPid);
+            case JOIN_SYSCALL -> {
+                TimeNamespace nested = expected.remove(call.arg(0));
+                if (nested == null) {
+                    call.answerWithError(Errno.EINVAL);
+                } else {
+                    members.put(call.tid(), nested);
+                    call.answer(0);
+                }
+            }
+            default -> namespaceOf(call.tid()).onNotification(call);
+        }
+    }
+
+    @Override
+    public void onTaskCreated(int parent, int child, boolean thread) {
+        TimeNamespace ns = namespaceOf(parent);
+        if (ns != root) members.put(child, ns);
+        ns.onTaskCreated(parent, child, thread);
+    }
+
+    @Override
+    public void onTaskExited(int tid) {
+        namespaceOf(tid).onTaskExited(tid);
+        members.remove(tid);
+    }
+
+    @Override
+    public boolean wantsWakeups() {
+        return root.wantsWakeups();
+    }
+
+    @Override
+    public void onWakeup() {
+        root.onWakeup();
+        for (TimeNamespace nested : root.nestedNamespaces()) nested.onWakeup();
+    }
+
+    @Override
+    public long scratchArea(int tid, int tgid) {
+        return namespaceOf(tid).scratchArea(tid, tgid);
+    }
+}

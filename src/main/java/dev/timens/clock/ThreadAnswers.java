@@ -1,0 +1,77 @@
+package dev.timens.clock;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Per thread, an answer that a process's threads and descendants share until
+ * they exec (a program on host time, the nested namespace a process is in),
+ * for engine v2, which sees execs but not forks, threads or exits. A thread
+ * with no answer, or whose number a newer thread has taken since (its start
+ * time tells), has the answer of its process, or of its nearest ancestor with
+ * one. Read from /proc/PID/status, which a program cannot make block (its
+ * cmdline could). Safe from any thread.
+ */
+final class ThreadAnswers<T> {
+    /** How many answers are kept before all are forgotten (of gone threads, mostly; the rest are found again). */
+    private static final int MAX_ANSWERS = 65_536;
+
+    private record Answer<T>(long started, T value) {}
+
+    private final Map<Integer, Answer<T>> answers = new ConcurrentHashMap<>();
+
+    /** {@code tid}'s answer from now on (its process's too, for threads that have none). */
+    void put(int tid, T value) {
+        if (answers.size() > MAX_ANSWERS) answers.clear();
+        answers.put(tid, new Answer<>(startTime(tid), value));
+    }
+
+    void remove(int tid) {
+        answers.remove(tid);
+    }
+
+    /** The answer kept for {@code tid}, if it is still that thread's; else null. */
+    T known(int tid) {
+        Answer<T> known = answers.get(tid);
+        return known != null && known.started() == startTime(tid) ? known.value() : null;
+    }
+
+    /**
+     * {@code tid}'s answer: its own, or its process's, or its nearest ancestor's
+     * (then kept as its own); {@code otherwise} when none has one.
+     */
+    T of(int tid, T otherwise) {
+        T known = known(tid);
+        if (known != null) return known;
+        T found = inherited(tid);
+        T value = found != null ? found : otherwise;
+        put(tid, value);
+        return value;
+    }
+
+    private T inherited(int tid) {
+        int process = dev.timens.linux.ProcStatus.field(tid, "Tgid:");
+        if (process > 0 && process != tid) {
+            T known = known(process);
+            if (known != null) return known;
+        }
+        int pid = dev.timens.linux.ProcStatus.field(process > 0 ? process : tid, "PPid:");
+        for (int depth = 0; depth < 64 && pid > 1; depth++) {
+            T known = known(pid);
+            if (known != null) return known;
+            pid = dev.timens.linux.ProcStatus.field(pid, "PPid:");
+        }
+        return null;
+    }
+
+    /** Field 22 of /proc/TID/stat, when the thread started (in clock ticks since boot); -1 when it is gone. */
+    static long startTime(int tid) {
+        try {
+            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + tid + "/stat"));
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(fields[19]);
+        } catch (java.io.IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+}

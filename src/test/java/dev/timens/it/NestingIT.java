@@ -1,0 +1,177 @@
+package dev.timens.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code timens} inside {@code timens}: the inner one asks the outer one for a
+ * namespace nested in its own, whose clocks are the outer clocks moved by the
+ * inner options, for every kind of program, with the clocks set inside the
+ * inner one moving it alone, and the outer one's moves carried in. Under the
+ * engine the suite runs with (CI runs it under both). The host clock is never
+ * stepped ({@link HostClock}).
+ */
+@Tag("e2e")
+class NestingIT {
+    private static final long DAY = 86_400;
+    /** 2038-01-19T03:14:00Z. */
+    private static final long Y2038 = 2_147_483_640L;
+    private static final List<String> AT_2038 = List.of("--at", "2038-01-19T03:14:00Z");
+
+    private final TimensRunner runner = new TimensRunner();
+    private HostClock host;
+
+    @BeforeEach
+    void snapshotHostClock() {
+        host = HostClock.snapshot();
+    }
+
+    @AfterEach
+    void hostClockNeverMoved() {
+        host.assertNotStepped();
+    }
+
+    private static String timens() {
+        return Toolchains.timens().toString();
+    }
+
+    /** Seconds of a probe's field, as a double. */
+    private static double seconds(Probe probe, String field) {
+        return Double.parseDouble(probe.fields().get(field));
+    }
+
+    /**
+     * Nested offsets add up (REALTIME 2038 plus a day, MONOTONIC an hour plus an
+     * hour), for the vDSO reads and raw syscalls of C (dynamic, static, musl), Go
+     * and date.
+     */
+    @Test
+    void offsetsAddUpForEveryKindOfProgram() {
+        List<String> probes = new ArrayList<>(List.of(Toolchains.program("clockprobe-dyn").toString(),
+                Toolchains.program("clockprobe-static").toString()));
+        probes.add(Toolchains.program("clockprobe-musl").toString());
+        probes.add(Toolchains.program("clockprobe-go").toString());
+        StringBuilder script = new StringBuilder();
+        for (String probe : probes) script.append(probe).append("; ");
+        script.append("echo DATE realtime=$(date -u +%s)");
+        double hostMonotonic = seconds(runner.nativeRun(Toolchains.program("clockprobe-static").toString()).assertExit(0)
+                .single("PROBE"), "monotonic");
+        // MONOTONIC may move inside only where the outer namespace follows it (moved too here).
+        TimensRunner.Result run = runner.timens(List.of("--at", "2038-01-19T03:14:00Z", "--monotonic", "+1h"), timens(),
+                "--offset", "+1d", "--monotonic", "+1h", "--", "sh", "-c", script.toString()).assertExit(0);
+        List<Probe> lines = run.tagged("PROBE");
+        assertThat(lines).as(run.describe()).hasSize(probes.size());
+        for (Probe p : lines) {
+            for (String field : List.of("realtime", "raw_realtime")) {
+                assertThat(seconds(p, field)).as("%s of %s%n%s", field, p.line(), run.describe())
+                        .isBetween((double) Y2038 + DAY, Y2038 + DAY + 30.0);
+            }
+            for (String field : List.of("monotonic", "raw_monotonic")) {
+                assertThat(seconds(p, field)).as("%s of %s%n%s", field, p.line(), run.describe())
+                        .isBetween(hostMonotonic + 7200, hostMonotonic + 7200 + 60);
+            }
+        }
+        assertThat(seconds(run.single("DATE"), "realtime")).isBetween((double) Y2038 + DAY, Y2038 + DAY + 30.0);
+    }
+
+    /** Three levels: each adds its own offset. */
+    @Test
+    void namespacesNestThreeDeep() {
+        TimensRunner.Result run = runner.timens(AT_2038, timens(), "--offset", "-1d", "--", timens(), "--offset", "-1d",
+                "--", "date", "-u", "+%s").assertExit(0);
+        assertThat(Long.parseLong(run.lastLine())).as(run.describe()).isBetween(Y2038 - 2 * DAY, Y2038 - 2 * DAY + 30);
+    }
+
+    /**
+     * A clock set inside the nested namespace moves it alone: the outer one
+     * reads 2038 after it, and the host never moved.
+     */
+    @Test
+    void aClockSetInsideMovesTheNestedNamespaceAlone() {
+        TimensRunner.Result run = runner.timens(AT_2038, "sh", "-c", timens() + " --offset +1h -- sh -c '"
+                + Toolchains.program("setclock") + " settimeofday=946684800 >/dev/null && echo INNER year=$(date -u +%Y)';"
+                + " echo OUTER year=$(date -u +%Y)").assertExit(0);
+        assertThat(run.single("INNER").fields().get("year")).as(run.describe()).isEqualTo("2000");
+        assertThat(run.single("OUTER").fields().get("year")).as(run.describe()).isEqualTo("2038");
+    }
+
+    /**
+     * The outer namespace's clock stepped while the nested one runs: the nested
+     * one follows, its offset kept, and a sleeper on an absolute deadline in it
+     * wakes as on a step of its own.
+     */
+    @Test
+    void aStepOfTheOuterClockCarriesIntoTheNestedOne() {
+        String inner = timens() + " --offset +1d -- sh -c '" + Toolchains.program("timerprobe")
+                + " abs-nanosleep REALTIME 3600 >/dev/null; echo INNER now=$(date -u +%s)'";
+        TimensRunner.Result run = runner.timens(AT_2038, "sh", "-c", inner + " & sleep 2; "
+                + Toolchains.program("setclock") + " settimeofday=" + (Y2038 + 7200) + " >/dev/null; wait; "
+                + "echo OUTER now=$(date -u +%s)").assertExit(0);
+        long innerNow = Long.parseLong(run.single("INNER").fields().get("now"));
+        long outerNow = Long.parseLong(run.single("OUTER").fields().get("now"));
+        assertThat(outerNow).as(run.describe()).isBetween(Y2038 + 7200, Y2038 + 7200 + 30);
+        assertThat(innerNow - outerNow).as(run.describe()).isBetween(DAY - 30, DAY);
+        assertThat(run.elapsed().toSeconds()).as("the hour-long sleep ended with the step").isLessThan(60);
+    }
+
+    /** Exit statuses and signals go through the inner timens as through the outer one. */
+    @Test
+    void statusesAndSignalsPassThrough() {
+        assertThat(runner.timens(List.of(), timens(), "--", "sh", "-c", "exit 7").exitCode()).isEqualTo(7);
+        assertThat(runner.timens(List.of(), timens(), "--", "no-such-program-here").exitCode()).isEqualTo(127);
+        TimensRunner.Result killed = runner.timens(List.of(), "sh", "-c",
+                timens() + " -- sleep 30 & sleep 2; kill -TERM $!; wait $!; echo STATUS code=$?").assertExit(0);
+        assertThat(killed.single("STATUS").fields().get("code")).as(killed.describe()).isEqualTo("143");
+    }
+
+    /**
+     * timens killed with SIGKILL takes the nested namespace's processes along,
+     * even one deaf to SIGHUP (engine v1: they are traced; engine v2: the
+     * watchdog knows their image).
+     */
+    @Test
+    void killingTheOuterTimensEndsTheNestedProcesses() throws InterruptedException {
+        // Deaf to the hang-up the inner timens's end sends it.
+        String marker = "sleep 301";
+        TimensRunner.Result run = runner.timens(List.of(), "sh", "-c", "trap '' HUP; " + timens() + " -- " + marker
+                + " & sleep 3; "
+                + "ps -eo pid=,args= | awk '$2 == \"sleep\" && $3 == \"301\" { print $1 }'; kill -KILL $PPID; sleep 300");
+        assertThat(run.exitCode()).as(run.describe()).isEqualTo(128 + 9);
+        assertThat(run.stdout().strip()).as(run.describe()).matches("[0-9]+");
+        Processes.assertEnds(Long.parseLong(run.stdout().strip()), "the nested namespace's " + marker);
+    }
+
+    /** What a nested namespace cannot have is refused with one line, and nothing runs. */
+    @Test
+    void whatCannotNestIsRefusedWithOneLine() {
+        for (List<String> options : List.of(List.of("--warp"), List.of("--rate", "2"), List.of("--name", "inner"))) {
+            List<String> command = new ArrayList<>(List.of(timens()));
+            command.addAll(options);
+            command.addAll(List.of("--", "echo", "ran"));
+            TimensRunner.Result run = runner.timens(List.of(), command);
+            assertThat(run.exitCode()).as(run.describe()).isEqualTo(125);
+            assertThat(run.stdout()).as(run.describe()).isEmpty();
+            assertThat(run.stderrLines()).as(run.describe()).hasSize(1);
+        }
+        // Where the outer namespace runs at a rate, a nested one may have one: they multiply.
+        TimensRunner.Result scaled = runner.timens(List.of("--rate", "2"), timens(), "--rate", "3", "--",
+                Toolchains.program("timerprobe").toString(), "rel-nanosleep", "MONOTONIC", "3").assertExit(0);
+        assertThat(scaled.elapsed().toMillis()).as(scaled.describe()).isLessThan(3000);
+    }
+
+    /** An ordinary user nests as root does (the control directory is then nobody's own). */
+    @Test
+    void anOrdinaryUserNests() {
+        List<String> nobody = ClockSafety.asNobody();
+        if (nobody.isEmpty()) Toolchains.unavailable("the nobody test runs as root (it drops to nobody with setpriv)");
+        List<String> command = new ArrayList<>(List.of(timens(), "--offset", "+1d", "--", "date", "-u", "+%s"));
+        TimensRunner.Result run = runner.wrappedIn(nobody).timens(AT_2038, command).assertExit(0);
+        assertThat(Long.parseLong(run.lastLine())).as(run.describe()).isBetween(Y2038 + DAY, Y2038 + DAY + 30);
+    }
+}
