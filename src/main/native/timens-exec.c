@@ -251,7 +251,7 @@ static int maps_inode(const char *pid, const unsigned long *inodes, size_t count
 		unsigned long at;
 		char dev[16];
 		/* address perms offset dev inode [path] */
-		if (sscanf(line, "%*s %*s %*s %15s %lu", dev, &at) != 2 || !strstr(line, "timens"))
+		if (sscanf(line, "%*s %*s %*s %15s %lu", dev, &at) != 2 || !strstr(line, "/memfd:timens-vdso"))
 			continue;
 		for (size_t i = 0; i < count && !found; i++)
 			found = at == inodes[i];
@@ -358,7 +358,7 @@ static void watch(int image, int pipe_end)
  *                   (it leads one of its own); the end of the connection sends
  *                   it SIGHUP, as a terminal hanging up would.
  */
-#define DOOR_MAX_REQUEST (8u << 20)
+#define DOOR_MAX_REQUEST ((8u << 20) + 64) /* Protocol.MAX_EXEC_REQUEST, and the JOIN field */
 
 struct request {
 	int conn, in, out, err;

@@ -423,6 +423,8 @@ public final class TimensCommand implements Callable<Integer> {
             return FAILED;
         } catch (IllegalArgumentException e) {
             return usage(err, e.getMessage());
+        } catch (ArithmeticException e) {
+            return usage(err, "a clock option is past what Linux can represent (2262)");
         }
     }
 

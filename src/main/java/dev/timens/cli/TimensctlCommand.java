@@ -81,7 +81,8 @@ public final class TimensctlCommand {
 
         CommandSpec list = CommandSpec.create().name("list").mixinStandardHelpOptions(true);
         list.usageMessage().description("One line per running namespace: name (or -), pid of timens, pid of its"
-                + " command, processes, REALTIME (UTC), MONOTONIC and BOOTTIME (seconds), rate, command.")
+                + " command, processes, REALTIME (UTC), MONOTONIC and BOOTTIME (seconds), rate, command; under it, one"
+                + " line per namespace nested in it (a timens run inside), named +- and its number.")
                 .footer(FOOTER);
         list.addOption(OptionSpec.builder("--json").arity("0").type(boolean.class)
                 .description("A JSON array of objects instead.").build());
@@ -373,8 +374,25 @@ public final class TimensctlCommand {
             out.println(String.format(Locale.ROOT, "%-16s %7d %7d %5d %-24s %14s %14s %6s %s",
                     i.name() == null ? "-" : i.name(), i.timensPid(), i.leader(), i.pids().size(), iso(i.realtime()),
                     seconds(i.monotonic()), seconds(i.boottime()), rate(i.rate()), i.command()));
+            // Nested namespaces under it, indented by depth: NAME is "+-" and their number.
+            for (Protocol.Nested n : i.nested()) {
+                String name = "  ".repeat(depth(n, i.nested())) + "+- " + n.id();
+                out.println(String.format(Locale.ROOT, "%-16s %7d %7d %5d %-24s %14s %14s %6s %s", name,
+                        n.timensPid(), n.leader(), n.pids().size(), iso(n.realtime()), seconds(n.monotonic()),
+                        seconds(n.boottime()), rate(n.rate()), n.command()));
+            }
         }
         return 0;
+    }
+
+    /** How deep {@code n} is nested: 1 in the outermost namespace. */
+    private static int depth(Protocol.Nested n, List<Protocol.Nested> all) {
+        int depth = 1;
+        for (int parent = n.parent(); parent != 0 && depth < 64; depth++) {
+            int p = parent;
+            parent = all.stream().filter(o -> o.id() == p).mapToInt(Protocol.Nested::parent).findFirst().orElse(0);
+        }
+        return depth;
     }
 
     static String iso(long nanos) {
@@ -405,7 +423,22 @@ public final class TimensctlCommand {
                     .append(",\"rate\":").append(i.rate().toPlainString())
                     .append(",\"frozen\":").append(i.rate().signum() == 0)
                     .append(",\"spec\":").append(quote(i.spec()))
-                    .append(",\"command\":").append(quote(i.command())).append('}');
+                    .append(",\"command\":").append(quote(i.command()))
+                    .append(",\"nested\":[");
+            for (int k = 0; k < i.nested().size(); k++) {
+                Protocol.Nested n = i.nested().get(k);
+                if (k > 0) b.append(',');
+                b.append("{\"id\":").append(n.id()).append(",\"parent\":").append(n.parent())
+                        .append(",\"pid\":").append(n.timensPid()).append(",\"leader\":").append(n.leader())
+                        .append(",\"pids\":").append(n.pids())
+                        .append(",\"realtime\":").append(quote(Instant.ofEpochSecond(0, n.realtime()).toString()))
+                        .append(",\"realtime_ns\":").append(n.realtime())
+                        .append(",\"monotonic_ns\":").append(n.monotonic())
+                        .append(",\"boottime_ns\":").append(n.boottime())
+                        .append(",\"rate\":").append(n.rate().toPlainString())
+                        .append(",\"command\":").append(quote(n.command())).append('}');
+            }
+            b.append("]}");
         }
         return b.append(']').toString();
     }

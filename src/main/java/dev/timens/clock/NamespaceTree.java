@@ -8,10 +8,16 @@ import dev.timens.engine.SyscallStop;
 import dev.timens.engine.Tool;
 import dev.timens.engine.TraceControl;
 import dev.timens.linux.Errno;
+import dev.timens.linux.Unistd;
 
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntConsumer;
 
 /**
  * The tool a supervisor runs: a namespace, and the namespaces nested in it by
@@ -58,12 +64,63 @@ public final class NamespaceTree implements Tool {
      * Makes {@code nested} (adopted by its parent already) the namespace of the
      * process that joins with the returned token.
      */
-    public long expect(TimeNamespace nested) {
-        byImage.put(dev.timens.linux.Unistd.inode(nested.clockPage().fd()), nested);
+    public long expect(TimeNamespace nested, TimeNamespace parent, int timensPid, String command) {
+        byImage.put(Unistd.inode(nested.clockPage().fd()), nested);
         imageWatcher.accept(nested.clockPage().fd());
+        Nested parentEntry = described.get(parent);
+        described.put(nested, new Nested(described.size() + 1, parentEntry == null ? 0 : parentEntry.id, timensPid,
+                command));
         long token = tokens.incrementAndGet() & Long.MAX_VALUE;
         expected.put(token, nested);
         return token;
+    }
+
+    /** What {@code timensctl list} shows of a nested namespace; its leader is known once it joined. */
+    private static final class Nested {
+        final int id;
+        final int parent;
+        final int timensPid;
+        final String command;
+        volatile int leader;
+
+        Nested(int id, int parent, int timensPid, String command) {
+            this.id = id;
+            this.parent = parent;
+            this.timensPid = timensPid;
+            this.command = command;
+        }
+    }
+
+    private final Map<TimeNamespace, Nested> described = new ConcurrentHashMap<>();
+
+    /**
+     * A nested namespace as {@code timensctl list} shows it: its number, its
+     * parent's (0: the outermost), the inner timens that asked for it, its first
+     * process, its processes, its clocks now.
+     */
+    public record Row(int id, int parent, int timensPid, int leader, List<Integer> pids, TimeNamespace.Clocks clocks,
+                      String command) {}
+
+    /**
+     * The nested namespaces that still have processes among {@code pids} (the
+     * namespace's, from /proc) or a first process alive, in the order they were
+     * made; {@code outer} gets the pids of the outermost namespace itself.
+     */
+    public List<Row> nested(List<Integer> pids, List<Integer> outer) {
+        Map<TimeNamespace, List<Integer>> members = new HashMap<>();
+        for (int pid : pids) {
+            TimeNamespace ns = namespaceOf(pid);
+            if (ns == root) outer.add(pid);
+            else members.computeIfAbsent(ns, n -> new ArrayList<>()).add(pid);
+        }
+        List<Row> rows = new ArrayList<>();
+        described.forEach((ns, d) -> {
+            List<Integer> own = members.getOrDefault(ns, List.of());
+            if (own.isEmpty()) return; // ended (or not started yet)
+            rows.add(new Row(d.id, d.parent, d.timensPid, d.leader, own, ns.now(), d.command));
+        });
+        rows.sort(Comparator.comparingInt(Row::id));
+        return rows;
     }
 
     /** The namespace a token was given for and nobody joined yet is no longer expected. */
@@ -71,10 +128,10 @@ public final class NamespaceTree implements Tool {
         expected.remove(token);
     }
 
-    private volatile java.util.function.IntConsumer imageWatcher = fd -> {};
+    private volatile IntConsumer imageWatcher = fd -> {};
 
     /** Gets the descriptor of each nested namespace's clock image as it is made (engine v2's watchdog). */
-    public void watchImages(java.util.function.IntConsumer watcher) {
+    public void watchImages(IntConsumer watcher) {
         imageWatcher = watcher;
     }
 
@@ -98,14 +155,14 @@ public final class NamespaceTree implements Tool {
 
     /** The namespace whose clock image thread {@code tid}'s process maps; null for none nested (or gone). */
     private TimeNamespace byMappedImage(int tid) {
-        java.util.List<String> lines;
+        List<String> lines;
         try {
             lines = java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/" + tid + "/maps"));
         } catch (java.io.IOException | java.io.UncheckedIOException e) {
             return null;
         }
         for (String line : lines) {
-            if (!line.contains("timens")) continue;
+            if (!line.contains(TimeNamespace.IMAGE_MAPPING)) continue;
             String[] fields = line.trim().split("\\s+");
             if (fields.length < 6) continue;
             try {
@@ -148,11 +205,18 @@ public final class NamespaceTree implements Tool {
                     call.answerWithError(Errno.EINVAL);
                 } else {
                     members.put(call.tid(), nested);
+                    Nested d = described.get(nested);
+                    if (d != null) d.leader = call.tid();
                     call.answer(0);
                 }
             }
             default -> namespaceOf(call.tid()).onNotification(call);
         }
+    }
+
+    @Override
+    public void beforeExec(int tid) {
+        namespaceOf(tid); // found now, while the process still maps its namespace's image, and kept
     }
 
     @Override
@@ -164,7 +228,11 @@ public final class NamespaceTree implements Tool {
 
     @Override
     public void onTaskExited(int tid) {
-        namespaceOf(tid).onTaskExited(tid);
+        // Gone already (its start time and maps with it): each namespace forgets
+        // what it kept of it, the others know nothing of it.
+        root.onTaskExited(tid);
+        if (byImage.isEmpty()) return;
+        for (TimeNamespace nested : root.nestedNamespaces()) nested.onTaskExited(tid);
         members.remove(tid);
     }
 

@@ -21,9 +21,12 @@ import dev.timens.linux.Unistd;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A time namespace: the {@link Tool} that gives a traced process tree its own
@@ -133,12 +136,12 @@ public final class TimeNamespace implements Tool, AutoCloseable {
     private record ScratchSlots(long image, int[] owners) {}
 
     /** How /proc/PID/maps names the image: the memory file ClockPage.create makes. */
-    private static final String IMAGE_MAPPING = "/memfd:timens-vdso";
+    static final String IMAGE_MAPPING = "/memfd:timens-vdso";
     private static final int SCRATCH_SLOTS = (VdsoImage.PAGE - VdsoImage.PP_SCRATCH) / SCRATCH_AREA_SIZE;
 
     private TimeNamespace(ClockPage page, VdsoImage image, KernelTimeData timeData,
                           java.util.function.Function<VdsoImage, java.util.concurrent.Future<String>> clockCodeChecker,
-                          long kernelVdsoSize, boolean warp, boolean realtimeOnly, java.util.Set<Integer> passedFds) {
+                          long kernelVdsoSize, boolean warp, boolean realtimeOnly, Set<Integer> passedFds) {
         this.page = page;
         page.onPublish(this::published);
         this.realtimeOnly = realtimeOnly;
@@ -193,7 +196,7 @@ public final class TimeNamespace implements Tool, AutoCloseable {
      * kernel's vDSO function, even where it could read the kernel's time data
      * itself (TIMENS_CLOCK_READS=kernel: for comparison, or to rule it out).
      */
-    public static TimeNamespace create(ClockSettings settings, java.util.Set<Integer> passedFds,
+    public static TimeNamespace create(ClockSettings settings, Set<Integer> passedFds,
                                        boolean readKernelTimeData) {
         return create(settings, passedFds, readKernelTimeData, false, ClockCodeCheck::start);
     }
@@ -205,18 +208,18 @@ public final class TimeNamespace implements Tool, AutoCloseable {
      * runs ({@link #change}): absolute MONOTONIC futex waits and sysinfo then cost
      * a stop each, as under {@code --monotonic} and {@code --boottime}.
      */
-    public static TimeNamespace create(ClockSettings settings, java.util.Set<Integer> passedFds,
+    public static TimeNamespace create(ClockSettings settings, Set<Integer> passedFds,
                                        boolean readKernelTimeData, boolean movable) {
         return create(settings, passedFds, readKernelTimeData, movable, ClockCodeCheck::start);
     }
 
     /** As above, with the check of the clock code that {@code clockCodeChecker} starts (tests give their own). */
-    static TimeNamespace create(ClockSettings settings, java.util.Set<Integer> passedFds, boolean readKernelTimeData,
+    static TimeNamespace create(ClockSettings settings, Set<Integer> passedFds, boolean readKernelTimeData,
                                 java.util.function.Function<VdsoImage, java.util.concurrent.Future<String>> clockCodeChecker) {
         return create(settings, passedFds, readKernelTimeData, false, clockCodeChecker);
     }
 
-    private static TimeNamespace create(ClockSettings settings, java.util.Set<Integer> passedFds,
+    private static TimeNamespace create(ClockSettings settings, Set<Integer> passedFds,
                                         boolean readKernelTimeData, boolean movable,
                                         java.util.function.Function<VdsoImage, java.util.concurrent.Future<String>> clockCodeChecker) {
         Map<ClockGroup, ClockTransform> initial = transformsFor(settings);
@@ -271,6 +274,9 @@ public final class TimeNamespace implements Tool, AutoCloseable {
         child.parent = this;
         child.relative.putAll(own);
         child.controlled = controlled;
+        // What this namespace's filter sends, the nested one answers the same way.
+        if (fileTimes != null) child.reportFileTimes();
+        if (procTimes != null) child.reportProcTimes();
         if (!subscriptions.covers(child.syscalls())) {
             child.close();
             throw new IllegalArgumentException("the outer namespace was not started so that a nested one can have "
@@ -289,11 +295,29 @@ public final class TimeNamespace implements Tool, AutoCloseable {
         return change(new ClockChange.Adopt(child));
     }
 
+    /**
+     * Whether this namespace, asked to be adopted, is no longer wanted: true
+     * when it will never be (then it is closed on the tracer thread, which may
+     * be about to adopt it), false when it is adopted already.
+     */
+    public boolean abandon() {
+        return adoption.compareAndSet(Adoption.ASKED, Adoption.ABANDONED);
+    }
+
+    private enum Adoption { ASKED, ADOPTED, ABANDONED }
+
+    private final AtomicReference<Adoption> adoption =
+            new AtomicReference<>(Adoption.ASKED);
+
     private String adopted(TimeNamespace child) {
+        if (!child.adoption.compareAndSet(Adoption.ASKED, Adoption.ADOPTED)) {
+            child.close(); // abandoned: nobody waits for it any more
+            return "abandoned";
+        }
         TraceControl c = control;
         if (c == null) return "the namespace is still starting";
         child.onStart(c);
-        child.follow(java.util.EnumSet.allOf(ClockGroup.class));
+        child.follow(EnumSet.allOf(ClockGroup.class));
         nestedNamespaces.add(child);
         return null;
     }
@@ -309,9 +333,11 @@ public final class TimeNamespace implements Tool, AutoCloseable {
     }
 
     /** After each publication of this namespace's page: the relation to its parent, and what is nested in it. */
-    private void published(java.util.Set<ClockGroup> groups) {
+    private void published(Set<ClockGroup> groups) {
         TimeNamespace p = parent;
-        if (p != null) {
+        // A publication that follows the parent keeps the relation as it was:
+        // derived again, its rate would lose a rounding step each time.
+        if (p != null && !following) {
             for (ClockGroup g : groups) {
                 long host = Time.clockGettimeNanos(g.referenceClock());
                 relative.put(g, page.transform(g).relativeTo(p.page.transform(g), host,
@@ -322,7 +348,7 @@ public final class TimeNamespace implements Tool, AutoCloseable {
     }
 
     /** Its clocks of {@code groups}, composed anew from the parent's; the jump each made, per group. */
-    private Map<ClockGroup, Long> follow(java.util.Set<ClockGroup> groups) {
+    private Map<ClockGroup, Long> follow(Set<ClockGroup> groups) {
         Map<ClockGroup, ClockTransform> next = new EnumMap<>(ClockGroup.class);
         Map<ClockGroup, Long> jumps = new EnumMap<>(ClockGroup.class);
         for (ClockGroup g : groups) {
@@ -330,33 +356,47 @@ public final class TimeNamespace implements Tool, AutoCloseable {
             ClockTransform r = relative.get(g);
             if (r == null && !outer.active() && !page.transform(g).active()) continue;
             long host = Time.clockGettimeNanos(g.referenceClock());
-            ClockTransform composed = (r == null ? ClockTransform.offset(0) : r).after(outer, host);
+            ClockTransform composed;
+            try {
+                composed = (r == null ? ClockTransform.offset(0) : r).after(outer, host);
+            } catch (IllegalArgumentException e) {
+                // The rates multiply past the largest: this clock keeps running as it ran.
+                System.err.println("timens: a nested namespace's CLOCK_" + g + " cannot follow: " + e.getMessage());
+                continue;
+            }
             next.put(g, composed);
             jumps.put(g, composed.apply(host) - page.transform(g).apply(host));
         }
-        if (!next.isEmpty()) page.publish(next);
+        if (!next.isEmpty()) {
+            following = true;
+            try {
+                page.publish(next);
+            } finally {
+                following = false;
+            }
+        }
         return jumps;
     }
+
+    /** While {@link #follow} publishes (on the tracer thread). */
+    private boolean following;
 
     /**
      * The parent's clocks moved (a step, a rate, a freeze): these follow, and
      * what waits on them is moved as on a clock set inside.
      */
-    private void parentMoved(java.util.Set<ClockGroup> groups) {
+    private void parentMoved(Set<ClockGroup> groups) {
         Map<ClockGroup, Long> jumps = follow(groups);
-        Long realtime = jumps.get(ClockGroup.REALTIME);
-        if (realtime != null) {
-            deadlines.realtimeWasSet();
-            timers.realtimeWasSet(realtime);
+        Set<ClockGroup> moved = EnumSet.noneOf(ClockGroup.class);
+        for (Map.Entry<ClockGroup, Long> e : jumps.entrySet()) {
+            moved.add(e.getKey());
+            // A jump is a clock step (timers move, cancel-on-set timerfds are
+            // cancelled); a new rate alone only changes when deadlines come.
+            if (e.getValue() == 0) continue;
+            if (e.getKey() == ClockGroup.REALTIME) timers.realtimeWasSet(e.getValue());
+            else timers.clockWasSet(e.getKey(), e.getValue());
         }
-        java.util.Set<ClockGroup> others = java.util.EnumSet.noneOf(ClockGroup.class);
-        for (ClockGroup g : new ClockGroup[] {ClockGroup.MONOTONIC, ClockGroup.BOOTTIME}) {
-            Long jump = jumps.get(g);
-            if (jump == null) continue;
-            others.add(g);
-            timers.clockWasSet(g, jump);
-        }
-        if (!others.isEmpty()) deadlines.clocksWereSet(others);
+        if (!moved.isEmpty()) deadlines.clocksWereSet(moved);
     }
 
     /**
@@ -608,7 +648,7 @@ public final class TimeNamespace implements Tool, AutoCloseable {
         long virtual = t.apply(host);
         if (virtual + nanos < virtual) return "CLOCK_" + group + " would pass the end of its range (292 years)";
         page.publish(Map.of(group, t.setTo(host, virtual + nanos)));
-        deadlines.clocksWereSet(java.util.EnumSet.of(group));
+        deadlines.clocksWereSet(EnumSet.of(group));
         timers.clockWasSet(group, nanos);
         if (warp != null) warp.clocksChanged();
         return null;
@@ -648,8 +688,8 @@ public final class TimeNamespace implements Tool, AutoCloseable {
                     + " (timerfd or POSIX timer): where it would fire is not known";
         }
         Map<ClockGroup, ClockTransform> next = new java.util.EnumMap<>(ClockGroup.class);
-        java.util.Set<ClockGroup> groups = realtimeOnly ? java.util.EnumSet.of(ClockGroup.REALTIME)
-                : java.util.EnumSet.allOf(ClockGroup.class);
+        Set<ClockGroup> groups = realtimeOnly ? EnumSet.of(ClockGroup.REALTIME)
+                : EnumSet.allOf(ClockGroup.class);
         for (ClockGroup g : groups) {
             ClockTransform t = page.transform(g);
             long host = Time.clockGettimeNanos(g.referenceClock());

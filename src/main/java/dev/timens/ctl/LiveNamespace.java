@@ -7,6 +7,7 @@ import dev.timens.clock.TimeNamespace;
 import dev.timens.engine.ProcessTree;
 
 import java.math.BigDecimal;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -72,12 +73,15 @@ public final class LiveNamespace implements ControlServer.Handler {
         } catch (IllegalArgumentException e) {
             return e.getMessage();
         }
-        String refusal = await(parent.adopt(child));
+        var adoption = parent.adopt(child);
+        String refusal = await(adoption);
+        // Not made in time: given up, unless the tracer thread took it meanwhile.
+        if (refusal != null && !adoption.isDone() && !child.abandon()) refusal = null;
         if (refusal != null) {
-            child.close();
+            if (adoption.isDone()) child.close(); // refused: nothing holds it (abandoned, the tracer closes it)
             return refusal;
         }
-        long token = namespaces.expect(child);
+        long token = namespaces.expect(child, parent, peerPid, Protocol.command(nest.exec()));
         String sent = door.enter(connection, stdio, nest.exec(), token);
         if (sent != null) namespaces.forget(token);
         return sent;
@@ -101,9 +105,13 @@ public final class LiveNamespace implements ControlServer.Handler {
     public List<String> info() {
         ProcessTree t = tree;
         TimeNamespace.Clocks now = namespace.now();
-        List<Integer> pids = t == null ? List.of() : usersOwn(t.processes());
+        List<Integer> all = t == null ? List.of() : usersOwn(t.processes());
+        List<Integer> pids = new ArrayList<>();
+        List<Protocol.Nested> nested = namespaces.nested(all, pids).stream().map(r -> new Protocol.Nested(r.id(),
+                r.parent(), r.timensPid(), r.leader(), r.pids(), r.clocks().realtime(), r.clocks().monotonic(),
+                r.clocks().boottime(), r.clocks().rate(), r.command())).toList();
         return new Protocol.Info(name, timensPid, t == null ? 0 : t.command(), pids, now.realtime(), now.monotonic(),
-                now.boottime(), now.rate(), String.join(" ", namespace.realtimeSpec()), command).lines();
+                now.boottime(), now.rate(), String.join(" ", namespace.realtimeSpec()), command, nested).lines();
     }
 
     @Override

@@ -57,39 +57,95 @@ public final class Protocol {
         return List.of(ERROR + " unknown request");
     }
 
-    /** A namespace as its {@code info} answer describes it. */
+    /**
+     * A namespace as its {@code info} answer describes it, with the namespaces
+     * nested in it ({@code pids} then are the outermost namespace's own).
+     */
     public record Info(String name, int timensPid, int leader, List<Integer> pids, long realtime, long monotonic,
-                       long boottime, java.math.BigDecimal rate, String spec, String command) {
+                       long boottime, java.math.BigDecimal rate, String spec, String command, List<Nested> nested) {
+        public Info(String name, int timensPid, int leader, List<Integer> pids, long realtime, long monotonic,
+                    long boottime, java.math.BigDecimal rate, String spec, String command) {
+            this(name, timensPid, leader, pids, realtime, monotonic, boottime, rate, spec, command, List.of());
+        }
+
         /** The {@code key value} lines of this. */
         public List<String> lines() {
-            return List.of("name " + (name == null ? "-" : name), "timens " + timensPid, "leader " + leader,
+            List<String> lines = new java.util.ArrayList<>(List.of("name " + (name == null ? "-" : name),
+                    "timens " + timensPid, "leader " + leader,
                     "pids " + String.join(" ", pids.stream().map(String::valueOf).toList()),
                     "realtime " + realtime, "monotonic " + monotonic, "boottime " + boottime,
-                    "rate " + rate.toPlainString(), "spec " + spec, "command " + command.replace('\n', ' '));
+                    "rate " + rate.toPlainString(), "spec " + spec, "command " + command.replace('\n', ' ')));
+            for (Nested n : nested) lines.add(n.line());
+            return lines;
         }
 
         /** Parses {@link #lines()}; IllegalArgumentException when a line is missing or malformed. */
         public static Info parse(List<String> lines) {
             java.util.Map<String, String> m = new java.util.HashMap<>();
+            List<Nested> nested = new java.util.ArrayList<>();
             for (String line : lines) {
                 int space = line.indexOf(' ');
-                if (space > 0) m.put(line.substring(0, space), line.substring(space + 1));
-                else m.put(line, "");
+                String key = space > 0 ? line.substring(0, space) : line;
+                String value = space > 0 ? line.substring(space + 1) : "";
+                if (key.equals(NESTED)) nested.add(Nested.parse(value, lines));
+                else m.put(key, value);
             }
             if (!m.containsKey("spec") || !m.containsKey("command")) {
                 throw new IllegalArgumentException("malformed namespace info: " + lines);
             }
             try {
                 String name = m.get("name");
-                List<Integer> pids = m.get("pids").isBlank() ? List.of()
-                        : java.util.Arrays.stream(m.get("pids").trim().split(" ")).map(Integer::valueOf).toList();
                 return new Info(name.equals("-") ? null : name, Integer.parseInt(m.get("timens")),
-                        Integer.parseInt(m.get("leader")), pids, Long.parseLong(m.get("realtime")),
+                        Integer.parseInt(m.get("leader")), pids(m.get("pids"), " "), Long.parseLong(m.get("realtime")),
                         Long.parseLong(m.get("monotonic")), Long.parseLong(m.get("boottime")),
-                        new java.math.BigDecimal(m.get("rate")), m.get("spec"), m.get("command"));
+                        new java.math.BigDecimal(m.get("rate")), m.get("spec"), m.get("command"), nested);
             } catch (NullPointerException | NumberFormatException e) {
                 throw new IllegalArgumentException("malformed namespace info: " + lines);
             }
+        }
+
+        private static List<Integer> pids(String text, String separator) {
+            return text.isBlank() || text.equals("-") ? List.of()
+                    : java.util.Arrays.stream(text.trim().split(separator)).map(Integer::valueOf).toList();
+        }
+    }
+
+    private static final String NESTED = "nested";
+
+    /**
+     * A namespace nested in another ({@code timens} inside): its number and its
+     * parent's (0: the outermost), the inner timens that asked for it, its first
+     * process, its processes, its clocks.
+     */
+    public record Nested(int id, int parent, int timensPid, int leader, List<Integer> pids, long realtime,
+                         long monotonic, long boottime, java.math.BigDecimal rate, String command) {
+        String line() {
+            return NESTED + " " + id + " " + parent + " " + timensPid + " " + leader + " " + realtime + " " + monotonic
+                    + " " + boottime + " " + rate.toPlainString() + " "
+                    + (pids.isEmpty() ? "-" : String.join(",", pids.stream().map(String::valueOf).toList())) + " "
+                    + command.replace('\n', ' ');
+        }
+
+        static Nested parse(String value, List<String> lines) {
+            String[] f = value.split(" ", 10);
+            try {
+                return new Nested(Integer.parseInt(f[0]), Integer.parseInt(f[1]), Integer.parseInt(f[2]),
+                        Integer.parseInt(f[3]), Info.pids(f[8], ","), Long.parseLong(f[4]), Long.parseLong(f[5]),
+                        Long.parseLong(f[6]), new java.math.BigDecimal(f[7]), f.length > 9 ? f[9] : "");
+            } catch (ArrayIndexOutOfBoundsException | NumberFormatException e) {
+                throw new IllegalArgumentException("malformed namespace info: " + lines);
+            }
+        }
+    }
+
+    /** The command line of an {@link #EXEC} payload (its arguments, space-separated), for listings. */
+    static String command(byte[] exec) {
+        String[] fields = new String(exec, java.nio.charset.StandardCharsets.UTF_8).split("\0", -1);
+        try {
+            int argc = Integer.parseInt(fields[3]);
+            return String.join(" ", java.util.Arrays.asList(fields).subList(4, 4 + argc));
+        } catch (RuntimeException e) {
+            return "?";
         }
     }
 

@@ -278,6 +278,7 @@ public final class OnDemandSupervisor {
                 return exec;
             }
             if (exec || call.number() == EntryCode.FAILED_SYSCALL) {
+                if (exec) tool.beforeExec(call.tid());
                 hand(call);
                 return true;
             }

@@ -40,6 +40,14 @@ public interface Tool {
      */
     default void onNotification(Notification call) {}
 
+    /**
+     * Thread {@code tid} is about to exec, its old program still in place: under
+     * engine v2, at the exec's notification, on the notification thread (engine
+     * v2 reports no forks, so this is the last look at what the process was).
+     * Engine v1, which reports every fork, does not call it.
+     */
+    default void beforeExec(int tid) {}
+
     /** {@code child} was created by {@code parent} (fork, vfork or clone; {@code thread} for CLONE_THREAD). */
     default void onTaskCreated(int parent, int child, boolean thread) {}
 

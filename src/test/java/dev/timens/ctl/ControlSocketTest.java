@@ -155,6 +155,10 @@ class ControlSocketTest {
                 "--at @1.000000000 --anchor @2.000000000 --rate 0.5", "a b  c");
         assertThat(Protocol.Info.parse(info.lines())).isEqualTo(info);
         assertThatThrownBy(() -> Protocol.Info.parse(List.of("name x"))).isInstanceOf(IllegalArgumentException.class);
+        Protocol.Info tree = new Protocol.Info("t", 1, 2, List.of(2), 3, 4, 5, BigDecimal.ONE, "--offset +0", "sh",
+                List.of(new Protocol.Nested(1, 0, 7, 8, List.of(8, 9), 10, 11, 12, new BigDecimal("2"), "timens -- x y"),
+                        new Protocol.Nested(2, 1, 9, 0, List.of(), 13, 14, 15, BigDecimal.ZERO, "")));
+        assertThat(Protocol.Info.parse(tree.lines())).isEqualTo(tree);
     }
 
     /** A nest request carries the nested clocks, then the exec payload, byte for byte. */
