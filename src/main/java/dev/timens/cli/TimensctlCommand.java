@@ -96,10 +96,12 @@ public final class TimensctlCommand {
         set.usageMessage().description("Change the clocks of the namespace named NAME, or of the one that process"
                 + " PID (or timens PID) is in; one change at a time.").footer(FOOTER);
         set.addPositional(PositionalParamSpec.builder().paramLabel("NAME|PID").arity("1").required(true).type(String.class)
-                .description("The namespace's --name, or the pid of any process in it.").build());
+                .description("The namespace's --name, or the pid of any process in it (nested namespaces included) or of the timens that"
+                + " made it; NAME/N or PID/N: the namespace numbered N nested in that one's tree (timensctl list).").build());
         option(set, "--at", "DATE", "CLOCK_REALTIME reads DATE now (a clock step: absolute REALTIME waits and"
                 + " timers follow, cancel-on-set timerfds are cancelled).");
-        option(set, "--offset", "DUR", "CLOCK_REALTIME is the host's shifted by DUR from now on (a clock step).");
+        option(set, "--offset", "DUR", "CLOCK_REALTIME is the host's (a nested namespace: its parent's) shifted by DUR"
+                + " from now on (a clock step).");
         option(set, "--rate", "R", "Every clock runs at R from now on: any R for a namespace started with"
                 + " --realtime-only (CLOCK_REALTIME alone); otherwise only 1 from frozen (as --unfreeze), or the"
                 + " rate it runs at already.");
@@ -117,7 +119,8 @@ public final class TimensctlCommand {
                 + " and environment. SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1 and SIGALRM sent to timensctl are"
                 + " passed on to it, and it gets SIGHUP if timensctl dies.").footer(FOOTER);
         exec.addPositional(PositionalParamSpec.builder().index("0").paramLabel("NAME|PID").arity("1").required(true)
-                .type(String.class).description("The namespace's --name, or the pid of any process in it.").build());
+                .type(String.class).description("The namespace's --name, or the pid of any process in it (nested namespaces included) or of the timens that"
+                + " made it; NAME/N or PID/N: the namespace numbered N nested in that one's tree (timensctl list).").build());
         exec.addPositional(PositionalParamSpec.builder().index("1..*").paramLabel("COMMAND").arity("1..*")
                 .required(true).type(String[].class).description("The program to run, and its arguments.").build());
         top.addSubcommand("exec", exec);
@@ -181,11 +184,16 @@ public final class TimensctlCommand {
         return status;
     }
 
-    /** NAME|PID as given, checked; IllegalArgumentException (a usage error) when it can be neither. */
+    /** NAME|PID[/N] as given, checked; IllegalArgumentException (a usage error) when it can be none. */
     private static String target(CommandLine.ParseResult sub) {
         String target = sub.matchedPositionalValue(0, "");
-        if (!target.matches("[0-9]{1,10}") && !dev.timens.ctl.NamespaceName.isValid(target)) {
-            throw new IllegalArgumentException("invalid NAME|PID '" + target + "': a namespace's --name or a pid");
+        int slash = target.indexOf('/');
+        String base = slash < 0 ? target : target.substring(0, slash);
+        boolean valid = (base.matches("[0-9]{1,10}") || dev.timens.ctl.NamespaceName.isValid(base))
+                && (slash < 0 || target.substring(slash + 1).matches("[1-9][0-9]{0,8}"));
+        if (!valid) {
+            throw new IllegalArgumentException("invalid NAME|PID '" + target + "': a namespace's --name or a pid,"
+                    + " optionally followed by /N, the number of a namespace nested in it");
         }
         return target;
     }

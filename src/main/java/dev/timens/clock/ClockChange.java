@@ -9,7 +9,10 @@ public sealed interface ClockChange {
     /** CLOCK_REALTIME reads {@code nanos} since the epoch now, as after a settimeofday inside. */
     record SetRealtime(long nanos) implements ClockChange {}
 
-    /** CLOCK_REALTIME is the host's shifted by {@code nanos} from now on (a clock step, as {@link SetRealtime}). */
+    /**
+     * CLOCK_REALTIME is the host's (a nested namespace: its parent's) shifted by
+     * {@code nanos} from now on (a clock step, as {@link SetRealtime}).
+     */
     record OffsetRealtime(long nanos) implements ClockChange {}
 
     /** {@code group} (MONOTONIC or BOOTTIME) jumps forward by {@code nanos} (&gt; 0). */

@@ -70,9 +70,25 @@ public final class NamespaceTree implements Tool {
         Nested parentEntry = described.get(parent);
         described.put(nested, new Nested(described.size() + 1, parentEntry == null ? 0 : parentEntry.id, timensPid,
                 command));
+        return admit(nested);
+    }
+
+    /**
+     * A token with which one process joins {@code nested}, a namespace made by
+     * {@link #expect} ({@code timensctl exec} into it).
+     */
+    public long admit(TimeNamespace nested) {
         long token = tokens.incrementAndGet() & Long.MAX_VALUE;
         expected.put(token, nested);
         return token;
+    }
+
+    /** The nested namespace {@code timensctl list} numbers {@code id}, or null. */
+    public TimeNamespace nested(int id) {
+        for (Map.Entry<TimeNamespace, Nested> e : described.entrySet()) {
+            if (e.getValue().id == id) return e.getKey();
+        }
+        return null;
     }
 
     /** What {@code timensctl list} shows of a nested namespace; its leader is known once it joined. */
@@ -206,7 +222,7 @@ public final class NamespaceTree implements Tool {
                 } else {
                     members.put(call.tid(), nested);
                     Nested d = described.get(nested);
-                    if (d != null) d.leader = call.tid();
+                    if (d != null && d.leader == 0) d.leader = call.tid(); // later ones are timensctl exec's
                     call.answer(0);
                 }
             }

@@ -613,9 +613,11 @@ public final class TimeNamespace implements Tool, AutoCloseable {
         return switch (change) {
             case ClockChange.SetRealtime(long nanos) -> stepRealtime(nanos);
             case ClockChange.OffsetRealtime(long nanos) -> {
-                long host = Time.clockGettimeNanos(Time.CLOCK_REALTIME);
-                long target = host + nanos;
-                if (((host ^ target) & (nanos ^ target)) < 0 || target < 0) {
+                // Nested: shifted from its parent's clock, as timens --offset inside meant.
+                TimeNamespace p = parent;
+                long from = p == null ? Time.clockGettimeNanos(Time.CLOCK_REALTIME) : p.page.now(ClockGroup.REALTIME);
+                long target = from + nanos;
+                if (((from ^ target) & (nanos ^ target)) < 0 || target < 0) {
                     yield "the offset puts CLOCK_REALTIME outside what Linux can represent";
                 }
                 yield stepRealtime(target);

@@ -25,7 +25,16 @@ import java.util.List;
  */
 public final class ControlClient {
     /** A live namespace: its socket and what it said about itself. */
-    public record Found(Path socket, Protocol.Info info) {}
+    /**
+     * A live namespace: the control socket of its outermost timens, what that
+     * answered to {@code info}, and which namespace of that tree is meant
+     * ({@code nested}: its number in the tree, 0 the outermost).
+     */
+    public record Found(Path socket, Protocol.Info info, int nested) {
+        public Found(Path socket, Protocol.Info info) {
+            this(socket, info, 0);
+        }
+    }
 
     private ControlClient() {}
 
@@ -73,19 +82,34 @@ public final class ControlClient {
     }
 
     /**
-     * The live namespace named {@code nameOrPid}: its --name, the pid of timens, or
-     * the pid of any process in it.
+     * The live namespace {@code target} names: a --name, the pid of a timens (the
+     * namespace it made, nested or not) or the pid of any process in it; either
+     * followed by {@code /N} for the namespace numbered N nested in that tree.
      */
-    public static Found find(Path dir, String nameOrPid) throws ControlException {
+    public static Found find(Path dir, String target) throws ControlException {
+        int slash = target.indexOf('/');
+        String nameOrPid = slash < 0 ? target : target.substring(0, slash);
         boolean pid = nameOrPid.matches("[0-9]{1,10}");
         for (Found f : list(dir)) {
             Protocol.Info i = f.info();
+            int nested = -1;
             if (pid) {
-                long p = Long.parseLong(nameOrPid);
-                if (p == i.timensPid() || i.pids().contains((int) Math.min(p, Integer.MAX_VALUE))) return f;
+                int p = (int) Math.min(Long.parseLong(nameOrPid), Integer.MAX_VALUE);
+                if (p == i.timensPid() || i.pids().contains(p)) nested = 0;
+                for (Protocol.Nested n : i.nested()) {
+                    if (p == n.timensPid() || n.pids().contains(p)) nested = n.id();
+                }
             } else if (nameOrPid.equals(i.name())) {
-                return f;
+                nested = 0;
             }
+            if (nested < 0) continue;
+            if (slash < 0) return new Found(f.socket(), i, nested);
+            String number = target.substring(slash + 1);
+            for (Protocol.Nested n : i.nested()) {
+                if (number.equals(Integer.toString(n.id()))) return new Found(f.socket(), i, n.id());
+            }
+            throw new ControlException(ControlException.Kind.NO_SUCH_NAMESPACE, "namespace " + nameOrPid
+                    + " has no nested namespace " + number + " with processes (see timensctl list)");
         }
         throw new ControlException(ControlException.Kind.NO_SUCH_NAMESPACE, "no running namespace of this user "
                 + (pid ? "has process " + nameOrPid : "is named '" + nameOrPid + "'"));
@@ -95,7 +119,8 @@ public final class ControlClient {
     public static void set(Found namespace, String what, String argument) throws ControlException {
         List<String> answer;
         try {
-            answer = request(namespace.socket(), Protocol.SET + " " + what + " " + argument);
+            answer = request(namespace.socket(), Protocol.in(namespace.nested()) + Protocol.SET + " " + what + " "
+                    + argument);
         } catch (IOException e) {
             throw new ControlException(ControlException.Kind.NO_SUCH_NAMESPACE, "namespace "
                     + namespace.socket().getFileName() + " ended before it answered");
@@ -199,7 +224,8 @@ public final class ControlClient {
         }
         boolean started = false;
         try {
-            byte[] head = (verb + " " + payload.length + "\n").getBytes(StandardCharsets.UTF_8);
+            byte[] head = (Protocol.in(namespace.nested()) + verb + " " + payload.length + "\n")
+                    .getBytes(StandardCharsets.UTF_8);
             byte[] message = java.util.Arrays.copyOf(head, head.length + payload.length);
             System.arraycopy(payload, 0, message, head.length, payload.length);
             int[] stdio = standardDescriptors();

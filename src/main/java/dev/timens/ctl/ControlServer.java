@@ -35,17 +35,22 @@ public final class ControlServer implements AutoCloseable {
         /** The namespace as {@code timensctl list} shows it: {@link Protocol} key/value lines. */
         List<String> info();
 
-        /** Makes a change ({@link Protocol#SET}); null once it is made, or the one line saying why not. */
-        String set(String what, String argument);
+        /**
+         * Makes a change ({@link Protocol#SET}) to the namespace, or to the one
+         * nested in it numbered {@code nested} (0: this one); null once it is
+         * made, or the one line saying why not.
+         */
+        String set(int nested, String what, String argument);
 
         /**
-         * Starts a command in the namespace ({@link Protocol#EXEC}) for the peer on
+         * Starts a command in the namespace, or in the one nested in it numbered
+         * {@code nested} (0: this one), ({@link Protocol#EXEC}) for the peer on
          * {@code connection}, with {@code stdio} as its standard input, output
          * and error; null once handed over (the namespace answers the peer
          * itself), or the one line saying why not. The descriptors stay the
          * caller's to close.
          */
-        String exec(int connection, int[] stdio, byte[] request);
+        String exec(int nested, int connection, int[] stdio, byte[] request);
 
         /**
          * As {@link #exec}, in a namespace nested in the one process {@code peerPid}
@@ -184,6 +189,12 @@ public final class ControlServer implements AutoCloseable {
             }
             if (newline < 0) return;
             String request = new String(bytes, 0, newline, StandardCharsets.UTF_8);
+            int nested = 0;
+            java.util.regex.Matcher in = Protocol.IN_NESTED.matcher(request);
+            if (in.lookingAt()) {
+                nested = Integer.parseInt(in.group(1));
+                request = request.substring(in.end());
+            }
             String verb = request.startsWith(Protocol.EXEC + " ") ? Protocol.EXEC
                     : request.startsWith(Protocol.NEST + " ") ? Protocol.NEST : null;
             if (verb != null) {
@@ -194,11 +205,12 @@ public final class ControlServer implements AutoCloseable {
                     return;
                 }
                 byte[] rest = Arrays.copyOfRange(bytes, newline + 1, length);
-                String refusal = start(peer, credentials.pid(), verb, request, rest, passed);
+                String refusal = nested != 0 && verb.equals(Protocol.NEST) ? "malformed nest request"
+                        : start(peer, credentials.pid(), nested, verb, request, rest, passed);
                 if (refusal != null) write(peer, List.of(Protocol.REFUSED + " " + refusal.replace('\n', ' ')));
                 return;
             }
-            write(peer, Protocol.answer(request, handler));
+            write(peer, Protocol.answer(nested, request, handler));
         } catch (RuntimeException e) {
             // The peer went away, or asked nonsense: nothing to tell anyone.
         } finally {
@@ -208,7 +220,8 @@ public final class ControlServer implements AutoCloseable {
     }
 
     /** {@code exec LENGTH} or {@code nest LENGTH}, of which {@code start} came with the line: the rest is read here. */
-    private String start(int peer, int peerPid, String verb, String request, byte[] start, List<Integer> passed) {
+    private String start(int peer, int peerPid, int nested, String verb, String request, byte[] start,
+                         List<Integer> passed) {
         int length;
         try {
             length = Integer.parseInt(request.substring(verb.length() + 1));
@@ -229,7 +242,7 @@ public final class ControlServer implements AutoCloseable {
             }
         }
         int[] stdio = passed.stream().mapToInt(Integer::intValue).toArray();
-        return verb.equals(Protocol.EXEC) ? handler.exec(peer, stdio, payload)
+        return verb.equals(Protocol.EXEC) ? handler.exec(nested, peer, stdio, payload)
                 : handler.nest(peer, peerPid, stdio, payload);
     }
 

@@ -48,11 +48,28 @@ public final class LiveNamespace implements ControlServer.Handler {
     }
 
     @Override
-    public String exec(int connection, int[] stdio, byte[] request) {
+    public String exec(int nested, int connection, int[] stdio, byte[] request) {
         ProcessTree t = tree;
         if (t == null) return "the namespace is still starting";
         if (!t.commandRunning()) return "the namespace's command has ended: it takes no new processes";
-        return door.enter(connection, stdio, request, 0);
+        if (nested == 0) return door.enter(connection, stdio, request, 0);
+        TimeNamespace inner = running(t, nested);
+        if (inner == null) return ended(nested);
+        long token = namespaces.admit(inner);
+        String sent = door.enter(connection, stdio, request, token);
+        if (sent != null) namespaces.forget(token);
+        return sent;
+    }
+
+    /** The nested namespace numbered {@code id} while it has processes, else null. */
+    private TimeNamespace running(ProcessTree t, int id) {
+        boolean alive = namespaces.nested(usersOwn(t.processes()), new ArrayList<>()).stream()
+                .anyMatch(r -> r.id() == id);
+        return alive ? namespaces.nested(id) : null;
+    }
+
+    private static String ended(int nested) {
+        return "nested namespace " + nested + " has no processes left (or never had one)";
     }
 
     /**
@@ -115,7 +132,13 @@ public final class LiveNamespace implements ControlServer.Handler {
     }
 
     @Override
-    public String set(String what, String argument) {
+    public String set(int nested, String what, String argument) {
+        TimeNamespace target = namespace;
+        if (nested != 0) {
+            ProcessTree t = tree;
+            target = t == null ? null : running(t, nested);
+            if (target == null) return ended(nested);
+        }
         ClockChange change;
         try {
             change = switch (what) {
@@ -132,7 +155,7 @@ public final class LiveNamespace implements ControlServer.Handler {
             return "malformed value '" + argument + "' for " + what;
         }
         if (change == null) return "unknown change '" + what + "'";
-        return await(namespace.change(change));
+        return await(target.change(change));
     }
 
     /** What a change made on the tracer thread came to: null, or the one line saying why not. */

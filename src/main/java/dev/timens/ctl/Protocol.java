@@ -25,6 +25,8 @@ import java.util.List;
  * <li>{@code nest LENGTH}: as {@code exec}, for {@code timens} run inside the
  *     namespace: the command starts in a namespace nested in this one. The
  *     payload starts with the nested clocks ({@link Nest}).
+ * <li>{@code in N } before {@code set} or {@code exec}: the request is for the
+ *     namespace nested in this one that {@code info} numbers N.
  * <li>to a peer that is neither the same user nor root, whatever it asked:
  *     {@code denied REASON}.
  * </ul>
@@ -46,12 +48,24 @@ public final class Protocol {
 
     private Protocol() {}
 
-    /** The server's answer to {@code request}. */
-    static List<String> answer(String request, ControlServer.Handler handler) {
-        if (request.equals(INFO)) return handler.info();
+    /**
+     * What starts a {@code set} or {@code exec} request for a namespace nested in
+     * the one that serves the socket: {@code in N }, N its number in
+     * {@code timensctl list}.
+     */
+    static final java.util.regex.Pattern IN_NESTED = java.util.regex.Pattern.compile("in ([1-9][0-9]{0,8}) ");
+
+    /** The prefix of a request for the namespace numbered {@code nested} (0: the outermost, no prefix). */
+    static String in(int nested) {
+        return nested == 0 ? "" : "in " + nested + " ";
+    }
+
+    /** The server's answer to {@code request}, for the namespace numbered {@code nested} (0: its own). */
+    static List<String> answer(int nested, String request, ControlServer.Handler handler) {
+        if (request.equals(INFO) && nested == 0) return handler.info();
         String[] words = request.split(" ", 3);
         if (words.length == 3 && words[0].equals(SET)) {
-            String refusal = handler.set(words[1], words[2]);
+            String refusal = handler.set(nested, words[1], words[2]);
             return List.of(refusal == null ? OK : REFUSED + " " + refusal.replace('\n', ' '));
         }
         return List.of(ERROR + " unknown request");

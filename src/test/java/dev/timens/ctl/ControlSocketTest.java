@@ -33,22 +33,30 @@ class ControlSocketTest {
 
         @Override
         public List<String> info() {
+            // Nested: 1 made by timens pid+2 (a process of the outermost), with pid+3
+            // and pid+4; 2 in 1, made by pid+4, with pid+5.
             return new Protocol.Info("n" + pid, pid, pid + 1, List.of(pid + 1, pid + 2), 2_208_988_800_000_000_000L,
-                    5_000_000_000L, 6_000_000_000L, BigDecimal.ONE, "--offset +3600.000000000", "sleep 60").lines();
+                    5_000_000_000L, 6_000_000_000L, BigDecimal.ONE, "--offset +3600.000000000", "sleep 60",
+                    List.of(new Protocol.Nested(1, 0, pid + 2, pid + 3, List.of(pid + 3, pid + 4), 1, 2, 3,
+                                    BigDecimal.ONE, "timens -- sh"),
+                            new Protocol.Nested(2, 1, pid + 4, pid + 5, List.of(pid + 5), 1, 2, 3, BigDecimal.ONE,
+                                    "sleep 9"))).lines();
         }
 
         @Override
-        public synchronized String set(String what, String argument) {
-            asked.add(what + " " + argument);
+        public synchronized String set(int nested, String what, String argument) {
+            asked.add((nested == 0 ? "" : nested + ": ") + what + " " + argument);
             return what.equals("at") ? null : "no " + what + " here";
         }
 
         /** What the last exec request carried: its descriptors' targets and its payload. */
         volatile List<String> execStdio;
         volatile byte[] execPayload;
+        volatile int execNested = -1;
 
         @Override
-        public String exec(int connection, int[] stdio, byte[] request) {
+        public String exec(int nested, int connection, int[] stdio, byte[] request) {
+            execNested = nested;
             List<String> targets = new ArrayList<>();
             for (int fd : stdio) {
                 try {
@@ -159,6 +167,35 @@ class ControlSocketTest {
                 List.of(new Protocol.Nested(1, 0, 7, 8, List.of(8, 9), 10, 11, 12, new BigDecimal("2"), "timens -- x y"),
                         new Protocol.Nested(2, 1, 9, 0, List.of(), 13, 14, 15, BigDecimal.ZERO, "")));
         assertThat(Protocol.Info.parse(tree.lines())).isEqualTo(tree);
+    }
+
+    /**
+     * A nested namespace is found by the pid of its inner timens, of any of its
+     * processes, or by NAME/N; set and exec then go to it, and to no other.
+     */
+    @Test
+    void nestedNamespacesAreFoundAndAddressed() throws Exception {
+        Fake fake = new Fake(100);
+        try (ControlServer server = ControlServer.start(dir, 100, "n100", fake)) {
+            assertThat(ControlClient.find(dir, "101").nested()).as("the outermost's own process").isZero();
+            assertThat(ControlClient.find(dir, "102").nested()).as("the inner timens: the namespace it made")
+                    .isEqualTo(1);
+            assertThat(ControlClient.find(dir, "103").nested()).isEqualTo(1);
+            assertThat(ControlClient.find(dir, "104").nested()).as("timens of 2, a process of 1").isEqualTo(2);
+            assertThat(ControlClient.find(dir, "105").nested()).isEqualTo(2);
+            assertThat(ControlClient.find(dir, "n100/2").nested()).isEqualTo(2);
+            assertThat(ControlClient.find(dir, "100/1").nested()).isEqualTo(1);
+            assertThatThrownBy(() -> ControlClient.find(dir, "n100/3")).isInstanceOfSatisfying(ControlException.class,
+                    e -> assertThat(e.kind()).isEqualTo(ControlException.Kind.NO_SUCH_NAMESPACE));
+            ControlClient.set(ControlClient.find(dir, "105"), "at", "42");
+            ControlClient.set(ControlClient.find(dir, "n100"), "at", "43");
+            assertThat(fake.asked).containsExactly("2: at 42", "at 43");
+            byte[] payload = "/bin/true\0/\00:0\01\0true\0".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            assertThatThrownBy(() -> ControlClient.exec(ControlClient.find(dir, "n100/1"), Protocol.EXEC, payload))
+                    .isInstanceOf(ControlException.class);
+            assertThat(fake.execNested).isEqualTo(1);
+            assertThat(fake.execPayload).isEqualTo(payload);
+        }
     }
 
     /** A nest request carries the nested clocks, then the exec payload, byte for byte. */

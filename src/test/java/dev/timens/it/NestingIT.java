@@ -172,6 +172,35 @@ class NestingIT {
                 .contains("{\"id\":2,\"parent\":1,");
     }
 
+    /**
+     * {@code timensctl set} and {@code exec} reach a nested namespace, by NAME/N or
+     * by the pid of the timens that made it, and move or join it alone.
+     */
+    @Test
+    void timensctlSetsAndJoinsANestedNamespace() {
+        String timensctl = Toolchains.basedir().resolve("bin/timensctl").toString();
+        String name = "reach-" + ProcessHandle.current().pid();
+        TimensRunner.Result run = runner.timens(List.of("--name", name, "--at", "2038-01-19T03:14:00Z"), "sh", "-c",
+                timens() + " --offset +1d -- sleep 30 & inner=$!; sleep 3; "
+                        + timensctl + " exec " + name + "/1 -- date -u +'BEFORE date=%F'; "
+                        + timensctl + " set " + name + "/1 --offset +10d; echo SET status=$?; "
+                        + timensctl + " exec " + name + "/1 -- date -u +'OFFSET date=%F'; "
+                        + timensctl + " set $inner --at '2040-02-29 12:00:00Z'; "
+                        + timensctl + " exec $inner -- date -u +'AT date=%F'; "
+                        + timensctl + " exec " + name + " -- date -u +'OUTER date=%F'; "
+                        + "date -u +'SHELL date=%F'; "
+                        + timensctl + " set " + name + "/7 --offset +1d 2>/dev/null; echo MISSING status=$?; "
+                        + "kill $inner; wait; exit 0").assertExit(0);
+        assertThat(run.single("BEFORE").fields().get("date")).as(run.describe()).isEqualTo("2038-01-20");
+        assertThat(run.single("SET").fields().get("status")).as(run.describe()).isEqualTo("0");
+        assertThat(run.single("OFFSET").fields().get("date")).as("from the parent's clock: " + run.describe())
+                .isEqualTo("2038-01-29");
+        assertThat(run.single("AT").fields().get("date")).as(run.describe()).isEqualTo("2040-02-29");
+        assertThat(run.single("OUTER").fields().get("date")).as(run.describe()).isEqualTo("2038-01-19");
+        assertThat(run.single("SHELL").fields().get("date")).as(run.describe()).isEqualTo("2038-01-19");
+        assertThat(run.single("MISSING").fields().get("status")).as(run.describe()).isEqualTo("3");
+    }
+
     /** Exit statuses and signals go through the inner timens as through the outer one. */
     @Test
     void statusesAndSignalsPassThrough() {
