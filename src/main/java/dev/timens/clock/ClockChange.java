@@ -29,4 +29,7 @@ public sealed interface ClockChange {
 
     /** A namespace nested in this one ({@link TimeNamespace#nest}) follows its clocks from now on. */
     record Adopt(TimeNamespace child) implements ClockChange {}
+
+    /** A namespace nested in this one, whose processes have all ended, is followed no more and closed. */
+    record Retire(TimeNamespace child) implements ClockChange {}
 }

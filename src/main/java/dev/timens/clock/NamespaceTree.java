@@ -64,23 +64,58 @@ public final class NamespaceTree implements Tool {
      * Makes {@code nested} (adopted by its parent already) the namespace of the
      * process that joins with the returned token.
      */
-    public long expect(TimeNamespace nested, TimeNamespace parent, int timensPid, String command) {
-        byImage.put(Unistd.inode(nested.clockPage().fd()), nested);
+    public synchronized long expect(TimeNamespace nested, TimeNamespace parent, int timensPid, String command) {
+        long inode = Unistd.inode(nested.clockPage().fd());
+        byImage.put(inode, nested);
         imageWatcher.accept(nested.clockPage().fd());
         Nested parentEntry = described.get(parent);
-        described.put(nested, new Nested(described.size() + 1, parentEntry == null ? 0 : parentEntry.id, timensPid,
-                command));
+        described.put(nested, new Nested(ids.incrementAndGet(), parentEntry == null ? 0 : parentEntry.id, timensPid,
+                command, inode));
         return admit(nested);
     }
 
     /**
      * A token with which one process joins {@code nested}, a namespace made by
-     * {@link #expect} ({@code timensctl exec} into it).
+     * {@link #expect} ({@code timensctl exec} into it); -1 when it was retired
+     * meanwhile ({@link #retireEnded}).
      */
-    public long admit(TimeNamespace nested) {
+    public synchronized long admit(TimeNamespace nested) {
+        if (!described.containsKey(nested)) return -1;
         long token = tokens.incrementAndGet() & Long.MAX_VALUE;
         expected.put(token, nested);
         return token;
+    }
+
+    /**
+     * Retires the nested namespaces that no process among {@code pids} (the
+     * outermost namespace's tree, from /proc) is in, none is on its way into
+     * (a token not used yet), and nothing still running is nested in: each is
+     * forgotten here, and closed by its parent on the tracer thread, so that a
+     * long run that nests many times does not keep an image and a descriptor for
+     * every one. Nothing can enter a retired namespace: its image is no longer
+     * handed out, and no process maps it.
+     */
+    public synchronized void retireEnded(List<Integer> pids) {
+        if (described.isEmpty()) return;
+        java.util.Set<TimeNamespace> live = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (int pid : pids) {
+            for (TimeNamespace ns = namespaceOf(pid); ns != null && live.add(ns); ns = ns.parent()) {
+                // it and every namespace it is nested in
+            }
+        }
+        for (TimeNamespace ns : expected.values()) {
+            for (TimeNamespace n = ns; n != null && live.add(n); n = n.parent()) {
+                // on its way in
+            }
+        }
+        for (Map.Entry<TimeNamespace, Nested> e : List.copyOf(described.entrySet())) {
+            TimeNamespace ns = e.getKey();
+            if (live.contains(ns)) continue;
+            described.remove(ns);
+            byImage.remove(e.getValue().inode);
+            members.forget(ns);
+            ns.parent().retire(ns);
+        }
     }
 
     /** The nested namespace {@code timensctl list} numbers {@code id}, or null. */
@@ -99,13 +134,18 @@ public final class NamespaceTree implements Tool {
         final String command;
         volatile int leader;
 
-        Nested(int id, int parent, int timensPid, String command) {
+        final long inode;
+
+        Nested(int id, int parent, int timensPid, String command, long inode) {
             this.id = id;
             this.parent = parent;
             this.timensPid = timensPid;
             this.command = command;
+            this.inode = inode;
         }
     }
+
+    private final java.util.concurrent.atomic.AtomicInteger ids = new java.util.concurrent.atomic.AtomicInteger();
 
     private final Map<TimeNamespace, Nested> described = new ConcurrentHashMap<>();
 
@@ -216,11 +256,14 @@ public final class NamespaceTree implements Tool {
         switch (call.number()) {
             case PROBE_SYSCALL -> call.answer(supervisorPid);
             case JOIN_SYSCALL -> {
-                TimeNamespace nested = expected.remove(call.arg(0));
+                TimeNamespace nested;
+                synchronized (this) { // not retired between the token and the member
+                    nested = expected.remove(call.arg(0));
+                    if (nested != null) members.put(call.tid(), nested);
+                }
                 if (nested == null) {
                     call.answerWithError(Errno.EINVAL);
                 } else {
-                    members.put(call.tid(), nested);
                     Nested d = described.get(nested);
                     if (d != null && d.leader == 0) d.leader = call.tid(); // later ones are timensctl exec's
                     call.answer(0);

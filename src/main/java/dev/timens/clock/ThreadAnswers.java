@@ -30,6 +30,11 @@ final class ThreadAnswers<T> {
         answers.remove(tid);
     }
 
+    /** Forgets every answer that is {@code value}. */
+    void forget(T value) {
+        answers.values().removeIf(a -> a.value() == value);
+    }
+
     /** The answer kept for {@code tid}, if it is still that thread's; else null. */
     T known(int tid) {
         Answer<T> known = answers.get(tid);

@@ -322,6 +322,20 @@ public final class TimeNamespace implements Tool, AutoCloseable {
         return null;
     }
 
+    /**
+     * Stops following {@code child}, nested in this one, and closes it, on the
+     * tracer thread (a change, so that no publication of this namespace is
+     * passing it on meanwhile): for a nested namespace no process is in any more.
+     */
+    java.util.concurrent.CompletableFuture<String> retire(TimeNamespace child) {
+        return change(new ClockChange.Retire(child));
+    }
+
+    /** The namespace this one is nested in, or null for the outermost. */
+    TimeNamespace parent() {
+        return parent;
+    }
+
     /** The namespaces nested in this one, and in those, in no order. */
     public List<TimeNamespace> nestedNamespaces() {
         List<TimeNamespace> all = new java.util.ArrayList<>();
@@ -627,6 +641,10 @@ public final class TimeNamespace implements Tool, AutoCloseable {
             case ClockChange.Unfreeze() -> changeRate(java.math.BigDecimal.ONE);
             case ClockChange.Rate(java.math.BigDecimal rate) -> changeRate(rate);
             case ClockChange.Adopt(TimeNamespace child) -> adopted(child);
+            case ClockChange.Retire(TimeNamespace child) -> {
+                if (nestedNamespaces.remove(child)) child.close();
+                yield null;
+            }
         };
     }
 

@@ -56,6 +56,7 @@ public final class LiveNamespace implements ControlServer.Handler {
         TimeNamespace inner = running(t, nested);
         if (inner == null) return ended(nested);
         long token = namespaces.admit(inner);
+        if (token < 0) return ended(nested);
         String sent = door.enter(connection, stdio, request, token);
         if (sent != null) namespaces.forget(token);
         return sent;
@@ -81,6 +82,8 @@ public final class LiveNamespace implements ControlServer.Handler {
         ProcessTree t = tree;
         if (t == null) return "the namespace is still starting";
         if (!t.commandRunning()) return "the namespace's command has ended: it takes no new processes";
+        // The namespaces nested before and ended since go first.
+        namespaces.retireEnded(t.processes());
         Protocol.Nest nest;
         TimeNamespace child;
         TimeNamespace parent = namespaces.namespaceOf(peerPid);

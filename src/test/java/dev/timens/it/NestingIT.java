@@ -201,6 +201,33 @@ class NestingIT {
         assertThat(run.single("MISSING").fields().get("status")).as(run.describe()).isEqualTo("3");
     }
 
+    /**
+     * A namespace nested many times over one run keeps no image or descriptor
+     * for the nested namespaces that ended: 25 in a row leave the supervisor
+     * with about the descriptors it had after the first, and a nested
+     * namespace still running survives the retirement of the ended ones
+     * around it.
+     */
+    @Test
+    void endedNestedNamespacesAreRetired() {
+        String timensctl = Toolchains.basedir().resolve("bin/timensctl").toString();
+        String name = "retire-" + ProcessHandle.current().pid();
+        String fds = "ls /proc/$(" + timensctl + " list --spec | awk '$1 == \"" + name + "\" {print $2}')/fd | wc -l";
+        TimensRunner.Result run = runner.timens(List.of("--name", name), "sh", "-c",
+                timens() + " --offset +1d -- sleep 30 & keep=$!; "
+                        + timens() + " -- true; echo FIRST fds=$(" + fds + "); "
+                        + "i=0; while [ $i -lt 25 ]; do " + timens() + " --offset +1h -- true || exit 9; i=$((i+1)); done; "
+                        + timens() + " -- true; echo LAST fds=$(" + fds + "); "
+                        + timensctl + " exec $keep -- date -u +'KEPT date=%F'; "
+                        + "date -u +'OUTER date=%F'; kill $keep; wait; exit 0").assertExit(0);
+        long first = run.single("FIRST").longValue("fds");
+        long last = run.single("LAST").longValue("fds");
+        assertThat(last).as(run.describe()).isLessThan(first + 5);
+        assertThat(java.time.LocalDate.parse(run.single("KEPT").fields().get("date")))
+                .as("the running nested namespace is kept: " + run.describe())
+                .isEqualTo(java.time.LocalDate.parse(run.single("OUTER").fields().get("date")).plusDays(1));
+    }
+
     /** Exit statuses and signals go through the inner timens as through the outer one. */
     @Test
     void statusesAndSignalsPassThrough() {
