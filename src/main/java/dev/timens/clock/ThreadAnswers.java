@@ -1,5 +1,7 @@
 package dev.timens.clock;
 
+import dev.timens.linux.ProcStatus;
+
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -23,7 +25,7 @@ final class ThreadAnswers<T> {
     /** {@code tid}'s answer from now on (its process's too, for threads that have none). */
     void put(int tid, T value) {
         if (answers.size() > MAX_ANSWERS) answers.clear();
-        answers.put(tid, new Answer<>(startTime(tid), value));
+        answers.put(tid, new Answer<>(ProcStatus.startTime(tid), value));
     }
 
     void remove(int tid) {
@@ -38,7 +40,7 @@ final class ThreadAnswers<T> {
     /** The answer kept for {@code tid}, if it is still that thread's; else null. */
     T known(int tid) {
         Answer<T> known = answers.get(tid);
-        return known != null && known.started() == startTime(tid) ? known.value() : null;
+        return known != null && known.started() == ProcStatus.startTime(tid) ? known.value() : null;
     }
 
     /**
@@ -55,28 +57,17 @@ final class ThreadAnswers<T> {
     }
 
     private T inherited(int tid) {
-        int process = dev.timens.linux.ProcStatus.field(tid, "Tgid:");
+        int process = ProcStatus.field(tid, "Tgid:");
         if (process > 0 && process != tid) {
             T known = known(process);
             if (known != null) return known;
         }
-        int pid = dev.timens.linux.ProcStatus.field(process > 0 ? process : tid, "PPid:");
+        int pid = ProcStatus.field(process > 0 ? process : tid, "PPid:");
         for (int depth = 0; depth < 64 && pid > 1; depth++) {
             T known = known(pid);
             if (known != null) return known;
-            pid = dev.timens.linux.ProcStatus.field(pid, "PPid:");
+            pid = ProcStatus.field(pid, "PPid:");
         }
         return null;
-    }
-
-    /** Field 22 of /proc/TID/stat, when the thread started (in clock ticks since boot); -1 when it is gone. */
-    static long startTime(int tid) {
-        try {
-            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + tid + "/stat"));
-            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            return Long.parseLong(fields[19]);
-        } catch (java.io.IOException | RuntimeException e) {
-            return -1;
-        }
     }
 }

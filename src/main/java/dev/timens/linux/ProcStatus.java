@@ -8,11 +8,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Lines of /proc/PID/status, which the kernel writes without taking the process's memory lock. */
+/**
+ * Lines of /proc/PID/status, which the kernel writes without taking the
+ * process's memory lock, and a thread's start time from /proc/TID/stat.
+ */
 public final class ProcStatus {
     private static final int AT_FDCWD = -100;
     private static final int O_RDONLY = 0;
-    /** Room for the whole file (about 1.5 KiB on 6.x kernels) and the path before it. */
+    /** Room for the whole file (status: about 1.5 KiB on 6.x kernels; stat: a line) and the path before it. */
     private static final int BUFFER_SIZE = 8192;
     private static final int PATH_ROOM = 64;
     /** Per thread: the supervisor's tracer and listener threads read a status file at many stops. */
@@ -40,24 +43,60 @@ public final class ProcStatus {
      * at stops, where building readers and strings cost more than the read.
      */
     public static int field(int pid, String key) {
+        MemorySegment text = read("/proc/" + pid + "/status");
+        return text == null ? -1 : parse(text, text.byteSize(), key);
+    }
+
+    /**
+     * Field 22 of /proc/TID/stat, when the thread started (in clock ticks since
+     * boot), or -1 when it is gone; read as {@link #field} reads.
+     */
+    public static long startTime(int tid) {
+        MemorySegment text = read("/proc/" + tid + "/stat");
+        if (text == null) return -1;
+        // The command (field 2) is in parentheses and may hold anything, ')' too: fields count from the last one.
+        long at = text.byteSize() - 1;
+        while (at >= 0 && text.get(ValueLayout.JAVA_BYTE, at) != ')') at--;
+        if (at < 0) return -1;
+        at += 2; // ") " then field 3
+        for (int field = 3; field < 22; field++) {
+            while (at < text.byteSize() && text.get(ValueLayout.JAVA_BYTE, at) != ' ') at++;
+            at++;
+        }
+        long value = 0;
+        long start = at;
+        while (at < text.byteSize()) {
+            byte b = text.get(ValueLayout.JAVA_BYTE, at);
+            if (b < '0' || b > '9') break;
+            value = value * 10 + (b - '0');
+            at++;
+        }
+        return at == start ? -1 : value;
+    }
+
+    /**
+     * The whole of the /proc file {@code path}, in this thread's buffer (valid
+     * until its next read), or null when it cannot be read (the process gone).
+     */
+    private static MemorySegment read(String path) {
         MemorySegment buffer = BUFFERS.get();
-        byte[] path = ("/proc/" + pid + "/status\0").getBytes(StandardCharsets.US_ASCII);
-        MemorySegment.copy(path, 0, buffer, ValueLayout.JAVA_BYTE, 0, path.length);
+        byte[] name = (path + "\0").getBytes(StandardCharsets.US_ASCII);
+        MemorySegment.copy(name, 0, buffer, ValueLayout.JAVA_BYTE, 0, name.length);
         long fd = Native.syscall(SyscallNumbers.OPENAT, AT_FDCWD, buffer.address(), O_RDONLY | Unistd.O_CLOEXEC, 0, 0,
                 0);
-        if (fd < 0) return -1;
-        long length = 0;
+        if (fd < 0) return null;
         try {
             MemorySegment text = buffer.asSlice(PATH_ROOM);
+            long length = 0;
             while (length < text.byteSize()) {
                 long n = Native.syscall(SyscallNumbers.READ, fd, text.address() + length, text.byteSize() - length, 0,
                         0, 0);
                 if (n == -Errno.EINTR) continue;
-                if (n < 0) return -1; // ESRCH: gone between open and read
+                if (n < 0) return null; // ESRCH: gone between open and read
                 if (n == 0) break;
                 length += n;
             }
-            return parse(text, length, key);
+            return text.asSlice(0, length);
         } finally {
             Unistd.close((int) fd);
         }

@@ -37,6 +37,28 @@ class ProcStatusTest {
         assertThat(seen[1]).isEqualTo(pid);
     }
 
+    /** Field 22, counted from the last ')', so a thread named with ") " and spaces cannot shift it. */
+    @Test
+    void startTimeIsField22EvenAfterAnAwkwardName() throws Exception {
+        long[] seen = new long[2];
+        Thread t = new Thread(() -> {
+            int tid = (int) Native.syscall(SyscallNumbers.number("gettid"), 0, 0, 0, 0, 0, 0);
+            try {
+                String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/self/task/" + tid + "/stat"));
+                seen[0] = Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[19]);
+                assertThat(stat).contains("x) 1 2 ");
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            seen[1] = ProcStatus.startTime(tid);
+        }, "x) 1 2 3 4");
+        t.start();
+        t.join();
+        assertThat(seen[0]).isPositive();
+        assertThat(seen[1]).isEqualTo(seen[0]);
+        assertThat(ProcStatus.startTime(Integer.MAX_VALUE)).isEqualTo(-1);
+    }
+
     @Test
     void goneProcessesAndMissingLinesAreMinusOne() {
         assertThat(ProcStatus.field(Integer.MAX_VALUE, "Tgid:")).isEqualTo(-1);
