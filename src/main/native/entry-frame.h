@@ -57,36 +57,17 @@
 	int3
 #endif
 
-/* The time namespace's data (src/main/native/map-image.S, vdso/finish-exec.S). */
-#define IMAGE_SIZE     (ENTRY_DATA + 0)  /* bytes to map */
-#define IMAGE_FINISH   (ENTRY_DATA + 8)  /* offset of timens_finish_exec in the image */
-#define IMAGE_PROCESS  (ENTRY_DATA + 16) /* offset of the process page in the image */
-#define IMAGE_KERNEL   (ENTRY_DATA + 24) /* the kernel vDSO's address, for the process page */
-#define IMAGE_AUXV     (ENTRY_DATA + 32) /* address of AT_SYSINFO_EHDR's value in the auxv */
-#define IMAGE_DATA_END (ENTRY_DATA + 40)
-
-/*
- * The syscall that asks the supervisor for a descriptor of the image: a number
- * no Linux table uses (natively ENOSYS), which the namespace's seccomp filter
- * hands to the supervisor's listener (SECCOMP_RET_USER_NOTIF). The supervisor
- * answers with a new read-only, close-on-exec descriptor of the sealed memory
- * file (SECCOMP_IOCTL_NOTIF_ADDFD); the call returns it, or -errno. Below
- * __X32_SYSCALL_BIT, so the filter sees an x86_64 number.
- */
-#define IMAGE_SYSCALL  0x3e000001
-
 #ifndef __ASSEMBLER__
 #include <stdint.h>
 
 struct timens_entry_frame {
 	uint64_t start, original, length, rflags;
 	uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp, r8, r9, r10, r11, r12, r13, r14, r15;
-	uint64_t image_size, image_finish, image_process, image_kernel, image_auxv;
+	/* the tool's data follows, at ENTRY_DATA */
 };
 
 _Static_assert(__builtin_offsetof(struct timens_entry_frame, r15) == ENTRY_R15, "ENTRY_R15");
-_Static_assert(__builtin_offsetof(struct timens_entry_frame, image_size) == IMAGE_SIZE, "IMAGE_SIZE");
-_Static_assert(sizeof(struct timens_entry_frame) == IMAGE_DATA_END, "IMAGE_DATA_END");
+_Static_assert(sizeof(struct timens_entry_frame) == ENTRY_DATA, "ENTRY_DATA");
 #endif
 
 #endif

@@ -14,7 +14,7 @@
  * call mmap more cheaply than this.
  *
  * The image comes as a descriptor from the supervisor, through IMAGE_SYSCALL
- * (entry-frame.h): no path to open, so the supervisor can stay non-dumpable
+ * (vdso/image-data.h): no path to open, so the supervisor can stay non-dumpable
  * (its /proc entries closed to the namespace) and the program may run as any
  * user.
  *
@@ -24,7 +24,7 @@
  *      address; on failure ENTRY_FAIL, by entry-frame.h's convention
  *      (step 1: IMAGE_SYSCALL, 2: mmap; r14 = 0)
  */
-#include "entry-frame.h"
+#include "vdso/image-data.h"
 
 	.text
 	.globl timens_map_image

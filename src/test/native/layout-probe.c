@@ -14,6 +14,7 @@
 #include <time.h>
 #include "../../main/native/vdso/clock.h"
 #include "../../main/native/entry-frame.h"
+#include "../../main/native/vdso/image-data.h"
 #include "../../main/native/caught-signal.h"
 
 #define P(name, value) printf("%s %ld\n", name, (long)(value))
@@ -96,9 +97,10 @@ int main(void)
 	OFF(timens_entry_frame, r13);
 	OFF(timens_entry_frame, r14);
 	OFF(timens_entry_frame, r15);
-	OFF(timens_entry_frame, image_size);
-	OFF(timens_entry_frame, image_kernel);
-	OFF(timens_entry_frame, image_auxv);
+	SIZE(timens_image_data);
+	OFF(timens_image_data, image_size);
+	OFF(timens_image_data, image_kernel);
+	OFF(timens_image_data, image_auxv);
 	P("ENTRY_DATA", ENTRY_DATA);
 	P("ENTRY_FAILED", ENTRY_FAILED);
 	P("IMAGE_DATA_END", IMAGE_DATA_END);

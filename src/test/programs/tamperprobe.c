@@ -31,7 +31,7 @@
 #include <sys/user.h>
 #include <sys/wait.h>
 
-/* entry-frame.h's IMAGE_SYSCALL: a descriptor of the image, read-only. */
+/* vdso/image-data.h's IMAGE_SYSCALL: a descriptor of the image, read-only. */
 #define IMAGE_SYSCALL 0x3e000001
 #define IMAGE_NAME "timens-vdso"
 

@@ -20,7 +20,7 @@
  *      (step 3: open /proc/self/mem, 4: write the process page, 5: restore
  *      the entry point; r14 = the image's address)
  */
-#include "../entry-frame.h"
+#include "image-data.h"
 
 	.text
 	.globl timens_finish_exec

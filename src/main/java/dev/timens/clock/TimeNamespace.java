@@ -41,11 +41,14 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class TimeNamespace implements Tool, AutoCloseable {
     /** src/main/native/map-image.S, built by the Maven build. */
     private static final byte[] MAP_IMAGE = VdsoImage.ClockCode.resourceBytes("map-image.bin");
-    /** The size of the time namespace's part of the entry frame (IMAGE_DATA_END of entry-frame.h, less ENTRY_DATA). */
+    /**
+     * The size of the time namespace's part of the entry frame (IMAGE_DATA_END
+     * of vdso/image-data.h, less ENTRY_DATA).
+     */
     static final int IMAGE_DATA = 40;
     /**
      * The syscall that asks for a descriptor of the image (IMAGE_SYSCALL of
-     * entry-frame.h): answered through the seccomp listener, never run.
+     * vdso/image-data.h): answered through the seccomp listener, never run.
      */
     static final int IMAGE_SYSCALL = 0x3e00_0001;
     /** The steps of map-image.S (openat, mmap); later ones are finish-exec.S's, with the image mapped. */

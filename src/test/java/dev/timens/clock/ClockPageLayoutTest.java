@@ -27,11 +27,12 @@ class ClockPageLayoutTest {
     }
 
     @Test
-    void entryDataMatchesEntryFrameH() {
+    void entryDataMatchesImageDataH() {
         long data = LayoutProbe.get("ENTRY_DATA");
-        assertThat(LayoutProbe.get("timens_entry_frame.image_size")).isEqualTo(data);
-        assertThat(LayoutProbe.get("timens_entry_frame.image_kernel") - data).isEqualTo(24);
-        assertThat(LayoutProbe.get("timens_entry_frame.image_auxv") - data).isEqualTo(32);
+        assertThat(LayoutProbe.get("timens_image_data.image_size")).isZero();
+        assertThat(LayoutProbe.get("timens_image_data.image_kernel")).isEqualTo(24);
+        assertThat(LayoutProbe.get("timens_image_data.image_auxv")).isEqualTo(32);
+        assertThat(LayoutProbe.get("timens_image_data")).isEqualTo(TimeNamespace.IMAGE_DATA);
         assertThat(LayoutProbe.get("IMAGE_DATA_END") - data).isEqualTo(TimeNamespace.IMAGE_DATA);
         assertThat(LayoutProbe.get("IMAGE_SYSCALL")).isEqualTo(TimeNamespace.IMAGE_SYSCALL);
     }
