@@ -415,6 +415,15 @@ public final class TimensctlCommand {
         return rate.signum() == 0 ? "frozen" : ClockSettings.compact(rate);
     }
 
+    /** A namespace's clocks as JSON members, each after a comma. */
+    private static void clocks(StringBuilder b, long realtime, long monotonic, long boottime, java.math.BigDecimal rate) {
+        b.append(",\"realtime\":").append(quote(Instant.ofEpochSecond(0, realtime).toString()))
+                .append(",\"realtime_ns\":").append(realtime)
+                .append(",\"monotonic_ns\":").append(monotonic)
+                .append(",\"boottime_ns\":").append(boottime)
+                .append(",\"rate\":").append(rate.toPlainString());
+    }
+
     private static String json(List<ControlClient.Found> found) {
         StringBuilder b = new StringBuilder("[");
         for (ControlClient.Found f : found) {
@@ -423,13 +432,9 @@ public final class TimensctlCommand {
             b.append("{\"name\":").append(i.name() == null ? "null" : quote(i.name()))
                     .append(",\"pid\":").append(i.timensPid())
                     .append(",\"leader\":").append(i.leader())
-                    .append(",\"pids\":").append(i.pids())
-                    .append(",\"realtime\":").append(quote(Instant.ofEpochSecond(0, i.realtime()).toString()))
-                    .append(",\"realtime_ns\":").append(i.realtime())
-                    .append(",\"monotonic_ns\":").append(i.monotonic())
-                    .append(",\"boottime_ns\":").append(i.boottime())
-                    .append(",\"rate\":").append(i.rate().toPlainString())
-                    .append(",\"frozen\":").append(i.rate().signum() == 0)
+                    .append(",\"pids\":").append(i.pids());
+            clocks(b, i.realtime(), i.monotonic(), i.boottime(), i.rate());
+            b.append(",\"frozen\":").append(i.rate().signum() == 0)
                     .append(",\"spec\":").append(quote(i.spec()))
                     .append(",\"command\":").append(quote(i.command()))
                     .append(",\"nested\":[");
@@ -438,13 +443,9 @@ public final class TimensctlCommand {
                 if (k > 0) b.append(',');
                 b.append("{\"id\":").append(n.id()).append(",\"parent\":").append(n.parent())
                         .append(",\"pid\":").append(n.timensPid()).append(",\"leader\":").append(n.leader())
-                        .append(",\"pids\":").append(n.pids())
-                        .append(",\"realtime\":").append(quote(Instant.ofEpochSecond(0, n.realtime()).toString()))
-                        .append(",\"realtime_ns\":").append(n.realtime())
-                        .append(",\"monotonic_ns\":").append(n.monotonic())
-                        .append(",\"boottime_ns\":").append(n.boottime())
-                        .append(",\"rate\":").append(n.rate().toPlainString())
-                        .append(",\"command\":").append(quote(n.command())).append('}');
+                        .append(",\"pids\":").append(n.pids());
+                clocks(b, n.realtime(), n.monotonic(), n.boottime(), n.rate());
+                b.append(",\"command\":").append(quote(n.command())).append('}');
             }
             b.append("]}");
         }

@@ -8,6 +8,9 @@ import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * The host's clocks as this test JVM (which runs outside any time namespace)
@@ -64,6 +67,24 @@ public final class HostClock {
     /** Remembers REALTIME − MONOTONIC now, for {@link #assertNotStepped()}. */
     public static HostClock snapshot() {
         return new HostClock(realtimeMinusMonotonic());
+    }
+
+    /**
+     * {@code @ExtendWith(HostClock.NeverStepped.class)}: every test of the class
+     * fails if the host's CLOCK_REALTIME was stepped while it ran.
+     */
+    public static final class NeverStepped implements BeforeEachCallback, AfterEachCallback {
+        private static final ExtensionContext.Namespace STORE = ExtensionContext.Namespace.create(NeverStepped.class);
+
+        @Override
+        public void beforeEach(ExtensionContext context) {
+            context.getStore(STORE).put("host", snapshot());
+        }
+
+        @Override
+        public void afterEach(ExtensionContext context) {
+            context.getStore(STORE).get("host", HostClock.class).assertNotStepped();
+        }
     }
 
     /** Fails when the host's CLOCK_REALTIME was stepped since {@link #snapshot()}. */

@@ -4,10 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * {@code timens} inside {@code timens}: the inner one asks the outer one for a
@@ -18,6 +17,7 @@ import org.junit.jupiter.api.Test;
  * stepped ({@link HostClock}).
  */
 @Tag("e2e")
+@ExtendWith(HostClock.NeverStepped.class)
 class NestingIT {
     private static final long DAY = 86_400;
     /** 2038-01-19T03:14:00Z. */
@@ -25,17 +25,6 @@ class NestingIT {
     private static final List<String> AT_2038 = List.of("--at", "2038-01-19T03:14:00Z");
 
     private final TimensRunner runner = new TimensRunner();
-    private HostClock host;
-
-    @BeforeEach
-    void snapshotHostClock() {
-        host = HostClock.snapshot();
-    }
-
-    @AfterEach
-    void hostClockNeverMoved() {
-        host.assertNotStepped();
-    }
 
     private static String timens() {
         return Toolchains.timens().toString();

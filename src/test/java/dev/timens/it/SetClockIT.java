@@ -9,10 +9,9 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
 import org.assertj.core.api.SoftAssertions;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -28,22 +27,12 @@ import org.junit.jupiter.params.provider.ValueSource;
  * The setting operations never run natively.
  */
 @Tag("e2e")
+@ExtendWith(HostClock.NeverStepped.class)
 class SetClockIT {
     /** 2030-01-01T00:00:00Z. */
     static final long Y2030 = 1_893_456_000L;
 
     private final TimensRunner runner = new TimensRunner();
-    private HostClock host;
-
-    @BeforeEach
-    void snapshotHostClock() {
-        host = HostClock.snapshot();
-    }
-
-    @AfterEach
-    void hostClockWasNotStepped() {
-        host.assertNotStepped();
-    }
 
     static Stream<Arguments> setRealtimeOps() {
         List<Arguments> cases = new ArrayList<>();
