@@ -704,9 +704,11 @@ public final class TimeNamespace implements Tool, AutoCloseable {
         }
         long mult = rate.multiply(java.math.BigDecimal.valueOf(ClockTransform.UNIT_RATE))
                 .setScale(0, java.math.RoundingMode.HALF_EVEN).longValueExact();
-        if (mult != 0 && timers.anyAbsolute()) {
+        if (mult != 0 && (timers.anyAbsolute()
+                || nestedNamespaces().stream().anyMatch(nested -> nested.timers.anyAbsolute()))) {
             // Frozen, such a timer fires after the real time it named when armed; ticking
             // again, it should fire when the clock gets there, which is not known here.
+            // So for one in a namespace nested in this one, which stood still with it.
             return "the clocks cannot tick again while a timer is armed on an absolute deadline"
                     + " (timerfd or POSIX timer): where it would fire is not known";
         }

@@ -217,6 +217,24 @@ class NestingIT {
                 .isEqualTo(java.time.LocalDate.parse(run.single("OUTER").fields().get("date")).plusDays(1));
     }
 
+    /**
+     * A timer armed on an absolute deadline in a nested namespace keeps the outer
+     * one from ticking again once frozen, as one of its own does: where it would
+     * fire on the ticking clock is not known.
+     */
+    @Test
+    void aNestedAbsoluteTimerKeepsTheOuterClocksFrozen() {
+        String timensctl = Toolchains.basedir().resolve("bin/timensctl").toString();
+        String name = "frozen-" + ProcessHandle.current().pid();
+        TimensRunner.Result run = runner.timens(List.of("--name", name), "sh", "-c",
+                timens() + " -- " + Toolchains.program("timerprobe") + " abs-timerfd MONOTONIC 3600 & sleep 3; "
+                        + timensctl + " set " + name + " --freeze; echo FREEZE status=$?; "
+                        + timensctl + " set " + name + " --unfreeze 2>/dev/null; echo UNFREEZE status=$?; "
+                        + "kill $!; wait; exit 0").assertExit(0);
+        assertThat(run.single("FREEZE").fields().get("status")).as(run.describe()).isEqualTo("0");
+        assertThat(run.single("UNFREEZE").fields().get("status")).as(run.describe()).isEqualTo("5");
+    }
+
     /** Exit statuses and signals go through the inner timens as through the outer one. */
     @Test
     void statusesAndSignalsPassThrough() {
