@@ -510,6 +510,9 @@ static void door_monitor(struct request *r)
 		/* A process group of its own: "kill 0" in one joined command must not
 		 * reach the door or another's, and signals passed on reach what it starts. */
 		setpgid(0, 0);
+		/* First: a token left unused would keep its namespace from being retired. */
+		if (join && syscall(JOIN_SYSCALL, join) != 0)
+			refuse_start(report[1], 125, "timens: entering the nested namespace", errno);
 		if (dup2(r->in, 0) < 0 || dup2(r->out, 1) < 0 || dup2(r->err, 2) < 0)
 			refuse_start(report[1], 125, "dup2", errno);
 		if (chdir(field[1]) != 0) {
@@ -518,8 +521,6 @@ static void door_monitor(struct request *r)
 			refuse_start(report[1], 125, what, errno);
 		}
 		set_signals(strcmp(field[2], "-") == 0 ? "0:0" : field[2]);
-		if (join && syscall(JOIN_SYSCALL, join) != 0)
-			refuse_start(report[1], 125, "timens: entering the nested namespace", errno);
 		execve(field[0], args, env);
 		refuse_start(report[1], errno == ENOENT || errno == ENOTDIR ? 127 : 126, field[0], errno);
 	}

@@ -34,8 +34,14 @@ struct timens_image_data {
 	uint64_t image_size, image_finish, image_process, image_kernel, image_auxv;
 };
 
-_Static_assert(ENTRY_DATA + __builtin_offsetof(struct timens_image_data, image_kernel) == IMAGE_KERNEL,
-	       "IMAGE_KERNEL");
+#define TIMENS_IMAGE_AT(field, offset) \
+	_Static_assert(ENTRY_DATA + __builtin_offsetof(struct timens_image_data, field) == (offset), #offset)
+TIMENS_IMAGE_AT(image_size, IMAGE_SIZE);
+TIMENS_IMAGE_AT(image_finish, IMAGE_FINISH);
+TIMENS_IMAGE_AT(image_process, IMAGE_PROCESS);
+TIMENS_IMAGE_AT(image_kernel, IMAGE_KERNEL);
+TIMENS_IMAGE_AT(image_auxv, IMAGE_AUXV);
+#undef TIMENS_IMAGE_AT
 _Static_assert(ENTRY_DATA + sizeof(struct timens_image_data) == IMAGE_DATA_END, "IMAGE_DATA_END");
 #endif
 

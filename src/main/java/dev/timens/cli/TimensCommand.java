@@ -324,6 +324,7 @@ public final class TimensCommand implements Callable<Integer> {
                 err.println("timens: " + e.getMessage());
                 return e.kind() == ControlException.Kind.NAME_IN_USE ? NAME_IN_USE : FAILED;
             }
+            live.servedBy(control);
             // The server stops first: no request may reach the door once it is closed.
             try (door; control) {
                 return supervise(namespaces, live, door, settings, executable, passedFds, commandSignals, forwarding,
@@ -391,7 +392,7 @@ public final class TimensCommand implements Callable<Integer> {
      */
     private int nest(int outerPid, ClockSettings settings, Path executable) {
         String unsupported = fileTimes ? "--file-times" : procTimes ? "--proc" : stats ? "--stats"
-                : name != null ? "--name" : onlyCmds != null ? "--only-cmds" : skipCmds != null ? "--skip-cmds"
+                : onlyCmds != null ? "--only-cmds" : skipCmds != null ? "--skip-cmds"
                 : settings.warp() ? "--warp" : settings.realtimeAnchor().isPresent() ? "--anchor"
                 : faketimeFile != null || (faketime != null && faketime.startsWith("%")) ? "a FAKETIME file" : null;
         if (unsupported != null) {
@@ -416,11 +417,11 @@ public final class TimensCommand implements Callable<Integer> {
         }
         try {
             return TimensctlCommand.join(err, "timens", env, new dev.timens.ctl.ControlClient.Found(socket, null),
-                    dev.timens.ctl.Protocol.NEST, signals -> new dev.timens.ctl.Protocol.Nest(settings,
+                    dev.timens.ctl.Protocol.NEST, signals -> new dev.timens.ctl.Protocol.Nest(settings, name,
                             TimensctlCommand.execRequest(executable, command.toArray(String[]::new), signals, env)).bytes());
         } catch (ControlException e) {
             err.println("timens: " + e.getMessage());
-            return FAILED;
+            return e.kind() == ControlException.Kind.NAME_IN_USE ? NAME_IN_USE : FAILED;
         } catch (IllegalArgumentException e) {
             return usage(err, e.getMessage());
         } catch (ArithmeticException e) {

@@ -82,7 +82,7 @@ public final class TimensctlCommand {
         CommandSpec list = CommandSpec.create().name("list").mixinStandardHelpOptions(true);
         list.usageMessage().description("One line per running namespace: name (or -), pid of timens, pid of its"
                 + " command, processes, REALTIME (UTC), MONOTONIC and BOOTTIME (seconds), rate, command; under it, one"
-                + " line per namespace nested in it (a timens run inside), named +- and its number.")
+                + " line per namespace nested in it (a timens run inside), named +-, its number and its --name.")
                 .footer(FOOTER);
         list.addOption(OptionSpec.builder("--json").arity("0").type(boolean.class)
                 .description("A JSON array of objects instead.").build());
@@ -382,9 +382,9 @@ public final class TimensctlCommand {
             out.println(String.format(Locale.ROOT, "%-16s %7d %7d %5d %-24s %14s %14s %6s %s",
                     i.name() == null ? "-" : i.name(), i.timensPid(), i.leader(), i.pids().size(), iso(i.realtime()),
                     seconds(i.monotonic()), seconds(i.boottime()), rate(i.rate()), i.command()));
-            // Nested namespaces under it, indented by depth: NAME is "+-" and their number.
+            // Nested namespaces under it, indented by depth: NAME is "+-", their number and --name.
             for (Protocol.Nested n : i.nested()) {
-                String name = "  ".repeat(depth(n, i.nested())) + "+- " + n.id();
+                String name = "  ".repeat(depth(n, i.nested())) + "+- " + n.id() + (n.name() == null ? "" : " " + n.name());
                 out.println(String.format(Locale.ROOT, "%-16s %7d %7d %5d %-24s %14s %14s %6s %s", name,
                         n.timensPid(), n.leader(), n.pids().size(), iso(n.realtime()), seconds(n.monotonic()),
                         seconds(n.boottime()), rate(n.rate()), n.command()));
@@ -442,6 +442,7 @@ public final class TimensctlCommand {
                 Protocol.Nested n = i.nested().get(k);
                 if (k > 0) b.append(',');
                 b.append("{\"id\":").append(n.id()).append(",\"parent\":").append(n.parent())
+                        .append(",\"name\":").append(n.name() == null ? "null" : quote(n.name()))
                         .append(",\"pid\":").append(n.timensPid()).append(",\"leader\":").append(n.leader())
                         .append(",\"pids\":").append(n.pids());
                 clocks(b, n.realtime(), n.monotonic(), n.boottime(), n.rate());

@@ -48,7 +48,20 @@ public final class NamespaceTree implements Tool {
     private final SyscallSet syscalls;
     private final int supervisorPid;
     /** Nested namespaces waiting for their first process, by token. */
-    private final Map<Long, TimeNamespace> expected = new ConcurrentHashMap<>();
+    private final Map<Long, Expected> expected = new ConcurrentHashMap<>();
+
+    /** A token given and not used yet: for which namespace, since when ({@link System#nanoTime}). */
+    private record Expected(TimeNamespace namespace, long since) {}
+
+    /**
+     * How long a token may wait for its process: the door's child joins first
+     * thing after its fork, so one older than this was never going to be used
+     * (the fork failed), and must not keep its namespace from being retired.
+     */
+    private static final long TOKEN_LIFETIME_NANOS = 60_000_000_000L;
+
+    /** The namespaces a nest request is making a namespace in right now, and how many. */
+    private final Map<TimeNamespace, Integer> nesting = new java.util.IdentityHashMap<>();
     private final AtomicLong tokens = new AtomicLong(new java.security.SecureRandom().nextLong() & Long.MAX_VALUE);
     private final ThreadAnswers<TimeNamespace> members = new ThreadAnswers<>();
     /** Every nested namespace, by the inode of its clock image. */
@@ -64,13 +77,14 @@ public final class NamespaceTree implements Tool {
      * Makes {@code nested} (adopted by its parent already) the namespace of the
      * process that joins with the returned token.
      */
-    public synchronized long expect(TimeNamespace nested, TimeNamespace parent, int timensPid, String command) {
+    public synchronized long expect(TimeNamespace nested, TimeNamespace parent, int timensPid, String name,
+                                    String command) {
         long inode = Unistd.inode(nested.clockPage().fd());
         byImage.put(inode, nested);
         imageWatcher.accept(nested.clockPage().fd());
         Nested parentEntry = described.get(parent);
         described.put(nested, new Nested(ids.incrementAndGet(), parentEntry == null ? 0 : parentEntry.id, timensPid,
-                command, inode));
+                name, command, inode));
         return admit(nested);
     }
 
@@ -82,8 +96,23 @@ public final class NamespaceTree implements Tool {
     public synchronized long admit(TimeNamespace nested) {
         if (!described.containsKey(nested)) return -1;
         long token = tokens.incrementAndGet() & Long.MAX_VALUE;
-        expected.put(token, nested);
+        expected.put(token, new Expected(nested, System.nanoTime()));
         return token;
+    }
+
+    /**
+     * A nest request makes a namespace in {@code parent}: it is not retired until
+     * {@link #endNest}. False when it was retired already (its last process gone).
+     */
+    public synchronized boolean beginNest(TimeNamespace parent) {
+        if (parent != root && !described.containsKey(parent)) return false;
+        nesting.merge(parent, 1, Integer::sum);
+        return true;
+    }
+
+    /** The nest request {@link #beginNest} began has ended, one way or the other. */
+    public synchronized void endNest(TimeNamespace parent) {
+        nesting.computeIfPresent(parent, (p, n) -> n == 1 ? null : n - 1);
     }
 
     /**
@@ -93,19 +122,29 @@ public final class NamespaceTree implements Tool {
      * forgotten here, and closed by its parent on the tracer thread, so that a
      * long run that nests many times does not keep an image and a descriptor for
      * every one. Nothing can enter a retired namespace: its image is no longer
-     * handed out, and no process maps it.
+     * handed out, and no process maps it. Returns the names the retired ones had.
      */
-    public synchronized void retireEnded(List<Integer> pids) {
-        if (described.isEmpty()) return;
+    public List<String> retireEnded(List<Integer> pids) {
+        if (described.isEmpty()) return List.of();
+        // Looked up before the lock (a /proc read each, which joins must not wait
+        // for); a process that joined since is a member by then, checked below.
+        List<TimeNamespace> found = new ArrayList<>();
+        for (int pid : pids) found.add(namespaceOf(pid));
+        return retire(found);
+    }
+
+    private synchronized List<String> retire(List<TimeNamespace> found) {
+        List<String> names = new ArrayList<>();
         java.util.Set<TimeNamespace> live = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-        for (int pid : pids) {
-            for (TimeNamespace ns = namespaceOf(pid); ns != null && live.add(ns); ns = ns.parent()) {
-                // it and every namespace it is nested in
-            }
-        }
-        for (TimeNamespace ns : expected.values()) {
+        List<TimeNamespace> alive = new ArrayList<>(found);
+        long now = System.nanoTime();
+        expected.values().removeIf(e -> now - e.since() > TOKEN_LIFETIME_NANOS);
+        for (Expected e : expected.values()) alive.add(e.namespace()); // on its way in
+        alive.addAll(nesting.keySet()); // something is being nested in it
+        alive.addAll(members.liveValues(ns -> ns != root)); // joined since the processes were listed
+        for (TimeNamespace ns : alive) {
             for (TimeNamespace n = ns; n != null && live.add(n); n = n.parent()) {
-                // on its way in
+                // it and every namespace it is nested in
             }
         }
         for (Map.Entry<TimeNamespace, Nested> e : List.copyOf(described.entrySet())) {
@@ -115,7 +154,14 @@ public final class NamespaceTree implements Tool {
             byImage.remove(e.getValue().inode);
             members.forget(ns);
             ns.parent().retire(ns);
+            if (e.getValue().name != null) names.add(e.getValue().name);
         }
+        return names;
+    }
+
+    /** Whether a nested namespace that is not retired has --name {@code name}. */
+    public boolean named(String name) {
+        return described.values().stream().anyMatch(d -> name.equals(d.name));
     }
 
     /** The nested namespace {@code timensctl list} numbers {@code id}, or null. */
@@ -134,12 +180,14 @@ public final class NamespaceTree implements Tool {
         final String command;
         volatile int leader;
 
+        final String name;
         final long inode;
 
-        Nested(int id, int parent, int timensPid, String command, long inode) {
+        Nested(int id, int parent, int timensPid, String name, String command, long inode) {
             this.id = id;
             this.parent = parent;
             this.timensPid = timensPid;
+            this.name = name;
             this.command = command;
             this.inode = inode;
         }
@@ -155,7 +203,7 @@ public final class NamespaceTree implements Tool {
      * process, its processes, its clocks now.
      */
     public record Row(int id, int parent, int timensPid, int leader, List<Integer> pids, TimeNamespace.Clocks clocks,
-                      String command) {}
+                      String name, String command) {}
 
     /**
      * The nested namespaces that still have processes among {@code pids} (the
@@ -173,7 +221,7 @@ public final class NamespaceTree implements Tool {
         described.forEach((ns, d) -> {
             List<Integer> own = members.getOrDefault(ns, List.of());
             if (own.isEmpty()) return; // ended (or not started yet)
-            rows.add(new Row(d.id, d.parent, d.timensPid, d.leader, own, ns.now(), d.command));
+            rows.add(new Row(d.id, d.parent, d.timensPid, d.leader, own, ns.now(), d.name, d.command));
         });
         rows.sort(Comparator.comparingInt(Row::id));
         return rows;
@@ -258,7 +306,8 @@ public final class NamespaceTree implements Tool {
             case JOIN_SYSCALL -> {
                 TimeNamespace nested;
                 synchronized (this) { // not retired between the token and the member
-                    nested = expected.remove(call.arg(0));
+                    Expected e = expected.remove(call.arg(0));
+                    nested = e == null ? null : e.namespace();
                     if (nested != null) members.put(call.tid(), nested);
                 }
                 if (nested == null) {
@@ -275,7 +324,12 @@ public final class NamespaceTree implements Tool {
 
     @Override
     public void beforeExec(int tid) {
-        namespaceOf(tid); // found now, while the process still maps its namespace's image, and kept
+        // Found now, while the process still maps its namespace's image, and kept;
+        // for its process id too: an exec from another thread leaves the process
+        // that number (and the leader's start time).
+        TimeNamespace ns = namespaceOf(tid);
+        int process = dev.timens.linux.ProcStatus.field(tid, "Tgid:");
+        if (ns != root && process > 0 && process != tid) members.put(process, ns);
     }
 
     @Override

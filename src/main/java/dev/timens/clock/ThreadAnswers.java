@@ -32,6 +32,18 @@ final class ThreadAnswers<T> {
         answers.remove(tid);
     }
 
+    /**
+     * The answers {@code wanted} picks that a thread still running holds (one
+     * /proc read for each such answer kept).
+     */
+    java.util.List<T> liveValues(java.util.function.Predicate<T> wanted) {
+        java.util.List<T> live = new java.util.ArrayList<>();
+        answers.forEach((tid, a) -> {
+            if (wanted.test(a.value()) && a.started() == ProcStatus.startTime(tid)) live.add(a.value());
+        });
+        return live;
+    }
+
     /** Forgets every answer that is {@code value}. */
     void forget(T value) {
         answers.values().removeIf(a -> a.value() == value);

@@ -101,6 +101,10 @@ public final class ControlClient {
                 }
             } else if (nameOrPid.equals(i.name())) {
                 nested = 0;
+            } else {
+                for (Protocol.Nested n : i.nested()) {
+                    if (nameOrPid.equals(n.name())) nested = n.id();
+                }
             }
             if (nested < 0) continue;
             if (slash < 0) return new Found(f.socket(), i, nested);
@@ -250,6 +254,10 @@ public final class ControlClient {
                 int space = first.indexOf(' ', 7);
                 throw new NotStarted(Integer.parseInt(first.substring(7, space)), first.substring(space + 1));
             }
+            String taken = Protocol.REFUSED + " " + Protocol.NAME_TAKEN + " ";
+            if (first.startsWith(taken)) {
+                throw new ControlException(ControlException.Kind.NAME_IN_USE, first.substring(taken.length()));
+            }
             if (first.startsWith(Protocol.REFUSED + " ")) {
                 throw new ControlException(ControlException.Kind.REFUSED, first.substring(Protocol.REFUSED.length() + 1));
             }
@@ -335,6 +343,20 @@ public final class ControlClient {
     }
 
     /** Whether a timens listens at {@code socket}. */
+    /**
+     * Whether the namespace served at {@code socket}, or one nested in it, has
+     * --name {@code name} (asking retires its ended nested namespaces); true when
+     * it does not answer, so that a name is never taken from a live holder.
+     */
+    static boolean holds(Path socket, String name) {
+        try {
+            Protocol.Info i = Protocol.Info.parse(request(socket, Protocol.INFO));
+            return name.equals(i.name()) || i.nested().stream().anyMatch(n -> name.equals(n.name()));
+        } catch (IOException | IllegalArgumentException e) {
+            return true;
+        }
+    }
+
     static boolean listening(Path socket) {
         try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             channel.connect(UnixDomainSocketAddress.of(socket));

@@ -113,7 +113,29 @@ public final class ControlServer implements AutoCloseable {
         return s;
     }
 
-    /** Links {@code dir/<name>.name} to {@code socket}; a link left by a namespace no longer running is replaced. */
+    /**
+     * Links {@code dir/<name>.name} to this server's socket for a namespace nested
+     * in its own; refused as {@link #start} refuses a name in use.
+     */
+    public void claimName(String name) throws ControlException {
+        claim(socket.getParent(), name, socket);
+    }
+
+    /** Removes the link {@link #claimName} made for {@code name}, if it still points here. */
+    public void releaseName(String name) {
+        Path link = socket.resolveSibling(name + Protocol.NAME_SUFFIX);
+        try {
+            if (socket.equals(ControlClient.target(link))) Files.deleteIfExists(link);
+        } catch (IOException e) {
+            // gone already, or the directory went away: nothing holds the name
+        }
+    }
+
+    /**
+     * Links {@code dir/<name>.name} to {@code socket}; a link left by a namespace
+     * no longer running, or to a running one none of whose namespaces (the
+     * nested ones too) has the name any more, is replaced.
+     */
     private static Path claim(Path dir, String name, Path socket) throws ControlException {
         Path link = dir.resolve(name + Protocol.NAME_SUFFIX);
         for (int attempt = 0; attempt < 3; attempt++) {
@@ -122,12 +144,14 @@ public final class ControlServer implements AutoCloseable {
                 return link;
             } catch (FileAlreadyExistsException e) {
                 Path other = ControlClient.target(link);
-                if (other != null && ControlClient.listening(other)) {
+                boolean live = other != null && ControlClient.listening(other);
+                if (live && ControlClient.holds(other, name)) {
                     String pid = other.getFileName().toString().replace(Protocol.SOCKET_SUFFIX, "");
                     throw new ControlException(ControlException.Kind.NAME_IN_USE, "the name '" + name
                             + "' is in use by a running namespace (timens pid " + pid + ")");
                 }
-                ControlClient.removeStale(link, other);
+                // A running timens whose nested namespace had the name keeps its socket.
+                ControlClient.removeStale(link, live ? null : other);
             } catch (IOException e) {
                 throw new ControlException(ControlException.Kind.FAILED, "cannot name the namespace: cannot create "
                         + link + ": " + ControlDirectory.reason(e), e);

@@ -31,6 +31,8 @@ public final class LiveNamespace implements ControlServer.Handler {
     private final Door door;
     /** Null until the command exists. */
     private volatile ProcessTree tree;
+    /** Where the names of nested namespaces are claimed; null until it serves. */
+    private volatile ControlServer server;
 
     public LiveNamespace(String name, int timensPid, NamespaceTree namespaces, List<String> command, Door door) {
         this.name = name;
@@ -39,6 +41,18 @@ public final class LiveNamespace implements ControlServer.Handler {
         this.namespace = namespaces.root();
         this.command = String.join(" ", command);
         this.door = door;
+    }
+
+    /** The server that serves this namespace, which holds the names nested namespaces take. */
+    public void servedBy(ControlServer server) {
+        this.server = server;
+    }
+
+    /** Nested namespaces no process is in any more are closed, and their names given back. */
+    private void retireEnded(ProcessTree t) {
+        List<String> released = namespaces.retireEnded(t.processes());
+        ControlServer s = server;
+        if (s != null) for (String n : released) s.releaseName(n);
     }
 
     /** The command's tree, once it exists (its first process holds the door's other end). */
@@ -82,16 +96,34 @@ public final class LiveNamespace implements ControlServer.Handler {
         ProcessTree t = tree;
         if (t == null) return "the namespace is still starting";
         if (!t.commandRunning()) return "the namespace's command has ended: it takes no new processes";
-        // The namespaces nested before and ended since go first.
-        namespaces.retireEnded(t.processes());
+        // The namespaces nested before and ended since go first, and their names.
+        retireEnded(t);
+        TimeNamespace parent = namespaces.namespaceOf(peerPid);
+        if (!namespaces.beginNest(parent)) return "the namespace this timens runs in has ended";
+        try {
+            return nestIn(parent, connection, peerPid, stdio, request);
+        } finally {
+            namespaces.endNest(parent);
+        }
+    }
+
+    /** {@link #nest} once {@code parent} is kept from being retired meanwhile. */
+    private String nestIn(TimeNamespace parent, int connection, int peerPid, int[] stdio, byte[] request) {
         Protocol.Nest nest;
         TimeNamespace child;
-        TimeNamespace parent = namespaces.namespaceOf(peerPid);
         try {
             nest = Protocol.Nest.parse(request);
             child = parent.nest(nest.settings());
         } catch (IllegalArgumentException e) {
             return e.getMessage();
+        }
+        String nestedName = nest.name();
+        if (nestedName != null) {
+            String taken = claim(nestedName);
+            if (taken != null) {
+                child.close();
+                return Protocol.NAME_TAKEN + " " + taken;
+            }
         }
         var adoption = parent.adopt(child);
         String refusal = await(adoption);
@@ -99,12 +131,31 @@ public final class LiveNamespace implements ControlServer.Handler {
         if (refusal != null && !adoption.isDone() && !child.abandon()) refusal = null;
         if (refusal != null) {
             if (adoption.isDone()) child.close(); // refused: nothing holds it (abandoned, the tracer closes it)
+            if (nestedName != null) server.releaseName(nestedName);
             return refusal;
         }
-        long token = namespaces.expect(child, parent, peerPid, Protocol.command(nest.exec()));
+        long token = namespaces.expect(child, parent, peerPid, nestedName, Protocol.command(nest.exec()));
         String sent = door.enter(connection, stdio, nest.exec(), token);
         if (sent != null) namespaces.forget(token);
         return sent;
+    }
+
+    /**
+     * Takes {@code nestedName} for a nested namespace: null once taken, or why
+     * not (this namespace's name, a nested one's, another timens's).
+     */
+    private String claim(String nestedName) {
+        ControlServer s = server;
+        if (s == null) return "the namespace is still starting";
+        if (nestedName.equals(name) || namespaces.named(nestedName)) {
+            return "the name '" + nestedName + "' is in use by a running namespace (timens pid " + timensPid + ")";
+        }
+        try {
+            s.claimName(nestedName);
+            return null;
+        } catch (ControlException e) {
+            return e.getMessage();
+        }
     }
 
     /** The namespace's processes but its door, which is timens's, not the user's. */
@@ -125,11 +176,12 @@ public final class LiveNamespace implements ControlServer.Handler {
     public List<String> info() {
         ProcessTree t = tree;
         TimeNamespace.Clocks now = namespace.now();
+        if (t != null) retireEnded(t);
         List<Integer> all = t == null ? List.of() : usersOwn(t.processes());
         List<Integer> pids = new ArrayList<>();
         List<Protocol.Nested> nested = namespaces.nested(all, pids).stream().map(r -> new Protocol.Nested(r.id(),
                 r.parent(), r.timensPid(), r.leader(), r.pids(), r.clocks().realtime(), r.clocks().monotonic(),
-                r.clocks().boottime(), r.clocks().rate(), r.command())).toList();
+                r.clocks().boottime(), r.clocks().rate(), r.name(), r.command())).toList();
         return new Protocol.Info(name, timensPid, t == null ? 0 : t.command(), pids, now.realtime(), now.monotonic(),
                 now.boottime(), now.rate(), String.join(" ", namespace.realtimeSpec()), command, nested).lines();
     }

@@ -24,7 +24,8 @@ import java.util.List;
  *     REASON} when the namespace cannot take a process.
  * <li>{@code nest LENGTH}: as {@code exec}, for {@code timens} run inside the
  *     namespace: the command starts in a namespace nested in this one. The
- *     payload starts with the nested clocks ({@link Nest}).
+ *     payload starts with the nested clocks and name ({@link Nest}); a name in
+ *     use is refused with {@code refused name-taken REASON}.
  * <li>{@code in N } before {@code set} or {@code exec}: the request is for the
  *     namespace nested in this one that {@code info} numbers N.
  * <li>to a peer that is neither the same user nor root, whatever it asked:
@@ -40,6 +41,8 @@ public final class Protocol {
     public static final int MAX_EXEC_REQUEST = 8 << 20;
     public static final String OK = "ok";
     public static final String REFUSED = "refused";
+    /** Starts the reason of a refused nest request whose --name another running namespace holds. */
+    public static final String NAME_TAKEN = "name-taken";
     public static final String DENIED = "denied";
     public static final String ERROR = "error";
     /** The name link's suffix in the control directory. */
@@ -129,23 +132,24 @@ public final class Protocol {
     /**
      * A namespace nested in another ({@code timens} inside): its number and its
      * parent's (0: the outermost), the inner timens that asked for it, its first
-     * process, its processes, its clocks.
+     * process, its processes, its clocks, its --name (null: none).
      */
     public record Nested(int id, int parent, int timensPid, int leader, List<Integer> pids, long realtime,
-                         long monotonic, long boottime, java.math.BigDecimal rate, String command) {
+                         long monotonic, long boottime, java.math.BigDecimal rate, String name, String command) {
         String line() {
             return NESTED + " " + id + " " + parent + " " + timensPid + " " + leader + " " + realtime + " " + monotonic
                     + " " + boottime + " " + rate.toPlainString() + " "
                     + (pids.isEmpty() ? "-" : String.join(",", pids.stream().map(String::valueOf).toList())) + " "
-                    + command.replace('\n', ' ');
+                    + (name == null ? "" : name) + " " + command.replace('\n', ' ');
         }
 
         static Nested parse(String value, List<String> lines) {
-            String[] f = value.split(" ", 10);
+            String[] f = value.split(" ", 11);
             try {
                 return new Nested(Integer.parseInt(f[0]), Integer.parseInt(f[1]), Integer.parseInt(f[2]),
                         Integer.parseInt(f[3]), Info.pids(f[8], ","), Long.parseLong(f[4]), Long.parseLong(f[5]),
-                        Long.parseLong(f[6]), new java.math.BigDecimal(f[7]), f.length > 9 ? f[9] : "");
+                        Long.parseLong(f[6]), new java.math.BigDecimal(f[7]), f[9].isEmpty() ? null : f[9],
+                        f.length > 10 ? f[10] : "");
             } catch (ArrayIndexOutOfBoundsException | NumberFormatException e) {
                 throw new IllegalArgumentException("malformed namespace info: " + lines);
             }
@@ -170,8 +174,12 @@ public final class Protocol {
      * nanoseconds, the rate, {@code 1} for --realtime-only or {@code 0}), then an
      * {@link #EXEC} payload.
      */
-    public record Nest(dev.timens.clock.ClockSettings settings, byte[] exec) {
-        private static final int FIELDS = 6;
+    public record Nest(dev.timens.clock.ClockSettings settings, String name, byte[] exec) {
+        private static final int FIELDS = 7;
+
+        public Nest(dev.timens.clock.ClockSettings settings, byte[] exec) {
+            this(settings, null, exec);
+        }
 
         public byte[] bytes() {
             var out = new java.io.ByteArrayOutputStream();
@@ -179,7 +187,7 @@ public final class Protocol {
                     settings.realtimeStart().map(i -> Long.toString(nanos(i))).orElse("-"),
                     Long.toString(settings.realtimeOffset().toNanos()), Long.toString(settings.monotonicOffset().toNanos()),
                     Long.toString(settings.boottimeOffset().toNanos()), settings.rate().toPlainString(),
-                    settings.realtimeOnly() ? "1" : "0")) {
+                    settings.realtimeOnly() ? "1" : "0", name == null ? "" : name)) {
                 out.writeBytes(field.getBytes(java.nio.charset.StandardCharsets.UTF_8));
                 out.write(0);
             }
@@ -209,7 +217,9 @@ public final class Protocol {
                         java.time.Duration.ofNanos(Long.parseLong(fields[2])),
                         java.time.Duration.ofNanos(Long.parseLong(fields[3])), new java.math.BigDecimal(fields[4]), false,
                         java.util.Optional.empty(), fields[5].equals("1"));
-                return new Nest(settings, java.util.Arrays.copyOfRange(payload, at, payload.length));
+                String name = fields[6].isEmpty() ? null : fields[6];
+                if (name != null && !NamespaceName.isValid(name)) throw new IllegalArgumentException("malformed nest request");
+                return new Nest(settings, name, java.util.Arrays.copyOfRange(payload, at, payload.length));
             } catch (NumberFormatException | ArithmeticException e) {
                 throw new IllegalArgumentException("malformed nest request");
             }

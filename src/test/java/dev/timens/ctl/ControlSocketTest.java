@@ -26,21 +26,27 @@ class ControlSocketTest {
     private static final class Fake implements ControlServer.Handler {
         final List<String> asked = new ArrayList<>();
         final int pid;
+        final String name;
 
         Fake(int pid) {
+            this(pid, "n" + pid);
+        }
+
+        Fake(int pid, String name) {
             this.pid = pid;
+            this.name = name;
         }
 
         @Override
         public List<String> info() {
             // Nested: 1 made by timens pid+2 (a process of the outermost), with pid+3
             // and pid+4; 2 in 1, made by pid+4, with pid+5.
-            return new Protocol.Info("n" + pid, pid, pid + 1, List.of(pid + 1, pid + 2), 2_208_988_800_000_000_000L,
+            return new Protocol.Info(name, pid, pid + 1, List.of(pid + 1, pid + 2), 2_208_988_800_000_000_000L,
                     5_000_000_000L, 6_000_000_000L, BigDecimal.ONE, "--offset +3600.000000000", "sleep 60",
                     List.of(new Protocol.Nested(1, 0, pid + 2, pid + 3, List.of(pid + 3, pid + 4), 1, 2, 3,
-                                    BigDecimal.ONE, "timens -- sh"),
+                                    BigDecimal.ONE, null, "timens -- sh"),
                             new Protocol.Nested(2, 1, pid + 4, pid + 5, List.of(pid + 5), 1, 2, 3, BigDecimal.ONE,
-                                    "sleep 9"))).lines();
+                                    "inner" + pid, "sleep 9"))).lines();
         }
 
         @Override
@@ -128,7 +134,7 @@ class ControlSocketTest {
 
     @Test
     void aNameIsHeldByOneLiveNamespace() throws Exception {
-        try (ControlServer first = ControlServer.start(dir, 100, "same", new Fake(100))) {
+        try (ControlServer first = ControlServer.start(dir, 100, "same", new Fake(100, "same"))) {
             assertThatThrownBy(() -> ControlServer.start(dir, 200, "same", new Fake(200)))
                     .isInstanceOfSatisfying(ControlException.class,
                             e -> assertThat(e.kind()).isEqualTo(ControlException.Kind.NAME_IN_USE))
@@ -164,8 +170,9 @@ class ControlSocketTest {
         assertThat(Protocol.Info.parse(info.lines())).isEqualTo(info);
         assertThatThrownBy(() -> Protocol.Info.parse(List.of("name x"))).isInstanceOf(IllegalArgumentException.class);
         Protocol.Info tree = new Protocol.Info("t", 1, 2, List.of(2), 3, 4, 5, BigDecimal.ONE, "--offset +0", "sh",
-                List.of(new Protocol.Nested(1, 0, 7, 8, List.of(8, 9), 10, 11, 12, new BigDecimal("2"), "timens -- x y"),
-                        new Protocol.Nested(2, 1, 9, 0, List.of(), 13, 14, 15, BigDecimal.ZERO, "")));
+                List.of(new Protocol.Nested(1, 0, 7, 8, List.of(8, 9), 10, 11, 12, new BigDecimal("2"), "svc",
+                                "timens -- x y"),
+                        new Protocol.Nested(2, 1, 9, 0, List.of(), 13, 14, 15, BigDecimal.ZERO, null, "")));
         assertThat(Protocol.Info.parse(tree.lines())).isEqualTo(tree);
     }
 
@@ -184,6 +191,7 @@ class ControlSocketTest {
             assertThat(ControlClient.find(dir, "104").nested()).as("timens of 2, a process of 1").isEqualTo(2);
             assertThat(ControlClient.find(dir, "105").nested()).isEqualTo(2);
             assertThat(ControlClient.find(dir, "n100/2").nested()).isEqualTo(2);
+            assertThat(ControlClient.find(dir, "inner100").nested()).as("by its --name").isEqualTo(2);
             assertThat(ControlClient.find(dir, "100/1").nested()).isEqualTo(1);
             assertThatThrownBy(() -> ControlClient.find(dir, "n100/3")).isInstanceOfSatisfying(ControlException.class,
                     e -> assertThat(e.kind()).isEqualTo(ControlException.Kind.NO_SUCH_NAMESPACE));
@@ -198,6 +206,26 @@ class ControlSocketTest {
         }
     }
 
+    /**
+     * A name link to a running timens holds the name while that timens or one
+     * nested in it has it; once none has (the nested one ended), another timens
+     * takes the name, and the running one keeps its socket.
+     */
+    @Test
+    void aNestedNamesLinkHoldsOnlyWhileItsNamespaceHasTheName() throws Exception {
+        try (ControlServer server = ControlServer.start(dir, 100, "n100", new Fake(100))) {
+            Files.createSymbolicLink(dir.resolve("inner100.name"), Path.of("100.sock"));
+            Files.createSymbolicLink(dir.resolve("ended.name"), Path.of("100.sock"));
+            assertThatThrownBy(() -> ControlServer.start(dir, 300, "inner100", new Fake(300)))
+                    .isInstanceOfSatisfying(ControlException.class,
+                            e -> assertThat(e.kind()).isEqualTo(ControlException.Kind.NAME_IN_USE));
+            try (ControlServer other = ControlServer.start(dir, 301, "ended", new Fake(301))) {
+                assertThat(Files.readSymbolicLink(dir.resolve("ended.name"))).isEqualTo(Path.of("301.sock"));
+                assertThat(dir.resolve("100.sock")).exists();
+            }
+        }
+    }
+
     /** A nest request carries the nested clocks, then the exec payload, byte for byte. */
     @Test
     void nestRequestsCarryTheNestedClocks() {
@@ -208,6 +236,12 @@ class ControlSocketTest {
         Protocol.Nest parsed = Protocol.Nest.parse(new Protocol.Nest(settings, exec).bytes());
         assertThat(parsed.settings()).isEqualTo(settings);
         assertThat(parsed.exec()).isEqualTo(exec);
+        assertThat(parsed.name()).isNull();
+        Protocol.Nest named = Protocol.Nest.parse(new Protocol.Nest(settings, "svc-1", exec).bytes());
+        assertThat(named.name()).isEqualTo("svc-1");
+        assertThat(named.exec()).isEqualTo(exec);
+        assertThatThrownBy(() -> Protocol.Nest.parse(new Protocol.Nest(settings, "a/b", exec).bytes()))
+                .as("a name no timens --name takes").hasMessage("malformed nest request");
         assertThatThrownBy(() -> Protocol.Nest.parse("1\0two\0".getBytes(java.nio.charset.StandardCharsets.UTF_8)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("malformed nest request");
     }

@@ -235,6 +235,59 @@ class NestingIT {
         assertThat(run.single("UNFREEZE").fields().get("status")).as(run.describe()).isEqualTo("5");
     }
 
+    /**
+     * A timens inside may take a --name: timensctl finds the nested namespace by
+     * it, the name is refused (status 123) while it is in use, also the outer
+     * one's, and free again once the nested namespace ended.
+     */
+    @Test
+    void aNestedNamespaceTakesAName() {
+        String timensctl = Toolchains.basedir().resolve("bin/timensctl").toString();
+        String outer = "outer-" + ProcessHandle.current().pid();
+        String inner = "inner-" + ProcessHandle.current().pid();
+        TimensRunner.Result run = runner.timens(List.of("--name", outer, "--at", "2038-01-19T03:14:00Z"), "sh", "-c",
+                timens() + " --name " + inner + " --offset +1d -- sleep 30 & keep=$!; sleep 3; "
+                        + timensctl + " exec " + inner + " -- date -u +'NAMED date=%F'; "
+                        + timensctl + " set " + inner + " --offset +5d; "
+                        + timensctl + " exec " + inner + " -- date -u +'MOVED date=%F'; "
+                        + "echo LISTED rows=$(" + timensctl + " list | grep -c -- '+- [0-9]* " + inner + " '); "
+                        + timens() + " --name " + inner + " -- true 2>/dev/null; echo CLASH status=$?; "
+                        + timens() + " --name " + outer + " -- true 2>/dev/null; echo OUTER status=$?; "
+                        + "kill $keep; wait $keep; "
+                        + timens() + " --name " + inner + " -- date -u +'REUSED date=%F'; "
+                        + "exit 0").assertExit(0);
+        assertThat(run.single("NAMED").fields().get("date")).as(run.describe()).isEqualTo("2038-01-20");
+        assertThat(run.single("MOVED").fields().get("date")).as(run.describe()).isEqualTo("2038-01-24");
+        assertThat(run.single("LISTED").fields().get("rows")).as(run.describe()).isEqualTo("1");
+        assertThat(run.single("CLASH").fields().get("status")).as(run.describe()).isEqualTo("123");
+        assertThat(run.single("OUTER").fields().get("status")).as(run.describe()).isEqualTo("123");
+        assertThat(run.single("REUSED").fields().get("date")).as(run.describe()).isEqualTo("2038-01-19");
+    }
+
+    /**
+     * Nested timens started in parallel (a parallel build whose steps each run
+     * one) each get their own namespace, while the ones that ended are retired
+     * around them: every command sees its own offset.
+     */
+    @Test
+    void parallelNestingsEachSeeTheirOwnClocks() {
+        StringBuilder script = new StringBuilder();
+        for (int round = 0; round < 3; round++) {
+            for (int days = 1; days <= 6; days++) {
+                script.append(timens()).append(" --offset +").append(days).append("d -- date -u +'DAYS")
+                        .append(" want=").append(days).append(" date=%F' & ");
+            }
+            script.append("wait; ");
+        }
+        TimensRunner.Result run = runner.timens(AT_2038, "sh", "-c", script + "exit 0").assertExit(0);
+        List<Probe> lines = run.tagged("DAYS");
+        assertThat(lines).as(run.describe()).hasSize(18);
+        for (Probe line : lines) {
+            assertThat(java.time.LocalDate.parse(line.fields().get("date"))).as(run.describe())
+                    .isEqualTo(java.time.LocalDate.of(2038, 1, 19).plusDays(Long.parseLong(line.fields().get("want"))));
+        }
+    }
+
     /** Exit statuses and signals go through the inner timens as through the outer one. */
     @Test
     void statusesAndSignalsPassThrough() {
@@ -265,7 +318,7 @@ class NestingIT {
     /** What a nested namespace cannot have is refused with one line, and nothing runs. */
     @Test
     void whatCannotNestIsRefusedWithOneLine() {
-        for (List<String> options : List.of(List.of("--warp"), List.of("--rate", "2"), List.of("--name", "inner"))) {
+        for (List<String> options : List.of(List.of("--warp"), List.of("--rate", "2"), List.of("--proc"))) {
             List<String> command = new ArrayList<>(List.of(timens()));
             command.addAll(options);
             command.addAll(List.of("--", "echo", "ran"));

@@ -67,8 +67,9 @@ class ProcStatusTest {
 
     @Test
     void parsesOnlyWholeKeysAtLineStarts() {
-        String status = "Name:\tsh\nUmask:\t0022\nState:\tS (sleeping)\nTgid:\t4242\nNgid:\t0\nPid:\t4243\n"
-                + "PPid:\t1\nTracerPid:\t0\nXPid:\t\n";
+        // PPid and TracerPid before Pid: a match anywhere in a line would find them first.
+        String status = "Name:\tsh\nUmask:\t0022\nState:\tS (sleeping)\nTgid:\t4242\nNgid:\t0\nPPid:\t1\n"
+                + "TracerPid:\t0\nPid:\t4243\nXPid:\t\n";
         try (Arena arena = Arena.ofConfined()) {
             byte[] bytes = status.getBytes(StandardCharsets.US_ASCII);
             MemorySegment text = arena.allocate(bytes.length);
