@@ -26,6 +26,11 @@ class NestingIT {
 
     private final TimensRunner runner = new TimensRunner();
 
+    /** The one line tagged {@code tag} says {@code key=expected}. */
+    private static void assertField(TimensRunner.Result run, String tag, String key, String expected) {
+        assertThat(run.single(tag).fields().get(key)).as("%s %s: %s", tag, key, run.describe()).isEqualTo(expected);
+    }
+
     private static String timens() {
         return Toolchains.timens().toString();
     }
@@ -91,8 +96,8 @@ class NestingIT {
         TimensRunner.Result run = runner.timens(AT_2038, "sh", "-c", timens() + " --offset +1h -- sh -c '"
                 + Toolchains.program("setclock") + " settimeofday=946684800 >/dev/null && echo INNER year=$(date -u +%Y)';"
                 + " echo OUTER year=$(date -u +%Y)").assertExit(0);
-        assertThat(run.single("INNER").fields().get("year")).as(run.describe()).isEqualTo("2000");
-        assertThat(run.single("OUTER").fields().get("year")).as(run.describe()).isEqualTo("2038");
+        assertField(run, "INNER", "year", "2000");
+        assertField(run, "OUTER", "year", "2038");
     }
 
     /**
@@ -180,14 +185,13 @@ class NestingIT {
                         + "date -u +'SHELL date=%F'; "
                         + timensctl + " set " + name + "/7 --offset +1d 2>/dev/null; echo MISSING status=$?; "
                         + "kill $inner; wait; exit 0").assertExit(0);
-        assertThat(run.single("BEFORE").fields().get("date")).as(run.describe()).isEqualTo("2038-01-20");
-        assertThat(run.single("SET").fields().get("status")).as(run.describe()).isEqualTo("0");
-        assertThat(run.single("OFFSET").fields().get("date")).as("from the parent's clock: " + run.describe())
-                .isEqualTo("2038-01-29");
-        assertThat(run.single("AT").fields().get("date")).as(run.describe()).isEqualTo("2040-02-29");
-        assertThat(run.single("OUTER").fields().get("date")).as(run.describe()).isEqualTo("2038-01-19");
-        assertThat(run.single("SHELL").fields().get("date")).as(run.describe()).isEqualTo("2038-01-19");
-        assertThat(run.single("MISSING").fields().get("status")).as(run.describe()).isEqualTo("3");
+        assertField(run, "BEFORE", "date", "2038-01-20");
+        assertField(run, "SET", "status", "0");
+        assertField(run, "OFFSET", "date", "2038-01-29"); // from the parent's clock, not the host's
+        assertField(run, "AT", "date", "2040-02-29");
+        assertField(run, "OUTER", "date", "2038-01-19");
+        assertField(run, "SHELL", "date", "2038-01-19");
+        assertField(run, "MISSING", "status", "3");
     }
 
     /**
@@ -231,8 +235,8 @@ class NestingIT {
                         + timensctl + " set " + name + " --freeze; echo FREEZE status=$?; "
                         + timensctl + " set " + name + " --unfreeze 2>/dev/null; echo UNFREEZE status=$?; "
                         + "kill $!; wait; exit 0").assertExit(0);
-        assertThat(run.single("FREEZE").fields().get("status")).as(run.describe()).isEqualTo("0");
-        assertThat(run.single("UNFREEZE").fields().get("status")).as(run.describe()).isEqualTo("5");
+        assertField(run, "FREEZE", "status", "0");
+        assertField(run, "UNFREEZE", "status", "5");
     }
 
     /**
@@ -256,12 +260,12 @@ class NestingIT {
                         + "kill $keep; wait $keep; "
                         + timens() + " --name " + inner + " -- date -u +'REUSED date=%F'; "
                         + "exit 0").assertExit(0);
-        assertThat(run.single("NAMED").fields().get("date")).as(run.describe()).isEqualTo("2038-01-20");
-        assertThat(run.single("MOVED").fields().get("date")).as(run.describe()).isEqualTo("2038-01-24");
-        assertThat(run.single("LISTED").fields().get("rows")).as(run.describe()).isEqualTo("1");
-        assertThat(run.single("CLASH").fields().get("status")).as(run.describe()).isEqualTo("123");
-        assertThat(run.single("OUTER").fields().get("status")).as(run.describe()).isEqualTo("123");
-        assertThat(run.single("REUSED").fields().get("date")).as(run.describe()).isEqualTo("2038-01-19");
+        assertField(run, "NAMED", "date", "2038-01-20");
+        assertField(run, "MOVED", "date", "2038-01-24");
+        assertField(run, "LISTED", "rows", "1");
+        assertField(run, "CLASH", "status", "123");
+        assertField(run, "OUTER", "status", "123");
+        assertField(run, "REUSED", "date", "2038-01-19");
     }
 
     /**
