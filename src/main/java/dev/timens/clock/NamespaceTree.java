@@ -159,11 +159,6 @@ public final class NamespaceTree implements Tool {
         return names;
     }
 
-    /** Whether a nested namespace that is not retired has --name {@code name}. */
-    public boolean named(String name) {
-        return described.values().stream().anyMatch(d -> name.equals(d.name));
-    }
-
     /** The nested namespace {@code timensctl list} numbers {@code id}, or null. */
     public TimeNamespace nested(int id) {
         for (Map.Entry<TimeNamespace, Nested> e : described.entrySet()) {
@@ -177,11 +172,10 @@ public final class NamespaceTree implements Tool {
         final int id;
         final int parent;
         final int timensPid;
-        final String command;
-        volatile int leader;
-
         final String name;
+        final String command;
         final long inode;
+        volatile int leader;
 
         Nested(int id, int parent, int timensPid, String name, String command, long inode) {
             this.id = id;

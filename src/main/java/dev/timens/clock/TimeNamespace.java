@@ -578,9 +578,20 @@ public final class TimeNamespace implements Tool, AutoCloseable {
         if (!controlled) throw new IllegalStateException("the namespace does not accept changes");
         var result = new java.util.concurrent.CompletableFuture<String>();
         changes.add(new PendingChange(change, result));
+        if (closed) endPendingChanges(); // retired meanwhile (nested): nobody will make it
         TraceControl c = control;
         if (c != null) c.wakeup();
         return result;
+    }
+
+    /** Set once {@link #close} began: changes asked for after are refused at once. */
+    private volatile boolean closed;
+
+    /** Changes asked for and not made, on a namespace that is closed: nobody will make them. */
+    private void endPendingChanges() {
+        for (PendingChange p = changes.poll(); p != null; p = changes.poll()) {
+            p.result().complete("the namespace has ended");
+        }
     }
 
     /** The namespace's clocks at one moment, in nanoseconds, and the rate they run at (0: frozen). */
@@ -1194,6 +1205,8 @@ public final class TimeNamespace implements Tool, AutoCloseable {
 
     @Override
     public void close() {
+        closed = true;
+        endPendingChanges();
         for (TimeNamespace child : nestedNamespaces) child.close();
         if (warp != null) warp.close();
         timers.close();

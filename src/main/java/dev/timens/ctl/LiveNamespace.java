@@ -33,6 +33,8 @@ public final class LiveNamespace implements ControlServer.Handler {
     private volatile ProcessTree tree;
     /** Where the names of nested namespaces are claimed; null until it serves. */
     private volatile ControlServer server;
+    /** The names nested namespaces hold (claimed, not yet given back). */
+    private final java.util.Set<String> claimed = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     public LiveNamespace(String name, int timensPid, NamespaceTree namespaces, List<String> command, Door door) {
         this.name = name;
@@ -50,9 +52,13 @@ public final class LiveNamespace implements ControlServer.Handler {
 
     /** Nested namespaces no process is in any more are closed, and their names given back. */
     private void retireEnded(ProcessTree t) {
-        List<String> released = namespaces.retireEnded(t.processes());
+        for (String n : namespaces.retireEnded(t.processes())) release(n);
+    }
+
+    private void release(String nestedName) {
+        claimed.remove(nestedName);
         ControlServer s = server;
-        if (s != null) for (String n : released) s.releaseName(n);
+        if (s != null) s.releaseName(nestedName);
     }
 
     /** The command's tree, once it exists (its first process holds the door's other end). */
@@ -131,7 +137,7 @@ public final class LiveNamespace implements ControlServer.Handler {
         if (refusal != null && !adoption.isDone() && !child.abandon()) refusal = null;
         if (refusal != null) {
             if (adoption.isDone()) child.close(); // refused: nothing holds it (abandoned, the tracer closes it)
-            if (nestedName != null) server.releaseName(nestedName);
+            if (nestedName != null) release(nestedName);
             return refusal;
         }
         long token = namespaces.expect(child, parent, peerPid, nestedName, Protocol.command(nest.exec()));
@@ -147,13 +153,15 @@ public final class LiveNamespace implements ControlServer.Handler {
     private String claim(String nestedName) {
         ControlServer s = server;
         if (s == null) return "the namespace is still starting";
-        if (nestedName.equals(name) || namespaces.named(nestedName)) {
+        // Two nest requests with one name at once: the set decides, before either touches the link.
+        if (nestedName.equals(name) || !claimed.add(nestedName)) {
             return "the name '" + nestedName + "' is in use by a running namespace (timens pid " + timensPid + ")";
         }
         try {
             s.claimName(nestedName);
             return null;
         } catch (ControlException e) {
+            claimed.remove(nestedName);
             return e.getMessage();
         }
     }

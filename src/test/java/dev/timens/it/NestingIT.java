@@ -268,6 +268,16 @@ class NestingIT {
         assertField(run, "REUSED", "date", "2038-01-19");
     }
 
+    /** Two timens inside asking for one --name at the same moment: one gets it, the other is refused. */
+    @Test
+    void oneOfTwoNestingsAtOnceGetsAName() {
+        String name = "twice-" + ProcessHandle.current().pid();
+        String one = timens() + " --name " + name + " -- sleep 4 2>/dev/null";
+        TimensRunner.Result run = runner.timens(List.of(), "sh", "-c", one + " & p1=$!; " + one + " & p2=$!; "
+                + "wait $p1; a=$?; wait $p2; b=$?; echo BOTH statuses=$a,$b; exit 0").assertExit(0);
+        assertThat(run.single("BOTH").fields().get("statuses")).as(run.describe()).isIn("0,123", "123,0");
+    }
+
     /**
      * Nested timens started in parallel (a parallel build whose steps each run
      * one) each get their own namespace, while the ones that ended are retired
