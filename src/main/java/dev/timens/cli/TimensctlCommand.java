@@ -96,8 +96,7 @@ public final class TimensctlCommand {
         set.usageMessage().description("Change the clocks of the namespace named NAME, or of the one that process"
                 + " PID (or timens PID) is in; one change at a time.").footer(FOOTER);
         set.addPositional(PositionalParamSpec.builder().paramLabel("NAME|PID").arity("1").required(true).type(String.class)
-                .description("The namespace's --name, or the pid of any process in it (nested namespaces included) or of the timens that"
-                + " made it; NAME/N or PID/N: the namespace numbered N nested in that one's tree (timensctl list).").build());
+                .description(TARGET).build());
         option(set, "--at", "DATE", "CLOCK_REALTIME reads DATE now (a clock step: absolute REALTIME waits and"
                 + " timers follow, cancel-on-set timerfds are cancelled).");
         option(set, "--offset", "DUR", "CLOCK_REALTIME is the host's (a nested namespace: its parent's) shifted by DUR"
@@ -119,8 +118,7 @@ public final class TimensctlCommand {
                 + " and environment. SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1 and SIGALRM sent to timensctl are"
                 + " passed on to it, and it gets SIGHUP if timensctl dies.").footer(FOOTER);
         exec.addPositional(PositionalParamSpec.builder().index("0").paramLabel("NAME|PID").arity("1").required(true)
-                .type(String.class).description("The namespace's --name, or the pid of any process in it (nested namespaces included) or of the timens that"
-                + " made it; NAME/N or PID/N: the namespace numbered N nested in that one's tree (timensctl list).").build());
+                .type(String.class).description(TARGET).build());
         exec.addPositional(PositionalParamSpec.builder().index("1..*").paramLabel("COMMAND").arity("1..*")
                 .required(true).type(String[].class).description("The program to run, and its arguments.").build());
         top.addSubcommand("exec", exec);
@@ -183,6 +181,11 @@ public final class TimensctlCommand {
         err.flush();
         return status;
     }
+
+    /** What NAME|PID of set and exec may be. */
+    private static final String TARGET = "The namespace's --name, or the pid of any process in it (nested namespaces"
+            + " included) or of the timens that made it; NAME/N or PID/N: the namespace numbered N nested in that"
+            + " one's tree (timensctl list).";
 
     /** NAME|PID[/N] as given, checked; IllegalArgumentException (a usage error) when it can be none. */
     private static String target(CommandLine.ParseResult sub) {
@@ -384,7 +387,8 @@ public final class TimensctlCommand {
                     seconds(i.monotonic()), seconds(i.boottime()), rate(i.rate()), i.command()));
             // Nested namespaces under it, indented by depth: NAME is "+-", their number and --name.
             for (Protocol.Nested n : i.nested()) {
-                String name = "  ".repeat(depth(n, i.nested())) + "+- " + n.id() + (n.name() == null ? "" : " " + n.name());
+                String name = "  ".repeat(depth(n, i.nested())) + "+- " + n.id()
+                        + (n.name() == null ? "" : " " + n.name());
                 out.println(String.format(Locale.ROOT, "%-16s %7d %7d %5d %-24s %14s %14s %6s %s", name,
                         n.timensPid(), n.leader(), n.pids().size(), iso(n.realtime()), seconds(n.monotonic()),
                         seconds(n.boottime()), rate(n.rate()), n.command()));

@@ -205,12 +205,34 @@ public final class NamespaceTree implements Tool {
      * made; {@code outer} gets the pids of the outermost namespace itself.
      */
     public List<Row> nested(List<Integer> pids, List<Integer> outer) {
+        return rows(byNamespace(pids, outer));
+    }
+
+    /** {@link #nested}'s rows, and the names of the namespaces {@link #retireEnded} retired on the way. */
+    public record Survey(List<Row> rows, List<String> retired) {}
+
+    /**
+     * {@link #retireEnded} and then {@link #nested}, with one lookup of each
+     * process's namespace for both ({@code timensctl list}).
+     */
+    public Survey survey(List<Integer> pids, List<Integer> outer) {
+        Map<TimeNamespace, List<Integer>> members = byNamespace(pids, outer);
+        List<String> retired = described.isEmpty() ? List.of() : retire(new ArrayList<>(members.keySet()));
+        return new Survey(rows(members), retired);
+    }
+
+    /** {@code pids} by the nested namespace each is in; the outermost's go to {@code outer}. */
+    private Map<TimeNamespace, List<Integer>> byNamespace(List<Integer> pids, List<Integer> outer) {
         Map<TimeNamespace, List<Integer>> members = new HashMap<>();
         for (int pid : pids) {
             TimeNamespace ns = namespaceOf(pid);
             if (ns == root) outer.add(pid);
             else members.computeIfAbsent(ns, n -> new ArrayList<>()).add(pid);
         }
+        return members;
+    }
+
+    private List<Row> rows(Map<TimeNamespace, List<Integer>> members) {
         List<Row> rows = new ArrayList<>();
         described.forEach((ns, d) -> {
             List<Integer> own = members.getOrDefault(ns, List.of());

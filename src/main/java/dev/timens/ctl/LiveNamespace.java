@@ -184,10 +184,11 @@ public final class LiveNamespace implements ControlServer.Handler {
     public List<String> info() {
         ProcessTree t = tree;
         TimeNamespace.Clocks now = namespace.now();
-        if (t != null) retireEnded(t);
         List<Integer> all = t == null ? List.of() : usersOwn(t.processes());
         List<Integer> pids = new ArrayList<>();
-        List<Protocol.Nested> nested = namespaces.nested(all, pids).stream().map(r -> new Protocol.Nested(r.id(),
+        NamespaceTree.Survey survey = namespaces.survey(all, pids); // retires the ended ones on the way
+        for (String n : survey.retired()) release(n);
+        List<Protocol.Nested> nested = survey.rows().stream().map(r -> new Protocol.Nested(r.id(),
                 r.parent(), r.timensPid(), r.leader(), r.pids(), r.clocks().realtime(), r.clocks().monotonic(),
                 r.clocks().boottime(), r.clocks().rate(), r.name(), r.command())).toList();
         return new Protocol.Info(name, timensPid, t == null ? 0 : t.command(), pids, now.realtime(), now.monotonic(),
