@@ -67,10 +67,14 @@ public final class NamespaceTree implements Tool {
     /** Every nested namespace, by the inode of its clock image. */
     private final Map<Long, TimeNamespace> byImage = new ConcurrentHashMap<>();
 
+    /** unshare(CLONE_NEWTIME) and /proc/PID/timens_offsets, for the programs inside. */
+    private final KernelTimeNamespaces kernelApi = new KernelTimeNamespaces(System.err);
+
     public NamespaceTree(TimeNamespace root, int supervisorPid) {
         this.root = root;
         this.supervisorPid = supervisorPid;
-        this.syscalls = root.syscalls().union(SyscallSet.builder().notify(PROBE_SYSCALL).notify(JOIN_SYSCALL).build());
+        this.syscalls = root.syscalls().union(SyscallSet.builder().notify(PROBE_SYSCALL).notify(JOIN_SYSCALL).build())
+                .union(KernelTimeNamespaces.syscalls());
     }
 
     /**
@@ -79,13 +83,19 @@ public final class NamespaceTree implements Tool {
      */
     public synchronized long expect(TimeNamespace nested, TimeNamespace parent, int timensPid, String name,
                                     String command) {
+        describe(nested, parent, timensPid, name, command);
+        return admit(nested);
+    }
+
+    /** {@code nested} becomes one of the tree's: found by its image, numbered, listed. */
+    private synchronized void describe(TimeNamespace nested, TimeNamespace parent, int timensPid, String name,
+                                       String command) {
         long inode = Unistd.inode(nested.clockPage().fd());
         byImage.put(inode, nested);
         imageWatcher.accept(nested.clockPage().fd());
         Nested parentEntry = described.get(parent);
         described.put(nested, new Nested(ids.incrementAndGet(), parentEntry == null ? 0 : parentEntry.id, timensPid,
                 name, command, inode));
-        return admit(nested);
     }
 
     /**
@@ -142,6 +152,7 @@ public final class NamespaceTree implements Tool {
         for (Expected e : expected.values()) alive.add(e.namespace()); // on its way in
         alive.addAll(nesting.keySet()); // something is being nested in it
         alive.addAll(members.liveValues(ns -> ns != root)); // joined since the processes were listed
+        alive.addAll(kernelApi.held()); // a process's children enter it at their exec
         for (TimeNamespace ns : alive) {
             for (TimeNamespace n = ns; n != null && live.add(n); n = n.parent()) {
                 // it and every namespace it is nested in
@@ -307,12 +318,26 @@ public final class NamespaceTree implements Tool {
 
     @Override
     public SyscallOutcome onSyscall(SyscallStop stop) {
-        return namespaceOf(stop.tid()).onSyscall(stop);
+        TimeNamespace ns = namespaceOf(stop.tid());
+        if (stop.number() == dev.timens.linux.SyscallNumbers.UNSHARE) return kernelApi.unshare(stop, ns);
+        return ns.onSyscall(stop);
     }
 
     @Override
     public void onExec(ExecStop stop) {
-        namespaceOf(stop.tid()).onExec(stop);
+        TimeNamespace current = namespaceOf(stop.tid());
+        TimeNamespace next = kernelApi.atExec(stop.tid(), current, made -> describe(made, current, stop.tid(), null,
+                programName(stop.tid())));
+        if (next != null) members.put(stop.tid(), next);
+        (next != null ? next : current).onExec(stop);
+    }
+
+    private static String programName(int tid) {
+        try {
+            return java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + tid + "/comm")).trim();
+        } catch (java.io.IOException e) {
+            return "?";
+        }
     }
 
     @Override
@@ -334,7 +359,20 @@ public final class NamespaceTree implements Tool {
                     call.answer(0);
                 }
             }
-            default -> namespaceOf(call.tid()).onNotification(call);
+            case dev.timens.linux.SyscallNumbers.OPEN, dev.timens.linux.SyscallNumbers.OPENAT,
+                 dev.timens.linux.SyscallNumbers.OPENAT2 -> {
+                if (kernelApi.open(call, this::namespaceOf)) return;
+                TimeNamespace ns = namespaceOf(call.tid());
+                if (ns.servesOpens()) ns.onNotification(call);
+                else call.proceed(); // sent for its flags, not a file timens serves
+            }
+            default -> {
+                if (KernelTimeNamespaces.isWrite(call.number())) {
+                    if (!kernelApi.write(call, this::namespaceOf)) call.proceed();
+                    return;
+                }
+                namespaceOf(call.tid()).onNotification(call);
+            }
         }
     }
 
@@ -352,6 +390,7 @@ public final class NamespaceTree implements Tool {
     public void onTaskCreated(int parent, int child, boolean thread) {
         TimeNamespace ns = namespaceOf(parent);
         if (ns != root) members.put(child, ns);
+        kernelApi.taskCreated(parent, child, thread);
         ns.onTaskCreated(parent, child, thread);
     }
 
@@ -360,6 +399,7 @@ public final class NamespaceTree implements Tool {
         // Gone already (its start time and maps with it): each namespace forgets
         // what it kept of it, the others know nothing of it.
         root.onTaskExited(tid);
+        kernelApi.taskExited(tid);
         if (byImage.isEmpty()) return;
         for (TimeNamespace nested : root.nestedNamespaces()) nested.onTaskExited(tid);
         members.remove(tid);

@@ -14,6 +14,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -59,7 +60,6 @@ final class ProcTimes {
     private final int uid = Unistd.geteuid();
     /** timens's own effective capabilities (CapEff), and its namespaces and root: what a caller must match. */
     private final long capabilities;
-    private final java.util.List<String> view;
 
     private static final String[] VIEW = {"ns/pid", "ns/mnt", "ns/user", "root"};
 
@@ -70,7 +70,6 @@ final class ProcTimes {
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
-        this.view = viewOf("self");
     }
 
     static SyscallSet syscalls() {
@@ -113,7 +112,7 @@ final class ProcTimes {
         }
     }
 
-    private static long flags(Notification call) throws TraceeFault {
+    static long flags(Notification call) throws TraceeFault {
         return switch (call.number()) {
             case SyscallNumbers.OPEN -> call.arg(1);
             case SyscallNumbers.OPENAT -> call.arg(2);
@@ -129,11 +128,22 @@ final class ProcTimes {
 
     /** The absolute path the call opens, if it may be one of the files rewritten here; else null. */
     private static String file(Notification call) throws TraceeFault {
+        return absolutePath(call, "stat", "uptime");
+    }
+
+    /**
+     * The absolute path under /proc that an open, openat or openat2 opens, if it
+     * ends with one of {@code endings}; else null (also for a path with
+     * {@code ..}, which the kernel resolves across magic links as this would not).
+     */
+    static String absolutePath(Notification call, String... endings) throws TraceeFault {
         boolean at = call.number() != SyscallNumbers.OPEN;
         byte[] bytes = call.memory().readCString(call.pointerArg(at ? 1 : 0), PATH_MAX);
         String path = new String(bytes, StandardCharsets.UTF_8);
         // Cheap first: most opens are of other files.
-        if (!path.endsWith("stat") && !path.endsWith("uptime")) return null;
+        boolean wanted = false;
+        for (String ending : endings) wanted |= path.endsWith(ending);
+        if (!wanted) return null;
         if (("/" + path + "/").contains("/../")) return null;
         if (!path.startsWith("/")) {
             int dirfd = at ? (int) call.arg(0) : AT_FDCWD;
@@ -159,7 +169,7 @@ final class ProcTimes {
         boolean stat = file.equals("/proc/stat");
         Matcher m = PROCESS_STAT.matcher(file);
         if (!uptime && !stat && !m.matches()) return null;
-        if (!viewOf(Integer.toString(tid)).equals(view)) return null; // its /proc is not ours
+        if (!seesOurProc(tid)) return null;
         if (uptime) return uptime();
         if (stat) return stat();
         // What it would see of another process may differ from what we see.
@@ -206,6 +216,24 @@ final class ProcTimes {
         return page.now(group);
     }
 
+    /** Whether thread {@code tid} sees the /proc timens sees: the same pid, mount and user namespaces and root. */
+    static boolean seesOurProc(int tid) {
+        return viewOf(Integer.toString(tid)).equals(OWN_VIEW);
+    }
+
+    /**
+     * Whether thread {@code tid} finds the same processes under /proc as timens:
+     * the same pid and mount namespaces and root (a user namespace of its own
+     * changes what it may see, not which process a number is).
+     */
+    static boolean findsOurProcesses(int tid) {
+        List<String> view = viewOf(Integer.toString(tid));
+        return view.get(0) != null && view.get(0).equals(OWN_VIEW.get(0)) && view.get(1) != null
+                && view.get(1).equals(OWN_VIEW.get(1)) && java.util.Objects.equals(view.get(3), OWN_VIEW.get(3));
+    }
+
+    private static final java.util.List<String> OWN_VIEW = viewOf("self");
+
     /** Where the namespaces and root of process {@code pid} ("self" for timens) lead; unreadable ones as null. */
     private static java.util.List<String> viewOf(String pid) {
         java.util.List<String> targets = new java.util.ArrayList<>();
@@ -224,7 +252,7 @@ final class ProcTimes {
     }
 
     /** The caller's filesystem uid, which the kernel checks /proc reads against. */
-    private static int fsuid(int tid) throws IOException {
+    static int fsuid(int tid) throws IOException {
         return (int) number(Integer.toString(tid), "Uid:", 3, 10);
     }
 

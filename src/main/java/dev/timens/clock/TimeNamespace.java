@@ -312,6 +312,14 @@ public final class TimeNamespace implements Tool, AutoCloseable {
     private final AtomicReference<Adoption> adoption =
             new AtomicReference<>(Adoption.ASKED);
 
+    /**
+     * {@link #adopt}, made at once by a caller on the tracer thread (a process
+     * entering a namespace it unshared, at its exec): null when done, else why not.
+     */
+    String adoptNow(TimeNamespace child) {
+        return adopted(child);
+    }
+
     private String adopted(TimeNamespace child) {
         if (!child.adoption.compareAndSet(Adoption.ASKED, Adoption.ADOPTED)) {
             child.close(); // abandoned: nobody waits for it any more
@@ -1042,6 +1050,11 @@ public final class TimeNamespace implements Tool, AutoCloseable {
      * namespace may ask; what it gets lets it do nothing but read and map the
      * image privately, which it does anyway.
      */
+    /** Whether opens are this namespace's to answer (--proc). */
+    boolean servesOpens() {
+        return procTimes != null;
+    }
+
     @Override
     public void onNotification(Notification call) {
         if (call.number() != IMAGE_SYSCALL && onHostTime(call.tid()) && !TimeSyscalls.isSet(call.number())) {

@@ -441,7 +441,7 @@ final class Timers implements AutoCloseable {
     }
 
     /** The lowest of {@link #CANCELLABLE_FDS} that thread {@code tid} has no descriptor at, or -1. */
-    private static int freeCancellableFd(int tid) {
+    static int freeCancellableFd(int tid) {
         for (int fd = CANCELLABLE_FDS; fd < CANCELLABLE_FDS + CANCELLABLE_COUNT; fd++) {
             if (!java.nio.file.Files.exists(Path.of("/proc/" + tid + "/fd/" + fd), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                 return fd;

@@ -19,6 +19,7 @@ public final class Errno {
     public static final int ENOTDIR = 20;
     public static final int EISDIR = 21;
     public static final int EINVAL = 22;
+    public static final int ESPIPE = 29;
     public static final int ERANGE = 34;
     public static final int ENOSYS = 38;
     public static final int EMSGSIZE = 90;

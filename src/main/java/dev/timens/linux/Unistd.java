@@ -34,10 +34,15 @@ public final class Unistd {
 
     /** A new close-on-exec read-write descriptor of /dev/null. */
     public static int openDevNull() {
+        return open("/dev/null", 2 /* O_RDWR */ | O_CLOEXEC);
+    }
+
+    /** open(2) of an existing {@code path} with {@code flags}; throws on failure. */
+    public static int open(String path, int flags) {
         try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
-            long fd = Native.syscall(SyscallNumbers.OPENAT, -100 /* AT_FDCWD */, arena.allocateFrom("/dev/null").address(),
-                    2 /* O_RDWR */ | O_CLOEXEC, 0, 0, 0);
-            if (fd < 0) throw new LinuxException("open /dev/null", (int) -fd);
+            long fd = Native.syscall(SyscallNumbers.OPENAT, -100 /* AT_FDCWD */, arena.allocateFrom(path).address(),
+                    flags, 0, 0, 0);
+            if (fd < 0) throw new LinuxException("open " + path, (int) -fd);
             return (int) fd;
         }
     }

@@ -1,0 +1,476 @@
+package dev.timens.clock;
+
+import dev.timens.engine.ArgCondition;
+import dev.timens.engine.Notification;
+import dev.timens.engine.RemotePtr;
+import dev.timens.engine.SyscallOutcome;
+import dev.timens.engine.SyscallSet;
+import dev.timens.engine.SyscallStop;
+import dev.timens.engine.TraceeFault;
+import dev.timens.linux.Errno;
+import dev.timens.linux.Mman;
+import dev.timens.linux.ProcStatus;
+import dev.timens.linux.SyscallNumbers;
+import dev.timens.linux.Unistd;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.IntFunction;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The kernel's own time-namespace interface, for the programs inside, as any
+ * user: {@code unshare(CLONE_NEWTIME)} makes a namespace for the caller's
+ * children, whose CLOCK_MONOTONIC and CLOCK_BOOTTIME offsets the caller sets
+ * by writing /proc/self/timens_offsets until a process enters it; a process
+ * enters it at its next exec (the caller's own exec, as with Linux 6.x, or
+ * that of a child forked after the unshare). It is a namespace nested in the
+ * caller's ({@link TimeNamespace#nest}), so it follows that one's clocks.
+ *
+ * <p>The file's offsets are from the clocks of the namespace timens made (the
+ * "host" of the programs inside), as the kernel's are from the host's: a new
+ * namespace starts with those of the caller's namespace for children, and the
+ * kernel's errors are kept (EINVAL for what does not parse, ERANGE for a clock
+ * that would leave its range, EACCES once a process is in, EPERM where no
+ * {@code unshare} made the namespace).
+ *
+ * <p>How the file is reached: the filter sends every open or openat for
+ * writing without O_CREAT (all opens under {@code --proc}); an open of
+ * /proc/PID/timens_offsets is answered with a memfd holding the file's text at
+ * one of descriptors {@link Timers#CANCELLABLE_FDS}, where the filter sends
+ * its writes here. Reads need nothing: the memfd holds the text.
+ */
+final class KernelTimeNamespaces {
+    static final long CLONE_NEWTIME = 0x80;
+    private static final long O_ACCMODE = 3;
+    private static final long O_WRONLY = 1;
+    private static final long O_RDWR = 2;
+    private static final long O_CREAT = 0x40;
+    /** O_DIRECTORY, O_PATH (and O_TMPFILE's directory bit): not an open of the file's contents. */
+    private static final long NOT_CONTENTS = 0x10000 | 0x200000;
+    private static final int MFD_CLOEXEC = 1;
+    private static final Pattern OFFSETS_FILE = Pattern.compile("/proc/(self|[0-9]{1,10})/timens_offsets");
+
+    /**
+     * A namespace a process made with unshare(CLONE_NEWTIME) for its children.
+     * Its offsets may change until {@link #entered} is set, under its lock.
+     */
+    static final class Unshared {
+        final TimeNamespace parent;
+        /** The parent's offsets as the file shows them (0 for a namespace timens made). */
+        final long parentMonotonic;
+        final long parentBoottime;
+        /** The effective uid of the process that made it: the one whose writes are granted. */
+        final int owner;
+        long monotonic;
+        long boottime;
+        TimeNamespace entered;
+
+        Unshared(TimeNamespace parent, long parentMonotonic, long parentBoottime, int owner) {
+            this.parent = parent;
+            this.parentMonotonic = parentMonotonic;
+            this.parentBoottime = parentBoottime;
+            this.owner = owner;
+            this.monotonic = parentMonotonic;
+            this.boottime = parentBoottime;
+        }
+
+        /** The nested namespace's settings: its offsets from the parent's clocks. */
+        ClockSettings settings(long monotonic, long boottime) {
+            return new ClockSettings(Optional.empty(), Duration.ZERO, Duration.ofNanos(monotonic - parentMonotonic),
+                    Duration.ofNanos(boottime - parentBoottime));
+        }
+    }
+
+    /** The answer for a process whose namespace for children is the one it is in. */
+    private static final Unshared NONE = new Unshared(null, 0, 0, -1);
+
+    /** Per process: the namespace its children enter (inherited by its children, kept across exec). */
+    private final ThreadAnswers<Unshared> forChildren = new ThreadAnswers<>();
+    /** The namespaces made here that a process entered, with what made them. */
+    private final Map<TimeNamespace, Unshared> entered = new ConcurrentHashMap<>();
+    /** The memfds given out as timens_offsets files, by inode: the process each is the file of. */
+    private final Map<Long, Integer> files = new ConcurrentHashMap<>();
+    private volatile boolean unshared;
+    private final java.io.PrintStream diagnostics;
+
+    KernelTimeNamespaces(java.io.PrintStream diagnostics) {
+        this.diagnostics = diagnostics;
+    }
+
+    /** unshare with CLONE_NEWTIME; opens for writing; writes at the descriptors the files are given. */
+    static SyscallSet syscalls() {
+        SyscallSet.Builder b = SyscallSet.builder();
+        b.when(SyscallNumbers.UNSHARE, ArgCondition.bitsSet(0, CLONE_NEWTIME));
+        for (long mode : new long[] {O_WRONLY, O_RDWR}) {
+            b.notifyWhen(SyscallNumbers.OPENAT, ArgCondition.maskedEquals(2, O_ACCMODE | O_CREAT, mode));
+            b.notifyWhen(SyscallNumbers.OPEN, ArgCondition.maskedEquals(1, O_ACCMODE | O_CREAT, mode));
+        }
+        ArgCondition atFiles = ArgCondition.maskedEquals(0, 0xFFFF_FFFFL & -Timers.CANCELLABLE_COUNT,
+                Timers.CANCELLABLE_FDS);
+        for (int nr : WRITES) b.notifyWhen(nr, atFiles);
+        return b.build();
+    }
+
+    private static final int[] WRITES = {SyscallNumbers.WRITE, SyscallNumbers.PWRITE64, SyscallNumbers.WRITEV,
+            SyscallNumbers.PWRITEV};
+
+    static boolean isWrite(int nr) {
+        for (int w : WRITES) if (w == nr) return true;
+        return false;
+    }
+
+    /**
+     * unshare(CLONE_NEWTIME) by a process in {@code current}: a namespace for
+     * its children from now on. Other namespaces asked for in the same call
+     * are the kernel's to make (the flag is taken out of the call, and put back
+     * after it).
+     */
+    SyscallOutcome unshare(SyscallStop stop, TimeNamespace current) {
+        long flags = stop.arg(0);
+        int tgid = stop.tgid();
+        long[] base = shown(tgid, current);
+        String refusal = nestable(current, new Unshared(current, base[0], base[1], -1), base[0], base[1]);
+        if (refusal != null) {
+            diagnostics.println("timens: unshare(CLONE_NEWTIME) in pid " + tgid + " refused (EPERM): " + refusal);
+            return SyscallOutcome.error(Errno.EPERM);
+        }
+        Unshared made = new Unshared(current, base[0], base[1], euid(stop.tid()));
+        if (flags == CLONE_NEWTIME) {
+            madeBy(tgid, made);
+            return SyscallOutcome.returning(0);
+        }
+        stop.setArg(0, flags & ~CLONE_NEWTIME);
+        stop.atExit(exit -> {
+            exit.setArg(0, flags);
+            if (exit.result() == 0) madeBy(tgid, made);
+        });
+        return SyscallOutcome.proceed();
+    }
+
+    /** {@code made} is the namespace for the children of {@code tgid} from now on; not of those it has already. */
+    private void madeBy(int tgid, Unshared made) {
+        unshared = true;
+        for (int child : children(tgid)) forChildren.of(child, NONE); // kept as they are
+        forChildren.put(tgid, made);
+    }
+
+    /** The offsets /proc/PID/timens_offsets of process {@code tgid}, in {@code current}, shows now. */
+    private long[] shown(int tgid, TimeNamespace current) {
+        Unshared u = unshared ? forChildren.of(tgid, NONE) : NONE;
+        if (u == NONE) u = entered.getOrDefault(current, NONE);
+        synchronized (u) {
+            return new long[] {u.monotonic, u.boottime};
+        }
+    }
+
+    /** Null when {@code u}'s parent can have a namespace nested with these offsets; else why not. */
+    private static String nestable(TimeNamespace parent, Unshared u, long monotonic, long boottime) {
+        try {
+            parent.nest(u.settings(monotonic, boottime)).close();
+            return null;
+        } catch (IllegalArgumentException e) {
+            return e.getMessage();
+        }
+    }
+
+    /**
+     * The namespace thread {@code tid}, about to run its new program, enters
+     * (the namespace for its children, made on first entry), or null to stay in
+     * {@code current}. On the tracer thread.
+     */
+    TimeNamespace atExec(int tid, TimeNamespace current, java.util.function.Consumer<TimeNamespace> made) {
+        if (!unshared) return null;
+        Unshared u = forChildren.of(tid, NONE);
+        if (u == NONE) return null;
+        TimeNamespace ns;
+        synchronized (u) {
+            if (u.entered == null) {
+                try {
+                    TimeNamespace child = u.parent.nest(u.settings(u.monotonic, u.boottime));
+                    String refusal = u.parent.adoptNow(child);
+                    if (refusal != null) {
+                        child.close();
+                        throw new IllegalArgumentException(refusal);
+                    }
+                    u.entered = child;
+                } catch (IllegalArgumentException e) {
+                    diagnostics.println("timens: pid " + tid + " stays in its namespace: the one it unshared cannot be"
+                            + " made (" + e.getMessage() + ")");
+                    forChildren.put(tid, NONE);
+                    return null;
+                }
+                entered.put(u.entered, u);
+                made.accept(u.entered);
+            }
+            ns = u.entered;
+        }
+        return ns == current ? null : ns;
+    }
+
+    /** The namespaces a process would enter at its exec: not to be retired while it runs. */
+    List<TimeNamespace> held() {
+        if (!unshared) return List.of();
+        return forChildren.liveValues(u -> u != NONE && u.entered != null).stream().map(u -> u.entered).toList();
+    }
+
+    /** A fork under engine v1, which reports them: the child's namespace for children is its parent's. */
+    void taskCreated(int parent, int child, boolean thread) {
+        if (unshared && !thread) forChildren.put(child, forChildren.of(parent, NONE));
+    }
+
+    void taskExited(int tid) {
+        forChildren.remove(tid);
+        if (!files.isEmpty()) files.values().removeIf(pid -> pid == tid);
+    }
+
+    /**
+     * An open that the filter sent for its flags: answered here when it opens
+     * a timens_offsets file, else false (the caller lets it run).
+     */
+    boolean open(Notification call, IntFunction<TimeNamespace> namespaceOf) {
+        try {
+            long flags = ProcTimes.flags(call);
+            if ((flags & NOT_CONTENTS) != 0) return false;
+            String path = ProcTimes.absolutePath(call, "timens_offsets");
+            if (path == null) return false;
+            Matcher m = OFFSETS_FILE.matcher(path);
+            if (!m.matches() || !ProcTimes.findsOurProcesses(call.tid())) return false;
+            int caller = ProcStatus.field(call.tid(), "Tgid:");
+            int target = m.group(1).equals("self") ? caller : Integer.parseInt(m.group(1));
+            if (target <= 0 || ProcStatus.field(target, "Tgid:") != target) return false;
+            int fsuid = ProcTimes.fsuid(call.tid());
+            if (fsuid != 0 && ProcStatus.field(target, "Uid:") != fsuid) return false; // the kernel's to refuse
+            long[] offsets = shown(target, namespaceOf.apply(target));
+            byte[] text = TimensOffsets.show(offsets[0], offsets[1]).getBytes(StandardCharsets.US_ASCII);
+            long mode = flags & O_ACCMODE;
+            int slot = mode == 0 ? -1 : Timers.freeCancellableFd(call.tid());
+            if (slot < 0 && mode != 0) {
+                diagnostics.println("timens: pid " + caller + " opened " + path + " with descriptors "
+                        + Timers.CANCELLABLE_FDS + "-" + (Timers.CANCELLABLE_FDS + Timers.CANCELLABLE_COUNT - 1)
+                        + " all taken: its writes go to the kernel, which refuses them");
+                return false;
+            }
+            int fd = file(text, (int) mode);
+            try {
+                files.put(Unistd.inode(fd), target);
+                call.answerWithDescriptorAt(fd, slot, (flags & Unistd.O_CLOEXEC) != 0 ? Unistd.O_CLOEXEC : 0);
+            } finally {
+                Unistd.close(fd);
+            }
+            return true;
+        } catch (TraceeFault | IOException | RuntimeException e) {
+            return false; // a bad pointer, a process gone: the kernel says what it says
+        }
+    }
+
+    /** A descriptor opened {@code mode} (O_RDONLY, O_WRONLY, O_RDWR) of a new memfd holding {@code text}. */
+    private static int file(byte[] text, int mode) {
+        int memfd;
+        try (Arena arena = Arena.ofConfined()) {
+            memfd = Mman.memfdCreate(arena.allocateFrom("timens_offsets"), MFD_CLOEXEC);
+            if (memfd < 0) throw new dev.timens.linux.LinuxException("memfd_create", -memfd);
+            try {
+                Unistd.pwriteFully(memfd, arena.allocateFrom(ValueLayout.JAVA_BYTE, text), 0);
+                return Unistd.open("/proc/self/fd/" + memfd, mode | Unistd.O_CLOEXEC);
+            } finally {
+                Unistd.close(memfd);
+            }
+        }
+    }
+
+    /**
+     * A write, pwrite64, writev or pwritev at one of the descriptors the files
+     * are given: answered here when it is one of those files, else false.
+     */
+    boolean write(Notification call, IntFunction<TimeNamespace> namespaceOf) {
+        int fd = (int) call.arg(0);
+        Integer target = fileAt(call.tid(), fd);
+        if (target == null) return false;
+        try {
+            long[] info = fdinfo(call.tid(), fd);
+            if ((info[1] & O_ACCMODE) == 0) throw new TimensOffsets.Refused(Errno.EBADF);
+            long result = switch (call.number()) {
+                case SyscallNumbers.WRITE -> writeOnce(call, target, info[0], call.pointerArg(1), call.arg(2),
+                        namespaceOf);
+                case SyscallNumbers.WRITEV -> writeVector(call, target, info[0], namespaceOf);
+                default -> throw new TimensOffsets.Refused(Errno.ESPIPE); // the kernel's file has no pwrite
+            };
+            rewrite(call.tid(), fd, target, namespaceOf); // before the answer: the program may read at once
+            call.answer(result);
+        } catch (TimensOffsets.Refused r) {
+            call.answerWithError(r.errno);
+        } catch (IOException e) {
+            call.answerWithError(Errno.EBADF); // closed meanwhile
+        }
+        return true;
+    }
+
+    /** writev: each buffer is one write of its own, as the kernel runs them for a file with no vector write. */
+    private long writeVector(Notification call, int target, long position, IntFunction<TimeNamespace> namespaceOf)
+            throws TimensOffsets.Refused {
+        long count = call.arg(2);
+        if (count < 0 || count > 1024) throw new TimensOffsets.Refused(Errno.EINVAL);
+        ByteBuffer iov;
+        try {
+            iov = ByteBuffer.wrap(call.memory().read(call.pointerArg(1), (int) count * 16))
+                    .order(ByteOrder.LITTLE_ENDIAN);
+        } catch (TraceeFault e) {
+            throw new TimensOffsets.Refused(Errno.EFAULT);
+        }
+        long total = 0;
+        for (int i = 0; i < count; i++) {
+            long base = iov.getLong(16 * i);
+            long length = iov.getLong(16 * i + 8);
+            if (length == 0) continue;
+            long n;
+            try {
+                n = writeOnce(call, target, position, new RemotePtr(base), length, namespaceOf);
+            } catch (TimensOffsets.Refused r) {
+                if (total == 0) throw r;
+                break;
+            }
+            total += n;
+            if (n < length) break;
+        }
+        return total;
+    }
+
+    private long writeOnce(Notification call, int target, long position, RemotePtr buffer, long count,
+                           IntFunction<TimeNamespace> namespaceOf) throws TimensOffsets.Refused {
+        if (position != 0 || Long.compareUnsigned(count, TimensOffsets.MAX_WRITE) >= 0) {
+            throw new TimensOffsets.Refused(Errno.EINVAL);
+        }
+        byte[] bytes;
+        try {
+            bytes = call.memory().read(buffer, (int) count);
+        } catch (TraceeFault e) {
+            throw new TimensOffsets.Refused(Errno.EFAULT);
+        }
+        TimensOffsets written = TimensOffsets.parse(bytes);
+        set(target, written.offsets(), call.tid(), namespaceOf);
+        return written.written();
+    }
+
+    /** The kernel's proc_timens_set_offset, for the namespace for children of process {@code target}. */
+    private void set(int target, List<TimensOffsets.Offset> offsets, int writer, IntFunction<TimeNamespace> namespaceOf)
+            throws TimensOffsets.Refused {
+        if (ProcStatus.startTime(target) <= 0) throw new TimensOffsets.Refused(Errno.ESRCH);
+        Unshared u = unshared ? forChildren.of(target, NONE) : NONE;
+        if (u == NONE) {
+            // A namespace timens made (the kernel's: without CAP_SYS_TIME), or one entered already.
+            u = entered.get(namespaceOf.apply(target));
+            if (u == null) throw new TimensOffsets.Refused(Errno.EPERM);
+        }
+        int euid = euid(writer);
+        if (euid != 0 && euid != u.owner) throw new TimensOffsets.Refused(Errno.EPERM);
+        Map<ClockGroup, Long> nanos = new EnumMap<>(ClockGroup.class);
+        for (TimensOffsets.Offset o : offsets) {
+            if (o.seconds() > TimensOffsets.KTIME_SEC_MAX || o.seconds() < -TimensOffsets.KTIME_SEC_MAX) {
+                throw new TimensOffsets.Refused(Errno.ERANGE);
+            }
+            long shownParent = o.clock() == ClockGroup.MONOTONIC ? u.parentMonotonic : u.parentBoottime;
+            long base = u.parent.clockPage().now(o.clock()) - shownParent;
+            long offset;
+            long clock;
+            try {
+                offset = Math.addExact(Math.multiplyExact(o.seconds(), 1_000_000_000L), o.nanos());
+                clock = Math.addExact(base, offset);
+            } catch (ArithmeticException e) {
+                throw new TimensOffsets.Refused(Errno.ERANGE);
+            }
+            long seconds = Math.floorDiv(clock, 1_000_000_000L);
+            if (seconds < 0 || seconds > TimensOffsets.KTIME_SEC_MAX / 2) throw new TimensOffsets.Refused(Errno.ERANGE);
+            nanos.put(o.clock(), offset);
+        }
+        long monotonic;
+        long boottime;
+        synchronized (u) {
+            if (u.entered != null) throw new TimensOffsets.Refused(Errno.EACCES);
+            monotonic = nanos.getOrDefault(ClockGroup.MONOTONIC, u.monotonic);
+            boottime = nanos.getOrDefault(ClockGroup.BOOTTIME, u.boottime);
+        }
+        String refusal = nestable(u.parent, u, monotonic, boottime);
+        if (refusal != null) {
+            diagnostics.println("timens: pid " + writer + " cannot set those time namespace offsets (EPERM): "
+                    + refusal);
+            throw new TimensOffsets.Refused(Errno.EPERM);
+        }
+        synchronized (u) {
+            if (u.entered != null) throw new TimensOffsets.Refused(Errno.EACCES);
+            u.monotonic = monotonic;
+            u.boottime = boottime;
+        }
+    }
+
+    /** After a write: the file's text says what is set now, for a read from its start. */
+    private void rewrite(int tid, int fd, int target, IntFunction<TimeNamespace> namespaceOf) {
+        try {
+            long[] offsets = shown(target, namespaceOf.apply(target));
+            byte[] text = TimensOffsets.show(offsets[0], offsets[1]).getBytes(StandardCharsets.US_ASCII);
+            int own = Unistd.open("/proc/" + tid + "/fd/" + fd, (int) O_RDWR | Unistd.O_CLOEXEC);
+            try (Arena arena = Arena.ofConfined()) {
+                Unistd.ftruncate(own, 0);
+                Unistd.pwriteFully(own, arena.allocateFrom(ValueLayout.JAVA_BYTE, text), 0);
+            } finally {
+                Unistd.close(own);
+            }
+        } catch (RuntimeException e) {
+            // Closed meanwhile: nobody reads it.
+        }
+    }
+
+    /** The process whose timens_offsets file thread {@code tid} has at {@code fd}, or null for any other file. */
+    private Integer fileAt(int tid, int fd) {
+        if (files.isEmpty()) return null;
+        try {
+            Object inode = Files.getAttribute(Path.of("/proc/" + tid + "/fd/" + fd), "unix:ino");
+            return files.get(((Number) inode).longValue());
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** The position and the open flags of descriptor {@code fd} of thread {@code tid}. */
+    private static long[] fdinfo(int tid, int fd) throws IOException {
+        long[] info = new long[2];
+        for (String line : Files.readAllLines(Path.of("/proc/" + tid + "/fdinfo/" + fd))) {
+            if (line.startsWith("pos:")) info[0] = Long.parseLong(line.substring(4).trim());
+            if (line.startsWith("flags:")) info[1] = Long.parseLong(line.substring(6).trim(), 8);
+        }
+        return info;
+    }
+
+    private static int euid(int tid) {
+        String[] uids = ProcStatus.values(Integer.toString(tid), "Uid:");
+        return uids == null || uids.length < 2 ? -1 : Integer.parseInt(uids[1]);
+    }
+
+    /** The children process {@code tgid}'s threads have now. */
+    private static List<Integer> children(int tgid) {
+        List<Integer> children = new java.util.ArrayList<>();
+        try (var tasks = Files.newDirectoryStream(Path.of("/proc/" + tgid + "/task"))) {
+            for (Path task : tasks) {
+                String list = Files.readString(task.resolve("children")).trim();
+                if (list.isEmpty()) continue;
+                for (String pid : list.split(" ")) children.add(Integer.parseInt(pid));
+            }
+        } catch (IOException | RuntimeException e) {
+            // gone, or no /proc/PID/task/TID/children (CONFIG_PROC_CHILDREN): none known
+        }
+        return children;
+    }
+}
