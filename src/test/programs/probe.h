@@ -72,6 +72,7 @@ PROBE_FN const char *errno_name(int e)
     case EBUSY: return "EBUSY";
     case EINVAL: return "EINVAL";
     case ERANGE: return "ERANGE";
+    case ESPIPE: return "ESPIPE";
     case ENOSYS: return "ENOSYS";
     case EOVERFLOW: return "EOVERFLOW";
     case EOPNOTSUPP: return "EOPNOTSUPP";

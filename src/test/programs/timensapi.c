@@ -21,30 +21,20 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "probe.h"
+
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
 #endif
 
 static const char *result(long r)
 {
-    static char buf[64];
+    static char buf[32];
     if (r >= 0) {
         snprintf(buf, sizeof buf, "%ld", r);
         return buf;
     }
-    switch (errno) {
-    case EPERM: return "EPERM";
-    case EINVAL: return "EINVAL";
-    case ERANGE: return "ERANGE";
-    case ESPIPE: return "ESPIPE";
-    case EACCES: return "EACCES";
-    case EBADF: return "EBADF";
-    case ESRCH: return "ESRCH";
-    case EFAULT: return "EFAULT";
-    default:
-        snprintf(buf, sizeof buf, "errno%d", errno);
-        return buf;
-    }
+    return errno_name(errno);
 }
 
 static long put(int fd, const char *text)

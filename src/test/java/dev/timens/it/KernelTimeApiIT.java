@@ -73,25 +73,28 @@ class KernelTimeApiIT {
      */
     @Test
     void utilLinuxUnshareMovesMonotonicAndBoottime() {
-        String unshare = Toolchains.requireOnPath("unshare", "apt-get install util-linux").toString();
         double[] host = hostClocks();
-        TimensRunner.Result run = runner.timens(OUTER, inside("sh", "-c",
-                unshare + " --time --monotonic 86400 --boottime 172800 --fork " + Toolchains.program("clockprobe-dyn")
-                        + " && " + unshare + " --time --monotonic 86400 --boottime 172800 --fork "
-                        + Toolchains.program("clockprobe-static"))).assertExit(0);
+        TimensRunner.Result run = unshareTwice("--time --monotonic 86400 --boottime 172800 --fork "
+                + Toolchains.program("clockprobe-dyn"), "--time --monotonic 86400 --boottime 172800 --fork "
+                + Toolchains.program("clockprobe-static"));
         assertAhead(run, host, HOUR + DAY, HOUR + 2 * DAY, 2);
     }
 
     /** Without --fork, unshare's own exec enters the namespace (as with Linux 6.x); so does one with a user namespace. */
     @Test
     void theUnsharingProgramsExecEntersAndAUserNamespaceMayCome() {
-        String unshare = Toolchains.requireOnPath("unshare", "apt-get install util-linux").toString();
         double[] host = hostClocks();
-        TimensRunner.Result run = runner.timens(OUTER, inside("sh", "-c",
-                unshare + " --time --monotonic 86400 --boottime 86400 " + Toolchains.program("clockprobe-static")
-                        + " && " + unshare + " --user --map-root-user --time --monotonic 86400 --boottime 86400 --fork "
-                        + Toolchains.program("clockprobe-static"))).assertExit(0);
+        TimensRunner.Result run = unshareTwice("--time --monotonic 86400 --boottime 86400 "
+                + Toolchains.program("clockprobe-static"), "--user --map-root-user --time --monotonic 86400"
+                + " --boottime 86400 --fork " + Toolchains.program("clockprobe-static"));
         assertAhead(run, host, HOUR + DAY, HOUR + DAY, 2);
+    }
+
+    /** util-linux unshare run inside with {@code first}, then with {@code second}; both must succeed. */
+    private TimensRunner.Result unshareTwice(String first, String second) {
+        String unshare = Toolchains.requireOnPath("unshare", "apt-get install util-linux").toString();
+        return runner.timens(OUTER, inside("sh", "-c", unshare + " " + first + " && " + unshare + " " + second))
+                .assertExit(0);
     }
 
     /**
