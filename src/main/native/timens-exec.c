@@ -82,6 +82,7 @@
 #include <signal.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -507,14 +508,19 @@ static void door_monitor(struct request *r)
 	}
 	if (child == 0) {
 		close(report[0]);
-		/* A process group of its own: "kill 0" in one joined command must not
-		 * reach the door or another's, and signals passed on reach what it starts. */
-		setpgid(0, 0);
+		/* A session and process group of its own: "kill 0" in one joined command
+		 * must not reach the door or another's, signals passed on reach what it
+		 * starts, and a terminal timensctl made for it can be its own. */
+		setsid();
 		/* First: a token left unused would keep its namespace from being retired. */
 		if (join && syscall(JOIN_SYSCALL, join) != 0)
 			refuse_start(report[1], 125, "timens: entering the nested namespace", errno);
 		if (dup2(r->in, 0) < 0 || dup2(r->out, 1) < 0 || dup2(r->err, 2) < 0)
 			refuse_start(report[1], 125, "dup2", errno);
+		/* timensctl's pseudo-terminal becomes its controlling terminal; the
+		 * user's own terminal, another session's, stays what it is (EPERM). */
+		if (isatty(0))
+			ioctl(0, TIOCSCTTY, 0);
 		if (chdir(field[1]) != 0) {
 			char what[4096 + 64];
 			snprintf(what, sizeof what, "changing to the directory %s in the namespace", field[1]);
@@ -524,7 +530,8 @@ static void door_monitor(struct request *r)
 		execve(field[0], args, env);
 		refuse_start(report[1], errno == ENOENT || errno == ENOTDIR ? 127 : 126, field[0], errno);
 	}
-	setpgid(child, child); /* as the child does: whichever comes first */
+	/* No setpgid here: the child's setsid would fail in a group it already leads.
+	 * Until it runs, a signal passed on reaches it alone (signal_command). */
 	close(report[1]);
 	close(r->in);
 	close(r->out);

@@ -250,19 +250,23 @@ public final class TimensctlCommand {
         long inheritedIgnored = signals == null ? 0 : signals.ignored();
         dev.timens.linux.CaughtSignals caught = dev.timens.linux.CaughtSignals.install(NativeFiles.signalLibrary(),
                 SignalForwarding.caught(inheritedIgnored, jvmOwn) & EXEC_FORWARDED, jvmOwn);
-        ControlClient.Joined joined;
-        try {
-            joined = ControlClient.exec(namespace, verb, request.apply(signals));
-        } catch (ControlClient.NotStarted e) {
-            err.println(program + ": " + e.getMessage());
-            return e.status();
-        }
-        Thread.ofPlatform().daemon().name("timensctl-signals").start(() -> {
-            while (joined.signal(caught.next().signal())) {
-                // passed on; the command's end ends the loop
+        try (TerminalRelay terminal = TerminalRelay.forInteractive()) {
+            ControlClient.Joined joined;
+            try {
+                joined = terminal == null ? ControlClient.exec(namespace, verb, request.apply(signals))
+                        : ControlClient.exec(namespace, verb, request.apply(signals), terminal.stdio());
+            } catch (ControlClient.NotStarted e) {
+                err.println(program + ": " + e.getMessage());
+                return e.status();
             }
-        });
-        return joined.awaitEnd();
+            if (terminal != null) terminal.start();
+            Thread.ofPlatform().daemon().name("timensctl-signals").start(() -> {
+                while (joined.signal(caught.next().signal())) {
+                    // passed on; the command's end ends the loop
+                }
+            });
+            return joined.awaitEnd();
+        }
     }
 
     /** The {@link Protocol#EXEC} payload: PATH, working directory, signal state, ARGC, arguments, environment. */

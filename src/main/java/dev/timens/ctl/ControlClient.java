@@ -220,6 +220,16 @@ public final class ControlClient {
      * runs.
      */
     public static Joined exec(Found namespace, String verb, byte[] payload) throws ControlException, NotStarted {
+        return exec(namespace, verb, payload, standardDescriptors());
+    }
+
+    /**
+     * As {@link #exec(Found, String, byte[])}, with {@code stdio} as the
+     * command's standard input, output and error; those above 2 are closed here
+     * once sent.
+     */
+    public static Joined exec(Found namespace, String verb, byte[] payload, int[] stdio)
+            throws ControlException, NotStarted {
         int connection;
         try {
             connection = Sockets.connect(namespace.socket());
@@ -232,13 +242,12 @@ public final class ControlClient {
                     .getBytes(StandardCharsets.UTF_8);
             byte[] message = java.util.Arrays.copyOf(head, head.length + payload.length);
             System.arraycopy(payload, 0, message, head.length, payload.length);
-            int[] stdio = standardDescriptors();
             try {
                 Sockets.send(connection, message, stdio);
             } catch (LinuxException e) {
                 throw ended(namespace);
             } finally {
-                for (int fd : stdio) if (fd > 2) Unistd.close(fd);
+                java.util.Arrays.stream(stdio).filter(fd -> fd > 2).distinct().forEach(Unistd::close);
             }
             Lines lines = new Lines(connection);
             String first = lines.next();

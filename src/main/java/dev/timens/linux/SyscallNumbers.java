@@ -139,6 +139,7 @@ public final class SyscallNumbers {
     public static final int READV = 19;
     public static final int WRITEV = 20;
     public static final int UNSHARE = 272;
+    public static final int GETPGRP = 111;
     public static final int PWRITEV = 296;
     public static final int SELECT = 23;
     public static final int SCHED_YIELD = 24;

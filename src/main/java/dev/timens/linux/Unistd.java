@@ -27,6 +27,26 @@ public final class Unistd {
         }
     }
 
+    /** One read(2) into {@code into}: the bytes read (0 at the end), or {@code -errno}; retried on EINTR. */
+    public static long read(int fd, MemorySegment into) {
+        long n;
+        do {
+            n = Native.syscall(SyscallNumbers.READ, fd, into.address(), into.byteSize(), 0, 0, 0);
+        } while (n == -Errno.EINTR);
+        return n;
+    }
+
+    /** Whether {@code fd} has something to read (or its end) within {@code millis} ms (poll(2)). */
+    public static boolean readable(int fd, int millis) {
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            MemorySegment pollfd = arena.allocate(8, 4); // struct pollfd {int fd; short events, revents;}
+            pollfd.set(java.lang.foreign.ValueLayout.JAVA_INT, 0, fd);
+            pollfd.set(java.lang.foreign.ValueLayout.JAVA_SHORT, 4, (short) 1); // POLLIN
+            long n = Native.syscall(SyscallNumbers.POLL, pollfd.address(), 1, millis, 0, 0, 0);
+            return n > 0;
+        }
+    }
+
     /** Whether descriptor {@code fd} is open in this process. */
     public static boolean isOpen(int fd) {
         return Native.syscall(SyscallNumbers.FCNTL, fd, 1 /* F_GETFD */, 0, 0, 0, 0) >= 0;

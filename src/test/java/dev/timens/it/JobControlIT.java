@@ -107,6 +107,45 @@ class JobControlIT {
         waitUntil(() -> processStates(marker).isEmpty(), "no process of the namespace left");
     }
 
+    /**
+     * {@code timensctl exec} from this terminal gives the command a terminal of
+     * its own (a pseudo-terminal as its controlling terminal, with this one's
+     * size): {@code tty} names it, an interactive bash in it has job control
+     * (Ctrl-Z stops its job), its exit status comes back, and the terminal has
+     * its modes back afterwards. Ctrl-C ends a joined command with 130.
+     */
+    @Test
+    void timensctlExecGivesTheCommandATerminalOfItsOwn() {
+        String name = marker();
+        String timensctl = Toolchains.timens().resolveSibling("timensctl").toString();
+        type(Toolchains.timens() + " --name " + name + " --at 2038-01-19T00:00:00Z -- sleep 1000 &");
+        type("until " + timensctl + " list | grep -q " + name + "; do sleep 0.2; done; " + timensctl + " exec " + name
+                + " -- env PS1='$ ' bash --norc --noprofile");
+        waitFor("$ ");
+        type("echo TTY $(tty) SIZE $(stty size) YEAR $(date +%Y)");
+        waitFor("TTY /dev/pts/");
+        assertThat(screen()).contains("SIZE 50 200 YEAR 2038");
+        type("sleep 1001");
+        waitForArgs("sleep 1001");
+        tmux("send-keys", "-t", session, "C-z");
+        waitFor("Stopped");
+        type("kill -KILL %1");
+        // bash says so at a prompt once the job's end reached it (through timens's tracing, a moment later).
+        waitUntil(() -> screen().contains("Killed"), "the job killed", 500, () -> type("jobs"));
+        type("exit 7");
+        type("echo status=$?");
+        waitFor("status=7");
+        type("stty -a | grep -q -- ' icanon' && stty -a | grep -q -- ' echo ' && echo modes=back");
+        waitFor("modes=back");
+        type(timensctl + " exec " + name + " -- sleep 1002");
+        waitForArgs("sleep 1002");
+        tmux("send-keys", "-t", session, "C-c");
+        type("echo status=$?");
+        waitFor("status=130");
+        type("kill %1; wait; echo namespace=ended");
+        waitFor("namespace=ended");
+    }
+
     /** The command lines (after {@code sh -c}) of the sh processes with the marker. */
     private static List<String> leftovers(String marker) {
         List<String> lines = new ArrayList<>();
@@ -199,6 +238,11 @@ class JobControlIT {
     private void waitFor(String text) {
         Pattern line = Pattern.compile("(?m)^(\\[\\d+\\]\\+\\s+|\\$ )?" + Pattern.quote(text));
         waitUntil(() -> line.matcher(screen()).find(), "'" + text + "' on the screen");
+    }
+
+    /** Waits until a process whose command line is {@code args} runs. */
+    private void waitForArgs(String args) {
+        waitUntil(() -> run(List.of("ps", "-eo", "args")).lines().anyMatch(l -> l.trim().equals(args)), "'" + args + "'");
     }
 
     /** Waits until a process with {@code marker} in its command line runs. */
