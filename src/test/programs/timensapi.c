@@ -97,6 +97,19 @@ int main(int argc, char **argv)
     printf("open %s\n", fd < 0 ? result(fd) : "ok");
     if (fd < 0) return 1;
     show("fresh", fd);
+    {
+        /* Another file next to it, where timens sends writes: written, not taken for the offsets file. */
+        char path[] = "/tmp/timensapi-XXXXXX", got[8] = "";
+        int other = mkstemp(path);
+        unlink(path);
+        int at = dup2(other, fd + 1);
+        long n = write(at, "plain", 5);
+        if (pread(other, got, 5, 0) != 5)
+            strcpy(got, "-");
+        printf("other_file %s %s\n", result(n), got);
+        close(at);
+        close(other);
+    }
     printf("garbage %s\n", result(put(fd, "not an offset")));
     printf("missing_nanos %s\n", result(put(fd, "1 10")));
     printf("nanos_too_big %s\n", result(put(fd, "1 10 1000000000")));

@@ -45,7 +45,12 @@ final class TerminalRelay implements AutoCloseable {
      */
     static TerminalRelay forInteractive() {
         if (!Terminal.isTerminal(0) || !Terminal.isTerminal(1) || !Terminal.inForeground(0)) return null;
-        Terminal.Pty pty = Terminal.openPty();
+        Terminal.Pty pty;
+        try {
+            pty = Terminal.openPty();
+        } catch (LinuxException e) {
+            return null; // no pseudo-terminal to be had (none left, a sandbox): the command gets this one's descriptors
+        }
         try {
             Terminal.restore(pty.slave(), Terminal.modes(0)); // the user's erase key, line discipline, speed
             byte[] size = Terminal.windowSize(1);
@@ -53,9 +58,9 @@ final class TerminalRelay implements AutoCloseable {
         } catch (LinuxException e) {
             Unistd.close(pty.master());
             Unistd.close(pty.slave());
-            throw e;
+            return null;
         }
-        int err = Terminal.isTerminal(2) ? pty.slave() : 2;
+        int err = Terminal.isTerminal(2) ? pty.slave() : Unistd.isOpen(2) ? 2 : Unistd.openDevNull();
         return new TerminalRelay(pty, new int[] {pty.slave(), pty.slave(), err});
     }
 
@@ -132,7 +137,12 @@ final class TerminalRelay implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
-        if (savedModes != null) Terminal.restore(0, savedModes);
-        Unistd.close(pty.master());
+        try {
+            if (savedModes != null) Terminal.restore(0, savedModes);
+        } catch (LinuxException e) {
+            // The terminal hung up: nothing to give its modes back to.
+        } finally {
+            Unistd.close(pty.master());
+        }
     }
 }

@@ -7,6 +7,7 @@ import dev.timens.engine.SyscallOutcome;
 import dev.timens.engine.SyscallSet;
 import dev.timens.engine.SyscallStop;
 import dev.timens.engine.TraceeFault;
+import dev.timens.linux.Descriptors;
 import dev.timens.linux.Errno;
 import dev.timens.linux.Mman;
 import dev.timens.linux.ProcStatus;
@@ -51,7 +52,11 @@ import java.util.regex.Pattern;
  * writing without O_CREAT (all opens under {@code --proc}); an open of
  * /proc/PID/timens_offsets is answered with a memfd holding the file's text at
  * one of descriptors {@link Timers#CANCELLABLE_FDS}, where the filter sends
- * its writes here. Reads need nothing: the memfd holds the text.
+ * its writes here. Reads need nothing: the memfd holds the text. The memfd's
+ * name says whose file it is, after a tag of this supervisor's, so a write
+ * is matched by what the descriptor is (a duplicate taken with pidfd_getfd),
+ * never by a number or a path the program could change meanwhile, and
+ * nothing is kept here per file.
  */
 final class KernelTimeNamespaces {
     static final long CLONE_NEWTIME = 0x80;
@@ -99,12 +104,63 @@ final class KernelTimeNamespaces {
     private static final Unshared NONE = new Unshared(null, 0, 0, -1);
 
     /** Per process: the namespace its children enter (inherited by its children, kept across exec). */
-    private final ThreadAnswers<Unshared> forChildren = new ThreadAnswers<>();
+    private final ForChildren forChildren = new ForChildren();
     /** The namespaces made here that a process entered, with what made them. */
     private final Map<TimeNamespace, Unshared> entered = new ConcurrentHashMap<>();
-    /** The memfds given out as timens_offsets files, by inode: the process each is the file of. */
-    private final Map<Long, Integer> files = new ConcurrentHashMap<>();
+    /** Per namespace, whether one can be nested in it with MONOTONIC, BOOTTIME moved (index bits 0, 1): null, or why not. */
+    private final Map<TimeNamespace, Optional<String>[]> nestable = new ConcurrentHashMap<>();
+    /** What the names of the memfds given out as timens_offsets files start with. */
+    private final String filePrefix = "timens_offsets:" + Long.toHexString(new java.security.SecureRandom().nextLong()) + ":";
     private volatile boolean unshared;
+    private volatile boolean filesGiven;
+
+    /**
+     * Per process (with its start time, against pid reuse): the namespace its
+     * children enter, where it is not the one it is in. A process without an
+     * entry has its nearest ancestor's. Entries of gone processes are dropped
+     * as the store grows.
+     */
+    private static final class ForChildren {
+        private record Held(long started, Unshared value) {}
+
+        private static final int PRUNE_ABOVE = 4096;
+        private final Map<Integer, Held> held = new ConcurrentHashMap<>();
+
+        void put(int pid, Unshared value) {
+            if (held.size() > PRUNE_ABOVE) held.entrySet().removeIf(e -> e.getValue().started() != ProcStatus.startTime(e.getKey()));
+            held.put(pid, new Held(ProcStatus.startTime(pid), value));
+        }
+
+        /** The entry of process {@code pid} itself, if it has one. */
+        Unshared own(int pid) {
+            Held h = held.get(pid);
+            return h != null && h.started() == ProcStatus.startTime(pid) ? h.value() : null;
+        }
+
+        /** Thread {@code tid}'s process's, or its nearest ancestor's; NONE when none has one. */
+        Unshared of(int tid) {
+            int pid = ProcStatus.field(tid, "Tgid:");
+            if (pid <= 0) pid = tid;
+            for (int depth = 0; depth < 64 && pid > 1; depth++) {
+                Unshared u = own(pid);
+                if (u != null) return u;
+                pid = ProcStatus.field(pid, "PPid:");
+            }
+            return NONE;
+        }
+
+        void remove(int pid) {
+            held.remove(pid);
+        }
+
+        List<Unshared> live() {
+            List<Unshared> live = new java.util.ArrayList<>();
+            held.forEach((pid, h) -> {
+                if (h.started() == ProcStatus.startTime(pid)) live.add(h.value());
+            });
+            return live;
+        }
+    }
     private final java.io.PrintStream diagnostics;
 
     KernelTimeNamespaces(java.io.PrintStream diagnostics) {
@@ -126,7 +182,7 @@ final class KernelTimeNamespaces {
     }
 
     private static final int[] WRITES = {SyscallNumbers.WRITE, SyscallNumbers.PWRITE64, SyscallNumbers.WRITEV,
-            SyscallNumbers.PWRITEV};
+            SyscallNumbers.PWRITEV, SyscallNumbers.PWRITEV2};
 
     static boolean isWrite(int nr) {
         for (int w : WRITES) if (w == nr) return true;
@@ -143,7 +199,7 @@ final class KernelTimeNamespaces {
         long flags = stop.arg(0);
         int tgid = stop.tgid();
         long[] base = shown(tgid, current);
-        String refusal = nestable(current, new Unshared(current, base[0], base[1], -1), base[0], base[1]);
+        String refusal = nestable(new Unshared(current, base[0], base[1], -1), base[0], base[1]);
         if (refusal != null) {
             diagnostics.println("timens: unshare(CLONE_NEWTIME) in pid " + tgid + " refused (EPERM): " + refusal);
             return SyscallOutcome.error(Errno.EPERM);
@@ -164,27 +220,49 @@ final class KernelTimeNamespaces {
     /** {@code made} is the namespace for the children of {@code tgid} from now on; not of those it has already. */
     private void madeBy(int tgid, Unshared made) {
         unshared = true;
-        for (int child : children(tgid)) forChildren.of(child, NONE); // kept as they are
+        for (int child : children(tgid)) {
+            if (forChildren.own(child) == null) forChildren.put(child, forChildren.of(child)); // kept as they are
+        }
         forChildren.put(tgid, made);
     }
 
     /** The offsets /proc/PID/timens_offsets of process {@code tgid}, in {@code current}, shows now. */
     private long[] shown(int tgid, TimeNamespace current) {
-        Unshared u = unshared ? forChildren.of(tgid, NONE) : NONE;
+        Unshared u = unshared ? forChildren.of(tgid) : NONE;
         if (u == NONE) u = entered.getOrDefault(current, NONE);
         synchronized (u) {
             return new long[] {u.monotonic, u.boottime};
         }
     }
 
-    /** Null when {@code u}'s parent can have a namespace nested with these offsets; else why not. */
-    private static String nestable(TimeNamespace parent, Unshared u, long monotonic, long boottime) {
-        try {
-            parent.nest(u.settings(monotonic, boottime)).close();
-            return null;
-        } catch (IllegalArgumentException e) {
-            return e.getMessage();
+    /**
+     * Null when {@code u}'s parent can have a namespace nested with these
+     * offsets; else why not. Found once per parent and set of moved clocks (a
+     * trial nesting builds a clock image): it depends on nothing that changes.
+     */
+    @SuppressWarnings("unchecked")
+    private String nestable(Unshared u, long monotonic, long boottime) {
+        int moved = (monotonic != u.parentMonotonic ? 1 : 0) | (boottime != u.parentBoottime ? 2 : 0);
+        Optional<String>[] known = nestable.computeIfAbsent(u.parent, p -> new Optional[4]);
+        synchronized (known) {
+            if (known[moved] == null) {
+                String why;
+                try {
+                    u.parent.nest(u.settings(u.parentMonotonic + (moved & 1), u.parentBoottime + (moved >> 1))).close();
+                    why = null;
+                } catch (RuntimeException e) {
+                    why = e.getMessage();
+                }
+                known[moved] = Optional.ofNullable(why);
+            }
+            return known[moved].orElse(null);
         }
+    }
+
+    /** {@code ns} was retired: nothing enters it any more. */
+    void forget(TimeNamespace ns) {
+        entered.remove(ns);
+        nestable.remove(ns);
     }
 
     /**
@@ -194,7 +272,7 @@ final class KernelTimeNamespaces {
      */
     TimeNamespace atExec(int tid, TimeNamespace current, java.util.function.Consumer<TimeNamespace> made) {
         if (!unshared) return null;
-        Unshared u = forChildren.of(tid, NONE);
+        Unshared u = forChildren.of(tid);
         if (u == NONE) return null;
         TimeNamespace ns;
         synchronized (u) {
@@ -207,7 +285,7 @@ final class KernelTimeNamespaces {
                         throw new IllegalArgumentException(refusal);
                     }
                     u.entered = child;
-                } catch (IllegalArgumentException e) {
+                } catch (RuntimeException e) {
                     diagnostics.println("timens: pid " + tid + " stays in its namespace: the one it unshared cannot be"
                             + " made (" + e.getMessage() + ")");
                     forChildren.put(tid, NONE);
@@ -218,23 +296,25 @@ final class KernelTimeNamespaces {
             }
             ns = u.entered;
         }
+        if (ns != current) forChildren.put(tid, u); // in it now, its children too, wherever they are moved
         return ns == current ? null : ns;
     }
 
     /** The namespaces a process would enter at its exec: not to be retired while it runs. */
     List<TimeNamespace> held() {
         if (!unshared) return List.of();
-        return forChildren.liveValues(u -> u != NONE && u.entered != null).stream().map(u -> u.entered).toList();
+        return forChildren.live().stream().filter(u -> u != NONE && u.entered != null).map(u -> u.entered).toList();
     }
 
     /** A fork under engine v1, which reports them: the child's namespace for children is its parent's. */
     void taskCreated(int parent, int child, boolean thread) {
-        if (unshared && !thread) forChildren.put(child, forChildren.of(parent, NONE));
+        if (!unshared || thread) return;
+        Unshared u = forChildren.of(parent);
+        if (u != NONE) forChildren.put(child, u); // kept if it is moved to another parent
     }
 
     void taskExited(int tid) {
         forChildren.remove(tid);
-        if (!files.isEmpty()) files.values().removeIf(pid -> pid == tid);
     }
 
     /**
@@ -258,15 +338,15 @@ final class KernelTimeNamespaces {
             byte[] text = TimensOffsets.show(offsets[0], offsets[1]).getBytes(StandardCharsets.US_ASCII);
             long mode = flags & O_ACCMODE;
             int slot = mode == 0 ? -1 : Timers.freeCancellableFd(call.tid());
-            if (slot < 0 && mode != 0) {
+            if (mode != 0 && (slot < 0 || slot >= openFileLimit(call.tid()))) {
                 diagnostics.println("timens: pid " + caller + " opened " + path + " with descriptors "
                         + Timers.CANCELLABLE_FDS + "-" + (Timers.CANCELLABLE_FDS + Timers.CANCELLABLE_COUNT - 1)
-                        + " all taken: its writes go to the kernel, which refuses them");
+                        + " all taken or beyond its limit: its writes go to the kernel, which refuses them");
                 return false;
             }
-            int fd = file(text, (int) mode);
+            int fd = file(filePrefix + target + ":" + ProcStatus.startTime(target), text, (int) mode);
             try {
-                files.put(Unistd.inode(fd), target);
+                filesGiven = true;
                 call.answerWithDescriptorAt(fd, slot, (flags & Unistd.O_CLOEXEC) != 0 ? Unistd.O_CLOEXEC : 0);
             } finally {
                 Unistd.close(fd);
@@ -277,11 +357,25 @@ final class KernelTimeNamespaces {
         }
     }
 
-    /** A descriptor opened {@code mode} (O_RDONLY, O_WRONLY, O_RDWR) of a new memfd holding {@code text}. */
-    private static int file(byte[] text, int mode) {
+    /** RLIMIT_NOFILE's soft limit of thread {@code tid} (/proc/TID/limits); no descriptor may be placed at it or above. */
+    private static long openFileLimit(int tid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/" + tid + "/limits"))) {
+                if (!line.startsWith("Max open files")) continue;
+                String soft = line.substring("Max open files".length()).trim().split("\\s+")[0];
+                return soft.equals("unlimited") ? Long.MAX_VALUE : Long.parseLong(soft);
+            }
+        } catch (IOException | RuntimeException e) {
+            // gone: no limit matters
+        }
+        return Long.MAX_VALUE;
+    }
+
+    /** A descriptor opened {@code mode} (O_RDONLY, O_WRONLY, O_RDWR) of a new memfd {@code name} holding {@code text}. */
+    private static int file(String name, byte[] text, int mode) {
         int memfd;
         try (Arena arena = Arena.ofConfined()) {
-            memfd = Mman.memfdCreate(arena.allocateFrom("timens_offsets"), MFD_CLOEXEC);
+            memfd = Mman.memfdCreate(arena.allocateFrom(name), MFD_CLOEXEC);
             if (memfd < 0) throw new dev.timens.linux.LinuxException("memfd_create", -memfd);
             try {
                 Unistd.pwriteFully(memfd, arena.allocateFrom(ValueLayout.JAVA_BYTE, text), 0);
@@ -293,43 +387,100 @@ final class KernelTimeNamespaces {
     }
 
     /**
-     * A write, pwrite64, writev or pwritev at one of the descriptors the files
-     * are given: answered here when it is one of those files, else false.
+     * A write, pwrite64, writev, pwritev or pwritev2 at one of the descriptors
+     * the files are given: answered here when it is one of those files, else
+     * false (the caller lets it run).
      */
     boolean write(Notification call, IntFunction<TimeNamespace> namespaceOf) {
-        int fd = (int) call.arg(0);
-        Integer target = fileAt(call.tid(), fd);
-        if (target == null) return false;
+        if (!filesGiven) return false;
+        int own = duplicate(call.tid(), (int) call.arg(0));
+        if (own < 0) return false;
         try {
-            long[] info = fdinfo(call.tid(), fd);
-            if ((info[1] & O_ACCMODE) == 0) throw new TimensOffsets.Refused(Errno.EBADF);
-            long result = switch (call.number()) {
-                case SyscallNumbers.WRITE -> writeOnce(call, target, info[0], call.pointerArg(1), call.arg(2),
-                        namespaceOf);
-                case SyscallNumbers.WRITEV -> writeVector(call, target, info[0], namespaceOf);
-                default -> throw new TimensOffsets.Refused(Errno.ESPIPE); // the kernel's file has no pwrite
-            };
-            rewrite(call.tid(), fd, target, namespaceOf); // before the answer: the program may read at once
-            call.answer(result);
-        } catch (TimensOffsets.Refused r) {
-            call.answerWithError(r.errno);
-        } catch (IOException e) {
-            call.answerWithError(Errno.EBADF); // closed meanwhile
+            int target = targetOf(own);
+            if (target == 0) return false;
+            long result;
+            try {
+                result = writeTo(call, own, target, namespaceOf);
+                rewrite(own, target, namespaceOf); // before the answer: the program may read at once
+            } catch (TimensOffsets.Refused r) {
+                result = -r.errno;
+            } catch (RuntimeException e) {
+                result = -Errno.EBADF; // its process gone meanwhile
+            }
+            if (result < 0) call.answerWithError((int) -result);
+            else call.answer(result);
+            return true;
+        } finally {
+            Unistd.close(own);
         }
-        return true;
+    }
+
+    /** The kernel's answer to the write {@code call} makes to the file {@code own} is a duplicate of. */
+    private long writeTo(Notification call, int own, int target, IntFunction<TimeNamespace> namespaceOf)
+            throws TimensOffsets.Refused {
+        if (target < 0) throw new TimensOffsets.Refused(Errno.ESRCH);
+        int nr = call.number();
+        long position = call.arg(3);
+        if (nr == SyscallNumbers.PWRITE64 || nr == SyscallNumbers.PWRITEV
+                || (nr == SyscallNumbers.PWRITEV2 && position != -1)) {
+            // The kernel's file cannot be written at a position (no FMODE_PWRITE).
+            throw new TimensOffsets.Refused(position < 0 ? Errno.EINVAL : Errno.ESPIPE);
+        }
+        if ((Unistd.statusFlags(own) & O_ACCMODE) == 0) throw new TimensOffsets.Refused(Errno.EBADF);
+        long at = Unistd.position(own);
+        if (nr == SyscallNumbers.WRITE) return writeOnce(call, target, at, call.pointerArg(1), call.arg(2), namespaceOf);
+        return writeVector(call, target, at, namespaceOf);
+    }
+
+    /** This process's duplicate of descriptor {@code fd} of thread {@code tid}'s process, or -1. */
+    private static int duplicate(int tid, int fd) {
+        int pidfd = Descriptors.pidfdOpen(ProcStatus.field(tid, "Tgid:"));
+        if (pidfd < 0) return -1;
+        try {
+            int own = Descriptors.pidfdGetfd(pidfd, fd);
+            return own < 0 ? -1 : own;
+        } finally {
+            Unistd.close(pidfd);
+        }
+    }
+
+    /**
+     * The process whose timens_offsets file {@code own} is (one this supervisor
+     * made: its memfd's name says so); -1 for such a file of a process gone
+     * (its number taken since, maybe); 0 for any other file.
+     */
+    private int targetOf(int own) {
+        String name;
+        try {
+            name = Files.readSymbolicLink(Path.of("/proc/self/fd/" + own)).toString();
+        } catch (IOException e) {
+            return 0;
+        }
+        String prefix = "/memfd:" + filePrefix;
+        if (!name.startsWith(prefix)) return 0;
+        String[] whose = name.substring(prefix.length()).split("[: ]");
+        try {
+            int pid = Integer.parseInt(whose[0]);
+            return ProcStatus.startTime(pid) == Long.parseLong(whose[1]) ? pid : -1;
+        } catch (RuntimeException e) {
+            return 0;
+        }
     }
 
     /** writev: each buffer is one write of its own, as the kernel runs them for a file with no vector write. */
     private long writeVector(Notification call, int target, long position, IntFunction<TimeNamespace> namespaceOf)
             throws TimensOffsets.Refused {
         long count = call.arg(2);
-        if (count < 0 || count > 1024) throw new TimensOffsets.Refused(Errno.EINVAL);
+        if (count < 0 || count > 1024) throw new TimensOffsets.Refused(Errno.EINVAL); // UIO_MAXIOV
         ByteBuffer iov;
         try {
             iov = ByteBuffer.wrap(call.memory().read(call.pointerArg(1), (int) count * 16))
                     .order(ByteOrder.LITTLE_ENDIAN);
         } catch (TraceeFault e) {
             throw new TimensOffsets.Refused(Errno.EFAULT);
+        }
+        for (int i = 0; i < count; i++) {
+            if (iov.getLong(16 * i + 8) < 0) throw new TimensOffsets.Refused(Errno.EINVAL); // checked before any is written
         }
         long total = 0;
         for (int i = 0; i < count; i++) {
@@ -369,7 +520,7 @@ final class KernelTimeNamespaces {
     private void set(int target, List<TimensOffsets.Offset> offsets, int writer, IntFunction<TimeNamespace> namespaceOf)
             throws TimensOffsets.Refused {
         if (ProcStatus.startTime(target) <= 0) throw new TimensOffsets.Refused(Errno.ESRCH);
-        Unshared u = unshared ? forChildren.of(target, NONE) : NONE;
+        Unshared u = unshared ? forChildren.of(target) : NONE;
         if (u == NONE) {
             // A namespace timens made (the kernel's: without CAP_SYS_TIME), or one entered already.
             u = entered.get(namespaceOf.apply(target));
@@ -403,7 +554,7 @@ final class KernelTimeNamespaces {
             monotonic = nanos.getOrDefault(ClockGroup.MONOTONIC, u.monotonic);
             boottime = nanos.getOrDefault(ClockGroup.BOOTTIME, u.boottime);
         }
-        String refusal = nestable(u.parent, u, monotonic, boottime);
+        String refusal = nestable(u, monotonic, boottime);
         if (refusal != null) {
             diagnostics.println("timens: pid " + writer + " cannot set those time namespace offsets (EPERM): "
                     + refusal);
@@ -417,46 +568,23 @@ final class KernelTimeNamespaces {
     }
 
     /** After a write: the file's text says what is set now, for a read from its start. */
-    private void rewrite(int tid, int fd, int target, IntFunction<TimeNamespace> namespaceOf) {
-        try {
-            long[] offsets = shown(target, namespaceOf.apply(target));
-            byte[] text = TimensOffsets.show(offsets[0], offsets[1]).getBytes(StandardCharsets.US_ASCII);
-            int own = Unistd.open("/proc/" + tid + "/fd/" + fd, (int) O_RDWR | Unistd.O_CLOEXEC);
-            try (Arena arena = Arena.ofConfined()) {
-                Unistd.ftruncate(own, 0);
-                Unistd.pwriteFully(own, arena.allocateFrom(ValueLayout.JAVA_BYTE, text), 0);
-            } finally {
-                Unistd.close(own);
-            }
-        } catch (RuntimeException e) {
-            // Closed meanwhile: nobody reads it.
+    private void rewrite(int own, int target, IntFunction<TimeNamespace> namespaceOf) {
+        long[] offsets = shown(target, namespaceOf.apply(target));
+        byte[] text = TimensOffsets.show(offsets[0], offsets[1]).getBytes(StandardCharsets.US_ASCII);
+        try (Arena arena = Arena.ofConfined()) {
+            Unistd.ftruncate(own, 0);
+            Unistd.pwriteFully(own, arena.allocateFrom(ValueLayout.JAVA_BYTE, text), 0);
         }
     }
 
-    /** The process whose timens_offsets file thread {@code tid} has at {@code fd}, or null for any other file. */
-    private Integer fileAt(int tid, int fd) {
-        if (files.isEmpty()) return null;
-        try {
-            Object inode = Files.getAttribute(Path.of("/proc/" + tid + "/fd/" + fd), "unix:ino");
-            return files.get(((Number) inode).longValue());
-        } catch (IOException | RuntimeException e) {
-            return null;
-        }
-    }
-
-    /** The position and the open flags of descriptor {@code fd} of thread {@code tid}. */
-    private static long[] fdinfo(int tid, int fd) throws IOException {
-        long[] info = new long[2];
-        for (String line : Files.readAllLines(Path.of("/proc/" + tid + "/fdinfo/" + fd))) {
-            if (line.startsWith("pos:")) info[0] = Long.parseLong(line.substring(4).trim());
-            if (line.startsWith("flags:")) info[1] = Long.parseLong(line.substring(6).trim(), 8);
-        }
-        return info;
-    }
-
+    /** The effective uid of thread {@code tid}, or -1 when it is gone. */
     private static int euid(int tid) {
         String[] uids = ProcStatus.values(Integer.toString(tid), "Uid:");
-        return uids == null || uids.length < 2 ? -1 : Integer.parseInt(uids[1]);
+        try {
+            return uids == null || uids.length < 2 ? -1 : Integer.parseInt(uids[1]);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     /** The children process {@code tgid}'s threads have now. */

@@ -164,6 +164,7 @@ public final class NamespaceTree implements Tool {
             described.remove(ns);
             byImage.remove(e.getValue().inode);
             members.forget(ns);
+            kernelApi.forget(ns);
             ns.parent().retire(ns);
             if (e.getValue().name != null) names.add(e.getValue().name);
         }

@@ -140,6 +140,8 @@ public final class SyscallNumbers {
     public static final int WRITEV = 20;
     public static final int UNSHARE = 272;
     public static final int GETPGRP = 111;
+    public static final int LSEEK = 8;
+    public static final int PWRITEV2 = 328;
     public static final int PWRITEV = 296;
     public static final int SELECT = 23;
     public static final int SCHED_YIELD = 24;

@@ -47,6 +47,16 @@ public final class Unistd {
         }
     }
 
+    /** The file status flags of descriptor {@code fd} (fcntl F_GETFL: O_ACCMODE, O_APPEND...), or {@code -errno}. */
+    public static long statusFlags(int fd) {
+        return Native.syscall(SyscallNumbers.FCNTL, fd, 3 /* F_GETFL */, 0, 0, 0, 0);
+    }
+
+    /** The file position of descriptor {@code fd} (lseek SEEK_CUR), or {@code -errno}. */
+    public static long position(int fd) {
+        return Native.syscall(SyscallNumbers.LSEEK, fd, 0, 1 /* SEEK_CUR */, 0, 0, 0);
+    }
+
     /** Whether descriptor {@code fd} is open in this process. */
     public static boolean isOpen(int fd) {
         return Native.syscall(SyscallNumbers.FCNTL, fd, 1 /* F_GETFD */, 0, 0, 0, 0) >= 0;
