@@ -171,6 +171,8 @@ final class KernelTimeNamespaces {
     static SyscallSet syscalls() {
         SyscallSet.Builder b = SyscallSet.builder();
         b.when(SyscallNumbers.UNSHARE, ArgCondition.bitsSet(0, CLONE_NEWTIME));
+        b.when(SyscallNumbers.SETNS, ArgCondition.bitsSet(1, CLONE_NEWTIME));
+        b.when(SyscallNumbers.SETNS, ArgCondition.equalToInt(1, 0));
         for (long mode : new long[] {O_WRONLY, O_RDWR}) {
             b.notifyWhen(SyscallNumbers.OPENAT, ArgCondition.maskedEquals(2, O_ACCMODE | O_CREAT, mode));
             b.notifyWhen(SyscallNumbers.OPEN, ArgCondition.maskedEquals(1, O_ACCMODE | O_CREAT, mode));
@@ -215,6 +217,69 @@ final class KernelTimeNamespaces {
             if (exit.result() == 0) madeBy(tgid, made);
         });
         return SyscallOutcome.proceed();
+    }
+
+    /**
+     * setns with CLONE_NEWTIME (or 0, any kind): into the namespace of the
+     * process a pidfd names, from its next exec on (its children's too); the
+     * rest of a pidfd's namespaces are the kernel's to join. A descriptor of
+     * /proc/PID/ns/time cannot say which of timens's namespaces it stands for
+     * (every process inside is in the host's kernel namespace): it joins the
+     * outermost where nothing is nested, and is refused (EPERM) otherwise.
+     */
+    SyscallOutcome setns(SyscallStop stop, TimeNamespace current, IntFunction<TimeNamespace> namespaceOf,
+                         boolean nothingNested) {
+        int fd = (int) stop.arg(0);
+        long flags = stop.arg(1);
+        String link;
+        try {
+            link = Files.readSymbolicLink(Path.of("/proc/" + stop.tid() + "/fd/" + fd)).toString();
+        } catch (IOException e) {
+            return SyscallOutcome.proceed(); // no such descriptor: the kernel says EBADF
+        }
+        int tgid = stop.tgid();
+        if (link.startsWith("time:[") || link.startsWith("time_for_children:[")) {
+            if (flags != 0 && flags != CLONE_NEWTIME) return SyscallOutcome.proceed(); // EINVAL, the kernel's
+            if (nothingNested) return SyscallOutcome.returning(0); // the only namespace there is, the caller's own
+            diagnostics.println("timens: setns of pid " + tgid + " on " + link + " refused (EPERM): timens cannot tell"
+                    + " which of its namespaces that descriptor stands for; a pidfd of a process in it can");
+            return SyscallOutcome.error(Errno.EPERM);
+        }
+        if (!link.equals("anon_inode:[pidfd]") || (flags & CLONE_NEWTIME) == 0) return SyscallOutcome.proceed();
+        if (ProcStatus.field(stop.tid(), "Threads:") > 1) return SyscallOutcome.error(Errno.EUSERS);
+        int target = pidOfPidfd(stop.tid(), fd);
+        if (target <= 0) return SyscallOutcome.error(Errno.ESRCH);
+        int euid = euid(stop.tid());
+        if (euid != 0 && euid != euid(target)) return SyscallOutcome.error(Errno.EPERM);
+        TimeNamespace into = namespaceOf.apply(target);
+        Unshared joined = entered.get(into);
+        if (joined == null) {
+            joined = new Unshared(into.parent(), 0, 0, euid);
+            joined.entered = into;
+        }
+        Unshared join = joined;
+        if (flags == CLONE_NEWTIME) {
+            madeBy(tgid, join);
+            return SyscallOutcome.returning(0);
+        }
+        stop.setArg(1, flags & ~CLONE_NEWTIME);
+        stop.atExit(exit -> {
+            exit.setArg(1, flags);
+            if (exit.result() == 0) madeBy(tgid, join);
+        });
+        return SyscallOutcome.proceed();
+    }
+
+    /** The process pidfd {@code fd} of thread {@code tid} names (fdinfo's Pid:), or -1 once it has ended. */
+    private static int pidOfPidfd(int tid, int fd) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/" + tid + "/fdinfo/" + fd))) {
+                if (line.startsWith("Pid:")) return Integer.parseInt(line.substring(4).trim());
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+        return -1;
     }
 
     /** {@code made} is the namespace for the children of {@code tgid} from now on; not of those it has already. */
@@ -534,7 +599,10 @@ final class KernelTimeNamespaces {
                 throw new TimensOffsets.Refused(Errno.ERANGE);
             }
             long shownParent = o.clock() == ClockGroup.MONOTONIC ? u.parentMonotonic : u.parentBoottime;
-            long base = u.parent.clockPage().now(o.clock()) - shownParent;
+            // The clock the file's offsets are from: the parent's, less its own offset (a namespace
+            // joined with setns that timens made outermost has none: its own).
+            TimeNamespace from = u.parent != null ? u.parent : u.entered;
+            long base = from.clockPage().now(o.clock()) - shownParent;
             long offset;
             long clock;
             try {

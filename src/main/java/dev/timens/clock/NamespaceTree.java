@@ -321,6 +321,9 @@ public final class NamespaceTree implements Tool {
     public SyscallOutcome onSyscall(SyscallStop stop) {
         TimeNamespace ns = namespaceOf(stop.tid());
         if (stop.number() == dev.timens.linux.SyscallNumbers.UNSHARE) return kernelApi.unshare(stop, ns);
+        if (stop.number() == dev.timens.linux.SyscallNumbers.SETNS) {
+            return kernelApi.setns(stop, ns, this::namespaceOf, byImage.isEmpty() && ns == root);
+        }
         return ns.onSyscall(stop);
     }
 

@@ -22,6 +22,7 @@ public final class Errno {
     public static final int ESPIPE = 29;
     public static final int ERANGE = 34;
     public static final int ENOSYS = 38;
+    public static final int EUSERS = 87;
     public static final int EMSGSIZE = 90;
     public static final int EOPNOTSUPP = 95;
     public static final int ECONNABORTED = 103;

@@ -224,6 +224,7 @@ public final class SyscallNumbers {
     public static final int PROCESS_VM_READV = 310;
     public static final int PROCESS_VM_WRITEV = 311;
     public static final int KCMP = 312;
+    public static final int SETNS = 308;
     public static final int SECCOMP = 317;
     public static final int GETRANDOM = 318;
     public static final int MEMFD_CREATE = 319;

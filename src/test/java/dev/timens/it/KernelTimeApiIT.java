@@ -165,6 +165,27 @@ class KernelTimeApiIT {
                 .contains("cannot set those time namespace offsets (EPERM)").contains("--name");
     }
 
+    /**
+     * setns(pidfd, CLONE_NEWTIME) joins the namespace of the process the pidfd
+     * names (one that unshare made here), and the program run after it reads
+     * that namespace's clocks; nsenter's /proc/PID/ns/time, which cannot say
+     * which namespace it is, is refused with the reason.
+     */
+    @Test
+    void setnsWithAPidfdJoinsAnotherProcesssNamespace() {
+        String unshare = Toolchains.requireOnPath("unshare", "apt-get install util-linux").toString();
+        String nsenter = Toolchains.requireOnPath("nsenter", "apt-get install util-linux").toString();
+        double[] host = hostClocks();
+        TimensRunner.Result run = runner.timens(OUTER, inside("sh", "-c", unshare
+                + " --time --monotonic 86400 --boottime 86400 --fork sleep 60 & sleep 1; s=$(pgrep -P $! sleep); "
+                + Toolchains.program("setnsprobe") + " $s " + Toolchains.program("clockprobe-static") + "; "
+                + nsenter + " --time --target $s true; echo NSENTER status=$?; kill $s"));
+        assertThat(run.single("SETNS").fields().get("result")).as(run.describe()).isEqualTo("ok");
+        assertAhead(run, host, HOUR + DAY, HOUR + DAY, 1);
+        assertThat(run.single("NSENTER").fields().get("status")).as(run.describe()).isEqualTo("1");
+        assertThat(run.stderr()).as(run.describe()).contains("cannot tell which of its namespaces");
+    }
+
     /** The "STEP result" lines of timensapi, by step. */
     private static Map<String, String> steps(String stdout) {
         Map<String, String> steps = new LinkedHashMap<>();
