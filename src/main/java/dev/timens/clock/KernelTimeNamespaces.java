@@ -198,7 +198,6 @@ final class KernelTimeNamespaces {
      * after it).
      */
     SyscallOutcome unshare(SyscallStop stop, TimeNamespace current) {
-        long flags = stop.arg(0);
         int tgid = stop.tgid();
         long[] base = shown(tgid, current);
         String refusal = nestable(new Unshared(current, base[0], base[1], -1), base[0], base[1]);
@@ -206,15 +205,26 @@ final class KernelTimeNamespaces {
             diagnostics.println("timens: unshare(CLONE_NEWTIME) in pid " + tgid + " refused (EPERM): " + refusal);
             return SyscallOutcome.error(Errno.EPERM);
         }
-        Unshared made = new Unshared(current, base[0], base[1], euid(stop.tid()));
+        return forChildrenOnSuccess(stop, 0, new Unshared(current, base[0], base[1], euid(stop.tid())));
+    }
+
+    /**
+     * The namespace for the children of {@code stop}'s process becomes
+     * {@code u} once the call succeeds: at once when CLONE_NEWTIME (in argument
+     * {@code flagsArg}) is all it asks for, else after the kernel did the rest
+     * (the flag taken out for it, and put back after).
+     */
+    private SyscallOutcome forChildrenOnSuccess(SyscallStop stop, int flagsArg, Unshared u) {
+        long flags = stop.arg(flagsArg);
+        int tgid = stop.tgid();
         if (flags == CLONE_NEWTIME) {
-            madeBy(tgid, made);
+            madeBy(tgid, u);
             return SyscallOutcome.returning(0);
         }
-        stop.setArg(0, flags & ~CLONE_NEWTIME);
+        stop.setArg(flagsArg, flags & ~CLONE_NEWTIME);
         stop.atExit(exit -> {
-            exit.setArg(0, flags);
-            if (exit.result() == 0) madeBy(tgid, made);
+            exit.setArg(flagsArg, flags);
+            if (exit.result() == 0) madeBy(tgid, u);
         });
         return SyscallOutcome.proceed();
     }
@@ -257,17 +267,7 @@ final class KernelTimeNamespaces {
             joined = new Unshared(into.parent(), 0, 0, euid);
             joined.entered = into;
         }
-        Unshared join = joined;
-        if (flags == CLONE_NEWTIME) {
-            madeBy(tgid, join);
-            return SyscallOutcome.returning(0);
-        }
-        stop.setArg(1, flags & ~CLONE_NEWTIME);
-        stop.atExit(exit -> {
-            exit.setArg(1, flags);
-            if (exit.result() == 0) madeBy(tgid, join);
-        });
-        return SyscallOutcome.proceed();
+        return forChildrenOnSuccess(stop, 1, joined);
     }
 
     /** The process pidfd {@code fd} of thread {@code tid} names (fdinfo's Pid:), or -1 once it has ended. */
