@@ -409,7 +409,11 @@ final class KernelTimeNamespaces {
                         + " all taken or beyond its limit: its writes go to the kernel, which refuses them");
                 return false;
             }
-            int fd = file(filePrefix + target + ":" + ProcStatus.startTime(target), text, (int) mode);
+            // Read-only for the program whatever it asked for: a write through a copy of it at
+            // another number, which the filter does not send here, fails (EBADF), never lands in
+            // the memfd unseen. What it asked for is in the name.
+            int fd = file(filePrefix + target + ":" + ProcStatus.startTime(target) + ":" + (mode == 0 ? "r" : "w"),
+                    text, 0);
             try {
                 filesGiven = true;
                 call.answerWithDescriptorAt(fd, slot, (flags & Unistd.O_CLOEXEC) != 0 ? Unistd.O_CLOEXEC : 0);
@@ -461,11 +465,12 @@ final class KernelTimeNamespaces {
         int own = duplicate(call.tid(), (int) call.arg(0));
         if (own < 0) return false;
         try {
-            int target = targetOf(own);
-            if (target == 0) return false;
+            OffsetsFile file = fileOf(own);
+            if (file == null) return false;
+            int target = file.target();
             long result;
             try {
-                result = writeTo(call, own, target, namespaceOf);
+                result = writeTo(call, own, file, namespaceOf);
                 rewrite(own, target, namespaceOf); // before the answer: the program may read at once
             } catch (TimensOffsets.Refused r) {
                 result = -r.errno;
@@ -481,8 +486,9 @@ final class KernelTimeNamespaces {
     }
 
     /** The kernel's answer to the write {@code call} makes to the file {@code own} is a duplicate of. */
-    private long writeTo(Notification call, int own, int target, IntFunction<TimeNamespace> namespaceOf)
+    private long writeTo(Notification call, int own, OffsetsFile file, IntFunction<TimeNamespace> namespaceOf)
             throws TimensOffsets.Refused {
+        int target = file.target();
         if (target < 0) throw new TimensOffsets.Refused(Errno.ESRCH);
         int nr = call.number();
         long position = call.arg(3);
@@ -491,7 +497,7 @@ final class KernelTimeNamespaces {
             // The kernel's file cannot be written at a position (no FMODE_PWRITE).
             throw new TimensOffsets.Refused(position < 0 ? Errno.EINVAL : Errno.ESPIPE);
         }
-        if ((Unistd.statusFlags(own) & O_ACCMODE) == 0) throw new TimensOffsets.Refused(Errno.EBADF);
+        if (!file.writable()) throw new TimensOffsets.Refused(Errno.EBADF);
         long at = Unistd.position(own);
         if (nr == SyscallNumbers.WRITE) return writeOnce(call, target, at, call.pointerArg(1), call.arg(2), namespaceOf);
         return writeVector(call, target, at, namespaceOf);
@@ -509,26 +515,29 @@ final class KernelTimeNamespaces {
         }
     }
 
+    /** A timens_offsets file given out: whose (-1: a process gone since), and whether it was opened for writing. */
+    private record OffsetsFile(int target, boolean writable) {}
+
     /**
-     * The process whose timens_offsets file {@code own} is (one this supervisor
-     * made: its memfd's name says so); -1 for such a file of a process gone
-     * (its number taken since, maybe); 0 for any other file.
+     * The timens_offsets file {@code own} is, when it is one this supervisor
+     * made (its memfd's name says so, and whose it is); null for any other.
      */
-    private int targetOf(int own) {
+    private OffsetsFile fileOf(int own) {
         String name;
         try {
             name = Files.readSymbolicLink(Path.of("/proc/self/fd/" + own)).toString();
         } catch (IOException e) {
-            return 0;
+            return null;
         }
         String prefix = "/memfd:" + filePrefix;
-        if (!name.startsWith(prefix)) return 0;
+        if (!name.startsWith(prefix)) return null;
         String[] whose = name.substring(prefix.length()).split("[: ]");
         try {
             int pid = Integer.parseInt(whose[0]);
-            return ProcStatus.startTime(pid) == Long.parseLong(whose[1]) ? pid : -1;
+            boolean alive = ProcStatus.startTime(pid) == Long.parseLong(whose[1]);
+            return new OffsetsFile(alive ? pid : -1, whose[2].equals("w"));
         } catch (RuntimeException e) {
-            return 0;
+            return null;
         }
     }
 
@@ -639,9 +648,13 @@ final class KernelTimeNamespaces {
     private void rewrite(int own, int target, IntFunction<TimeNamespace> namespaceOf) {
         long[] offsets = shown(target, namespaceOf.apply(target));
         byte[] text = TimensOffsets.show(offsets[0], offsets[1]).getBytes(StandardCharsets.US_ASCII);
+        // A writable descriptor of our own duplicate's memfd (the program's is read-only).
+        int writable = Unistd.open("/proc/self/fd/" + own, (int) O_RDWR | Unistd.O_CLOEXEC);
         try (Arena arena = Arena.ofConfined()) {
-            Unistd.ftruncate(own, 0);
-            Unistd.pwriteFully(own, arena.allocateFrom(ValueLayout.JAVA_BYTE, text), 0);
+            Unistd.ftruncate(writable, 0);
+            Unistd.pwriteFully(writable, arena.allocateFrom(ValueLayout.JAVA_BYTE, text), 0);
+        } finally {
+            Unistd.close(writable);
         }
     }
 

@@ -47,11 +47,6 @@ public final class Unistd {
         }
     }
 
-    /** The file status flags of descriptor {@code fd} (fcntl F_GETFL: O_ACCMODE, O_APPEND...), or {@code -errno}. */
-    public static long statusFlags(int fd) {
-        return Native.syscall(SyscallNumbers.FCNTL, fd, 3 /* F_GETFL */, 0, 0, 0, 0);
-    }
-
     /** The file position of descriptor {@code fd} (lseek SEEK_CUR), or {@code -errno}. */
     public static long position(int fd) {
         return Native.syscall(SyscallNumbers.LSEEK, fd, 0, 1 /* SEEK_CUR */, 0, 0, 0);
