@@ -133,6 +133,7 @@ class JobControlIT {
         // bash says so at a prompt once the job's end reached it (through timens's tracing, a moment later).
         waitUntil(() -> screen().contains("Killed"), "the job killed", 500, () -> type("jobs"));
         type("exit 7");
+        waitForEnd(name); // what is typed before timensctl has ended is the command's, as over ssh
         type("echo status=$?");
         waitFor("status=7");
         type("stty -a | grep -q -- ' icanon' && stty -a | grep -q -- ' echo ' && echo modes=back");
@@ -140,6 +141,7 @@ class JobControlIT {
         type(timensctl + " exec " + name + " -- sleep 1002");
         waitForArgs("sleep 1002");
         tmux("send-keys", "-t", session, "C-c");
+        waitForEnd(name);
         type("echo status=$?");
         waitFor("status=130");
         type("kill %1; wait; echo namespace=ended");
@@ -238,6 +240,12 @@ class JobControlIT {
     private void waitFor(String text) {
         Pattern line = Pattern.compile("(?m)^(\\[\\d+\\]\\+\\s+|\\$ )?" + Pattern.quote(text));
         waitUntil(() -> line.matcher(screen()).find(), "'" + text + "' on the screen");
+    }
+
+    /** Waits until no {@code timensctl exec NAME} runs. */
+    private void waitForEnd(String name) {
+        waitUntil(() -> run(List.of("ps", "-eo", "args")).lines().noneMatch(l -> l.contains(" exec " + name + " ")),
+                "the end of timensctl exec");
     }
 
     /** Waits until a process whose command line is {@code args} runs. */
