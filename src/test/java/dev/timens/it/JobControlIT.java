@@ -129,9 +129,12 @@ class JobControlIT {
         waitForArgs("sleep 1001");
         tmux("send-keys", "-t", session, "C-z");
         waitFor("Stopped");
-        type("kill -KILL %1");
-        // bash says so at a prompt once the job's end reached it (through timens's tracing, a moment later).
-        waitUntil(() -> screen().contains("Killed"), "the job killed", 500, () -> type("jobs"));
+        type("fg");
+        waitUntil(() -> run(List.of("ps", "-eo", "stat,args")).lines()
+                .anyMatch(l -> l.trim().endsWith("sleep 1001") && !l.trim().startsWith("T")), "the job resumed");
+        tmux("send-keys", "-t", session, "C-c");
+        waitUntil(() -> run(List.of("ps", "-eo", "args")).lines().noneMatch(l -> l.trim().equals("sleep 1001")),
+                "the job ended by Ctrl-C");
         type("exit 7");
         waitForEnd(name); // what is typed before timensctl has ended is the command's, as over ssh
         type("echo status=$?");
