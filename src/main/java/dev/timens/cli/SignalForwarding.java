@@ -23,7 +23,10 @@ import java.util.concurrent.CompletableFuture;
  * <li>SIGINT and SIGQUIT from the terminal (Ctrl-C, Ctrl-\) reached the command
  *     directly, as the whole foreground process group gets them: timens does
  *     not send a second copy. Sent with kill(2) by a process outside the
- *     namespace, they are forwarded.
+ *     namespace, they are forwarded. Caught before the command existed (Ctrl-C
+ *     while timens starts), they are forwarded too, once it does: nothing else
+ *     got them. One that came as the command was being started may reach it
+ *     twice, which ends it all the same (it has not run any of its own code).
  * <li>The other signals that mean something to a program (SIGUSR1, SIGUSR2,
  *     SIGALRM, SIGVTALRM, SIGPROF, SIGIO, SIGPWR, SIGABRT, SIGSTKFLT, the
  *     real-time signals) are forwarded when a process outside the namespace
@@ -98,8 +101,11 @@ final class SignalForwarding {
     private static final long FAULTS = mask(SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGSYS, SIGXCPU);
 
     private final CompletableFuture<ProcessTree> tree = new CompletableFuture<>();
+    private final CaughtSignals signals;
 
-    private SignalForwarding() {}
+    private SignalForwarding(CaughtSignals signals) {
+        this.signals = signals;
+    }
 
     static long mask(int... signals) {
         long mask = 0;
@@ -134,14 +140,17 @@ final class SignalForwarding {
     /**
      * What a caught signal does.
      *
-     * @param commandRunning whether the command itself has not exited yet
-     * @param senderInTree   whether the process that sent it is one of the namespace
+     * @param commandRunning  whether the command itself has not exited yet
+     * @param senderInTree    whether the process that sent it is one of the namespace
+     * @param beforeTheCommand whether it was caught before the command existed
      */
-    static Action decide(CaughtSignals.Caught caught, boolean commandRunning, boolean senderInTree) {
+    static Action decide(CaughtSignals.Caught caught, boolean commandRunning, boolean senderInTree,
+                         boolean beforeTheCommand) {
         int signal = caught.signal();
         boolean endsTheRun = signal == SIGTERM || signal == SIGHUP || signal == SIGINT;
         if (!commandRunning) return endsTheRun ? Action.SIGNAL_EVERY_PROCESS : Action.IGNORE;
         if (signal == SIGTERM || signal == SIGHUP) return Action.FORWARD;
+        if (beforeTheCommand && (signal == SIGINT || signal == SIGQUIT)) return Action.FORWARD;
         if (in(FAULTS, signal)) return Action.IGNORE;
         boolean fromOutside = caught.sentByProcess() && !senderInTree;
         return fromOutside ? Action.FORWARD : Action.IGNORE;
@@ -159,33 +168,46 @@ final class SignalForwarding {
     static SignalForwarding install(Path library, long inheritedIgnored, PrintWriter err) {
         long jvmOwn = jvmOwn(System.getenv("_JAVA_SR_SIGNUM"));
         CaughtSignals signals = CaughtSignals.install(library, caught(inheritedIgnored, jvmOwn), jvmOwn);
-        SignalForwarding forwarding = new SignalForwarding();
-        Thread.ofPlatform().daemon().name("timens-signals").start(() -> forwarding.forward(signals, err));
+        SignalForwarding forwarding = new SignalForwarding(signals);
+        Thread.ofPlatform().daemon().name("timens-signals").start(() -> forwarding.forward(err));
         return forwarding;
     }
 
-    /** The command exists: the signals caught so far and from now on are acted on. */
+    /**
+     * The command exists: the signals caught so far and from now on are acted
+     * on. Those caught so far are told apart by a mark after them: the
+     * terminal's SIGINT reached the command only if it came after.
+     */
     void started(ProcessTree processes) {
+        signals.mark();
         tree.complete(processes);
     }
 
-    private void forward(CaughtSignals signals, PrintWriter err) {
+    private void forward(PrintWriter err) {
         ProcessTree processes = tree.join();
+        boolean beforeTheCommand = true;
         try {
-            for (;;) act(signals.next(), processes);
+            for (;;) {
+                CaughtSignals.Caught caught = signals.next();
+                if (caught.isMark()) {
+                    beforeTheCommand = false;
+                } else {
+                    act(caught, processes, beforeTheCommand);
+                }
+            }
         } catch (RuntimeException e) {
             err.println("timens: signals sent to timens are no longer forwarded: " + e);
             err.flush();
         }
     }
 
-    private static void act(CaughtSignals.Caught caught, ProcessTree processes) {
+    private static void act(CaughtSignals.Caught caught, ProcessTree processes, boolean beforeTheCommand) {
         boolean senderInTree = caught.sentByProcess() && processes.contains(caught.senderPid());
-        Action action = decide(caught, processes.commandRunning(), senderInTree);
+        Action action = decide(caught, processes.commandRunning(), senderInTree, beforeTheCommand);
         // The command may end between the decision and the kill: then it is
         // decided again, as for a signal that came after its end.
         if (action == Action.FORWARD && !processes.signalCommand(caught.signal())) {
-            action = decide(caught, false, senderInTree);
+            action = decide(caught, false, senderInTree, beforeTheCommand);
         }
         if (action == Action.SIGNAL_EVERY_PROCESS) processes.signalAll(caught.signal());
     }

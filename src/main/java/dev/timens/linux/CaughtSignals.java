@@ -52,6 +52,11 @@ public final class CaughtSignals {
      * @param senderUid the sender's real user id (si_uid), likewise
      */
     public record Caught(int signal, int code, int senderPid, int senderUid) {
+        /** The mark {@link #mark()} put, not a signal. */
+        public boolean isMark() {
+            return signal == 0;
+        }
+
         /** Sent by a process with kill(2), sigqueue(3) or tgkill(2), rather than raised by the kernel. */
         public boolean sentByProcess() {
             return code == SI_USER || code == SI_QUEUE || code == SI_TKILL;
@@ -59,12 +64,16 @@ public final class CaughtSignals {
     }
 
     private final int readEnd;
+    private final int writeEnd;
     private final MemorySegment buffer;
+    private final MemorySegment markRecord;
 
-    private CaughtSignals(int readEnd) {
+    private CaughtSignals(int readEnd, int writeEnd) {
         this.readEnd = readEnd;
+        this.writeEnd = writeEnd;
         // One reader thread: a buffer of its own, for the life of the process.
         this.buffer = Arena.global().allocate(RECORD);
+        this.markRecord = Arena.global().allocate(RECORD); // all zero: signal 0
     }
 
     /**
@@ -101,7 +110,20 @@ public final class CaughtSignals {
             throw Native.rethrow(t);
         }
         if (result != 0) throw new LinuxException("sigaction", -result);
-        return new CaughtSignals(pipe[0]);
+        return new CaughtSignals(pipe[0], pipe[1]);
+    }
+
+    /**
+     * Puts a mark among the caught signals: {@link #next()} returns it, as
+     * signal 0, after every signal whose handler had written its record by now.
+     * Written as the handler writes, so the order is the order of the writes.
+     *
+     * @throws IllegalStateException when the pipe is full (the reader has
+     *                               stopped reading a long time ago)
+     */
+    public void mark() {
+        long n = Native.syscall(SyscallNumbers.WRITE, writeEnd, markRecord.address(), RECORD.byteSize(), 0, 0, 0);
+        if (n != RECORD.byteSize()) throw new IllegalStateException("cannot mark the caught signals: " + n);
     }
 
     /** Waits for the next caught signal. Only one thread may call this. */

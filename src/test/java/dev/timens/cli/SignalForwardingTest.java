@@ -17,19 +17,19 @@ class SignalForwardingTest {
     private static final int SIGRTMIN = 34;
 
     private static Action fromOutside(int signal) {
-        return SignalForwarding.decide(new CaughtSignals.Caught(signal, CaughtSignals.SI_USER, 4242, 0), true, false);
+        return SignalForwarding.decide(new CaughtSignals.Caught(signal, CaughtSignals.SI_USER, 4242, 0), true, false, false);
     }
 
     private static Action fromInside(int signal) {
-        return SignalForwarding.decide(new CaughtSignals.Caught(signal, CaughtSignals.SI_USER, 4242, 0), true, true);
+        return SignalForwarding.decide(new CaughtSignals.Caught(signal, CaughtSignals.SI_USER, 4242, 0), true, true, false);
     }
 
     private static Action fromTerminal(int signal) {
-        return SignalForwarding.decide(new CaughtSignals.Caught(signal, CaughtSignals.SI_KERNEL, 0, 0), true, false);
+        return SignalForwarding.decide(new CaughtSignals.Caught(signal, CaughtSignals.SI_KERNEL, 0, 0), true, false, false);
     }
 
     private static Action afterTheCommand(int signal) {
-        return SignalForwarding.decide(new CaughtSignals.Caught(signal, CaughtSignals.SI_USER, 4242, 0), false, false);
+        return SignalForwarding.decide(new CaughtSignals.Caught(signal, CaughtSignals.SI_USER, 4242, 0), false, false, false);
     }
 
     @Test
@@ -48,6 +48,19 @@ class SignalForwardingTest {
             assertThat(fromInside(signal)).isEqualTo(IGNORE);
             assertThat(fromOutside(signal)).isEqualTo(FORWARD);
         }
+    }
+
+    /** Ctrl-C while timens starts: nothing but timens got it, so the command gets it as soon as it exists. */
+    @Test
+    void theTerminalsCtrlCAndCtrlBackslashBeforeTheCommandExistedAreForwarded() {
+        for (int signal : new int[] {SignalForwarding.SIGINT, SignalForwarding.SIGQUIT}) {
+            assertThat(SignalForwarding.decide(new CaughtSignals.Caught(signal, CaughtSignals.SI_KERNEL, 0, 0), true,
+                    false, true)).as("signal %d", signal).isEqualTo(FORWARD);
+        }
+        assertThat(SignalForwarding.decide(new CaughtSignals.Caught(SIGUSR1, CaughtSignals.SI_KERNEL, 0, 0), true,
+                false, true)).as("SIGUSR1 the kernel sent (not the terminal's)").isEqualTo(IGNORE);
+        assertThat(SignalForwarding.decide(new CaughtSignals.Caught(SignalForwarding.SIGINT, CaughtSignals.SI_KERNEL, 0,
+                0), false, false, true)).as("the command has ended already").isEqualTo(SIGNAL_EVERY_PROCESS);
     }
 
     @Test
@@ -73,7 +86,7 @@ class SignalForwardingTest {
         assertThat(afterTheCommand(SignalForwarding.SIGHUP)).isEqualTo(SIGNAL_EVERY_PROCESS);
         assertThat(afterTheCommand(SignalForwarding.SIGINT)).isEqualTo(SIGNAL_EVERY_PROCESS);
         assertThat(SignalForwarding.decide(new CaughtSignals.Caught(SignalForwarding.SIGINT, CaughtSignals.SI_KERNEL,
-                0, 0), false, false)).as("Ctrl-C").isEqualTo(SIGNAL_EVERY_PROCESS);
+                0, 0), false, false, false)).as("Ctrl-C").isEqualTo(SIGNAL_EVERY_PROCESS);
         assertThat(afterTheCommand(SIGUSR1)).isEqualTo(IGNORE);
         assertThat(afterTheCommand(SignalForwarding.SIGQUIT)).isEqualTo(IGNORE);
     }

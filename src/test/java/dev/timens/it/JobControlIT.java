@@ -79,12 +79,58 @@ class JobControlIT {
     @ValueSource(booleans = {false, true})
     void ctrlCEnds(boolean underTimens) {
         String marker = marker();
-        type(command(underTimens, "sleep 1000; echo " + marker));
-        waitForProcess(marker);
+        // Pressed once the sleep runs: dash loses a Ctrl-C that comes between its
+        // fork and the child's exec (natively too; that window is wider traced).
+        String sleep = "sleep " + (1000 + new java.util.Random().nextInt(9000));
+        type(command(underTimens, sleep + "; echo " + marker));
+        waitForArgs(sleep);
         tmux("send-keys", "-t", session, "C-c");
         type("echo status=$?");
         waitFor("status=130");
         waitUntil(() -> processStates(marker).isEmpty(), "no process of the command left");
+    }
+
+    /**
+     * Ctrl-C while timens is still starting, when it catches SIGINT already and
+     * has no child yet: natively the command would have got it; under timens
+     * it must not run as if nobody had pressed Ctrl-C.
+     */
+    @Test
+    void ctrlCWhileTimensStartsEndsTheRun() {
+        String marker = marker();
+        type(command(true, "sleep 5; echo ran-" + marker));
+        waitUntil(() -> startingTimens(marker), "a timens catching SIGINT with no child yet", 1, () -> { });
+        tmux("send-keys", "-t", session, "C-c");
+        type("echo status=$?");
+        waitFor("status=130");
+        assertThat(screen()).as("the command ran on").doesNotContainPattern("(?m)^ran-" + marker);
+    }
+
+    /**
+     * Whether a timens JVM with {@code marker} in its command line catches
+     * SIGINT (SigCgt) and has started no process yet.
+     */
+    private static boolean startingTimens(String marker) {
+        java.io.File[] processes = new java.io.File("/proc").listFiles(f -> f.getName().matches("[0-9]+"));
+        if (processes == null) return false;
+        for (java.io.File process : processes) {
+            try {
+                String args = java.nio.file.Files.readString(process.toPath().resolve("cmdline")).replace('\0', ' ');
+                if (!args.contains(marker) || !args.contains("timens.jar")) continue;
+                String caught = java.nio.file.Files.readAllLines(process.toPath().resolve("status")).stream()
+                        .filter(l -> l.startsWith("SigCgt:")).findFirst().orElse("SigCgt: 0").substring(7).trim();
+                if ((Long.parseUnsignedLong(caught, 16) & 2) == 0) return false; // bit 1: SIGINT
+                java.io.File[] threads = process.toPath().resolve("task").toFile().listFiles();
+                if (threads == null) return false;
+                for (java.io.File thread : threads) {
+                    if (!java.nio.file.Files.readString(thread.toPath().resolve("children")).isBlank()) return false;
+                }
+                return true;
+            } catch (IOException | RuntimeException e) {
+                // gone, or not readable: not this one
+            }
+        }
+        return false;
     }
 
     /**
