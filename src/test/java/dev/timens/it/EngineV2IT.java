@@ -123,10 +123,33 @@ class EngineV2IT {
         assertThat(timer.decimal("elapsed").doubleValue()).as(cond.describe()).isBetween(0.25, 5.0);
     }
 
-    /** gdb -p: attaches to a running process, whose time(0) is the namespace's. */
+    /**
+     * gdb -p: attaches to a running process, whose time(0) is the namespace's.
+     * Where gdb cannot call a function in a process even natively (gdb 13 on
+     * some kernels and CPUs: its write of the registers' extended state fails,
+     * "Couldn't write extended state status: Bad address"), what is checked is
+     * the rest: gdb attaches and detaches, and the process, a shell loop, goes
+     * on reading the namespace's time, in the programs it starts after too.
+     */
     @Test
     void gdbAttachesToARunningProcess() {
         String gdb = Toolchains.requireOnPath("gdb", "Debian: gdb").toString();
+        String call = " -q -nx -p $p -batch -ex 'print (long)time(0)' 2>&1; kill $p";
+        TimensRunner.Result natively = runner.nativeRun("sh", "-c", "sleep 30 & p=$!; " + gdb + call);
+        if (natively.stdout().lines().noneMatch(l -> l.startsWith("$1 = "))) {
+            System.out.println("EngineV2IT: gdb cannot call a function in a process on this machine, natively"
+                    + " either (" + natively.stdout().lines().filter(l -> l.startsWith("Couldn't")).findFirst()
+                    .orElse("no value printed") + "): checking that it attaches and detaches");
+            TimensRunner.Result run = runner.timens(AT_2038, "sh", "-c",
+                    "sh -c 'while :; do date -u +%Y; sleep 0.1; done' & p=$!; sleep 0.5; " + gdb
+                            + " -q -nx -p $p -batch -ex 'info inferiors' 2>&1; sleep 0.5; kill $p").assertExit(0);
+            List<String> lines = run.stdout().lines().toList();
+            int detached = lines.indexOf(lines.stream().filter(l -> l.contains("detached]")).findFirst()
+                    .orElseThrow(() -> new AssertionError("gdb did not detach\n" + run.describe())));
+            assertThat(lines.subList(detached + 1, lines.size())).as(run.describe()).contains("2038");
+            assertThat(lines).as(run.describe()).filteredOn(l -> l.matches("[0-9]{4}")).containsOnly("2038");
+            return;
+        }
         TimensRunner.Result run = runner.timens(AT_2038, "sh", "-c",
                 "sleep 30 & p=$!; " + gdb + " -q -nx -p $p -batch -ex 'print (long)time(0)' 2>&1; kill $p")
                 .assertExit(0);
