@@ -10,6 +10,7 @@ import dev.timens.linux.Wait;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -86,12 +87,12 @@ final class Launching {
      * PTRACE_O_EXITKILL: it must die with the supervisor, and never starts
      * anything. A signal sent to it stops it, which ends the tracer's wait.
      */
-    static int startPark(Launch launch) throws SupervisorException {
+    static int startPark(Path helper) throws SupervisorException {
         int pid;
         try {
-            pid = Spawn.spawn(launch.helper().toString(), List.of("timens-exec", "park"));
+            pid = Spawn.spawn(helper.toString(), List.of("timens-exec", "park"));
         } catch (LinuxException e) {
-            throw new SupervisorException("cannot start " + launch.helper() + " park: " + e.getMessage(), e);
+            throw new SupervisorException("cannot start " + helper + " park: " + e.getMessage(), e);
         }
         long seized = Ptrace.request(Ptrace.SEIZE, pid, 0, Ptrace.O_EXITKILL);
         if (seized < 0) {

@@ -43,10 +43,22 @@ final class Notifications implements Runnable {
         void unanswered(Notification call);
     }
 
+    /** A listener given from the start (an adopted process's), or -1: it comes through {@link #socket}. */
+    private final int given;
+    /** Run once no process of the namespace is left, or null. */
+    private final Runnable everyProcessGone;
+
     private Notifications(int socket, int helper, Tool tool, PrintWriter diagnostics, TraceStats stats,
                           Router router) {
+        this(socket, helper, -1, tool, diagnostics, stats, router, null);
+    }
+
+    private Notifications(int socket, int helper, int given, Tool tool, PrintWriter diagnostics, TraceStats stats,
+                          Router router, Runnable everyProcessGone) {
+        this.given = given;
+        this.everyProcessGone = everyProcessGone;
         this.socket = socket;
-        this.socketIdentity = identity(socket);
+        this.socketIdentity = socket < 0 ? "none" : identity(socket);
         this.helper = helper;
         this.tool = tool;
         this.diagnostics = diagnostics;
@@ -66,6 +78,17 @@ final class Notifications implements Runnable {
     static void start(int socket, int helper, Tool tool, PrintWriter diagnostics, TraceStats stats, Router router) {
         Thread.ofPlatform().name("timens-notify").daemon(true)
                 .start(new Notifications(socket, helper, tool, diagnostics, stats, router));
+    }
+
+    /**
+     * Starts the thread on {@code listener}, which it owns from now on (the
+     * listener of a filter installed in a process that was running already);
+     * {@code everyProcessGone} runs once no process using the filter is left.
+     */
+    static void serve(int listener, Tool tool, PrintWriter diagnostics, TraceStats stats, Router router,
+                      Runnable everyProcessGone) {
+        Thread.ofPlatform().name("timens-notify").daemon(true)
+                .start(new Notifications(-1, 0, listener, tool, diagnostics, stats, router, everyProcessGone));
     }
 
     /**
@@ -130,6 +153,14 @@ final class Notifications implements Runnable {
         // SECCOMP_IOCTL_NOTIF_ADDFD that was to answer the call leaves the
         // call answered with 0 and no descriptor.
         Signals.blockAsynchronousInThisThread();
+        int listener = given;
+        if (listener < 0) listener = listenerFromHelper();
+        if (listener < 0) return;
+        serve(listener);
+    }
+
+    /** The helper's listener, or -1 when there is none (its exit status or a line on the diagnostics says why). */
+    private int listenerFromHelper() {
         int listener;
         try {
             listener = takeListener();
@@ -137,17 +168,20 @@ final class Notifications implements Runnable {
             // The helper was killed on the way (a SIGTERM forwarded during the start-up,
             // at whichever step: ECONNRESET, ESRCH): nothing runs, and the run ends
             // with its status. Only a failure while it lives is timens's own.
-            if (helperGone()) return;
+            if (helperGone()) return -1;
             String now = identity(socket);
             diagnostics.println("timens: cannot take the seccomp listener: " + e.getMessage()
                     + (now.equals(socketIdentity) ? "" : " (descriptor " + socket + " was " + socketIdentity
                     + ", is " + now + ")"));
             diagnostics.flush();
-            return;
+            return -1;
         } finally {
             Unistd.close(socket); // timens-exec reads the end of file if it was not answered
         }
-        if (listener < 0) return; // timens-exec failed before installing the filter: its exit status says why
+        return listener; // -1: timens-exec failed before installing the filter
+    }
+
+    private void serve(int listener) {
         SeccompNotify.wakeUpSynchronously(listener); // only faster where the kernel has it
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment notif = arena.allocate(SeccompNotify.NOTIF_SIZE, 8);
@@ -178,6 +212,7 @@ final class Notifications implements Runnable {
             diagnostics.flush();
         } finally {
             Unistd.close(listener);
+            if (everyProcessGone != null) everyProcessGone.run();
         }
     }
 }

@@ -177,6 +177,10 @@ public final class OnDemandSupervisor {
      */
     private final Map<Integer, Integer> passing = new ConcurrentHashMap<>();
     private volatile int park;
+    /** The process {@link #adopt} took in (it runs already; not a child of ours), or 0. */
+    private int adopted;
+    /** No process of an adopted namespace is left (its filter's listener says so). */
+    private volatile boolean everyAdoptedProcessGone;
     /** The tool asked for {@link Tool#onWakeup()} ({@link TraceControl#wakeup()}); the doorbell rang for it. */
     private volatile boolean wakeupAsked;
     private final int self = Unistd.getpid();
@@ -202,6 +206,237 @@ public final class OnDemandSupervisor {
                 .supervise(launch, filter, started));
     }
 
+    /**
+     * Takes in process {@code pid}, which runs already and which timens did not
+     * start, with all its threads: each is seized and interrupted, the filter
+     * is installed in the process from one of them (NO_NEW_PRIVS first, unless
+     * the process has CAP_SYS_ADMIN; SECCOMP_FILTER_FLAG_TSYNC puts it on every
+     * thread, and TSYNC_ESRCH lets it have a listener), its listener is taken
+     * with pidfd_getfd and closed in the process, and every thread is let go.
+     * From then on the process and everything it starts are served as a
+     * command {@link #run} started would be. Returns, with status 0, once no
+     * process using the filter is left (the adopted process is not a child of
+     * ours: its own status goes to its parent).
+     *
+     * @param helper the timens-exec helper, for the doorbell
+     * @throws SupervisorException when the process cannot be traced (another
+     *                             program traces it, another user's, Yama) or
+     *                             the filter cannot be installed; it then runs on as before
+     */
+    public static ExitStatus adopt(int pid, Path helper, Tool tool, PrintWriter diagnostics,
+                                   java.util.function.Consumer<ProcessTree> started, TraceStats stats)
+            throws SupervisorException {
+        List<BpfInstruction> program = SeccompFilter.compile(tool.syscalls().asNotifications().union(OWN_SYSCALLS));
+        return Launching.onTracerThread(() -> new OnDemandSupervisor(tool, diagnostics, stats)
+                .adoptAndServe(pid, helper, program, started));
+    }
+
+    private ExitStatus adoptAndServe(int pid, Path helper, List<BpfInstruction> program,
+                                     java.util.function.Consumer<ProcessTree> started) throws SupervisorException {
+        if (pid == self) throw new SupervisorException("timens cannot take itself in");
+        try (Arena arena = Arena.ofConfined()) {
+            Ptracer ptracer = new Ptracer(arena);
+            Registers saved = new Registers(arena);
+            Registers work = new Registers(arena);
+            MemorySegment scratch = ProcessMemory.allocateScratch(arena);
+            allocate(arena);
+            park = Launching.startPark(helper);
+            adopted = pid;
+            Adoption adoption = new Adoption(pid, ptracer, saved, work, scratch);
+            int listener;
+            try {
+                adoption.seizeEveryThread();
+                listener = adoption.installFilter(program);
+            } catch (SupervisorException | RuntimeException e) {
+                adoption.letGo();
+                stopPark(ptracer);
+                throw e;
+            }
+            Notifications.serve(listener, tool, diagnostics, stats, new Router(), () -> {
+                everyAdoptedProcessGone = true;
+                ring();
+            });
+            adoption.letGo();
+            ProcessTree tree = new ProcessTree(pid, this::descendants, this::threads);
+            started.accept(tree);
+            tool.onStart(control(tree));
+            ExitStatus status = loop(pid, new LiveThreads(), tree, ptracer, saved, work, scratch);
+            return status != null ? status : ExitStatus.exited(0);
+        }
+    }
+
+    /** The process {@link #adopt} takes in, while its threads are held. */
+    private final class Adoption {
+        private final int pid;
+        private final Ptracer ptracer;
+        private final Registers saved;
+        private final Registers work;
+        private final MemorySegment scratch;
+        /** The threads seized, in the order seized, each with the signals that came while it was held. */
+        private final Map<Integer, PendingSignals> held = new java.util.LinkedHashMap<>();
+
+        Adoption(int pid, Ptracer ptracer, Registers saved, Registers work, MemorySegment scratch) {
+            this.pid = pid;
+            this.ptracer = ptracer;
+            this.saved = saved;
+            this.work = work;
+            this.scratch = scratch;
+        }
+
+        /**
+         * Seizes and interrupts every thread, again until a listing of
+         * /proc/PID/task shows none new (a held thread creates no other, but
+         * one not yet held may).
+         */
+        void seizeEveryThread() throws SupervisorException {
+            for (;;) {
+                List<Integer> found = new ArrayList<>();
+                try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+                    for (Path task : (Iterable<Path>) tasks::iterator) found.add(Integer.parseInt(task.getFileName().toString()));
+                } catch (IOException | java.io.UncheckedIOException e) {
+                    throw new SupervisorException("no process " + pid);
+                }
+                boolean fresh = false;
+                for (int tid : found) {
+                    if (held.containsKey(tid)) continue;
+                    fresh = true;
+                    long seized = Ptrace.request(Ptrace.SEIZE, tid, 0, Ptrace.O_TRACESYSGOOD);
+                    if (seized == -Errno.ESRCH) continue; // it ended meanwhile
+                    if (seized < 0) {
+                        String why = seized == -Errno.EPERM ? " (" + Launching.whySeizeIsRefused(tid, "it") + ")" : "";
+                        throw new SupervisorException("cannot trace process " + pid + ": ptrace(PTRACE_SEIZE): "
+                                + Errno.describe((int) -seized) + why);
+                    }
+                    held.put(tid, new PendingSignals());
+                    long interrupted = Ptrace.request(Ptrace.INTERRUPT, tid, 0, 0);
+                    if (interrupted < 0 && interrupted != -Errno.ESRCH) {
+                        throw new LinuxException("ptrace(INTERRUPT)", (int) -interrupted);
+                    }
+                    awaitInterruptStop(tid);
+                }
+                if (!fresh) return;
+            }
+        }
+
+        /** Waits for the interrupt's stop of {@code tid}; a signal that comes first is held for later. */
+        private void awaitInterruptStop(int tid) throws SupervisorException {
+            for (;;) {
+                Wait.Status s;
+                try {
+                    s = Wait.waitpid(tid, Wait.WALL, ptracer.statusBuffer());
+                } catch (LinuxException e) {
+                    held.remove(tid);
+                    return; // gone
+                }
+                if (!s.stopped()) {
+                    held.remove(tid);
+                    return;
+                }
+                if (s.event() == Ptrace.EVENT_STOP) {
+                    if (Launching.isGroupStop(s.stopSignal())) {
+                        throw new SupervisorException("process " + pid + " is stopped (SIGSTOP, Ctrl-Z): continue it"
+                                + " first (kill -CONT " + pid + ")");
+                    }
+                    // Cut out of a wait that never restarts (epoll_wait...): it starts over
+                    // instead of returning an EINTR nothing natively would have caused.
+                    ptracer.getRegs(tid, saved);
+                    if (InterruptStop.restartIfCutShortByInterrupt(tid, saved)) ptracer.setRegs(tid, saved);
+                    return;
+                }
+                if (s.event() == 0 && s.stopSignal() != SYSCALL_STOP) held.get(tid).add(s.stopSignal());
+                ptracer.cont(tid, 0);
+            }
+        }
+
+        /**
+         * Installs the filter from one held thread (the leader, unless it has
+         * ended) and returns the supervisor's own copy of its listener.
+         */
+        int installFilter(List<BpfInstruction> program) throws SupervisorException {
+            int tid = held.containsKey(pid) ? pid : held.keySet().stream().findFirst()
+                    .orElseThrow(() -> new SupervisorException("process " + pid + " has ended"));
+            long kernelVdso = KernelVdso.addressIn(tid);
+            if (kernelVdso == 0) throw new SupervisorException("process " + pid + " has no vDSO to run syscalls from");
+            ptracer.getRegs(tid, saved);
+            InterruptStop stop = new InterruptStop(tid, saved, new InterruptStop.Injection(ptracer, work, held.get(tid),
+                    new ProcessMemory(tid, scratch)));
+            long listener;
+            try (InjectedSyscalls inject = stop.injectSyscalls(kernelVdso + KernelVdso.current().syscallGadget())) {
+                RemotePtr instructions = stop.pushScratch(SeccompFilter.toBytes(program));
+                // struct sock_fprog: unsigned short len, then the pointer at 8.
+                byte[] fprog = java.nio.ByteBuffer.allocate(16).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                        .putShort(0, (short) program.size()).putLong(8, instructions.address()).array();
+                RemotePtr fprogAt = stop.pushScratch(fprog);
+                if (!hasCapability(tid, CAP_SYS_ADMIN)) {
+                    long set = inject.call(SyscallNumbers.PRCTL, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+                    if (set != 0) throw new SupervisorException("cannot set NO_NEW_PRIVS in process " + pid + ": "
+                            + Errno.describe((int) -set));
+                }
+                long fd = inject.call(SyscallNumbers.SECCOMP, SECCOMP_SET_MODE_FILTER,
+                        SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_TSYNC | SECCOMP_FILTER_FLAG_TSYNC_ESRCH,
+                        fprogAt.address());
+                if (fd < 0) {
+                    throw new SupervisorException("cannot install the seccomp filter in process " + pid + ": "
+                            + Errno.describe((int) -fd) + (fd == -Errno.EBUSY ? " (it has a seccomp listener already:"
+                            + " it runs under timens or another supervisor)" : ""));
+                }
+                int pidfd = dev.timens.linux.Descriptors.pidfdOpen(tid);
+                if (pidfd < 0) throw new LinuxException("pidfd_open", -pidfd);
+                try {
+                    listener = dev.timens.linux.Descriptors.pidfdGetfd(pidfd, (int) fd);
+                } finally {
+                    Unistd.close(pidfd);
+                }
+                inject.call(SyscallNumbers.CLOSE, fd);
+                if (listener < 0) throw new LinuxException("pidfd_getfd", (int) -listener);
+            } catch (TraceeFault e) {
+                throw new SupervisorException("cannot write the seccomp filter into process " + pid + ": "
+                        + e.getMessage());
+            }
+            ptracer.setRegs(tid, saved);
+            return (int) listener;
+        }
+
+        /** Lets every held thread go on, with the signals that came meanwhile. */
+        void letGo() {
+            for (Map.Entry<Integer, PendingSignals> thread : held.entrySet()) {
+                int tid = thread.getKey();
+                PendingSignals signals = thread.getValue();
+                long result = Ptrace.request(Ptrace.DETACH, tid, 0, signals.poll());
+                if (result < 0 && result != -Errno.ESRCH) continue;
+                for (int more = signals.poll(); more != 0; more = signals.poll()) Unistd.kill(tid, more);
+            }
+            held.clear();
+        }
+    }
+
+    private static final int CAP_SYS_ADMIN = 21;
+    private static final int PR_SET_NO_NEW_PRIVS = 38;
+    private static final int SECCOMP_SET_MODE_FILTER = 1;
+    private static final long SECCOMP_FILTER_FLAG_TSYNC = 1;
+    private static final long SECCOMP_FILTER_FLAG_NEW_LISTENER = 1 << 3;
+    /** Linux 5.7: a TSYNC failure reports ESRCH rather than a thread id, which is what lets TSYNC have a listener. */
+    private static final long SECCOMP_FILTER_FLAG_TSYNC_ESRCH = 1 << 4;
+
+    /** Whether thread {@code tid} has capability {@code cap} in its effective set (/proc/TID/status CapEff). */
+    private static boolean hasCapability(int tid, int cap) {
+        String[] effective = dev.timens.linux.ProcStatus.values(Integer.toString(tid), "CapEff:");
+        if (effective == null || effective.length == 0) return false;
+        try {
+            return (Long.parseUnsignedLong(effective[0], 16) >>> cap & 1) != 0;
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    private void allocate(Arena arena) {
+        stackBuffer = arena.allocate(ExecStop.STACK_BUFFER_SIZE, 16);
+        answerScratch = arena.allocate(64, 8);
+        leaveRegisters = new Registers(arena);
+        leaveWork = new Registers(arena);
+        leaveScratch = ProcessMemory.allocateScratch(arena);
+    }
+
     private ExitStatus supervise(Launch launch, byte[] filter, java.util.function.Consumer<ProcessTree> started)
             throws SupervisorException {
         try (Arena arena = Arena.ofConfined()) {
@@ -209,14 +444,10 @@ public final class OnDemandSupervisor {
             Registers saved = new Registers(arena);
             Registers work = new Registers(arena);
             MemorySegment scratch = ProcessMemory.allocateScratch(arena);
-            stackBuffer = arena.allocate(ExecStop.STACK_BUFFER_SIZE, 16);
-            answerScratch = arena.allocate(64, 8);
-            leaveRegisters = new Registers(arena);
-            leaveWork = new Registers(arena);
-            leaveScratch = ProcessMemory.allocateScratch(arena);
+            allocate(arena);
             // Orphans stay ours: reaped here, and descendants (Yama's ptrace_scope 1).
             Prctl.becomeChildSubreaper();
-            park = Launching.startPark(launch);
+            park = Launching.startPark(launch.helper());
             int[] channel = Sockets.streamPair();
             List<String> helperArgv = Launching.helperArgv(launch, channel[0]);
             int main;
@@ -235,31 +466,36 @@ public final class OnDemandSupervisor {
             live.traced(main);
             ProcessTree tree = new ProcessTree(main, this::descendants, this::threads);
             started.accept(tree);
-            tool.onStart(new TraceControl() {
-                @Override
-                public void interrupt(int tid, InterruptStop.Handler atStop) {
-                    // Only ever called on the tracer thread (from the tool's callbacks).
-                    askInterrupt(tid, atStop);
-                }
-
-                @Override
-                public List<Integer> threads() {
-                    return tree.threads();
-                }
-
-                @Override
-                public void wakeup() {
-                    wakeupAsked = true;
-                    ring();
-                }
-
-                @Override
-                public boolean tracesEveryThread() {
-                    return false;
-                }
-            });
+            tool.onStart(control(tree));
             return loop(main, live, tree, ptracer, saved, work, scratch);
         }
+    }
+
+    /** What the tool may ask of the engine (TraceControl), for a run whose processes are {@code tree}. */
+    private TraceControl control(ProcessTree tree) {
+        return new TraceControl() {
+        @Override
+        public void interrupt(int tid, InterruptStop.Handler atStop) {
+            // Only ever called on the tracer thread (from the tool's callbacks).
+            askInterrupt(tid, atStop);
+        }
+
+        @Override
+        public List<Integer> threads() {
+            return tree.threads();
+        }
+
+        @Override
+        public void wakeup() {
+            wakeupAsked = true;
+            ring();
+        }
+
+        @Override
+        public boolean tracesEveryThread() {
+            return false;
+        }
+    };
     }
 
     /** The notification thread's side: execs and what the tool leaves are handed over. */
@@ -378,9 +614,13 @@ public final class OnDemandSupervisor {
                 }
             }
             takeHandovers(ptracer);
-            if (mainStatus != null && visits.isEmpty() && !hasChildrenBesidesPark()) stopPark(ptracer);
+            boolean over = adopted != 0 ? everyAdoptedProcessGone : mainStatus != null && !hasChildrenBesidesPark();
+            if (over && visits.isEmpty()) stopPark(ptracer);
         }
-        if (mainStatus == null) throw new IllegalStateException("the command's exit status was never reported");
+        // An adopted process is not ours: its end is reported to its parent.
+        if (mainStatus == null && adopted == 0) {
+            throw new IllegalStateException("the command's exit status was never reported");
+        }
         return mainStatus;
     }
 
@@ -410,7 +650,10 @@ public final class OnDemandSupervisor {
     private List<Integer> descendants() {
         List<Integer> found = new ArrayList<>();
         java.util.ArrayDeque<Integer> parents = new java.util.ArrayDeque<>();
-        parents.add(self);
+        // An adopted process is not ours: the tree starts at it (its orphans go elsewhere).
+        int root = adopted != 0 ? adopted : self;
+        if (adopted != 0 && Files.exists(Path.of("/proc/" + adopted))) found.add(adopted);
+        parents.add(root);
         while (!parents.isEmpty()) {
             int parent = parents.poll();
             for (int child : childrenOf(parent)) {

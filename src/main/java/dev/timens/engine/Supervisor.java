@@ -216,7 +216,7 @@ public final class Supervisor {
             stackBuffer = arena.allocate(ExecStop.STACK_BUFFER_SIZE, 16);
 
             // The doorbell first: if it cannot start, neither does the command.
-            if (tool.wantsWakeups()) park = Launching.startPark(launch);
+            if (tool.wantsWakeups()) park = Launching.startPark(launch.helper());
             // One socket pair: the filter goes down, the seccomp listener's number comes back.
             int[] channel = Sockets.streamPair();
             List<String> helperArgv = Launching.helperArgv(launch, channel[0]);
