@@ -1,9 +1,10 @@
 /*
  * adoptee: a program already running when a supervisor takes it in
  * (OnDemandSupervisor.adopt), with a thread started before and one after, and
- * a child forked after. Each reads CLOCK_REALTIME with the raw syscall every
- * 100 ms and prints
- *     ADOPTEE who=main|early|late|child n=I raw=SECONDS
+ * a child forked after. Each reads CLOCK_REALTIME every 100 ms with the raw
+ * syscall, through libc (the vDSO), gettimeofday and time, and its CPU-time
+ * clock through libc, and prints
+ *     ADOPTEE who=main|early|late|child n=I raw=S vdso=S tod=S time=S cpu=ok|error
  * for N rounds (argv[1]) of main, then every thread ends and main exits 0.
  * One more thread waits in epoll_wait all along (200 ms at a time), which
  * never restarts: it prints "ADOPTEE who=waiter n=0 raw=eintr" if taking the
@@ -18,6 +19,7 @@
 #include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -31,13 +33,19 @@ static pthread_mutex_t out = PTHREAD_MUTEX_INITIALIZER;
 
 static void report(const char *who, int n)
 {
-	struct timespec ts = { 0, 0 };
+	struct timespec ts = { 0, 0 }, vdso = { 0, 0 }, cpu;
+	struct timeval tv = { 0, 0 };
 	long r = syscall(SYS_clock_gettime, CLOCK_REALTIME, &ts);
+	int v = clock_gettime(CLOCK_REALTIME, &vdso);
+	int g = gettimeofday(&tv, NULL);
+	long long t = (long long)time(NULL);
+	int c = clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu);
 	pthread_mutex_lock(&out);
-	if (r != 0)
+	if (r != 0 || v != 0 || g != 0)
 		printf("ADOPTEE who=%s n=%d raw=error\n", who, n);
 	else
-		printf("ADOPTEE who=%s n=%d raw=%lld\n", who, n, (long long)ts.tv_sec);
+		printf("ADOPTEE who=%s n=%d raw=%lld vdso=%lld tod=%lld time=%lld cpu=%s\n", who, n,
+		       (long long)ts.tv_sec, (long long)vdso.tv_sec, (long long)tv.tv_sec, t, c == 0 ? "ok" : "error");
 	fflush(stdout);
 	pthread_mutex_unlock(&out);
 }

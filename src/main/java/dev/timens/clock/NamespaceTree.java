@@ -390,6 +390,12 @@ public final class NamespaceTree implements Tool {
         if (ns != root && process > 0 && process != tid) members.put(process, ns);
     }
 
+    /** A process taken in while running belongs to the outermost namespace (nesting starts at an exec). */
+    @Override
+    public void onAdopt(dev.timens.engine.InterruptStop stop) {
+        root.onAdopt(stop);
+    }
+
     @Override
     public void onTaskCreated(int parent, int child, boolean thread) {
         TimeNamespace ns = namespaceOf(parent);

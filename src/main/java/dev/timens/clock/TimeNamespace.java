@@ -14,6 +14,7 @@ import dev.timens.engine.Tool;
 import dev.timens.engine.TraceControl;
 import dev.timens.engine.TraceeFault;
 import dev.timens.linux.Auxv;
+import dev.timens.linux.Errno;
 import dev.timens.linux.Mman;
 import dev.timens.linux.Time;
 import dev.timens.linux.Unistd;
@@ -1192,9 +1193,101 @@ public final class TimeNamespace implements Tool, AutoCloseable {
      * the host's time and applies the transform itself.
      */
     private boolean fromKernelVdso(dev.timens.engine.SyscallCall call) {
-        Long vdso = kernelVdso(call.tid());
         long ip = call.instructionPointer();
+        if (!hostReads.isEmpty() && hostReads.contains(ip & ~(VdsoImage.PAGE - 1L))) return true;
+        Long vdso = kernelVdso(call.tid());
         return vdso != null && ip >= vdso && ip < vdso + kernelVdsoSize;
+    }
+
+    /**
+     * Pages of host clock reads in processes taken in while running (onAdopt),
+     * by address: their clock code's way to the host's time, in place of the
+     * kernel's functions, which lead back to it there. A fork keeps the page at
+     * the same address; an exec drops it, and whatever might later be mapped at
+     * that address makes no raw clock call from it.
+     */
+    private final Set<Long> hostReads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /** mov $NR, %eax; syscall; ret: a raw call with the caller's arguments, as the kernel's fallback makes it. */
+    private static byte[] rawCall(int nr) {
+        return new byte[] {(byte) 0xb8, (byte) nr, (byte) (nr >> 8), 0, 0, 0x0f, 0x05, (byte) 0xc3};
+    }
+
+    private static final int HOST_GETTIMEOFDAY_AT = 16;
+
+    /**
+     * A process taken in while running (engine v2's adopt): its libc found the
+     * kernel's vDSO functions long ago and calls them where they are. The image
+     * is mapped as at an exec, with a page of raw host-clock calls beside it
+     * for the clock code's fallbacks; then the kernel's clock_gettime,
+     * gettimeofday and time start with a jump into the image's own (written
+     * through /proc/PID/mem, which makes the page the process's own copy).
+     */
+    @Override
+    public void onAdopt(dev.timens.engine.InterruptStop stop) {
+        if (clockCodeCheck != null) awaitClockCodeCheck();
+        int tid = stop.tid();
+        long kernel = KernelVdso.addressIn(tid);
+        if (kernel == 0) throw new IllegalStateException("the process has no vDSO (AT_SYSINFO_EHDR missing)");
+        long gadget = KernelVdso.current().syscallGadget();
+        for (VdsoImage.Redirect r : image.redirects()) {
+            if (r.kernelSize() < JUMP_LENGTH) {
+                throw new IllegalStateException("the kernel's " + r.name() + " is too short to redirect ("
+                        + r.kernelSize() + " bytes)");
+            }
+            if (gadget >= r.kernelOffset() && gadget < r.kernelOffset() + JUMP_LENGTH) {
+                throw new IllegalStateException("the kernel's " + r.name() + " holds the syscall instruction timens"
+                        + " injects calls with");
+            }
+        }
+        long base;
+        long hostReadPage;
+        try (InjectedSyscalls inject = stop.injectSyscalls(kernel + gadget)) {
+            long fd = inject.call(IMAGE_SYSCALL);
+            if (fd < 0) throw new IllegalStateException("cannot get the clock image: " + Errno.describe((int) -fd));
+            base = inject.call(SyscallNumbers.MMAP, 0, image.size(), Mman.PROT_READ | Mman.PROT_EXEC,
+                    Mman.MAP_PRIVATE, fd, 0);
+            inject.call(SyscallNumbers.CLOSE, fd);
+            if (base < 0 && base > -4096) {
+                throw new IllegalStateException("cannot map the clock image: " + Errno.describe((int) -base));
+            }
+            hostReadPage = inject.call(SyscallNumbers.MMAP, 0, VdsoImage.PAGE, Mman.PROT_READ | Mman.PROT_WRITE,
+                    Mman.MAP_PRIVATE | Mman.MAP_ANONYMOUS, -1, 0);
+            if (hostReadPage < 0 && hostReadPage > -4096) {
+                throw new IllegalStateException("cannot map a page: " + Errno.describe((int) -hostReadPage));
+            }
+            byte[] calls = new byte[HOST_GETTIMEOFDAY_AT + 8];
+            System.arraycopy(rawCall(SyscallNumbers.CLOCK_GETTIME), 0, calls, 0, 8);
+            System.arraycopy(rawCall(SyscallNumbers.GETTIMEOFDAY), 0, calls, HOST_GETTIMEOFDAY_AT, 8);
+            stop.memory().write(new RemotePtr(hostReadPage), calls);
+            long sealed = inject.call(SyscallNumbers.MPROTECT, hostReadPage, VdsoImage.PAGE,
+                    Mman.PROT_READ | Mman.PROT_EXEC);
+            if (sealed != 0) throw new IllegalStateException("cannot make the host-read page executable");
+        } catch (TraceeFault e) {
+            throw new IllegalStateException("cannot prepare the process: " + e.getMessage());
+        }
+        hostReads.add(hostReadPage);
+        long processPage = base + image.processPageOffset();
+        try {
+            stop.poke(new RemotePtr(processPage + VdsoImage.PP_KERNEL_VDSO), kernel);
+            stop.poke(new RemotePtr(processPage + VdsoImage.PP_OFF_CLOCK_GETTIME), hostReadPage - kernel);
+            stop.poke(new RemotePtr(processPage + VdsoImage.PP_OFF_GETTIMEOFDAY),
+                    hostReadPage + HOST_GETTIMEOFDAY_AT - kernel);
+            for (VdsoImage.Redirect r : image.redirects()) {
+                stop.poke(new RemotePtr(kernel + r.kernelOffset()), jumpTo(base + r.imageOffset()));
+            }
+        } catch (TraceeFault e) {
+            throw new IllegalStateException("cannot redirect the kernel's clock functions: " + e.getMessage());
+        }
+        kernelVdso.put(tid, kernel);
+    }
+
+    /** jmp *0(%rip), then the address: 14 bytes that change no register. */
+    private static final int JUMP_LENGTH = 14;
+
+    private static byte[] jumpTo(long address) {
+        return ByteBuffer.allocate(JUMP_LENGTH).order(ByteOrder.LITTLE_ENDIAN).put((byte) 0xff).put((byte) 0x25)
+                .putInt(0).putLong(address).array();
     }
 
     private Long kernelVdso(int tid) {

@@ -62,9 +62,19 @@ public final class VdsoImage {
     private final int clockPageOffset;
     private final long kernelClockGettime;
     private final int finishExecOffset;
+    private final java.util.List<Redirect> redirects;
+
+    /**
+     * A kernel vDSO function the image replaces, for a program that resolved
+     * the kernel's own long ago (one taken in while running): where it lies in
+     * the kernel vDSO and how long it is, and where its replacement lies in the
+     * image, both as offsets.
+     */
+    record Redirect(String name, long kernelOffset, long kernelSize, long imageOffset) {}
 
     private VdsoImage(byte[] bytes, int processPageOffset, int clockPageOffset, long kernelClockGettime,
-                      int finishExecOffset) {
+                      int finishExecOffset, java.util.List<Redirect> redirects) {
+        this.redirects = java.util.List.copyOf(redirects);
         this.bytes = bytes;
         this.finishExecOffset = finishExecOffset;
         this.processPageOffset = processPageOffset;
@@ -135,6 +145,7 @@ public final class VdsoImage {
                 "gettimeofday", code.symbol("timens_gettimeofday"),
                 "time", code.symbol("timens_time"));
         Map<String, Long> kernelOffsets = new HashMap<>();
+        Map<String, Redirect> redirects = new java.util.TreeMap<>();
         Map<Long, Integer> forwards = new LinkedHashMap<>();
 
         int shoff = (int) elf.getLong(40);
@@ -160,6 +171,7 @@ public final class VdsoImage {
                 if (replaced.containsKey(plain)) {
                     kernelOffsets.put(plain, value);
                     target = replaced.get(plain);
+                    redirects.put(plain, new Redirect(plain, value, elf.getLong(sym + 16), codeOffset + target));
                 } else {
                     Integer index = forwards.get(value);
                     if (index == null) {
@@ -192,7 +204,7 @@ public final class VdsoImage {
         ClockPage.initialize(image.slice((int) clockPage, PAGE).order(ByteOrder.LITTLE_ENDIAN));
         coverClockCode(image, (int) codeOffset, code);
         return new VdsoImage(image.array(), (int) processPage, (int) clockPage, clockGettime,
-                (int) (codeOffset + code.symbol("timens_finish_exec")));
+                (int) (codeOffset + code.symbol("timens_finish_exec")), java.util.List.copyOf(redirects.values()));
     }
 
     /**
@@ -316,6 +328,11 @@ public final class VdsoImage {
     }
 
     /** Offset of the process page, where each process's kernel vDSO address goes. */
+    /** The kernel vDSO functions the image replaces (clock_gettime, gettimeofday, time), by name. */
+    java.util.List<Redirect> redirects() {
+        return redirects;
+    }
+
     public int processPageOffset() {
         return processPageOffset;
     }

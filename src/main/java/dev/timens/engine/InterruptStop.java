@@ -211,6 +211,23 @@ public final class InterruptStop {
         return scratch.push(bytes);
     }
 
+    /**
+     * Writes {@code bytes} even where the program itself may not write (code,
+     * read-only private mappings: the page becomes the process's own copy), as
+     * /proc/PID/mem does; only with {@link #canInject()}.
+     */
+    public void poke(RemotePtr address, byte[] bytes) throws TraceeFault {
+        if (injection == null || !(injection.memory() instanceof ProcessMemory memory)) {
+            throw new IllegalStateException("tid " + tid + " is in a group-stop");
+        }
+        memory.forceWrite(address, bytes);
+    }
+
+    /** As {@link #poke(RemotePtr, byte[])}, one little-endian word. */
+    public void poke(RemotePtr address, long value) throws TraceeFault {
+        poke(address, java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(0, value).array());
+    }
+
     /** The thread's memory; only with {@link #canInject()}. */
     public TraceeMemory memory() {
         if (injection == null) throw new IllegalStateException("tid " + tid + " is in a group-stop");

@@ -224,6 +224,12 @@ public final class OnDemandSupervisor {
      *                             the filter cannot be installed; it then runs on as before
      */
     public static ExitStatus adopt(int pid, Path helper, Tool tool, PrintWriter diagnostics,
+                                   java.util.function.Consumer<ProcessTree> started) throws SupervisorException {
+        return adopt(pid, helper, tool, diagnostics, started, new TraceStats());
+    }
+
+    /** As {@link #adopt(int, Path, Tool, PrintWriter, java.util.function.Consumer)}, counting into {@code stats}. */
+    public static ExitStatus adopt(int pid, Path helper, Tool tool, PrintWriter diagnostics,
                                    java.util.function.Consumer<ProcessTree> started, TraceStats stats)
             throws SupervisorException {
         List<BpfInstruction> program = SeccompFilter.compile(tool.syscalls().asNotifications().union(OWN_SYSCALLS));
@@ -256,6 +262,7 @@ public final class OnDemandSupervisor {
                 everyAdoptedProcessGone = true;
                 ring();
             });
+            adoption.prepare();
             adoption.letGo();
             ProcessTree tree = new ProcessTree(pid, this::descendants, this::threads);
             started.accept(tree);
@@ -355,6 +362,7 @@ public final class OnDemandSupervisor {
         int installFilter(List<BpfInstruction> program) throws SupervisorException {
             int tid = held.containsKey(pid) ? pid : held.keySet().stream().findFirst()
                     .orElseThrow(() -> new SupervisorException("process " + pid + " has ended"));
+            injector = tid;
             long kernelVdso = KernelVdso.addressIn(tid);
             if (kernelVdso == 0) throw new SupervisorException("process " + pid + " has no vDSO to run syscalls from");
             ptracer.getRegs(tid, saved);
@@ -395,6 +403,26 @@ public final class OnDemandSupervisor {
             }
             ptracer.setRegs(tid, saved);
             return (int) listener;
+        }
+
+        /** The thread the filter was installed from. */
+        private int injector;
+
+        /** The tool prepares the program ({@link Tool#onAdopt}) at the thread the filter was installed from. */
+        void prepare() {
+            ptracer.getRegs(injector, saved);
+            InterruptStop stop = new InterruptStop(injector, saved, new InterruptStop.Injection(ptracer, work,
+                    held.get(injector), new ProcessMemory(injector, scratch)));
+            try {
+                tool.onAdopt(stop);
+            } catch (TraceeGone e) {
+                return;
+            } catch (RuntimeException e) {
+                diagnostics.println("timens: process " + pid + " is served, but could not be prepared: "
+                        + e.getMessage());
+                diagnostics.flush();
+            }
+            if (stop.changed() || stop.injected()) ptracer.setRegs(injector, saved);
         }
 
         /** Lets every held thread go on, with the signals that came meanwhile. */

@@ -82,4 +82,14 @@ public interface Tool {
     default long scratchArea(int tid, int tgid) {
         return 0;
     }
+
+    /**
+     * A process that was running already has just been taken in
+     * ({@link OnDemandSupervisor#adopt}): its filter is installed and served,
+     * and {@code stop} is one of its threads, held with all the others, where
+     * the tool may inject syscalls and write memory to prepare the program as
+     * it would have at its exec. A failure is reported on the diagnostics; the
+     * process is served all the same (its filter cannot be taken back).
+     */
+    default void onAdopt(InterruptStop stop) {}
 }

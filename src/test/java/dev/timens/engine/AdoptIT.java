@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
 @Tag("e2e")
 class AdoptIT {
     private static final long SHIFT = 366L * 86400;
-    private static final Pattern LINE = Pattern.compile("ADOPTEE who=(\\w+) n=(\\d+) raw=(\\S+)");
+    private static final Pattern LINE = Pattern.compile("ADOPTEE who=(\\w+) n=(\\d+) raw=(\\S+).*");
 
     @Test
     void aRunningProcessItsThreadsAndWhatItStartsLaterAreServed() throws Exception {

@@ -1,0 +1,35 @@
+package dev.timens.clock;
+
+import dev.timens.engine.ExitStatus;
+import dev.timens.engine.OnDemandSupervisor;
+import dev.timens.engine.SupervisorException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * Takes a running process into a time namespace whose CLOCK_REALTIME is the
+ * host's shifted by SECONDS, with engine v2's adopt, until it ends; for
+ * {@link AdoptedClocksIT}, in a child JVM (it traces): {@code AdoptedNamespace
+ * HELPER PID SECONDS}. Prints {@code ADOPTED pid=PID} once the process is
+ * served; exits 125 with the reason when it could not be taken in.
+ */
+public final class AdoptedNamespace {
+    private AdoptedNamespace() {}
+
+    public static void main(String[] args) {
+        PrintWriter err = new PrintWriter(System.err, true);
+        ClockSettings settings = new ClockSettings(Optional.empty(), Duration.ofSeconds(Long.parseLong(args[2])),
+                Duration.ZERO, Duration.ZERO);
+        try (TimeNamespace namespace = TimeNamespace.create(settings)) {
+            NamespaceTree tree = new NamespaceTree(namespace, (int) ProcessHandle.current().pid());
+            ExitStatus status = OnDemandSupervisor.adopt(Integer.parseInt(args[1]), Path.of(args[0]), tree, err,
+                    processes -> err.println("ADOPTED pid=" + processes.command()));
+            System.exit(status.shellStatus());
+        } catch (SupervisorException e) {
+            err.println("AdoptedNamespace: " + e.getMessage());
+            System.exit(125);
+        }
+    }
+}
