@@ -1,10 +1,10 @@
 package dev.timens.clock;
 
+import static dev.timens.it.OutputLines.readAll;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.timens.it.Toolchains;
 import java.io.BufferedReader;
-import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -129,15 +129,5 @@ class AdoptedClocksIT {
         Matcher m = ADOPTEE.matcher(line == null ? "" : line);
         if (!m.matches()) throw new AssertionError("not an adoptee line: " + line);
         return m;
-    }
-
-    private static List<String> readAll(BufferedReader reader) {
-        List<String> lines = new ArrayList<>();
-        try {
-            for (String line = reader.readLine(); line != null; line = reader.readLine()) lines.add(line);
-        } catch (IOException e) {
-            lines.add("(read failed: " + e + ")");
-        }
-        return lines;
     }
 }

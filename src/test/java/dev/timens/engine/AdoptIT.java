@@ -1,5 +1,6 @@
 package dev.timens.engine;
 
+import static dev.timens.it.OutputLines.readAll;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.timens.it.Toolchains;
@@ -116,15 +117,5 @@ class AdoptIT {
         Matcher m = LINE.matcher(line == null ? "" : line);
         if (!m.matches()) throw new AssertionError("not an adoptee line: " + line);
         return new Reading(m.group(1), Long.parseLong(m.group(3)));
-    }
-
-    private static List<String> readAll(BufferedReader reader) {
-        List<String> lines = new ArrayList<>();
-        try {
-            for (String line = reader.readLine(); line != null; line = reader.readLine()) lines.add(line);
-        } catch (IOException e) {
-            lines.add("(read failed: " + e + ")");
-        }
-        return lines;
     }
 }
