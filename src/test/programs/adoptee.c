@@ -5,7 +5,14 @@
  * syscall, through libc (the vDSO), gettimeofday and time, and its CPU-time
  * clock through libc, and prints
  *     ADOPTEE who=main|early|late|child n=I raw=S vdso=S tod=S time=S cpu=ok|error
- * for N rounds (argv[1]) of main, then every thread ends and main exits 0.
+ * Main goes on until a line comes on its standard input (at most 60 s), then
+ * starts the later thread and child, goes on for 8 more rounds, and every
+ * thread ends and main exits 0: the test lets it go on once the process is
+ * served, whatever the time that took.
+ * A "spinner" thread reads the clock through libc in a tight loop all along,
+ * so that the process is often taken in with a thread inside the kernel's
+ * clock_gettime (whose first bytes timens rewrites), and prints its last
+ * reading as who=spinner at the end.
  * One more thread waits in epoll_wait all along (200 ms at a time), which
  * never restarts: it prints "ADOPTEE who=waiter n=0 raw=eintr" if taking the
  * process in cut one short with EINTR, which nothing natively would have.
@@ -16,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <errno.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -59,6 +67,16 @@ static void *reader(void *name)
 	return NULL;
 }
 
+static void *spinner(void *unused)
+{
+	(void)unused;
+	struct timespec ts;
+	while (!done)
+		clock_gettime(CLOCK_REALTIME, &ts);
+	report("spinner", 0);
+	return NULL;
+}
+
 static void *waiter(void *unused)
 {
 	(void)unused;
@@ -77,16 +95,23 @@ static void *waiter(void *unused)
 
 int main(int argc, char **argv)
 {
-	int rounds = argc > 1 ? atoi(argv[1]) : 40;
+	(void)argc;
+	(void)argv;
 	prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
-	pthread_t early, late, wait;
+	pthread_t early, late, wait, spin;
 	pthread_create(&early, NULL, reader, "early");
 	pthread_create(&wait, NULL, waiter, NULL);
+	pthread_create(&spin, NULL, spinner, NULL);
 	int late_started = 0;
 	pid_t child = -1;
-	for (int n = 0; n < rounds; n++) {
+	int left = -1; /* rounds left once the line came */
+	for (int n = 0; n < 600 && left != 0; n++) {
 		report("main", n);
-		if (n == rounds * 3 / 4) {
+		struct pollfd in = { 0, POLLIN, 0 };
+		if (left > 0) {
+			left--;
+		} else if (poll(&in, 1, 0) == 1) {
+			left = 8;
 			pthread_create(&late, NULL, reader, "late");
 			late_started = 1;
 			child = fork();
@@ -103,6 +128,7 @@ int main(int argc, char **argv)
 	done = 1;
 	pthread_join(early, NULL);
 	pthread_join(wait, NULL);
+	pthread_join(spin, NULL);
 	if (late_started)
 		pthread_join(late, NULL);
 	int status = 0;

@@ -392,7 +392,7 @@ public final class NamespaceTree implements Tool {
 
     /** A process taken in while running belongs to the outermost namespace (nesting starts at an exec). */
     @Override
-    public void onAdopt(dev.timens.engine.InterruptStop stop) {
+    public void onAdopt(dev.timens.engine.AdoptStop stop) {
         root.onAdopt(stop);
     }
 

@@ -1221,11 +1221,13 @@ public final class TimeNamespace implements Tool, AutoCloseable {
      * is mapped as at an exec, with a page of raw host-clock calls beside it
      * for the clock code's fallbacks; then the kernel's clock_gettime,
      * gettimeofday and time start with a jump into the image's own (written
-     * through /proc/PID/mem, which makes the page the process's own copy).
+     * through /proc/PID/mem, which makes the page the process's own copy), once
+     * no held thread is inside the bytes it replaces.
      */
     @Override
-    public void onAdopt(dev.timens.engine.InterruptStop stop) {
+    public void onAdopt(dev.timens.engine.AdoptStop adopted) {
         if (clockCodeCheck != null) awaitClockCodeCheck();
+        dev.timens.engine.InterruptStop stop = adopted.at();
         int tid = stop.tid();
         long kernel = KernelVdso.addressIn(tid);
         if (kernel == 0) throw new IllegalStateException("the process has no vDSO (AT_SYSINFO_EHDR missing)");
@@ -1274,6 +1276,7 @@ public final class TimeNamespace implements Tool, AutoCloseable {
             stop.poke(new RemotePtr(processPage + VdsoImage.PP_OFF_GETTIMEOFDAY),
                     hostReadPage + HOST_GETTIMEOFDAY_AT - kernel);
             for (VdsoImage.Redirect r : image.redirects()) {
+                adopted.stepOutOf(kernel + r.kernelOffset(), JUMP_LENGTH); // no thread may go on mid-jump
                 stop.poke(new RemotePtr(kernel + r.kernelOffset()), jumpTo(base + r.imageOffset()));
             }
         } catch (TraceeFault e) {

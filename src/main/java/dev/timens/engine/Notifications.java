@@ -182,6 +182,7 @@ final class Notifications implements Runnable {
     }
 
     private void serve(int listener) {
+        boolean orphaned = false;
         SeccompNotify.wakeUpSynchronously(listener); // only faster where the kernel has it
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment notif = arena.allocate(SeccompNotify.NOTIF_SIZE, 8);
@@ -191,7 +192,10 @@ final class Notifications implements Runnable {
                 // Straight into the receive, with no poll first: one syscall fewer on
                 // every call, a tenth of a round trip here.
                 if (SeccompNotify.receive(listener, notif) != 0) {
-                    if (SeccompNotify.orphaned(listener, scratch)) break; // every process is gone
+                    if (SeccompNotify.orphaned(listener, scratch)) { // every process is gone
+                        orphaned = true;
+                        break;
+                    }
                     continue; // the caller went away
                 }
                 Notification call = new Notification(listener, notif, scratch, memoryScratch);
@@ -212,7 +216,8 @@ final class Notifications implements Runnable {
             diagnostics.flush();
         } finally {
             Unistd.close(listener);
-            if (everyProcessGone != null) everyProcessGone.run();
+            // Only then: a listener that failed leaves the processes running, unserved.
+            if (orphaned && everyProcessGone != null) everyProcessGone.run();
         }
     }
 }

@@ -179,6 +179,8 @@ public final class OnDemandSupervisor {
     private volatile int park;
     /** The process {@link #adopt} took in (it runs already; not a child of ours), or 0. */
     private int adopted;
+    /** Its start time, so that its pid, once reused, is not taken for it. */
+    private long adoptedStart;
     /** No process of an adopted namespace is left (its filter's listener says so). */
     private volatile boolean everyAdoptedProcessGone;
     /** The tool asked for {@link Tool#onWakeup()} ({@link TraceControl#wakeup()}); the doorbell rang for it. */
@@ -296,6 +298,10 @@ public final class OnDemandSupervisor {
          * one not yet held may).
          */
         void seizeEveryThread() throws SupervisorException {
+            int tgid = dev.timens.linux.ProcStatus.field(pid, "Tgid:");
+            if (tgid < 0) throw new SupervisorException("no process " + pid);
+            if (tgid != pid) throw new SupervisorException(pid + " is a thread of process " + tgid + ": give " + tgid);
+            adoptedStart = dev.timens.linux.ProcStatus.startTime(pid);
             for (;;) {
                 List<Integer> found = new ArrayList<>();
                 try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
@@ -305,7 +311,7 @@ public final class OnDemandSupervisor {
                 }
                 boolean fresh = false;
                 for (int tid : found) {
-                    if (held.containsKey(tid)) continue;
+                    if (held.containsKey(tid) || zombie(pid, tid)) continue; // a zombie leader cannot be seized
                     fresh = true;
                     long seized = Ptrace.request(Ptrace.SEIZE, tid, 0, Ptrace.O_TRACESYSGOOD);
                     if (seized == -Errno.ESRCH) continue; // it ended meanwhile
@@ -322,6 +328,15 @@ public final class OnDemandSupervisor {
                     awaitInterruptStop(tid);
                 }
                 if (!fresh) return;
+            }
+        }
+
+        private static boolean zombie(int pid, int tid) {
+            try {
+                String stat = Files.readString(Path.of("/proc/" + pid + "/task/" + tid + "/stat"));
+                return stat.charAt(stat.lastIndexOf(')') + 2) == 'Z';
+            } catch (IOException | RuntimeException e) {
+                return true; // gone
             }
         }
 
@@ -375,7 +390,9 @@ public final class OnDemandSupervisor {
                 byte[] fprog = java.nio.ByteBuffer.allocate(16).order(java.nio.ByteOrder.LITTLE_ENDIAN)
                         .putShort(0, (short) program.size()).putLong(8, instructions.address()).array();
                 RemotePtr fprogAt = stop.pushScratch(fprog);
-                if (!hasCapability(tid, CAP_SYS_ADMIN)) {
+                boolean setNoNewPrivs = !hasCapability(tid, CAP_SYS_ADMIN)
+                        && !"1".equals(first(dev.timens.linux.ProcStatus.values(Integer.toString(tid), "NoNewPrivs:")));
+                if (setNoNewPrivs) {
                     long set = inject.call(SyscallNumbers.PRCTL, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
                     if (set != 0) throw new SupervisorException("cannot set NO_NEW_PRIVS in process " + pid + ": "
                             + Errno.describe((int) -set));
@@ -386,9 +403,10 @@ public final class OnDemandSupervisor {
                 if (fd < 0) {
                     throw new SupervisorException("cannot install the seccomp filter in process " + pid + ": "
                             + Errno.describe((int) -fd) + (fd == -Errno.EBUSY ? " (it has a seccomp listener already:"
-                            + " it runs under timens or another supervisor)" : ""));
+                            + " it runs under timens or another supervisor)" : "")
+                            + (setNoNewPrivs ? "; it keeps NO_NEW_PRIVS, which no process can drop" : ""));
                 }
-                int pidfd = dev.timens.linux.Descriptors.pidfdOpen(tid);
+                int pidfd = dev.timens.linux.Descriptors.pidfdOpen(pid);
                 if (pidfd < 0) throw new LinuxException("pidfd_open", -pidfd);
                 try {
                     listener = dev.timens.linux.Descriptors.pidfdGetfd(pidfd, (int) fd);
@@ -414,7 +432,7 @@ public final class OnDemandSupervisor {
             InterruptStop stop = new InterruptStop(injector, saved, new InterruptStop.Injection(ptracer, work,
                     held.get(injector), new ProcessMemory(injector, scratch)));
             try {
-                tool.onAdopt(stop);
+                tool.onAdopt(new AdoptStop(stop, saved, held, ptracer, leaveRegisters));
             } catch (TraceeGone e) {
                 return;
             } catch (RuntimeException e) {
@@ -430,7 +448,9 @@ public final class OnDemandSupervisor {
             for (Map.Entry<Integer, PendingSignals> thread : held.entrySet()) {
                 int tid = thread.getKey();
                 PendingSignals signals = thread.getValue();
-                long result = Ptrace.request(Ptrace.DETACH, tid, 0, signals.poll());
+                // Sent again rather than passed to the detach, which ignores a signal
+                // at an interrupt stop: one that came while it was held is not lost.
+                long result = Ptrace.request(Ptrace.DETACH, tid, 0, 0);
                 if (result < 0 && result != -Errno.ESRCH) continue;
                 for (int more = signals.poll(); more != 0; more = signals.poll()) Unistd.kill(tid, more);
             }
@@ -445,6 +465,10 @@ public final class OnDemandSupervisor {
     private static final long SECCOMP_FILTER_FLAG_NEW_LISTENER = 1 << 3;
     /** Linux 5.7: a TSYNC failure reports ESRCH rather than a thread id, which is what lets TSYNC have a listener. */
     private static final long SECCOMP_FILTER_FLAG_TSYNC_ESRCH = 1 << 4;
+
+    private static String first(String[] words) {
+        return words == null || words.length == 0 ? null : words[0];
+    }
 
     /** Whether thread {@code tid} has capability {@code cap} in its effective set (/proc/TID/status CapEff). */
     private static boolean hasCapability(int tid, int cap) {
@@ -679,8 +703,12 @@ public final class OnDemandSupervisor {
         List<Integer> found = new ArrayList<>();
         java.util.ArrayDeque<Integer> parents = new java.util.ArrayDeque<>();
         // An adopted process is not ours: the tree starts at it (its orphans go elsewhere).
-        int root = adopted != 0 ? adopted : self;
-        if (adopted != 0 && Files.exists(Path.of("/proc/" + adopted))) found.add(adopted);
+        int root = self;
+        if (adopted != 0) {
+            if (dev.timens.linux.ProcStatus.startTime(adopted) != adoptedStart) return found; // it has ended
+            root = adopted;
+            found.add(adopted);
+        }
         parents.add(root);
         while (!parents.isEmpty()) {
             int parent = parents.poll();

@@ -86,10 +86,10 @@ public interface Tool {
     /**
      * A process that was running already has just been taken in
      * ({@link OnDemandSupervisor#adopt}): its filter is installed and served,
-     * and {@code stop} is one of its threads, held with all the others, where
-     * the tool may inject syscalls and write memory to prepare the program as
-     * it would have at its exec. A failure is reported on the diagnostics; the
-     * process is served all the same (its filter cannot be taken back).
+     * and every thread is held; the tool may prepare the program as it would
+     * have at its exec (see {@link AdoptStop}). A failure is reported on the
+     * diagnostics; the process is served all the same (its filter cannot be
+     * taken back).
      */
-    default void onAdopt(InterruptStop stop) {}
+    default void onAdopt(AdoptStop stop) {}
 }

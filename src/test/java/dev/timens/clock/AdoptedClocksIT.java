@@ -22,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A program started natively, then taken into a namespace a year ahead while
  * it runs (engine v2's adopt with the time namespace, {@link AdoptedNamespace}
- * in a child JVM): from then on its clock reads through libc (the kernel vDSO
+ * in a child JVM), then let go on for a few rounds: from then on its clock reads through libc (the kernel vDSO
  * it resolved at its start, now leading into the clock code), gettimeofday,
  * time() and the raw syscall all say next year, in every thread, in a thread
  * and a child started later, and in a JVM and a Python interpreter; its
@@ -37,7 +37,7 @@ class AdoptedClocksIT {
 
     @Test
     void everyClockReadOfARunningCProgramMovesAYearAhead() throws Exception {
-        List<String> lines = adopt(List.of(Toolchains.program("adoptee").toString(), "30"));
+        List<String> lines = adopt(List.of(Toolchains.program("adoptee").toString()));
         long host = java.time.Instant.now().getEpochSecond();
         String describe = String.join("\n", lines);
         Matcher first = matcher(lines.getFirst());
@@ -65,9 +65,12 @@ class AdoptedClocksIT {
         Files.writeString(source, """
                 public class Loop {
                     public static void main(String[] args) throws Exception {
-                        for (int i = 0; i < 40; i++) {
+                        int left = -1;
+                        for (int i = 0; i < 600 && left != 0; i++) {
                             System.out.println("LOOP " + java.time.Instant.now().getEpochSecond() + " "
                                     + System.currentTimeMillis() / 1000);
+                            if (left > 0) left--;
+                            else if (System.in.available() > 0) left = 5;
                             Thread.sleep(100);
                         }
                     }
@@ -80,9 +83,16 @@ class AdoptedClocksIT {
     void aRunningPythonMovesAYearAhead() throws Exception {
         String python = Toolchains.requireOnPath("python3", "Debian: python3").toString();
         assertLastReadingsAhead(adopt(List.of(python, "-c", """
-                import time
-                for i in range(30):
+                import select, sys, time
+                left = -1
+                for i in range(600):
                     print("LOOP", int(time.time()), int(time.clock_gettime(time.CLOCK_REALTIME)), flush=True)
+                    if left > 0:
+                        left -= 1
+                    elif select.select([sys.stdin], [], [], 0)[0]:
+                        left = 5
+                    if left == 0:
+                        break
                     time.sleep(0.1)
                 """)));
     }
@@ -99,7 +109,8 @@ class AdoptedClocksIT {
     }
 
     /**
-     * Starts {@code command}, waits for its first line, takes it in, and
+     * Starts {@code command}, waits for its first line, takes it in, then
+     * gives it a line on its standard input (it ends a few rounds later), and
      * returns every line it printed; checks it and the supervisor exit 0.
      */
     private static List<String> adopt(List<String> command) throws Exception {
@@ -113,8 +124,13 @@ class AdoptedClocksIT {
                 "-Dtimens.helper=" + helper, "-cp", System.getProperty("java.class.path"),
                 AdoptedNamespace.class.getName(), helper.toString(), Long.toString(target.pid()),
                 Long.toString(SHIFT)).redirectErrorStream(true).start();
-        CompletableFuture<String> said = CompletableFuture.supplyAsync(() -> String.join("\n",
-                readAll(new BufferedReader(new InputStreamReader(supervisor.getInputStream(), StandardCharsets.UTF_8)))));
+        BufferedReader supervisorOut = new BufferedReader(new InputStreamReader(supervisor.getInputStream(),
+                StandardCharsets.UTF_8));
+        String first = supervisorOut.readLine();
+        CompletableFuture<String> said = CompletableFuture.supplyAsync(() -> first + "\n"
+                + String.join("\n", readAll(supervisorOut)));
+        target.getOutputStream().write("go\n".getBytes(StandardCharsets.UTF_8));
+        target.getOutputStream().flush();
         assertThat(target.waitFor(60, TimeUnit.SECONDS)).as("the program ends").isTrue();
         lines.addAll(rest.get(10, TimeUnit.SECONDS));
         assertThat(supervisor.waitFor(20, TimeUnit.SECONDS)).as("the supervisor ends with it").isTrue();

@@ -35,15 +35,19 @@ class AdoptIT {
     void aRunningProcessItsThreadsAndWhatItStartsLaterAreServed() throws Exception {
         Path program = Toolchains.program("adoptee");
         Path helper = Toolchains.basedir().resolve("target/native/timens-exec");
-        Process target = new ProcessBuilder(program.toString(), "30").redirectErrorStream(true).start();
+        Process target = new ProcessBuilder(program.toString()).redirectErrorStream(true).start();
         BufferedReader out = new BufferedReader(new InputStreamReader(target.getInputStream(), StandardCharsets.UTF_8));
         List<String> lines = new ArrayList<>();
         for (int i = 0; i < 4; i++) lines.add(out.readLine()); // running, natively, before anything takes it in
         CompletableFuture<List<String>> rest = CompletableFuture.supplyAsync(() -> readAll(out));
 
         Process adopter = adopter(helper, target.pid(), SHIFT);
-        CompletableFuture<String> adopterOutput = CompletableFuture.supplyAsync(() -> String.join("\n",
-                readAll(new BufferedReader(new InputStreamReader(adopter.getInputStream(), StandardCharsets.UTF_8)))));
+        BufferedReader adopterLines = new BufferedReader(new InputStreamReader(adopter.getInputStream(),
+                StandardCharsets.UTF_8));
+        String adopted = adopterLines.readLine();
+        CompletableFuture<String> adopterOutput = CompletableFuture.supplyAsync(() -> adopted + "\n"
+                + String.join("\n", readAll(adopterLines)));
+        go(target); // the later thread and child start only once it is served
 
         assertThat(target.waitFor(30, TimeUnit.SECONDS)).as("the program ends").isTrue();
         lines.addAll(rest.get(10, TimeUnit.SECONDS));
@@ -81,7 +85,7 @@ class AdoptIT {
     void aProcessServedAlreadyIsRefusedAndRunsOn() throws Exception {
         Path program = Toolchains.program("adoptee");
         Path helper = Toolchains.basedir().resolve("target/native/timens-exec");
-        Process target = new ProcessBuilder(program.toString(), "20").redirectErrorStream(true).start();
+        Process target = new ProcessBuilder(program.toString()).redirectErrorStream(true).start();
         BufferedReader out = new BufferedReader(new InputStreamReader(target.getInputStream(), StandardCharsets.UTF_8));
         out.readLine();
         CompletableFuture<List<String>> rest = CompletableFuture.supplyAsync(() -> readAll(out));
@@ -94,6 +98,7 @@ class AdoptIT {
         String refusal = new String(second.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
         assertThat(second.exitValue()).as(refusal).isEqualTo(125);
         assertThat(refusal).as("one line").doesNotContain("\n").contains("has a seccomp listener already");
+        go(target);
 
         assertThat(target.waitFor(30, TimeUnit.SECONDS)).isTrue();
         List<String> lines = rest.get(10, TimeUnit.SECONDS);
@@ -103,6 +108,12 @@ class AdoptIT {
                 .isBetween(host + SHIFT - 60, host + SHIFT);
         assertThat(first.waitFor(20, TimeUnit.SECONDS)).isTrue();
         assertThat(first.exitValue()).isZero();
+    }
+
+    /** Lets the adoptee go on to start its later thread and child, and end. */
+    private static void go(Process target) throws IOException {
+        target.getOutputStream().write("go\n".getBytes(StandardCharsets.UTF_8));
+        target.getOutputStream().flush();
     }
 
     private static Process adopter(Path helper, long pid, long shift) throws IOException {
