@@ -243,14 +243,11 @@ public final class OnDemandSupervisor {
                                      java.util.function.Consumer<ProcessTree> started) throws SupervisorException {
         if (pid == self) throw new SupervisorException("timens cannot take itself in");
         try (Arena arena = Arena.ofConfined()) {
-            Ptracer ptracer = new Ptracer(arena);
-            Registers saved = new Registers(arena);
-            Registers work = new Registers(arena);
-            MemorySegment scratch = ProcessMemory.allocateScratch(arena);
-            allocate(arena);
+            Workspace w = allocate(arena);
+            Ptracer ptracer = w.ptracer();
             park = Launching.startPark(helper);
             adopted = pid;
-            Adoption adoption = new Adoption(pid, ptracer, saved, work, scratch);
+            Adoption adoption = new Adoption(pid, ptracer, w.saved(), w.work(), w.scratch());
             int listener;
             try {
                 adoption.seizeEveryThread();
@@ -269,7 +266,7 @@ public final class OnDemandSupervisor {
             ProcessTree tree = new ProcessTree(pid, this::descendants, this::threads);
             started.accept(tree);
             tool.onStart(control(tree));
-            ExitStatus status = loop(pid, new LiveThreads(), tree, ptracer, saved, work, scratch);
+            ExitStatus status = loop(pid, new LiveThreads(), tree, ptracer, w.saved(), w.work(), w.scratch());
             return status != null ? status : ExitStatus.exited(0);
         }
     }
@@ -481,22 +478,27 @@ public final class OnDemandSupervisor {
         }
     }
 
-    private void allocate(Arena arena) {
+    /** What the tracer thread works with for the whole run. */
+    private record Workspace(Ptracer ptracer, Registers saved, Registers work, MemorySegment scratch) {}
+
+    private Workspace allocate(Arena arena) {
         stackBuffer = arena.allocate(ExecStop.STACK_BUFFER_SIZE, 16);
         answerScratch = arena.allocate(64, 8);
         leaveRegisters = new Registers(arena);
         leaveWork = new Registers(arena);
         leaveScratch = ProcessMemory.allocateScratch(arena);
+        return new Workspace(new Ptracer(arena), new Registers(arena), new Registers(arena),
+                ProcessMemory.allocateScratch(arena));
     }
 
     private ExitStatus supervise(Launch launch, byte[] filter, java.util.function.Consumer<ProcessTree> started)
             throws SupervisorException {
         try (Arena arena = Arena.ofConfined()) {
-            Ptracer ptracer = new Ptracer(arena);
-            Registers saved = new Registers(arena);
-            Registers work = new Registers(arena);
-            MemorySegment scratch = ProcessMemory.allocateScratch(arena);
-            allocate(arena);
+            Workspace w = allocate(arena);
+            Ptracer ptracer = w.ptracer();
+            Registers saved = w.saved();
+            Registers work = w.work();
+            MemorySegment scratch = w.scratch();
             // Orphans stay ours: reaped here, and descendants (Yama's ptrace_scope 1).
             Prctl.becomeChildSubreaper();
             park = Launching.startPark(launch.helper());
