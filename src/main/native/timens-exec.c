@@ -55,6 +55,16 @@
  * could otherwise interrupt; the supervisor discards the signal and kills the
  * process when the run ends. Why it is not Java: it is a process of its own.
  *
+ * "timens-exec continue LISTENER" is what is left of a namespace whose
+ * processes were let go back to the host's clocks (engine v2, a process taken
+ * in while running, then released): the seccomp filter cannot be taken off a
+ * process, and with nobody reading its listener every call it sends there
+ * would fail with ENOSYS. It leaves the supervisor (it forks, and the child
+ * goes on as init's), leaves the terminal's session, closes every other
+ * descriptor, and answers each call CONTINUE, as if no filter were there,
+ * until no process uses the filter. Why it is not Java: it outlives the JVM,
+ * for as long as those processes run, and must cost them nothing else.
+ *
  * "timens-exec watch IMAGE PIPE" is the watchdog of engine v2 (--engine v2),
  * a grandchild of the supervisor's (the child exits at once),
  * which, unlike engine v1, traces no process permanently, so that the kernel
@@ -259,6 +269,40 @@ static int maps_inode(const char *pid, const unsigned long *inodes, size_t count
 	}
 	fclose(maps);
 	return found;
+}
+
+static void answer_continue(int listener)
+{
+	pid_t child = fork();
+	if (child < 0)
+		die(125, "continue: fork", errno);
+	if (child > 0)
+		_exit(0);
+	setsid();
+	for (int sig = 1; sig < 32; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP && sig != SIGCHLD)
+			signal(sig, SIG_IGN);
+	close_others("", listener, -1);
+	for (int fd = 0; fd <= 2; fd++)
+		close(fd);
+	for (;;) {
+		struct seccomp_notif req;
+		memset(&req, 0, sizeof req);
+		if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &req) != 0) {
+			/* ENOENT: the caller went away, or nobody is left to call. */
+			struct pollfd p = { listener, POLLIN, 0 };
+			if (errno != EINTR && errno != ENOENT)
+				_exit(1);
+			if (poll(&p, 1, 0) == 1 && !(p.revents & POLLIN) && (p.revents & POLLHUP))
+				_exit(0);
+			continue;
+		}
+		struct seccomp_notif_resp resp;
+		memset(&resp, 0, sizeof resp);
+		resp.id = req.id;
+		resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+		ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp); /* ENOENT: the caller went away */
+	}
 }
 
 static void watch(int image, int pipe_end)
@@ -679,6 +723,8 @@ int main(int argc, char **argv)
 		park();
 	if (argc == 4 && strcmp(argv[1], "watch") == 0)
 		watch(atoi(argv[2]), atoi(argv[3]));
+	if (argc == 3 && strcmp(argv[1], "continue") == 0)
+		answer_continue(atoi(argv[2]));
 	if (argc >= 3 && strcmp(argv[1], "supervisor") == 0) {
 		drop_sys_time();
 		execv(argv[2], argv + 2);

@@ -397,6 +397,11 @@ public final class NamespaceTree implements Tool {
     }
 
     @Override
+    public void onRelease(dev.timens.engine.AdoptStop stop) {
+        root.onRelease(stop);
+    }
+
+    @Override
     public void onTaskCreated(int parent, int child, boolean thread) {
         TimeNamespace ns = namespaceOf(parent);
         if (ns != root) members.put(child, ns);

@@ -1285,6 +1285,33 @@ public final class TimeNamespace implements Tool, AutoCloseable {
         kernelVdso.put(tid, kernel);
     }
 
+    /**
+     * Let go (engine v2's release): where the kernel's clock functions start
+     * with one of onAdopt's jumps (the process taken in, and what it forked
+     * without exec'ing since), their own bytes go back, from the kernel's
+     * vDSO as this JVM has it, once no held thread is inside them. The image
+     * and the page of host reads stay mapped, unused.
+     */
+    @Override
+    public void onRelease(dev.timens.engine.AdoptStop adopted) {
+        dev.timens.engine.InterruptStop stop = adopted.at();
+        long kernel = KernelVdso.addressIn(stop.tid());
+        if (kernel == 0) return;
+        byte[] own = KernelVdso.current().image();
+        try {
+            for (VdsoImage.Redirect r : image.redirects()) {
+                RemotePtr at = new RemotePtr(kernel + r.kernelOffset());
+                byte[] now = stop.memory().read(at, JUMP_LENGTH);
+                if ((now[0] & 0xff) != 0xff || (now[1] & 0xff) != 0x25) continue; // exec'd since: the kernel's own
+                adopted.stepOutOf(at.address(), JUMP_LENGTH);
+                stop.poke(at, java.util.Arrays.copyOfRange(own, (int) r.kernelOffset(),
+                        (int) r.kernelOffset() + JUMP_LENGTH));
+            }
+        } catch (TraceeFault e) {
+            throw new IllegalStateException("cannot put the kernel's clock functions back: " + e.getMessage());
+        }
+    }
+
     /** jmp *0(%rip), then the address: 14 bytes that change no register. */
     private static final int JUMP_LENGTH = 14;
 

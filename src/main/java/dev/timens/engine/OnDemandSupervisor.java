@@ -181,6 +181,12 @@ public final class OnDemandSupervisor {
     private int adopted;
     /** Its start time, so that its pid, once reused, is not taken for it. */
     private long adoptedStart;
+    /** Its filter's listener (the notification thread's), and the helper, for {@link Adopted#release}. */
+    private int adoptedListener = -1;
+    private Path adoptedHelper;
+    private volatile boolean releaseAsked;
+    /** Let go: every call is let through from now on. */
+    private volatile boolean released;
     /** No process of an adopted namespace is left (its filter's listener says so). */
     private volatile boolean everyAdoptedProcessGone;
     /** The tool asked for {@link Tool#onWakeup()} ({@link TraceControl#wakeup()}); the doorbell rang for it. */
@@ -226,13 +232,13 @@ public final class OnDemandSupervisor {
      *                             the filter cannot be installed; it then runs on as before
      */
     public static ExitStatus adopt(int pid, Path helper, Tool tool, PrintWriter diagnostics,
-                                   java.util.function.Consumer<ProcessTree> started) throws SupervisorException {
+                                   java.util.function.Consumer<Adopted> started) throws SupervisorException {
         return adopt(pid, helper, tool, diagnostics, started, new TraceStats());
     }
 
     /** As {@link #adopt(int, Path, Tool, PrintWriter, java.util.function.Consumer)}, counting into {@code stats}. */
     public static ExitStatus adopt(int pid, Path helper, Tool tool, PrintWriter diagnostics,
-                                   java.util.function.Consumer<ProcessTree> started, TraceStats stats)
+                                   java.util.function.Consumer<Adopted> started, TraceStats stats)
             throws SupervisorException {
         List<BpfInstruction> program = SeccompFilter.compile(tool.syscalls().asNotifications().union(OWN_SYSCALLS));
         return Launching.onTracerThread(() -> new OnDemandSupervisor(tool, diagnostics, stats)
@@ -240,13 +246,14 @@ public final class OnDemandSupervisor {
     }
 
     private ExitStatus adoptAndServe(int pid, Path helper, List<BpfInstruction> program,
-                                     java.util.function.Consumer<ProcessTree> started) throws SupervisorException {
+                                     java.util.function.Consumer<Adopted> started) throws SupervisorException {
         if (pid == self) throw new SupervisorException("timens cannot take itself in");
         try (Arena arena = Arena.ofConfined()) {
             Workspace w = allocate(arena);
             Ptracer ptracer = w.ptracer();
             park = Launching.startPark(helper);
             adopted = pid;
+            adoptedStart = dev.timens.linux.ProcStatus.startTime(pid);
             Adoption adoption = new Adoption(pid, ptracer, w.saved(), w.work(), w.scratch());
             int listener;
             try {
@@ -257,14 +264,27 @@ public final class OnDemandSupervisor {
                 stopPark(ptracer);
                 throw e;
             }
+            adoptedListener = listener;
+            adoptedHelper = helper;
             Notifications.serve(listener, tool, diagnostics, stats, new Router(), () -> {
                 everyAdoptedProcessGone = true;
                 ring();
-            });
+            }, () -> released);
             adoption.prepare();
             adoption.letGo();
             ProcessTree tree = new ProcessTree(pid, this::descendants, this::threads);
-            started.accept(tree);
+            started.accept(new Adopted() {
+                @Override
+                public ProcessTree processes() {
+                    return tree;
+                }
+
+                @Override
+                public void release() {
+                    releaseAsked = true;
+                    ring();
+                }
+            });
             tool.onStart(control(tree));
             ExitStatus status = loop(pid, new LiveThreads(), tree, ptracer, w.saved(), w.work(), w.scratch());
             return status != null ? status : ExitStatus.exited(0);
@@ -298,7 +318,6 @@ public final class OnDemandSupervisor {
             int tgid = dev.timens.linux.ProcStatus.field(pid, "Tgid:");
             if (tgid < 0) throw new SupervisorException("no process " + pid);
             if (tgid != pid) throw new SupervisorException(pid + " is a thread of process " + tgid + ": give " + tgid);
-            adoptedStart = dev.timens.linux.ProcStatus.startTime(pid);
             for (;;) {
                 List<Integer> found = new ArrayList<>();
                 try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
@@ -440,6 +459,16 @@ public final class OnDemandSupervisor {
             if (stop.changed() || stop.injected()) ptracer.setRegs(injector, saved);
         }
 
+        /** The tool undoes its preparation ({@link Tool#onRelease}) at one held thread. */
+        void unprepare() {
+            injector = held.containsKey(pid) ? pid : held.keySet().iterator().next();
+            ptracer.getRegs(injector, saved);
+            InterruptStop stop = new InterruptStop(injector, saved, new InterruptStop.Injection(ptracer, work,
+                    held.get(injector), new ProcessMemory(injector, scratch)));
+            tool.onRelease(new AdoptStop(stop, saved, held, ptracer, leaveRegisters));
+            if (stop.changed() || stop.injected()) ptracer.setRegs(injector, saved);
+        }
+
         /** Lets every held thread go on, with the signals that came meanwhile. */
         void letGo() {
             for (Map.Entry<Integer, PendingSignals> thread : held.entrySet()) {
@@ -453,6 +482,37 @@ public final class OnDemandSupervisor {
             }
             held.clear();
         }
+    }
+
+    /**
+     * {@link Adopted#release}: each process of the tree is held and put back
+     * by the tool, then a helper takes over the listener, answering CONTINUE,
+     * and the run ends. A process that cannot be held (stopped, gone) is left
+     * as it is, and said so.
+     */
+    private void release(Ptracer ptracer, Registers saved, Registers work, MemorySegment scratch) {
+        released = true; // the notification thread lets every call through from now on
+        for (int pid : descendants()) {
+            Adoption adoption = new Adoption(pid, ptracer, saved, work, scratch);
+            try {
+                adoption.seizeEveryThread();
+                if (!adoption.held.isEmpty()) adoption.unprepare();
+            } catch (SupervisorException | RuntimeException e) {
+                diagnostics.println("timens: process " + pid + " could not be put back: " + e.getMessage());
+                diagnostics.flush();
+            } finally {
+                adoption.letGo();
+            }
+        }
+        try {
+            Spawn.spawn(adoptedHelper.toString(), List.of("timens-exec", "continue",
+                    Integer.toString(adoptedListener)), adoptedListener);
+        } catch (LinuxException e) {
+            diagnostics.println("timens: nothing answers for the released processes now (" + e.getMessage()
+                    + "): their calls timens handled fail with ENOSYS");
+            diagnostics.flush();
+        }
+        everyAdoptedProcessGone = true;
     }
 
     private static final int CAP_SYS_ADMIN = 21;
@@ -668,6 +728,7 @@ public final class OnDemandSupervisor {
                 }
             }
             takeHandovers(ptracer);
+            if (releaseAsked && !released && visits.isEmpty()) release(ptracer, saved, work, scratch);
             boolean over = adopted != 0 ? everyAdoptedProcessGone : mainStatus != null && !hasChildrenBesidesPark();
             if (over && visits.isEmpty()) stopPark(ptracer);
         }

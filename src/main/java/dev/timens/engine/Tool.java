@@ -92,4 +92,12 @@ public interface Tool {
      * taken back).
      */
     default void onAdopt(AdoptStop stop) {}
+
+    /**
+     * A process taken in is let go ({@link Adopted#release}): every thread is
+     * held again, and the tool undoes what {@link #onAdopt} did to the program
+     * (what a process forked from it inherited too), so that it runs on the
+     * host's clocks again. Its filter stays, and lets every call through.
+     */
+    default void onRelease(AdoptStop stop) {}
 }

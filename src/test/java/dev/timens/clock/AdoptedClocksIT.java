@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.timens.it.Toolchains;
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -57,6 +58,73 @@ class AdoptedClocksIT {
             }
         }
         assertThat(lines).as(describe).allSatisfy(l -> assertThat(matcher(l).group(6)).isEqualTo("ok"));
+    }
+
+    /**
+     * Let go after a year ahead: the program reads the host's time again by
+     * every way, in its threads and in the thread and child it starts after;
+     * it runs on and exits 0; what answers its filter then
+     * ({@code timens-exec continue}) ends with it.
+     */
+    @Test
+    void aReleasedProgramReadsTheHostsClockAgain() throws Exception {
+        Process target = new ProcessBuilder(Toolchains.program("adoptee").toString()).redirectErrorStream(true).start();
+        BufferedReader out = new BufferedReader(new InputStreamReader(target.getInputStream(), StandardCharsets.UTF_8));
+        List<String> lines = new ArrayList<>();
+        Process supervisor = supervisor(target.pid());
+        BufferedReader said = new BufferedReader(new InputStreamReader(supervisor.getInputStream(), StandardCharsets.UTF_8));
+        String adopted = said.readLine();
+        // Read until main says next year, then let it go.
+        for (String line = out.readLine(); line != null; line = out.readLine()) {
+            lines.add(line);
+            Matcher m = ADOPTEE.matcher(line);
+            if (m.matches() && m.group(1).equals("main") && Long.parseLong(m.group(3)) > nowSeconds() + SHIFT / 2) break;
+        }
+        supervisor.getOutputStream().write("release\n".getBytes(StandardCharsets.UTF_8));
+        supervisor.getOutputStream().flush();
+        assertThat(supervisor.waitFor(20, TimeUnit.SECONDS)).as("the supervisor ends once it let go").isTrue();
+        String describe = adopted + "\n" + String.join("\n", readAll(said));
+        assertThat(supervisor.exitValue()).as(describe).isZero();
+        target.getOutputStream().write("go\n".getBytes(StandardCharsets.UTF_8));
+        target.getOutputStream().flush();
+        lines.addAll(readAll(out));
+        assertThat(target.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        describe = String.join("\n", lines) + "\nsupervisor:\n" + describe;
+        assertThat(target.exitValue()).as(describe).isZero();
+        long host = nowSeconds();
+        List<String> after = new ArrayList<>();
+        for (String who : List.of("main", "early")) {
+            after.add(lines.stream().filter(l -> l.contains("who=" + who + " ")).toList().getLast());
+        }
+        after.addAll(lines.stream().filter(l -> l.contains("who=late ") || l.contains("who=child ")).toList());
+        assertThat(after).as(describe).hasSizeGreaterThan(2);
+        for (String line : after) {
+            Matcher m = matcher(line);
+            for (int field = 2; field <= 5; field++) {
+                assertThat(Long.parseLong(m.group(field))).as("%s in %s: %s", field, line, describe)
+                        .isBetween(host - 60, host);
+            }
+        }
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (continuers() > 0 && System.nanoTime() < deadline) Thread.sleep(50);
+        assertThat(continuers()).as("timens-exec continue ends with the released processes").isZero();
+    }
+
+    private static long nowSeconds() {
+        return java.time.Instant.now().getEpochSecond();
+    }
+
+    /** How many "timens-exec continue" processes run, here and in any test running beside. */
+    private static long continuers() throws IOException {
+        try (var processes = Files.list(Path.of("/proc"))) {
+            return processes.filter(p -> p.getFileName().toString().matches("[0-9]+")).filter(p -> {
+                try {
+                    return Files.readString(p.resolve("cmdline")).startsWith("timens-exec\0continue\0");
+                } catch (IOException | RuntimeException e) {
+                    return false;
+                }
+            }).count();
+        }
     }
 
     @Test
@@ -119,11 +187,7 @@ class AdoptedClocksIT {
         List<String> lines = new ArrayList<>();
         lines.add(out.readLine());
         CompletableFuture<List<String>> rest = CompletableFuture.supplyAsync(() -> readAll(out));
-        Path helper = Toolchains.basedir().resolve("target/native/timens-exec");
-        Process supervisor = new ProcessBuilder(Toolchains.java().toString(), "--enable-native-access=ALL-UNNAMED",
-                "-Dtimens.helper=" + helper, "-cp", System.getProperty("java.class.path"),
-                AdoptedNamespace.class.getName(), helper.toString(), Long.toString(target.pid()),
-                Long.toString(SHIFT)).redirectErrorStream(true).start();
+        Process supervisor = supervisor(target.pid());
         BufferedReader supervisorOut = new BufferedReader(new InputStreamReader(supervisor.getInputStream(),
                 StandardCharsets.UTF_8));
         String first = supervisorOut.readLine();
@@ -139,6 +203,15 @@ class AdoptedClocksIT {
         assertThat(supervisor.exitValue()).as(describe).isZero();
         assertThat(describe).contains("ADOPTED pid=" + target.pid()).doesNotContain("could not be prepared");
         return lines;
+    }
+
+    /** AdoptedNamespace, taking {@code pid} a year ahead, in a child JVM. */
+    private static Process supervisor(long pid) throws IOException {
+        Path helper = Toolchains.basedir().resolve("target/native/timens-exec");
+        return new ProcessBuilder(Toolchains.java().toString(), "--enable-native-access=ALL-UNNAMED",
+                "-Dtimens.helper=" + helper, "-cp", System.getProperty("java.class.path"),
+                AdoptedNamespace.class.getName(), helper.toString(), Long.toString(pid), Long.toString(SHIFT))
+                .redirectErrorStream(true).start();
     }
 
     private static Matcher matcher(String line) {

@@ -13,7 +13,9 @@ import java.util.Optional;
  * host's shifted by SECONDS, with engine v2's adopt, until it ends; for
  * {@link AdoptedClocksIT}, in a child JVM (it traces): {@code AdoptedNamespace
  * HELPER PID SECONDS}. Prints {@code ADOPTED pid=PID} once the process is
- * served; exits 125 with the reason when it could not be taken in.
+ * served; a line "release" on its standard input lets the process go
+ * ({@link dev.timens.engine.Adopted#release}). Exits 0 when that is done or
+ * the process has ended, 125 with the reason when it could not be taken in.
  */
 public final class AdoptedNamespace {
     private AdoptedNamespace() {}
@@ -25,7 +27,18 @@ public final class AdoptedNamespace {
         try (TimeNamespace namespace = TimeNamespace.create(settings)) {
             NamespaceTree tree = new NamespaceTree(namespace, (int) ProcessHandle.current().pid());
             ExitStatus status = OnDemandSupervisor.adopt(Integer.parseInt(args[1]), Path.of(args[0]), tree, err,
-                    processes -> err.println("ADOPTED pid=" + processes.command()));
+                    adopted -> {
+                        err.println("ADOPTED pid=" + adopted.processes().command());
+                        Thread.ofPlatform().daemon().start(() -> {
+                            try (var in = new java.io.BufferedReader(new java.io.InputStreamReader(System.in))) {
+                                for (String line = in.readLine(); line != null; line = in.readLine()) {
+                                    if (line.equals("release")) adopted.release();
+                                }
+                            } catch (java.io.IOException e) {
+                                err.println("AdoptedNamespace: " + e);
+                            }
+                        });
+                    });
             System.exit(status.shellStatus());
         } catch (SupervisorException e) {
             err.println("AdoptedNamespace: " + e.getMessage());

@@ -52,7 +52,8 @@ public final class ClockShifter implements Tool {
         int pid = Integer.parseInt(args[1]);
         try {
             ExitStatus status = OnDemandSupervisor.adopt(pid, Path.of(args[0]),
-                    new ClockShifter(Long.parseLong(args[2])), err, tree -> err.println("ADOPTED pid=" + tree.command()),
+                    new ClockShifter(Long.parseLong(args[2])), err,
+                    adopted -> err.println("ADOPTED pid=" + adopted.processes().command()),
                     new TraceStats());
             System.exit(status.shellStatus());
         } catch (SupervisorException e) {
