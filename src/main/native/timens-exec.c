@@ -271,20 +271,31 @@ static int maps_inode(const char *pid, const unsigned long *inodes, size_t count
 	return found;
 }
 
-static void answer_continue(int listener)
+/*
+ * Leaves the supervisor for good: not a child of its (it waits for its own
+ * children, and this process is none of the command's business: the
+ * supervisor reaps the one that forks, the other goes on as init's), out of
+ * the terminal's session and its signals, with no descriptor but KEEP.
+ */
+static void leave_supervisor(const char *what, int keep)
 {
 	pid_t child = fork();
 	if (child < 0)
-		die(125, "continue: fork", errno);
+		die(125, what, errno);
 	if (child > 0)
 		_exit(0);
 	setsid();
 	for (int sig = 1; sig < 32; sig++)
 		if (sig != SIGKILL && sig != SIGSTOP && sig != SIGCHLD)
 			signal(sig, SIG_IGN);
-	close_others("", listener, -1);
+	close_others("", keep, -1);
 	for (int fd = 0; fd <= 2; fd++)
 		close(fd);
+}
+
+static void answer_continue(int listener)
+{
+	leave_supervisor("continue: fork", listener);
 	for (;;) {
 		struct seccomp_notif req;
 		memset(&req, 0, sizeof req);
@@ -310,22 +321,7 @@ static void watch(int image, int pipe_end)
 	struct stat st;
 	if (fstat(image, &st) != 0)
 		die(125, "watch: the clock image", errno);
-	/* Not a child of the supervisor's: it waits for its own children, and the
-	 * watchdog is none of the command's business. The supervisor reaps this
-	 * process; the watchdog goes on as init's. */
-	pid_t child = fork();
-	if (child < 0)
-		die(125, "watch: fork", errno);
-	if (child > 0)
-		_exit(0);
-	setsid();
-	for (int sig = 1; sig < 32; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP && sig != SIGCHLD)
-			signal(sig, SIG_IGN);
-	close_others("", pipe_end, -1);
-	close(image);
-	for (int fd = 0; fd <= 2; fd++)
-		close(fd);
+	leave_supervisor("watch: fork", pipe_end); /* closes the image's descriptor too */
 	/* The supervisor sends the inode of each nested namespace's image (8 bytes,
 	 * native order) as it makes them; the end of PIPE_END is its end. */
 	size_t count = 1, room = 16;

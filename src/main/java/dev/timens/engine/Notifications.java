@@ -85,15 +85,19 @@ final class Notifications implements Runnable {
      * listener of a filter installed in a process that was running already);
      * {@code everyProcessGone} runs once no process using the filter is left.
      */
-    static void serve(int listener, Tool tool, PrintWriter diagnostics, TraceStats stats, Router router,
-                      Runnable everyProcessGone, java.util.function.BooleanSupplier letEverythingThrough) {
+    static Thread serve(int listener, Tool tool, PrintWriter diagnostics, TraceStats stats, Router router,
+                        Runnable everyProcessGone, java.util.function.BooleanSupplier stop) {
         Notifications thread = new Notifications(-1, 0, listener, tool, diagnostics, stats, router, everyProcessGone);
-        thread.letEverythingThrough = letEverythingThrough;
-        Thread.ofPlatform().name("timens-notify").daemon(true).start(thread);
+        thread.stop = stop;
+        return Thread.ofPlatform().name("timens-notify").daemon(true).start(thread);
     }
 
-    /** Once true, every call is let through (the processes were let go), or null. */
-    private java.util.function.BooleanSupplier letEverythingThrough;
+    /**
+     * Once true, the thread takes no more calls and ends (the processes were
+     * let go, and another takes the listener over), or null. Checked at least
+     * every 100 ms, and never with a call received and not answered.
+     */
+    private java.util.function.BooleanSupplier stop;
 
     /**
      * Whether the helper has ended (a zombie, or reaped already), waiting up to
@@ -194,7 +198,12 @@ final class Notifications implements Runnable {
             MemorySegment memoryScratch = ProcessMemory.allocateScratch(arena);
             while (true) {
                 // Straight into the receive, with no poll first: one syscall fewer on
-                // every call, a tenth of a round trip here.
+                // every call, a tenth of a round trip here; but a thread that may be
+                // asked to stop must not wait where nothing could end its wait.
+                if (stop != null && (!SeccompNotify.await(listener, scratch, 100) || stop.getAsBoolean())) {
+                    if (stop.getAsBoolean()) break;
+                    continue;
+                }
                 if (SeccompNotify.receive(listener, notif) != 0) {
                     if (SeccompNotify.orphaned(listener, scratch)) { // every process is gone
                         orphaned = true;
@@ -204,10 +213,6 @@ final class Notifications implements Runnable {
                 }
                 Notification call = new Notification(listener, notif, scratch, memoryScratch);
                 stats.notified.incrementAndGet();
-                if (letEverythingThrough != null && letEverythingThrough.getAsBoolean()) {
-                    call.proceed();
-                    continue;
-                }
                 try {
                     if (router != null && router.take(call)) continue;
                     tool.onNotification(call);

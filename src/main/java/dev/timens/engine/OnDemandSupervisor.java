@@ -185,8 +185,9 @@ public final class OnDemandSupervisor {
     private int adoptedListener = -1;
     private Path adoptedHelper;
     private volatile boolean releaseAsked;
-    /** Let go: every call is let through from now on. */
+    /** Let go: the notification thread takes no more calls. */
     private volatile boolean released;
+    private Thread notifications;
     /** No process of an adopted namespace is left (its filter's listener says so). */
     private volatile boolean everyAdoptedProcessGone;
     /** The tool asked for {@link Tool#onWakeup()} ({@link TraceControl#wakeup()}); the doorbell rang for it. */
@@ -266,7 +267,7 @@ public final class OnDemandSupervisor {
             }
             adoptedListener = listener;
             adoptedHelper = helper;
-            Notifications.serve(listener, tool, diagnostics, stats, new Router(), () -> {
+            notifications = Notifications.serve(listener, tool, diagnostics, stats, new Router(), () -> {
                 everyAdoptedProcessGone = true;
                 ring();
             }, () -> released);
@@ -491,7 +492,6 @@ public final class OnDemandSupervisor {
      * as it is, and said so.
      */
     private void release(Ptracer ptracer, Registers saved, Registers work, MemorySegment scratch) {
-        released = true; // the notification thread lets every call through from now on
         for (int pid : descendants()) {
             Adoption adoption = new Adoption(pid, ptracer, saved, work, scratch);
             try {
@@ -504,13 +504,23 @@ public final class OnDemandSupervisor {
                 adoption.letGo();
             }
         }
+        // The notification thread ends first, having answered what it received (a call
+        // it took and never answered would wait forever), then the helper takes over.
+        int copy = Unistd.dup(adoptedListener);
+        released = true;
         try {
-            Spawn.spawn(adoptedHelper.toString(), List.of("timens-exec", "continue",
-                    Integer.toString(adoptedListener)), adoptedListener);
+            notifications.join(java.time.Duration.ofSeconds(5));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            Spawn.spawn(adoptedHelper.toString(), List.of("timens-exec", "continue", Integer.toString(copy)), copy);
         } catch (LinuxException e) {
             diagnostics.println("timens: nothing answers for the released processes now (" + e.getMessage()
                     + "): their calls timens handled fail with ENOSYS");
             diagnostics.flush();
+        } finally {
+            Unistd.close(copy);
         }
         everyAdoptedProcessGone = true;
     }
@@ -728,7 +738,9 @@ public final class OnDemandSupervisor {
                 }
             }
             takeHandovers(ptracer);
-            if (releaseAsked && !released && visits.isEmpty()) release(ptracer, saved, work, scratch);
+            if (releaseAsked && !released && visits.isEmpty() && handovers.isEmpty()) {
+                release(ptracer, saved, work, scratch);
+            }
             boolean over = adopted != 0 ? everyAdoptedProcessGone : mainStatus != null && !hasChildrenBesidesPark();
             if (over && visits.isEmpty()) stopPark(ptracer);
         }

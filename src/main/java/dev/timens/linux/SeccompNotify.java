@@ -57,6 +57,18 @@ public final class SeccompNotify {
      * {@link #receive} found nothing: that is also how an orphaned listener
      * answers, at once, where a live one waits for the next call.
      */
+    /**
+     * Waits up to {@code millis} for a call (or the end of every process) on
+     * {@code listener}; returns whether something is there to receive or see.
+     */
+    public static boolean await(int listener, MemorySegment scratch, int millis) {
+        scratch.set(INT, 0, listener);
+        scratch.set(INT, 4, POLLIN); // events; revents = 0
+        long n = Native.syscall(SyscallNumbers.POLL, scratch.address(), 1, millis, 0, 0, 0);
+        if (n < 0 && n != -Errno.EINTR) throw new LinuxException("poll", (int) -n);
+        return n > 0;
+    }
+
     public static boolean orphaned(int listener, MemorySegment scratch) {
         while (true) {
             scratch.set(INT, 0, listener);

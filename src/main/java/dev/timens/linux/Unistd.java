@@ -10,6 +10,13 @@ public final class Unistd {
 
     public static final int O_CLOEXEC = 0x80000;
 
+    /** A second, close-on-exec descriptor of what {@code fd} is (fcntl F_DUPFD_CLOEXEC), the lowest from 3. */
+    public static int dup(int fd) {
+        long result = Native.syscall(SyscallNumbers.FCNTL, fd, 1030 /* F_DUPFD_CLOEXEC */, 3, 0, 0, 0);
+        if (result < 0) throw new LinuxException("fcntl(F_DUPFD_CLOEXEC)", (int) -result);
+        return (int) result;
+    }
+
     public static void close(int fd) {
         long result = Native.syscall(SyscallNumbers.CLOSE, fd, 0, 0, 0, 0, 0);
         // After EINTR the descriptor is gone all the same on Linux (see close(2)).

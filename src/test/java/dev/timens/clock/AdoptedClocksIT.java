@@ -75,11 +75,19 @@ class AdoptedClocksIT {
         BufferedReader said = new BufferedReader(new InputStreamReader(supervisor.getInputStream(), StandardCharsets.UTF_8));
         String adopted = said.readLine();
         // Read until main says next year, then let it go.
-        for (String line = out.readLine(); line != null; line = out.readLine()) {
-            lines.add(line);
-            Matcher m = ADOPTEE.matcher(line);
-            if (m.matches() && m.group(1).equals("main") && Long.parseLong(m.group(3)) > nowSeconds() + SHIFT / 2) break;
-        }
+        CompletableFuture.runAsync(() -> {
+            try {
+                for (String line = out.readLine(); line != null; line = out.readLine()) {
+                    lines.add(line);
+                    Matcher m = ADOPTEE.matcher(line);
+                    if (m.matches() && m.group(1).equals("main") && Long.parseLong(m.group(3)) > nowSeconds() + SHIFT / 2) {
+                        return;
+                    }
+                }
+            } catch (IOException e) {
+                lines.add("(read failed: " + e + ")");
+            }
+        }).get(60, TimeUnit.SECONDS);
         supervisor.getOutputStream().write("release\n".getBytes(StandardCharsets.UTF_8));
         supervisor.getOutputStream().flush();
         assertThat(supervisor.waitFor(20, TimeUnit.SECONDS)).as("the supervisor ends once it let go").isTrue();
@@ -87,8 +95,11 @@ class AdoptedClocksIT {
         assertThat(supervisor.exitValue()).as(describe).isZero();
         target.getOutputStream().write("go\n".getBytes(StandardCharsets.UTF_8));
         target.getOutputStream().flush();
-        lines.addAll(readAll(out));
-        assertThat(target.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<List<String>> rest = CompletableFuture.supplyAsync(() -> readAll(out));
+        boolean ended = target.waitFor(30, TimeUnit.SECONDS);
+        if (!ended) target.destroyForcibly();
+        lines.addAll(rest.get(10, TimeUnit.SECONDS));
+        assertThat(ended).as("the released program ends: %s", String.join("\n", lines)).isTrue();
         describe = String.join("\n", lines) + "\nsupervisor:\n" + describe;
         assertThat(target.exitValue()).as(describe).isZero();
         long host = nowSeconds();
