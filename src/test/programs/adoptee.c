@@ -114,7 +114,11 @@ int main(int argc, char **argv)
 			left = 8;
 			pthread_create(&late, NULL, reader, "late");
 			late_started = 1;
+			/* Forked with the output lock held here, so that no other thread
+			 * holds it (or stdout's) in the child, which could never take it. */
+			pthread_mutex_lock(&out);
 			child = fork();
+			pthread_mutex_unlock(&out);
 			if (child == 0) {
 				for (int k = 0; k < 3; k++) {
 					report("child", k);
