@@ -1023,19 +1023,22 @@ public final class TimeNamespace implements Tool, AutoCloseable {
 
     /** Maps the image with injected syscalls; returns its address. */
     private long injectMapping(ExecStop stop) throws TraceeFault {
-        long base;
         try (InjectedSyscalls inject = stop.injectSyscalls()) {
-            long fd = inject.call(IMAGE_SYSCALL);
-            if (fd < 0) {
-                base = fd;
-            } else {
-                base = inject.call(SyscallNumbers.MMAP, 0, image.size(), Mman.PROT_READ | Mman.PROT_EXEC,
-                        Mman.MAP_PRIVATE, fd, 0);
-                inject.call(SyscallNumbers.CLOSE, fd);
-            }
+            return mapImage(inject);
+        }
+    }
+
+    /** Gets a descriptor of the image (IMAGE_SYSCALL), maps it privately and closes it; returns its address. */
+    private long mapImage(InjectedSyscalls inject) {
+        long fd = inject.call(IMAGE_SYSCALL);
+        long base = fd;
+        if (fd >= 0) {
+            base = inject.call(SyscallNumbers.MMAP, 0, image.size(), Mman.PROT_READ | Mman.PROT_EXEC,
+                    Mman.MAP_PRIVATE, fd, 0);
+            inject.call(SyscallNumbers.CLOSE, fd);
         }
         if (base < 0 && base > -4096) {
-            throw new IllegalStateException("cannot map the clock image: " + dev.timens.linux.Errno.describe((int) -base));
+            throw new IllegalStateException("cannot map the clock image: " + Errno.describe((int) -base));
         }
         return base;
     }
@@ -1245,14 +1248,7 @@ public final class TimeNamespace implements Tool, AutoCloseable {
         long base;
         long hostReadPage;
         try (InjectedSyscalls inject = stop.injectSyscalls(kernel + gadget)) {
-            long fd = inject.call(IMAGE_SYSCALL);
-            if (fd < 0) throw new IllegalStateException("cannot get the clock image: " + Errno.describe((int) -fd));
-            base = inject.call(SyscallNumbers.MMAP, 0, image.size(), Mman.PROT_READ | Mman.PROT_EXEC,
-                    Mman.MAP_PRIVATE, fd, 0);
-            inject.call(SyscallNumbers.CLOSE, fd);
-            if (base < 0 && base > -4096) {
-                throw new IllegalStateException("cannot map the clock image: " + Errno.describe((int) -base));
-            }
+            base = mapImage(inject);
             hostReadPage = inject.call(SyscallNumbers.MMAP, 0, VdsoImage.PAGE, Mman.PROT_READ | Mman.PROT_WRITE,
                     Mman.MAP_PRIVATE | Mman.MAP_ANONYMOUS, -1, 0);
             if (hostReadPage < 0 && hostReadPage > -4096) {
