@@ -55,11 +55,13 @@
  * could otherwise interrupt; the supervisor discards the signal and kills the
  * process when the run ends. Why it is not Java: it is a process of its own.
  *
- * "timens-exec continue LISTENER" is what is left of a namespace whose
+ * "timens-exec continue LISTENER [PID]" is what is left of a namespace whose
  * processes were let go back to the host's clocks (engine v2, a process taken
  * in while running, then released): the seccomp filter cannot be taken off a
  * process, and with nobody reading its listener every call it sends there
- * would fail with ENOSYS. It leaves the supervisor (it forks, and the child
+ * would fail with ENOSYS. PID, unused here, is the process that was taken in,
+ * for ps and for timensctl to tell why that process cannot be attached again.
+ * It leaves the supervisor (it forks, and the child
  * goes on as init's), leaves the terminal's session, closes every other
  * descriptor, and answers each call CONTINUE, as if no filter were there,
  * until no process uses the filter. Why it is not Java: it outlives the JVM,
@@ -76,7 +78,9 @@
  * was killed. Then it kills every process that still maps the image (found in
  * /proc/PID/maps by the image's inode), again and again until none is left
  * (a fork may race a kill), and exits. After a normal run none is left: timens
- * waits for every process of its namespace. Why it is not Java: it must
+ * waits for every process of its namespace. A record of inode 0 on PIPE makes
+ * it stand down, killing nothing: the processes were let go back to host time
+ * (timensctl detach), and keep running. Why it is not Java: it must
  * outlive the JVM.
  */
 #define _GNU_SOURCE
@@ -341,6 +345,10 @@ static void watch(int image, int pipe_end)
 		if (have < sizeof record)
 			continue;
 		have = 0;
+		unsigned long inode;
+		memcpy(&inode, record, sizeof inode);
+		if (inode == 0)
+			_exit(0); /* stand down: the namespace's processes were let go, none is to die */
 		if (count == room) {
 			unsigned long *more = realloc(inodes, 2 * room * sizeof *inodes);
 			if (!more)
@@ -719,7 +727,7 @@ int main(int argc, char **argv)
 		park();
 	if (argc == 4 && strcmp(argv[1], "watch") == 0)
 		watch(atoi(argv[2]), atoi(argv[3]));
-	if (argc == 3 && strcmp(argv[1], "continue") == 0)
+	if ((argc == 3 || argc == 4) && strcmp(argv[1], "continue") == 0)
 		answer_continue(atoi(argv[2]));
 	if (argc >= 3 && strcmp(argv[1], "supervisor") == 0) {
 		drop_sys_time();

@@ -102,6 +102,28 @@ public final class InterruptStop {
         return true;
     }
 
+    /**
+     * An interrupt cut the thread out of a futex wait on an absolute deadline
+     * (FUTEX_WAIT_BITSET: pthread_cond_timedwait, sem_timedwait), which the
+     * kernel would continue through {@code restart_syscall}, on the deadline as
+     * it read it: the call is made again from its registers instead (rax becomes
+     * -ERESTARTNOINTR in {@code regs}), so that it meets the seccomp filter.
+     * Nothing else changes: the deadline is absolute, and a futex wait may wake
+     * early. A relative wait (FUTEX_WAIT) keeps its restart: made again, it
+     * would wait its whole timeout anew. Returns whether it did, so that the
+     * caller sets the registers.
+     */
+    static boolean restartAbsoluteFutexWait(Registers regs) {
+        if (regs.origRax() != SyscallNumbers.FUTEX || regs.rax() != ERESTART_RESTARTBLOCK) return false;
+        if ((regs.arg(1) & FUTEX_CMD_MASK) != FUTEX_WAIT_BITSET || regs.arg(3) == 0) return false;
+        regs.rax(ERESTARTNOINTR);
+        return true;
+    }
+
+    private static final long FUTEX_WAIT_BITSET = 9;
+    /** The command bits of a futex op (FUTEX_PRIVATE_FLAG and FUTEX_CLOCK_REALTIME aside). */
+    private static final long FUTEX_CMD_MASK = 127;
+
     /** The waits that end with a plain EINTR (not a restart code) when a signal wakes them. */
     static final java.util.Set<Integer> WAITS_ENDED_BY_SIGNALS = java.util.Set.of(SyscallNumbers.EPOLL_WAIT,
             SyscallNumbers.EPOLL_PWAIT, SyscallNumbers.EPOLL_PWAIT2, SyscallNumbers.RT_SIGTIMEDWAIT,

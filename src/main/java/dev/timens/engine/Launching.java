@@ -116,7 +116,15 @@ final class Launching {
     static String whySeizeIsRefused(int child, String who) {
         int tracer = statusField(child, "TracerPid:");
         if (tracer <= 0) {
-            return "ptrace is restricted here: check kernel.yama.ptrace_scope, seccomp or container policy";
+            String scope = yamaScope();
+            return switch (scope) {
+                case "1" -> "kernel.yama.ptrace_scope is 1: only a process's ancestors may trace it, unless the tracer"
+                        + " has CAP_SYS_PTRACE or the process allowed it with prctl(PR_SET_PTRACER)";
+                case "2" -> "kernel.yama.ptrace_scope is 2: only a tracer with CAP_SYS_PTRACE may";
+                case "3" -> "kernel.yama.ptrace_scope is 3: no process may be traced until the next boot";
+                default -> "ptrace is restricted here: check kernel.yama.ptrace_scope, seccomp or container policy,"
+                        + " and whether the process is not dumpable (a setuid program)";
+            };
         }
         String cmdline = "";
         try {
@@ -125,6 +133,10 @@ final class Launching {
         } catch (java.io.IOException e) {
             // not readable (another user): say what we know
         }
+        if (cmdline.contains("timens") && who.equals("it")) {
+            return "it is in the namespace of timens pid " + tracer + ", which traces every process of its namespace"
+                    + " (engine v1), and a process has only one tracer";
+        }
         if (cmdline.contains("timens")) {
             return "this timens runs inside another timens (pid " + tracer + "), which traces every process of its"
                     + " namespace, and a process has only one tracer (a timens run inside asks the outer one to nest"
@@ -132,6 +144,15 @@ final class Launching {
         }
         return who + " is already traced by pid " + tracer + " (" + comm(tracer) + "), such as strace -f or a"
                 + " debugger following forks, and a process has only one tracer";
+    }
+
+    /** /proc/sys/kernel/yama/ptrace_scope, or "" without Yama. */
+    private static String yamaScope() {
+        try {
+            return java.nio.file.Files.readString(java.nio.file.Path.of("/proc/sys/kernel/yama/ptrace_scope")).strip();
+        } catch (java.io.IOException e) {
+            return "";
+        }
     }
 
     /** The doorbell rang for the tool: its {@link Tool#onWakeup()}, whose failure must not end the run. */

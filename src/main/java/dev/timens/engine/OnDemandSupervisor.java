@@ -255,7 +255,7 @@ public final class OnDemandSupervisor {
             park = Launching.startPark(helper);
             adopted = pid;
             adoptedStart = dev.timens.linux.ProcStatus.startTime(pid);
-            Adoption adoption = new Adoption(pid, ptracer, w.saved(), w.work(), w.scratch());
+            Adoption adoption = new Adoption(pid, ptracer, w.saved(), w.work(), w.scratch(), true);
             int listener;
             try {
                 adoption.seizeEveryThread();
@@ -302,7 +302,11 @@ public final class OnDemandSupervisor {
         /** The threads seized, in the order seized, each with the signals that came while it was held. */
         private final Map<Integer, PendingSignals> held = new java.util.LinkedHashMap<>();
 
-        Adoption(int pid, Ptracer ptracer, Registers saved, Registers work, MemorySegment scratch) {
+        /** Taken in (true), or held to be let go ({@link Adopted#release}). */
+        private final boolean takingIn;
+
+        Adoption(int pid, Ptracer ptracer, Registers saved, Registers work, MemorySegment scratch, boolean takingIn) {
+            this.takingIn = takingIn;
             this.pid = pid;
             this.ptracer = ptracer;
             this.saved = saved;
@@ -335,7 +339,8 @@ public final class OnDemandSupervisor {
                     if (seized < 0) {
                         String why = seized == -Errno.EPERM ? " (" + Launching.whySeizeIsRefused(tid, "it") + ")" : "";
                         throw new SupervisorException("cannot trace process " + pid + ": ptrace(PTRACE_SEIZE): "
-                                + Errno.describe((int) -seized) + why);
+                                + Errno.describe((int) -seized) + why,
+                                new LinuxException("ptrace(PTRACE_SEIZE)", (int) -seized));
                     }
                     held.put(tid, new PendingSignals());
                     long interrupted = Ptrace.request(Ptrace.INTERRUPT, tid, 0, 0);
@@ -379,7 +384,12 @@ public final class OnDemandSupervisor {
                     // Cut out of a wait that never restarts (epoll_wait...): it starts over
                     // instead of returning an EINTR nothing natively would have caused.
                     ptracer.getRegs(tid, saved);
-                    if (InterruptStop.restartIfCutShortByInterrupt(tid, saved)) ptracer.setRegs(tid, saved);
+                    // Taken in, an absolute futex wait starts over too, to meet the filter:
+                    // its deadline is then read on the namespace's clock, as after a clock step.
+                    if (InterruptStop.restartIfCutShortByInterrupt(tid, saved)
+                            || takingIn && InterruptStop.restartAbsoluteFutexWait(saved)) {
+                        ptracer.setRegs(tid, saved);
+                    }
                     return;
                 }
                 if (s.event() == 0 && s.stopSignal() != SYSCALL_STOP) held.get(tid).add(s.stopSignal());
@@ -421,7 +431,8 @@ public final class OnDemandSupervisor {
                     throw new SupervisorException("cannot install the seccomp filter in process " + pid + ": "
                             + Errno.describe((int) -fd) + (fd == -Errno.EBUSY ? " (it has a seccomp listener already:"
                             + " it runs under timens or another supervisor)" : "")
-                            + (setNoNewPrivs ? "; it keeps NO_NEW_PRIVS, which no process can drop" : ""));
+                            + (setNoNewPrivs ? "; it keeps NO_NEW_PRIVS, which no process can drop" : ""),
+                            new LinuxException("seccomp", (int) -fd));
                 }
                 int pidfd = dev.timens.linux.Descriptors.pidfdOpen(pid);
                 if (pidfd < 0) throw new LinuxException("pidfd_open", -pidfd);
@@ -492,35 +503,44 @@ public final class OnDemandSupervisor {
      * as it is, and said so.
      */
     private void release(Ptracer ptracer, Registers saved, Registers work, MemorySegment scratch) {
-        for (int pid : descendants()) {
-            Adoption adoption = new Adoption(pid, ptracer, saved, work, scratch);
+        // Every thread is held before any is let go: a held thread makes no call, and one
+        // that waited for an answer (the notification thread may have routed its call
+        // here, where no visit will come now) gives up its call, to make it again once let go.
+        List<Adoption> holding = new ArrayList<>();
+        try {
+            for (int pid : descendants()) {
+                Adoption adoption = new Adoption(pid, ptracer, saved, work, scratch, false);
+                holding.add(adoption);
+                try {
+                    adoption.seizeEveryThread();
+                    if (!adoption.held.isEmpty()) adoption.unprepare();
+                } catch (SupervisorException | RuntimeException e) {
+                    diagnostics.println("timens: process " + pid + " could not be put back: " + e.getMessage());
+                    diagnostics.flush();
+                }
+            }
+            // The notification thread ends, having answered what it received, and what it
+            // routed here is dropped (those calls are made again); then the helper takes over.
+            int copy = Unistd.dup(adoptedListener);
+            released = true;
             try {
-                adoption.seizeEveryThread();
-                if (!adoption.held.isEmpty()) adoption.unprepare();
-            } catch (SupervisorException | RuntimeException e) {
-                diagnostics.println("timens: process " + pid + " could not be put back: " + e.getMessage());
+                notifications.join(java.time.Duration.ofSeconds(5));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            handovers.clear();
+            try {
+                Spawn.spawn(adoptedHelper.toString(), List.of("timens-exec", "continue", Integer.toString(copy),
+                        Integer.toString(adopted)), copy);
+            } catch (LinuxException e) {
+                diagnostics.println("timens: nothing answers for the released processes now (" + e.getMessage()
+                        + "): their calls timens handled fail with ENOSYS");
                 diagnostics.flush();
             } finally {
-                adoption.letGo();
+                Unistd.close(copy);
             }
-        }
-        // The notification thread ends first, having answered what it received (a call
-        // it took and never answered would wait forever), then the helper takes over.
-        int copy = Unistd.dup(adoptedListener);
-        released = true;
-        try {
-            notifications.join(java.time.Duration.ofSeconds(5));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        try {
-            Spawn.spawn(adoptedHelper.toString(), List.of("timens-exec", "continue", Integer.toString(copy)), copy);
-        } catch (LinuxException e) {
-            diagnostics.println("timens: nothing answers for the released processes now (" + e.getMessage()
-                    + "): their calls timens handled fail with ENOSYS");
-            diagnostics.flush();
         } finally {
-            Unistd.close(copy);
+            for (Adoption adoption : holding) adoption.letGo();
         }
         everyAdoptedProcessGone = true;
     }
