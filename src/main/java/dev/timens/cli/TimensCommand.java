@@ -495,6 +495,24 @@ public final class TimensCommand implements Callable<Integer> {
         return new ClockSettings(start, realtimeOffset, mono, boot, r, warp, anchorInstant, realtimeOnly);
     }
 
+    /**
+     * The clocks asked for by the options {@code timensctl attach} shares with
+     * timens (--at, --offset, --monotonic, --boottime, --rate, --freeze,
+     * --realtime-only), read as timens reads them; IllegalArgumentException (a
+     * usage error) for what timens would refuse.
+     */
+    static ClockSettings clockSettings(CommandLine.ParseResult parsed) {
+        TimensCommand c = new TimensCommand(new PrintWriter(java.io.Writer.nullWriter()));
+        c.at = parsed.matchedOptionValue("--at", null);
+        c.offset = parsed.matchedOptionValue("--offset", null);
+        c.monotonic = parsed.matchedOptionValue("--monotonic", null);
+        c.boottime = parsed.matchedOptionValue("--boottime", null);
+        c.rate = parsed.matchedOptionValue("--rate", null);
+        c.freeze = parsed.hasMatchedOption("--freeze");
+        c.realtimeOnly = parsed.hasMatchedOption("--realtime-only");
+        return c.settings();
+    }
+
     /** A --rate value (timens's and timensctl set's): above 0, within ClockSettings' range; else one message. */
     static BigDecimal parseRate(String text) {
         BigDecimal r;

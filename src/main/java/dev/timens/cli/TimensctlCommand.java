@@ -41,9 +41,11 @@ public final class TimensctlCommand {
     static final String[] FOOTER = {
         "",
         "Exit status: 0 when done; 2 for a usage error; 3 if no running namespace of",
-        "this user has that name or process; 4 if permission is denied (the control",
-        "directory is not yours alone, or the namespace belongs to another user); 5 if",
-        "the namespace refused the change (nothing changed); 125 for other failures.",
+        "this user has that name or process (attach: no such process); 4 if permission",
+        "is denied (the control directory is not yours alone, the namespace or the",
+        "process belongs to another user, ptrace is refused); 5 if the namespace refused",
+        "the change or the detach (nothing changed), or attach's --name is in use; 125",
+        "for other failures.",
         "exec exits with its command's status (128+N when signal N ended it), or 126",
         "(not executable) or 127 (not found) when it could not start it.",
     };
@@ -122,6 +124,44 @@ public final class TimensctlCommand {
         exec.addPositional(PositionalParamSpec.builder().index("1..*").paramLabel("COMMAND").arity("1..*")
                 .required(true).type(String[].class).description("The program to run, and its arguments.").build());
         top.addSubcommand("exec", exec);
+
+        CommandSpec attach = CommandSpec.create().name("attach").mixinStandardHelpOptions(true);
+        attach.usageMessage().description("Take the running process PID, all its threads and what it starts from"
+                + " then on, into a new namespace, without restarting it: its clock reads (the kernel vDSO calls its"
+                + " libc resolved long ago included), time(), raw clock syscalls, sleeps and timers follow the"
+                + " namespace's clocks from now on. A supervisor serves it in the background until timensctl detach"
+                + " PID, until the supervisor gets SIGTERM, SIGINT or SIGHUP (the process goes back to host time),"
+                + " or until it and what it started have ended. Should the supervisor be killed, its watchdog kills"
+                + " them: nothing goes on unnoticed on host time. Needs ptrace rights over PID: the same user, or root;"
+                + " under kernel.yama.ptrace_scope 1 also CAP_SYS_PTRACE, or the process allowing it with"
+                + " prctl(PR_SET_PTRACER).").footer(FOOTER);
+        attach.addPositional(PositionalParamSpec.builder().paramLabel("PID").arity("1").required(true)
+                .type(String.class).description("The process to attach (its threads come with it).").build());
+        option(attach, "--at", "DATE", "CLOCK_REALTIME reads DATE now, and ticks on.");
+        option(attach, "--offset", "DUR", "CLOCK_REALTIME is the host's shifted by DUR.");
+        option(attach, "--monotonic", "+DUR", "CLOCK_MONOTONIC jumps forward by DUR (never back: the process has"
+                + " read it).");
+        option(attach, "--boottime", "+DUR", "CLOCK_BOOTTIME jumps forward by DUR (never back).");
+        option(attach, "--rate", "R", "Every clock runs at R from now on (sleeps and timeouts started from now on"
+                + " are scaled; those already running are not).");
+        flag(attach, "--freeze", "Every clock stands still where it is.");
+        flag(attach, "--realtime-only", "--rate and --freeze apply to CLOCK_REALTIME alone.");
+        option(attach, "--name", "NAME", "Name the new namespace, for timensctl set and list (1 to 64 of A-Z a-z"
+                + " 0-9 . _ -).");
+        flag(attach, "--foreground", "Serve the process from this timensctl, until the process is let go (Ctrl-C"
+                + " lets it go) or has ended, instead of in the background.");
+        attach.addOption(OptionSpec.builder("--serve").arity("0").type(boolean.class).hidden(true)
+                .description("The supervisor timensctl attach starts in the background.").build());
+        top.addSubcommand("attach", attach);
+
+        CommandSpec detach = CommandSpec.create().name("detach").mixinStandardHelpOptions(true);
+        detach.usageMessage().description("Let the process PID that timensctl attach took in, and what it started"
+                + " since, go back to host time; they keep running. Returns once they read the host's clocks. The"
+                + " namespace ends. If the namespace's MONOTONIC or BOOTTIME ran ahead of the host's (--monotonic,"
+                + " a --rate above 1), they go back to the host's.").footer(FOOTER);
+        detach.addPositional(PositionalParamSpec.builder().paramLabel("PID").arity("1").required(true)
+                .type(String.class).description("The process timensctl attach took in.").build());
+        top.addSubcommand("detach", detach);
         return top;
     }
 
@@ -146,7 +186,9 @@ public final class TimensctlCommand {
         cli.setExecutionStrategy(parsed -> {
             Integer help = CommandLine.executeHelpRequest(parsed);
             if (help != null) return help;
-            if (!parsed.hasSubcommand()) return usage(err, "missing a command: list, set or exec (see timensctl --help)");
+            if (!parsed.hasSubcommand()) {
+                return usage(err, "missing a command: list, set, exec, attach or detach (see timensctl --help)");
+            }
             CommandLine.ParseResult sub = parsed.subcommand();
             try {
                 return switch (sub.commandSpec().name()) {
@@ -167,6 +209,12 @@ public final class TimensctlCommand {
                         String[] command = command(sub);
                         yield exec(err, env, find(env, target), command);
                     }
+                    case "attach" -> attach(err, env, sub, args);
+                    case "detach" -> {
+                        int pid = AttachCommand.pid(sub.matchedPositionalValue(0, ""));
+                        ControlClient.release(find(env, Integer.toString(pid)), pid);
+                        yield 0;
+                    }
                     default -> throw new AssertionError(sub.commandSpec().name());
                 };
             } catch (IllegalArgumentException e) {
@@ -180,6 +228,44 @@ public final class TimensctlCommand {
         out.flush();
         err.flush();
         return status;
+    }
+
+    /**
+     * {@code attach}: checked here, then served from this process
+     * (--foreground, and the supervisor started for the background), or from
+     * one started in the background ({@link AttachCommand}).
+     */
+    private static int attach(PrintWriter err, Map<String, String> env, CommandLine.ParseResult sub, String[] args)
+            throws ControlException {
+        AttachCommand.Request request = attachRequest(sub);
+        if (request.foreground() || request.serve()) return AttachCommand.serve(err, env, request);
+        ControlException refused = AttachCommand.refusal(request.pid());
+        if (refused != null) throw refused;
+        return AttachCommand.background(err, args);
+    }
+
+    /** attach's options, checked; IllegalArgumentException (a usage error) for what it cannot do. */
+    static AttachCommand.Request attachRequest(CommandLine.ParseResult sub) {
+        int pid = AttachCommand.pid(sub.matchedPositionalValue(0, ""));
+        for (String clock : List.of("--monotonic", "--boottime")) {
+            String value = sub.matchedOptionValue(clock, null);
+            if (value != null && value.strip().startsWith("-")) {
+                throw new IllegalArgumentException("invalid " + clock + " value '" + value + "': a running process"
+                        + " has read that clock already, so it only moves forward (+DUR)");
+            }
+        }
+        ClockSettings settings = TimensCommand.clockSettings(sub);
+        String name = sub.matchedOptionValue("--name", null);
+        if (name != null) dev.timens.ctl.NamespaceName.check(name);
+        return new AttachCommand.Request(pid, settings, name, sub.hasMatchedOption("--foreground"),
+                sub.hasMatchedOption("--serve"));
+    }
+
+    /** attach's request as {@code timensctl attach} parses it, for tests: {@code args} after {@code attach}. */
+    static AttachCommand.Request attachRequest(String... args) {
+        List<String> argv = new ArrayList<>(List.of("attach"));
+        argv.addAll(List.of(args));
+        return attachRequest(new CommandLine(spec()).parseArgs(argv.toArray(String[]::new)).subcommand());
     }
 
     /** What NAME|PID of set and exec may be. */

@@ -54,8 +54,22 @@ final class Watchdog {
     /** The watchdog kills the processes that map image {@code fd} too (a nested namespace's); no-op without one. */
     static synchronized void watch(int fd) {
         if (held < 0) return;
+        send(Unistd.inode(fd));
+    }
+
+    /**
+     * The watchdog exits without killing anything: the namespace's processes
+     * were let go back to host time ({@code timensctl detach}) and run on
+     * after this process. No-op without one.
+     */
+    static synchronized void standDown() {
+        if (held < 0) return;
+        send(0);
+    }
+
+    private static void send(long inode) {
         java.nio.ByteBuffer record = java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.nativeOrder());
-        record.putLong(Unistd.inode(fd));
+        record.putLong(inode);
         Sockets.send(held, record.array());
     }
 }

@@ -1308,6 +1308,18 @@ public final class TimeNamespace implements Tool, AutoCloseable {
         }
     }
 
+    /**
+     * Every clock reads the host's from now on: for the programs exec'd after
+     * the namespace took their process in (engine v2's adopt), whose vDSO is
+     * timens's and reads the clock page, once they were let go. Only when no
+     * process is served any more (the tracer thread is done).
+     */
+    public void backToHost() {
+        Map<ClockGroup, ClockTransform> host = new EnumMap<>(ClockGroup.class);
+        for (ClockGroup g : ClockGroup.values()) host.put(g, ClockTransform.IDENTITY);
+        page.publish(host);
+    }
+
     /** jmp *0(%rip), then the address: 14 bytes that change no register. */
     private static final int JUMP_LENGTH = 14;
 

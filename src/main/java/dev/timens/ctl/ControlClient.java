@@ -121,10 +121,23 @@ public final class ControlClient {
 
     /** Asks {@code namespace} to make a change ({@link Protocol#SET}). */
     public static void set(Found namespace, String what, String argument) throws ControlException {
+        ask(namespace, Protocol.in(namespace.nested()) + Protocol.SET + " " + what + " " + argument);
+    }
+
+    /**
+     * Asks {@code namespace} to let process {@code pid}, which {@code timensctl
+     * attach} took in, go back to host time ({@link Protocol#RELEASE}); returns
+     * once it runs on host time.
+     */
+    public static void release(Found namespace, int pid) throws ControlException {
+        ask(namespace, Protocol.RELEASE + " " + pid);
+    }
+
+    /** Sends {@code line}, whose answer is {@code ok} or a refusal: returns on ok, throws the refusal. */
+    private static void ask(Found namespace, String line) throws ControlException {
         List<String> answer;
         try {
-            answer = request(namespace.socket(), Protocol.in(namespace.nested()) + Protocol.SET + " " + what + " "
-                    + argument);
+            answer = request(namespace.socket(), line);
         } catch (IOException e) {
             throw new ControlException(ControlException.Kind.NO_SUCH_NAMESPACE, "namespace "
                     + namespace.socket().getFileName() + " ended before it answered");

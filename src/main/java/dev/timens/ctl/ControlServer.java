@@ -60,6 +60,15 @@ public final class ControlServer implements AutoCloseable {
         default String nest(int connection, int peerPid, int[] stdio, byte[] request) {
             return "this namespace cannot have one nested in it";
         }
+
+        /**
+         * Lets process {@code pid}, which {@code timensctl attach} took in, go back
+         * to host time with what it started ({@link Protocol#RELEASE}); null once
+         * they run on host time, or the one line saying why not.
+         */
+        default String release(int pid) {
+            return "process " + pid + " was not attached: only a process timensctl attach took in can be detached";
+        }
     }
 
     private static final int MAX_REQUEST_LINE = 4096;
@@ -70,6 +79,8 @@ public final class ControlServer implements AutoCloseable {
     private final int owner;
     private final Handler handler;
     private volatile boolean closed;
+    /** Connections being answered, which {@link #close} lets finish. */
+    private int answering;
 
     private ControlServer(int server, Path socket, Path nameLink, int owner, Handler handler) {
         this.server = server;
@@ -183,7 +194,19 @@ public final class ControlServer implements AutoCloseable {
                 continue;
             }
             // Platform threads: the calls below block in the kernel, which would pin a virtual one.
-            Thread.ofPlatform().daemon().name("timens-control-peer").start(() -> answer(peer));
+            synchronized (this) {
+                answering++;
+            }
+            Thread.ofPlatform().daemon().name("timens-control-peer").start(() -> {
+                try {
+                    answer(peer);
+                } finally {
+                    synchronized (this) {
+                        answering--;
+                        notifyAll();
+                    }
+                }
+            });
         }
     }
 
@@ -274,7 +297,10 @@ public final class ControlServer implements AutoCloseable {
         Sockets.send(peer, (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8));
     }
 
-    /** Stops serving and removes the socket and the name. */
+    /**
+     * Stops serving and removes the socket and the name; waits a moment for the
+     * answers being written (a {@code release} answered as the namespace ends).
+     */
     @Override
     public void close() {
         closed = true;
@@ -282,7 +308,21 @@ public final class ControlServer implements AutoCloseable {
         // number could be another file's by the time that thread calls accept again.
         Sockets.stopAccepting(server);
         removeFiles(socket, nameLink);
+        long until = System.nanoTime() + CLOSE_LIMIT_NANOS;
+        synchronized (this) {
+            for (long left = CLOSE_LIMIT_NANOS; answering > 0 && left > 0; left = until - System.nanoTime()) {
+                try {
+                    wait(Math.max(1, left / 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
     }
+
+    /** How long {@link #close} waits for answers being written. */
+    private static final long CLOSE_LIMIT_NANOS = 2_000_000_000L;
 
     private static void close(int server, Path socket, Path nameLink) {
         Unistd.close(server);

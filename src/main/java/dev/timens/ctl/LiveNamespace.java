@@ -4,6 +4,7 @@ import dev.timens.clock.ClockChange;
 import dev.timens.clock.ClockGroup;
 import dev.timens.clock.NamespaceTree;
 import dev.timens.clock.TimeNamespace;
+import dev.timens.engine.Adopted;
 import dev.timens.engine.ProcessTree;
 
 import java.math.BigDecimal;
@@ -17,7 +18,9 @@ import java.util.concurrent.TimeoutException;
  * A running namespace as its control socket serves it: what {@code timensctl list}
  * shows, {@code timensctl set} changes, made by {@link TimeNamespace#change} on
  * the tracer thread as a clock change inside is, and the commands
- * {@code timensctl exec} starts in it, through its {@link Door}.
+ * {@code timensctl exec} starts in it, through its {@link Door}. A namespace
+ * {@code timensctl attach} made has no door; {@code timensctl detach} lets its
+ * process go.
  */
 public final class LiveNamespace implements ControlServer.Handler {
     /** How long a change may wait for the tracer thread (busy with a stop, at worst). */
@@ -28,7 +31,12 @@ public final class LiveNamespace implements ControlServer.Handler {
     private final TimeNamespace namespace;
     private final NamespaceTree namespaces;
     private final String command;
+    /** Null for a namespace timensctl attach made: it takes no new processes. */
     private final Door door;
+    /** The process timensctl attach took in; null for a namespace timens started. */
+    private volatile Adopted adopted;
+    /** Completes once the attached processes run on host time again ({@link #released}). */
+    private final java.util.concurrent.CompletableFuture<Void> backOnHostTime = new java.util.concurrent.CompletableFuture<>();
     /** Null until the command exists. */
     private volatile ProcessTree tree;
     /** Where the names of nested namespaces are claimed; null until it serves. */
@@ -67,8 +75,52 @@ public final class LiveNamespace implements ControlServer.Handler {
         this.tree = tree;
     }
 
+    /** The process timensctl attach took in, once it is served (the namespace has no door). */
+    public void attached(Adopted process) {
+        this.adopted = process;
+        this.tree = process.processes();
+    }
+
+    /** The attached processes run on host time again: a {@link #release} waiting is answered. */
+    public void released() {
+        backOnHostTime.complete(null);
+    }
+
+    @Override
+    public String release(int pid) {
+        Adopted a = adopted;
+        if (a == null) {
+            return "process " + pid + " was started in the namespace, not attached: only a process timensctl attach"
+                    + " took in can be detached (end it, or the namespace's command)";
+        }
+        int leader = a.processes().command();
+        if (pid == timensPid) return "process " + pid + " is the namespace's supervisor: timensctl detach " + leader;
+        if (pid != leader) {
+            return "process " + pid + " is in the namespace as a child of process " + leader + ", which was attached:"
+                    + " timensctl detach " + leader + " lets them all go";
+        }
+        a.release();
+        try {
+            backOnHostTime.get(CHANGE_LIMIT_SECONDS, TimeUnit.SECONDS);
+            return null;
+        } catch (TimeoutException e) {
+            return "the namespace did not let process " + pid + " go within " + CHANGE_LIMIT_SECONDS
+                    + " s (it may still do)";
+        } catch (ExecutionException e) {
+            return "the release failed: " + e.getCause();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "interrupted";
+        }
+    }
+
+    /** Why a namespace timensctl attach made takes no command. */
+    private static final String NO_DOOR = "the namespace was made by timensctl attach: it takes no new processes"
+            + " (start one from the attached process, or use a namespace timens --name started)";
+
     @Override
     public String exec(int nested, int connection, int[] stdio, byte[] request) {
+        if (door == null) return NO_DOOR;
         ProcessTree t = tree;
         if (t == null) return "the namespace is still starting";
         if (!t.commandRunning()) return "the namespace's command has ended: it takes no new processes";
@@ -99,6 +151,7 @@ public final class LiveNamespace implements ControlServer.Handler {
      */
     @Override
     public String nest(int connection, int peerPid, int[] stdio, byte[] request) {
+        if (door == null) return NO_DOOR;
         ProcessTree t = tree;
         if (t == null) return "the namespace is still starting";
         if (!t.commandRunning()) return "the namespace's command has ended: it takes no new processes";

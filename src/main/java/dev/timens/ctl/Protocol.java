@@ -26,6 +26,9 @@ import java.util.List;
  *     namespace: the command starts in a namespace nested in this one. The
  *     payload starts with the nested clocks and name ({@link Nest}); a name in
  *     use is refused with {@code refused name-taken REASON}.
+ * <li>{@code release PID}: lets process PID, which {@code timensctl attach} took
+ *     in, and what it started go back to host time, and ends the namespace;
+ *     {@code ok} once they run on host time, or {@code refused REASON}.
  * <li>{@code in N } before {@code set} or {@code exec}: the request is for the
  *     namespace nested in this one that {@code info} numbers N.
  * <li>to a peer that is neither the same user nor root, whatever it asked:
@@ -37,6 +40,7 @@ public final class Protocol {
     public static final String SET = "set";
     public static final String EXEC = "exec";
     public static final String NEST = "nest";
+    public static final String RELEASE = "release";
     /** The longest {@code exec} payload: arguments and environment as the kernel's ARG_MAX allows, with room. */
     public static final int MAX_EXEC_REQUEST = 8 << 20;
     public static final String OK = "ok";
@@ -67,6 +71,11 @@ public final class Protocol {
     static List<String> answer(int nested, String request, ControlServer.Handler handler) {
         if (request.equals(INFO) && nested == 0) return handler.info();
         String[] words = request.split(" ", 3);
+        if (words.length == 2 && words[0].equals(RELEASE) && nested == 0 && words[1].matches("[1-9][0-9]{0,9}")) {
+            long pid = Long.parseLong(words[1]);
+            String refusal = pid > Integer.MAX_VALUE ? "no process " + pid : handler.release((int) pid);
+            return List.of(refusal == null ? OK : REFUSED + " " + refusal.replace('\n', ' '));
+        }
         if (words.length == 3 && words[0].equals(SET)) {
             String refusal = handler.set(nested, words[1], words[2]);
             return List.of(refusal == null ? OK : REFUSED + " " + refusal.replace('\n', ' '));

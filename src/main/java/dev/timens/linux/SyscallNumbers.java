@@ -152,6 +152,8 @@ public final class SyscallNumbers {
     public static final int ALARM = 37;
     public static final int SETITIMER = 38;
     public static final int GETPID = 39;
+    public static final int SETSID = 112;
+    public static final int DUP3 = 292;
     public static final int SOCKET = 41;
     public static final int CONNECT = 42;
     public static final int SENDMSG = 46;

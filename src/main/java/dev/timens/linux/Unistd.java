@@ -71,9 +71,14 @@ public final class Unistd {
 
     /** open(2) of an existing {@code path} with {@code flags}; throws on failure. */
     public static int open(String path, int flags) {
+        return open(path, flags, 0);
+    }
+
+    /** open(2) of {@code path} with {@code flags}, and {@code mode} for a file O_CREAT makes; throws on failure. */
+    public static int open(String path, int flags, int mode) {
         try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
             long fd = Native.syscall(SyscallNumbers.OPENAT, -100 /* AT_FDCWD */, arena.allocateFrom(path).address(),
-                    flags, 0, 0, 0);
+                    flags, mode, 0, 0);
             if (fd < 0) throw new LinuxException("open " + path, (int) -fd);
             return (int) fd;
         }
@@ -125,6 +130,18 @@ public final class Unistd {
     /** kill(2); returns 0 or {@code -errno}. */
     public static int kill(int pid, int signal) {
         return (int) Native.syscall(SyscallNumbers.KILL, pid, signal, 0, 0, 0, 0);
+    }
+
+    /** setsid(2): this process leads a new session, with no controlling terminal; throws when it cannot. */
+    public static void setsid() {
+        long result = Native.syscall(SyscallNumbers.SETSID, 0, 0, 0, 0, 0, 0);
+        if (result < 0) throw new LinuxException("setsid", (int) -result);
+    }
+
+    /** dup3(2) without flags: descriptor {@code to} becomes what {@code from} is; throws on failure. */
+    public static void dup2(int from, int to) {
+        long result = Native.syscall(SyscallNumbers.DUP3, from, to, 0, 0, 0, 0);
+        if (result < 0) throw new LinuxException("dup3", (int) -result);
     }
 
     public static int geteuid() {

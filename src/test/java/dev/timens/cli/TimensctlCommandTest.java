@@ -131,4 +131,33 @@ class TimensctlCommandTest {
     private static picocli.CommandLine.ParseResult parse(String... args) {
         return new picocli.CommandLine(TimensctlCommand.commandSpec()).parseArgs(args).subcommand();
     }
+
+    @Test
+    void attachReadsClockOptionsAsTimensDoes() {
+        AttachCommand.Request r = TimensctlCommand.attachRequest("4242", "--offset", "+1d", "--monotonic", "+1h",
+                "--name", "svc");
+        assertThat(r.pid()).isEqualTo(4242);
+        assertThat(r.settings().realtimeOffset()).isEqualTo(java.time.Duration.ofDays(1));
+        assertThat(r.settings().monotonicOffset()).isEqualTo(java.time.Duration.ofHours(1));
+        assertThat(r.name()).isEqualTo("svc");
+        assertThat(r.foreground()).isFalse();
+        assertThat(TimensctlCommand.attachRequest("1", "--freeze", "--foreground").settings().rate()).isZero();
+    }
+
+    @Test
+    void attachRefusesInOneLineWhatItCannotDo() {
+        assertOneLine(run("attach", "0"), TimensctlCommand.USAGE, "invalid PID '0'");
+        assertOneLine(run("attach", "99999999999"), TimensctlCommand.USAGE, "invalid PID");
+        assertOneLine(run("attach", "1", "--monotonic", "-1s"), TimensctlCommand.USAGE, "only moves forward");
+        assertOneLine(run("attach", "1", "--boottime", "-1s"), TimensctlCommand.USAGE, "only moves forward");
+        assertOneLine(run("attach", "1", "--rate", "0"), TimensctlCommand.USAGE, "--rate");
+        assertOneLine(run("attach", "1", "--name", "42"), TimensctlCommand.USAGE, "invalid --name");
+        assertOneLine(run("attach", "1", "--warp"), TimensctlCommand.USAGE, "--warp");
+        assertOneLine(run("attach", "1", "--at", "2030-01-01", "--offset", "+1d"), TimensctlCommand.USAGE,
+                "exclude each other");
+        assertOneLine(run("detach", "x"), TimensctlCommand.USAGE, "invalid PID 'x'");
+        assertOneLine(run("detach", "42"), TimensctlCommand.NO_SUCH_NAMESPACE, "no running namespace");
+        assertOneLine(run("attach", Long.toString(ProcessHandle.current().pid()), "--foreground"),
+                TimensctlCommand.REFUSED, "cannot attach itself");
+    }
 }

@@ -75,6 +75,19 @@ class ControlSocketTest {
             execPayload = request;
             return "no door here";
         }
+
+        /** Lets go only process pid + 1, after a while: its answer must wait for it. */
+        @Override
+        public synchronized String release(int process) {
+            asked.add("release " + process);
+            if (process != pid + 1) return "process " + process + " was not attached";
+            try {
+                Thread.sleep(300);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return null;
+        }
     }
 
     @BeforeEach
@@ -112,6 +125,57 @@ class ControlSocketTest {
             assertThat(fake.asked).containsExactly("at 42", "freeze -");
         }
         assertThat(dir).isEmptyDirectory();
+    }
+
+    /**
+     * A release is answered once made, even when the server closes meanwhile
+     * (the attach supervisor ends as it lets its process go); a refusal comes
+     * back as one; a namespace that never attached anything refuses.
+     */
+    @Test
+    void aReleaseIsAnsweredOnceMadeEvenAsTheServerCloses() throws Exception {
+        Fake fake = new Fake(100);
+        ControlServer server = ControlServer.start(dir, 100, null, fake);
+        Fake other = new Fake(200);
+        ControlServer.Handler timensStarted = new ControlServer.Handler() { // the default release
+            @Override
+            public List<String> info() {
+                return other.info();
+            }
+
+            @Override
+            public String set(int nested, String what, String argument) {
+                return other.set(nested, what, argument);
+            }
+
+            @Override
+            public String exec(int nested, int connection, int[] stdio, byte[] request) {
+                return other.exec(nested, connection, stdio, request);
+            }
+        };
+        try (ControlServer plain = ControlServer.start(dir, 200, null, timensStarted)) {
+            assertThatThrownBy(() -> ControlClient.release(ControlClient.find(dir, "102"), 102))
+                    .isInstanceOfSatisfying(ControlException.class,
+                            e -> assertThat(e.kind()).isEqualTo(ControlException.Kind.REFUSED))
+                    .hasMessage("process 102 was not attached");
+            assertThatThrownBy(() -> ControlClient.release(ControlClient.find(dir, "201"), 201))
+                    .isInstanceOfSatisfying(ControlException.class,
+                            e -> assertThat(e.kind()).isEqualTo(ControlException.Kind.REFUSED))
+                    .hasMessageContaining("only a process timensctl attach took in can be detached");
+            ControlClient.Found found = ControlClient.find(dir, "101");
+            var released = java.util.concurrent.CompletableFuture.runAsync(() -> {
+                try {
+                    ControlClient.release(found, 101);
+                } catch (ControlException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            while (!fake.asked.contains("release 101")) Thread.sleep(5);
+            server.close(); // as the supervisor does once it let go: the answer still comes
+            released.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        } finally {
+            server.close();
+        }
     }
 
     @Test

@@ -1,0 +1,562 @@
+package dev.timens.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * {@code timensctl attach} and {@code detach} (issue 13), end to end with
+ * bin/timensctl: programs started natively, each language's, go a year ahead
+ * while they run when attached, back to host time when detached, and run on to
+ * exit 0. Each test has a control directory of its own ({@code XDG_RUNTIME_DIR}
+ * in a temporary directory). The host clock is never stepped ({@link HostClock}).
+ */
+@Tag("e2e")
+class AttachIT {
+    private static final long YEAR = 365L * 86400;
+    /** Generous: a JVM start, a trace, a wake-up on a busy two-core machine. */
+    private static final long WAIT_MILLIS = 30_000;
+    private static final Pattern SECONDS = Pattern.compile("=(\\d{10,})\\b");
+
+    @TempDir
+    Path runtime;
+
+    private HostClock host;
+    private final List<Running> started = new ArrayList<>();
+
+    @BeforeEach
+    void snapshotHostClock() throws IOException {
+        host = HostClock.snapshot();
+        Files.setPosixFilePermissions(runtime, PosixFilePermissions.fromString("rwx------"));
+    }
+
+    @AfterEach
+    void endProgramsAndCheckHostClock() throws InterruptedException {
+        for (Running r : started) r.kill();
+        host.assertNotStepped();
+    }
+
+    /** The issue's own test: a loop printing {@code date} changes year when attached, back when detached, never stops. */
+    @Test
+    void aDateLoopChangesYearWhenAttachedAndBackWhenDetached() throws Exception {
+        int year = Instant.now().atZone(ZoneOffset.UTC).getYear();
+        Running loop = run(List.of("sh", "-c", "while :; do date -u +%Y; sleep 0.1; done"));
+        loop.await(line -> line.equals(Integer.toString(year)), "the host's year first");
+
+        Result attach = timensctl("attach", Long.toString(loop.pid()), "--offset", "+366d", "--name", "loop");
+        assertThat(attach.status()).as(attach.err()).isZero();
+        assertThat(attach.err()).as("attach says nothing when it worked").isEmpty();
+        loop.await(line -> line.equals(Integer.toString(year + 1)), "next year once attached");
+
+        String listed = listed("loop");
+        assertThat(listed.split("\\s+")[2]).as("the leader is the loop: %s", listed).isEqualTo(Long.toString(loop.pid()));
+        assertThat(listed).contains("sh -c while :; do date -u +%Y");
+        Result set = timensctl("set", "loop", "--offset", "+731d");
+        assertThat(set.status()).as(set.err()).isZero();
+        loop.await(line -> line.equals(Integer.toString(year + 2)), "two years ahead once set");
+
+        Result detach = timensctl("detach", Long.toString(loop.pid()));
+        assertThat(detach.status()).as(detach.err()).isZero();
+        int back = loop.mark();
+        loop.awaitFrom(back, line -> line.equals(Integer.toString(year)), "the host's year once detached");
+        // It never stops, and never goes ahead again.
+        loop.awaitLines(back, lines -> lines.size() >= 10, "ten more rounds");
+        assertThat(loop.linesFrom(back)).as("after detach").allMatch(line -> line.equals(Integer.toString(year)));
+        assertThat(loop.process.isAlive()).isTrue();
+        assertThat(timensctl("list").out().lines().count()).as("the namespace ended").isEqualTo(1);
+        try (var left = Files.list(runtime.resolve("timens"))) {
+            assertThat(left.toList()).as("its socket, name and log are gone").isEmpty();
+        }
+    }
+
+    /**
+     * A program of each kind, with two threads (goroutines) reading the clock
+     * each its own way, goes a year ahead and back, and exits 0 when its input ends.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"c-dynamic", "c-static", "go", "python", "java"})
+    void aRunningProgramGoesAheadAndBackAndRunsOn(String kind, @TempDir Path dir) throws Exception {
+        Running program = run(loopProgram(kind, dir));
+        long now = Instant.now().getEpochSecond();
+        program.await(line -> allNear(line, now), "a first reading on host time");
+
+        Result attach = timensctl("attach", Long.toString(program.pid()), "--offset", "+365d");
+        assertThat(attach.status()).as(attach.err()).isZero();
+        int ahead = program.mark();
+        for (String who : program.threads()) {
+            program.awaitFrom(ahead, line -> line.contains("who=" + who + " ") && allNear(line, now + YEAR),
+                    who + " a year ahead");
+        }
+        Result detach = timensctl("detach", Long.toString(program.pid()));
+        assertThat(detach.status()).as(detach.err()).isZero();
+        int back = program.mark();
+        for (String who : program.threads()) {
+            program.awaitFrom(back, line -> line.contains("who=" + who + " ") && allNear(line, now), who + " back");
+        }
+        program.endInput();
+        assertThat(program.process.waitFor(WAIT_MILLIS, TimeUnit.MILLISECONDS)).as("ends: %s", program.describe())
+                .isTrue();
+        assertThat(program.process.exitValue()).as(program.describe()).isZero();
+        List<String> after = program.linesFrom(back + 4);
+        assertThat(after).as("nothing reads ahead after the detach: %s", program.describe())
+                .allMatch(line -> !line.startsWith("LOOP") || allNear(line, now));
+    }
+
+    /**
+     * A program exec'd after the attach gets the namespace's clock code; once
+     * detached it reads host time from it too, and sleeps and waits work.
+     */
+    @Test
+    void aProgramExecdAfterTheAttachGoesBackToo() throws Exception {
+        Running shell = run(List.of("sh", "-c", "echo ready; read line; exec " + Toolchains.program("timeloop")));
+        shell.await(line -> line.equals("ready"), "the shell");
+        long now = Instant.now().getEpochSecond();
+        Result attach = timensctl("attach", Long.toString(shell.pid()), "--offset", "+365d");
+        assertThat(attach.status()).as(attach.err()).isZero();
+        shell.say("go");
+        shell.await(line -> line.startsWith("LOOP who=thread") && allNear(line, now + YEAR), "exec'd, a year ahead");
+        assertThat(timensctl("detach", Long.toString(shell.pid())).status()).isZero();
+        int back = shell.mark();
+        shell.awaitFrom(back, line -> line.startsWith("LOOP who=main") && allNear(line, now), "main back");
+        shell.awaitFrom(back, line -> line.startsWith("LOOP who=thread") && allNear(line, now), "thread back");
+        shell.endInput();
+        assertThat(shell.process.waitFor(WAIT_MILLIS, TimeUnit.MILLISECONDS)).isTrue();
+        assertThat(shell.process.exitValue()).as(shell.describe()).isZero();
+    }
+
+    /**
+     * Waits on absolute REALTIME deadlines that were armed before the attach
+     * (a sleep, a condition variable, a semaphore) end as on a clock step: a
+     * day ahead, their deadline 30 s away has passed.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"abs-nanosleep REALTIME", "cond-timedwait", "sem-timedwait"})
+    void waitsArmedBeforeTheAttachEndAsOnAClockStep(String mode) throws Exception {
+        List<String> command = new ArrayList<>(List.of(Toolchains.program("timerprobe").toString()));
+        command.addAll(Arrays.asList(mode.split(" ")));
+        command.add("30");
+        Running probe = run(command);
+        Thread.sleep(500); // waiting (if not yet, it waits on the day-ahead clock, and ends at once all the same)
+        long before = System.nanoTime();
+        Result attach = timensctl("attach", Long.toString(probe.pid()), "--offset", "+1d");
+        assertThat(attach.status()).as(attach.err()).isZero();
+        String timer = probe.await(line -> line.startsWith("TIMER "), "the wait's end");
+        assertThat((System.nanoTime() - before) / 1e9).as("ended long before its 30 s: %s", timer).isLessThan(20);
+        assertThat(timer).contains("mode=" + mode.split(" ")[0]);
+        assertThat(probe.process.waitFor(WAIT_MILLIS, TimeUnit.MILLISECONDS)).isTrue();
+        assertThat(probe.process.exitValue()).as(probe.describe()).isZero();
+    }
+
+    @Test
+    void badRequestsAreRefusedInOneLineAndStartNothing() throws Exception {
+        Running loop = run(List.of(Toolchains.program("timeloop").toString()));
+        String pid = Long.toString(loop.pid());
+        loop.await(line -> line.startsWith("LOOP"), "a first reading");
+
+        assertRefused(timensctl("attach", "abc"), 2, "invalid PID 'abc'");
+        assertRefused(timensctl("attach", pid, "--monotonic", "-1h"), 2, "only moves forward");
+        assertRefused(timensctl("attach", pid, "--at", "2030-01-01", "--offset", "+1d"), 2, "exclude each other");
+        assertRefused(timensctl("attach", pid, "--name", "no/slash"), 2, "invalid --name");
+        assertRefused(timensctl("attach", Integer.toString(unusedPid())), 3, "no process");
+        assertRefused(timensctl("detach", pid), 3, "no running namespace of this user has process " + pid);
+        try (var left = Files.list(runtime.resolve("timens"))) {
+            assertThat(left.toList()).as("nothing was started").isEmpty();
+        } catch (java.nio.file.NoSuchFileException e) {
+            // not even the directory
+        }
+
+        assertThat(timensctl("attach", pid, "--offset", "+365d").status()).isZero();
+        long now = Instant.now().getEpochSecond();
+        assertRefused(timensctl("attach", pid, "--offset", "+2y"), 5, "has a seccomp listener already");
+        int mark = loop.mark();
+        loop.awaitFrom(mark, line -> allNear(line, now + YEAR), "still a year ahead, served");
+        assertThat(timensctl("detach", pid).status()).isZero();
+        assertRefused(timensctl("attach", pid, "--offset", "+1d"), 5, "was attached and detached before");
+        mark = loop.mark();
+        loop.awaitLines(mark, lines -> lines.size() >= 5, "five more rounds");
+        assertThat(loop.linesFrom(mark)).as("on host time").allMatch(line -> allNear(line, now));
+    }
+
+    /**
+     * A process stopped (Ctrl-Z), traced by strace, or in a namespace of
+     * engine v1 (which traces it) is refused in one line, and runs on as it was.
+     */
+    @Test
+    void aProcessStoppedOrTracedIsRefusedAndRunsOn() throws Exception {
+        long now = Instant.now().getEpochSecond();
+        Running loop = run(List.of(Toolchains.program("timeloop").toString()));
+        String pid = Long.toString(loop.pid());
+        loop.await(line -> line.startsWith("LOOP"), "a first reading");
+        new ProcessBuilder("kill", "-STOP", pid).start().waitFor();
+        assertRefused(timensctl("attach", pid, "--offset", "+1d"), 5, "is stopped");
+        new ProcessBuilder("kill", "-CONT", pid).start().waitFor();
+        loop.awaitLines(loop.mark(), lines -> lines.size() >= 4, "rounds once continued");
+
+        String strace = Toolchains.requireOnPath("strace", "apt-get install strace").toString();
+        Process tracer = new ProcessBuilder(strace, "-p", pid, "-o", "/dev/null").redirectErrorStream(true).start();
+        try {
+            long deadline = System.nanoTime() + WAIT_MILLIS * 1_000_000;
+            while (!Files.readString(Path.of("/proc/" + pid + "/status")).contains("TracerPid:\t" + tracer.pid())
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertRefused(timensctl("attach", pid, "--offset", "+1d"), 4, "already traced by pid " + tracer.pid());
+        } finally {
+            tracer.destroy();
+            tracer.waitFor(10, TimeUnit.SECONDS);
+        }
+        int mark = loop.mark();
+        loop.awaitLines(mark, lines -> lines.size() >= 4, "rounds once strace let go");
+        assertThat(loop.linesFrom(mark)).as("on host time, untouched").allMatch(line -> allNear(line, now));
+
+        Running v1 = run(List.of(Toolchains.timens().toString(), "--engine", "v1", "--offset", "+365d", "--",
+                Toolchains.program("timeloop").toString()));
+        v1.await(line -> line.startsWith("LOOP") && allNear(line, now + YEAR), "the v1 namespace's command");
+        String leader = listed("-").split("\\s+")[2];
+        assertRefused(timensctl("attach", leader, "--offset", "+1d"), 4, "in the namespace of timens pid");
+        mark = v1.mark();
+        v1.awaitFrom(mark, line -> line.startsWith("LOOP") && allNear(line, now + YEAR), "still a year ahead");
+    }
+
+    /** A process timens started is not detached: it was never attached; the namespace goes on. */
+    @Test
+    void aProcessTimensStartedIsNotDetached() throws Exception {
+        Running ns = run(List.of(Toolchains.timens().toString(), "--engine", "v2", "--offset", "+365d", "--",
+                Toolchains.program("timeloop").toString()));
+        long now = Instant.now().getEpochSecond();
+        ns.await(line -> line.startsWith("LOOP") && allNear(line, now + YEAR), "the namespace's command");
+        String leader = listed("-").split("\\s+")[2];
+        assertRefused(timensctl("detach", leader), 5, "was started in the namespace, not attached");
+        int mark = ns.mark();
+        ns.awaitFrom(mark, line -> line.startsWith("LOOP") && allNear(line, now + YEAR), "still ahead");
+        ns.endInput();
+        assertThat(ns.process.waitFor(WAIT_MILLIS, TimeUnit.MILLISECONDS)).isTrue();
+        assertThat(ns.process.exitValue()).as(ns.describe()).isZero();
+    }
+
+    /**
+     * SIGTERM to the supervisor lets the process go, as detach does; SIGKILL
+     * leaves nobody to serve it, and the watchdog ends it rather than letting
+     * it run on, half on host time.
+     */
+    @Test
+    void sigtermToTheSupervisorLetsGoAndSigkillEndsTheProcess() throws Exception {
+        long now = Instant.now().getEpochSecond();
+        Running first = run(List.of(Toolchains.program("timeloop").toString()));
+        first.await(line -> line.startsWith("LOOP"), "a first reading");
+        assertThat(timensctl("attach", Long.toString(first.pid()), "--offset", "+365d", "--name", "term").status())
+                .isZero();
+        first.awaitFrom(first.mark(), line -> allNear(line, now + YEAR), "ahead");
+        ProcessHandle.of(Long.parseLong(listed("term").split("\\s+")[1])).orElseThrow().destroy();
+        first.awaitFrom(first.mark(), line -> line.contains("who=thread") && allNear(line, now), "back, by SIGTERM");
+        assertThat(first.process.isAlive()).isTrue();
+
+        Running second = run(List.of(Toolchains.program("timeloop").toString()));
+        second.await(line -> line.startsWith("LOOP"), "a first reading");
+        assertThat(timensctl("attach", Long.toString(second.pid()), "--offset", "+365d", "--name", "kill").status())
+                .isZero();
+        second.awaitFrom(second.mark(), line -> allNear(line, now + YEAR), "ahead");
+        ProcessHandle.of(Long.parseLong(listed("kill").split("\\s+")[1])).orElseThrow().destroyForcibly();
+        assertThat(second.process.waitFor(WAIT_MILLIS, TimeUnit.MILLISECONDS)).as("the watchdog ends it").isTrue();
+        assertThat(second.process.exitValue()).as("killed: %s", second.describe()).isEqualTo(128 + 9);
+        assertThat(second.lines()).as("never back on host time").filteredOn(line -> line.startsWith("LOOP"))
+                .last().matches(line -> allNear(line, now + YEAR));
+    }
+
+    /**
+     * As an ordinary user (nobody, when the tests are root): attach and detach
+     * work on one's own process; another user's is refused with status 4.
+     */
+    @Test
+    void anOrdinaryUserAttachesOwnProcessesOnly() throws Exception {
+        List<String> nobody = ClockSafety.asNobody();
+        if (nobody.isEmpty()) {
+            System.out.println("AttachIT: not root: the tests run as an ordinary user already; another user's"
+                    + " process is not at hand");
+            return;
+        }
+        Path ownDirectory = Files.createTempDirectory(Path.of("/tmp"), "attach-nobody");
+        Files.setPosixFilePermissions(ownDirectory, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Path nobodyRuntime = ownDirectory.resolve("runtime");
+        List<String> asNobody = new ArrayList<>(nobody);
+        asNobody.addAll(List.of("env", "XDG_RUNTIME_DIR=" + nobodyRuntime));
+        List<String> command = new ArrayList<>(asNobody);
+        command.addAll(List.of("sh", "-c", "mkdir -m 700 " + nobodyRuntime + " && exec " + Toolchains.program("timeloop")));
+        Running own = run(command);
+        own.await(line -> line.startsWith("LOOP"), "a first reading");
+        // The timeloop itself, not sh: sh exec'd it.
+        String pid = Long.toString(own.pid());
+        long now = Instant.now().getEpochSecond();
+        Result attach = run(asNobody, "attach", pid, "--offset", "+365d");
+        assertThat(attach.status()).as(attach.err()).isZero();
+        own.awaitFrom(own.mark(), line -> allNear(line, now + YEAR), "ahead, attached by nobody");
+        Result detach = run(asNobody, "detach", pid);
+        assertThat(detach.status()).as(detach.err()).isZero();
+        own.awaitFrom(own.mark(), line -> line.contains("who=thread") && allNear(line, now), "back");
+
+        Running roots = run(List.of(Toolchains.program("timeloop").toString()));
+        roots.await(line -> line.startsWith("LOOP"), "a first reading");
+        assertRefused(run(asNobody, "attach", Long.toString(roots.pid()), "--offset", "+1d"), 4,
+                "only that user or root may attach it");
+    }
+
+    // ---- helpers ----
+
+    private static void assertRefused(Result r, int status, String says) {
+        assertThat(r.status()).as(r.err()).isEqualTo(status);
+        assertThat(r.err().strip()).contains(says).doesNotContain("\n");
+    }
+
+    /** Whether every number of seconds in {@code line} (a {@code =S} field) is within a minute before {@code seconds}. */
+    private static boolean allNear(String line, long seconds) {
+        Matcher m = SECONDS.matcher(line);
+        int found = 0;
+        while (m.find()) {
+            long s = Long.parseLong(m.group(1));
+            if (s < seconds - 5 || s > seconds + 120) return false;
+            found++;
+        }
+        return found > 0;
+    }
+
+    private static int unusedPid() {
+        for (int pid = 4_000_000; pid > 1000; pid -= 7919) {
+            if (!Files.exists(Path.of("/proc/" + pid))) return pid;
+        }
+        throw new AssertionError("every pid tried is in use");
+    }
+
+    /** The command of a loop program of {@code kind}, which reads the clock until its input ends. */
+    private static List<String> loopProgram(String kind, Path dir) throws IOException {
+        return switch (kind) {
+            case "c-dynamic" -> List.of(Toolchains.program("timeloop").toString());
+            case "c-static" -> List.of(Toolchains.program("timeloop-static").toString());
+            case "go" -> List.of(Toolchains.program("timeloop-go").toString());
+            case "python" -> List.of(Toolchains.requireOnPath("python3", "Debian: python3").toString(), "-c", """
+                    import sys, threading, time
+                    done = threading.Event()
+                    lock = threading.Lock()
+                    def loop(who):
+                        while not done.is_set():
+                            with lock:
+                                print("LOOP who=%s time=%d clock=%d" % (who, int(time.time()),
+                                      int(time.clock_gettime(time.CLOCK_REALTIME))), flush=True)
+                            time.sleep(0.1)
+                    thread = threading.Thread(target=loop, args=("thread",))
+                    thread.start()
+                    threading.Thread(target=lambda: (sys.stdin.read(), done.set()), daemon=True).start()
+                    loop("main")
+                    thread.join()
+                    """);
+            case "java" -> {
+                Path source = dir.resolve("Loop.java");
+                Files.writeString(source, """
+                        public class Loop {
+                            static volatile boolean done;
+                            public static void main(String[] args) throws Exception {
+                                Thread input = new Thread(() -> {
+                                    try {
+                                        System.in.transferTo(java.io.OutputStream.nullOutputStream());
+                                    } catch (java.io.IOException e) {
+                                        // ends all the same
+                                    }
+                                    done = true;
+                                });
+                                input.setDaemon(true);
+                                input.start();
+                                Thread thread = new Thread(() -> loop("thread"));
+                                thread.start();
+                                loop("main");
+                                thread.join();
+                            }
+                            static void loop(String who) {
+                                while (!done) {
+                                    synchronized (Loop.class) {
+                                        System.out.println("LOOP who=" + who + " instant=" + java.time.Instant.now()
+                                                .getEpochSecond() + " millis=" + System.currentTimeMillis() / 1000);
+                                    }
+                                    try {
+                                        Thread.sleep(100);
+                                    } catch (InterruptedException e) {
+                                        return;
+                                    }
+                                }
+                            }
+                        }
+                        """);
+                yield List.of(Toolchains.java().toString(), source.toString());
+            }
+            default -> throw new IllegalArgumentException(kind);
+        };
+    }
+
+    private Running run(List<String> command) throws IOException {
+        ProcessBuilder b = new ProcessBuilder(command).redirectErrorStream(true);
+        b.environment().put("XDG_RUNTIME_DIR", runtime.toString());
+        Running r = new Running(b.start());
+        started.add(r);
+        return r;
+    }
+
+    /** The line of {@code timensctl list} whose NAME is {@code name}, once there is one. */
+    private String listed(String name) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT_MILLIS * 1_000_000;
+        String out = "";
+        while (System.nanoTime() < deadline) {
+            out = timensctl("list").out();
+            for (String line : out.lines().toList()) {
+                if (line.split("\\s+")[0].equals(name)) return line;
+            }
+            Thread.sleep(100);
+        }
+        return fail("no namespace " + name + " listed:\n" + out);
+    }
+
+    private Result timensctl(String... args) {
+        return run(List.of(), args);
+    }
+
+    /** bin/timensctl with {@code args}, run through {@code wrapper} (setpriv, env; empty: none). */
+    private Result run(List<String> wrapper, String... args) {
+        try {
+            Path out = Files.createTempFile(runtime.getParent(), "ctl", ".out");
+            Path err = Files.createTempFile(runtime.getParent(), "ctl", ".err");
+            out.toFile().setReadable(true, false);
+            out.toFile().setWritable(true, false);
+            err.toFile().setWritable(true, false);
+            List<String> argv = new ArrayList<>(wrapper);
+            argv.add(Toolchains.basedir().resolve("bin/timensctl").toString());
+            argv.addAll(Arrays.asList(args));
+            ProcessBuilder b = new ProcessBuilder(argv).redirectOutput(out.toFile()).redirectError(err.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            if (wrapper.isEmpty()) b.environment().put("XDG_RUNTIME_DIR", runtime.toString());
+            Process p = b.start();
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                p.destroyForcibly().waitFor();
+                fail(argv + " did not finish within 60 s");
+            }
+            Result r = new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+                    Files.readString(err, StandardCharsets.UTF_8));
+            Files.delete(out);
+            Files.delete(err);
+            return r;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    private record Result(int status, String out, String err) {}
+
+    /** A program the test started natively, its output lines collected as they come. */
+    private static final class Running {
+        final Process process;
+        private final List<String> lines = Collections.synchronizedList(new ArrayList<>());
+
+        Running(Process process) {
+            this.process = process;
+            Thread.ofPlatform().daemon().start(() -> {
+                try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(),
+                        StandardCharsets.UTF_8))) {
+                    for (String line = in.readLine(); line != null; line = in.readLine()) lines.add(line);
+                } catch (IOException e) {
+                    lines.add("(read failed: " + e + ")");
+                }
+            });
+        }
+
+        long pid() {
+            return process.pid();
+        }
+
+        int mark() {
+            return lines.size();
+        }
+
+        List<String> lines() {
+            synchronized (lines) {
+                return new ArrayList<>(lines);
+            }
+        }
+
+        List<String> linesFrom(int from) {
+            List<String> all = lines();
+            return all.subList(Math.min(from, all.size()), all.size());
+        }
+
+        /** The names of the threads the loop programs print (who=...). */
+        List<String> threads() {
+            return lines().stream().filter(l -> l.startsWith("LOOP who=")).map(l -> l.split("[= ]")[2]).distinct()
+                    .toList();
+        }
+
+        String await(Predicate<String> wanted, String what) throws InterruptedException {
+            return awaitFrom(0, wanted, what);
+        }
+
+        String awaitFrom(int from, Predicate<String> wanted, String what) throws InterruptedException {
+            long deadline = System.nanoTime() + WAIT_MILLIS * 1_000_000;
+            while (System.nanoTime() < deadline) {
+                for (String line : linesFrom(from)) if (wanted.test(line)) return line;
+                Thread.sleep(20);
+            }
+            return fail("waited in vain for " + what + ":\n" + describe());
+        }
+
+        void awaitLines(int from, Predicate<List<String>> wanted, String what)
+                throws InterruptedException {
+            long deadline = System.nanoTime() + WAIT_MILLIS * 1_000_000;
+            while (System.nanoTime() < deadline) {
+                if (wanted.test(linesFrom(from))) return;
+                Thread.sleep(20);
+            }
+            fail("waited in vain for " + what + ":\n" + describe());
+        }
+
+        void say(String line) throws IOException {
+            process.getOutputStream().write((line + "\n").getBytes(StandardCharsets.UTF_8));
+            process.getOutputStream().flush();
+        }
+
+        void endInput() throws IOException {
+            process.getOutputStream().close();
+        }
+
+        String describe() {
+            List<String> all = lines();
+            return String.join("\n", all.subList(Math.max(0, all.size() - 40), all.size()));
+        }
+
+        void kill() throws InterruptedException {
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+}
