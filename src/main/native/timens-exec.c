@@ -55,12 +55,14 @@
  * could otherwise interrupt; the supervisor discards the signal and kills the
  * process when the run ends. Why it is not Java: it is a process of its own.
  *
- * "timens-exec continue LISTENER [PID]" is what is left of a namespace whose
+ * "timens-exec continue LISTENER [PID [FILTER]]" is what is left of a namespace whose
  * processes were let go back to the host's clocks (engine v2, a process taken
  * in while running, then released): the seccomp filter cannot be taken off a
  * process, and with nobody reading its listener every call it sends there
- * would fail with ENOSYS. PID, unused here, is the process that was taken in,
- * for ps and for timensctl to tell why that process cannot be attached again.
+ * would fail with ENOSYS. PID and FILTER, unused here, are the process that
+ * was taken in and a digest of the filter it was given: a timensctl attach
+ * that takes it in again finds this process by them, takes a copy of the
+ * listener, and sends SIGUSR1, on which this process ends between two calls.
  * It leaves the supervisor (it forks, and the child
  * goes on as init's), leaves the terminal's session, closes every other
  * descriptor, and answers each call CONTINUE, as if no filter were there,
@@ -297,21 +299,50 @@ static void leave_supervisor(const char *what, int keep)
 		close(fd);
 }
 
+static volatile sig_atomic_t handing_over;
+
+static void hand_over(int sig)
+{
+	(void)sig;
+	handing_over = 1;
+}
+
 static void answer_continue(int listener)
 {
 	leave_supervisor("continue: fork", listener);
+	/* SIGUSR1 comes from a timensctl attach that took a copy of the listener
+	 * (pidfd_getfd) to serve the process again: this process then ends
+	 * between two calls, never holding one it received. It is blocked but
+	 * while waiting in ppoll, so that it cannot come between a check and the
+	 * wait. */
+	sigset_t usr1, waiting;
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &usr1, &waiting);
+	sigdelset(&waiting, SIGUSR1);
+	struct sigaction action;
+	memset(&action, 0, sizeof action);
+	action.sa_handler = hand_over;
+	sigaction(SIGUSR1, &action, NULL);
 	for (;;) {
-		struct seccomp_notif req;
-		memset(&req, 0, sizeof req);
-		if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &req) != 0) {
-			/* ENOENT: the caller went away, or nobody is left to call. */
-			struct pollfd p = { listener, POLLIN, 0 };
-			if (errno != EINTR && errno != ENOENT)
-				_exit(1);
-			if (poll(&p, 1, 0) == 1 && !(p.revents & POLLIN) && (p.revents & POLLHUP))
-				_exit(0);
+		struct pollfd p = { listener, POLLIN, 0 };
+		int ready = ppoll(&p, 1, NULL, &waiting);
+		if (handing_over)
+			_exit(0);
+		if (ready < 0) {
+			if (errno == EINTR)
+				continue;
+			_exit(1);
+		}
+		if (!(p.revents & POLLIN)) {
+			if (p.revents & (POLLHUP | POLLERR))
+				_exit(0); /* no process uses the filter any more */
 			continue;
 		}
+		struct seccomp_notif req;
+		memset(&req, 0, sizeof req);
+		if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &req) != 0)
+			continue; /* ENOENT: the caller went away */
 		struct seccomp_notif_resp resp;
 		memset(&resp, 0, sizeof resp);
 		resp.id = req.id;
@@ -727,7 +758,7 @@ int main(int argc, char **argv)
 		park();
 	if (argc == 4 && strcmp(argv[1], "watch") == 0)
 		watch(atoi(argv[2]), atoi(argv[3]));
-	if ((argc == 3 || argc == 4) && strcmp(argv[1], "continue") == 0)
+	if (argc >= 3 && argc <= 5 && strcmp(argv[1], "continue") == 0)
 		answer_continue(atoi(argv[2]));
 	if (argc >= 3 && strcmp(argv[1], "supervisor") == 0) {
 		drop_sys_time();

@@ -225,39 +225,12 @@ final class AttachCommand {
             }
         } catch (SupervisorException e) {
             int errno = e.getCause() instanceof LinuxException l ? l.errno() : 0;
-            if (errno == Errno.EBUSY && detachedBefore(r.pid())) {
-                err.println("timensctl: process " + r.pid() + " was attached and detached before: the kernel keeps"
-                        + " the seccomp filter it was given, which can have no second supervisor (restart the"
-                        + " process to attach it again)");
-                return TimensctlCommand.REFUSED;
-            }
             err.println("timensctl: " + TimensCommand.firstLine(e.getMessage()));
             return errno == Errno.EPERM ? TimensctlCommand.PERMISSION_DENIED
                     : errno == Errno.EBUSY ? TimensctlCommand.REFUSED : TimensctlCommand.FAILED;
         } catch (RuntimeException e) {
             err.println("timensctl: " + TimensCommand.firstLine(String.valueOf(e.getMessage())));
             return TimensctlCommand.FAILED;
-        }
-    }
-
-    /**
-     * Whether what answers the filter of a process let go ({@code timens-exec
-     * continue LISTENER PID}) was left for process {@code pid}.
-     */
-    private static boolean detachedBefore(int pid) {
-        try (var processes = Files.list(Path.of("/proc"))) {
-            return processes.filter(p -> p.getFileName().toString().matches("[0-9]+")).anyMatch(p -> {
-                try {
-                    String[] argv = new String(Files.readAllBytes(p.resolve("cmdline")), StandardCharsets.UTF_8)
-                            .split("\0");
-                    return argv.length == 4 && argv[0].equals("timens-exec") && argv[1].equals("continue")
-                            && argv[3].equals(Integer.toString(pid));
-                } catch (IOException e) {
-                    return false; // gone, or not ours to read
-                }
-            });
-        } catch (IOException e) {
-            return false;
         }
     }
 

@@ -33,6 +33,18 @@ public final class KernelVdso {
         static final KernelVdso CURRENT = load();
     }
 
+    /** Where the kernel's vDSO is mapped in thread {@code tid}'s process ("[vdso]" in /proc/TID/maps), or 0. */
+    public static long mappedIn(int tid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Integer.toString(tid), "maps"))) {
+                if (line.endsWith("[vdso]")) return Long.parseUnsignedLong(line.substring(0, line.indexOf('-')), 16);
+            }
+        } catch (IOException | RuntimeException e) {
+            // gone
+        }
+        return 0;
+    }
+
     /**
      * Where the kernel mapped its vDSO in the program thread {@code tid} runs:
      * AT_SYSINFO_EHDR of /proc/TID/auxv, the auxv as the kernel built it at exec

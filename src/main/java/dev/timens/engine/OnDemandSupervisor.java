@@ -184,6 +184,8 @@ public final class OnDemandSupervisor {
     /** Its filter's listener (the notification thread's), and the helper, for {@link Adopted#release}. */
     private int adoptedListener = -1;
     private Path adoptedHelper;
+    /** A digest of its filter ({@link Continuer#digest}), for a later attach to know it. */
+    private String adoptedFilter;
     private volatile boolean releaseAsked;
     /** Let go: the notification thread takes no more calls. */
     private volatile boolean released;
@@ -255,13 +257,29 @@ public final class OnDemandSupervisor {
             park = Launching.startPark(helper);
             adopted = pid;
             adoptedStart = dev.timens.linux.ProcStatus.startTime(pid);
+            adoptedFilter = Continuer.digest(SeccompFilter.toBytes(program));
             Adoption adoption = new Adoption(pid, ptracer, w.saved(), w.work(), w.scratch(), true);
+            // Taken in before and let go: its filter is there, answered by a helper, from
+            // which the listener is taken over; its children share it, and come too.
+            Continuer before = Continuer.leftFor(pid);
+            List<Adoption> taking = new ArrayList<>(List.of(adoption));
             int listener;
             try {
                 adoption.seizeEveryThread();
-                listener = adoption.installFilter(program);
+                if (before == null) {
+                    listener = adoption.installFilter(program);
+                } else {
+                    for (int child : descendants()) {
+                        if (child == pid) continue;
+                        Adoption more = new Adoption(child, ptracer, w.saved(), w.work(), w.scratch(), true);
+                        taking.add(more);
+                        more.seizeEveryThread();
+                    }
+                    for (Adoption a : taking) a.refuseForeignClockCode();
+                    listener = before.takeOver(pid, adoptedFilter);
+                }
             } catch (SupervisorException | RuntimeException e) {
-                adoption.letGo();
+                for (Adoption a : taking) a.letGo();
                 stopPark(ptracer);
                 throw e;
             }
@@ -271,8 +289,8 @@ public final class OnDemandSupervisor {
                 everyAdoptedProcessGone = true;
                 ring();
             }, () -> released);
-            adoption.prepare();
-            adoption.letGo();
+            for (Adoption a : taking) a.prepare();
+            for (Adoption a : taking) a.letGo();
             ProcessTree tree = new ProcessTree(pid, this::descendants, this::threads);
             started.accept(new Adopted() {
                 @Override
@@ -454,8 +472,57 @@ public final class OnDemandSupervisor {
         /** The thread the filter was installed from. */
         private int injector;
 
-        /** The tool prepares the program ({@link Tool#onAdopt}) at the thread the filter was installed from. */
+        /**
+         * A process taken in again whose program was exec'd while it was in a
+         * namespace before runs that namespace's clock code (its vDSO is not the
+         * kernel's), which no longer moves and cannot be pointed elsewhere: refused.
+         */
+        void refuseForeignClockCode() throws SupervisorException {
+            if (held.isEmpty()) return; // ended
+            long used = vdsoOnStack();
+            long kernels = KernelVdso.mappedIn(pid);
+            if (used != 0 && kernels != 0 && used != kernels) {
+                throw new SupervisorException("process " + pid + " runs a program exec'd while it was attached"
+                        + " before, whose clock code is that namespace's: restart it to attach it again",
+                        new LinuxException("seccomp", Errno.EBUSY));
+            }
+        }
+
+        /**
+         * AT_SYSINFO_EHDR as the program's own auxv says (on its stack, above
+         * argv and envp, from /proc/PID/stat's startstack), where libc found its
+         * vDSO; /proc/PID/auxv keeps the kernel's. 0 when it cannot be read.
+         */
+        private long vdsoOnStack() {
+            try {
+                String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+                String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                long start = Long.parseUnsignedLong(fields[28 - 3]); // startstack, field 28: argc
+                if (start == 0) return 0;
+                ProcessMemory memory = new ProcessMemory(pid, scratch);
+                long argc = memory.readLong(new RemotePtr(start));
+                if (argc < 0 || argc > 1 << 20) return 0;
+                long at = start + 8 * (argc + 2); // argv and its NULL
+                for (int env = 0; env < 1 << 20 && memory.readLong(new RemotePtr(at)) != 0; env++) at += 8;
+                at += 8;
+                for (int entry = 0; entry < 64; entry++, at += 16) {
+                    long type = memory.readLong(new RemotePtr(at));
+                    if (type == 0) return 0;
+                    if (type == 33 /* AT_SYSINFO_EHDR */) return memory.readLong(new RemotePtr(at + 8));
+                }
+                return 0;
+            } catch (IOException | RuntimeException | TraceeFault e) {
+                return 0;
+            }
+        }
+
+        /**
+         * The tool prepares the program ({@link Tool#onAdopt}) at the thread the
+         * filter was installed from, or else at the leader (or any held thread).
+         */
         void prepare() {
+            if (held.isEmpty()) return; // ended meanwhile
+            if (injector == 0) injector = held.containsKey(pid) ? pid : held.keySet().iterator().next();
             ptracer.getRegs(injector, saved);
             InterruptStop stop = new InterruptStop(injector, saved, new InterruptStop.Injection(ptracer, work,
                     held.get(injector), new ProcessMemory(injector, scratch)));
@@ -531,7 +598,7 @@ public final class OnDemandSupervisor {
             handovers.clear();
             try {
                 Spawn.spawn(adoptedHelper.toString(), List.of("timens-exec", "continue", Integer.toString(copy),
-                        Integer.toString(adopted)), copy);
+                        Integer.toString(adopted), adoptedFilter), copy);
             } catch (LinuxException e) {
                 diagnostics.println("timens: nothing answers for the released processes now (" + e.getMessage()
                         + "): their calls timens handled fail with ENOSYS");

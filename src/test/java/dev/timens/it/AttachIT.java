@@ -144,6 +144,9 @@ class AttachIT {
         int back = shell.mark();
         shell.awaitFrom(back, line -> line.startsWith("LOOP who=main") && allNear(line, now), "main back");
         shell.awaitFrom(back, line -> line.startsWith("LOOP who=thread") && allNear(line, now), "thread back");
+        // Its clock code is the first namespace's: it cannot be pointed at a second one.
+        assertRefused(timensctl("attach", Long.toString(shell.pid()), "--offset", "+365d"), 5,
+                "runs a program exec'd while it was attached before");
         shell.endInput();
         assertThat(shell.process.waitFor(WAIT_MILLIS, TimeUnit.MILLISECONDS)).isTrue();
         assertThat(shell.process.exitValue()).as(shell.describe()).isZero();
@@ -196,10 +199,55 @@ class AttachIT {
         int mark = loop.mark();
         loop.awaitFrom(mark, line -> allNear(line, now + YEAR), "still a year ahead, served");
         assertThat(timensctl("detach", pid).status()).isZero();
-        assertRefused(timensctl("attach", pid, "--offset", "+1d"), 5, "was attached and detached before");
+        assertRefused(timensctl("attach", pid, "--offset", "+1d", "--name", "other"), 5,
+                "was attached before with clock options of another kind");
         mark = loop.mark();
         loop.awaitLines(mark, lines -> lines.size() >= 5, "five more rounds");
         assertThat(loop.linesFrom(mark)).as("on host time").allMatch(line -> allNear(line, now));
+    }
+
+    /**
+     * Detached, a process can be attached again, with another offset, and what
+     * it forked meanwhile (sharing its filter) comes with it; detached again, all
+     * of it reads host time.
+     */
+    @Test
+    void aDetachedProcessIsAttachedAgainWithWhatItForked() throws Exception {
+        String python = Toolchains.requireOnPath("python3", "Debian: python3").toString();
+        Running forking = run(List.of(python, "-c", """
+                import os, sys, time
+                print("ready", flush=True)
+                sys.stdin.readline()
+                who = "child" if os.fork() == 0 else "parent"
+                while True:
+                    print("LOOP who=%s time=%d clock=%d" % (who, int(time.time()),
+                          int(time.clock_gettime(time.CLOCK_REALTIME))), flush=True)
+                    time.sleep(0.1)
+                """));
+        forking.await(line -> line.equals("ready"), "python");
+        String pid = Long.toString(forking.pid());
+        long now = Instant.now().getEpochSecond();
+        assertThat(timensctl("attach", pid, "--offset", "+365d").status()).isZero();
+        forking.say("fork");
+        for (String who : List.of("parent", "child")) {
+            forking.await(line -> line.contains("who=" + who + " ") && allNear(line, now + YEAR), who + " ahead");
+        }
+        assertThat(timensctl("detach", pid).status()).isZero();
+        for (String who : List.of("parent", "child")) {
+            forking.awaitFrom(forking.mark(), line -> line.contains("who=" + who + " ") && allNear(line, now),
+                    who + " back");
+        }
+        Result again = timensctl("attach", pid, "--offset", "+730d");
+        assertThat(again.status()).as(again.err()).isZero();
+        for (String who : List.of("parent", "child")) {
+            forking.awaitFrom(forking.mark(), line -> line.contains("who=" + who + " ")
+                    && allNear(line, now + 2 * YEAR), who + " two years ahead, attached again");
+        }
+        assertThat(timensctl("detach", pid).status()).isZero();
+        int back = forking.mark();
+        for (String who : List.of("parent", "child")) {
+            forking.awaitFrom(back, line -> line.contains("who=" + who + " ") && allNear(line, now), who + " back again");
+        }
     }
 
     /**
