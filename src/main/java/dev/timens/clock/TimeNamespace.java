@@ -1225,7 +1225,8 @@ public final class TimeNamespace implements Tool, AutoCloseable {
      * for the clock code's fallbacks; then the kernel's clock_gettime,
      * gettimeofday and time start with a jump into the image's own (written
      * through /proc/PID/mem, which makes the page the process's own copy), once
-     * no held thread is inside the bytes it replaces.
+     * no held thread is inside the bytes it replaces. Timerfds the process armed
+     * on an absolute deadline are armed again with it ({@link ArmedTimerfd}).
      */
     @Override
     public void onAdopt(dev.timens.engine.AdoptStop adopted) {
@@ -1279,6 +1280,10 @@ public final class TimeNamespace implements Tool, AutoCloseable {
             throw new IllegalStateException("cannot redirect the kernel's clock functions: " + e.getMessage());
         }
         kernelVdso.put(tid, kernel);
+        // Timerfds armed on an absolute deadline follow the namespace's clock from now
+        // on, as after a clock step. Only where the listener alone answers their arming:
+        // else it would wait for this thread, which injects it.
+        if (timerfdsByListener) ArmedTimerfd.armAgain(ArmedTimerfd.of(tid), stop, kernel + gadget);
     }
 
     /**

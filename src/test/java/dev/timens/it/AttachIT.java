@@ -153,12 +153,12 @@ class AttachIT {
     }
 
     /**
-     * Waits on absolute REALTIME deadlines that were armed before the attach
-     * (a sleep, a condition variable, a semaphore) end as on a clock step: a
-     * day ahead, their deadline 30 s away has passed.
+     * Waits and timers on absolute REALTIME deadlines that were armed before
+     * the attach (a sleep, a condition variable, a semaphore, a timerfd) end as
+     * on a clock step: a day ahead, their deadline 30 s away has passed.
      */
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"abs-nanosleep REALTIME", "cond-timedwait", "sem-timedwait"})
+    @ValueSource(strings = {"abs-nanosleep REALTIME", "cond-timedwait", "sem-timedwait", "abs-timerfd REALTIME"})
     void waitsArmedBeforeTheAttachEndAsOnAClockStep(String mode) throws Exception {
         List<String> command = new ArrayList<>(List.of(Toolchains.program("timerprobe").toString()));
         command.addAll(Arrays.asList(mode.split(" ")));
@@ -173,6 +173,19 @@ class AttachIT {
         assertThat(timer).contains("mode=" + mode.split(" ")[0]);
         assertThat(probe.process.waitFor(WAIT_MILLIS, TimeUnit.MILLISECONDS)).isTrue();
         assertThat(probe.process.exitValue()).as(probe.describe()).isZero();
+    }
+
+    /** A relative timerfd armed before the attach keeps the real time it had left, as on a clock step. */
+    @Test
+    void aRelativeTimerArmedBeforeTheAttachKeepsItsTime() throws Exception {
+        Running probe = run(List.of(Toolchains.program("timerprobe").toString(), "rel-timerfd", "REALTIME", "3"));
+        Thread.sleep(300);
+        long before = System.nanoTime();
+        assertThat(timensctl("attach", Long.toString(probe.pid()), "--offset", "+1d").status()).isZero();
+        String timer = probe.await(line -> line.startsWith("TIMER "), "the timer");
+        assertThat((System.nanoTime() - before) / 1e9).as("its 3 s, less what had passed: %s", timer)
+                .isGreaterThan(1.5);
+        assertThat(timer).contains("result=OK");
     }
 
     @Test
