@@ -55,12 +55,12 @@
  * could otherwise interrupt; the supervisor discards the signal and kills the
  * process when the run ends. Why it is not Java: it is a process of its own.
  *
- * "timens-exec continue LISTENER [PID [FILTER]]" is what is left of a namespace whose
+ * "timens-exec continue LISTENER [PID [FILTER [SINCE]]]" is what is left of a namespace whose
  * processes were let go back to the host's clocks (engine v2, a process taken
  * in while running, then released): the seccomp filter cannot be taken off a
  * process, and with nobody reading its listener every call it sends there
- * would fail with ENOSYS. PID and FILTER, unused here, are the process that
- * was taken in and a digest of the filter it was given: a timensctl attach
+ * would fail with ENOSYS. PID, FILTER and SINCE, unused here, are the process
+ * that was taken in, a digest of the filter it was given and when: a timensctl attach
  * that takes it in again finds this process by them, takes a copy of the
  * listener, and sends SIGUSR1, on which this process ends between two calls.
  * It leaves the supervisor (it forks, and the child
@@ -758,7 +758,7 @@ int main(int argc, char **argv)
 		park();
 	if (argc == 4 && strcmp(argv[1], "watch") == 0)
 		watch(atoi(argv[2]), atoi(argv[3]));
-	if (argc >= 3 && argc <= 5 && strcmp(argv[1], "continue") == 0)
+	if (argc >= 3 && argc <= 6 && strcmp(argv[1], "continue") == 0)
 		answer_continue(atoi(argv[2]));
 	if (argc >= 3 && strcmp(argv[1], "supervisor") == 0) {
 		drop_sys_time();

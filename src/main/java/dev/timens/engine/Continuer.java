@@ -15,7 +15,7 @@ import java.util.HexFormat;
 
 /**
  * What answers the filter of a process that was taken in and let go
- * ({@code timens-exec continue LISTENER PID FILTER}, see {@link Adopted#release}),
+ * ({@code timens-exec continue LISTENER PID FILTER SINCE}, see {@link Adopted#release}),
  * found again when that process is taken in anew: the kernel gives a process
  * one listener for good, so the new supervisor takes a copy of it from this
  * helper ({@code pidfd_getfd}), and the helper ends between two calls
@@ -24,8 +24,10 @@ import java.util.HexFormat;
  * @param pid      the helper
  * @param listener its descriptor of the listener
  * @param filter   the {@link #digest} of the filter the process was given
+ * @param since    when it was given it (clock ticks since boot, as /proc/PID/stat's
+ *                 start times): a process started before has it only if inherited
  */
-record Continuer(int pid, int listener, String filter) {
+record Continuer(int pid, int listener, String filter, long since) {
     private static final int SIGUSR1 = 10;
     private static final int SIGKILL = 9;
     /** How long the helper may take to end once asked. */
@@ -38,12 +40,12 @@ record Continuer(int pid, int listener, String filter) {
                 try {
                     String[] argv = new String(Files.readAllBytes(p.resolve("cmdline")), StandardCharsets.UTF_8)
                             .split("\0");
-                    if (argv.length != 5 || !argv[0].equals("timens-exec") || !argv[1].equals("continue")
+                    if (argv.length != 6 || !argv[0].equals("timens-exec") || !argv[1].equals("continue")
                             || !argv[3].equals(Integer.toString(process))) {
                         return null;
                     }
                     return new Continuer(Integer.parseInt(p.getFileName().toString()), Integer.parseInt(argv[2]),
-                            argv[4]);
+                            argv[4], Long.parseLong(argv[5]));
                 } catch (IOException | NumberFormatException e) {
                     return null; // gone, not ours to read, or not one
                 }

@@ -86,9 +86,11 @@ final class Notifications implements Runnable {
      * {@code everyProcessGone} runs once no process using the filter is left.
      */
     static Thread serve(int listener, Tool tool, PrintWriter diagnostics, TraceStats stats, Router router,
-                        Runnable everyProcessGone, java.util.function.BooleanSupplier stop) {
+                        Runnable everyProcessGone, java.util.function.BooleanSupplier stop,
+                        java.util.function.IntPredicate ownCall) {
         Notifications thread = new Notifications(-1, 0, listener, tool, diagnostics, stats, router, everyProcessGone);
         thread.stop = stop;
+        thread.ownCall = ownCall;
         return Thread.ofPlatform().name("timens-notify").daemon(true).start(thread);
     }
 
@@ -98,6 +100,13 @@ final class Notifications implements Runnable {
      * every 100 ms, and never with a call received and not answered.
      */
     private java.util.function.BooleanSupplier stop;
+
+    /**
+     * Whether a call (by thread id) is the supervisor's own, or its helpers',
+     * let through untouched: a supervisor started by the process it took in
+     * runs under that process's filter, and would answer itself. Null: none is.
+     */
+    private java.util.function.IntPredicate ownCall;
 
     /**
      * Whether the helper has ended (a zombie, or reaped already), waiting up to
@@ -213,6 +222,10 @@ final class Notifications implements Runnable {
                 }
                 Notification call = new Notification(listener, notif, scratch, memoryScratch);
                 stats.notified.incrementAndGet();
+                if (ownCall != null && ownCall.test(call.tid())) {
+                    call.proceed();
+                    continue;
+                }
                 try {
                     if (router != null && router.take(call)) continue;
                     tool.onNotification(call);

@@ -124,6 +124,8 @@ public final class OnDemandSupervisor {
         final PendingSignals pending = new PendingSignals();
         /** For a held tracer: the execs of its tracees to finish. */
         final List<ForeignExec> foreignExecs = new ArrayList<>();
+        /** Interrupted to end the visit early: the processes are being let go ({@link Adopted#release}). */
+        boolean endingForRelease;
 
         Visit(Phase phase, int nr) {
             this.phase = phase;
@@ -186,6 +188,8 @@ public final class OnDemandSupervisor {
     private Path adoptedHelper;
     /** A digest of its filter ({@link Continuer#digest}), for a later attach to know it. */
     private String adoptedFilter;
+    /** When the process got its filter (clock ticks since boot, with its threads held). */
+    private long filteredSince;
     private volatile boolean releaseAsked;
     /** Let go: the notification thread takes no more calls. */
     private volatile boolean released;
@@ -267,13 +271,19 @@ public final class OnDemandSupervisor {
             try {
                 adoption.seizeEveryThread();
                 if (before == null) {
+                    filteredSince = ticksSinceBoot();
                     listener = adoption.installFilter(program);
                 } else {
+                    filteredSince = before.since();
                     for (int child : descendants()) {
-                        if (child == pid) continue;
+                        if (child == pid || !sharesFilter(child, pid, filteredSince)) continue;
                         Adoption more = new Adoption(child, ptracer, w.saved(), w.work(), w.scratch(), true);
-                        taking.add(more);
-                        more.seizeEveryThread();
+                        try {
+                            more.seizeEveryThread();
+                            taking.add(more);
+                        } catch (SupervisorException e) {
+                            more.letGo(); // it ended meanwhile
+                        }
                     }
                     for (Adoption a : taking) a.refuseForeignClockCode();
                     listener = before.takeOver(pid, adoptedFilter);
@@ -288,7 +298,7 @@ public final class OnDemandSupervisor {
             notifications = Notifications.serve(listener, tool, diagnostics, stats, new Router(), () -> {
                 everyAdoptedProcessGone = true;
                 ring();
-            }, () -> released);
+            }, () -> released, runsUnderAFilter() ? this::ownCall : null);
             for (Adoption a : taking) a.prepare();
             for (Adoption a : taking) a.letGo();
             ProcessTree tree = new ProcessTree(pid, this::descendants, this::threads);
@@ -350,7 +360,15 @@ public final class OnDemandSupervisor {
                 }
                 boolean fresh = false;
                 for (int tid : found) {
-                    if (held.containsKey(tid) || zombie(pid, tid)) continue; // a zombie leader cannot be seized
+                    if (held.containsKey(tid) || waitingForVfork.contains(tid) || zombie(pid, tid)) continue; // a zombie leader cannot be seized
+                    // Let go, a thread waiting for its vfork child stops only once the child
+                    // execs, whose exec may wait for the supervisor, busy here: not held. It
+                    // runs no code of its own meanwhile, and its process's memory is put back
+                    // through another thread (or reads host time through the clock page).
+                    if (!takingIn && inVforkWait(pid, tid)) {
+                        waitingForVfork.add(tid);
+                        continue;
+                    }
                     fresh = true;
                     long seized = Ptrace.request(Ptrace.SEIZE, tid, 0, Ptrace.O_TRACESYSGOOD);
                     if (seized == -Errno.ESRCH) continue; // it ended meanwhile
@@ -368,6 +386,23 @@ public final class OnDemandSupervisor {
                     awaitInterruptStop(tid);
                 }
                 if (!fresh) return;
+            }
+        }
+
+        /** Threads of the process left running while it is held: they wait for a vfork child. */
+        private final java.util.Set<Integer> waitingForVfork = new java.util.HashSet<>();
+
+        /** Whether thread {@code tid} waits in clone, clone3 or vfork, in the kernel's uninterruptible sleep. */
+        private static boolean inVforkWait(int pid, int tid) {
+            try {
+                Path task = Path.of("/proc/" + pid + "/task/" + tid);
+                String stat = Files.readString(task.resolve("stat"));
+                if (stat.charAt(stat.lastIndexOf(')') + 2) != 'D') return false;
+                String call = Files.readString(task.resolve("syscall")).split(" ", 2)[0].strip();
+                return call.equals(Integer.toString(SyscallNumbers.CLONE)) || call.equals(Integer.toString(SyscallNumbers.CLONE3))
+                        || call.equals(Integer.toString(SyscallNumbers.VFORK));
+            } catch (IOException | RuntimeException e) {
+                return false;
             }
         }
 
@@ -586,19 +621,15 @@ public final class OnDemandSupervisor {
                     diagnostics.flush();
                 }
             }
-            // The notification thread ends, having answered what it received, and what it
-            // routed here is dropped (those calls are made again); then the helper takes over.
+            // The helper takes over, then the notification thread ends, having answered what
+            // it received, and what it routed here is dropped (those calls are made again).
+            // Every thread held, no call of theirs comes meanwhile: in that order, the exec of
+            // the helper is answered even when this supervisor runs under the filter itself
+            // (a process it took in started it).
             int copy = Unistd.dup(adoptedListener);
-            released = true;
-            try {
-                notifications.join(java.time.Duration.ofSeconds(5));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            handovers.clear();
             try {
                 Spawn.spawn(adoptedHelper.toString(), List.of("timens-exec", "continue", Integer.toString(copy),
-                        Integer.toString(adopted), adoptedFilter), copy);
+                        Integer.toString(adopted), adoptedFilter, Long.toString(filteredSince)), copy);
             } catch (LinuxException e) {
                 diagnostics.println("timens: nothing answers for the released processes now (" + e.getMessage()
                         + "): their calls timens handled fail with ENOSYS");
@@ -606,10 +637,52 @@ public final class OnDemandSupervisor {
             } finally {
                 Unistd.close(copy);
             }
+            released = true;
+            try {
+                notifications.join(java.time.Duration.ofSeconds(5));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            handovers.clear();
         } finally {
             for (Adoption adoption : holding) adoption.letGo();
         }
         everyAdoptedProcessGone = true;
+    }
+
+    /** Now, in clock ticks since boot (the unit of /proc/PID/stat's start times). */
+    private static long ticksSinceBoot() {
+        try {
+            String uptime = Files.readString(Path.of("/proc/uptime")).split(" ")[0];
+            return new java.math.BigDecimal(uptime).multiply(java.math.BigDecimal.valueOf(100)).longValue();
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
+    /**
+     * Whether process {@code child}, a descendant of {@code root}, has root's
+     * filter: it and every process between them started after root got it
+     * ({@code since}); one forked before has none, and neither has what it
+     * started (a shell root started before it was taken in, say).
+     */
+    private static boolean sharesFilter(int child, int root, long since) {
+        for (int p = child; p != root; p = dev.timens.linux.ProcStatus.field(p, "PPid:")) {
+            if (p <= 1 || dev.timens.linux.ProcStatus.startTime(p) <= since) return false;
+        }
+        return true;
+    }
+
+    /** Whether this process runs under a seccomp filter (started by a process it may take in). */
+    private static boolean runsUnderAFilter() {
+        String[] mode = dev.timens.linux.ProcStatus.values("self", "Seccomp:");
+        return mode != null && mode.length > 0 && !mode[0].equals("0");
+    }
+
+    /** Whether thread {@code tid} is this process's or a child's (the park, a helper being started). */
+    private boolean ownCall(int tid) {
+        int tgid = dev.timens.linux.ProcStatus.field(tid, "Tgid:");
+        return tgid == self || dev.timens.linux.ProcStatus.field(tgid, "PPid:") == self;
     }
 
     private static final int CAP_SYS_ADMIN = 21;
@@ -824,10 +897,12 @@ public final class OnDemandSupervisor {
                     Unistd.kill(pid, SIGKILL);
                 }
             }
-            takeHandovers(ptracer);
-            if (releaseAsked && !released && visits.isEmpty() && handovers.isEmpty()) {
-                release(ptracer, saved, work, scratch);
-            }
+            // Asked to let go, no new visit starts (a busy program, a JVM, always has calls
+            // handed over): those calls are dropped, and their threads make them again once
+            // the release holds and lets them go; visits under way go on to their end.
+            takeHandovers(ptracer, releaseAsked);
+            if (releaseAsked && !released) endRunningCalls();
+            if (releaseAsked && !released && visits.isEmpty()) release(ptracer, saved, work, scratch);
             boolean over = adopted != 0 ? everyAdoptedProcessGone : mainStatus != null && !hasChildrenBesidesPark();
             if (over && visits.isEmpty()) stopPark(ptracer);
         }
@@ -875,7 +950,8 @@ public final class OnDemandSupervisor {
         while (!parents.isEmpty()) {
             int parent = parents.poll();
             for (int child : childrenOf(parent)) {
-                if (child == park || found.contains(child)) continue;
+                // Not the supervisor itself: a process taken in may have started it (timens-junit).
+                if (child == park || child == self || found.contains(child)) continue;
                 found.add(child);
                 parents.add(child);
             }
@@ -923,8 +999,9 @@ public final class OnDemandSupervisor {
         return false;
     }
 
-    private void takeHandovers(Ptracer ptracer) {
+    private void takeHandovers(Ptracer ptracer, boolean releasing) {
         for (Handover h = handovers.poll(); h != null; h = handovers.poll()) {
+            if (releasing && !visits.containsKey(h.tid())) continue;
             try {
                 takeHandover(h, ptracer);
             } catch (TraceeGone e) {
@@ -1318,8 +1395,30 @@ public final class OnDemandSupervisor {
         }
     }
 
+    /**
+     * Asked to let go, the visits of calls that wait with arguments the tool
+     * changed (a translated deadline: a JVM's threads always have some, for as
+     * long as they wait) are ended early: each thread is interrupted, its call's
+     * arguments put back ({@link #interruptStop}), and the kernel restarts it,
+     * to meet the filter once the processes are held.
+     */
+    private void endRunningCalls() {
+        for (Map.Entry<Integer, Visit> e : visits.entrySet()) {
+            Visit visit = e.getValue();
+            if (visit.phase != Phase.CALL_RUNNING || visit.endingForRelease) continue;
+            visit.endingForRelease = true;
+            Ptrace.request(Ptrace.INTERRUPT, e.getKey(), 0, 0); // ESRCH: gone, its exit comes
+        }
+    }
+
     private void interruptStop(int tid, Visit visit, Ptracer ptracer, Registers saved, Registers work,
                                MemorySegment scratch) {
+        if (visit.endingForRelease && visit.phase == Phase.CALL_RUNNING) {
+            // Its arguments back as the program gave them, for the kernel's restart.
+            if (visit.exit != null) SyscallExit.run(visit.exit, tid, ptracer, saved, new ProcessMemory(tid, scratch));
+            leave(tid, visit, ptracer);
+            return;
+        }
         ptracer.getRegs(tid, saved);
         if (visit.phase == Phase.HOLDING_TRACER) {
             // Cut out of its wait for its tracees: it restarts it when let go.

@@ -175,6 +175,48 @@ class AttachIT {
         assertThat(probe.process.exitValue()).as(probe.describe()).isZero();
     }
 
+    /**
+     * A JVM attaches itself, busy with timed waits, and detaches itself, three
+     * times: from the second on, the supervisor it starts runs under the filter
+     * it serves (a child inherits it), and must not wait for itself.
+     */
+    @Test
+    void aJvmAttachesAndDetachesItselfAgainAndAgain(@TempDir Path dir) throws Exception {
+        Path source = dir.resolve("Self.java");
+        Files.writeString(source, """
+                import java.time.Duration;
+                import java.time.Instant;
+                public class Self {
+                    public static void main(String[] args) throws Exception {
+                        String pid = Long.toString(ProcessHandle.current().pid());
+                        for (int i = 0; i < 4; i++) {
+                            Thread t = new Thread(() -> { while (true) { try { Thread.sleep(3); } catch (InterruptedException e) { return; } } });
+                            t.setDaemon(true);
+                            t.start();
+                        }
+                        for (int round = 1; round <= 3; round++) {
+                            Instant host = Instant.now();
+                            run(args[0], "attach", pid, "--offset", "+3650d");
+                            Duration ahead = Duration.between(host, Instant.now());
+                            run(args[0], "detach", pid);
+                            Duration back = Duration.between(host, Instant.now());
+                            System.out.println("ROUND " + round + " ahead=" + ahead.toDays() + " back=" + back.toDays());
+                        }
+                    }
+                    static void run(String... command) throws Exception {
+                        Process p = new ProcessBuilder(command).inheritIO().start();
+                        if (p.waitFor() != 0) throw new IllegalStateException(String.join(" ", command) + ": " + p.exitValue());
+                    }
+                }
+                """);
+        Running self = run(List.of(Toolchains.java().toString(), source.toString(),
+                Toolchains.basedir().resolve("bin/timensctl").toString()));
+        assertThat(self.process.waitFor(90, TimeUnit.SECONDS)).as("ends: %s", self.describe()).isTrue();
+        assertThat(self.process.exitValue()).as(self.describe()).isZero();
+        assertThat(self.lines()).as(self.describe()).filteredOn(line -> line.startsWith("ROUND "))
+                .containsExactly("ROUND 1 ahead=3650 back=0", "ROUND 2 ahead=3650 back=0", "ROUND 3 ahead=3650 back=0");
+    }
+
     /** A relative timerfd armed before the attach keeps the real time it had left, as on a clock step. */
     @Test
     void aRelativeTimerArmedBeforeTheAttachKeepsItsTime() throws Exception {
