@@ -42,7 +42,7 @@ import java.util.Map;
  */
 final class AttachCommand {
     /** What the supervisor in the background says once the process is served; never shown. */
-    static final String READY = "\u0001timensctl-attached";
+    static final String READY = dev.timens.ctl.Protocol.ATTACHED;
 
     private AttachCommand() {}
 

@@ -41,6 +41,12 @@ public final class Protocol {
     public static final String EXEC = "exec";
     public static final String NEST = "nest";
     public static final String RELEASE = "release";
+    /**
+     * The line the supervisor of {@code timensctl attach} started with
+     * {@code --serve} prints on its standard output once the process is served
+     * (then its output goes to its log): timensctl, and timens-junit, wait for it.
+     */
+    public static final String ATTACHED = "\u0001timensctl-attached";
     /** The longest {@code exec} payload: arguments and environment as the kernel's ARG_MAX allows, with room. */
     public static final int MAX_EXEC_REQUEST = 8 << 20;
     public static final String OK = "ok";

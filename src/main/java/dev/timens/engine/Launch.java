@@ -29,7 +29,9 @@ public record Launch(Path executable, List<String> argv, Path helper, java.util.
     /**
      * The timens-exec helper built with the engine: {@code -Dtimens.helper=PATH}
      * when set, else {@code native/timens-exec} next to the jar or class folder
-     * the engine was loaded from (both live in Maven's target folder).
+     * the engine was loaded from (both live in Maven's target folder), else the
+     * copy the jar carries, copied out ({@link NativeCopies}: a jar with nothing
+     * beside it, a Maven dependency).
      *
      * @throws IllegalStateException when there is no executable there
      */
@@ -44,6 +46,10 @@ public record Launch(Path executable, List<String> argv, Path helper, java.util.
                 helper = codeSource.getParent().resolve("native").resolve("timens-exec");
             } catch (java.net.URISyntaxException | NullPointerException e) {
                 throw new IllegalStateException("cannot locate the engine's own files; set -Dtimens.helper", e);
+            }
+            if (!java.nio.file.Files.isExecutable(helper)) {
+                Path copied = NativeCopies.helper();
+                if (copied != null) helper = copied;
             }
         }
         if (!java.nio.file.Files.isExecutable(helper)) {

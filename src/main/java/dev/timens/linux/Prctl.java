@@ -28,6 +28,19 @@ public final class Prctl {
         if (result != 0) throw new LinuxException("prctl(PR_SET_CHILD_SUBREAPER)", (int) -result);
     }
 
+    private static final int PR_SET_PTRACER = 0x59616d61;
+    private static final long PR_SET_PTRACER_ANY = -1;
+
+    /**
+     * Lets any process of this user trace this one where Yama's ptrace_scope is
+     * 1 (only ancestors otherwise): a supervisor this process starts, which is
+     * its child, attaches to it (timens-junit). Without Yama it changes nothing.
+     */
+    public static void allowAnyTracer() {
+        long result = Native.syscall(SyscallNumbers.PRCTL, PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0, 0);
+        if (result != 0 && result != -Errno.EINVAL) throw new LinuxException("prctl(PR_SET_PTRACER)", (int) -result);
+    }
+
     public static boolean isDumpable() {
         return Native.syscall(SyscallNumbers.PRCTL, PR_GET_DUMPABLE, 0, 0, 0, 0, 0) == 1;
     }
