@@ -207,15 +207,9 @@ public final class TimensCommand implements Callable<Integer> {
             Integer help = CommandLine.executeHelpRequest(parsed);
             if (help != null) return help;
             TimensCommand c = new TimensCommand(err);
-            c.at = parsed.matchedOptionValue("--at", null);
-            c.offset = parsed.matchedOptionValue("--offset", null);
+            c.readClockOptions(parsed);
             c.anchor = parsed.matchedOptionValue("--anchor", null);
             c.faketime = parsed.matchedOptionValue("--faketime", null);
-            c.monotonic = parsed.matchedOptionValue("--monotonic", null);
-            c.boottime = parsed.matchedOptionValue("--boottime", null);
-            c.rate = parsed.matchedOptionValue("--rate", null);
-            c.freeze = parsed.hasMatchedOption("--freeze");
-            c.realtimeOnly = parsed.hasMatchedOption("--realtime-only");
             c.warp = parsed.hasMatchedOption("--warp");
             c.fileTimes = parsed.hasMatchedOption("--file-times");
             c.procTimes = parsed.hasMatchedOption("--proc");
@@ -503,14 +497,19 @@ public final class TimensCommand implements Callable<Integer> {
      */
     static ClockSettings clockSettings(CommandLine.ParseResult parsed) {
         TimensCommand c = new TimensCommand(new PrintWriter(java.io.Writer.nullWriter()));
-        c.at = parsed.matchedOptionValue("--at", null);
-        c.offset = parsed.matchedOptionValue("--offset", null);
-        c.monotonic = parsed.matchedOptionValue("--monotonic", null);
-        c.boottime = parsed.matchedOptionValue("--boottime", null);
-        c.rate = parsed.matchedOptionValue("--rate", null);
-        c.freeze = parsed.hasMatchedOption("--freeze");
-        c.realtimeOnly = parsed.hasMatchedOption("--realtime-only");
+        c.readClockOptions(parsed);
         return c.settings();
+    }
+
+    /** The clock options timens shares with timensctl attach, as given. */
+    private void readClockOptions(CommandLine.ParseResult parsed) {
+        at = parsed.matchedOptionValue("--at", null);
+        offset = parsed.matchedOptionValue("--offset", null);
+        monotonic = parsed.matchedOptionValue("--monotonic", null);
+        boottime = parsed.matchedOptionValue("--boottime", null);
+        rate = parsed.matchedOptionValue("--rate", null);
+        freeze = parsed.hasMatchedOption("--freeze");
+        realtimeOnly = parsed.hasMatchedOption("--realtime-only");
     }
 
     /** A --rate value (timens's and timensctl set's): above 0, within ClockSettings' range; else one message. */
