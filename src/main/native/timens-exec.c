@@ -60,7 +60,10 @@
  * in while running, then released): the seccomp filter cannot be taken off a
  * process, and with nobody reading its listener every call it sends there
  * would fail with ENOSYS. PID, FILTER and SINCE, unused here, are the process
- * that was taken in, a digest of the filter it was given and when: a timensctl attach
+ * that was taken in, a digest of the filter it was given and when (a helper
+ * under that filter itself, its supervisor having been started by a process it
+ * took in, is a user of the filter, so the listener never says that none is
+ * left: it ends once no process started from PID after SINCE is): a timensctl attach
  * that takes it in again finds this process by them, takes a copy of the
  * listener, and sends SIGUSR1, on which this process ends between two calls.
  * It leaves the supervisor (it forks, and the child
@@ -301,15 +304,90 @@ static void leave_supervisor(const char *what, int keep)
 
 static volatile sig_atomic_t handing_over;
 
+/* Process P's parent and start time (clock ticks since boot), from /proc/P/stat; 0 when gone. */
+static int parent_and_start(long p, long *parent, unsigned long long *start)
+{
+	char path[64], text[1024];
+	snprintf(path, sizeof path, "/proc/%ld/stat", p);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return 0;
+	size_t n = fread(text, 1, sizeof text - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	char *at = strrchr(text, ')');
+	if (!at)
+		return 0;
+	/* ") S PPID" then fields 5 to 21, then starttime, field 22 */
+	if (sscanf(at + 2, "%*c %ld %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %llu",
+		   parent, start) != 2)
+		return 0;
+	return 1;
+}
+
+/*
+ * Whether a process but this one may still have the filter of process PID
+ * given at SINCE: PID itself, or a process started after SINCE whose parents
+ * up to PID all were. For a helper that has that filter itself (its
+ * supervisor was started by a process it took in), whose listener then never
+ * reports that no process uses it.
+ */
+static int filter_in_use(long pid, unsigned long long since)
+{
+	DIR *proc = opendir("/proc");
+	if (!proc)
+		return 1;
+	long self = (long)getpid();
+	int used = 0;
+	struct dirent *e;
+	while (!used && (e = readdir(proc))) {
+		char *end;
+		long p = strtol(e->d_name, &end, 10);
+		if (*end || end == e->d_name || p == self)
+			continue;
+		for (long q = p, hops = 0; q > 1 && hops < 4096; hops++) {
+			if (q == pid) {
+				used = 1;
+				break;
+			}
+			long parent;
+			unsigned long long start;
+			if (!parent_and_start(q, &parent, &start) || start <= since)
+				break;
+			q = parent;
+		}
+	}
+	closedir(proc);
+	return used;
+}
+
+/* Whether this process runs under a seccomp filter (Seccomp: 2 in /proc/self/status). */
+static int filtered(void)
+{
+	FILE *f = fopen("/proc/self/status", "re");
+	if (!f)
+		return 0;
+	char line[256];
+	int mode = 0;
+	while (fgets(line, sizeof line, f))
+		if (sscanf(line, "Seccomp: %d", &mode) == 1)
+			break;
+	fclose(f);
+	return mode == 2;
+}
+
 static void hand_over(int sig)
 {
 	(void)sig;
 	handing_over = 1;
 }
 
-static void answer_continue(int listener)
+static void answer_continue(int listener, long pid, unsigned long long since)
 {
 	leave_supervisor("continue: fork", listener);
+	/* Under the filter it answers, it is a user of it itself: it looks for others every second. */
+	int look = pid > 0 && since > 0 && filtered();
+	struct timespec second = { 1, 0 };
 	/* SIGUSR1 comes from a timensctl attach that took a copy of the listener
 	 * (pidfd_getfd) to serve the process again: this process then ends
 	 * between two calls, never holding one it received. It is blocked but
@@ -326,9 +404,14 @@ static void answer_continue(int listener)
 	sigaction(SIGUSR1, &action, NULL);
 	for (;;) {
 		struct pollfd p = { listener, POLLIN, 0 };
-		int ready = ppoll(&p, 1, NULL, &waiting);
+		int ready = ppoll(&p, 1, look ? &second : NULL, &waiting);
 		if (handing_over)
 			_exit(0);
+		if (ready == 0) {
+			if (!filter_in_use(pid, since))
+				_exit(0);
+			continue;
+		}
 		if (ready < 0) {
 			if (errno == EINTR)
 				continue;
@@ -759,7 +842,8 @@ int main(int argc, char **argv)
 	if (argc == 4 && strcmp(argv[1], "watch") == 0)
 		watch(atoi(argv[2]), atoi(argv[3]));
 	if (argc >= 3 && argc <= 6 && strcmp(argv[1], "continue") == 0)
-		answer_continue(atoi(argv[2]));
+		answer_continue(atoi(argv[2]), argc == 6 ? atol(argv[3]) : 0,
+				argc == 6 ? strtoull(argv[5], NULL, 10) : 0);
 	if (argc >= 3 && strcmp(argv[1], "supervisor") == 0) {
 		drop_sys_time();
 		execv(argv[2], argv + 2);

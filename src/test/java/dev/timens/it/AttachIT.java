@@ -215,6 +215,24 @@ class AttachIT {
         assertThat(self.process.exitValue()).as(self.describe()).isZero();
         assertThat(self.lines()).as(self.describe()).filteredOn(line -> line.startsWith("ROUND "))
                 .containsExactly("ROUND 1 ahead=3650 back=0", "ROUND 2 ahead=3650 back=0", "ROUND 3 ahead=3650 back=0");
+        // Its last helper has the filter itself (its supervisor did): it must still end with the JVM.
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (helpersFor(self.pid()) > 0 && System.nanoTime() < deadline) Thread.sleep(100);
+        assertThat(helpersFor(self.pid())).as("timens-exec continue left for the JVM").isZero();
+    }
+
+    /** How many timens-exec continue processes answer the filter of process {@code pid}. */
+    private static long helpersFor(long pid) throws IOException {
+        try (var processes = Files.list(Path.of("/proc"))) {
+            return processes.filter(p -> p.getFileName().toString().matches("[0-9]+")).filter(p -> {
+                try {
+                    String[] argv = Files.readString(p.resolve("cmdline")).split("\0");
+                    return argv.length >= 4 && argv[1].equals("continue") && argv[3].equals(Long.toString(pid));
+                } catch (IOException | RuntimeException e) {
+                    return false;
+                }
+            }).count();
+        }
     }
 
     /** A relative timerfd armed before the attach keeps the real time it had left, as on a clock step. */
