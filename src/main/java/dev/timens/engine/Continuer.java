@@ -55,11 +55,15 @@ record Continuer(int pid, int listener, String filter, long since) {
         }
     }
 
-    /** A short digest of a filter program's bytes: the same filter, the same calls sent to the listener. */
-    static String digest(byte[] filter) {
+    /**
+     * A short digest (SHA-256, 16 hex digits) of {@code parts} in order: of a
+     * filter program's bytes, the same filter, the same calls sent to the listener.
+     */
+    static String digest(byte[]... parts) {
         try {
-            byte[] sha = MessageDigest.getInstance("SHA-256").digest(filter);
-            return HexFormat.of().formatHex(sha, 0, 8);
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            for (byte[] part : parts) sha.update(part);
+            return HexFormat.of().formatHex(sha.digest(), 0, 8);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e); // every JDK has SHA-256
         }

@@ -10,9 +10,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Set;
 
 /**
@@ -41,7 +38,8 @@ final class NativeCopies {
             }
         }
         int uid = dev.timens.linux.Unistd.geteuid();
-        Path dir = Path.of(System.getProperty("java.io.tmpdir"), "timens-native-" + uid + "-" + digest(contents));
+        Path dir = Path.of(System.getProperty("java.io.tmpdir"),
+                "timens-native-" + uid + "-" + Continuer.digest(contents));
         try {
             ownDirectory(dir, uid);
             for (int i = 0; i < FILES.length; i++) {
@@ -78,16 +76,6 @@ final class NativeCopies {
         if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS) || !Integer.valueOf(uid).equals(owner)
                 || !mode.equals(PosixFilePermissions.fromString("rwx------"))) {
             throw new IOException("it is not a directory of uid " + uid + "'s alone (mode 0700): remove it");
-        }
-    }
-
-    private static String digest(byte[][] contents) {
-        try {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            for (byte[] c : contents) sha.update(c);
-            return HexFormat.of().formatHex(sha.digest(), 0, 8);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 }
