@@ -47,7 +47,7 @@ final class AttachCommand {
     private AttachCommand() {}
 
     /** The options of {@code attach}, as {@code timensctl attach} was given them. */
-    record Request(int pid, ClockSettings settings, String name, boolean foreground, boolean serve) {}
+    record Request(int pid, ClockSettings settings, String name, boolean foreground, boolean serve, boolean tree) {}
 
     /**
      * The pid of {@code attach} or {@code detach}; IllegalArgumentException (a
@@ -194,8 +194,7 @@ final class AttachCommand {
             try {
                 control = ControlServer.start(dir, self, r.name(), live);
             } catch (ControlException e) {
-                err.println("timensctl: " + e.getMessage() + (e.kind() == ControlException.Kind.NAME_IN_USE
-                        ? " (attaching into a running namespace is not supported yet)" : ""));
+                err.println("timensctl: " + e.getMessage());
                 return e.kind() == ControlException.Kind.NAME_IN_USE ? TimensctlCommand.REFUSED
                         : TimensctlCommand.status(e.kind());
             }
@@ -213,7 +212,22 @@ final class AttachCommand {
                         }
                         adopted.release();
                     });
-                    if (r.serve()) ready(log);
+                    if (!r.tree()) {
+                        if (r.serve()) ready(log);
+                        return;
+                    }
+                    // Its children from before, each with a filter of its own, once the
+                    // namespace is served (this runs on the tracer thread, which does it).
+                    Thread.ofPlatform().daemon().name("timensctl-tree").start(() -> {
+                        try {
+                            adopted.joining().joinDescendants(r.pid());
+                        } catch (SupervisorException e) {
+                            err.println("timensctl: the processes process " + r.pid() + " started before stay on"
+                                    + " host time: " + TimensCommand.firstLine(e.getMessage()));
+                            err.flush();
+                        }
+                        if (r.serve()) ready(log);
+                    });
                 });
                 // Let go, or every process ended: what was exec'd since reads the clock
                 // page, which now says host time; the watchdog kills nobody.

@@ -366,8 +366,14 @@ public final class TimensCommand implements Callable<Integer> {
             live.started(tree);
             forwarding.started(tree);
         };
-        ExitStatus status = onDemand ? OnDemandSupervisor.run(launch, namespaces, err, started, counts)
+        ExitStatus status = onDemand ? OnDemandSupervisor.run(launch, namespaces, err, started, counts, live::joining)
                 : Supervisor.run(launch, namespaces, err, started, counts);
+        if (live.joinedAny()) {
+            // Processes taken in were let go as the namespace ended; a program one of them
+            // exec'd meanwhile reads the clock page, which now says host time.
+            namespace.backToHost();
+            Watchdog.standDown();
+        }
         if (stats) {
             err.println("timens: " + counts);
             err.println("timens: clock reads: " + namespace.clockReads());

@@ -44,7 +44,7 @@ public final class TimensctlCommand {
         "this user has that name or process (attach: no such process); 4 if permission",
         "is denied (the control directory is not yours alone, the namespace or the",
         "process belongs to another user, ptrace is refused); 5 if the namespace refused",
-        "the change or the detach (nothing changed), or attach's --name is in use; 125",
+        "the change, the attach or the detach (nothing changed); 125",
         "for other failures.",
         "exec exits with its command's status (128+N when signal N ended it), or 126",
         "(not executable) or 127 (not found) when it could not start it.",
@@ -127,7 +127,8 @@ public final class TimensctlCommand {
 
         CommandSpec attach = CommandSpec.create().name("attach").mixinStandardHelpOptions(true);
         attach.usageMessage().description("Take the running process PID, all its threads and what it starts from"
-                + " then on, into a new namespace, without restarting it: its clock reads (the kernel vDSO calls its"
+                + " then on, into a new namespace (or, with --name of a running one, into that one), without"
+                + " restarting it: its clock reads (the kernel vDSO calls its"
                 + " libc resolved long ago included), time(), raw clock syscalls, sleeps and timers follow the"
                 + " namespace's clocks from now on. A supervisor serves it in the background until timensctl detach"
                 + " PID, until the supervisor gets SIGTERM, SIGINT or SIGHUP (the process goes back to host time),"
@@ -147,7 +148,11 @@ public final class TimensctlCommand {
         flag(attach, "--freeze", "Every clock stands still where it is.");
         flag(attach, "--realtime-only", "--rate and --freeze apply to CLOCK_REALTIME alone.");
         option(attach, "--name", "NAME", "Name the new namespace, for timensctl set and list (1 to 64 of A-Z a-z"
-                + " 0-9 . _ -).");
+                + " 0-9 . _ -); or, when a running namespace of this user has that name, take the process into it"
+                + " (give no clock options then: it takes that namespace's clocks). Needs a namespace started with"
+                + " --engine v2 or by timensctl attach.");
+        flag(attach, "--tree", "Take in the processes PID started before too (its descendants), each the same way;"
+                + " without it only what PID starts from now on comes with it.");
         flag(attach, "--foreground", "Serve the process from this timensctl, until the process is let go (Ctrl-C"
                 + " lets it go) or has ended, instead of in the background.");
         attach.addOption(OptionSpec.builder("--serve").arity("0").type(boolean.class).hidden(true)
@@ -156,9 +161,10 @@ public final class TimensctlCommand {
 
         CommandSpec detach = CommandSpec.create().name("detach").mixinStandardHelpOptions(true);
         detach.usageMessage().description("Let the process PID that timensctl attach took in, and what it started"
-                + " since, go back to host time; they keep running. Returns once they read the host's clocks. The"
-                + " namespace ends. If the namespace's MONOTONIC or BOOTTIME ran ahead of the host's (--monotonic,"
-                + " a --rate above 1), they go back to the host's.").footer(FOOTER);
+                + " since, go back to host time; they keep running. Returns once they read the host's clocks. A"
+                + " namespace attach made ends; a running namespace it was taken into runs on. If the namespace's"
+                + " MONOTONIC or BOOTTIME ran ahead of the host's (--monotonic, a --rate above 1), they go back to"
+                + " the host's.").footer(FOOTER);
         detach.addPositional(PositionalParamSpec.builder().paramLabel("PID").arity("1").required(true)
                 .type(String.class).description("The process timensctl attach took in.").build());
         top.addSubcommand("detach", detach);
@@ -238,6 +244,26 @@ public final class TimensctlCommand {
     private static int attach(PrintWriter err, Map<String, String> env, CommandLine.ParseResult sub, String[] args)
             throws ControlException {
         AttachCommand.Request request = attachRequest(sub);
+        ControlClient.Found running = request.serve() || request.name() == null ? null : running(env, request.name());
+        if (running != null) {
+            // Into the running namespace of that name, whose supervisor takes it in.
+            for (String option : List.of("--at", "--offset", "--monotonic", "--boottime", "--rate", "--freeze",
+                    "--realtime-only", "--foreground")) {
+                if (sub.hasMatchedOption(option)) {
+                    throw new IllegalArgumentException(option + " with --name " + request.name() + ", a running"
+                            + " namespace: the process takes its clocks (change them with timensctl set "
+                            + request.name() + "), and its supervisor serves it");
+                }
+            }
+            if (running.nested() != 0) {
+                throw new ControlException(ControlException.Kind.REFUSED, "namespace " + request.name()
+                        + " is nested in another: attaching into a nested namespace is not supported");
+            }
+            ControlException refused = AttachCommand.refusal(request.pid());
+            if (refused != null) throw refused;
+            ControlClient.join(running, request.pid(), request.tree());
+            return 0;
+        }
         if (request.foreground() || request.serve()) return AttachCommand.serve(err, env, request);
         ControlException refused = AttachCommand.refusal(request.pid());
         if (refused != null) throw refused;
@@ -258,7 +284,19 @@ public final class TimensctlCommand {
         String name = sub.matchedOptionValue("--name", null);
         if (name != null) dev.timens.ctl.NamespaceName.check(name);
         return new AttachCommand.Request(pid, settings, name, sub.hasMatchedOption("--foreground"),
-                sub.hasMatchedOption("--serve"));
+                sub.hasMatchedOption("--serve"), sub.hasMatchedOption("--tree"));
+    }
+
+    /** The running namespace named {@code name}, or null when none of this user's has that name. */
+    private static ControlClient.Found running(Map<String, String> env, String name) throws ControlException {
+        Optional<Path> dir = directory(env);
+        if (dir.isEmpty()) return null;
+        try {
+            return ControlClient.find(dir.get(), name);
+        } catch (ControlException e) {
+            if (e.kind() == ControlException.Kind.NO_SUCH_NAMESPACE) return null;
+            throw e;
+        }
     }
 
     /** attach's request as {@code timensctl attach} parses it, for tests: {@code args} after {@code attach}. */

@@ -402,6 +402,11 @@ public final class NamespaceTree implements Tool {
     }
 
     @Override
+    public void onLeave(dev.timens.engine.AdoptStop stop) {
+        root.onLeave(stop);
+    }
+
+    @Override
     public void onTaskCreated(int parent, int child, boolean thread) {
         TimeNamespace ns = namespaceOf(parent);
         if (ns != root) members.put(child, ns);

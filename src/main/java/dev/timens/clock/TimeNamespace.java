@@ -1314,6 +1314,38 @@ public final class TimeNamespace implements Tool, AutoCloseable {
     }
 
     /**
+     * Let go of a namespace that runs on (engine v2's leave): as
+     * {@link #onRelease}, then the image mapped in the process is replaced by a
+     * private copy of itself, the same code at the same address, whose clock
+     * page says host time: a thread that was inside the clock code (or returns
+     * into it from a syscall) goes on unharmed, and the process no longer maps
+     * the namespace's file, which the watchdog looks for should the supervisor
+     * be killed later.
+     */
+    @Override
+    public void onLeave(dev.timens.engine.AdoptStop adopted) {
+        onRelease(adopted);
+        dev.timens.engine.InterruptStop stop = adopted.at();
+        long base = imageIn(stop.tid());
+        scratchSlots.remove(stop.tid()); // if it is taken in again, its image is elsewhere
+        if (base == 0) return;
+        try {
+            byte[] bytes = stop.memory().read(new RemotePtr(base), image.size());
+            ClockPage.initialize(ByteBuffer.wrap(bytes, image.clockPageOffset(), VdsoImage.PAGE).slice()
+                    .order(ByteOrder.LITTLE_ENDIAN));
+            long kernel = KernelVdso.addressIn(stop.tid());
+            try (InjectedSyscalls inject = stop.injectSyscalls(kernel + KernelVdso.current().syscallGadget())) {
+                long copy = inject.call(SyscallNumbers.MMAP, base, image.size(), Mman.PROT_READ | Mman.PROT_EXEC,
+                        Mman.MAP_PRIVATE | Mman.MAP_ANONYMOUS | Mman.MAP_FIXED, -1, 0);
+                if (copy != base) throw new IllegalStateException("cannot map the copy: " + Errno.describe((int) -copy));
+                stop.poke(new RemotePtr(base), bytes);
+            }
+        } catch (TraceeFault e) {
+            throw new IllegalStateException("cannot put a copy of the clock code in place: " + e.getMessage());
+        }
+    }
+
+    /**
      * Every clock reads the host's from now on: for the programs exec'd after
      * the namespace took their process in (engine v2's adopt), whose vDSO is
      * timens's and reads the clock page, once they were let go. Only when no

@@ -133,6 +133,15 @@ public final class ControlClient {
         ask(namespace, Protocol.RELEASE + " " + pid);
     }
 
+    /**
+     * Asks {@code namespace} to take running process {@code pid} in (with
+     * {@code tree}, what it started before too) ({@link Protocol#JOIN});
+     * returns once it reads the namespace's clocks.
+     */
+    public static void join(Found namespace, int pid, boolean tree) throws ControlException {
+        ask(namespace, Protocol.JOIN + " " + pid + (tree ? " tree" : ""));
+    }
+
     /** Sends {@code line}, whose answer is {@code ok} or a refusal: returns on ok, throws the refusal. */
     private static void ask(Found namespace, String line) throws ControlException {
         List<String> answer;
@@ -146,6 +155,14 @@ public final class ControlClient {
         if (first.equals(Protocol.OK)) return;
         if (first.startsWith(Protocol.REFUSED + " ")) {
             throw new ControlException(ControlException.Kind.REFUSED, first.substring(Protocol.REFUSED.length() + 1));
+        }
+        if (first.startsWith(Protocol.FORBIDDEN + " ")) {
+            throw new ControlException(ControlException.Kind.PERMISSION_DENIED,
+                    first.substring(Protocol.FORBIDDEN.length() + 1));
+        }
+        if (first.startsWith(Protocol.NO_PROCESS + " ")) {
+            throw new ControlException(ControlException.Kind.NO_SUCH_NAMESPACE,
+                    first.substring(Protocol.NO_PROCESS.length() + 1));
         }
         if (first.startsWith(Protocol.DENIED)) {
             throw new ControlException(ControlException.Kind.PERMISSION_DENIED, "the namespace refused this user");

@@ -69,6 +69,16 @@ public final class ControlServer implements AutoCloseable {
         default String release(int pid) {
             return "process " + pid + " was not attached: only a process timensctl attach took in can be detached";
         }
+
+        /**
+         * Takes running process {@code pid} (with {@code tree}, and what it
+         * started before) into the namespace ({@link Protocol#JOIN}); null once
+         * it reads the namespace's clocks, or why not, whose kind gives the
+         * status: no such process, ptrace refused, or refused.
+         */
+        default ControlException join(int pid, boolean tree) {
+            return new ControlException(ControlException.Kind.REFUSED, "this namespace takes no running process");
+        }
     }
 
     private static final int MAX_REQUEST_LINE = 4096;

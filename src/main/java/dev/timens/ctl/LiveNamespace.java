@@ -5,6 +5,10 @@ import dev.timens.clock.ClockGroup;
 import dev.timens.clock.NamespaceTree;
 import dev.timens.clock.TimeNamespace;
 import dev.timens.engine.Adopted;
+import dev.timens.engine.Joining;
+import dev.timens.engine.SupervisorException;
+import dev.timens.linux.Errno;
+import dev.timens.linux.LinuxException;
 import dev.timens.engine.ProcessTree;
 
 import java.math.BigDecimal;
@@ -41,6 +45,10 @@ public final class LiveNamespace implements ControlServer.Handler {
     private volatile ProcessTree tree;
     /** Where the names of nested namespaces are claimed; null until it serves. */
     private volatile ControlServer server;
+    /** What takes running processes in (engine v2); null under engine v1, which takes none. */
+    private volatile Joining joining;
+    /** A running process was taken in at some point ({@link #join}). */
+    private volatile boolean joinedAny;
     /** The names nested namespaces hold (claimed, not yet given back). */
     private final java.util.Set<String> claimed = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
@@ -79,6 +87,49 @@ public final class LiveNamespace implements ControlServer.Handler {
     public void attached(Adopted process) {
         this.adopted = process;
         this.tree = process.processes();
+        this.joining = process.joining();
+    }
+
+    /** What takes running processes into the namespace, once it runs (engine v2). */
+    public void joining(Joining joining) {
+        this.joining = joining;
+    }
+
+    /**
+     * Whether a running process was ever taken in ({@link #join}): programs it
+     * exec'd may outlive the namespace, reading its clock page.
+     */
+    public boolean joinedAny() {
+        return joinedAny;
+    }
+
+    @Override
+    public ControlException join(int pid, boolean tree) {
+        Joining j = joining;
+        if (j == null) {
+            return new ControlException(ControlException.Kind.REFUSED, this.tree != null
+                    ? "the namespace runs engine v1, which takes no running process: start it with --engine v2"
+                    : "the namespace is still starting");
+        }
+        if (pid == timensPid) {
+            return new ControlException(ControlException.Kind.REFUSED, "process " + pid
+                    + " is the namespace's supervisor");
+        }
+        joinedAny = true;
+        try {
+            j.join(pid, tree);
+            return null;
+        } catch (SupervisorException e) {
+            return refusal(e);
+        }
+    }
+
+    /** A failed join or leave as the control protocol reports it: ESRCH no process, EPERM ptrace, else refused. */
+    private static ControlException refusal(SupervisorException e) {
+        int errno = e.getCause() instanceof LinuxException l ? l.errno() : 0;
+        ControlException.Kind kind = errno == Errno.ESRCH ? ControlException.Kind.NO_SUCH_NAMESPACE
+                : errno == Errno.EPERM ? ControlException.Kind.PERMISSION_DENIED : ControlException.Kind.REFUSED;
+        return new ControlException(kind, e.getMessage().lines().findFirst().orElse("refused"));
     }
 
     /** The attached processes run on host time again: a {@link #release} waiting is answered. */
@@ -88,6 +139,15 @@ public final class LiveNamespace implements ControlServer.Handler {
 
     @Override
     public String release(int pid) {
+        Joining j = joining;
+        if (j != null && j.joined(pid)) {
+            try {
+                j.leave(pid);
+                return null;
+            } catch (SupervisorException e) {
+                return e.getMessage().lines().findFirst().orElse("refused");
+            }
+        }
         Adopted a = adopted;
         if (a == null) {
             return "process " + pid + " was started in the namespace, not attached: only a process timensctl attach"

@@ -29,6 +29,11 @@ import java.util.List;
  * <li>{@code release PID}: lets process PID, which {@code timensctl attach} took
  *     in, and what it started go back to host time, and ends the namespace;
  *     {@code ok} once they run on host time, or {@code refused REASON}.
+ * <li>{@code join PID} or {@code join PID tree}: takes running process PID (with
+ *     {@code tree}, and the processes it started before) into the namespace
+ *     ({@code timensctl attach PID --name NAME}); {@code ok} once it reads the
+ *     namespace's clocks, or {@code refused REASON}, {@code forbidden REASON}
+ *     (ptrace refused) or {@code no-process REASON}.
  * <li>{@code in N } before {@code set} or {@code exec}: the request is for the
  *     namespace nested in this one that {@code info} numbers N.
  * <li>to a peer that is neither the same user nor root, whatever it asked:
@@ -41,6 +46,7 @@ public final class Protocol {
     public static final String EXEC = "exec";
     public static final String NEST = "nest";
     public static final String RELEASE = "release";
+    public static final String JOIN = "join";
     /**
      * The line the supervisor of {@code timensctl attach} started with
      * {@code --serve} prints on its standard output once the process is served
@@ -54,6 +60,10 @@ public final class Protocol {
     /** Starts the reason of a refused nest request whose --name another running namespace holds. */
     public static final String NAME_TAKEN = "name-taken";
     public static final String DENIED = "denied";
+    /** A join refused because ptrace was ({@code timensctl} status 4). */
+    public static final String FORBIDDEN = "forbidden";
+    /** A join of a process that does not exist ({@code timensctl} status 3). */
+    public static final String NO_PROCESS = "no-process";
     public static final String ERROR = "error";
     /** The name link's suffix in the control directory. */
     public static final String NAME_SUFFIX = ".name";
@@ -81,6 +91,20 @@ public final class Protocol {
             long pid = Long.parseLong(words[1]);
             String refusal = pid > Integer.MAX_VALUE ? "no process " + pid : handler.release((int) pid);
             return List.of(refusal == null ? OK : REFUSED + " " + refusal.replace('\n', ' '));
+        }
+        if (words.length >= 2 && words[0].equals(JOIN) && nested == 0 && words[1].matches("[1-9][0-9]{0,9}")
+                && (words.length == 2 || words[2].equals("tree"))) {
+            long pid = Long.parseLong(words[1]);
+            ControlException refusal = pid > Integer.MAX_VALUE
+                    ? new ControlException(ControlException.Kind.NO_SUCH_NAMESPACE, "no process " + pid)
+                    : handler.join((int) pid, words.length == 3);
+            if (refusal == null) return List.of(OK);
+            String word = switch (refusal.kind()) {
+                case NO_SUCH_NAMESPACE -> NO_PROCESS;
+                case PERMISSION_DENIED -> FORBIDDEN;
+                default -> REFUSED;
+            };
+            return List.of(word + " " + refusal.getMessage().replace('\n', ' '));
         }
         if (words.length == 3 && words[0].equals(SET)) {
             String refusal = handler.set(nested, words[1], words[2]);

@@ -16,4 +16,7 @@ public interface Adopted {
      * Any thread may ask; the processes run on.
      */
     void release();
+
+    /** What takes other running processes into the same namespace ({@code timensctl attach --name}, {@code --tree}). */
+    Joining joining();
 }

@@ -33,6 +33,20 @@ record Continuer(int pid, int listener, String filter, long since) {
     /** How long the helper may take to end once asked. */
     private static final int END_MILLIS = 5000;
 
+    /**
+     * Whether process {@code pid} is such a helper: a supervisor that let a
+     * process go while it runs on is a subreaper, so its helpers become its
+     * children again, and it neither waits for them nor counts them.
+     */
+    static boolean is(int pid) {
+        try {
+            String argv = new String(Files.readAllBytes(Path.of("/proc/" + pid + "/cmdline")), StandardCharsets.UTF_8);
+            return argv.startsWith("timens-exec\0continue\0");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     /** The helper left answering process {@code process}'s filter, or null. */
     static Continuer leftFor(int process) {
         try (var processes = Files.list(Path.of("/proc"))) {

@@ -126,6 +126,8 @@ public final class OnDemandSupervisor {
         final List<ForeignExec> foreignExecs = new ArrayList<>();
         /** Interrupted to end the visit early: the processes are being let go ({@link Adopted#release}). */
         boolean endingForRelease;
+        /** The listener its call came from, or -1 (a visit the tool asked for). */
+        int listener = -1;
 
         Visit(Phase phase, int nr) {
             this.phase = phase;
@@ -179,15 +181,24 @@ public final class OnDemandSupervisor {
      */
     private final Map<Integer, Integer> passing = new ConcurrentHashMap<>();
     private volatile int park;
+    /** The filter's program, which a process taken into the running namespace gets too ({@link Joining}). */
+    private List<BpfInstruction> program;
+    /** Its {@link Continuer#digest}. */
+    private String programDigest;
+    /** Processes taken into the running namespace ({@link Joining#join}), each with a filter of its own, by pid. */
+    private final Map<Integer, Joined> joined = new ConcurrentHashMap<>();
+    /** Joins and leaves asked for by other threads, for the tracer thread. */
+    private final ConcurrentLinkedQueue<JoinRequest> joinRequests = new ConcurrentLinkedQueue<>();
+    /** The run has ended: requests are answered at once. */
+    private volatile boolean ended;
     /** The process {@link #adopt} took in (it runs already; not a child of ours), or 0. */
     private int adopted;
     /** Its start time, so that its pid, once reused, is not taken for it. */
     private long adoptedStart;
     /** Its filter's listener (the notification thread's), and the helper, for {@link Adopted#release}. */
     private int adoptedListener = -1;
-    private Path adoptedHelper;
-    /** A digest of its filter ({@link Continuer#digest}), for a later attach to know it. */
-    private String adoptedFilter;
+    /** timens-exec, which the doorbell and the helpers that answer let-go filters run. */
+    private Path helper;
     /** When the process got its filter (clock ticks since boot, with its threads held). */
     private long filteredSince;
     private volatile boolean releaseAsked;
@@ -215,10 +226,31 @@ public final class OnDemandSupervisor {
     public static ExitStatus run(Launch launch, Tool tool, PrintWriter diagnostics,
                                  java.util.function.Consumer<ProcessTree> started, TraceStats stats)
             throws SupervisorException {
-        byte[] filter = SeccompFilter.toBytes(SeccompFilter.compile(
-                tool.syscalls().asNotifications().union(OWN_SYSCALLS)));
-        return Launching.onTracerThread(() -> new OnDemandSupervisor(tool, diagnostics, stats)
-                .supervise(launch, filter, started));
+        return run(launch, tool, diagnostics, started, stats, joining -> { });
+    }
+
+    /**
+     * As {@link #run(Launch, Tool, PrintWriter, java.util.function.Consumer, TraceStats)};
+     * {@code joining} gets, as the command starts, what takes running processes
+     * into the namespace.
+     */
+    public static ExitStatus run(Launch launch, Tool tool, PrintWriter diagnostics,
+                                 java.util.function.Consumer<ProcessTree> started, TraceStats stats,
+                                 java.util.function.Consumer<Joining> joining) throws SupervisorException {
+        List<BpfInstruction> program = SeccompFilter.compile(tool.syscalls().asNotifications().union(OWN_SYSCALLS));
+        return Launching.onTracerThread(() -> {
+            OnDemandSupervisor supervisor = new OnDemandSupervisor(tool, diagnostics, stats);
+            supervisor.keep(program);
+            return supervisor.supervise(launch, SeccompFilter.toBytes(program), tree -> {
+                started.accept(tree);
+                joining.accept(supervisor.joining());
+            });
+        });
+    }
+
+    private void keep(List<BpfInstruction> filter) {
+        program = filter;
+        programDigest = Continuer.digest(SeccompFilter.toBytes(filter));
     }
 
     /**
@@ -261,51 +293,33 @@ public final class OnDemandSupervisor {
             park = Launching.startPark(helper);
             adopted = pid;
             adoptedStart = dev.timens.linux.ProcStatus.startTime(pid);
-            adoptedFilter = Continuer.digest(SeccompFilter.toBytes(program));
-            Adoption adoption = new Adoption(pid, ptracer, w.saved(), w.work(), w.scratch(), true);
-            // Taken in before and let go: its filter is there, answered by a helper, from
-            // which the listener is taken over; its children share it, and come too.
-            Continuer before = Continuer.leftFor(pid);
-            List<Adoption> taking = new ArrayList<>(List.of(adoption));
-            int listener;
+            keep(program);
+            this.helper = helper;
+            TakenIn taken;
             try {
-                adoption.seizeEveryThread();
-                if (before == null) {
-                    filteredSince = ticksSinceBoot();
-                    listener = adoption.installFilter(program);
-                } else {
-                    filteredSince = before.since();
-                    for (int child : descendants()) {
-                        if (child == pid || !sharesFilter(child, pid, filteredSince)) continue;
-                        Adoption more = new Adoption(child, ptracer, w.saved(), w.work(), w.scratch(), true);
-                        try {
-                            more.seizeEveryThread();
-                            taking.add(more);
-                        } catch (SupervisorException e) {
-                            more.letGo(); // it ended meanwhile
-                        }
-                    }
-                    for (Adoption a : taking) a.refuseForeignClockCode();
-                    listener = before.takeOver(pid, adoptedFilter);
-                }
+                taken = takeIn(pid, w);
             } catch (SupervisorException | RuntimeException e) {
-                for (Adoption a : taking) a.letGo();
                 stopPark(ptracer);
                 throw e;
             }
-            adoptedListener = listener;
-            adoptedHelper = helper;
-            notifications = Notifications.serve(listener, tool, diagnostics, stats, new Router(), () -> {
+            filteredSince = taken.since();
+            adoptedListener = taken.listener();
+            notifications = Notifications.serve(taken.listener(), tool, diagnostics, stats, new Router(), () -> {
                 everyAdoptedProcessGone = true;
                 ring();
             }, () -> released, runsUnderAFilter() ? this::ownCall : null);
-            for (Adoption a : taking) a.prepare();
-            for (Adoption a : taking) a.letGo();
+            for (Adoption a : taken.held()) a.prepare();
+            for (Adoption a : taken.held()) a.letGo();
             ProcessTree tree = new ProcessTree(pid, this::descendants, this::threads);
             started.accept(new Adopted() {
                 @Override
                 public ProcessTree processes() {
                     return tree;
+                }
+
+                @Override
+                public Joining joining() {
+                    return OnDemandSupervisor.this.joining();
                 }
 
                 @Override
@@ -573,13 +587,18 @@ public final class OnDemandSupervisor {
             if (stop.changed() || stop.injected()) ptracer.setRegs(injector, saved);
         }
 
-        /** The tool undoes its preparation ({@link Tool#onRelease}) at one held thread. */
-        void unprepare() {
+        /**
+         * The tool undoes its preparation at one held thread: {@link Tool#onLeave}
+         * when the namespace runs on, else {@link Tool#onRelease}.
+         */
+        void unprepare(boolean leave) {
             injector = held.containsKey(pid) ? pid : held.keySet().iterator().next();
             ptracer.getRegs(injector, saved);
             InterruptStop stop = new InterruptStop(injector, saved, new InterruptStop.Injection(ptracer, work,
                     held.get(injector), new ProcessMemory(injector, scratch)));
-            tool.onRelease(new AdoptStop(stop, saved, held, ptracer, leaveRegisters));
+            AdoptStop adoptStop = new AdoptStop(stop, saved, held, ptracer, leaveRegisters);
+            if (leave) tool.onLeave(adoptStop);
+            else tool.onRelease(adoptStop);
             if (stop.changed() || stop.injected()) ptracer.setRegs(injector, saved);
         }
 
@@ -605,6 +624,8 @@ public final class OnDemandSupervisor {
      * as it is, and said so.
      */
     private void release(Ptracer ptracer, Registers saved, Registers work, MemorySegment scratch) {
+        // Those joined later go first, each to a helper of its own (no visit runs now).
+        letJoinedLeave(true, new Workspace(ptracer, saved, work, scratch));
         // Every thread is held before any is let go: a held thread makes no call, and one
         // that waited for an answer (the notification thread may have routed its call
         // here, where no visit will come now) gives up its call, to make it again once let go.
@@ -615,7 +636,7 @@ public final class OnDemandSupervisor {
                 holding.add(adoption);
                 try {
                     adoption.seizeEveryThread();
-                    if (!adoption.held.isEmpty()) adoption.unprepare();
+                    if (!adoption.held.isEmpty()) adoption.unprepare(false);
                 } catch (SupervisorException | RuntimeException e) {
                     diagnostics.println("timens: process " + pid + " could not be put back: " + e.getMessage());
                     diagnostics.flush();
@@ -626,17 +647,7 @@ public final class OnDemandSupervisor {
             // Every thread held, no call of theirs comes meanwhile: in that order, the exec of
             // the helper is answered even when this supervisor runs under the filter itself
             // (a process it took in started it).
-            int copy = Unistd.dup(adoptedListener);
-            try {
-                Spawn.spawn(adoptedHelper.toString(), List.of("timens-exec", "continue", Integer.toString(copy),
-                        Integer.toString(adopted), adoptedFilter, Long.toString(filteredSince)), copy);
-            } catch (LinuxException e) {
-                diagnostics.println("timens: nothing answers for the released processes now (" + e.getMessage()
-                        + "): their calls timens handled fail with ENOSYS");
-                diagnostics.flush();
-            } finally {
-                Unistd.close(copy);
-            }
+            leaveFilterToHelper(adoptedListener, adopted, filteredSince);
             released = true;
             try {
                 notifications.join(java.time.Duration.ofSeconds(5));
@@ -648,6 +659,310 @@ public final class OnDemandSupervisor {
             for (Adoption adoption : holding) adoption.letGo();
         }
         everyAdoptedProcessGone = true;
+    }
+
+    /** A process taken in, its threads still held: its filter's listener, since when it has it, and who is held. */
+    private record TakenIn(int listener, long since, List<Adoption> held) {}
+
+    /**
+     * Seizes every thread of process {@code pid} and gives it the filter, or,
+     * taken in before and let go, takes its listener over from the helper left
+     * answering it ({@link Continuer}), with the processes it started since,
+     * which share that filter. Their threads stay held; on failure every one is
+     * let go, and the process runs on untouched.
+     */
+    private TakenIn takeIn(int pid, Workspace w) throws SupervisorException {
+        Adoption adoption = new Adoption(pid, w.ptracer(), w.saved(), w.work(), w.scratch(), true);
+        Continuer before = Continuer.leftFor(pid);
+        List<Adoption> taking = new ArrayList<>(List.of(adoption));
+        try {
+            adoption.seizeEveryThread();
+            if (before == null) {
+                long since = ticksSinceBoot();
+                return new TakenIn(adoption.installFilter(program), since, taking);
+            }
+            for (int child : treeOf(pid)) {
+                if (child == pid || !sharesFilter(child, pid, before.since())) continue;
+                Adoption more = new Adoption(child, w.ptracer(), w.saved(), w.work(), w.scratch(), true);
+                try {
+                    more.seizeEveryThread();
+                    taking.add(more);
+                } catch (SupervisorException e) {
+                    more.letGo(); // it ended meanwhile
+                }
+            }
+            for (Adoption a : taking) a.refuseForeignClockCode();
+            return new TakenIn(before.takeOver(pid, programDigest), before.since(), taking);
+        } catch (SupervisorException | RuntimeException e) {
+            for (Adoption a : taking) a.letGo();
+            throw e;
+        }
+    }
+
+    /** A process {@link Joining#join} took in, with its own filter, and what it started since. */
+    private static final class Joined {
+        final int pid;
+        final long start;
+        /** The process the join was asked for: this one, or the one whose tree it was in. */
+        final int group;
+        final int listener;
+        final long since;
+        Thread notifications;
+        /** Let go: its notification thread answers every call CONTINUE. */
+        volatile boolean letGo;
+        /** A helper answers its filter now: its notification thread ends. */
+        volatile boolean handedOver;
+        /** Asked to let it go ({@link Joining#leave}, or the namespace ends): answered here; null otherwise. */
+        java.util.concurrent.CompletableFuture<Void> leaving;
+        /** Let go even where programs exec'd in the namespace run (the namespace ends: its clocks go to the host's). */
+        boolean force;
+
+        Joined(int pid, long start, int group, int listener, long since) {
+            this.pid = pid;
+            this.start = start;
+            this.group = group;
+            this.listener = listener;
+            this.since = since;
+        }
+    }
+
+    /** A join ({@code leave} false) or a leave; {@code descendants}: only the processes {@code pid} started before. */
+    private record JoinRequest(int pid, boolean tree, boolean leave, boolean descendants,
+                               java.util.concurrent.CompletableFuture<Void> answer) {}
+
+    /** How long a join or leave may take on the tracer thread, busy with a stop at worst. */
+    private static final int JOIN_LIMIT_SECONDS = 30;
+
+    private Joining joining() {
+        return new Joining() {
+            @Override
+            public void join(int pid, boolean tree) throws SupervisorException {
+                ask(new JoinRequest(pid, tree, false, false, new java.util.concurrent.CompletableFuture<>()));
+            }
+
+            @Override
+            public void joinDescendants(int pid) throws SupervisorException {
+                ask(new JoinRequest(pid, true, false, true, new java.util.concurrent.CompletableFuture<>()));
+            }
+
+            @Override
+            public void leave(int pid) throws SupervisorException {
+                ask(new JoinRequest(pid, false, true, false, new java.util.concurrent.CompletableFuture<>()));
+            }
+
+            @Override
+            public boolean joined(int pid) {
+                Joined j = joined.get(pid);
+                return j != null && dev.timens.linux.ProcStatus.startTime(pid) == j.start;
+            }
+        };
+    }
+
+    private void ask(JoinRequest request) throws SupervisorException {
+        if (ended) throw new SupervisorException("the namespace has ended", new LinuxException("join", Errno.ESRCH));
+        joinRequests.add(request);
+        ring();
+        try {
+            request.answer().get(JOIN_LIMIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof SupervisorException s) throw s;
+            throw new SupervisorException(String.valueOf(e.getCause().getMessage()), e.getCause());
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new SupervisorException("the namespace did not answer within " + JOIN_LIMIT_SECONDS
+                    + " s (it may still do it)");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SupervisorException("interrupted");
+        }
+    }
+
+    /** On the tracer thread: the joins and leaves asked for since it last looked. */
+    private void serveJoinRequests(Workspace w) {
+        for (JoinRequest r = joinRequests.poll(); r != null; r = joinRequests.poll()) {
+            if (r.leave()) {
+                askToLeave(r);
+                continue;
+            }
+            try {
+                join(r.pid(), r.tree(), r.descendants(), w);
+                r.answer().complete(null);
+            } catch (SupervisorException | RuntimeException e) {
+                r.answer().completeExceptionally(e);
+            }
+        }
+    }
+
+    private void join(int pid, boolean tree, boolean onlyDescendants, Workspace w) throws SupervisorException {
+        if (dev.timens.linux.ProcStatus.startTime(pid) <= 0) {
+            throw new SupervisorException("no process " + pid, new LinuxException("join", Errno.ESRCH));
+        }
+        boolean in = pid == self || pid == park || descendants().contains(pid);
+        if (in != onlyDescendants) {
+            throw new SupervisorException("process " + pid + (in ? " is in the namespace already"
+                    : " is not in the namespace"), new LinuxException("join", Errno.EBUSY));
+        }
+        List<Integer> processes = tree ? treeOf(pid) : List.of(pid);
+        if (!onlyDescendants) joinOne(pid, pid, w);
+        for (int p : processes) {
+            if (p == pid || descendants().contains(p)) continue; // started since: it has the filter
+            try {
+                joinOne(p, pid, w);
+            } catch (SupervisorException | RuntimeException e) {
+                diagnostics.println("timens: process " + p + " (started by process " + pid + " before it was"
+                        + " attached) stays on host time: " + e.getMessage());
+                diagnostics.flush();
+            }
+        }
+    }
+
+    private void joinOne(int pid, int group, Workspace w) throws SupervisorException {
+        TakenIn taken = takeIn(pid, w);
+        Joined j = new Joined(pid, dev.timens.linux.ProcStatus.startTime(pid), group, taken.listener(), taken.since());
+        joined.put(pid, j);
+        boolean filtered = runsUnderAFilter();
+        j.notifications = Notifications.serve(taken.listener(), tool, diagnostics, stats, new Router(), () -> {
+            joined.remove(pid, j);
+            ring();
+        }, () -> j.handedOver, tid -> j.letGo || filtered && ownCall(tid));
+        for (Adoption a : taken.held()) a.prepare();
+        for (Adoption a : taken.held()) a.letGo();
+    }
+
+    private void askToLeave(JoinRequest r) {
+        List<Joined> group = joined.values().stream().filter(j -> j.group == r.pid() && j.leaving == null).toList();
+        Joined own = joined.get(r.pid());
+        if (group.isEmpty() || own == null || own.group != r.pid()
+                || dev.timens.linux.ProcStatus.startTime(r.pid()) != own.start) {
+            String why = own != null ? "process " + r.pid() + " was attached with process " + own.group
+                    + "'s tree: detach " + own.group + " lets them all go"
+                    : "process " + r.pid() + " was not attached to this namespace";
+            r.answer().completeExceptionally(new SupervisorException(why, new LinuxException("leave", Errno.ESRCH)));
+            return;
+        }
+        for (Joined j : group) j.leaving = r.answer();
+    }
+
+    /** Whether a call that came through {@code listener} is of processes being let go. */
+    private boolean leaving(int listener) {
+        for (Joined j : joined.values()) {
+            if (j.listener == listener && j.leaving != null) return true;
+        }
+        return false;
+    }
+
+    /**
+     * On the tracer thread: the joined processes asked to leave are let go once
+     * no visit of theirs runs (those running with changed arguments are ended
+     * early, as for {@link Adopted#release}); with {@code everyone}, every
+     * joined process is asked to (the namespace ends, or is let go).
+     */
+    private void letJoinedLeave(boolean everyone, Workspace w) {
+        if (everyone) {
+            for (Joined j : joined.values()) {
+                if (j.leaving == null) j.leaving = new java.util.concurrent.CompletableFuture<>();
+                j.force = true;
+            }
+        }
+        Map<java.util.concurrent.CompletableFuture<Void>, List<Joined>> asked = new HashMap<>();
+        for (Joined j : joined.values()) {
+            if (j.leaving != null) asked.computeIfAbsent(j.leaving, k -> new ArrayList<>()).add(j);
+        }
+        for (Map.Entry<java.util.concurrent.CompletableFuture<Void>, List<Joined>> e : asked.entrySet()) {
+            java.util.Set<Integer> listeners = new java.util.HashSet<>();
+            for (Joined j : e.getValue()) listeners.add(j.listener);
+            endRunningCalls(listeners::contains);
+            boolean visited = visits.values().stream().anyMatch(v -> listeners.contains(v.listener));
+            if (!visited) leaveGroup(e.getValue(), e.getKey(), w);
+        }
+    }
+
+    /**
+     * Holds every process of {@code group} (each joined one and what it
+     * started since), puts each back ({@link Tool#onRelease}), leaves each
+     * filter to a helper, and lets them go. Refused, nothing changed, when one
+     * runs a program exec'd in the namespace, unless forced.
+     */
+    private void leaveGroup(List<Joined> group, java.util.concurrent.CompletableFuture<Void> answer, Workspace w) {
+        List<Adoption> holding = new ArrayList<>();
+        try {
+            boolean force = group.stream().anyMatch(j -> j.force);
+            for (Joined j : group) {
+                for (int pid : filteredTree(j.pid, j.start, j.since)) {
+                    Adoption adoption = new Adoption(pid, w.ptracer(), w.saved(), w.work(), w.scratch(), false);
+                    holding.add(adoption);
+                    try {
+                        adoption.seizeEveryThread();
+                    } catch (SupervisorException e) {
+                        diagnostics.println("timens: process " + pid + " could not be put back: " + e.getMessage());
+                        diagnostics.flush();
+                        continue;
+                    }
+                    try {
+                        if (!force) adoption.refuseForeignClockCode();
+                    } catch (SupervisorException e) {
+                        for (Joined k : group) k.leaving = null;
+                        answer.completeExceptionally(new SupervisorException("process " + pid + " runs a program"
+                                + " exec'd in the namespace, whose clock code is the namespace's: end it first",
+                                new LinuxException("leave", Errno.EBUSY)));
+                        return;
+                    }
+                }
+            }
+            for (Adoption a : holding) {
+                try {
+                    // Forced, the namespace ends: its clock page says host time then.
+                    if (!a.held.isEmpty()) a.unprepare(!force);
+                } catch (RuntimeException e) {
+                    diagnostics.println("timens: process " + a.pid + " could not be put back: " + e.getMessage());
+                    diagnostics.flush();
+                }
+            }
+            for (Joined j : group) {
+                j.letGo = true; // every call of theirs goes on to the kernel from now on
+                leaveFilterToHelper(j.listener, j.pid, j.since);
+                j.handedOver = true;
+            }
+            for (Joined j : group) {
+                try {
+                    j.notifications.join(java.time.Duration.ofSeconds(5));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                handovers.removeIf(h -> h.listener() == j.listener); // held: they make those calls again
+                joined.remove(j.pid, j);
+            }
+            answer.complete(null);
+        } finally {
+            for (Adoption a : holding) a.letGo();
+        }
+    }
+
+    /**
+     * Starts {@code timens-exec continue} with a copy of {@code listener}: it
+     * answers every call of process {@code pid}'s filter CONTINUE from now on.
+     */
+    private void leaveFilterToHelper(int listener, int pid, long since) {
+        int copy = Unistd.dup(listener);
+        try {
+            Spawn.spawn(helper.toString(), List.of("timens-exec", "continue", Integer.toString(copy),
+                    Integer.toString(pid), programDigest, Long.toString(since)), copy);
+        } catch (LinuxException e) {
+            diagnostics.println("timens: nothing answers for the released processes now (" + e.getMessage()
+                    + "): their calls timens handled fail with ENOSYS");
+            diagnostics.flush();
+        } finally {
+            Unistd.close(copy);
+        }
+    }
+
+    /** Process {@code root}, if it still runs, and what it started since {@code since}, which shares its filter. */
+    private List<Integer> filteredTree(int root, long start, long since) {
+        if (dev.timens.linux.ProcStatus.startTime(root) != start) return List.of();
+        List<Integer> found = new ArrayList<>();
+        for (int p : treeOf(root)) {
+            if (p == root || sharesFilter(p, root, since)) found.add(p);
+        }
+        return found;
     }
 
     /** Now, in clock ticks since boot (the unit of /proc/PID/stat's start times). */
@@ -731,6 +1046,7 @@ public final class OnDemandSupervisor {
             MemorySegment scratch = w.scratch();
             // Orphans stay ours: reaped here, and descendants (Yama's ptrace_scope 1).
             Prctl.becomeChildSubreaper();
+            helper = launch.helper();
             park = Launching.startPark(launch.helper());
             int[] channel = Sockets.streamPair();
             List<String> helperArgv = Launching.helperArgv(launch, channel[0]);
@@ -859,6 +1175,9 @@ public final class OnDemandSupervisor {
         ExitStatus mainStatus = null;
         MemorySegment statusBuffer = ptracer.statusBuffer();
         for (;;) {
+            // Done, but for the helpers answering let-go filters: this process is a
+            // subreaper, so they came back to it; they outlive it.
+            if (park == 0 && (adopted != 0 || mainStatus != null) && !hasChildrenBesidesPark()) break;
             Wait.Status s;
             try {
                 s = Wait.waitpid(-1, Wait.WALL, statusBuffer);
@@ -901,10 +1220,19 @@ public final class OnDemandSupervisor {
             // handed over): those calls are dropped, and their threads make them again once
             // the release holds and lets them go; visits under way go on to their end.
             takeHandovers(ptracer, releaseAsked);
-            if (releaseAsked && !released) endRunningCalls();
+            if (releaseAsked && !released) endRunningCalls(listener -> true);
             if (releaseAsked && !released && visits.isEmpty()) release(ptracer, saved, work, scratch);
+            Workspace w = new Workspace(ptracer, saved, work, scratch);
             boolean over = adopted != 0 ? everyAdoptedProcessGone : mainStatus != null && !hasChildrenBesidesPark();
-            if (over && visits.isEmpty()) stopPark(ptracer);
+            if (!over && !releaseAsked) serveJoinRequests(w);
+            // The namespace ends with what it started: what was joined goes back to host time.
+            if (!joined.isEmpty()) letJoinedLeave(over, w);
+            if (over && visits.isEmpty() && joined.isEmpty()) stopPark(ptracer);
+        }
+        ended = true;
+        for (JoinRequest r = joinRequests.poll(); r != null; r = joinRequests.poll()) {
+            r.answer().completeExceptionally(new SupervisorException("the namespace has ended",
+                    new LinuxException("join", Errno.ESRCH)));
         }
         // An adopted process is not ours: its end is reported to its parent.
         if (mainStatus == null && adopted == 0) {
@@ -933,25 +1261,37 @@ public final class OnDemandSupervisor {
 
     /**
      * Every process below this one but the doorbell, as /proc shows them now:
-     * the command's tree, orphans included (they are reparented here). Any
-     * thread may ask.
+     * the command's tree, orphans included (they are reparented here); or the
+     * adopted process's tree; and the processes joined since, with what they
+     * started since. Any thread may ask.
      */
     private List<Integer> descendants() {
         List<Integer> found = new ArrayList<>();
-        java.util.ArrayDeque<Integer> parents = new java.util.ArrayDeque<>();
         // An adopted process is not ours: the tree starts at it (its orphans go elsewhere).
-        int root = self;
         if (adopted != 0) {
-            if (dev.timens.linux.ProcStatus.startTime(adopted) != adoptedStart) return found; // it has ended
-            root = adopted;
-            found.add(adopted);
+            found.addAll(filteredTree(adopted, adoptedStart, filteredSince)); // its children from before have none
+        } else {
+            for (int p : treeOf(self)) if (p != self) found.add(p);
         }
-        parents.add(root);
+        for (Joined j : joined.values()) {
+            for (int p : filteredTree(j.pid, j.start, j.since)) if (!found.contains(p)) found.add(p);
+        }
+        return found;
+    }
+
+    /**
+     * Process {@code root} and every process below it but the doorbell and
+     * this one, as /proc shows them now, parents before their children.
+     */
+    private List<Integer> treeOf(int root) {
+        List<Integer> found = new ArrayList<>(List.of(root));
+        java.util.ArrayDeque<Integer> parents = new java.util.ArrayDeque<>(List.of(root));
         while (!parents.isEmpty()) {
             int parent = parents.poll();
             for (int child : childrenOf(parent)) {
                 // Not the supervisor itself: a process taken in may have started it (timens-junit).
                 if (child == park || child == self || found.contains(child)) continue;
+                if (root == self && Continuer.is(child)) continue; // answers a let-go filter
                 found.add(child);
                 parents.add(child);
             }
@@ -990,7 +1330,8 @@ public final class OnDemandSupervisor {
                 }
                 if (children.isEmpty()) continue;
                 for (String child : children.split("\\s+")) {
-                    if (Integer.parseInt(child) != park) return true;
+                    int pid = Integer.parseInt(child);
+                    if (pid != park && !Continuer.is(pid)) return true;
                 }
             }
         } catch (IOException e) {
@@ -1001,7 +1342,7 @@ public final class OnDemandSupervisor {
 
     private void takeHandovers(Ptracer ptracer, boolean releasing) {
         for (Handover h = handovers.poll(); h != null; h = handovers.poll()) {
-            if (releasing && !visits.containsKey(h.tid())) continue;
+            if ((releasing || leaving(h.listener())) && !visits.containsKey(h.tid())) continue;
             try {
                 takeHandover(h, ptracer);
             } catch (TraceeGone e) {
@@ -1051,7 +1392,9 @@ public final class OnDemandSupervisor {
         }
         Phase phase = exec ? Phase.EXEC_INTERRUPTED
                 : h.nr() == EntryCode.FAILED_SYSCALL ? Phase.ENTRY_FAILED : Phase.CALL_INTERRUPTED;
-        visits.put(h.tid(), new Visit(phase, h.nr()));
+        Visit started = new Visit(phase, h.nr());
+        started.listener = h.listener();
+        visits.put(h.tid(), started);
         // An exec of a thread seized now runs at once: seized, it stops at its
         // PTRACE_EVENT_EXEC if it succeeds. The interrupt that follows brings the
         // thread to a stop in any case: after that event (the detach drops it),
@@ -1402,10 +1745,10 @@ public final class OnDemandSupervisor {
      * arguments put back ({@link #interruptStop}), and the kernel restarts it,
      * to meet the filter once the processes are held.
      */
-    private void endRunningCalls() {
+    private void endRunningCalls(java.util.function.IntPredicate ofListener) {
         for (Map.Entry<Integer, Visit> e : visits.entrySet()) {
             Visit visit = e.getValue();
-            if (visit.phase != Phase.CALL_RUNNING || visit.endingForRelease) continue;
+            if (visit.phase != Phase.CALL_RUNNING || visit.endingForRelease || !ofListener.test(visit.listener)) continue;
             visit.endingForRelease = true;
             Ptrace.request(Ptrace.INTERRUPT, e.getKey(), 0, 0); // ESRCH: gone, its exit comes
         }

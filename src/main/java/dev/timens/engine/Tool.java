@@ -100,4 +100,13 @@ public interface Tool {
      * host's clocks again. Its filter stays, and lets every call through.
      */
     default void onRelease(AdoptStop stop) {}
+
+    /**
+     * As {@link #onRelease}, for a process that leaves a namespace which runs
+     * on ({@link Joining#leave}): nothing of the namespace may stay in it that
+     * the namespace's end would touch. By default, {@link #onRelease}.
+     */
+    default void onLeave(AdoptStop stop) {
+        onRelease(stop);
+    }
 }

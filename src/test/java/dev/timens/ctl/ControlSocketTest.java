@@ -76,6 +76,18 @@ class ControlSocketTest {
             return "no door here";
         }
 
+        /** Takes pid + 1 in; no such process 9, ptrace refused for 8, refused otherwise. */
+        @Override
+        public synchronized ControlException join(int process, boolean tree) {
+            asked.add("join " + process + (tree ? " tree" : ""));
+            return switch (process) {
+                case 9 -> new ControlException(ControlException.Kind.NO_SUCH_NAMESPACE, "no process 9");
+                case 8 -> new ControlException(ControlException.Kind.PERMISSION_DENIED, "ptrace says no\nat all");
+                default -> process == pid + 1 ? null
+                        : new ControlException(ControlException.Kind.REFUSED, "process " + process + " is busy");
+            };
+        }
+
         /** Lets go only process pid + 1, after a while: its answer must wait for it. */
         @Override
         public synchronized String release(int process) {
@@ -125,6 +137,54 @@ class ControlSocketTest {
             assertThat(fake.asked).containsExactly("at 42", "freeze -");
         }
         assertThat(dir).isEmptyDirectory();
+    }
+
+    /**
+     * A join is answered ok once made; each kind of refusal comes back with its
+     * kind (its exit status) and its one line; a namespace that takes no running
+     * process refuses.
+     */
+    @Test
+    void aJoinIsAnsweredWithTheKindOfItsRefusal() throws Exception {
+        Fake fake = new Fake(100);
+        try (ControlServer server = ControlServer.start(dir, 100, "joins", fake)) {
+            ControlClient.Found found = ControlClient.find(dir, "100");
+            ControlClient.join(found, 101, false);
+            ControlClient.join(found, 101, true);
+            assertThat(fake.asked).containsExactly("join 101", "join 101 tree");
+            assertThatThrownBy(() -> ControlClient.join(found, 9, false)).isInstanceOfSatisfying(
+                    ControlException.class, e -> assertThat(e.kind()).isEqualTo(ControlException.Kind.NO_SUCH_NAMESPACE))
+                    .hasMessage("no process 9");
+            assertThatThrownBy(() -> ControlClient.join(found, 8, false)).isInstanceOfSatisfying(
+                    ControlException.class, e -> assertThat(e.kind()).isEqualTo(ControlException.Kind.PERMISSION_DENIED))
+                    .hasMessage("ptrace says no at all");
+            assertThatThrownBy(() -> ControlClient.join(found, 7, true)).isInstanceOfSatisfying(
+                    ControlException.class, e -> assertThat(e.kind()).isEqualTo(ControlException.Kind.REFUSED))
+                    .hasMessage("process 7 is busy");
+            assertThat(ControlClient.request(found.socket(), "join 7 forest")).containsExactly("error unknown request");
+        }
+        ControlServer.Handler plain = new ControlServer.Handler() {
+            @Override
+            public List<String> info() {
+                return new Fake(300).info();
+            }
+
+            @Override
+            public String set(int nested, String what, String argument) {
+                return null;
+            }
+
+            @Override
+            public String exec(int nested, int connection, int[] stdio, byte[] request) {
+                return null;
+            }
+        };
+        try (ControlServer server = ControlServer.start(dir, 300, null, plain)) {
+            assertThatThrownBy(() -> ControlClient.join(ControlClient.find(dir, "300"), 42, false))
+                    .isInstanceOfSatisfying(ControlException.class,
+                            e -> assertThat(e.kind()).isEqualTo(ControlException.Kind.REFUSED))
+                    .hasMessage("this namespace takes no running process");
+        }
     }
 
     /**

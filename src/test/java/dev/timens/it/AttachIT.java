@@ -446,6 +446,170 @@ class AttachIT {
                 "only that user or root may attach it");
     }
 
+    /**
+     * {@code attach --name} of a running namespace (engine v2): a program of
+     * each kind, started natively, takes the namespace's clock while it runs,
+     * follows {@code set} with the namespace's own command, is listed among its
+     * processes, and goes back to host time on {@code detach} while the
+     * namespace runs on; then it exits 0.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"c-dynamic", "c-static", "go", "python", "java"})
+    void aRunningProgramJoinsANamedNamespaceAndLeavesIt(String kind, @TempDir Path dir) throws Exception {
+        long now = Instant.now().getEpochSecond();
+        Running ns = namespace("svc", Toolchains.program("timeloop").toString());
+        Running program = run(loopProgram(kind, dir));
+        program.await(line -> allNear(line, now), "a first reading on host time");
+
+        Result attach = timensctl("attach", Long.toString(program.pid()), "--name", "svc");
+        assertThat(attach.status()).as(attach.err()).isZero();
+        assertThat(attach.err()).isEmpty();
+        for (String who : program.threads()) {
+            program.awaitFrom(program.mark(), line -> line.contains("who=" + who + " ") && allNear(line, now + YEAR),
+                    who + " a year ahead, in the namespace");
+        }
+        assertThat(timensctl("list", "--json").out()).as("listed among the namespace's processes")
+                .containsPattern("\"pids\":\\[[^]]*\\b" + program.pid() + "\\b");
+        assertThat(timensctl("set", "svc", "--offset", "+730d").status()).isZero();
+        program.awaitFrom(program.mark(), line -> line.startsWith("LOOP") && allNear(line, now + 2 * YEAR),
+                "two years ahead with the namespace");
+        ns.awaitFrom(ns.mark(), line -> line.startsWith("LOOP") && allNear(line, now + 2 * YEAR),
+                "the namespace's own command too");
+
+        Result detach = timensctl("detach", Long.toString(program.pid()));
+        assertThat(detach.status()).as(detach.err()).isZero();
+        int back = program.mark();
+        for (String who : program.threads()) {
+            program.awaitFrom(back, line -> line.contains("who=" + who + " ") && allNear(line, now), who + " back");
+        }
+        int still = ns.mark();
+        ns.awaitFrom(still, line -> line.startsWith("LOOP") && allNear(line, now + 2 * YEAR), "the namespace runs on");
+        assertThat(timensctl("list", "--json").out()).doesNotContainPattern("\\b" + program.pid() + "\\b");
+        program.endInput();
+        assertThat(program.process.waitFor(WAIT_MILLIS, TimeUnit.MILLISECONDS)).as(program.describe()).isTrue();
+        assertThat(program.process.exitValue()).as(program.describe()).isZero();
+        assertThat(program.linesFrom(back + 4)).as("nothing ahead after the detach")
+                .allMatch(line -> !line.startsWith("LOOP") || allNear(line, now));
+    }
+
+    /**
+     * A process let go of a namespace that runs on keeps host time for good:
+     * its raw clock calls still work once that namespace's timens is killed
+     * (a helper answers its filter), and the watchdog, which kills what maps
+     * the namespace's clock image, spares it. Attached again, it joins again.
+     */
+    @Test
+    void aLeftProcessOutlivesItsNamespaceAndJoinsAgain() throws Exception {
+        long now = Instant.now().getEpochSecond();
+        Running ns = namespace("svc", "sleep", "600");
+        Running loop = run(List.of(Toolchains.program("timeloop").toString()));
+        loop.await(line -> line.startsWith("LOOP"), "a first reading");
+        String pid = Long.toString(loop.pid());
+        assertThat(timensctl("attach", pid, "--name", "svc").status()).isZero();
+        loop.awaitFrom(loop.mark(), line -> allNear(line, now + YEAR), "ahead");
+        assertThat(timensctl("detach", pid).status()).isZero();
+        loop.awaitFrom(loop.mark(), line -> allNear(line, now), "back");
+        Result again = timensctl("attach", pid, "--name", "svc");
+        assertThat(again.status()).as(again.err()).isZero();
+        loop.awaitFrom(loop.mark(), line -> line.contains("who=thread") && allNear(line, now + YEAR), "ahead again");
+        assertThat(timensctl("detach", pid).status()).isZero();
+        loop.awaitFrom(loop.mark(), line -> line.contains("who=thread") && allNear(line, now), "back again");
+
+        ProcessHandle.of(Long.parseLong(listed("svc").split("\\s+")[1])).orElseThrow().destroyForcibly();
+        assertThat(ns.process.waitFor(WAIT_MILLIS, TimeUnit.MILLISECONDS)).isTrue();
+        int after = loop.mark();
+        loop.awaitLines(after, lines -> lines.size() >= 10, "ten rounds after timens was killed");
+        assertThat(loop.process.isAlive()).as("spared by the watchdog").isTrue();
+        long later = Instant.now().getEpochSecond();
+        assertThat(loop.linesFrom(after + 2)).as("raw, libc and time() all read host time")
+                .allMatch(line -> allNear(line, later - 3));
+    }
+
+    /**
+     * {@code --tree}: the children a shell started before the attach come too;
+     * one of them is not detached alone (its group goes together); the
+     * namespace's end lets every joined process go, and they run on.
+     */
+    @Test
+    void aTreeJoinsAndTheNamespacesEndLetsItGo() throws Exception {
+        long now = Instant.now().getEpochSecond();
+        Running ns = namespace("svc", "sh", "-c", "read line || :");
+        // Through descriptor 3: an asynchronous list's standard input is /dev/null, and the loop would end at once.
+        Running shell = run(List.of("sh", "-c", "exec 3<&0; " + Toolchains.program("timeloop-static")
+                + " <&3 3<&- & exec " + Toolchains.program("timeloop") + " 3<&-"));
+        shell.awaitLines(0, lines -> lines.size() >= 4, "both loops");
+        long child = shell.process.children().findFirst().orElseThrow().pid();
+        Result attach = timensctl("attach", Long.toString(shell.pid()), "--name", "svc", "--tree");
+        assertThat(attach.status()).as(attach.err()).isZero();
+        int ahead = shell.mark();
+        shell.awaitLines(ahead, lines -> lines.stream().filter(l -> allNear(l, now + YEAR)).count() >= 8,
+                "both ahead");
+        assertThat(timensctl("list", "--json").out()).contains(Long.toString(child));
+        assertRefused(timensctl("detach", Long.toString(child)), 5, "detach " + shell.pid() + " lets them all go");
+
+        ns.endInput(); // its command ends: the namespace ends, the joined processes go back
+        assertThat(ns.process.waitFor(WAIT_MILLIS, TimeUnit.MILLISECONDS)).as(ns.describe()).isTrue();
+        assertThat(ns.process.exitValue()).isZero();
+        int back = shell.mark();
+        shell.awaitLines(back, lines -> lines.size() >= 12, "both run on");
+        assertThat(shell.linesFrom(back + 4)).as("host time, both").allMatch(line -> allNear(line, now));
+        assertThat(ProcessHandle.of(child).map(ProcessHandle::isAlive)).contains(true);
+
+        // Into a namespace of its own, with its tree again: both filters are taken over.
+        String pid = Long.toString(shell.pid());
+        Result again = timensctl("attach", pid, "--offset", "+730d", "--name", "again", "--tree");
+        assertThat(again.status()).as(again.err()).isZero();
+        int ahead2 = shell.mark();
+        shell.awaitLines(ahead2, lines -> lines.stream().filter(l -> allNear(l, now + 2 * YEAR)).count() >= 8,
+                "both two years ahead");
+        assertRefused(timensctl("detach", Long.toString(child)), 5, "detach " + pid + " lets them all go");
+        assertThat(timensctl("detach", pid).status()).isZero();
+        int back2 = shell.mark();
+        shell.awaitLines(back2, lines -> lines.size() >= 12, "both run on");
+        assertThat(shell.linesFrom(back2 + 4)).as("host time again, both").allMatch(line -> allNear(line, now));
+    }
+
+    /**
+     * Joining is refused in one line, and nothing changes: a namespace of
+     * engine v1 (5), clock options for a running one (2), a process in it
+     * already (5); a detach while a program the process exec'd in the
+     * namespace runs (5), which goes back to host time with the rest when the
+     * namespace ends.
+     */
+    @Test
+    void joiningAndLeavingAreRefusedInOneLine() throws Exception {
+        long now = Instant.now().getEpochSecond();
+        Running v1 = run(List.of(Toolchains.timens().toString(), "--engine", "v1", "--name", "old", "--offset", "+1d",
+                "--", "sleep", "600"));
+        listed("old");
+        Running loop = run(List.of(Toolchains.program("timeloop").toString()));
+        loop.await(line -> line.startsWith("LOOP"), "a first reading");
+        String pid = Long.toString(loop.pid());
+        assertRefused(timensctl("attach", pid, "--name", "old"), 5, "engine v1");
+        v1.kill();
+
+        Running ns = namespace("svc", "sh", "-c", "read line || :");
+        assertRefused(timensctl("attach", pid, "--name", "svc", "--offset", "+1d"), 2, "a running namespace");
+        String leader = listed("svc").split("\\s+")[2];
+        assertRefused(timensctl("attach", leader, "--name", "svc"), 5, "in the namespace already");
+        assertThat(loop.linesFrom(loop.mark())).allMatch(line -> allNear(line, now));
+
+        Running shell = run(List.of("sh", "-c", "echo ready; read line; exec " + Toolchains.program("timeloop")));
+        shell.await(line -> line.equals("ready"), "the shell");
+        assertThat(timensctl("attach", Long.toString(shell.pid()), "--name", "svc").status()).isZero();
+        shell.say("go");
+        shell.await(line -> line.startsWith("LOOP who=thread") && allNear(line, now + YEAR), "exec'd, ahead");
+        assertRefused(timensctl("detach", Long.toString(shell.pid())), 5, "exec'd in the namespace");
+        shell.awaitFrom(shell.mark(), line -> allNear(line, now + YEAR), "still ahead");
+        ns.endInput();
+        assertThat(ns.process.waitFor(WAIT_MILLIS, TimeUnit.MILLISECONDS)).as(ns.describe()).isTrue();
+        int back = shell.mark();
+        shell.awaitLines(back, lines -> lines.size() >= 8, "runs on");
+        assertThat(shell.process.isAlive()).as("the watchdog stood down").isTrue();
+        assertThat(shell.linesFrom(back + 2)).as("its clock code reads host time now")
+                .allMatch(line -> allNear(line, now));
+    }
+
     // ---- helpers ----
 
     private static void assertRefused(Result r, int status, String says) {
@@ -534,6 +698,19 @@ class AttachIT {
             }
             default -> throw new IllegalArgumentException(kind);
         };
+    }
+
+    /**
+     * {@code timens --engine v2 --name NAME --offset +365d -- COMMAND}, once
+     * {@code timensctl list} shows it.
+     */
+    private Running namespace(String name, String... command) throws IOException, InterruptedException {
+        List<String> argv = new ArrayList<>(List.of(Toolchains.timens().toString(), "--engine", "v2", "--name", name,
+                "--offset", "+365d", "--"));
+        argv.addAll(Arrays.asList(command));
+        Running ns = run(argv);
+        listed(name);
+        return ns;
     }
 
     private Running run(List<String> command) throws IOException {
