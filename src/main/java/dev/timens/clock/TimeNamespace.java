@@ -1162,12 +1162,18 @@ public final class TimeNamespace implements Tool, AutoCloseable {
 
     /** Where process {@code tgid} has the image mapped (its mapping at file offset 0), from /proc/PID/maps; 0 if not found. */
     private static long imageIn(int tgid) {
+        return imageIn(tgid, -1);
+    }
+
+    /** As {@link #imageIn(int)}, the mapping of the file whose inode is {@code inode} (-1: any image). */
+    private static long imageIn(int tgid, long inode) {
         try (java.io.BufferedReader maps = java.nio.file.Files.newBufferedReader(
                 java.nio.file.Path.of("/proc", Integer.toString(tgid), "maps"))) {
             for (String line = maps.readLine(); line != null; line = maps.readLine()) {
                 // start-end perms offset dev inode path
                 String[] f = line.split("\\s+", 6);
-                if (f.length == 6 && f[5].startsWith(IMAGE_MAPPING) && Long.parseLong(f[2], 16) == 0) {
+                if (f.length == 6 && f[5].startsWith(IMAGE_MAPPING) && Long.parseLong(f[2], 16) == 0
+                        && (inode < 0 || Long.parseLong(f[4]) == inode)) {
                     return Long.parseUnsignedLong(f[0].substring(0, f[0].indexOf('-')), 16);
                 }
             }
@@ -1326,8 +1332,9 @@ public final class TimeNamespace implements Tool, AutoCloseable {
     public void onLeave(dev.timens.engine.AdoptStop adopted) {
         onRelease(adopted);
         dev.timens.engine.InterruptStop stop = adopted.at();
-        long base = imageIn(stop.tid());
-        scratchSlots.remove(stop.tid()); // if it is taken in again, its image is elsewhere
+        long base = imageIn(stop.tid(), Unistd.inode(page.fd()));
+        int tgid = dev.timens.linux.ProcStatus.field(stop.tid(), "Tgid:");
+        scratchSlots.remove(tgid); // if it is taken in again, its image is elsewhere
         if (base == 0) return;
         try {
             byte[] bytes = stop.memory().read(new RemotePtr(base), image.size());

@@ -638,6 +638,7 @@ public final class OnDemandSupervisor {
                     adoption.seizeEveryThread();
                     if (!adoption.held.isEmpty()) adoption.unprepare(false);
                 } catch (SupervisorException | RuntimeException e) {
+                    if (Adoption.zombie(pid, pid)) continue; // it ended meanwhile: nothing to put back
                     diagnostics.println("timens: process " + pid + " could not be put back: " + e.getMessage());
                     diagnostics.flush();
                 }
@@ -713,7 +714,7 @@ public final class OnDemandSupervisor {
         /** A helper answers its filter now: its notification thread ends. */
         volatile boolean handedOver;
         /** Asked to let it go ({@link Joining#leave}, or the namespace ends): answered here; null otherwise. */
-        java.util.concurrent.CompletableFuture<Void> leaving;
+        volatile java.util.concurrent.CompletableFuture<Void> leaving;
         /** Let go even where programs exec'd in the namespace run (the namespace ends: its clocks go to the host's). */
         boolean force;
 
@@ -822,6 +823,9 @@ public final class OnDemandSupervisor {
         boolean filtered = runsUnderAFilter();
         j.notifications = Notifications.serve(taken.listener(), tool, diagnostics, stats, new Router(), () -> {
             joined.remove(pid, j);
+            java.util.concurrent.CompletableFuture<Void> asked = j.leaving;
+            // Gone while asked to leave: once none of its group is left, that is done.
+            if (asked != null && joined.values().stream().noneMatch(k -> k.leaving == asked)) asked.complete(null);
             ring();
         }, () -> j.handedOver, tid -> j.letGo || filtered && ownCall(tid));
         for (Adoption a : taken.held()) a.prepare();
@@ -869,9 +873,15 @@ public final class OnDemandSupervisor {
         }
         for (Map.Entry<java.util.concurrent.CompletableFuture<Void>, List<Joined>> e : asked.entrySet()) {
             java.util.Set<Integer> listeners = new java.util.HashSet<>();
-            for (Joined j : e.getValue()) listeners.add(j.listener);
+            java.util.Set<Integer> processes = new java.util.HashSet<>();
+            for (Joined j : e.getValue()) {
+                listeners.add(j.listener);
+                processes.addAll(filteredTree(j.pid, j.start, j.since));
+            }
             endRunningCalls(listeners::contains);
-            boolean visited = visits.values().stream().anyMatch(v -> listeners.contains(v.listener));
+            // Visits the tool asked for (a clock change's) carry no listener: by process.
+            boolean visited = visits.entrySet().stream().anyMatch(v -> listeners.contains(v.getValue().listener)
+                    || processes.contains(tgidOf(v.getKey())));
             if (!visited) leaveGroup(e.getValue(), e.getKey(), w);
         }
     }
@@ -884,29 +894,36 @@ public final class OnDemandSupervisor {
      */
     private void leaveGroup(List<Joined> group, java.util.concurrent.CompletableFuture<Void> answer, Workspace w) {
         List<Adoption> holding = new ArrayList<>();
+        boolean force = group.stream().anyMatch(j -> j.force);
+        String refusal = null;
         try {
-            boolean force = group.stream().anyMatch(j -> j.force);
+            // Every thread of every process held first: a held thread gives up the call
+            // it waited in (it makes it again), so no call of theirs is left unanswered.
             for (Joined j : group) {
                 for (int pid : filteredTree(j.pid, j.start, j.since)) {
                     Adoption adoption = new Adoption(pid, w.ptracer(), w.saved(), w.work(), w.scratch(), false);
-                    holding.add(adoption);
                     try {
                         adoption.seizeEveryThread();
-                    } catch (SupervisorException e) {
-                        diagnostics.println("timens: process " + pid + " could not be put back: " + e.getMessage());
-                        diagnostics.flush();
-                        continue;
-                    }
-                    try {
-                        if (!force) adoption.refuseForeignClockCode();
-                    } catch (SupervisorException e) {
-                        for (Joined k : group) k.leaving = null;
-                        answer.completeExceptionally(new SupervisorException("process " + pid + " runs a program"
-                                + " exec'd in the namespace, whose clock code is the namespace's: end it first",
-                                new LinuxException("leave", Errno.EBUSY)));
-                        return;
+                        holding.add(adoption);
+                    } catch (SupervisorException | RuntimeException e) {
+                        adoption.letGo(); // never put back half held: a thread left running may be inside
+                        if (refusal == null) refusal = "process " + pid + " cannot be held: " + e.getMessage();
                     }
                 }
+            }
+            for (Adoption a : holding) {
+                try {
+                    a.refuseForeignClockCode();
+                } catch (SupervisorException e) {
+                    if (refusal == null) refusal = "process " + a.pid + " runs a program exec'd in the namespace,"
+                            + " whose clock code is the namespace's: end it first";
+                }
+            }
+            if (refusal != null && !force) {
+                for (Joined k : group) k.leaving = null;
+                answerDropped(group);
+                answer.completeExceptionally(new SupervisorException(refusal, new LinuxException("leave", Errno.EBUSY)));
+                return;
             }
             for (Adoption a : holding) {
                 try {
@@ -917,23 +934,57 @@ public final class OnDemandSupervisor {
                     diagnostics.flush();
                 }
             }
-            for (Joined j : group) {
-                j.letGo = true; // every call of theirs goes on to the kernel from now on
-                leaveFilterToHelper(j.listener, j.pid, j.since);
-                j.handedOver = true;
-            }
-            for (Joined j : group) {
-                try {
-                    j.notifications.join(java.time.Duration.ofSeconds(5));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                handovers.removeIf(h -> h.listener() == j.listener); // held: they make those calls again
-                joined.remove(j.pid, j);
-            }
+            for (Joined j : group) j.letGo = true; // every call of theirs goes on to the kernel from now on
+            answerDropped(group);
+            handOver(group);
             answer.complete(null);
+        } catch (RuntimeException e) {
+            for (Joined k : group) k.leaving = null;
+            answer.completeExceptionally(new SupervisorException("the release failed: " + e.getMessage(), e));
         } finally {
             for (Adoption a : holding) a.letGo();
+        }
+    }
+
+    /** Leaves each filter of {@code group} to a helper, and lets its notification thread end. */
+    private void handOver(List<Joined> group) {
+        for (Joined j : group) {
+            leaveFilterToHelper(j.listener, j.pid, j.since);
+            j.handedOver = true;
+        }
+        for (Joined j : group) {
+            try {
+                j.notifications.join(java.time.Duration.ofSeconds(5));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            joined.remove(j.pid, j);
+        }
+    }
+
+    /** Calls of processes being let go, handed over and not visited: answered by {@link #answerDropped}. */
+    private final List<Handover> dropped = new ArrayList<>();
+
+    /**
+     * The calls of {@code group}'s listeners handed over and dropped while it
+     * was being let go go on to the kernel: a thread that was held gave its
+     * call up already (the answer finds none), one that was not would wait for
+     * its answer forever.
+     */
+    private void answerDropped(List<Joined> group) {
+        java.util.Set<Integer> listeners = new java.util.HashSet<>();
+        for (Joined j : group) listeners.add(j.listener);
+        handovers.removeIf(h -> {
+            if (!listeners.contains(h.listener()) || visits.containsKey(h.tid())) return false;
+            dropped.add(h);
+            return true;
+        });
+        for (java.util.Iterator<Handover> i = dropped.iterator(); i.hasNext(); ) {
+            Handover h = i.next();
+            if (!listeners.contains(h.listener())) continue;
+            i.remove();
+            SeccompNotify.answerContinue(h.listener(), answerScratch, h.id());
+            if (h.nr() != SyscallNumbers.PTRACE && claimed.remove(h.tid())) releaseAttaches(h.tid());
         }
     }
 
@@ -1177,7 +1228,9 @@ public final class OnDemandSupervisor {
         for (;;) {
             // Done, but for the helpers answering let-go filters: this process is a
             // subreaper, so they came back to it; they outlive it.
-            if (park == 0 && (adopted != 0 || mainStatus != null) && !hasChildrenBesidesPark()) break;
+            if (park == 0 && (adopted != 0 || mainStatus != null) && joined.isEmpty() && !hasChildrenBesidesPark()) {
+                break;
+            }
             Wait.Status s;
             try {
                 s = Wait.waitpid(-1, Wait.WALL, statusBuffer);
@@ -1230,6 +1283,9 @@ public final class OnDemandSupervisor {
             if (over && visits.isEmpty() && joined.isEmpty()) stopPark(ptracer);
         }
         ended = true;
+        // Left over only if the loop ended early (the doorbell died): their filters must
+        // not go unanswered; the namespace's end makes its clock page say host time.
+        if (!joined.isEmpty()) handOver(new ArrayList<>(joined.values()));
         for (JoinRequest r = joinRequests.poll(); r != null; r = joinRequests.poll()) {
             r.answer().completeExceptionally(new SupervisorException("the namespace has ended",
                     new LinuxException("join", Errno.ESRCH)));
@@ -1342,7 +1398,11 @@ public final class OnDemandSupervisor {
 
     private void takeHandovers(Ptracer ptracer, boolean releasing) {
         for (Handover h = handovers.poll(); h != null; h = handovers.poll()) {
-            if ((releasing || leaving(h.listener())) && !visits.containsKey(h.tid())) continue;
+            if ((releasing || leaving(h.listener())) && !visits.containsKey(h.tid())) {
+                // A joined process's: answered once its processes are held (answerDropped).
+                if (h.listener() != adoptedListener) dropped.add(h);
+                continue;
+            }
             try {
                 takeHandover(h, ptracer);
             } catch (TraceeGone e) {

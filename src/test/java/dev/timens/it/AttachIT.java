@@ -90,7 +90,10 @@ class AttachIT {
         assertThat(loop.process.isAlive()).isTrue();
         assertThat(timensctl("list").out().lines().count()).as("the namespace ended").isEqualTo(1);
         try (var left = Files.list(runtime.resolve("timens"))) {
-            assertThat(left.toList()).as("its socket, name and log are gone").isEmpty();
+            List<Path> files = left.toList();
+            StringBuilder said = new StringBuilder();
+            for (Path f : files) if (f.toString().endsWith(".log")) said.append(Files.readString(f));
+            assertThat(files).as("its socket, name and log are gone (the log says: %s)", said).isEmpty();
         }
     }
 
