@@ -160,6 +160,9 @@ public final class ControlClient {
             throw new ControlException(ControlException.Kind.PERMISSION_DENIED,
                     first.substring(Protocol.FORBIDDEN.length() + 1));
         }
+        if (first.startsWith(Protocol.FAILED + " ")) {
+            throw new ControlException(ControlException.Kind.FAILED, first.substring(Protocol.FAILED.length() + 1));
+        }
         if (first.startsWith(Protocol.NO_PROCESS + " ")) {
             throw new ControlException(ControlException.Kind.NO_SUCH_NAMESPACE,
                     first.substring(Protocol.NO_PROCESS.length() + 1));

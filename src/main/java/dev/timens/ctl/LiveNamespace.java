@@ -128,7 +128,8 @@ public final class LiveNamespace implements ControlServer.Handler {
     private static ControlException refusal(SupervisorException e) {
         int errno = e.getCause() instanceof LinuxException l ? l.errno() : 0;
         ControlException.Kind kind = errno == Errno.ESRCH ? ControlException.Kind.NO_SUCH_NAMESPACE
-                : errno == Errno.EPERM ? ControlException.Kind.PERMISSION_DENIED : ControlException.Kind.REFUSED;
+                : errno == Errno.EPERM ? ControlException.Kind.PERMISSION_DENIED
+                : errno == Errno.ETIMEDOUT ? ControlException.Kind.FAILED : ControlException.Kind.REFUSED;
         return new ControlException(kind, e.getMessage().lines().findFirst().orElse("refused"));
     }
 

@@ -33,7 +33,8 @@ import java.util.List;
  *     {@code tree}, and the processes it started before) into the namespace
  *     ({@code timensctl attach PID --name NAME}); {@code ok} once it reads the
  *     namespace's clocks, or {@code refused REASON}, {@code forbidden REASON}
- *     (ptrace refused) or {@code no-process REASON}.
+ *     (ptrace refused), {@code no-process REASON} or {@code failed REASON}
+ *     (not done in time; it may still be).
  * <li>{@code in N } before {@code set} or {@code exec}: the request is for the
  *     namespace nested in this one that {@code info} numbers N.
  * <li>to a peer that is neither the same user nor root, whatever it asked:
@@ -64,6 +65,8 @@ public final class Protocol {
     public static final String FORBIDDEN = "forbidden";
     /** A join of a process that does not exist ({@code timensctl} status 3). */
     public static final String NO_PROCESS = "no-process";
+    /** A join that may or may not have been made (it did not finish in time: {@code timensctl} status 125). */
+    public static final String FAILED = "failed";
     public static final String ERROR = "error";
     /** The name link's suffix in the control directory. */
     public static final String NAME_SUFFIX = ".name";
@@ -102,6 +105,7 @@ public final class Protocol {
             String word = switch (refusal.kind()) {
                 case NO_SUCH_NAMESPACE -> NO_PROCESS;
                 case PERMISSION_DENIED -> FORBIDDEN;
+                case FAILED -> FAILED;
                 default -> REFUSED;
             };
             return List.of(word + " " + refusal.getMessage().replace('\n', ' '));

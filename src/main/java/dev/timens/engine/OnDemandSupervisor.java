@@ -770,7 +770,7 @@ public final class OnDemandSupervisor {
             throw new SupervisorException(String.valueOf(e.getCause().getMessage()), e.getCause());
         } catch (java.util.concurrent.TimeoutException e) {
             throw new SupervisorException("the namespace did not answer within " + JOIN_LIMIT_SECONDS
-                    + " s (it may still do it)");
+                    + " s (it may still do it)", new LinuxException("join", Errno.ETIMEDOUT));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new SupervisorException("interrupted");

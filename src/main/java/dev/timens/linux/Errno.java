@@ -27,6 +27,7 @@ public final class Errno {
     public static final int EMSGSIZE = 90;
     public static final int EOPNOTSUPP = 95;
     public static final int ECONNABORTED = 103;
+    public static final int ETIMEDOUT = 110;
 
     /**
      * The symbolic name of {@code errno} ("EACCES"), as {@link #describe} gives

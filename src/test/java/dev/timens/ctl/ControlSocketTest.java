@@ -76,13 +76,14 @@ class ControlSocketTest {
             return "no door here";
         }
 
-        /** Takes pid + 1 in; no such process 9, ptrace refused for 8, refused otherwise. */
+        /** Takes pid + 1 in; no such process 9, ptrace refused for 8, not done in time 6, refused otherwise. */
         @Override
         public synchronized ControlException join(int process, boolean tree) {
             asked.add("join " + process + (tree ? " tree" : ""));
             return switch (process) {
                 case 9 -> new ControlException(ControlException.Kind.NO_SUCH_NAMESPACE, "no process 9");
                 case 8 -> new ControlException(ControlException.Kind.PERMISSION_DENIED, "ptrace says no\nat all");
+                case 6 -> new ControlException(ControlException.Kind.FAILED, "no answer in time");
                 default -> process == pid + 1 ? null
                         : new ControlException(ControlException.Kind.REFUSED, "process " + process + " is busy");
             };
@@ -158,6 +159,9 @@ class ControlSocketTest {
             assertThatThrownBy(() -> ControlClient.join(found, 8, false)).isInstanceOfSatisfying(
                     ControlException.class, e -> assertThat(e.kind()).isEqualTo(ControlException.Kind.PERMISSION_DENIED))
                     .hasMessage("ptrace says no at all");
+            assertThatThrownBy(() -> ControlClient.join(found, 6, false)).isInstanceOfSatisfying(
+                    ControlException.class, e -> assertThat(e.kind()).isEqualTo(ControlException.Kind.FAILED))
+                    .hasMessage("no answer in time");
             assertThatThrownBy(() -> ControlClient.join(found, 7, true)).isInstanceOfSatisfying(
                     ControlException.class, e -> assertThat(e.kind()).isEqualTo(ControlException.Kind.REFUSED))
                     .hasMessage("process 7 is busy");
