@@ -47,7 +47,8 @@ final class AttachCommand {
     private AttachCommand() {}
 
     /** The options of {@code attach}, as {@code timensctl attach} was given them. */
-    record Request(int pid, ClockSettings settings, String name, boolean foreground, boolean serve, boolean tree) {}
+    record Request(int pid, ClockSettings settings, String name, boolean foreground, boolean serve, boolean tree,
+                   boolean fileTimes, boolean procTimes) {}
 
     /**
      * The pid of {@code attach} or {@code detach}; IllegalArgumentException (a
@@ -188,6 +189,8 @@ final class AttachCommand {
                 jvmOwn);
         try (TimeNamespace namespace = TimeNamespace.create(r.settings(), java.util.Set.of(), true, r.name() != null)) {
             namespace.acceptChanges();
+            if (r.fileTimes()) namespace.reportFileTimes();
+            if (r.procTimes()) namespace.reportProcTimes();
             NamespaceTree namespaces = new NamespaceTree(namespace, self);
             LiveNamespace live = new LiveNamespace(r.name(), self, namespaces, List.of(commandLine(r.pid())), null);
             ControlServer control;

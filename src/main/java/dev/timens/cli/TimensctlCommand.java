@@ -151,6 +151,11 @@ public final class TimensctlCommand {
                 + " 0-9 . _ -); or, when a running namespace of this user has that name, take the process into it"
                 + " (give no clock options then: it takes that namespace's clocks). Needs a namespace started with"
                 + " --engine v2 or by timensctl attach.");
+        flag(attach, "--file-times", "stat and the other stat calls report file times through the namespace's"
+                + " CLOCK_REALTIME, and explicit times given to utimensat and the like go through its inverse, as"
+                + " timens --file-times.");
+        flag(attach, "--proc", "/proc's uptime, boot time and process start times follow the namespace, as timens"
+                + " --proc (every open costs a round trip to the supervisor).");
         flag(attach, "--tree", "Take in the processes PID started before too (its descendants), each the same way;"
                 + " without it only what PID starts from now on comes with it.");
         flag(attach, "--foreground", "Serve the process from this timensctl, until the process is let go (Ctrl-C"
@@ -248,7 +253,7 @@ public final class TimensctlCommand {
         if (running != null) {
             // Into the running namespace of that name, whose supervisor takes it in.
             for (String option : List.of("--at", "--offset", "--monotonic", "--boottime", "--rate", "--freeze",
-                    "--realtime-only", "--foreground")) {
+                    "--realtime-only", "--file-times", "--proc", "--foreground")) {
                 if (sub.hasMatchedOption(option)) {
                     throw new IllegalArgumentException(option + " with --name " + request.name() + ", a running"
                             + " namespace: the process takes its clocks (change them with timensctl set "
@@ -284,7 +289,8 @@ public final class TimensctlCommand {
         String name = sub.matchedOptionValue("--name", null);
         if (name != null) dev.timens.ctl.NamespaceName.check(name);
         return new AttachCommand.Request(pid, settings, name, sub.hasMatchedOption("--foreground"),
-                sub.hasMatchedOption("--serve"), sub.hasMatchedOption("--tree"));
+                sub.hasMatchedOption("--serve"), sub.hasMatchedOption("--tree"), sub.hasMatchedOption("--file-times"),
+                sub.hasMatchedOption("--proc"));
     }
 
     /** The running namespace named {@code name}, or null when none of this user's has that name. */

@@ -450,6 +450,29 @@ class AttachIT {
     }
 
     /**
+     * {@code --file-times} and {@code --proc}: a shell loop, attached, prints
+     * a file's mtime ({@code stat}), the uptime ({@code /proc/uptime}) and the
+     * date, each moved by the namespace, and the host's again once detached.
+     */
+    @Test
+    void fileTimesAndProcFollowAnAttachedProcess(@TempDir Path dir) throws Exception {
+        Path file = Files.createFile(dir.resolve("f"));
+        long mtime = Files.getLastModifiedTime(file).toInstant().getEpochSecond();
+        Running loop = run(List.of("sh", "-c", "while :; do echo \"M=$(stat -c %Y " + file
+                + ") U=$(cut -d. -f1 /proc/uptime)\"; sleep 0.1; done"));
+        String first = loop.await(line -> line.startsWith("M="), "a first round");
+        long uptime = Long.parseLong(first.replaceAll(".*U=", ""));
+        Result attach = timensctl("attach", Long.toString(loop.pid()), "--offset", "+365d", "--boottime", "+1d",
+                "--file-times", "--proc");
+        assertThat(attach.status()).as(attach.err()).isZero();
+        loop.awaitFrom(loop.mark(), line -> line.equals("M=" + (mtime + YEAR) + " U=" + line.replaceAll(".*U=", ""))
+                && Long.parseLong(line.replaceAll(".*U=", "")) > uptime + 86_000, "the mtime a year and uptime a day on");
+        assertThat(timensctl("detach", Long.toString(loop.pid())).status()).isZero();
+        loop.awaitFrom(loop.mark(), line -> line.startsWith("M=" + mtime + " ")
+                && Long.parseLong(line.replaceAll(".*U=", "")) < uptime + 600, "host times again");
+    }
+
+    /**
      * {@code attach --name} of a running namespace (engine v2): a program of
      * each kind, started natively, takes the namespace's clock while it runs,
      * follows {@code set} with the namespace's own command, is listed among its
