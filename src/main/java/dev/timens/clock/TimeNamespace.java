@@ -1222,13 +1222,32 @@ public final class TimeNamespace implements Tool, AutoCloseable {
         return new byte[] {(byte) 0xb8, (byte) nr, (byte) (nr >> 8), 0, 0, 0x0f, 0x05, (byte) 0xc3};
     }
 
-    private static final int HOST_GETTIMEOFDAY_AT = 16;
+    private static final int HOST_GETTIMEOFDAY_AT = 64;
+
+    /**
+     * How the clock code of a process taken in reaches the kernel's function
+     * {@code name} (at {@code kernel}, the process's vDSO), whose first bytes
+     * get a jump: a trampoline, its first instructions then a jump back past
+     * them, where {@link Prologue} can copy them (the kernel's function runs, no
+     * syscall: what clock sources the clock code cannot read itself, such as
+     * kvm-clock, need); else a raw syscall {@code nr}, which the supervisor lets
+     * through by its address.
+     */
+    private byte[] hostRead(String name, long kernel, int nr) {
+        VdsoImage.Redirect r = image.redirects().stream().filter(x -> x.name().equals(name)).findFirst().orElse(null);
+        Prologue.Copy copy = r == null ? null
+                : Prologue.copy(KernelVdso.current().image(), (int) r.kernelOffset(), JUMP_LENGTH, kernel + r.kernelOffset());
+        if (copy == null || copy.bytes().length + JUMP_LENGTH > HOST_GETTIMEOFDAY_AT) return rawCall(nr);
+        ByteBuffer b = ByteBuffer.allocate(copy.bytes().length + JUMP_LENGTH);
+        b.put(copy.bytes()).put(jumpTo(kernel + r.kernelOffset() + copy.covered()));
+        return b.array();
+    }
 
     /**
      * A process taken in while running (engine v2's adopt): its libc found the
      * kernel's vDSO functions long ago and calls them where they are. The image
-     * is mapped as at an exec, with a page of raw host-clock calls beside it
-     * for the clock code's fallbacks; then the kernel's clock_gettime,
+     * is mapped as at an exec, with a page of host-clock reads beside it for
+     * the clock code's calls of the kernel's functions ({@link #hostRead}); then the kernel's clock_gettime,
      * gettimeofday and time start with a jump into the image's own (written
      * through /proc/PID/mem, which makes the page the process's own copy), once
      * no held thread is inside the bytes it replaces. Timerfds the process armed
@@ -1261,9 +1280,11 @@ public final class TimeNamespace implements Tool, AutoCloseable {
             if (hostReadPage < 0 && hostReadPage > -4096) {
                 throw new IllegalStateException("cannot map a page: " + Errno.describe((int) -hostReadPage));
             }
-            byte[] calls = new byte[HOST_GETTIMEOFDAY_AT + 8];
-            System.arraycopy(rawCall(SyscallNumbers.CLOCK_GETTIME), 0, calls, 0, 8);
-            System.arraycopy(rawCall(SyscallNumbers.GETTIMEOFDAY), 0, calls, HOST_GETTIMEOFDAY_AT, 8);
+            byte[] calls = new byte[2 * HOST_GETTIMEOFDAY_AT];
+            byte[] clockGettime = hostRead("clock_gettime", kernel, SyscallNumbers.CLOCK_GETTIME);
+            byte[] gettimeofday = hostRead("gettimeofday", kernel, SyscallNumbers.GETTIMEOFDAY);
+            System.arraycopy(clockGettime, 0, calls, 0, clockGettime.length);
+            System.arraycopy(gettimeofday, 0, calls, HOST_GETTIMEOFDAY_AT, gettimeofday.length);
             stop.memory().write(new RemotePtr(hostReadPage), calls);
             long sealed = inject.call(SyscallNumbers.MPROTECT, hostReadPage, VdsoImage.PAGE,
                     Mman.PROT_READ | Mman.PROT_EXEC);
