@@ -153,18 +153,10 @@ class ControlSocketTest {
             ControlClient.join(found, 101, false);
             ControlClient.join(found, 101, true);
             assertThat(fake.asked).containsExactly("join 101", "join 101 tree");
-            assertThatThrownBy(() -> ControlClient.join(found, 9, false)).isInstanceOfSatisfying(
-                    ControlException.class, e -> assertThat(e.kind()).isEqualTo(ControlException.Kind.NO_SUCH_NAMESPACE))
-                    .hasMessage("no process 9");
-            assertThatThrownBy(() -> ControlClient.join(found, 8, false)).isInstanceOfSatisfying(
-                    ControlException.class, e -> assertThat(e.kind()).isEqualTo(ControlException.Kind.PERMISSION_DENIED))
-                    .hasMessage("ptrace says no at all");
-            assertThatThrownBy(() -> ControlClient.join(found, 6, false)).isInstanceOfSatisfying(
-                    ControlException.class, e -> assertThat(e.kind()).isEqualTo(ControlException.Kind.FAILED))
-                    .hasMessage("no answer in time");
-            assertThatThrownBy(() -> ControlClient.join(found, 7, true)).isInstanceOfSatisfying(
-                    ControlException.class, e -> assertThat(e.kind()).isEqualTo(ControlException.Kind.REFUSED))
-                    .hasMessage("process 7 is busy");
+            assertJoinRefused(found, 9, false, ControlException.Kind.NO_SUCH_NAMESPACE, "no process 9");
+            assertJoinRefused(found, 8, false, ControlException.Kind.PERMISSION_DENIED, "ptrace says no at all");
+            assertJoinRefused(found, 6, false, ControlException.Kind.FAILED, "no answer in time");
+            assertJoinRefused(found, 7, true, ControlException.Kind.REFUSED, "process 7 is busy");
             assertThat(ControlClient.request(found.socket(), "join 7 forest")).containsExactly("error unknown request");
         }
         ControlServer.Handler plain = new ControlServer.Handler() {
@@ -189,6 +181,12 @@ class ControlSocketTest {
                             e -> assertThat(e.kind()).isEqualTo(ControlException.Kind.REFUSED))
                     .hasMessage("this namespace takes no running process");
         }
+    }
+
+    private static void assertJoinRefused(ControlClient.Found found, int pid, boolean tree, ControlException.Kind kind,
+                                          String message) {
+        assertThatThrownBy(() -> ControlClient.join(found, pid, tree)).isInstanceOfSatisfying(ControlException.class,
+                e -> assertThat(e.kind()).isEqualTo(kind)).hasMessage(message);
     }
 
     /**
