@@ -39,11 +39,20 @@ record Continuer(int pid, int listener, String filter, long since) {
      * children again, and it neither waits for them nor counts them.
      */
     static boolean is(int pid) {
+        return commandLine(pid).startsWith("timens-exec\0continue\0");
+    }
+
+    /** Whether process {@code pid} is any of timens's helpers (argv[0] {@code timens-exec}: watch, park, door, continue). */
+    static boolean isHelper(int pid) {
+        return commandLine(pid).startsWith("timens-exec\0");
+    }
+
+    /** Process {@code pid}'s command line, NUL-separated; empty when it cannot be read. */
+    private static String commandLine(int pid) {
         try {
-            String argv = new String(Files.readAllBytes(Path.of("/proc/" + pid + "/cmdline")), StandardCharsets.UTF_8);
-            return argv.startsWith("timens-exec\0continue\0");
+            return new String(Files.readAllBytes(Path.of("/proc/" + pid + "/cmdline")), StandardCharsets.UTF_8);
         } catch (IOException e) {
-            return false;
+            return "";
         }
     }
 

@@ -673,6 +673,12 @@ public final class OnDemandSupervisor {
      * let go, and the process runs on untouched.
      */
     private TakenIn takeIn(int pid, Workspace w) throws SupervisorException {
+        if (Continuer.isHelper(pid)) {
+            // A namespace's watchdog, door, doorbell or filter helper: taken in, it would
+            // depend on the supervisor it watches, or answer its own calls.
+            throw new SupervisorException("process " + pid + " is one of timens's own helpers (timens-exec)",
+                    new LinuxException("join", Errno.EBUSY));
+        }
         Adoption adoption = new Adoption(pid, w.ptracer(), w.saved(), w.work(), w.scratch(), true);
         Continuer before = Continuer.leftFor(pid);
         List<Adoption> taking = new ArrayList<>(List.of(adoption));

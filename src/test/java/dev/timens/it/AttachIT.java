@@ -618,6 +618,15 @@ class AttachIT {
         assertRefused(timensctl("attach", pid, "--name", "svc", "--offset", "+1d"), 2, "a running namespace");
         String leader = listed("svc").split("\\s+")[2];
         assertRefused(timensctl("attach", leader, "--name", "svc"), 5, "in the namespace already");
+        long watchdog = ProcessHandle.allProcesses().filter(p -> {
+            try {
+                return Files.readString(Path.of("/proc/" + p.pid() + "/cmdline")).startsWith("timens-exec\0watch\0");
+            } catch (IOException e) {
+                return false;
+            }
+        }).findFirst().orElseThrow().pid();
+        assertRefused(timensctl("attach", Long.toString(watchdog), "--name", "svc"), 5, "timens's own helpers");
+        assertRefused(timensctl("attach", Long.toString(watchdog), "--offset", "+1d"), 5, "timens's own helpers");
         assertThat(loop.linesFrom(loop.mark())).allMatch(line -> allNear(line, now));
 
         Running shell = run(List.of("sh", "-c", "echo ready; read line; exec " + Toolchains.program("timeloop")));
