@@ -304,7 +304,9 @@ public final class TimensCommand implements Callable<Integer> {
             return CONTROL_DIRECTORY;
         }
         Instant hostStart = Instant.now();
-        try (TimeNamespace namespace = TimeNamespace.create(settings, passedFds, readKernelTimeData, name != null)) {
+        // --rate given with --name, even 1: the rate may change later (timensctl set --rate).
+        try (TimeNamespace namespace = TimeNamespace.create(settings, passedFds, readKernelTimeData, name != null,
+                rate != null)) {
             namespace.acceptChanges();
             if (fileTimes) namespace.reportFileTimes();
             if (procTimes) namespace.reportProcTimes();

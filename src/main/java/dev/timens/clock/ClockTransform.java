@@ -136,6 +136,17 @@ public record ClockTransform(long baseReal, long baseVirtual, long mult, int shi
     }
 
     /**
+     * Whether {@link #hostDuration} and {@link #virtualDuration} are the same
+     * functions under {@code other}: the same rate, or both keeping real
+     * durations (rate 1, a stopped clock, the host's own).
+     */
+    public boolean scalesDurationsAs(ClockTransform other) {
+        boolean real = !active || isUnitRate() || mult == 0;
+        boolean otherReal = !other.active || other.isUnitRate() || other.mult == 0;
+        return real ? otherReal : !otherReal && mult == other.mult && shift == other.shift;
+    }
+
+    /**
      * This transform read as a function of {@code outer}'s clock instead of the
      * host's, made one transform of the host's: a nested namespace's clock, whose
      * "host" is its parent namespace's clock. Exact at host reading

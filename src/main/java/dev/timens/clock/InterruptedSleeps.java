@@ -88,8 +88,10 @@ final class InterruptedSleeps {
      * A sleep about to go to the kernel (not one the warp answers itself):
      * when it is relative, on one of the namespace's clocks, and wants the time
      * left, its deadline is taken now, before a rate replaces its duration.
+     * {@code resumed}: the time left of a sleep that starts over after a rate
+     * change ({@link RateSyscalls#resumedRemaining}), instead of its request.
      */
-    void onSleep(SyscallStop stop) {
+    void onSleep(SyscallStop stop, Long resumed) {
         int nr = stop.number();
         int request;
         int remain;
@@ -111,17 +113,8 @@ final class InterruptedSleeps {
         }
         RemotePtr rem = stop.pointerArg(remain);
         if (rem.isNull()) return;
-        long duration;
-        try {
-            ByteBuffer t = ByteBuffer.wrap(stop.memory().read(stop.pointerArg(request), 16))
-                    .order(ByteOrder.LITTLE_ENDIAN);
-            long sec = t.getLong(0);
-            long nsec = t.getLong(8);
-            if (sec < 0 || nsec < 0 || nsec >= NANOS || sec >= TimeSyscalls.KTIME_SEC_MAX) return; // EINVAL
-            duration = sec * NANOS + nsec;
-        } catch (TraceeFault e) {
-            return; // EFAULT
-        }
+        Long duration = resumed != null ? resumed : request(stop, request);
+        if (duration == null) return; // the kernel answers EINVAL or EFAULT
         long now = now(clock);
         long deadline = now + duration < now ? Long.MAX_VALUE : now + duration;
         long[] args = new long[6];
@@ -129,6 +122,20 @@ final class InterruptedSleeps {
         Sleep sleep = new Sleep(args, request, clock, deadline, rem);
         int tid = stop.tid();
         stop.atExit(exit -> exited(exit, tid, sleep));
+    }
+
+    /** The duration in argument {@code request}, or null where the kernel refuses it. */
+    private static Long request(SyscallStop stop, int request) {
+        try {
+            ByteBuffer t = ByteBuffer.wrap(stop.memory().read(stop.pointerArg(request), 16))
+                    .order(ByteOrder.LITTLE_ENDIAN);
+            long sec = t.getLong(0);
+            long nsec = t.getLong(8);
+            if (sec < 0 || nsec < 0 || nsec >= NANOS || sec >= TimeSyscalls.KTIME_SEC_MAX) return null; // EINVAL
+            return sec * NANOS + nsec;
+        } catch (TraceeFault e) {
+            return null; // EFAULT
+        }
     }
 
     void taskExited(int tid) {

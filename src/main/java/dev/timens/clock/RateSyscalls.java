@@ -6,11 +6,15 @@ import dev.timens.linux.SyscallNumbers;
 import dev.timens.engine.SyscallOutcome;
 import dev.timens.engine.SyscallSet;
 import dev.timens.engine.SyscallStop;
+import dev.timens.engine.TraceControl;
 import dev.timens.engine.TraceeFault;
 import dev.timens.engine.TraceeMemory;
+import dev.timens.linux.Time;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.HashMap;
+import java.util.Map;
 
 import static dev.timens.linux.Time.NANOS;
 import static dev.timens.linux.Time.TIMER_ABSTIME;
@@ -30,7 +34,17 @@ import static dev.timens.linux.Time.TIMER_ABSTIME;
  * <p>Not scaled: ITIMER_VIRTUAL/PROF and POSIX timers on CPU-time clocks (CPU
  * time), and timeouts inside structures
  * the supervisor cannot see (io_uring is refused anyway). Only used when the
- * rate is neither 1 nor 0: a stopped clock keeps real durations.
+ * rate is neither 1 nor 0 (a stopped clock keeps real durations), or when the
+ * namespace was started to take other rates later ({@code --name} with {@code --rate}).
+ *
+ * <p>The rate may change while waits run ({@code timensctl set --rate}). So
+ * each wait in the kernel is kept with its end on the namespace's MONOTONIC
+ * clock; at a change, those blocked are made to start over
+ * ({@link TraceControl#restartSyscall}), and the call that starts over is given
+ * what is left to that end at the new rate, not its whole timeout again (which
+ * a restart would give a poll or an epoll_wait, and a sleep resumed from the
+ * program's own request). While the clocks stand still, durations are real
+ * time, as at rate 1. Tracer thread only.
  */
 final class RateSyscalls {
     private static final int FUTEX_WAIT = 0;
@@ -41,10 +55,98 @@ final class RateSyscalls {
     private static final int SO_RCVTIMEO_NEW = 66;
     private static final int SO_SNDTIMEO_NEW = 67;
 
+    /** A syscall's result when the kernel is about to start it over: -ERESTARTSYS .. -ERESTART_RESTARTBLOCK. */
+    private static final long ERESTART_FIRST = -516;
+    private static final long ERESTART_LAST = -512;
+
+    /**
+     * A wait of a thread in the kernel: syscall {@code nr}, whose argument
+     * {@code arg} the program gave as {@code own} (a pointer, or milliseconds)
+     * and the kernel got as {@code given}: a timeout of {@code hostTimeout}
+     * nanoseconds from {@code since} (host CLOCK_MONOTONIC), scaled under
+     * {@code scaledUnder}. Once a rate change made it start over, {@code left}
+     * is the namespace time it had left when the rate changed, at
+     * {@code changedAt} (else -1).
+     */
+    private record InFlight(int nr, int arg, long own, long given, long since, long hostTimeout,
+                            ClockTransform scaledUnder, long left, long changedAt) {
+        /** The rate changed at {@code at}: the time left then, in the namespace's time. */
+        InFlight toStartOver(long at) {
+            long ran = Math.max(0, at - since);
+            long hostLeft = Math.max(0, hostTimeout - ran);
+            return new InFlight(nr, arg, own, given, since, hostTimeout, scaledUnder,
+                    scaledUnder.virtualDuration(hostLeft), at);
+        }
+
+        boolean startingOver() {
+            return left >= 0;
+        }
+    }
+
     private final ClockPage page;
+    private final Map<Integer, InFlight> inFlight = new HashMap<>();
+    private TraceControl control;
 
     RateSyscalls(ClockPage page) {
         this.page = page;
+    }
+
+    void start(TraceControl control) {
+        this.control = control;
+    }
+
+    /**
+     * The rate changed at {@code changedAt} (host CLOCK_MONOTONIC): every wait
+     * blocked with a timeout scaled for another rate starts over, with the time
+     * it had left then, at the new rate. One not blocked yet (on its way to the
+     * kernel) keeps the old scaling. While the clocks stand still, durations
+     * are real time, as at rate 1.
+     */
+    void rateChanged(long changedAt) {
+        if (control == null) return;
+        ClockTransform now = rate();
+        for (Map.Entry<Integer, InFlight> e : inFlight.entrySet()) {
+            InFlight f = e.getValue();
+            if (f.startingOver() || f.scaledUnder().scalesDurationsAs(now)) continue;
+            long[] call = TaskActivity.currentSyscall(e.getKey());
+            if (call == null || call[0] != f.nr() || call[1 + f.arg()] != f.given()) continue;
+            e.setValue(f.toStartOver(changedAt));
+            control.restartSyscall(e.getKey());
+        }
+    }
+
+    void taskExited(int tid) {
+        inFlight.remove(tid);
+    }
+
+    /**
+     * The namespace time left of the wait {@code stop} starts over, when a rate
+     * change made it start over (null otherwise): what it had left at the change,
+     * less what passed since at the new rate. What a sleep interrupted later has
+     * left is counted from there, too.
+     */
+    Long resumedRemaining(SyscallStop stop) {
+        InFlight f = inFlight.get(stop.tid());
+        if (f == null || !f.startingOver() || f.nr() != stop.number() || stop.arg(f.arg()) != f.own()) return null;
+        long since = Math.max(0, Time.clockGettimeNanos(Time.CLOCK_MONOTONIC) - f.changedAt());
+        return Math.max(0, f.left() - rate().virtualDuration(since));
+    }
+
+    /**
+     * Keeps the wait {@code stop} starts: {@code own} as the program gave it,
+     * {@code given} to the kernel, for {@code hostTimeout} nanoseconds;
+     * forgotten at its exit, unless the kernel starts it over.
+     */
+    private void waiting(SyscallStop stop, int arg, long own, long given, long hostTimeout) {
+        int tid = stop.tid();
+        InFlight f = new InFlight(stop.number(), arg, own, given, Time.clockGettimeNanos(Time.CLOCK_MONOTONIC),
+                hostTimeout, rate(), -1, 0);
+        inFlight.put(tid, f);
+        stop.atExit(exit -> {
+            long result = exit.result();
+            boolean again = result >= ERESTART_FIRST && result <= ERESTART_LAST;
+            if (!again && inFlight.get(tid) == f) inFlight.remove(tid);
+        });
     }
 
     static void subscribe(SyscallSet.Builder b) {
@@ -138,9 +240,12 @@ final class RateSyscalls {
     private SyscallOutcome millis(SyscallStop stop, int arg) {
         int ms = (int) stop.arg(arg);
         if (ms <= 0) return SyscallOutcome.proceed();
-        long host = rate().hostDuration(ms * 1_000_000L);
-        long hostMs = Math.max(1, (host + 999_999) / 1_000_000);
-        stop.setArg(arg, Math.min(Integer.MAX_VALUE, hostMs));
+        Long resumed = resumedRemaining(stop);
+        long virtual = resumed != null ? resumed : ms * 1_000_000L;
+        long host = rate().hostDuration(virtual);
+        long hostMs = Math.min(Integer.MAX_VALUE, virtual == 0 ? 0 : Math.max(1, (host + 999_999) / 1_000_000));
+        stop.setArg(arg, hostMs);
+        waiting(stop, arg, ms, hostMs, hostMs * 1_000_000L);
         // The program's own value back: a wait an ignored signal cut short starts
         // over from these registers (see Supervisor), and must be scaled once.
         stop.atExit(exit -> exit.setArg(arg, ms));
@@ -156,22 +261,29 @@ final class RateSyscalls {
     private SyscallOutcome timeout(SyscallStop stop, int arg, boolean timespec, boolean updated) throws TraceeFault {
         RemotePtr user = stop.pointerArg(arg);
         if (user.isNull()) return SyscallOutcome.proceed();
-        ByteBuffer t;
-        try {
-            t = wrap(stop.memory().read(user, 16));
-        } catch (TraceeFault e) {
-            return SyscallOutcome.proceed(); // the kernel answers EFAULT itself
+        Long resumed = resumedRemaining(stop);
+        Long virtual = resumed;
+        if (virtual == null) {
+            ByteBuffer t;
+            try {
+                t = wrap(stop.memory().read(user, 16));
+            } catch (TraceeFault e) {
+                return SyscallOutcome.proceed(); // the kernel answers EFAULT itself
+            }
+            virtual = nanos(t.getLong(0), t.getLong(8), timespec);
+            if (virtual == null) return SyscallOutcome.proceed(); // invalid: the kernel answers EINVAL
         }
-        Long virtual = nanos(t.getLong(0), t.getLong(8), timespec);
-        if (virtual == null) return SyscallOutcome.proceed(); // invalid: the kernel answers EINVAL
-        RemotePtr copy = stop.pushScratch(encode(rate().hostDuration(virtual), timespec));
+        ClockTransform scaledUnder = rate();
+        long host = scaledUnder.hostDuration(virtual);
+        RemotePtr copy = stop.pushScratch(encode(host, timespec));
         stop.setArg(arg, copy.address());
+        if (stop.number() != SyscallNumbers.SETSOCKOPT) waiting(stop, arg, user.address(), copy.address(), host);
         stop.atExit(exit -> {
             exit.setArg(arg, user.address()); // a restarted call must see the program's own pointer
             if (updated && exit.result() != -14 /* EFAULT */) {
                 ByteBuffer remaining = wrap(exit.memory().read(copy, 16));
-                Long host = nanos(remaining.getLong(0), remaining.getLong(8), timespec);
-                if (host != null) exit.memory().write(user, encode(rate().virtualDuration(host), timespec));
+                Long left = nanos(remaining.getLong(0), remaining.getLong(8), timespec);
+                if (left != null) exit.memory().write(user, encode(scaledUnder.virtualDuration(left), timespec));
             }
         });
         return SyscallOutcome.proceed();

@@ -94,7 +94,10 @@ public final class TimeNamespace implements Tool, AutoCloseable {
     private final List<TimeNamespace> nestedNamespaces = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** Set by {@link #onStart}; null before. */
     private volatile TraceControl control;
-    /** Whether relative sleeps and timeouts are scaled (a rate other than 1 and 0 at the start). */
+    /**
+     * Whether relative sleeps and timeouts are scaled: a rate other than 1 and 0
+     * at the start, or a namespace started to take other rates later.
+     */
     private final boolean scaled;
     /**
      * Whether the filter sends absolute MONOTONIC futex waits here and sysinfo is
@@ -145,7 +148,8 @@ public final class TimeNamespace implements Tool, AutoCloseable {
 
     private TimeNamespace(ClockPage page, VdsoImage image, KernelTimeData timeData,
                           java.util.function.Function<VdsoImage, java.util.concurrent.Future<String>> clockCodeChecker,
-                          long kernelVdsoSize, boolean warp, boolean realtimeOnly, Set<Integer> passedFds) {
+                          long kernelVdsoSize, boolean warp, boolean realtimeOnly, boolean rateMayChange,
+                          Set<Integer> passedFds) {
         this.page = page;
         page.onPublish(this::published);
         this.realtimeOnly = realtimeOnly;
@@ -155,11 +159,12 @@ public final class TimeNamespace implements Tool, AutoCloseable {
         this.kernelVdsoSize = kernelVdsoSize;
         this.deadlines = new DeadlineSyscalls(page);
         ClockTransform monotonic = page.transform(ClockGroup.MONOTONIC);
-        boolean scaled = monotonic.active() && !monotonic.isUnitRate() && monotonic.mult() != 0;
+        boolean scaled = monotonic.active() && (rateMayChange && !realtimeOnly
+                || !monotonic.isUnitRate() && monotonic.mult() != 0);
         this.scaled = scaled;
         this.monotonicFollowed = monotonic.active();
         this.boottimeFollowed = page.transform(ClockGroup.BOOTTIME).active();
-        this.timers = new Timers(page, warp, this::syscallInstruction, System.err);
+        this.timers = new Timers(page, warp, scaled, this::syscallInstruction, System.err);
         this.warp = warp ? new Warp(page, deadlines, timers, TaskActivity.fromProc(passedFds)) : null;
         this.syscalls = new TimeSyscalls(page, jump -> {
             deadlines.realtimeWasSet();
@@ -202,7 +207,7 @@ public final class TimeNamespace implements Tool, AutoCloseable {
      */
     public static TimeNamespace create(ClockSettings settings, Set<Integer> passedFds,
                                        boolean readKernelTimeData) {
-        return create(settings, passedFds, readKernelTimeData, false, ClockCodeCheck::start);
+        return create(settings, passedFds, readKernelTimeData, false, false, ClockCodeCheck::start);
     }
 
     /**
@@ -214,17 +219,29 @@ public final class TimeNamespace implements Tool, AutoCloseable {
      */
     public static TimeNamespace create(ClockSettings settings, Set<Integer> passedFds,
                                        boolean readKernelTimeData, boolean movable) {
-        return create(settings, passedFds, readKernelTimeData, movable, ClockCodeCheck::start);
+        return create(settings, passedFds, readKernelTimeData, movable, false, ClockCodeCheck::start);
+    }
+
+    /**
+     * As {@link #create(ClockSettings, java.util.Set, boolean, boolean)}; with
+     * {@code rateMayChange} (and {@code movable}), relative sleeps, timeouts and
+     * timers are scaled to the rate from the start, even at rate 1, so that the
+     * rate can later change to any other ({@link ClockChange.Rate}): each of
+     * them then costs a stop, as under {@code --rate}.
+     */
+    public static TimeNamespace create(ClockSettings settings, Set<Integer> passedFds,
+                                       boolean readKernelTimeData, boolean movable, boolean rateMayChange) {
+        return create(settings, passedFds, readKernelTimeData, movable, rateMayChange, ClockCodeCheck::start);
     }
 
     /** As above, with the check of the clock code that {@code clockCodeChecker} starts (tests give their own). */
     static TimeNamespace create(ClockSettings settings, Set<Integer> passedFds, boolean readKernelTimeData,
                                 java.util.function.Function<VdsoImage, java.util.concurrent.Future<String>> clockCodeChecker) {
-        return create(settings, passedFds, readKernelTimeData, false, clockCodeChecker);
+        return create(settings, passedFds, readKernelTimeData, false, false, clockCodeChecker);
     }
 
     private static TimeNamespace create(ClockSettings settings, Set<Integer> passedFds,
-                                        boolean readKernelTimeData, boolean movable,
+                                        boolean readKernelTimeData, boolean movable, boolean rateMayChange,
                                         java.util.function.Function<VdsoImage, java.util.concurrent.Future<String>> clockCodeChecker) {
         Map<ClockGroup, ClockTransform> initial = transformsFor(settings);
         if (movable) for (ClockGroup g : ClockGroup.values()) initial.putIfAbsent(g, ClockTransform.offset(0));
@@ -235,7 +252,7 @@ public final class TimeNamespace implements Tool, AutoCloseable {
         ClockPage page = ClockPage.create(image);
         page.publish(initial);
         return new TimeNamespace(page, image, timeData, clockCodeChecker, kernel.image().length, settings.warp(),
-                settings.realtimeOnly(), passedFds);
+                settings.realtimeOnly(), movable && rateMayChange, passedFds);
     }
 
     /**
@@ -274,7 +291,7 @@ public final class TimeNamespace implements Tool, AutoCloseable {
         // The same clock code and time data as this namespace's, checked already.
         TimeNamespace child = new TimeNamespace(nestedPage, nestedImage, timeData,
                 image -> java.util.concurrent.CompletableFuture.completedFuture(null), kernelVdsoSize, false,
-                realtimeOnly || settings.realtimeOnly(), java.util.Set.of());
+                realtimeOnly || settings.realtimeOnly(), false, java.util.Set.of());
         child.parent = this;
         child.relative.putAll(own);
         child.controlled = controlled;
@@ -563,6 +580,7 @@ public final class TimeNamespace implements Tool, AutoCloseable {
     public void onStart(TraceControl control) {
         deadlines.start(control);
         timers.start(control);
+        if (rates != null) rates.start(control);
         if (warp != null) warp.start(control);
         if (realtimeSource != null) realtimeSource.start(control::wakeup);
         this.control = control;
@@ -699,9 +717,10 @@ public final class TimeNamespace implements Tool, AutoCloseable {
 
     /**
      * Every clock runs at {@code rate} from now on, continuing from where it
-     * stands. Only between 1 and 0 (freezing and unfreezing), and not under
-     * --warp: at any other rate relative sleeps and timers are scaled at the
-     * moment they start, and those already running would keep the old rate.
+     * stands. Where relative sleeps and timers are scaled ({@link #scaled}:
+     * started with a rate), any rate may follow any other: the waits and timers
+     * running are scaled anew. Elsewhere only 1 and 0 (freezing and
+     * unfreezing), since nothing relative is followed there. Never under --warp.
      * Under --realtime-only, where nothing relative is scaled, CLOCK_REALTIME
      * alone takes any rate.
      */
@@ -712,19 +731,24 @@ public final class TimeNamespace implements Tool, AutoCloseable {
         if (outOfRange != null) return outOfRange;
         boolean betweenOneAndZero = (rate.signum() == 0 || rate.compareTo(java.math.BigDecimal.ONE) == 0)
                 && (current.signum() == 0 || current.compareTo(java.math.BigDecimal.ONE) == 0);
+        String now = current.signum() == 0 ? "is frozen" : "runs at " + ClockSettings.compact(current);
+        if (warp != null) return "the rate of a namespace under --warp cannot change (it " + now + ")";
         // Under --realtime-only nothing relative is scaled: any rate can follow any other.
-        if (!realtimeOnly && (scaled || warp != null || !betweenOneAndZero)) {
-            return "the rate of a running namespace can only go from 1 to frozen and back, without --warp (it "
-                    + (current.signum() == 0 ? "is frozen" : "runs at " + ClockSettings.compact(current))
-                    + (warp != null ? " with --warp" : "")
-                    + "): sleeps, timeouts and timers already running were scaled for the rate they started under";
+        if (!realtimeOnly && !scaled && !betweenOneAndZero) {
+            return "the rate of this namespace can only go from 1 to frozen and back (it " + now + "): it was"
+                    + " started without --rate, so its sleeps, timeouts and timers are not scaled; start it with"
+                    + " --name and --rate (--rate 1 too) to change its rate later";
+        }
+        if (!realtimeOnly && scaled && !nestedNamespaces().isEmpty()) {
+            return "the rate cannot change while a namespace is nested in this one: its waits and timers are"
+                    + " scaled by its own supervisor";
         }
         if (!realtimeOnly && (!monotonicFollowed || !boottimeFollowed)) {
             return notFollowed("the clocks cannot be stopped or restarted");
         }
         long mult = rate.multiply(java.math.BigDecimal.valueOf(ClockTransform.UNIT_RATE))
                 .setScale(0, java.math.RoundingMode.HALF_EVEN).longValueExact();
-        if (mult != 0 && (timers.anyAbsolute()
+        if (mult != 0 && current.signum() == 0 && (timers.anyAbsolute()
                 || nestedNamespaces().stream().anyMatch(nested -> nested.timers.anyAbsolute()))) {
             // Frozen, such a timer fires after the real time it named when armed; ticking
             // again, it should fire when the clock gets there, which is not known here.
@@ -741,9 +765,12 @@ public final class TimeNamespace implements Tool, AutoCloseable {
             next.put(g, new ClockTransform(host, t.apply(host), mult, ClockTransform.SHIFT, true));
         }
         page.publish(next);
+        long changedAt = Time.clockGettimeNanos(Time.CLOCK_MONOTONIC);
         // Frozen, an absolute wait takes the real time it named when it began; ticking
         // again, it must end when the clock gets there: each is translated anew.
         if (mult != 0) deadlines.clocksWereSet(groups);
+        if (rates != null) rates.rateChanged(changedAt);
+        timers.rateChanged(changedAt);
         return null;
     }
 
@@ -854,7 +881,7 @@ public final class TimeNamespace implements Tool, AutoCloseable {
             try {
                 SyscallOutcome warped = warp == null ? null : warp.onSyscall(stop);
                 if (warped != null) return warped;
-                if (sleeps != null) sleeps.onSleep(stop);
+                if (sleeps != null) sleeps.onSleep(stop, rates == null ? null : rates.resumedRemaining(stop));
                 if (rates != null && rates.handles(stop)) return rates.handle(stop);
                 if (deadlines.handles(stop.number())) return deadlines.handle(stop);
             } catch (TraceeFault e) {
@@ -1126,6 +1153,7 @@ public final class TimeNamespace implements Tool, AutoCloseable {
         }
         deadlines.taskExited(tid);
         timers.taskExited(tid);
+        if (rates != null) rates.taskExited(tid);
         if (warp != null) warp.taskExited(tid);
         if (sleeps != null) sleeps.taskExited(tid);
     }

@@ -50,6 +50,10 @@ import static dev.timens.linux.Time.TIMER_ABSTIME;
  *   <li>Under {@code --warp}, timers are events the clocks can jump to, and every
  *       jump moves every timer's host expiry earlier by the jump, so that each
  *       still expires at its time on the namespace's clocks.</li>
+ *   <li>Where relative durations are scaled to a rate, a change of the rate
+ *       ({@code timensctl set --rate}) scales the time left to each timer's next
+ *       expiry, and its period, to the new rate, so that it still expires at its
+ *       time on the namespace's clocks.</li>
  * </ul>
  *
  * <p>How a timer is moved: a timerfd through a duplicate of its descriptor the
@@ -103,6 +107,8 @@ final class Timers implements AutoCloseable {
         /** What the timer is re-armed to when the cancellation is read: host deadline on its clock, interval. */
         long afterCancelValue;
         long afterCancelInterval;
+        /** Its clock's transform when its host times were last computed (what they are scaled for). */
+        ClockTransform armedUnder;
 
         FdTimer(int tgid, int fd, int dup) {
             this.tgid = tgid;
@@ -133,6 +139,12 @@ final class Timers implements AutoCloseable {
         long interval;
         /** Host nanoseconds the next expiry must still move earlier, at the injection to come. */
         long pendingShift;
+        /** Its clock's transform when its host times were last computed (what they are scaled for). */
+        ClockTransform armedUnder;
+        /** The rate changed: its time left and period are scaled anew at the injection to come. */
+        boolean rescale;
+        /** When (host CLOCK_MONOTONIC) the rate changed, for {@link #rescale}. */
+        long rescaleFrom;
 
         ProcessTimer(int tgid, int id) {
             this.tgid = tgid;
@@ -170,6 +182,8 @@ final class Timers implements AutoCloseable {
 
     private final ClockPage page;
     private final boolean warp;
+    /** Relative timers are followed too: under --warp, and where durations are scaled to a rate. */
+    private final boolean followRelative;
     private final IntFunction<Long> syscallInstruction;
     private final PrintStream diagnostics;
     private final int self = Unistd.getpid();
@@ -190,11 +204,14 @@ final class Timers implements AutoCloseable {
 
     /**
      * @param warp               whether every timer is an event (--warp), not only absolute REALTIME ones
+     * @param scaled             whether relative durations are scaled to the rate, which may change
      * @param syscallInstruction per thread, the address of a {@code syscall} instruction of its kernel vDSO, or null
      */
-    Timers(ClockPage page, boolean warp, IntFunction<Long> syscallInstruction, PrintStream diagnostics) {
+    Timers(ClockPage page, boolean warp, boolean scaled, IntFunction<Long> syscallInstruction,
+           PrintStream diagnostics) {
         this.page = page;
         this.warp = warp;
+        this.followRelative = warp || scaled;
         this.syscallInstruction = syscallInstruction;
         this.diagnostics = diagnostics;
     }
@@ -240,7 +257,7 @@ final class Timers implements AutoCloseable {
                 int flags = (int) stop.arg(1);
                 Integer clock = DeadlineSyscalls.timerClock(stop);
                 if (clock == null || ClockGroup.of(clock) == null) return null; // not a timerfd: the kernel says so
-                if (!warp && (flags & TIMER_ABSTIME) == 0) {
+                if (!followRelative && (flags & TIMER_ABSTIME) == 0) {
                     forgetFd(tgid, fd); // re-armed relative: nothing to follow any more
                     return null;
                 }
@@ -259,7 +276,7 @@ final class Timers implements AutoCloseable {
                 // A CPU-time clock has no namespace time in it; without --warp only
                 // absolute timers need following: a clock step, or a move from
                 // outside (timensctl set), moves them.
-                if (ClockGroup.of(clock) == null || !warp && (flags & TIMER_ABSTIME) == 0) {
+                if (ClockGroup.of(clock) == null || !followRelative && (flags & TIMER_ABSTIME) == 0) {
                     processTimers.remove(key(tgid, id));
                     return null;
                 }
@@ -302,6 +319,7 @@ final class Timers implements AutoCloseable {
         t.clock = Time.CLOCK_MONOTONIC;
         t.interval = 0;
         t.pendingShift = 0;
+        t.armedUnder = page.transform(ClockGroup.MONOTONIC);
         t.hostExpiry = hostNow(Time.CLOCK_MONOTONIC) + hostNanos;
     }
 
@@ -534,6 +552,7 @@ final class Timers implements AutoCloseable {
         t.clock = clock;
         t.flags = flags;
         t.cancelled = false;
+        t.armedUnder = page.transform(ClockGroup.of(clock));
         Timerfd.Setting setting;
         try {
             setting = Timerfd.get(t.dup);
@@ -600,6 +619,7 @@ final class Timers implements AutoCloseable {
         t.flags = flags;
         t.interval = interval;
         t.pendingShift = 0;
+        t.armedUnder = page.transform(ClockGroup.of(clock));
         long monotonic = hostNow(Time.CLOCK_MONOTONIC);
         t.hostExpiry = (flags & TIMER_ABSTIME) != 0 ? monotonic + (value - hostNow(clock)) : monotonic + value;
     }
@@ -639,6 +659,62 @@ final class Timers implements AutoCloseable {
             }
         }
         for (ProcessTimer t : processTimers.values()) if (t.absoluteOn(group)) shiftProcess(t, shift);
+    }
+
+    /**
+     * The rate changed: the time to each timer's next expiry, and its period,
+     * scaled for the rate it was armed under, are scaled for the new one. While
+     * the clocks stand still, timers take real time, as at rate 1.
+     * {@code changedAt}: when the rate changed, on the host's CLOCK_MONOTONIC.
+     */
+    synchronized void rateChanged(long changedAt) {
+        for (FdTimer t : new ArrayList<>(fdTimers)) {
+            if (t.cancelled || !live(t)) continue;
+            ClockTransform now = page.transform(ClockGroup.of(t.clock));
+            if (!rescalable(t.armedUnder, now)) continue;
+            Timerfd.Setting setting = Timerfd.get(t.dup);
+            long counted = ticks(t.dup);
+            if (setting.valueNanos() != 0) {
+                long value = rescaledLeft(setting.valueNanos(), hostNow(Time.CLOCK_MONOTONIC) - changedAt,
+                        t.armedUnder, now);
+                int flags = t.flags & (TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET);
+                if ((flags & TIMER_ABSTIME) != 0) value += hostNow(t.clock);
+                Timerfd.set(t.dup, flags, value, rescaled(setting.intervalNanos(), t.armedUnder, now));
+                // Re-arming cleared the expirations not read yet: they are still owed.
+                if (counted > 0) Timerfd.setTicks(t.dup, counted);
+            }
+            t.armedUnder = now;
+        }
+        for (ProcessTimer t : processTimers.values()) {
+            if (!rescalable(t.armedUnder, page.transform(ClockGroup.of(t.clock)))) continue;
+            if (!t.rescale) t.rescaleFrom = changedAt;
+            t.rescale = true;
+            shiftProcess(t, 0);
+        }
+    }
+
+    /**
+     * Whether host times computed under {@code from} are scaled anew under
+     * {@code to}. A stopped clock's durations are real time, as at rate 1.
+     */
+    private static boolean rescalable(ClockTransform from, ClockTransform to) {
+        return from != null && !from.scalesDurationsAs(to);
+    }
+
+    /**
+     * The host time left to an expiry, {@code left} now, scaled under
+     * {@code from} until {@code since} nanoseconds ago and under {@code to}
+     * since: what was left then is the one scaled anew, and the time since then
+     * passed at the new rate (at least 1: due now, not disarmed).
+     */
+    private static long rescaledLeft(long left, long since, ClockTransform from, ClockTransform to) {
+        long then = left + Math.max(0, since);
+        return Math.max(1, rescaled(then, from, to) - Math.max(0, since));
+    }
+
+    /** {@code host} nanoseconds that were scaled under {@code from}, scaled under {@code to} instead. */
+    private static long rescaled(long host, ClockTransform from, ClockTransform to) {
+        return to.hostDuration(from.virtualDuration(host));
     }
 
     /** Whether an absolute timer on one of the namespace's clocks is armed (as far as the supervisor follows it). */
@@ -843,7 +919,7 @@ final class Timers implements AutoCloseable {
     /** Asks for the moves whose interrupt was never answered again (tracer thread). */
     synchronized void retryMoves() {
         for (ProcessTimer t : new ArrayList<>(processTimers.values())) {
-            if (t.pendingShift == 0) continue;
+            if (t.pendingShift == 0 && !t.rescale) continue;
             Injection asked = injecting.get(t.tgid);
             if (asked == null || asked.stale()) shiftProcess(t, 0);
         }
@@ -856,9 +932,11 @@ final class Timers implements AutoCloseable {
         try (InjectedSyscalls inject = stop.injectSyscalls(gadget)) {
             RemotePtr buffer = stop.pushScratch(new byte[32]);
             for (ProcessTimer t : processTimers.values()) {
-                if (t.tgid != tgid || t.pendingShift == 0) continue;
+                if (t.tgid != tgid || t.pendingShift == 0 && !t.rescale) continue;
                 long shift = t.pendingShift;
                 t.pendingShift = 0;
+                boolean rescale = t.rescale;
+                t.rescale = false;
                 long got = t.itimer() ? inject.call(SyscallNumbers.GETITIMER, ITIMER_REAL, buffer.address())
                         : inject.call(SyscallNumbers.TIMER_GETTIME, t.id, buffer.address());
                 if (got != 0) continue;
@@ -868,6 +946,15 @@ final class Timers implements AutoCloseable {
                 long remaining = spec.getLong(16) * NANOS + spec.getLong(24) * unit;
                 if (remaining == 0) continue; // expired meanwhile, and one-shot
                 long monotonic = hostNow(Time.CLOCK_MONOTONIC);
+                if (rescale) {
+                    ClockTransform now = page.transform(ClockGroup.of(t.clock));
+                    if (rescalable(t.armedUnder, now)) {
+                        remaining = rescaledLeft(remaining, monotonic - t.rescaleFrom, t.armedUnder, now);
+                        interval = rescaled(interval, t.armedUnder, now);
+                        t.hostExpiry = 0; // a new schedule: nothing to keep to
+                    }
+                    t.armedUnder = now;
+                }
                 // The expiry on the timer's own schedule, not the kernel's: a timer moved
                 // to expire "now" fired a little late (the move came after the jump), and
                 // its period must not carry that lateness on, period after period.

@@ -192,4 +192,23 @@ class ClockTransformTest {
         ClockTransform fast = new ClockTransform(0, 0, 1L << 62, ClockTransform.SHIFT, true);
         assertThatThrownBy(() -> fast.after(fast, 1_000)).isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void durationsScaleAlikeAtTheSameRateAndAreRealTimeAtOneAndFrozen() {
+        long unit = ClockTransform.UNIT_RATE;
+        ClockTransform ten = new ClockTransform(5, 7, 10 * unit, ClockTransform.SHIFT, true);
+        ClockTransform tenElsewhere = new ClockTransform(99, 3, 10 * unit, ClockTransform.SHIFT, true);
+        ClockTransform four = new ClockTransform(5, 7, 4 * unit, ClockTransform.SHIFT, true);
+        ClockTransform frozen = new ClockTransform(5, 7, 0, ClockTransform.SHIFT, true);
+        ClockTransform one = ClockTransform.offset(3_600_000_000_000L);
+        assertThat(ten.scalesDurationsAs(tenElsewhere)).isTrue();
+        assertThat(ten.scalesDurationsAs(four)).isFalse();
+        assertThat(ten.scalesDurationsAs(frozen)).isFalse();
+        assertThat(frozen.scalesDurationsAs(ten)).isFalse();
+        // Frozen clocks, rate 1 and the host's own keep real durations: one and the same.
+        assertThat(frozen.scalesDurationsAs(one)).isTrue();
+        assertThat(one.scalesDurationsAs(ClockTransform.IDENTITY)).isTrue();
+        assertThat(ClockTransform.IDENTITY.scalesDurationsAs(frozen)).isTrue();
+        assertThat(one.scalesDurationsAs(ten)).isFalse();
+    }
 }

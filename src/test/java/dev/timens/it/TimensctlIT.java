@@ -15,6 +15,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -88,6 +89,88 @@ class TimensctlIT {
         assertThat(awaitListed(name)).contains(" 2040-01-01T");
     }
 
+    /**
+     * A namespace started with {@code --name} and {@code --rate} (1 here) takes
+     * any other rate while it runs, and the sleeps, timeouts and timers already
+     * running are scaled anew: each still ends when its own clock has advanced
+     * by what it asked, never earlier. Left as they were armed, these 60-second
+     * waits of rate 1 would take 60 host seconds (past {@link #WAIT_MILLIS}),
+     * with the clocks, at 20 then 4, far past their end; scaled for 20 and not
+     * again for 4, they would end early.
+     */
+    @ParameterizedTest(name = "engine {0}")
+    @ValueSource(strings = {"v1", "v2"})
+    void aRateChangeScalesTheWaitsAndTimersAlreadyRunning(String engine) throws Exception {
+        String probe = Toolchains.program("timerprobe").toString();
+        Map<String, String> modes = new java.util.LinkedHashMap<>();
+        modes.put("rel-nanosleep MONOTONIC", "OK");
+        modes.put("poll-timeout", "ETIMEDOUT");
+        modes.put("select-timeout", "ETIMEDOUT");
+        modes.put("epoll-timeout", "ETIMEDOUT");
+        modes.put("rel-timerfd BOOTTIME", "OK");
+        modes.put("abs-timerfd MONOTONIC", "OK");
+        modes.put("rel-timer REALTIME", "OK");
+        modes.put("itimer", "OK");
+        modes.put("cond-monotonic", "ETIMEDOUT");
+        StringBuilder script = new StringBuilder();
+        for (String mode : modes.keySet()) script.append(probe).append(' ').append(mode).append(" 60 & ");
+        String name = "rates-" + engine;
+        Namespace ns = start("--engine", engine, "--name", name, "--rate", "1", "--", "sh", "-c",
+                script + "echo started; wait; echo ended");
+        ns.awaitOutput(line -> line.equals("started"));
+        awaitListed(name);
+        Thread.sleep(500); // most waits armed: one armed after a change is scaled for the new rate as it starts
+        Result faster = timensctl("set", name, "--rate", "20");
+        assertThat(faster.status()).as(faster.err()).isZero();
+        Thread.sleep(1000);
+        Result slower = timensctl("set", name, "--rate", "4");
+        assertThat(slower.status()).as(slower.err()).isZero();
+        assertThat(awaitListed(name).split("\\s+")[7]).isEqualTo("4");
+        for (Map.Entry<String, String> mode : modes.entrySet()) {
+            String kind = mode.getKey().split(" ")[0];
+            String line = ns.awaitOutput(l -> l.startsWith("TIMER mode=" + kind + " "));
+            assertThat(line).contains("result=" + mode.getValue());
+            Matcher elapsed = Pattern.compile("elapsed=([0-9.]+)").matcher(line);
+            assertThat(elapsed.find()).as(line).isTrue();
+            // At 4, a quarter of a second late is one second of the namespace's.
+            assertThat(Double.parseDouble(elapsed.group(1))).as(line).isBetween(60.0, 80.0);
+        }
+        ns.awaitOutput(line -> line.equals("ended"));
+    }
+
+    /** The same for Go's time.Sleep (futex or epoll_pwait timeouts) and Java's Thread.sleep (absolute futex waits). */
+    @Test
+    void aRateChangeScalesGoAndJavaSleepsAlreadyRunning() throws Exception {
+        String go = Toolchains.program("timerprobe-go").toString();
+        String java = Toolchains.java() + " -cp " + Toolchains.javaClasses("TimerProbe") + " TimerProbe";
+        Namespace ns = start("--name", "langs", "--rate", "1", "--", "sh", "-c",
+                go + " sleep 30 & " + java + " sleep 30 & echo started; wait");
+        ns.awaitOutput(line -> line.equals("started"));
+        awaitListed("langs");
+        Thread.sleep(3000); // the JVM started and sleeping
+        Result faster = timensctl("set", "langs", "--rate", "10");
+        assertThat(faster.status()).as(faster.err()).isZero();
+        for (String lang : List.of("go", "java")) {
+            String line = ns.awaitOutput(l -> l.startsWith("TIMER ") && l.contains(" lang=" + lang));
+            Matcher elapsed = Pattern.compile("elapsed=([0-9.]+)").matcher(line);
+            assertThat(elapsed.find()).as(line).isTrue();
+            assertThat(Double.parseDouble(elapsed.group(1))).as(line).isBetween(30.0, 45.0);
+            assertThat(line).contains("result=OK");
+        }
+    }
+
+    /** Without --rate at the start, sleeps are not scaled: only 1 and frozen, and the refusal says how. */
+    @Test
+    void aNamespaceStartedWithoutRateRefusesOtherRatesAndSaysHow() throws Exception {
+        start("--name", "plain", "--", "sleep", "60");
+        awaitListed("plain");
+        Result rate = timensctl("set", "plain", "--rate", "60");
+        assertThat(rate.status()).isEqualTo(5);
+        assertThat(rate.err().strip()).startsWith("timensctl: the rate of this namespace can only go from 1 to"
+                + " frozen and back (it runs at 1)").contains("--name and --rate").doesNotContain("\n");
+        assertThat(awaitListed("plain").split("\\s+")[7]).isEqualTo("1");
+    }
+
     @Test
     void monotonicMovesForwardOnlyAndSetFindsTheNamespaceByAnyPid() throws Exception {
         Namespace ns = start("--name", "mono", "--", "sh", "-c",
@@ -155,8 +238,8 @@ class TimensctlIT {
 
         Result rate = timensctl("set", "fz", "--rate", "60");
         assertThat(rate.status()).isEqualTo(5);
-        assertThat(rate.err().strip()).startsWith("timensctl: the rate of a running namespace can only go from 1 to"
-                + " frozen and back").doesNotContain("\n");
+        assertThat(rate.err().strip()).startsWith("timensctl: the rate of this namespace can only go from 1 to"
+                + " frozen and back (it is frozen)").doesNotContain("\n");
 
         assertThat(timensctl("set", "fz", "--unfreeze").status()).isZero();
         int unfrozenFrom = ns.lines().size();
