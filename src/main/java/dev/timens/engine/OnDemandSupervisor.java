@@ -867,6 +867,9 @@ public final class OnDemandSupervisor {
      * joined process is asked to (the namespace ends, or is let go).
      */
     private void letJoinedLeave(boolean everyone, Workspace w) {
+        boolean asking = everyone;
+        for (Joined j : joined.values()) asking |= j.leaving != null;
+        if (!asking) return; // the usual case, after every stop while a process is joined
         if (everyone) {
             for (Joined j : joined.values()) {
                 if (j.leaving == null) j.leaving = new java.util.concurrent.CompletableFuture<>();
