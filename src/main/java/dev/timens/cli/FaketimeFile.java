@@ -24,10 +24,11 @@ import java.util.concurrent.atomic.AtomicReference;
  * for an {@code @} date or {@code %}, that date now (its start is reset, unless
  * FAKETIME_DONT_RESET is set: then that date plus the time since the start, sped up);
  * for a date without {@code @}, that date. A line asking for another speed is followed
- * only under --realtime-only, where nothing relative is scaled (CLOCK_REALTIME then
- * runs at the new speed, from where libfaketime would put it); otherwise timens keeps
- * its speed. A line that cannot be followed, or that timens refuses, is reported on
- * stderr, once, and the clock keeps going.
+ * where the namespace can take other rates (timens starts it so when it re-reads a
+ * file: sleeps and timers already running are scaled anew; or --realtime-only, where
+ * nothing relative is scaled): the clocks run at the new speed, from where libfaketime
+ * would put them. A line that cannot be followed, or that timens refuses, is reported
+ * on stderr, once, and the clock keeps going.
  *
  * <p>The file is read every {@link #POLL} (libfaketime reads it on a clock read once
  * its cache of FAKETIME_CACHE_DURATION seconds, 10 by default, has expired, or every
@@ -44,7 +45,7 @@ final class FaketimeFile implements RealtimeSource {
     private final boolean dontReset;
     /** The speed the namespace runs at; changed by a followed line, on the supervisor's thread. */
     private volatile BigDecimal rate;
-    /** Whether a new speed can be followed (--realtime-only). */
+    /** Whether a new speed can be followed (the namespace takes other rates). */
     private final boolean speedsFollowed;
     private final Instant hostStart;
     private final PrintWriter err;
@@ -61,7 +62,7 @@ final class FaketimeFile implements RealtimeSource {
      * @param file      the file to re-read, or null for a fixed {@code %} spec
      * @param initial   the spec the namespace started with (its line in the file)
      * @param rate      the speed the namespace runs at (0: frozen)
-     * @param speedsFollowed whether a line with another speed is followed (--realtime-only)
+     * @param speedsFollowed whether a line with another speed is followed (the namespace takes other rates)
      * @param hostStart the host's time when the namespace started
      */
     FaketimeFile(FaketimeCommand.SpecFiles file, String initial, FaketimeReader.Format format, LocalZone zone,
@@ -142,8 +143,7 @@ final class FaketimeFile implements RealtimeSource {
         };
         if (speed.compareTo(rate) != 0 && !speedsFollowed) {
             return report("a new speed in " + SpecException.quote(line) + " cannot be followed: the namespace keeps"
-                    + " the speed it started with (" + rate.stripTrailingZeros().toPlainString() + "; with"
-                    + " FAKETIME_DONT_FAKE_MONOTONIC=1, --realtime-only, it would follow)");
+                    + " the speed it started with (" + rate.stripTrailingZeros().toPlainString() + ")");
         }
         if (spec instanceof FaketimeSpec.Speed(FaketimeSpec clock, BigDecimal ignored)) spec = clock;
         if (spec instanceof FaketimeSpec.FollowFile) {

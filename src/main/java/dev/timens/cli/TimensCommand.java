@@ -304,9 +304,11 @@ public final class TimensCommand implements Callable<Integer> {
             return CONTROL_DIRECTORY;
         }
         Instant hostStart = Instant.now();
-        // --rate given with --name, even 1: the rate may change later (timensctl set --rate).
-        try (TimeNamespace namespace = TimeNamespace.create(settings, passedFds, readKernelTimeData, name != null,
-                rate != null)) {
+        // --rate given with --name, even 1: the rate may change later (timensctl set --rate); and
+        // a FAKETIME file, re-read while the command runs, may ask for another speed at any time.
+        boolean rateMayChange = rate != null && name != null || faketimeFile != null;
+        try (TimeNamespace namespace = TimeNamespace.create(settings, passedFds, readKernelTimeData,
+                name != null || faketimeFile != null, rateMayChange)) {
             namespace.acceptChanges();
             if (fileTimes) namespace.reportFileTimes();
             if (procTimes) namespace.reportProcTimes();
@@ -346,7 +348,7 @@ public final class TimensCommand implements Callable<Integer> {
         if (faketimeFile != null || (faketime != null && faketime.startsWith("%"))) {
             namespace.followRealtime(new FaketimeFile(faketimeFile, faketime, faketimeFormat, LocalZone.fromEnvironment(),
                     System.getenv("FAKETIME_FOLLOW_FILE"), System.getenv("FAKETIME_DONT_RESET") != null,
-                    settings.rate(), settings.realtimeOnly(), hostStart, err));
+                    settings.rate(), settings.realtimeOnly() || faketimeFile != null, hostStart, err));
         }
         // Nothing inside may open the supervisor's files or memory, or trace
         // it, unless it has CAP_SYS_PTRACE: from here on the supervisor needs

@@ -10,6 +10,7 @@ import java.time.LocalDateTime;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -272,14 +273,39 @@ class FaketimeIT {
         assertThat(seen).allSatisfy(t -> assertThat(t).isBetween(1_582_935_825L, 1_582_935_825L + 10));
     }
 
-    /** A new speed in the file cannot be followed by a running namespace: said once, and the clock goes on. */
+    /**
+     * A new speed in the file is followed by the running namespace, every clock
+     * at once: two host seconds after the change are about twenty on its clock,
+     * and a sleep there takes its time on that clock.
+     */
     @Test
-    void aNewSpeedInTheFileIsReportedNotFollowed() throws Exception {
-        TimensRunner.Result run = speedRewrittenToTen(runner);
-        assertThat(run.stderrLines()).as(run.describe()).singleElement().asString()
-                .contains("a new speed in '+0 x10' cannot be followed");
-        assertThat(Long.parseLong(run.lastLine())).as(run.describe())
-                .isBetween(run.before().realtime().longValue() - 2, run.after().realtime().longValue() + 2);
+    void aNewSpeedInTheFileIsFollowed() throws Exception {
+        Path rc = Files.writeString(temp.resolve("my-faketime.rc"), "+0 x1\n");
+        String script = "touch ready; i=0; while [ ! -e changed ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done;"
+                + " echo changed $(date +%s.%N); touch seen;"
+                + " i=0; while [ ! -e later ] && [ $i -lt 3000 ]; do sleep 0.1; i=$((i+1)); done;"
+                + " echo later $(date +%s.%N); sleep 3; echo slept $(date +%s.%N)";
+        CompletableFuture<Void> rewrite = CompletableFuture.runAsync(() -> {
+            rewriteWhenReady(temp, rc, "+0 x10\n");
+            try {
+                for (int i = 0; i < 300 && !Files.exists(temp.resolve("seen")); i++) Thread.sleep(50);
+                Thread.sleep(2000);
+                Files.createFile(temp.resolve("later"));
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        });
+        TimensRunner.Result run = runner.in(temp).withEnv("FAKETIME_TIMESTAMP_FILE", rc.toString())
+                .timensFaketimeArgs(List.of("--", "sh", "-c", script));
+        rewrite.get(20, TimeUnit.SECONDS);
+        run.assertExit(0);
+        assertThat(run.stderr()).as(run.describe()).isEmpty();
+        Map<String, Double> at = new java.util.HashMap<>();
+        for (String line : run.stdout().lines().toList()) at.put(line.split(" ")[0], Double.parseDouble(line.split(" ")[1]));
+        assertThat(at).as(run.describe()).containsKeys("changed", "later", "slept");
+        // Two host seconds at 10 (at least: the file is seen within 100 ms of its creation).
+        assertThat(at.get("later") - at.get("changed")).as(run.describe()).isGreaterThan(15.0);
+        assertThat(at.get("slept") - at.get("later")).as(run.describe()).isBetween(3.0, 13.0);
     }
 
     /**
