@@ -62,20 +62,19 @@ final class RateSyscalls {
     /**
      * A wait of a thread in the kernel: syscall {@code nr}, whose argument
      * {@code arg} the program gave as {@code own} (a pointer, or milliseconds)
-     * and the kernel got as {@code given}: a timeout of {@code hostTimeout}
-     * nanoseconds from {@code since} (host CLOCK_MONOTONIC), scaled under
-     * {@code scaledUnder}. Once a rate change made it start over, {@code left}
-     * is the namespace time it had left when the rate changed, at
-     * {@code changedAt} (else -1).
+     * and the kernel got as {@code given}: a timeout of {@code timeout}
+     * nanoseconds of the namespace's from {@code since} (host CLOCK_MONOTONIC),
+     * scaled under {@code scaledUnder}. Once a rate change made it start over,
+     * {@code left} is the namespace time it had left when the rate changed, at
+     * {@code changedAt} (else -1). Kept in the namespace's time, not as the
+     * host timeout, which may have been cut to what the kernel holds.
      */
-    private record InFlight(int nr, int arg, long own, long given, long since, long hostTimeout,
+    private record InFlight(int nr, int arg, long own, long given, long since, long timeout,
                             ClockTransform scaledUnder, long left, long changedAt) {
         /** The rate changed at {@code at}: the time left then, in the namespace's time. */
         InFlight toStartOver(long at) {
-            long ran = Math.max(0, at - since);
-            long hostLeft = Math.max(0, hostTimeout - ran);
-            return new InFlight(nr, arg, own, given, since, hostTimeout, scaledUnder,
-                    scaledUnder.virtualDuration(hostLeft), at);
+            long passed = scaledUnder.virtualDuration(Math.max(0, at - since));
+            return new InFlight(nr, arg, own, given, since, timeout, scaledUnder, Math.max(0, timeout - passed), at);
         }
 
         boolean startingOver() {
@@ -134,13 +133,13 @@ final class RateSyscalls {
 
     /**
      * Keeps the wait {@code stop} starts: {@code own} as the program gave it,
-     * {@code given} to the kernel, for {@code hostTimeout} nanoseconds;
-     * forgotten at its exit, unless the kernel starts it over.
+     * {@code given} to the kernel, for {@code timeout} nanoseconds of the
+     * namespace's; forgotten at its exit, unless the kernel starts it over.
      */
-    private void waiting(SyscallStop stop, int arg, long own, long given, long hostTimeout) {
+    private void waiting(SyscallStop stop, int arg, long own, long given, long timeout) {
         int tid = stop.tid();
         InFlight f = new InFlight(stop.number(), arg, own, given, Time.clockGettimeNanos(Time.CLOCK_MONOTONIC),
-                hostTimeout, rate(), -1, 0);
+                timeout, rate(), -1, 0);
         inFlight.put(tid, f);
         stop.atExit(exit -> {
             long result = exit.result();
@@ -243,9 +242,10 @@ final class RateSyscalls {
         Long resumed = resumedRemaining(stop);
         long virtual = resumed != null ? resumed : ms * 1_000_000L;
         long host = rate().hostDuration(virtual);
-        long hostMs = Math.min(Integer.MAX_VALUE, virtual == 0 ? 0 : Math.max(1, (host + 999_999) / 1_000_000));
+        // Rounded up (a wait never ends early), and at most what poll's int holds.
+        long hostMs = Math.min(Integer.MAX_VALUE, host / 1_000_000 + (host % 1_000_000 == 0 ? 0 : 1));
         stop.setArg(arg, hostMs);
-        waiting(stop, arg, ms, hostMs, hostMs * 1_000_000L);
+        waiting(stop, arg, ms, hostMs, virtual);
         // The program's own value back: a wait an ignored signal cut short starts
         // over from these registers (see Supervisor), and must be scaled once.
         stop.atExit(exit -> exit.setArg(arg, ms));
@@ -277,7 +277,7 @@ final class RateSyscalls {
         long host = scaledUnder.hostDuration(virtual);
         RemotePtr copy = stop.pushScratch(encode(host, timespec));
         stop.setArg(arg, copy.address());
-        if (stop.number() != SyscallNumbers.SETSOCKOPT) waiting(stop, arg, user.address(), copy.address(), host);
+        if (stop.number() != SyscallNumbers.SETSOCKOPT) waiting(stop, arg, user.address(), copy.address(), virtual);
         stop.atExit(exit -> {
             exit.setArg(arg, user.address()); // a restarted call must see the program's own pointer
             if (updated && exit.result() != -14 /* EFAULT */) {

@@ -678,7 +678,7 @@ final class Timers implements AutoCloseable {
                 long value = rescaledLeft(setting.valueNanos(), hostNow(Time.CLOCK_MONOTONIC) - changedAt,
                         t.armedUnder, now);
                 int flags = t.flags & (TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET);
-                if ((flags & TIMER_ABSTIME) != 0) value += hostNow(t.clock);
+                if ((flags & TIMER_ABSTIME) != 0) value = ClockTransform.saturatingAdd(value, hostNow(t.clock));
                 Timerfd.set(t.dup, flags, value, rescaled(setting.intervalNanos(), t.armedUnder, now));
                 // Re-arming cleared the expirations not read yet: they are still owed.
                 if (counted > 0) Timerfd.setTicks(t.dup, counted);
@@ -708,14 +708,24 @@ final class Timers implements AutoCloseable {
      * passed at the new rate (at least 1: due now, not disarmed).
      */
     private static long rescaledLeft(long left, long since, ClockTransform from, ClockTransform to) {
-        long then = left + Math.max(0, since);
-        return Math.max(1, rescaled(then, from, to) - Math.max(0, since));
+        long then = ClockTransform.saturatingAdd(left, Math.max(0, since));
+        long rescaled = rescaled(then, from, to);
+        return rescaled == Long.MAX_VALUE ? rescaled : Math.max(1, rescaled - Math.max(0, since));
     }
 
-    /** {@code host} nanoseconds that were scaled under {@code from}, scaled under {@code to} instead. */
+    /**
+     * {@code host} nanoseconds that were scaled under {@code from}, scaled under
+     * {@code to} instead. A span at the end of the host's range was cut there
+     * when it was scaled (what it stood for is not known): it stays there, late
+     * rather than early.
+     */
     private static long rescaled(long host, ClockTransform from, ClockTransform to) {
+        if (host >= SATURATED) return Long.MAX_VALUE;
         return to.hostDuration(from.virtualDuration(host));
     }
+
+    /** Host spans from here on (146 years) may have been cut to the end of the range when scaled. */
+    private static final long SATURATED = Long.MAX_VALUE / 2;
 
     /** Whether an absolute timer on one of the namespace's clocks is armed (as far as the supervisor follows it). */
     synchronized boolean anyAbsolute() {
@@ -958,7 +968,7 @@ final class Timers implements AutoCloseable {
                 // The expiry on the timer's own schedule, not the kernel's: a timer moved
                 // to expire "now" fired a little late (the move came after the jump), and
                 // its period must not carry that lateness on, period after period.
-                long kernelNext = monotonic + remaining;
+                long kernelNext = ClockTransform.saturatingAdd(monotonic, remaining);
                 long ideal = interval > 0 && t.hostExpiry != 0
                         ? t.hostExpiry + Math.round((double) (kernelNext - t.hostExpiry) / interval) * interval
                         : kernelNext;
@@ -967,7 +977,7 @@ final class Timers implements AutoCloseable {
                 t.hostExpiry = target;
                 t.interval = interval;
                 boolean absolute = (t.flags & TIMER_ABSTIME) != 0;
-                if (absolute) value += hostNow(t.clock);
+                if (absolute) value = ClockTransform.saturatingAdd(value, hostNow(t.clock));
                 ByteBuffer next = ByteBuffer.allocate(32).order(ByteOrder.LITTLE_ENDIAN);
                 next.putLong(0, interval / NANOS).putLong(8, interval % NANOS / unit)
                         .putLong(16, value / NANOS).putLong(24, value % NANOS / unit);
