@@ -43,8 +43,8 @@ final class FaketimeFile implements RealtimeSource {
     private final LocalZone zone;
     private final String followFile;
     private final boolean dontReset;
-    /** The speed the namespace runs at; changed by a followed line, on the supervisor's thread. */
-    private volatile BigDecimal rate;
+    /** The speed the namespace started at: where speeds are not followed, a line must keep it. */
+    private final BigDecimal rate;
     /** Whether a new speed can be followed (the namespace takes other rates). */
     private final boolean speedsFollowed;
     private final Instant hostStart;
@@ -177,9 +177,10 @@ final class FaketimeFile implements RealtimeSource {
             case FaketimeSpec.Frozen(Instant instant) -> nanos(instant);
             default -> throw new AssertionError(spec); // unwrapped in followable()
         };
-        BigDecimal newRate = p.speed().compareTo(rate) == 0 ? null : p.speed();
-        rate = p.speed();
-        return Optional.of(new Due(target.setScale(0, RoundingMode.FLOOR).longValueExact(), newRate));
+        // Where speeds are followed, every line says its speed: the namespace keeps it where
+        // it runs at it already, and where an earlier one was refused, it is asked again.
+        return Optional.of(new Due(target.setScale(0, RoundingMode.FLOOR).longValueExact(),
+                speedsFollowed ? p.speed() : null));
     }
 
     @Override

@@ -152,8 +152,7 @@ final class DeadlineSyscalls {
         ClockTransform t = page.transform(group);
         // An unshifted REALTIME can still be set inside: the wait must be known then.
         if (!t.active() && group != ClockGroup.REALTIME) return SyscallOutcome.proceed();
-        byte[] host = timespec(Math.max(0, hostDeadline(t, group, virtual)));
-        RemotePtr copy = stop.pushScratch(host);
+        RemotePtr copy = stop.pushScratch(TimeStruct.TIMESPEC.encode(Math.max(0, hostDeadline(t, group, virtual))));
         stop.setArg(arg, copy.address());
         waits.put(stop.tid(), new Wait(stop.number(), arg, copy.address(), virtual, group));
         return SyscallOutcome.proceed();
@@ -168,36 +167,42 @@ final class DeadlineSyscalls {
     Long virtualDeadline(SyscallStop stop, int arg) {
         Wait previous = waits.get(stop.tid());
         if (previous != null && previous.isCopyIn(stop, arg)) return previous.virtualDeadline;
-        ByteBuffer ts;
         try {
-            ts = wrap(stop.memory().read(stop.pointerArg(arg), 16));
+            return TimeStruct.TIMESPEC.read(stop.memory(), stop.pointerArg(arg));
         } catch (TraceeFault e) {
             return null;
         }
-        return nanos(ts.getLong(0), ts.getLong(8));
     }
 
     /** Translates it_value of the struct itimerspec in argument 2 (it_interval is relative). */
     private SyscallOutcome timerValue(SyscallStop stop, int clock) throws TraceeFault {
         ClockGroup group = ClockGroup.of(clock);
         if (group == null || !page.transform(group).active()) return SyscallOutcome.proceed();
-        ByteBuffer spec;
+        byte[] spec;
         try {
-            spec = wrap(stop.memory().read(stop.pointerArg(2), 32));
+            spec = stop.memory().read(stop.pointerArg(2), TimeStruct.PAIR_SIZE);
         } catch (TraceeFault e) {
             return SyscallOutcome.proceed();
         }
-        long sec = spec.getLong(16);
-        long nsec = spec.getLong(24);
-        if (sec == 0 && nsec == 0) return SyscallOutcome.proceed(); // disarms: nothing to translate
-        Long nanos = nanos(sec, nsec);
-        if (nanos == null) return SyscallOutcome.proceed();
-        byte[] host = timespec(Math.max(0, hostDeadline(page.transform(group), group, nanos)));
-        if (allZero(host)) host = timespec(1); // {0, 0} would disarm the timer instead
-        spec.put(16, host);
-        RemotePtr copy = stop.pushScratch(spec.array());
-        stop.setArg(2, copy.address());
+        if (!translateTimerValue(spec, page.transform(group), group)) return SyscallOutcome.proceed();
+        stop.setArg(2, stop.pushScratch(spec).address());
         return SyscallOutcome.proceed();
+    }
+
+    /**
+     * Replaces it_value of the struct itimerspec {@code spec}, an absolute time
+     * on {@code group}'s clock under {@code t}, by the host time at which that
+     * clock gets there; false, unchanged, where there is nothing to translate:
+     * a zero value disarms and stays zero; values the kernel refuses or clamps
+     * stay as they are, for it to judge. A deadline translated to zero becomes
+     * 1 ns (zero would disarm the timer instead).
+     */
+    static boolean translateTimerValue(byte[] spec, ClockTransform t, ClockGroup group) {
+        if (TimeStruct.TIMESPEC.isZero(spec, TimeStruct.PAIR_VALUE)) return false;
+        Long value = TimeStruct.TIMESPEC.nanos(spec, TimeStruct.PAIR_VALUE);
+        if (value == null) return false;
+        TimeStruct.TIMESPEC.put(spec, TimeStruct.PAIR_VALUE, Math.max(1, hostDeadline(t, group, value)));
+        return true;
     }
 
     /**
@@ -304,24 +309,4 @@ final class DeadlineSyscalls {
         return null;
     }
 
-    /** A valid absolute timespec as nanoseconds, or null where the kernel would refuse or clamp it. */
-    private static Long nanos(long sec, long nsec) {
-        if (sec < 0 || nsec < 0 || nsec >= NANOS || sec >= TimeSyscalls.KTIME_SEC_MAX) return null;
-        return sec * NANOS + nsec;
-    }
-
-    private static byte[] timespec(long nanos) {
-        ByteBuffer b = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
-        b.putLong(0, nanos / NANOS).putLong(8, nanos % NANOS);
-        return b.array();
-    }
-
-    private static boolean allZero(byte[] bytes) {
-        for (byte b : bytes) if (b != 0) return false;
-        return true;
-    }
-
-    private static ByteBuffer wrap(byte[] bytes) {
-        return ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-    }
 }

@@ -1,6 +1,7 @@
 package dev.timens.clock;
 
 import dev.timens.engine.ArgCondition;
+import dev.timens.engine.InterruptStop;
 import dev.timens.engine.RemotePtr;
 import dev.timens.linux.SyscallNumbers;
 import dev.timens.engine.SyscallOutcome;
@@ -11,8 +12,6 @@ import dev.timens.engine.TraceeFault;
 import dev.timens.engine.TraceeMemory;
 import dev.timens.linux.Time;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -77,6 +76,12 @@ final class RateSyscalls {
             return new InFlight(nr, arg, own, given, since, timeout, scaledUnder, Math.max(0, timeout - passed), at);
         }
 
+        /** Changed again at {@code at} before it started over: the time since the last change ran under {@code before}. */
+        InFlight changedAgain(long at, ClockTransform before) {
+            long passed = before.virtualDuration(Math.max(0, at - changedAt));
+            return new InFlight(nr, arg, own, given, since, timeout, scaledUnder, Math.max(0, left - passed), at);
+        }
+
         boolean startingOver() {
             return left >= 0;
         }
@@ -95,23 +100,55 @@ final class RateSyscalls {
     }
 
     /**
-     * The rate changed at {@code changedAt} (host CLOCK_MONOTONIC): every wait
-     * blocked with a timeout scaled for another rate starts over, with the time
-     * it had left then, at the new rate. One not blocked yet (on its way to the
-     * kernel) keeps the old scaling. While the clocks stand still, durations
-     * are real time, as at rate 1.
+     * The rate changed at {@code changedAt} (host CLOCK_MONOTONIC), from
+     * {@code before}: every wait in the kernel with a timeout scaled for another
+     * rate starts over, with the time it had left then, at the new rate; so
+     * does one the kernel continues in {@code restart_syscall} (after a stop, or
+     * an interrupt of the supervisor's), whose host deadline is the old rate's.
+     * One not in the kernel yet (on its way there) keeps the old scaling. While
+     * the clocks stand still, durations are real time, as at rate 1.
      */
-    void rateChanged(long changedAt) {
+    void rateChanged(long changedAt, ClockTransform before) {
         if (control == null) return;
         ClockTransform now = rate();
         for (Map.Entry<Integer, InFlight> e : inFlight.entrySet()) {
             InFlight f = e.getValue();
-            if (f.startingOver() || f.scaledUnder().scalesDurationsAs(now)) continue;
+            if (f.startingOver()) {
+                e.setValue(f.changedAgain(changedAt, before));
+                continue;
+            }
+            if (f.scaledUnder().scalesDurationsAs(now)) continue;
             long[] call = TaskActivity.currentSyscall(e.getKey());
-            if (call == null || call[0] != f.nr() || call[1 + f.arg()] != f.given()) continue;
+            boolean inIt = call != null && (call[0] == f.nr() && call[1 + f.arg()] == f.given()
+                    || call[0] == SyscallNumbers.RESTART_SYSCALL && call[1 + f.arg()] == f.own());
+            if (!inIt) continue;
             e.setValue(f.toStartOver(changedAt));
-            control.restartSyscall(e.getKey());
+            control.interrupt(e.getKey(), this::startOver);
         }
+    }
+
+    /**
+     * At the interrupt stop of a wait a rate change marked: the call starts
+     * over from its registers, to be given what it has left. One that ended
+     * meanwhile, or that a signal of the program's will end or restart after
+     * its handler, is forgotten: a call made again after that is a new wait.
+     */
+    private void startOver(InterruptStop stop) {
+        int tid = stop.tid();
+        InFlight f = inFlight.get(tid);
+        if (f == null || !f.startingOver()) return;
+        if (stop.willRestart() && !stop.signalPending()) {
+            if (stop.number() == SyscallNumbers.RESTART_SYSCALL && stop.arg(f.arg()) == f.own()) {
+                stop.restartAs(f.nr()); // its registers hold the call's own arguments
+                return;
+            }
+            long arg = stop.arg(f.arg());
+            if (stop.number() == f.nr() && (arg == f.given() || arg == f.own())) {
+                stop.restartFromScratch();
+                return;
+            }
+        }
+        inFlight.remove(tid);
     }
 
     void taskExited(int tid) {
@@ -194,22 +231,22 @@ final class RateSyscalls {
         }
         if (nr == SyscallNumbers.POLL) return millis(stop, 2);
         if (nr == SyscallNumbers.EPOLL_WAIT || nr == SyscallNumbers.EPOLL_PWAIT) return millis(stop, 3);
-        if (nr == SyscallNumbers.SELECT) return timeout(stop, 4, false, true);
-        if (nr == SyscallNumbers.PSELECT6) return timeout(stop, 4, true, true);
-        if (nr == SyscallNumbers.PPOLL) return timeout(stop, 2, true, true);
+        if (nr == SyscallNumbers.SELECT) return timeout(stop, 4, TimeStruct.TIMEVAL, true);
+        if (nr == SyscallNumbers.PSELECT6) return timeout(stop, 4, TimeStruct.TIMESPEC, true);
+        if (nr == SyscallNumbers.PPOLL) return timeout(stop, 2, TimeStruct.TIMESPEC, true);
         if (nr == SyscallNumbers.EPOLL_PWAIT2 || nr == SyscallNumbers.SEMTIMEDOP || nr == SyscallNumbers.FUTEX) {
-            return timeout(stop, 3, true, false);
+            return timeout(stop, 3, TimeStruct.TIMESPEC, false);
         }
-        if (nr == SyscallNumbers.RT_SIGTIMEDWAIT) return timeout(stop, 2, true, false);
+        if (nr == SyscallNumbers.RT_SIGTIMEDWAIT) return timeout(stop, 2, TimeStruct.TIMESPEC, false);
         if (nr == SyscallNumbers.IO_GETEVENTS || nr == SyscallNumbers.IO_PGETEVENTS || nr == SyscallNumbers.RECVMMSG) {
-            return timeout(stop, 4, true, false);
+            return timeout(stop, 4, TimeStruct.TIMESPEC, false);
         }
         if (nr == SyscallNumbers.TIMERFD_SETTIME || nr == SyscallNumbers.TIMER_SETTIME) return timerSet(stop);
         if (nr == SyscallNumbers.TIMERFD_GETTIME || nr == SyscallNumbers.TIMER_GETTIME) {
             if (nr == SyscallNumbers.TIMER_GETTIME && !onNamespaceClock(stop)) return SyscallOutcome.proceed();
             RemotePtr current = stop.pointerArg(1);
             stop.atExit(exit -> {
-                if (exit.result() == 0) scalePairBack(exit.memory(), current, true);
+                if (exit.result() == 0) scalePairBack(exit.memory(), current, TimeStruct.TIMESPEC);
             });
             return SyscallOutcome.proceed();
         }
@@ -218,7 +255,7 @@ final class RateSyscalls {
             if (stop.arg(0) != ITIMER_REAL) return SyscallOutcome.proceed();
             RemotePtr current = stop.pointerArg(1);
             stop.atExit(exit -> {
-                if (exit.result() == 0) scalePairBack(exit.memory(), current, false);
+                if (exit.result() == 0) scalePairBack(exit.memory(), current, TimeStruct.TIMEVAL);
             });
             return SyscallOutcome.proceed();
         }
@@ -232,13 +269,16 @@ final class RateSyscalls {
      * an interrupted one is the namespace's, written by {@link InterruptedSleeps}.
      */
     private SyscallOutcome sleep(SyscallStop stop, int requestArg) throws TraceeFault {
-        return timeout(stop, requestArg, true, false);
+        return timeout(stop, requestArg, TimeStruct.TIMESPEC, false);
     }
 
     /** An int millisecond timeout in a register; negative means forever, 0 means do not wait. */
     private SyscallOutcome millis(SyscallStop stop, int arg) {
         int ms = (int) stop.arg(arg);
-        if (ms <= 0) return SyscallOutcome.proceed();
+        if (ms <= 0) {
+            inFlight.remove(stop.tid()); // no wait to keep: nor an earlier one of this thread
+            return SyscallOutcome.proceed();
+        }
         Long resumed = resumedRemaining(stop);
         long virtual = resumed != null ? resumed : ms * 1_000_000L;
         long host = rate().hostDuration(virtual);
@@ -258,32 +298,31 @@ final class RateSyscalls {
      * when the kernel reports the remaining time in it ({@code updated}), that is
      * scaled back into the program's struct.
      */
-    private SyscallOutcome timeout(SyscallStop stop, int arg, boolean timespec, boolean updated) throws TraceeFault {
+    private SyscallOutcome timeout(SyscallStop stop, int arg, TimeStruct kind, boolean updated) throws TraceeFault {
         RemotePtr user = stop.pointerArg(arg);
-        if (user.isNull()) return SyscallOutcome.proceed();
-        Long resumed = resumedRemaining(stop);
-        Long virtual = resumed;
+        if (user.isNull()) {
+            inFlight.remove(stop.tid()); // no wait to keep: nor an earlier one of this thread
+            return SyscallOutcome.proceed();
+        }
+        Long virtual = resumedRemaining(stop);
         if (virtual == null) {
-            ByteBuffer t;
             try {
-                t = wrap(stop.memory().read(user, 16));
+                virtual = kind.read(stop.memory(), user);
             } catch (TraceeFault e) {
                 return SyscallOutcome.proceed(); // the kernel answers EFAULT itself
             }
-            virtual = nanos(t.getLong(0), t.getLong(8), timespec);
             if (virtual == null) return SyscallOutcome.proceed(); // invalid: the kernel answers EINVAL
         }
         ClockTransform scaledUnder = rate();
         long host = scaledUnder.hostDuration(virtual);
-        RemotePtr copy = stop.pushScratch(encode(host, timespec));
+        RemotePtr copy = stop.pushScratch(kind.encode(host));
         stop.setArg(arg, copy.address());
         if (stop.number() != SyscallNumbers.SETSOCKOPT) waiting(stop, arg, user.address(), copy.address(), virtual);
         stop.atExit(exit -> {
             exit.setArg(arg, user.address()); // a restarted call must see the program's own pointer
             if (updated && exit.result() != -14 /* EFAULT */) {
-                ByteBuffer remaining = wrap(exit.memory().read(copy, 16));
-                Long left = nanos(remaining.getLong(0), remaining.getLong(8), timespec);
-                if (left != null) exit.memory().write(user, encode(scaledUnder.virtualDuration(left), timespec));
+                Long left = kind.read(exit.memory(), copy);
+                if (left != null) exit.memory().write(user, kind.encode(scaledUnder.virtualDuration(left)));
             }
         });
         return SyscallOutcome.proceed();
@@ -305,27 +344,25 @@ final class RateSyscalls {
             return SyscallOutcome.proceed();
         }
         RemotePtr spec = stop.pointerArg(2);
-        ByteBuffer its;
+        byte[] its;
         try {
-            its = wrap(stop.memory().read(spec, 32));
+            its = stop.memory().read(spec, TimeStruct.PAIR_SIZE);
         } catch (TraceeFault e) {
             return SyscallOutcome.proceed();
         }
-        Long interval = nanos(its.getLong(0), its.getLong(8), true);
-        Long value = nanos(its.getLong(16), its.getLong(24), true);
+        Long interval = TimeStruct.TIMESPEC.nanos(its, 0);
+        Long value = TimeStruct.TIMESPEC.nanos(its, TimeStruct.PAIR_VALUE);
         if (interval == null || value == null) return SyscallOutcome.proceed();
-        ByteBuffer scaled = ByteBuffer.allocate(32).order(ByteOrder.LITTLE_ENDIAN);
-        scaled.put(0, encode(rate().hostDuration(interval), true));
         long hostValue = value == 0 ? 0 // zero disarms, whatever the flags
                 : !absolute ? rate().hostDuration(value)
                 : group == null ? value
                 : Math.max(1, DeadlineSyscalls.hostDeadline(page.transform(group), group, value));
-        scaled.put(16, encode(hostValue, true));
-        stop.setArg(2, stop.pushScratch(scaled.array()).address());
+        byte[] scaled = TimeStruct.TIMESPEC.encodePair(rate().hostDuration(interval), hostValue);
+        stop.setArg(2, stop.pushScratch(scaled).address());
         RemotePtr old = stop.pointerArg(3);
         stop.atExit(exit -> {
             exit.setArg(2, spec.address());
-            if (exit.result() == 0 && !old.isNull()) scalePairBack(exit.memory(), old, true);
+            if (exit.result() == 0 && !old.isNull()) scalePairBack(exit.memory(), old, TimeStruct.TIMESPEC);
         });
         return SyscallOutcome.proceed();
     }
@@ -349,23 +386,21 @@ final class RateSyscalls {
         RemotePtr spec = stop.pointerArg(1);
         RemotePtr old = stop.pointerArg(2);
         if (!spec.isNull()) {
-            ByteBuffer it;
+            byte[] it;
             try {
-                it = wrap(stop.memory().read(spec, 32));
+                it = stop.memory().read(spec, TimeStruct.PAIR_SIZE);
             } catch (TraceeFault e) {
                 return SyscallOutcome.proceed();
             }
-            Long interval = nanos(it.getLong(0), it.getLong(8), false);
-            Long value = nanos(it.getLong(16), it.getLong(24), false);
+            Long interval = TimeStruct.TIMEVAL.nanos(it, 0);
+            Long value = TimeStruct.TIMEVAL.nanos(it, TimeStruct.PAIR_VALUE);
             if (interval == null || value == null) return SyscallOutcome.proceed();
-            ByteBuffer scaled = ByteBuffer.allocate(32).order(ByteOrder.LITTLE_ENDIAN);
-            scaled.put(0, encode(rate().hostDuration(interval), false));
-            scaled.put(16, encode(rate().hostDuration(value), false));
-            stop.setArg(1, stop.pushScratch(scaled.array()).address());
+            byte[] scaled = TimeStruct.TIMEVAL.encodePair(rate().hostDuration(interval), rate().hostDuration(value));
+            stop.setArg(1, stop.pushScratch(scaled).address());
         }
         stop.atExit(exit -> {
             exit.setArg(1, spec.address());
-            if (exit.result() == 0 && !old.isNull()) scalePairBack(exit.memory(), old, false);
+            if (exit.result() == 0 && !old.isNull()) scalePairBack(exit.memory(), old, TimeStruct.TIMEVAL);
         });
         return SyscallOutcome.proceed();
     }
@@ -378,10 +413,12 @@ final class RateSyscalls {
      */
     private SyscallOutcome alarm(SyscallStop stop) throws TraceeFault {
         long seconds = stop.arg(0) & 0xFFFF_FFFFL;
-        ByteBuffer it = ByteBuffer.allocate(64).order(ByteOrder.LITTLE_ENDIAN);
-        it.put(16, encode(seconds == 0 ? 0 : rate().hostDuration(seconds * NANOS), false));
-        RemotePtr spec = stop.pushScratch(it.array());
-        RemotePtr old = spec.plus(32);
+        // The new itimerval, then room for the old one.
+        byte[] it = java.util.Arrays.copyOf(
+                TimeStruct.TIMEVAL.encodePair(0, seconds == 0 ? 0 : rate().hostDuration(seconds * NANOS)),
+                2 * TimeStruct.PAIR_SIZE);
+        RemotePtr spec = stop.pushScratch(it);
+        RemotePtr old = spec.plus(TimeStruct.PAIR_SIZE);
         stop.setNumber(SyscallNumbers.SETITIMER);
         stop.setArg(0, ITIMER_REAL);
         stop.setArg(1, spec.address());
@@ -389,8 +426,8 @@ final class RateSyscalls {
         stop.atExit(exit -> {
             exit.setArg(0, seconds);
             if (exit.result() != 0) return;
-            ByteBuffer previous = wrap(exit.memory().read(old, 32));
-            long remaining = rate().virtualDuration(previous.getLong(16) * NANOS + previous.getLong(24) * 1000);
+            Long previous = TimeStruct.TIMEVAL.read(exit.memory(), old.plus(TimeStruct.PAIR_VALUE));
+            long remaining = rate().virtualDuration(previous == null ? 0 : previous);
             long sec = remaining / NANOS;
             long usec = (remaining % NANOS) / 1000;
             if (usec >= 500_000 || (sec == 0 && usec > 0)) sec++; // kernel/time/itimer.c: alarm_setitimer
@@ -408,39 +445,22 @@ final class RateSyscalls {
         RemotePtr value = stop.pointerArg(3);
         if (stop.number() == SyscallNumbers.GETSOCKOPT) {
             stop.atExit(exit -> {
-                if (exit.result() == 0) scaleBack(exit.memory(), value, false);
+                if (exit.result() == 0) scaleBack(exit.memory(), value, TimeStruct.TIMEVAL);
             });
             return SyscallOutcome.proceed();
         }
-        return timeout(stop, 3, false, false);
+        return timeout(stop, 3, TimeStruct.TIMEVAL, false);
     }
 
-    /** Scales a host duration at {@code at} (timespec or timeval) back to the namespace's, in place. */
-    private void scaleBack(TraceeMemory memory, RemotePtr at, boolean timespec) throws TraceeFault {
-        ByteBuffer t = wrap(memory.read(at, 16));
-        Long host = nanos(t.getLong(0), t.getLong(8), timespec);
-        if (host != null) memory.write(at, encode(rate().virtualDuration(host), timespec));
+    /** Scales a host duration at {@code at} back to the namespace's, in place. */
+    private void scaleBack(TraceeMemory memory, RemotePtr at, TimeStruct kind) throws TraceeFault {
+        Long host = kind.read(memory, at);
+        if (host != null) memory.write(at, kind.encode(rate().virtualDuration(host)));
     }
 
     /** Scales an itimerspec/itimerval (interval, value) back in place. */
-    private void scalePairBack(TraceeMemory memory, RemotePtr at, boolean timespec) throws TraceeFault {
-        scaleBack(memory, at, timespec);
-        scaleBack(memory, at.plus(16), timespec);
-    }
-
-    private static Long nanos(long sec, long fraction, boolean timespec) {
-        long unit = timespec ? 1 : 1000;
-        if (sec < 0 || fraction < 0 || fraction * unit >= NANOS || sec >= TimeSyscalls.KTIME_SEC_MAX) return null;
-        return sec * NANOS + fraction * unit;
-    }
-
-    private static byte[] encode(long nanos, boolean timespec) {
-        ByteBuffer b = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
-        b.putLong(0, nanos / NANOS).putLong(8, timespec ? nanos % NANOS : (nanos % NANOS) / 1000);
-        return b.array();
-    }
-
-    private static ByteBuffer wrap(byte[] bytes) {
-        return ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+    private void scalePairBack(TraceeMemory memory, RemotePtr at, TimeStruct kind) throws TraceeFault {
+        scaleBack(memory, at, kind);
+        scaleBack(memory, at.plus(TimeStruct.PAIR_VALUE), kind);
     }
 }

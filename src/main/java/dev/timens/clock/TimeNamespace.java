@@ -735,13 +735,16 @@ public final class TimeNamespace implements Tool, AutoCloseable {
         if (warp != null) return "the rate of a namespace under --warp cannot change (it " + now + ")";
         // Under --realtime-only nothing relative is scaled: any rate can follow any other.
         if (!realtimeOnly && !scaled && !betweenOneAndZero) {
-            return "the rate of this namespace can only go from 1 to frozen and back (it " + now + "): it was"
-                    + " started without --rate, so its sleeps, timeouts and timers are not scaled; start it with"
-                    + " --name and --rate (--rate 1 too) to change its rate later";
+            return "the rate of this namespace can only go from 1 to frozen and back (it " + now + "): "
+                    + (parent != null ? "a nested namespace started at rate 1 does not scale its sleeps,"
+                            + " timeouts and timers"
+                    : "it was started without --rate, so its sleeps, timeouts and timers are not scaled; start it"
+                            + " with --name and --rate (--rate 1 too) to change its rate later");
         }
-        if (!realtimeOnly && scaled && !nestedNamespaces().isEmpty()) {
-            return "the rate cannot change while a namespace is nested in this one: its waits and timers are"
-                    + " scaled by its own supervisor";
+        if (!realtimeOnly && !nestedNamespaces().isEmpty()
+                && (scaled || nestedNamespaces().stream().anyMatch(nested -> nested.scaled))) {
+            return "the rate cannot change while a namespace is nested in this one: the sleeps, timeouts and"
+                    + " timers scaled to a rate in one of them would not be scaled anew";
         }
         if (!realtimeOnly && (!monotonicFollowed || !boottimeFollowed)) {
             return notFollowed("the clocks cannot be stopped or restarted");
@@ -757,20 +760,26 @@ public final class TimeNamespace implements Tool, AutoCloseable {
                     + " (timerfd or POSIX timer): where it would fire is not known";
         }
         Map<ClockGroup, ClockTransform> next = new java.util.EnumMap<>(ClockGroup.class);
+        Map<ClockGroup, ClockTransform> before = new java.util.EnumMap<>(ClockGroup.class);
         Set<ClockGroup> groups = realtimeOnly ? EnumSet.of(ClockGroup.REALTIME)
                 : EnumSet.allOf(ClockGroup.class);
         for (ClockGroup g : groups) {
             ClockTransform t = page.transform(g);
             long host = Time.clockGettimeNanos(g.referenceClock());
+            before.put(g, t);
             next.put(g, new ClockTransform(host, t.apply(host), mult, ClockTransform.SHIFT, true));
         }
         page.publish(next);
         long changedAt = Time.clockGettimeNanos(Time.CLOCK_MONOTONIC);
-        // Frozen, an absolute wait takes the real time it named when it began; ticking
-        // again, it must end when the clock gets there: each is translated anew.
-        if (mult != 0) deadlines.clocksWereSet(groups);
-        if (rates != null) rates.rateChanged(changedAt);
-        timers.rateChanged(changedAt);
+        // Absolute waits are translated anew: frozen, one takes the real time it named
+        // when it began (as at rate 1: nothing to do from there); ticking, it must end
+        // when the clock gets there.
+        boolean durationsChanged = groups.stream().anyMatch(g -> !before.get(g).scalesDurationsAs(next.get(g)));
+        if (mult != 0 || durationsChanged) deadlines.clocksWereSet(groups);
+        if (rates != null) {
+            rates.rateChanged(changedAt, before.getOrDefault(ClockGroup.MONOTONIC, page.transform(ClockGroup.MONOTONIC)));
+        }
+        timers.rateChanged(changedAt, before);
         return null;
     }
 
@@ -848,9 +857,11 @@ public final class TimeNamespace implements Tool, AutoCloseable {
         }
         if (realtimeSource != null) {
             realtimeSource.due(Time.clockGettimeNanos(Time.CLOCK_REALTIME)).ifPresent(due -> {
+                // The date is followed even where the speed cannot be: both are said.
                 String refusal = due.rate() == null ? null : changeRate(due.rate());
-                if (refusal == null) refusal = stepRealtime(due.realtime());
                 if (refusal != null) realtimeSource.refused(refusal);
+                String stepRefusal = stepRealtime(due.realtime());
+                if (stepRefusal != null) realtimeSource.refused(stepRefusal);
             });
         }
         if (warp != null) warp.settle();

@@ -20,8 +20,6 @@ import dev.timens.linux.Timerfd;
 import dev.timens.linux.Unistd;
 
 import java.io.PrintStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -143,8 +141,11 @@ final class Timers implements AutoCloseable {
         ClockTransform armedUnder;
         /** The rate changed: its time left and period are scaled anew at the injection to come. */
         boolean rescale;
-        /** When (host CLOCK_MONOTONIC) the rate changed, for {@link #rescale}. */
+        /** When (host CLOCK_MONOTONIC) the rate first changed, for {@link #rescale}. */
         long rescaleFrom;
+        /** When it changed last, and the namespace time that passed from the first change to that one. */
+        long rescaleLast;
+        long rescalePassed;
 
         ProcessTimer(int tgid, int id) {
             this.tgid = tgid;
@@ -348,7 +349,8 @@ final class Timers implements AutoCloseable {
             call.answerWithError(Errno.EFAULT);
             return;
         }
-        if ((flags & ~(TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET)) != 0 || !validTimespecs(spec)) {
+        if ((flags & ~(TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET)) != 0 || !TimeStruct.TIMESPEC.valid(spec, 0)
+                || !TimeStruct.TIMESPEC.valid(spec, TimeStruct.PAIR_VALUE)) {
             call.answerWithError(Errno.EINVAL);
             return;
         }
@@ -374,7 +376,9 @@ final class Timers implements AutoCloseable {
             fdTimers.add(t);
         }
         ClockGroup group = ClockGroup.of(t.clock);
-        if (group != null && page.transform(group).active()) translateValue(spec, page.transform(group), group);
+        if (group != null && page.transform(group).active()) {
+            DeadlineSyscalls.translateTimerValue(spec, page.transform(group), group);
+        }
         byte[] old = new byte[Timerfd.ITIMERSPEC_SIZE];
         int result = Timerfd.setExactly(t.dup, flags, spec, old);
         if (result < 0) {
@@ -383,7 +387,8 @@ final class Timers implements AutoCloseable {
         }
         t.flags = flags;
         t.cancelled = false;
-        if (isDisarming(spec)) {
+        t.armedUnder = group == null ? null : page.transform(group);
+        if (TimeStruct.TIMESPEC.isZero(spec, TimeStruct.PAIR_VALUE)) {
             forget(t);
         } else if ((flags & TFD_TIMER_CANCEL_ON_SET) != 0 && t.absoluteRealtime()) {
             warnIfUncancellable(tgid, fd);
@@ -398,15 +403,6 @@ final class Timers implements AutoCloseable {
             }
         }
         call.answer(0);
-    }
-
-    /** Both timespecs of a struct itimerspec are valid (timespec64_valid): seconds not negative, nanoseconds below 1e9. */
-    private static boolean validTimespecs(byte[] spec) {
-        ByteBuffer b = ByteBuffer.wrap(spec).order(ByteOrder.LITTLE_ENDIAN);
-        for (int at = 0; at < 32; at += 16) {
-            if (b.getLong(at) < 0 || b.getLong(at + 8) < 0 || b.getLong(at + 8) >= NANOS) return false;
-        }
-        return true;
     }
 
     /** The process of thread {@code tid}, or -1 when it is gone. */
@@ -504,27 +500,6 @@ final class Timers implements AutoCloseable {
         call.proceed();
     }
 
-    /**
-     * Replaces it_value of the struct itimerspec {@code spec}, an absolute time
-     * on the namespace's clock, by the host time at which that clock gets there.
-     * Values the kernel refuses or clamps stay as they are, for it to judge; a
-     * zero value disarms and stays zero; a deadline translated to zero becomes
-     * 1 ns (zero would disarm).
-     */
-    private static void translateValue(byte[] spec, ClockTransform transform, ClockGroup group) {
-        ByteBuffer b = ByteBuffer.wrap(spec).order(ByteOrder.LITTLE_ENDIAN);
-        long sec = b.getLong(16);
-        long nsec = b.getLong(24);
-        if (sec == 0 && nsec == 0) return;
-        if (sec < 0 || nsec < 0 || nsec >= NANOS || sec >= TimeSyscalls.KTIME_SEC_MAX) return;
-        long host = Math.max(1, DeadlineSyscalls.hostDeadline(transform, group, sec * NANOS + nsec));
-        b.putLong(16, host / NANOS).putLong(24, host % NANOS);
-    }
-
-    private static boolean isDisarming(byte[] spec) {
-        ByteBuffer b = ByteBuffer.wrap(spec).order(ByteOrder.LITTLE_ENDIAN);
-        return b.getLong(16) == 0 && b.getLong(24) == 0;
-    }
 
     /** The clock of the supervisor's descriptor {@code fd}, from its fdinfo; null: no timerfd. */
     private static Integer timerfdClock(int fd) {
@@ -600,15 +575,15 @@ final class Timers implements AutoCloseable {
             processTimers.remove(key(tgid, id));
             return;
         }
-        ByteBuffer spec;
+        byte[] spec;
         try {
-            spec = ByteBuffer.wrap(exit.memory().read(new RemotePtr(exit.arg(arg)), 32)).order(ByteOrder.LITTLE_ENDIAN);
+            spec = exit.memory().read(new RemotePtr(exit.arg(arg)), TimeStruct.PAIR_SIZE);
         } catch (TraceeFault e) {
             return; // unreadable now: the kernel read it, but we cannot follow this timer
         }
-        long unit = timeval ? 1000 : 1;
-        long interval = spec.getLong(0) * NANOS + spec.getLong(8) * unit;
-        long value = spec.getLong(16) * NANOS + spec.getLong(24) * unit;
+        TimeStruct kind = timeval ? TimeStruct.TIMEVAL : TimeStruct.TIMESPEC;
+        long interval = taken(kind, spec, 0);
+        long value = taken(kind, spec, TimeStruct.PAIR_VALUE);
         long k = key(tgid, id);
         if (value == 0) {
             processTimers.remove(k);
@@ -621,7 +596,18 @@ final class Timers implements AutoCloseable {
         t.pendingShift = 0;
         t.armedUnder = page.transform(ClockGroup.of(clock));
         long monotonic = hostNow(Time.CLOCK_MONOTONIC);
-        t.hostExpiry = (flags & TIMER_ABSTIME) != 0 ? monotonic + (value - hostNow(clock)) : monotonic + value;
+        t.hostExpiry = ClockTransform.saturatingAdd(monotonic,
+                (flags & TIMER_ABSTIME) != 0 ? value - hostNow(clock) : value);
+    }
+
+    /**
+     * The span or time in the struct at {@code offset} of a timer's setting the
+     * kernel took; one at or past KTIME_SEC_MAX, which it clamps, is the end of
+     * the range.
+     */
+    private static long taken(TimeStruct kind, byte[] spec, int offset) {
+        Long nanos = kind.nanos(spec, offset);
+        return nanos == null ? Long.MAX_VALUE : nanos;
     }
 
     // ---- moving timers -------------------------------------------------------------------------------------
@@ -665,13 +651,24 @@ final class Timers implements AutoCloseable {
      * The rate changed: the time to each timer's next expiry, and its period,
      * scaled for the rate it was armed under, are scaled for the new one. While
      * the clocks stand still, timers take real time, as at rate 1.
-     * {@code changedAt}: when the rate changed, on the host's CLOCK_MONOTONIC.
+     * {@code changedAt}: when the rate changed, on the host's CLOCK_MONOTONIC;
+     * {@code before}: each clock's transform until then.
      */
-    synchronized void rateChanged(long changedAt) {
+    synchronized void rateChanged(long changedAt, java.util.Map<ClockGroup, ClockTransform> before) {
         for (FdTimer t : new ArrayList<>(fdTimers)) {
-            if (t.cancelled || !live(t)) continue;
+            if (!live(t)) continue;
             ClockTransform now = page.transform(ClockGroup.of(t.clock));
             if (!rescalable(t.armedUnder, now)) continue;
+            if (t.cancelled) {
+                // What it is re-armed to when its cancellation is read: host times at the old rate.
+                long clockNow = hostNow(t.clock);
+                long left = rescaledLeft(Math.max(0, t.afterCancelValue - clockNow),
+                        hostNow(Time.CLOCK_MONOTONIC) - changedAt, t.armedUnder, now);
+                t.afterCancelValue = ClockTransform.saturatingAdd(clockNow, left);
+                t.afterCancelInterval = rescaled(t.afterCancelInterval, t.armedUnder, now);
+                t.armedUnder = now;
+                continue;
+            }
             Timerfd.Setting setting = Timerfd.get(t.dup);
             long counted = ticks(t.dup);
             if (setting.valueNanos() != 0) {
@@ -686,9 +683,26 @@ final class Timers implements AutoCloseable {
             t.armedUnder = now;
         }
         for (ProcessTimer t : processTimers.values()) {
-            if (!rescalable(t.armedUnder, page.transform(ClockGroup.of(t.clock)))) continue;
-            if (!t.rescale) t.rescaleFrom = changedAt;
+            ClockGroup group = ClockGroup.of(t.clock);
+            ClockTransform now = page.transform(group);
+            ClockTransform was = before.getOrDefault(group, now);
+            // A move not made yet is host time at the old rate: the same span of the clock at the new one.
+            if (t.pendingShift != 0) {
+                long span = rescaled(Math.abs(t.pendingShift), was, now);
+                t.pendingShift = t.pendingShift < 0 ? -span : span;
+            }
+            if (t.rescale) {
+                // Changed again before its injection: the time since the last change ran at the rate before this one.
+                t.rescalePassed = ClockTransform.saturatingAdd(t.rescalePassed,
+                        was.virtualDuration(Math.max(0, changedAt - t.rescaleLast)));
+                t.rescaleLast = changedAt;
+                continue;
+            }
+            if (!rescalable(t.armedUnder, now)) continue;
             t.rescale = true;
+            t.rescaleFrom = changedAt;
+            t.rescaleLast = changedAt;
+            t.rescalePassed = 0;
             shiftProcess(t, 0);
         }
     }
@@ -711,6 +725,22 @@ final class Timers implements AutoCloseable {
         long then = ClockTransform.saturatingAdd(left, Math.max(0, since));
         long rescaled = rescaled(then, from, to);
         return rescaled == Long.MAX_VALUE ? rescaled : Math.max(1, rescaled - Math.max(0, since));
+    }
+
+    /**
+     * The host time left to the next expiry of POSIX timer or ITIMER_REAL
+     * {@code t}, {@code left} at {@code monotonic} as the kernel counts it
+     * (scaled under {@code t.armedUnder}), after one or more rate changes
+     * since {@code t.rescaleFrom}: what it had left at the first change, less
+     * the namespace time that passed since, at each rate, scaled under
+     * {@code now} (at least 1: due now, not disarmed).
+     */
+    private static long rescaledLeft(ProcessTimer t, long left, long monotonic, ClockTransform now) {
+        long atFirst = ClockTransform.saturatingAdd(left, Math.max(0, monotonic - t.rescaleFrom));
+        if (atFirst >= SATURATED) return Long.MAX_VALUE; // cut to the end of the range: left there
+        long virtual = t.armedUnder.virtualDuration(atFirst) - t.rescalePassed
+                - now.virtualDuration(Math.max(0, monotonic - t.rescaleLast));
+        return Math.max(1, now.hostDuration(Math.max(0, virtual)));
     }
 
     /**
@@ -950,19 +980,17 @@ final class Timers implements AutoCloseable {
                 long got = t.itimer() ? inject.call(SyscallNumbers.GETITIMER, ITIMER_REAL, buffer.address())
                         : inject.call(SyscallNumbers.TIMER_GETTIME, t.id, buffer.address());
                 if (got != 0) continue;
-                ByteBuffer spec = ByteBuffer.wrap(stop.memory().read(buffer, 32)).order(ByteOrder.LITTLE_ENDIAN);
-                long unit = t.itimer() ? 1000 : 1;
-                long interval = spec.getLong(0) * NANOS + spec.getLong(8) * unit;
-                long remaining = spec.getLong(16) * NANOS + spec.getLong(24) * unit;
+                byte[] spec = stop.memory().read(buffer, TimeStruct.PAIR_SIZE);
+                TimeStruct kind = t.itimer() ? TimeStruct.TIMEVAL : TimeStruct.TIMESPEC;
+                long interval = taken(kind, spec, 0);
+                long remaining = taken(kind, spec, TimeStruct.PAIR_VALUE);
                 if (remaining == 0) continue; // expired meanwhile, and one-shot
                 long monotonic = hostNow(Time.CLOCK_MONOTONIC);
                 if (rescale) {
                     ClockTransform now = page.transform(ClockGroup.of(t.clock));
-                    if (rescalable(t.armedUnder, now)) {
-                        remaining = rescaledLeft(remaining, monotonic - t.rescaleFrom, t.armedUnder, now);
-                        interval = rescaled(interval, t.armedUnder, now);
-                        t.hostExpiry = 0; // a new schedule: nothing to keep to
-                    }
+                    remaining = rescaledLeft(t, remaining, monotonic, now);
+                    interval = rescaled(interval, t.armedUnder, now);
+                    t.hostExpiry = 0; // a new schedule: nothing to keep to
                     t.armedUnder = now;
                 }
                 // The expiry on the timer's own schedule, not the kernel's: a timer moved
@@ -978,10 +1006,7 @@ final class Timers implements AutoCloseable {
                 t.interval = interval;
                 boolean absolute = (t.flags & TIMER_ABSTIME) != 0;
                 if (absolute) value = ClockTransform.saturatingAdd(value, hostNow(t.clock));
-                ByteBuffer next = ByteBuffer.allocate(32).order(ByteOrder.LITTLE_ENDIAN);
-                next.putLong(0, interval / NANOS).putLong(8, interval % NANOS / unit)
-                        .putLong(16, value / NANOS).putLong(24, value % NANOS / unit);
-                stop.memory().write(buffer, next.array());
+                stop.memory().write(buffer, kind.encodePair(interval, value));
                 long set = t.itimer() ? inject.call(SyscallNumbers.SETITIMER, ITIMER_REAL, buffer.address(), 0)
                         : inject.call(SyscallNumbers.TIMER_SETTIME, t.id, absolute ? TIMER_ABSTIME : 0, buffer.address(), 0);
                 if (set != 0) warn("cannot move a timer of pid " + tgid + ": " + Errno.describe((int) -set));

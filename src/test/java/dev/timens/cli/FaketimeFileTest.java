@@ -96,7 +96,9 @@ class FaketimeFileTest {
         assertThat(faster.realtime()).isEqualTo((1_800_000_000L + 86_400 + 1000) * S);
         assertThat(faster.rate()).isEqualByComparingTo("10");
         assertThat(running.offer("+1d x10,0")).as("the same speed again").isTrue();
-        assertThat(running.due(LATER)).contains(new Due((1_800_000_000L + 86_400 + 1000) * S, null));
+        Due again = running.due(LATER).orElseThrow();
+        assertThat(again.realtime()).isEqualTo((1_800_000_000L + 86_400 + 1000) * S);
+        assertThat(again.rate()).as("said again: the namespace keeps it").isEqualByComparingTo("10");
         assertThat(running.offer("2021-01-01 00:00:00")).isTrue();
         Due frozen = running.due(LATER).orElseThrow();
         assertThat(frozen.realtime()).isEqualTo(1_609_459_200L * S);

@@ -138,6 +138,30 @@ class TimensctlIT {
         ns.awaitOutput(line -> line.equals("ended"));
     }
 
+    /**
+     * A wait stopped and continued (SIGSTOP, SIGCONT) goes on in restart_syscall
+     * towards the host deadline the kernel saved; a rate change reaches it there
+     * too. Left there, these 60-second waits would end 60 host seconds after
+     * they began, past {@link #WAIT_MILLIS}.
+     */
+    @Test
+    void aRateChangeReachesWaitsTheKernelContinuesAfterAStop() throws Exception {
+        String probe = Toolchains.program("timerprobe").toString();
+        Namespace ns = start("--name", "stopped", "--rate", "1", "--", "sh", "-c",
+                probe + " rel-nanosleep MONOTONIC 60 & a=$!; " + probe + " poll-timeout 60 & b=$!; "
+                        + "sleep 1; kill -STOP $a $b; sleep 0.5; kill -CONT $a $b; echo continued; wait");
+        ns.awaitOutput(line -> line.equals("continued"));
+        awaitListed("stopped");
+        Result faster = timensctl("set", "stopped", "--rate", "30");
+        assertThat(faster.status()).as(faster.err()).isZero();
+        for (String mode : List.of("rel-nanosleep", "poll-timeout")) {
+            String line = ns.awaitOutput(l -> l.startsWith("TIMER mode=" + mode + " "));
+            Matcher elapsed = Pattern.compile("elapsed=([0-9.]+)").matcher(line);
+            assertThat(elapsed.find()).as(line).isTrue();
+            assertThat(Double.parseDouble(elapsed.group(1))).as(line).isBetween(60.0, 90.0);
+        }
+    }
+
     /** The same for Go's time.Sleep (futex or epoll_pwait timeouts) and Java's Thread.sleep (absolute futex waits). */
     @Test
     void aRateChangeScalesGoAndJavaSleepsAlreadyRunning() throws Exception {
