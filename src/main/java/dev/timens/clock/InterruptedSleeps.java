@@ -7,13 +7,10 @@ import dev.timens.engine.SyscallSet;
 import dev.timens.engine.SyscallStop;
 import dev.timens.engine.TraceeFault;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.IntToLongFunction;
 
-import static dev.timens.linux.Time.NANOS;
 import static dev.timens.linux.Time.TIMER_ABSTIME;
 
 /**
@@ -124,17 +121,12 @@ final class InterruptedSleeps {
         stop.atExit(exit -> exited(exit, tid, sleep));
     }
 
-    /** The duration in argument {@code request}, or null where the kernel refuses it. */
+    /** The duration in argument {@code request}, or null where the kernel refuses it (EINVAL, EFAULT). */
     private static Long request(SyscallStop stop, int request) {
         try {
-            ByteBuffer t = ByteBuffer.wrap(stop.memory().read(stop.pointerArg(request), 16))
-                    .order(ByteOrder.LITTLE_ENDIAN);
-            long sec = t.getLong(0);
-            long nsec = t.getLong(8);
-            if (sec < 0 || nsec < 0 || nsec >= NANOS || sec >= TimeSyscalls.KTIME_SEC_MAX) return null; // EINVAL
-            return sec * NANOS + nsec;
+            return TimeStruct.TIMESPEC.read(stop.memory(), stop.pointerArg(request));
         } catch (TraceeFault e) {
-            return null; // EFAULT
+            return null;
         }
     }
 
@@ -146,9 +138,7 @@ final class InterruptedSleeps {
         long result = exit.result();
         if (result != ERESTART_RESTARTBLOCK && result != EINTR) return;
         long left = Math.max(0, sleep.deadline() - now(sleep.clock()));
-        ByteBuffer t = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN)
-                .putLong(0, left / NANOS).putLong(8, left % NANOS);
-        exit.memory().write(sleep.rem(), t.array());
+        exit.memory().write(sleep.rem(), TimeStruct.TIMESPEC.encode(left));
         if (result == ERESTART_RESTARTBLOCK) continuing.put(tid, sleep);
     }
 

@@ -307,7 +307,8 @@ final class RateSyscalls {
         Long virtual = resumedRemaining(stop);
         if (virtual == null) {
             try {
-                virtual = kind.read(stop.memory(), user);
+                byte[] t = stop.memory().read(user, TimeStruct.SIZE);
+                virtual = stop.number() == SyscallNumbers.SELECT ? TimeStruct.selectTimeout(t) : kind.nanos(t, 0);
             } catch (TraceeFault e) {
                 return SyscallOutcome.proceed(); // the kernel answers EFAULT itself
             }

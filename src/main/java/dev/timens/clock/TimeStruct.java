@@ -68,6 +68,21 @@ enum TimeStruct {
         return seconds(bytes, offset) >= 0 && fraction >= 0 && fraction < NANOS / unit;
     }
 
+    /**
+     * The timeout of select(2), a struct timeval: the kernel carries whole
+     * seconds out of tv_usec itself (kern_select), so that 1,500,000
+     * microseconds are a second and a half, not an error.
+     */
+    static Long selectTimeout(byte[] timeval) {
+        long seconds = TIMEVAL.seconds(timeval, 0);
+        long micros = TIMEVAL.fraction(timeval, 0);
+        if (seconds >= 0 && micros >= 1_000_000) {
+            seconds = ClockTransform.saturatingAdd(seconds, micros / 1_000_000);
+            micros %= 1_000_000;
+        }
+        return TIMEVAL.nanos(seconds, micros);
+    }
+
     /** {@link #nanos(long, long)} of the struct at {@code offset} of {@code bytes}. */
     Long nanos(byte[] bytes, int offset) {
         return nanos(seconds(bytes, offset), fraction(bytes, offset));

@@ -183,7 +183,7 @@ final class TimeSyscalls {
         if (ClockGroup.of(clock) == null) return SyscallOutcome.proceed();
         long now = virtualNow(clock);
         if (Time.failed(now)) return SyscallOutcome.error((int) (now - Long.MIN_VALUE));
-        writeTimespec(stop.memory(), stop.pointerArg(1), now);
+        stop.memory().write(stop.pointerArg(1), TimeStruct.TIMESPEC.encode(now));
         return SyscallOutcome.returning(0);
     }
 
@@ -192,9 +192,7 @@ final class TimeSyscalls {
         RemotePtr tz = stop.pointerArg(1);
         if (!tv.isNull()) {
             long now = virtualNow(Time.CLOCK_REALTIME);
-            ByteBuffer b = buffer(16);
-            b.putLong(0, Math.floorDiv(now, NANOS)).putLong(8, Math.floorMod(now, NANOS) / 1000);
-            stop.memory().write(tv, b.array());
+            stop.memory().write(tv, TimeStruct.TIMEVAL.encode(now));
         }
         if (!tz.isNull()) {
             try (Arena arena = Arena.ofConfined()) { // any thread may be here
@@ -221,9 +219,9 @@ final class TimeSyscalls {
         long seconds = 0;
         long micros = 0;
         if (!tv.isNull()) {
-            ByteBuffer b = wrap(stop.memory().read(tv, 16));
-            seconds = b.getLong(0);
-            micros = b.getLong(8);
+            byte[] b = stop.memory().read(tv, TimeStruct.SIZE);
+            seconds = TimeStruct.TIMEVAL.seconds(b, 0);
+            micros = TimeStruct.TIMEVAL.fraction(b, 0);
             if (micros < 0 || micros >= 1_000_000) return SyscallOutcome.error(Errno.EINVAL);
         }
         int minutesWest = 0;
@@ -248,9 +246,9 @@ final class TimeSyscalls {
         }
         if (clock < 0) return SyscallOutcome.error(posixClockDevice(stop.tid(), ~(clock >> 3)) ? Errno.EPERM : Errno.EINVAL);
         if (clock != Time.CLOCK_REALTIME) return SyscallOutcome.error(Errno.EINVAL); // not settable, or unknown
-        ByteBuffer b = wrap(stop.memory().read(stop.pointerArg(1), 16));
-        long seconds = b.getLong(0);
-        long nanos = b.getLong(8);
+        byte[] b = stop.memory().read(stop.pointerArg(1), TimeStruct.SIZE);
+        long seconds = TimeStruct.TIMESPEC.seconds(b, 0);
+        long nanos = TimeStruct.TIMESPEC.fraction(b, 0);
         if (nanos < 0 || nanos >= NANOS) return SyscallOutcome.error(Errno.EINVAL);
         return setRealtime(seconds, nanos);
     }
@@ -420,16 +418,6 @@ final class TimeSyscalls {
         timex.set(ValueLayout.JAVA_LONG, TIMEX_TIME + 8, nano ? fraction : fraction / 1000);
         memory.write(buffer, timex.toArray(ValueLayout.JAVA_BYTE));
         return SyscallOutcome.returning(state);
-    }
-
-    private static void writeTimespec(TraceeMemory memory, RemotePtr at, long nanos) throws TraceeFault {
-        ByteBuffer b = buffer(16);
-        b.putLong(0, Math.floorDiv(nanos, NANOS)).putLong(8, Math.floorMod(nanos, NANOS));
-        memory.write(at, b.array());
-    }
-
-    private static ByteBuffer buffer(int size) {
-        return ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
     }
 
     private static ByteBuffer wrap(byte[] bytes) {

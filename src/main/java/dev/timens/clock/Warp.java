@@ -11,8 +11,6 @@ import dev.timens.engine.TraceControl;
 import dev.timens.engine.TraceeFault;
 import dev.timens.linux.Time;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
@@ -21,7 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.IntToLongFunction;
 
-import static dev.timens.linux.Time.NANOS;
 
 /**
  * {@code --warp}: when every thread of the namespace is waiting, and at least
@@ -313,10 +310,8 @@ final class Warp implements AutoCloseable {
         if (wait.form() == TimedWait.Form.MILLIS) {
             stop.setArg(wait.arg(), Math.min(Integer.MAX_VALUE, (left + 999_999) / 1_000_000));
         } else {
-            long unit = wait.form() == TimedWait.Form.TIMEVAL ? 1000 : 1;
-            ByteBuffer t = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN)
-                    .putLong(0, left / NANOS).putLong(8, left % NANOS / unit);
-            stop.setArg(wait.arg(), stop.pushScratch(t.array()).address());
+            TimeStruct kind = wait.form() == TimedWait.Form.TIMEVAL ? TimeStruct.TIMEVAL : TimeStruct.TIMESPEC;
+            stop.setArg(wait.arg(), stop.pushScratch(kind.encode(left)).address());
         }
     }
 
@@ -341,21 +336,16 @@ final class Warp implements AutoCloseable {
         if (wait.form() == TimedWait.Form.MILLIS) {
             duration = wait.millis(stop::arg) * 1_000_000L;
         } else {
-            ByteBuffer t;
+            byte[] t;
             try {
-                t = ByteBuffer.wrap(stop.memory().read(stop.pointerArg(wait.arg()), 16)).order(ByteOrder.LITTLE_ENDIAN);
+                t = stop.memory().read(stop.pointerArg(wait.arg()), TimeStruct.SIZE);
             } catch (TraceeFault e) {
                 return null;
             }
-            long unit = wait.form() == TimedWait.Form.TIMEVAL ? 1000 : 1;
-            long sec = t.getLong(0);
-            long fraction = t.getLong(8);
-            if (wait.number() == SyscallNumbers.SELECT && sec >= 0 && fraction >= 1_000_000) {
-                sec += fraction / 1_000_000; // select normalises tv_usec itself (kern_select)
-                fraction %= 1_000_000;
-            }
-            if (sec < 0 || fraction < 0 || fraction * unit >= NANOS || sec >= TimeSyscalls.KTIME_SEC_MAX) return null;
-            duration = sec * NANOS + fraction * unit;
+            TimeStruct kind = wait.form() == TimedWait.Form.TIMEVAL ? TimeStruct.TIMEVAL : TimeStruct.TIMESPEC;
+            Long nanos = wait.number() == SyscallNumbers.SELECT ? TimeStruct.selectTimeout(t) : kind.nanos(t, 0);
+            if (nanos == null) return null;
+            duration = nanos;
         }
         if (duration == 0) return null;
         long now = now(ClockGroup.MONOTONIC);
