@@ -141,7 +141,8 @@ public final class TimensCommand implements Callable<Integer> {
         option(spec, "--monotonic", "DUR", "CLOCK_MONOTONIC (and _COARSE, _RAW) is shifted by DUR.");
         option(spec, "--boottime", "DUR", "CLOCK_BOOTTIME (and BOOTTIME_ALARM) is shifted by DUR.");
         option(spec, "--rate", "R", "Every clock advances R virtual seconds per real second (e.g. 10, 0.5);"
-                + " sleeps and timeouts are scaled to match.");
+                + " sleeps and timeouts are scaled to match. With --name (--rate 1 too), timensctl set --rate"
+                + " can change it while the command runs.");
         flag(spec, "--freeze", "The clocks stand still at their start values (sleeps still take their real time).");
         flag(spec, "--realtime-only", "--rate, --freeze and a --faketime speed or frozen date apply to"
                 + " CLOCK_REALTIME alone: MONOTONIC and BOOTTIME tick with the host's, relative sleeps and timeouts"

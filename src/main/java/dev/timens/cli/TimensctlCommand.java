@@ -103,10 +103,11 @@ public final class TimensctlCommand {
                 + " timers follow, cancel-on-set timerfds are cancelled).");
         option(set, "--offset", "DUR", "CLOCK_REALTIME is the host's (a nested namespace: its parent's) shifted by DUR"
                 + " from now on (a clock step).");
-        option(set, "--rate", "R", "Every clock runs at R from now on: any R for a namespace started with"
-                + " --realtime-only (CLOCK_REALTIME alone); otherwise only 1 from frozen (as --unfreeze), or the"
-                + " rate it runs at already.");
-        flag(set, "--freeze", "Every clock stands still where it is (a namespace running at rate 1).");
+        option(set, "--rate", "R", "Every clock runs at R from now on, with the sleeps, timeouts and timers"
+                + " already running scaled anew: any R for a namespace started with --name and --rate (--rate 1"
+                + " too), or with --realtime-only (CLOCK_REALTIME alone); otherwise only 1 and frozen.");
+        flag(set, "--freeze", "Every clock stands still where it is (sleeps and timeouts then take the real time"
+                + " they name).");
         flag(set, "--unfreeze", "Every clock ticks again at rate 1 from where it stands.");
         option(set, "--monotonic", "+DUR", "CLOCK_MONOTONIC jumps forward by DUR (never back).");
         option(set, "--boottime", "+DUR", "CLOCK_BOOTTIME jumps forward by DUR (never back).");
