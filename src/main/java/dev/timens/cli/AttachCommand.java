@@ -46,9 +46,12 @@ final class AttachCommand {
 
     private AttachCommand() {}
 
-    /** The options of {@code attach}, as {@code timensctl attach} was given them. */
+    /**
+     * The options of {@code attach}, as {@code timensctl attach} was given them;
+     * {@code rateGiven}: --rate was (1 too), which with --name makes the rate changeable.
+     */
     record Request(int pid, ClockSettings settings, String name, boolean foreground, boolean serve, boolean tree,
-                   boolean fileTimes, boolean procTimes) {}
+                   boolean fileTimes, boolean procTimes, boolean rateGiven) {}
 
     /**
      * The pid of {@code attach} or {@code detach}; IllegalArgumentException (a
@@ -187,7 +190,8 @@ final class AttachCommand {
         CaughtSignals asked = CaughtSignals.install(NativeFiles.signalLibrary(),
                 SignalForwarding.mask(SignalForwarding.SIGHUP, SignalForwarding.SIGINT, SignalForwarding.SIGTERM),
                 jvmOwn);
-        try (TimeNamespace namespace = TimeNamespace.create(r.settings(), java.util.Set.of(), true, r.name() != null)) {
+        try (TimeNamespace namespace = TimeNamespace.create(r.settings(), java.util.Set.of(), true, r.name() != null,
+                r.rateGiven())) {
             namespace.acceptChanges();
             if (r.fileTimes()) namespace.reportFileTimes();
             if (r.procTimes()) namespace.reportProcTimes();

@@ -145,7 +145,8 @@ public final class TimensctlCommand {
                 + " read it).");
         option(attach, "--boottime", "+DUR", "CLOCK_BOOTTIME jumps forward by DUR (never back).");
         option(attach, "--rate", "R", "Every clock runs at R from now on (sleeps and timeouts started from now on"
-                + " are scaled; those already running are not).");
+                + " are scaled; those already running are not). With --name (--rate 1 too), timensctl set --rate"
+                + " can change it later.");
         flag(attach, "--freeze", "Every clock stands still where it is.");
         flag(attach, "--realtime-only", "--rate and --freeze apply to CLOCK_REALTIME alone.");
         option(attach, "--name", "NAME", "Name the new namespace, for timensctl set and list (1 to 64 of A-Z a-z"
@@ -291,7 +292,7 @@ public final class TimensctlCommand {
         if (name != null) dev.timens.ctl.NamespaceName.check(name);
         return new AttachCommand.Request(pid, settings, name, sub.hasMatchedOption("--foreground"),
                 sub.hasMatchedOption("--serve"), sub.hasMatchedOption("--tree"), sub.hasMatchedOption("--file-times"),
-                sub.hasMatchedOption("--proc"));
+                sub.hasMatchedOption("--proc"), sub.hasMatchedOption("--rate"));
     }
 
     /** The running namespace named {@code name}, or null when none of this user's has that name. */

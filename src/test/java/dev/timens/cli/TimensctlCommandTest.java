@@ -141,7 +141,9 @@ class TimensctlCommandTest {
         assertThat(r.settings().monotonicOffset()).isEqualTo(java.time.Duration.ofHours(1));
         assertThat(r.name()).isEqualTo("svc");
         assertThat(r.foreground()).isFalse();
-        assertThat(r.fileTimes() || r.procTimes() || r.tree()).isFalse();
+        assertThat(r.fileTimes() || r.procTimes() || r.tree() || r.rateGiven()).isFalse();
+        assertThat(TimensctlCommand.attachRequest("1", "--rate", "1", "--name", "svc").rateGiven())
+                .as("--rate 1 makes the rate changeable").isTrue();
         assertThat(TimensctlCommand.attachRequest("1", "--freeze", "--foreground").settings().rate()).isZero();
         AttachCommand.Request more = TimensctlCommand.attachRequest("7", "--file-times", "--proc", "--tree");
         assertThat(more.fileTimes() && more.procTimes() && more.tree()).isTrue();

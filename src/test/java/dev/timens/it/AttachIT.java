@@ -251,6 +251,28 @@ class AttachIT {
         assertThat(timer).contains("result=OK");
     }
 
+    /**
+     * Attached with --name and --rate 1, a process takes another rate later:
+     * a sleep it starts after the attach is scaled anew at the change. Left at
+     * rate 1, its 60 s would outlast the wait for its line.
+     */
+    @Test
+    void attachedWithARateTheProcessTakesAnotherLater() throws Exception {
+        Running loop = run(List.of("sh", "-c", "read line || :; " + Toolchains.program("timerprobe")
+                + " rel-nanosleep MONOTONIC 60"));
+        String pid = Long.toString(loop.pid());
+        Result attached = timensctl("attach", pid, "--name", "changing", "--rate", "1");
+        assertThat(attached.status()).as(attached.err()).isZero();
+        loop.endInput(); // the probe starts, and sleeps, in the namespace
+        Thread.sleep(1000);
+        Result faster = timensctl("set", "changing", "--rate", "30");
+        assertThat(faster.status()).as(faster.err()).isZero();
+        String timer = loop.await(line -> line.startsWith("TIMER "), "the sleep's end");
+        Matcher elapsed = Pattern.compile("elapsed=([0-9.]+)").matcher(timer);
+        assertThat(elapsed.find()).as(timer).isTrue();
+        assertThat(Double.parseDouble(elapsed.group(1))).as(timer).isBetween(60.0, 90.0);
+    }
+
     @Test
     void badRequestsAreRefusedInOneLineAndStartNothing() throws Exception {
         Running loop = run(List.of(Toolchains.program("timeloop").toString()));
