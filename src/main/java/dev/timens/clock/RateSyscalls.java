@@ -37,10 +37,10 @@ import static dev.timens.linux.Time.TIMER_ABSTIME;
  * namespace was started to take other rates later ({@code --name} with {@code --rate}).
  *
  * <p>The rate may change while waits run ({@code timensctl set --rate}). So
- * each wait in the kernel is kept with its end on the namespace's MONOTONIC
- * clock; at a change, those blocked are made to start over
- * ({@link TraceControl#restartSyscall}), and the call that starts over is given
- * what is left to that end at the new rate, not its whole timeout again (which
+ * each wait in the kernel is kept, with its timeout in the namespace's time;
+ * at a change, those blocked are interrupted and made to start over from
+ * their registers ({@link #rateChanged}), and the call that starts over is
+ * given what it had left, at the new rate, not its whole timeout again (which
  * a restart would give a poll or an epoll_wait, and a sleep resumed from the
  * program's own request). While the clocks stand still, durations are real
  * time, as at rate 1. Tracer thread only.
@@ -53,10 +53,6 @@ final class RateSyscalls {
     private static final int SO_SNDTIMEO_OLD = 21;
     private static final int SO_RCVTIMEO_NEW = 66;
     private static final int SO_SNDTIMEO_NEW = 67;
-
-    /** A syscall's result when the kernel is about to start it over: -ERESTARTSYS .. -ERESTART_RESTARTBLOCK. */
-    private static final long ERESTART_FIRST = -516;
-    private static final long ERESTART_LAST = -512;
 
     /**
      * A wait of a thread in the kernel: syscall {@code nr}, whose argument
@@ -179,9 +175,7 @@ final class RateSyscalls {
                 timeout, rate(), -1, 0);
         inFlight.put(tid, f);
         stop.atExit(exit -> {
-            long result = exit.result();
-            boolean again = result >= ERESTART_FIRST && result <= ERESTART_LAST;
-            if (!again && inFlight.get(tid) == f) inFlight.remove(tid);
+            if (!exit.willRestart() && inFlight.get(tid) == f) inFlight.remove(tid);
         });
     }
 

@@ -722,25 +722,35 @@ final class Timers implements AutoCloseable {
      * passed at the new rate (at least 1: due now, not disarmed).
      */
     private static long rescaledLeft(long left, long since, ClockTransform from, ClockTransform to) {
-        long then = ClockTransform.saturatingAdd(left, Math.max(0, since));
-        long rescaled = rescaled(then, from, to);
-        return rescaled == Long.MAX_VALUE ? rescaled : Math.max(1, rescaled - Math.max(0, since));
+        return rescaledLeft(left, since, 0, since, from, to);
     }
 
     /**
      * The host time left to the next expiry of POSIX timer or ITIMER_REAL
      * {@code t}, {@code left} at {@code monotonic} as the kernel counts it
      * (scaled under {@code t.armedUnder}), after one or more rate changes
-     * since {@code t.rescaleFrom}: what it had left at the first change, less
-     * the namespace time that passed since, at each rate, scaled under
-     * {@code now} (at least 1: due now, not disarmed).
+     * since {@code t.rescaleFrom}, scaled under {@code now}.
      */
     private static long rescaledLeft(ProcessTimer t, long left, long monotonic, ClockTransform now) {
-        long atFirst = ClockTransform.saturatingAdd(left, Math.max(0, monotonic - t.rescaleFrom));
-        if (atFirst >= SATURATED) return Long.MAX_VALUE; // cut to the end of the range: left there
-        long virtual = t.armedUnder.virtualDuration(atFirst) - t.rescalePassed
-                - now.virtualDuration(Math.max(0, monotonic - t.rescaleLast));
-        return Math.max(1, now.hostDuration(Math.max(0, virtual)));
+        return rescaledLeft(left, monotonic - t.rescaleFrom, t.rescalePassed, monotonic - t.rescaleLast,
+                t.armedUnder, now);
+    }
+
+    /**
+     * The host time left to an expiry, {@code left} now as the kernel counts it
+     * (scaled under {@code from}), after the rate changed {@code sinceFirst}
+     * nanoseconds ago and, if again, last {@code sinceLast} ago: what it had
+     * left at the first change, less the namespace time that passed since
+     * ({@code passed} up to the last change, at the rates between, then at
+     * {@code to}'s), scaled under {@code to}; at least 1 (due now, not
+     * disarmed). A span cut to the end of the host's range stays there.
+     */
+    private static long rescaledLeft(long left, long sinceFirst, long passed, long sinceLast, ClockTransform from,
+                                     ClockTransform to) {
+        long atFirst = ClockTransform.saturatingAdd(left, Math.max(0, sinceFirst));
+        if (atFirst >= SATURATED) return Long.MAX_VALUE;
+        long virtual = from.virtualDuration(atFirst) - passed - to.virtualDuration(Math.max(0, sinceLast));
+        return Math.max(1, to.hostDuration(Math.max(0, virtual)));
     }
 
     /**

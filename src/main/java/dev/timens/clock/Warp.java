@@ -49,9 +49,6 @@ import java.util.function.IntToLongFunction;
  * what it was.
  */
 final class Warp implements AutoCloseable {
-    /** -ERESTARTSYS .. -ERESTART_RESTARTBLOCK: the syscall will start over. */
-    private static final long ERESTART_FIRST = -516;
-    private static final long ERESTART_LAST = -512;
     private static final long MIN_POLL_NANOS = 1_000_000;
     private static final long MAX_POLL_NANOS = 16_000_000;
     /** After a jump to a timer, how long to wait at most for its process to take the expiry before jumping on. */
@@ -458,7 +455,7 @@ final class Warp implements AutoCloseable {
         if (result == wait.timedOut()) {
             advanceTo(onMonotonic(me));
             if (wait.updated()) exit.memory().write(new RemotePtr(original), new byte[16]); // no time left
-        } else if (result >= ERESTART_FIRST && result <= ERESTART_LAST) {
+        } else if (exit.willRestart()) {
             synchronized (lock) {
                 waiters.put(me.tid(), me.in(Phase.RESTARTING)); // a signal came first: the restarted call finishes the same way
             }

@@ -9,11 +9,8 @@ import dev.timens.linux.SyscallNumbers;
  * its own code, or had not started waiting yet). Valid only during the handler.
  */
 public final class InterruptStop {
-    /** -ERESTARTSYS, -ERESTARTNOINTR, -ERESTARTNOHAND and -ERESTART_RESTARTBLOCK (include/linux/errno.h). */
-    private static final long ERESTARTSYS = -512;
-    private static final long ERESTARTNOINTR = -513;
-    private static final long ERESTARTNOHAND = -514;
-    private static final long ERESTART_RESTARTBLOCK = -516;
+    private static final long ERESTARTNOINTR = SyscallExit.ERESTARTNOINTR;
+    private static final long ERESTART_RESTARTBLOCK = SyscallExit.ERESTART_RESTARTBLOCK;
 
     private final int tid;
     private final Registers registers;
@@ -51,9 +48,7 @@ public final class InterruptStop {
      * restarts it when the thread goes on (no signal handler runs at an interrupt).
      */
     public boolean willRestart() {
-        long rax = registers.rax();
-        return registers.origRax() >= 0 && (rax == ERESTARTSYS || rax == ERESTARTNOINTR || rax == ERESTARTNOHAND
-                || rax == ERESTART_RESTARTBLOCK);
+        return registers.origRax() >= 0 && SyscallExit.isRestartCode(registers.rax());
     }
 
     /**

@@ -26,6 +26,27 @@ public final class SyscallExit {
         return registers.rax();
     }
 
+    /**
+     * Whether the result is one of the kernel's restart codes (-ERESTARTSYS,
+     * -ERESTARTNOINTR, -ERESTARTNOHAND, -ERESTART_RESTARTBLOCK): the syscall
+     * starts over when the thread goes on, unless a signal handler runs first
+     * and makes it fail with EINTR. The program never sees these codes.
+     */
+    public boolean willRestart() {
+        return isRestartCode(result());
+    }
+
+    /** The kernel's restart codes, negated as a result (include/linux/errno.h). */
+    static final long ERESTARTSYS = -512;
+    static final long ERESTARTNOINTR = -513;
+    static final long ERESTARTNOHAND = -514;
+    static final long ERESTART_RESTARTBLOCK = -516;
+
+    static boolean isRestartCode(long result) {
+        return result == ERESTARTSYS || result == ERESTARTNOINTR || result == ERESTARTNOHAND
+                || result == ERESTART_RESTARTBLOCK;
+    }
+
     /** Changes the result the program sees. */
     public void setResult(long value) {
         registers.rax(value);
