@@ -43,8 +43,11 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  *       program) or the exit stop of a failed exec; then PTRACE_DETACH;</li>
  *   <li>a call the tool handles at a stop: seize and interrupt as above; the
  *       interrupt stop is the tool's {@link SyscallStop}. A result skips the
- *       call; changed arguments or an exit handler restart it through the entry
- *       stop and a CONTINUE, and the exit stop ends the visit;</li>
+ *       call. Without an exit handler, the arguments the tool changed (if any)
+ *       are set there and the thread is let go at once: its restart, which
+ *       notifies again, is let through (a {@link Pass}), and it waits untraced.
+ *       An exit handler restarts it through the entry stop and a CONTINUE, and
+ *       the exit stop ends the visit;</li>
  *   <li>an interrupt the tool asks for: seize, interrupt, the tool's handler, detach.</li>
  * </ul>
  *
@@ -174,12 +177,37 @@ public final class OnDemandSupervisor {
     private final Map<Integer, List<Handover>> waitingAttaches = new HashMap<>();
     private final ConcurrentLinkedQueue<Handover> handovers = new ConcurrentLinkedQueue<>();
     /**
-     * Threads let go in a call the tool handled at a stop without changing it,
-     * and that call's number: its restart, the thread's next notification, is
-     * let through. Any other next call drops the mark (the thread left the call:
+     * Threads let go in a call the tool handled at a stop, and how they were let
+     * go: the restart of that call, the thread's next notification, is let
+     * through. Any other next call drops the mark (the thread left the call:
      * a signal's handler, say), so a later call is never waved through unseen.
      */
-    private final Map<Integer, Integer> passing = new ConcurrentHashMap<>();
+    private final Map<Integer, Pass> passing = new ConcurrentHashMap<>();
+
+    /**
+     * A call let go at its interrupt stop, to be let through when it restarts:
+     * with no change ({@code args} null), or with the arguments the tool gave it
+     * and the copies they point to, which must come back unchanged and intact
+     * (a handler of a signal delivered before the restart puts its frame on the
+     * stack where the copies lie: the tool then sees the call again).
+     */
+    private record Pass(int nr, long[] args, List<SyscallStop.Copy> copies) {
+        boolean lets(Notification call) {
+            if (call.number() != nr) return false;
+            if (args == null) return true;
+            for (int i = 0; i < args.length; i++) if (call.arg(i) != args[i]) return false;
+            for (SyscallStop.Copy copy : copies) {
+                try {
+                    if (!java.util.Arrays.equals(call.memory().read(copy.at(), copy.bytes().length), copy.bytes())) {
+                        return false;
+                    }
+                } catch (TraceeFault e) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
     private volatile int park;
     /** The filter's program, which a process taken into the running namespace gets too ({@link Joining}). */
     private List<BpfInstruction> program;
@@ -1162,8 +1190,8 @@ public final class OnDemandSupervisor {
     private final class Router implements Notifications.Router {
         @Override
         public boolean take(Notification call) {
-            Integer passed = passing.remove(call.tid());
-            if (passed != null && passed == call.number()) {
+            Pass passed = passing.remove(call.tid());
+            if (passed != null && passed.lets(call)) {
                 call.proceed(); // the restart of a call the tool has seen
                 return true;
             }
@@ -1934,11 +1962,22 @@ public final class OnDemandSupervisor {
             return;
         }
         saved.rax(interruptedRax); // the kernel restarts the call from these registers
-        if (!stop.argsChanged() && stop.exitHandler() == null) {
-            // Nothing to change and nothing to do at its end: the thread is let go
-            // at once, and the restart is let through as it notifies (it runs
-            // untraced however long it waits: a debugger may attach meanwhile).
-            passing.put(tid, visit.nr);
+        if (stop.exitHandler() == null) {
+            // Nothing to do at its end: the thread is let go at once, with the
+            // arguments the tool gave it, and the restart is let through as it
+            // notifies (it runs untraced however long it waits: a debugger may
+            // attach meanwhile, and a signal it ignores never wakes it). As under
+            // engine v1, an argument the tool pointed at a copy still points there
+            // after the call; a program that passes that register again makes a
+            // call the tool knows by that address (DeadlineSyscalls).
+            if (stop.argsChanged()) {
+                ptracer.setRegs(tid, saved);
+                long[] args = new long[6];
+                for (int i = 0; i < args.length; i++) args[i] = saved.arg(i);
+                passing.put(tid, new Pass((int) saved.origRax(), args, stop.copies()));
+            } else {
+                passing.put(tid, new Pass(visit.nr, null, List.of()));
+            }
             leave(tid, visit, ptracer);
             return;
         }

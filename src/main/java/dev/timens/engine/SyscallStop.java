@@ -13,6 +13,7 @@ public final class SyscallStop implements SyscallCall {
     private boolean argsChanged;
     private SyscallExit.Handler exitHandler;
     private final StackScratch scratch;
+    private final java.util.List<Copy> copies = new java.util.ArrayList<>();
 
     /**
      * Engine v2, for a thread another program traces (a debugger's): no
@@ -140,7 +141,17 @@ public final class SyscallStop implements SyscallCall {
             pushedInPlace.add(bytes.clone());
             return new RemotePtr(IN_PLACE_BASE + IN_PLACE_STRIDE * (pushedInPlace.size() - 1));
         }
-        return scratch.push(bytes);
+        RemotePtr at = scratch.push(bytes);
+        copies.add(new Copy(at, bytes.clone()));
+        return at;
+    }
+
+    /** A copy {@link #pushScratch} wrote: where, and what. */
+    record Copy(RemotePtr at, byte[] bytes) {}
+
+    /** The copies pushed at this stop, in order. */
+    java.util.List<Copy> copies() {
+        return copies;
     }
 
     /** The thread that made the syscall. */

@@ -158,6 +158,27 @@ class EngineV2IT {
         assertThat(Long.parseLong(printed.substring(5).trim())).as(run.describe()).isBetween(Y2038, Y2038 + 60);
     }
 
+    /**
+     * strace -p on a program blocked in a wait whose deadline timens translated
+     * (pthread_cond_timedwait, CLOCK_REALTIME a day ahead): the program waits
+     * untraced, so strace attaches at once rather than when the wait ends, and
+     * the wait still ends on the namespace's clock. Before, timens stayed
+     * attached for the whole wait, and strace's attach waited 8 s for it.
+     */
+    @Test
+    void aProgramWaitingOnATranslatedDeadlineCanBeAttachedAtOnce(@TempDir Path dir) throws Exception {
+        String strace = Toolchains.requireOnPath("strace", "Debian: strace").toString();
+        Path attach = dir.resolve("attach.log");
+        TimensRunner.Result run = runner.timens(List.of("--engine", "v2", "--offset", "+1d"), "sh", "-c",
+                Toolchains.program("timerprobe") + " cond-timedwait 8 & p=$!; sleep 0.5; "
+                        + strace + " -p $p -e trace=none -o /dev/null 2>" + attach + " & sleep 2; "
+                        + "echo ATTACHED lines=$(grep -c attached " + attach + "); wait $p").assertExit(0);
+        assertThat(run.single("ATTACHED").decimal("lines").intValue()).as(run.describe()).isEqualTo(1);
+        Probe timer = run.single("TIMER");
+        assertThat(timer.string("result")).as(run.describe()).isEqualTo("ETIMEDOUT");
+        assertThat(timer.decimal("elapsed").doubleValue()).as(run.describe()).isBetween(7.9, 30.0);
+    }
+
     /** strace -f: strace traces the whole build-like tree, and every program in it sees 2038. */
     @Test
     void straceFollowsATreeThatSeesTheNamespacesTime(@TempDir Path dir) throws Exception {
