@@ -6,11 +6,8 @@ import dev.timens.linux.Time;
 import dev.timens.linux.Unistd;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 
 import static dev.timens.linux.Time.NANOS;
 
@@ -72,16 +69,14 @@ final class ClockCodeCheck {
             // Safe: the symbol lies in the code just copied and made executable, a
             // function with clock_gettime's C signature; it stays mapped until munmap
             // below, after the last call.
-            MethodHandle clockGettime = Linker.nativeLinker().downcallHandle(
-                    mapped.asSlice(image.dynamicSymbols().get("__vdso_clock_gettime")),
-                    FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
+            MemorySegment clockGettime = mapped.asSlice(image.dynamicSymbols().get("__vdso_clock_gettime"));
             MemorySegment ts = arena.allocate(Time.TIMESPEC);
             for (int round = 0; round < ROUNDS; round++) {
                 for (int clock : CLOCKS) {
                     String wrong = null;
                     for (int attempt = 0; attempt < ATTEMPTS && (attempt == 0 || wrong != null); attempt++) {
                         long before = Time.clockGettimeNanos(clock);
-                        int result = (int) clockGettime.invokeExact(clock, ts);
+                        int result = Time.callClockGettime(clockGettime, clock, ts);
                         long after = Time.clockGettimeNanos(clock);
                         long nsec = ts.get(ValueLayout.JAVA_LONG, 8);
                         long read = ts.get(ValueLayout.JAVA_LONG, 0) * NANOS + nsec;
@@ -93,10 +88,6 @@ final class ClockCodeCheck {
                 }
             }
             return null;
-        } catch (Error | RuntimeException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new AssertionError(t);
         } finally {
             Mman.munmap(mapped);
         }

@@ -1,9 +1,6 @@
 package dev.timens.linux;
 
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.invoke.MethodHandle;
-
-import static dev.timens.linux.Native.LONG;
+import java.lang.foreign.MemorySegment;
 
 /** getauxval(3), from sys/auxv.h, and the auxiliary vector entry types timens uses. */
 public final class Auxv {
@@ -14,16 +11,12 @@ public final class Auxv {
     /** The address of the vDSO's ELF header (linux/auxvec.h, x86). */
     public static final int AT_SYSINFO_EHDR = 33;
 
-    private static final class Handle {
-        static final MethodHandle GETAUXVAL = Native.downcall("getauxval", FunctionDescriptor.of(LONG, LONG));
+    private static final class Function {
+        static final MemorySegment GETAUXVAL = Native.function("getauxval");
     }
 
     /** This process's auxiliary vector entry {@code type}, 0 when absent. */
     public static long getauxval(int type) {
-        try {
-            return (long) Handle.GETAUXVAL.invokeExact((long) type);
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        }
+        return Native.call(Function.GETAUXVAL, Native.capture(), type, 0, 0, 0, 0, 0);
     }
 }

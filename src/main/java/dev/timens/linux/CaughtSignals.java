@@ -1,13 +1,11 @@
 package dev.timens.linux;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 import java.nio.file.Path;
 
 /**
@@ -91,8 +89,6 @@ public final class CaughtSignals {
         SymbolLookup lookup = SymbolLookup.libraryLookup(library, Arena.global());
         MemorySegment function = lookup.find("timens_signals_catch")
                 .orElseThrow(() -> new UnsatisfiedLinkError(library + " has no timens_signals_catch"));
-        MethodHandle catchSignals = Native.LINKER.downcallHandle(function,
-                FunctionDescriptor.of(Native.INT, Native.INT, Native.LONG, Native.LONG));
         int[] pipe;
         try (Arena arena = Arena.ofConfined()) {
             pipe = Unistd.pipe2(arena.allocate(ValueLayout.JAVA_INT, 2), Unistd.O_CLOEXEC);
@@ -103,12 +99,8 @@ public final class CaughtSignals {
         long flags = Native.syscall(SyscallNumbers.FCNTL, pipe[1], F_GETFL, 0, 0, 0, 0);
         if (flags >= 0) flags = Native.syscall(SyscallNumbers.FCNTL, pipe[1], F_SETFL, flags | O_NONBLOCK, 0, 0, 0);
         if (flags < 0) throw new LinuxException("fcntl(O_NONBLOCK)", (int) -flags);
-        int result;
-        try {
-            result = (int) catchSignals.invokeExact(pipe[1], caught, chained);
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        }
+        // int timens_signals_catch(int fd, unsigned long caught, unsigned long chained)
+        int result = (int) Native.call(function, Native.capture(), pipe[1], caught, chained, 0, 0, 0);
         if (result != 0) throw new LinuxException("sigaction", -result);
         return new CaughtSignals(pipe[0], pipe[1]);
     }

@@ -40,19 +40,47 @@ final class Native {
         return (int) ERRNO.get(capture, 0L);
     }
 
-    static MethodHandle downcall(String name, FunctionDescriptor descriptor, Linker.Option... options) {
-        MemorySegment address = LIBC.find(name)
-                .orElseThrow(() -> new UnsatisfiedLinkError("libc has no symbol " + name));
-        return LINKER.downcallHandle(address, descriptor, options);
+    /** The address of libc's function {@code name}. */
+    static MemorySegment function(String name) {
+        return LIBC.find(name).orElseThrow(() -> new UnsatisfiedLinkError("libc has no symbol " + name));
     }
 
-    private static final class Syscall {
-        // long syscall(long number, ...): one downcall shape for every system call
-        // timens makes. Each distinct shape costs the JVM generated code at start-up,
-        // and start-up is part of every `timens -- command`.
-        static final MethodHandle HANDLE = downcall("syscall",
+    /**
+     * One downcall shape for every C function timens calls, libc's
+     * {@code syscall} included: the function's address, then seven integer
+     * arguments, an integer result, errno captured. Each distinct shape costs
+     * the JVM generated code at start-up (10-20 ms each on a 2-vCPU VM, seven
+     * shapes once), and start-up is part of every {@code timens -- command}.
+     *
+     * <p>Safe for any function of up to seven integer or pointer parameters
+     * (x86-64 System V): the first six go in registers and the seventh on the
+     * stack in the caller's frame, which the caller pops, so a function taking
+     * fewer never sees the rest; the arguments from the second on are passed
+     * as variadic (for {@code syscall(long, ...)}), which only sets %al, the
+     * count of vector registers used (zero), and a function that is not
+     * variadic ignores %al. A function returning {@code int} defines only
+     * the low 32 bits of the result: callers cast.
+     */
+    private static final class Call {
+        static final MethodHandle HANDLE = LINKER.downcallHandle(
                 FunctionDescriptor.of(LONG, LONG, LONG, LONG, LONG, LONG, LONG, LONG),
                 CAPTURE_ERRNO, Linker.Option.firstVariadicArg(1));
+        static final MemorySegment SYSCALL = function("syscall");
+    }
+
+    /**
+     * Calls the C function at {@code function} with up to six integer or
+     * pointer arguments (unused ones are ignored: see {@link Call}), leaving
+     * errno in {@code capture}. The caller keeps any memory it passes the
+     * address of alive for the call.
+     */
+    static long call(MemorySegment function, MemorySegment capture,
+                     long a0, long a1, long a2, long a3, long a4, long a5) {
+        try {
+            return (long) Call.HANDLE.invokeExact(function, capture, a0, a1, a2, a3, a4, a5, 0L);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 
     /**
@@ -64,19 +92,11 @@ final class Native {
         MemorySegment capture = capture();
         long result;
         try {
-            result = (long) Syscall.HANDLE.invokeExact(capture, (long) number, a0, a1, a2, a3, a4, a5);
+            result = (long) Call.HANDLE.invokeExact(Call.SYSCALL, capture, (long) number, a0, a1, a2, a3, a4, a5);
         } catch (Throwable t) {
             throw rethrow(t);
         }
         return result == -1 ? -errno(capture) : result;
-    }
-
-    /** A libc call that sets errno: the returned handle takes the capture segment first. */
-    static MethodHandle syscall(String name, FunctionDescriptor descriptor, Linker.Option... more) {
-        Linker.Option[] options = new Linker.Option[more.length + 1];
-        options[0] = CAPTURE_ERRNO;
-        System.arraycopy(more, 0, options, 1, more.length);
-        return downcall(name, descriptor, options);
     }
 
     static RuntimeException rethrow(Throwable t) {

@@ -1,9 +1,7 @@
 package dev.timens.linux;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 import java.util.List;
 
 import static dev.timens.linux.Native.INT;
@@ -21,15 +19,11 @@ public final class Spawn {
     /** Larger than glibc's posix_spawn_file_actions_t (80 bytes on x86_64). */
     private static final long FILE_ACTIONS_SIZE = 256;
 
-    private static final class Handle {
-        static final MethodHandle SPAWN = Native.downcall("posix_spawn",
-                FunctionDescriptor.of(INT, PTR, PTR, PTR, PTR, PTR, PTR));
-        static final MethodHandle ACTIONS_INIT = Native.downcall("posix_spawn_file_actions_init",
-                FunctionDescriptor.of(INT, PTR));
-        static final MethodHandle ACTIONS_DESTROY = Native.downcall("posix_spawn_file_actions_destroy",
-                FunctionDescriptor.of(INT, PTR));
-        static final MethodHandle ACTIONS_ADDDUP2 = Native.downcall("posix_spawn_file_actions_adddup2",
-                FunctionDescriptor.of(INT, PTR, INT, INT));
+    private static final class Function {
+        static final MemorySegment SPAWN = Native.function("posix_spawn");
+        static final MemorySegment ACTIONS_INIT = Native.function("posix_spawn_file_actions_init");
+        static final MemorySegment ACTIONS_DESTROY = Native.function("posix_spawn_file_actions_destroy");
+        static final MemorySegment ACTIONS_ADDDUP2 = Native.function("posix_spawn_file_actions_adddup2");
         static final MemorySegment ENVIRON = Native.LIBC.find("environ")
                 .orElseThrow(() -> new UnsatisfiedLinkError("libc has no environ"))
                 // Safe: environ is a char ** variable of libc, 8 bytes.
@@ -43,12 +37,16 @@ public final class Spawn {
      * thread's spawn can leak them. Returns the child's pid.
      */
     public static int spawn(String path, List<String> argv, int... inheritFds) {
+        // Each function returns an error number (int), not -1 and errno.
+        MemorySegment capture = Native.capture();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment actions = arena.allocate(FILE_ACTIONS_SIZE, 16);
-            check("posix_spawn_file_actions_init", (int) Handle.ACTIONS_INIT.invokeExact(actions));
+            check("posix_spawn_file_actions_init",
+                    (int) Native.call(Function.ACTIONS_INIT, capture, actions.address(), 0, 0, 0, 0, 0));
             try {
                 for (int fd : inheritFds) {
-                    check("posix_spawn_file_actions_adddup2", (int) Handle.ACTIONS_ADDDUP2.invokeExact(actions, fd, fd));
+                    check("posix_spawn_file_actions_adddup2",
+                            (int) Native.call(Function.ACTIONS_ADDDUP2, capture, actions.address(), fd, fd, 0, 0, 0));
                 }
                 MemorySegment argvArray = arena.allocate(PTR, argv.size() + 1L);
                 for (int i = 0; i < argv.size(); i++) {
@@ -56,16 +54,15 @@ public final class Spawn {
                 }
                 argvArray.setAtIndex(PTR, argv.size(), MemorySegment.NULL);
                 MemorySegment pid = arena.allocate(INT);
-                MemorySegment environ = Handle.ENVIRON.get(PTR, 0);
-                int error = (int) Handle.SPAWN.invokeExact(pid, arena.allocateFrom(path), actions,
-                        MemorySegment.NULL, argvArray, environ);
+                MemorySegment environ = Function.ENVIRON.get(PTR, 0);
+                int error = (int) Native.call(Function.SPAWN, capture, pid.address(),
+                        arena.allocateFrom(path).address(), actions.address(), 0, argvArray.address(),
+                        environ.address());
                 check("posix_spawn " + path, error);
                 return pid.get(INT, 0);
             } finally {
-                int ignored = (int) Handle.ACTIONS_DESTROY.invokeExact(actions);
+                Native.call(Function.ACTIONS_DESTROY, capture, actions.address(), 0, 0, 0, 0, 0);
             }
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
         }
     }
 

@@ -66,6 +66,15 @@ public final class Time {
         return ts.get(LONG, 0) * 1_000_000_000L + ts.get(LONG, 8);
     }
 
+    /**
+     * Calls {@code function}, code in this process with clock_gettime's C
+     * signature (a clock code under test), for {@code clock} into {@code ts};
+     * returns its result. The caller keeps the code mapped for the call.
+     */
+    public static int callClockGettime(MemorySegment function, int clock, MemorySegment ts) {
+        return (int) Native.call(function, Native.capture(), clock, ts.address(), 0, 0, 0, 0);
+    }
+
     public static boolean failed(long clockReading) {
         return clockReading < Long.MIN_VALUE + 4096;
     }
