@@ -65,6 +65,9 @@ int main(void)
 	OFF(timens_process_page, off_gettimeofday);
 	OFF(timens_process_page, forward);
 	OFF(timens_process_page, kernel_time_data);
+	OFF(timens_process_page, clock_page_offset);
+	OFF(timens_process_page, fork_check);
+	OFF(timens_process_page, children_token);
 	P("TIMENS_PROCESS_PAGE_SCRATCH", TIMENS_PROCESS_PAGE_SCRATCH);
 	SIZE(kernel_vdso_clock);
 	OFF(kernel_vdso_clock, seq);
@@ -105,6 +108,7 @@ int main(void)
 	P("ENTRY_FAILED", ENTRY_FAILED);
 	P("IMAGE_DATA_END", IMAGE_DATA_END);
 	P("IMAGE_SYSCALL", IMAGE_SYSCALL);
+	P("TIMENS_FORKED_SYSCALL", TIMENS_FORKED_SYSCALL);
 	P("TIMENS_LAYOUT_VERSION", TIMENS_LAYOUT_VERSION);
 	P("TIMENS_MODE_OFFSET", TIMENS_MODE_OFFSET);
 	P("TIMENS_MODE_SCALED", TIMENS_MODE_SCALED);

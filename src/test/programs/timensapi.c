@@ -8,7 +8,7 @@
  *   execs into the new namespace and prints its clocks, and the write the
  *   kernel refuses once a process is in (EACCES).
  * Run as "timensapi child" it prints "CLOCKS monotonic=S boottime=S" and its
- * own /proc/self/timens_offsets.
+ * own /proc/self/timens_offsets; as "timensapi forked", see forked().
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -77,9 +78,64 @@ static int child(void)
     return 0;
 }
 
+static void clocks(const char *who)
+{
+    struct timespec m, b;
+    clock_gettime(CLOCK_MONOTONIC, &m);
+    clock_gettime(CLOCK_BOOTTIME, &b);
+    printf("FORKCLOCKS who=%s monotonic=%lld boottime=%lld\n", who, (long long)m.tv_sec, (long long)b.tv_sec);
+}
+
+/*
+ * "timensapi forked": the children a process forks after unshare(CLONE_NEWTIME)
+ * are in the new namespace from their fork, with no exec: a child that has not
+ * read a clock yet already fixes the offsets (EACCES), then reads the new
+ * clocks (first with a raw syscall), as does the grandchild it forks; the process itself stays where it
+ * was. Prints FORKCLOCKS lines for before, child, grandchild and parent.
+ */
+static int forked(void)
+{
+    clocks("before");
+    printf("unshare %s\n", result(unshare(CLONE_NEWTIME)));
+    int fd = open("/proc/self/timens_offsets", O_WRONLY);
+    printf("set %s\n", fd < 0 ? result(fd) : result(put(fd, "monotonic 86400 0\nboottime 172800 0")));
+    int go[2];
+    if (pipe(go) != 0) return 1;
+    pid_t pid = fork();
+    if (pid == 0) {
+        char c;
+        close(go[1]);
+        if (read(go[0], &c, 1) != 1) _exit(2); /* no clock read before this */
+        struct timespec raw; /* the first one a raw syscall, which skips the vDSO */
+        syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &raw);
+        printf("FORKCLOCKS who=child-raw monotonic=%lld boottime=0\n", (long long)raw.tv_sec);
+        clocks("child");
+        pid_t grandchild = fork();
+        if (grandchild == 0) {
+            clocks("grandchild");
+            _exit(0);
+        }
+        int status;
+        waitpid(grandchild, &status, 0);
+        _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 3);
+    }
+    close(go[0]);
+    printf("after_fork %s\n", result(put(fd, "monotonic 1 0")));
+    if (write(go[1], "x", 1) != 1) return 1;
+    int status;
+    waitpid(pid, &status, 0);
+    printf("forked_status %d\n", WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+    clocks("parent");
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "child") == 0) return child();
+    if (argc > 1 && strcmp(argv[1], "forked") == 0) {
+        setvbuf(stdout, NULL, _IONBF, 0);
+        return forked();
+    }
     setvbuf(stdout, NULL, _IONBF, 0);
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);

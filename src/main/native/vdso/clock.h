@@ -55,7 +55,27 @@ struct timens_process_page {
 	 * relative to kernel_vdso; 0 when the supervisor found it unusable and
 	 * the clock code must call the kernel's function instead. */
 	int64_t kernel_time_data;
+	/* Where the clock page lies in the image's file: a forked child maps its
+	 * namespace's clock page from there (below). */
+	uint64_t clock_page_offset;
+	/* Set by the supervisor in a process that made a time namespace for its
+	 * children (unshare(CLONE_NEWTIME)), and inherited by what it forks:
+	 * nonzero once the process's fork page (timens_fork_page, after the clock
+	 * page) is anonymous memory of its own that a fork clears
+	 * (MADV_WIPEONFORK) and that holds a nonzero word; and which namespace
+	 * its children enter. A clock read that finds the word cleared is a
+	 * forked child's first: it enters that namespace (TIMENS_FORKED_SYSCALL). */
+	uint64_t fork_check;
+	uint64_t children_token;
 };
+
+/*
+ * syscall(TIMENS_FORKED_SYSCALL, children_token): a descriptor of the clock
+ * image of the namespace the calling process, forked by a process that made
+ * one for its children, is in from now on (-errno: it stays where it is). A
+ * number no Linux table uses, which the filter hands to the supervisor.
+ */
+#define TIMENS_FORKED_SYSCALL 0x3e000005
 /* The second half of the process page is the supervisor's: per-thread room
  * for translated syscall arguments when a thread's stack has none
  * (VdsoImage.PP_SCRATCH, TimeNamespace.scratchArea). */

@@ -5,7 +5,9 @@
  * the JVM instead of the kernel's vDSO functions (the supervisor points
  * AT_SYSINFO_EHDR at a copy of the kernel vDSO whose clock symbols lead here).
  * Why it is not Java: it runs in the traced process, at the cost of a function
- * call, and must never make a syscall or stop the process.
+ * call, and must never make a syscall or stop the process (but once, in a
+ * process forked by one that made a time namespace for its children: see
+ * enter_namespace_after_fork).
  *
  * Constraints: position independent, no relocations, no libc, no TLS, no
  * stack protector, and small stack frames (Go calls the vDSO on small stacks).
@@ -26,6 +28,7 @@ typedef int (*gettimeofday_fn)(struct kernel_timeval *, struct kernel_timezone *
 /* Placed by vdso.lds at fixed distances after the code. */
 extern const volatile struct timens_clock_page timens_clock_page;
 extern const struct timens_process_page timens_process_page;
+extern volatile uint32_t timens_fork_page;
 
 #define NSEC_PER_SEC 1000000000LL
 /*
@@ -274,6 +277,45 @@ static inline int read_kernel_time(const volatile struct kernel_vdso_clock *vc, 
 	}
 }
 
+static inline long raw_syscall6(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
+{
+	register long r10 __asm__("r10") = a3;
+	register long r8 __asm__("r8") = a4;
+	register long r9 __asm__("r9") = a5;
+	long ret;
+	__asm__ volatile("syscall"
+			 : "=a"(ret)
+			 : "a"(nr), "D"(a0), "S"(a1), "d"(a2), "r"(r10), "r"(r8), "r"(r9)
+			 : "rcx", "r11", "memory");
+	return ret;
+}
+
+#define SYS_MMAP 9
+#define SYS_CLOSE 3
+#define PROT_READ 1
+#define MAP_PRIVATE 2
+#define MAP_FIXED 0x10
+
+/*
+ * The first clock read of a process forked by one that made a time namespace
+ * for its children (its fork page was cleared by the fork): it enters that
+ * namespace as the kernel's fork would have put it there, by mapping that
+ * namespace's clock page over its own, from the descriptor the supervisor
+ * gives. Its own children, forked later, ask again and get the same. Once per
+ * process: the word is set whatever the answer (without one, the process
+ * stays where it is, as the supervisor says on its diagnostics).
+ */
+static __attribute__((noinline, cold)) void enter_namespace_after_fork(void)
+{
+	long fd = raw_syscall6(TIMENS_FORKED_SYSCALL, (long)timens_process_page.children_token, 0, 0, 0, 0, 0);
+	if (fd >= 0) {
+		raw_syscall6(SYS_MMAP, (long)&timens_clock_page, TIMENS_PAGE_SIZE, PROT_READ, MAP_PRIVATE | MAP_FIXED,
+			     fd, (long)timens_process_page.clock_page_offset);
+		raw_syscall6(SYS_CLOSE, fd, 0, 0, 0, 0, 0);
+	}
+	timens_fork_page = 1;
+}
+
 /*
  * clock_gettime: the hot path. When the supervisor found the kernel's time
  * data in the layout we know, the host time is read from it here, as the
@@ -285,6 +327,8 @@ static inline int read_kernel_time(const volatile struct kernel_vdso_clock *vc, 
  */
 int timens_clock_gettime(int clock, struct kernel_timespec *ts)
 {
+	if (__builtin_expect(timens_process_page.fork_check != 0, 0) && timens_fork_page == 0)
+		enter_namespace_after_fork();
 	int64_t data = timens_process_page.kernel_time_data;
 	int how = (unsigned)clock < 16 ? direct_reads[clock] : READ_CALL;
 	uint64_t sec, nsec;

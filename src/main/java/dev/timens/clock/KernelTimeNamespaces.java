@@ -83,6 +83,10 @@ final class KernelTimeNamespaces {
         long monotonic;
         long boottime;
         TimeNamespace entered;
+        /** A child was forked into it (it may not have read a clock yet): its offsets are fixed. */
+        boolean forkedInto;
+        /** What stands for it in the process page of a process whose children enter it (clock.h). */
+        final long token = TOKENS.nextLong() | 1;
 
         Unshared(TimeNamespace parent, long parentMonotonic, long parentBoottime, int owner) {
             this.parent = parent;
@@ -100,8 +104,11 @@ final class KernelTimeNamespaces {
         }
     }
 
+    private static final java.security.SecureRandom TOKENS = new java.security.SecureRandom();
     /** The answer for a process whose namespace for children is the one it is in. */
     private static final Unshared NONE = new Unshared(null, 0, 0, -1);
+    /** The namespaces made for children that a process was told to put forked children in, by token. */
+    private final Map<Long, Unshared> byToken = new ConcurrentHashMap<>();
 
     /** Per process: the namespace its children enter (inherited by its children, kept across exec). */
     private final ForChildren forChildren = new ForChildren();
@@ -167,6 +174,11 @@ final class KernelTimeNamespaces {
         this.diagnostics = diagnostics;
     }
 
+    /** Whether any process made a namespace for its children: forked ones may have entered one. */
+    boolean anyUnshared() {
+        return unshared;
+    }
+
     /** unshare with CLONE_NEWTIME; opens for writing; writes at the descriptors the files are given. */
     static SyscallSet syscalls() {
         SyscallSet.Builder b = SyscallSet.builder();
@@ -205,7 +217,7 @@ final class KernelTimeNamespaces {
             diagnostics.println("timens: unshare(CLONE_NEWTIME) in pid " + tgid + " refused (EPERM): " + refusal);
             return SyscallOutcome.error(Errno.EPERM);
         }
-        return forChildrenOnSuccess(stop, 0, new Unshared(current, base[0], base[1], euid(stop.tid())));
+        return forChildrenOnSuccess(stop, 0, new Unshared(current, base[0], base[1], euid(stop.tid())), current);
     }
 
     /**
@@ -214,17 +226,18 @@ final class KernelTimeNamespaces {
      * {@code flagsArg}) is all it asks for, else after the kernel did the rest
      * (the flag taken out for it, and put back after).
      */
-    private SyscallOutcome forChildrenOnSuccess(SyscallStop stop, int flagsArg, Unshared u) {
+    private SyscallOutcome forChildrenOnSuccess(SyscallStop stop, int flagsArg, Unshared u, TimeNamespace current) {
         long flags = stop.arg(flagsArg);
         int tgid = stop.tgid();
+        int tid = stop.tid();
         if (flags == CLONE_NEWTIME) {
-            madeBy(tgid, u);
+            madeBy(tgid, u, tid, current);
             return SyscallOutcome.returning(0);
         }
         stop.setArg(flagsArg, flags & ~CLONE_NEWTIME);
         stop.atExit(exit -> {
             exit.setArg(flagsArg, flags);
-            if (exit.result() == 0) madeBy(tgid, u);
+            if (exit.result() == 0) madeBy(tgid, u, tid, current);
         });
         return SyscallOutcome.proceed();
     }
@@ -267,7 +280,7 @@ final class KernelTimeNamespaces {
             joined = new Unshared(into.parent(), 0, 0, euid);
             joined.entered = into;
         }
-        return forChildrenOnSuccess(stop, 1, joined);
+        return forChildrenOnSuccess(stop, 1, joined, current);
     }
 
     /** The process pidfd {@code fd} of thread {@code tid} names (fdinfo's Pid:), or -1 once it has ended. */
@@ -282,13 +295,36 @@ final class KernelTimeNamespaces {
         return -1;
     }
 
-    /** {@code made} is the namespace for the children of {@code tgid} from now on; not of those it has already. */
-    private void madeBy(int tgid, Unshared made) {
+    /**
+     * {@code made} is the namespace for the children of {@code tgid} from now
+     * on; not of those it has already. Those it forks enter it at their first
+     * clock read ({@link TimeNamespace#armForkCheck}), those it starts at their exec.
+     */
+    private void madeBy(int tgid, Unshared made, int tid, TimeNamespace current) {
         unshared = true;
         for (int child : children(tgid)) {
             if (forChildren.own(child) == null) forChildren.put(child, forChildren.of(child)); // kept as they are
         }
         forChildren.put(tgid, made);
+        byToken.put(made.token, made);
+        current.armForkCheck(tid, tgid, made.token);
+    }
+
+    /**
+     * FORKED_SYSCALL: thread {@code tid}, of a process forked by one whose
+     * children enter the namespace {@code token} stands for, reads a clock for
+     * the first time: the namespace it is in from now on (made on first
+     * entry), or null to stay where it is (an unknown token, or one that
+     * cannot be made, which is said).
+     */
+    TimeNamespace forked(long token, int tid, java.util.function.Consumer<TimeNamespace> made) {
+        Unshared u = byToken.get(token);
+        if (u == null) return null;
+        TimeNamespace ns = enter(u, tid, made);
+        int process = ProcStatus.field(tid, "Tgid:");
+        // In it now, its children too, wherever it is moved.
+        if (ns != null && process > 0 && forChildren.own(process) == null) forChildren.put(process, u);
+        return ns;
     }
 
     /** The offsets /proc/PID/timens_offsets of process {@code tgid}, in {@code current}, shows now. */
@@ -327,6 +363,7 @@ final class KernelTimeNamespaces {
     /** {@code ns} was retired: nothing enters it any more. */
     void forget(TimeNamespace ns) {
         entered.remove(ns);
+        byToken.values().removeIf(u -> u.entered == ns);
         nestable.remove(ns);
     }
 
@@ -339,7 +376,17 @@ final class KernelTimeNamespaces {
         if (!unshared) return null;
         Unshared u = forChildren.of(tid);
         if (u == NONE) return null;
-        TimeNamespace ns;
+        TimeNamespace ns = enter(u, tid, made);
+        if (ns == null) {
+            forChildren.put(tid, NONE);
+            return null;
+        }
+        if (ns != current) forChildren.put(tid, u); // in it now, its children too, wherever they are moved
+        return ns == current ? null : ns;
+    }
+
+    /** The namespace {@code u} stands for, made on first entry (by thread {@code tid}); null when it cannot be made. */
+    private TimeNamespace enter(Unshared u, int tid, java.util.function.Consumer<TimeNamespace> made) {
         synchronized (u) {
             if (u.entered == null) {
                 try {
@@ -353,16 +400,13 @@ final class KernelTimeNamespaces {
                 } catch (RuntimeException e) {
                     diagnostics.println("timens: pid " + tid + " stays in its namespace: the one it unshared cannot be"
                             + " made (" + e.getMessage() + ")");
-                    forChildren.put(tid, NONE);
                     return null;
                 }
                 entered.put(u.entered, u);
                 made.accept(u.entered);
             }
-            ns = u.entered;
+            return u.entered;
         }
-        if (ns != current) forChildren.put(tid, u); // in it now, its children too, wherever they are moved
-        return ns == current ? null : ns;
     }
 
     /** The namespaces a process would enter at its exec: not to be retired while it runs. */
@@ -626,8 +670,9 @@ final class KernelTimeNamespaces {
         }
         long monotonic;
         long boottime;
+        if (!u.forkedInto && forkedInto(target, u)) u.forkedInto = true; // as the kernel's fork enters it
         synchronized (u) {
-            if (u.entered != null) throw new TimensOffsets.Refused(Errno.EACCES);
+            if (u.entered != null || u.forkedInto) throw new TimensOffsets.Refused(Errno.EACCES);
             monotonic = nanos.getOrDefault(ClockGroup.MONOTONIC, u.monotonic);
             boottime = nanos.getOrDefault(ClockGroup.BOOTTIME, u.boottime);
         }
@@ -638,7 +683,7 @@ final class KernelTimeNamespaces {
             throw new TimensOffsets.Refused(Errno.EPERM);
         }
         synchronized (u) {
-            if (u.entered != null) throw new TimensOffsets.Refused(Errno.EACCES);
+            if (u.entered != null || u.forkedInto) throw new TimensOffsets.Refused(Errno.EACCES);
             u.monotonic = monotonic;
             u.boottime = boottime;
         }
@@ -666,6 +711,19 @@ final class KernelTimeNamespaces {
         } catch (NumberFormatException e) {
             return -1;
         }
+    }
+
+    /**
+     * Whether process {@code tgid} has a child it forked into {@code u}: one
+     * with no entry of its own (the children it had when it made {@code u}
+     * got one, kept as they were), or with {@code u} (engine v1 sees forks).
+     */
+    private boolean forkedInto(int tgid, Unshared u) {
+        for (int child : children(tgid)) {
+            Unshared own = forChildren.own(child);
+            if (own == null || own == u) return true;
+        }
+        return false;
     }
 
     /** The children process {@code tgid}'s threads have now. */

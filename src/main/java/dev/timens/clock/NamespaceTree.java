@@ -43,6 +43,12 @@ public final class NamespaceTree implements Tool {
      * namespace {@link #expect} gave {@code token} for; EINVAL for an unknown token.
      */
     public static final int JOIN_SYSCALL = 0x3e00_0004;
+    /**
+     * {@code syscall(FORKED_SYSCALL, token)}, from the clock code of a process
+     * forked by one that made a namespace for its children, at its first clock
+     * read: a descriptor of the image of the namespace it enters (clock.h).
+     */
+    public static final int FORKED_SYSCALL = 0x3e00_0005;
 
     private final TimeNamespace root;
     private final SyscallSet syscalls;
@@ -73,7 +79,8 @@ public final class NamespaceTree implements Tool {
     public NamespaceTree(TimeNamespace root, int supervisorPid) {
         this.root = root;
         this.supervisorPid = supervisorPid;
-        this.syscalls = root.syscalls().union(SyscallSet.builder().notify(PROBE_SYSCALL).notify(JOIN_SYSCALL).build())
+        this.syscalls = root.syscalls().union(SyscallSet.builder().notify(PROBE_SYSCALL).notify(JOIN_SYSCALL)
+                .notify(FORKED_SYSCALL).build())
                 .union(KernelTimeNamespaces.syscalls());
     }
 
@@ -274,15 +281,48 @@ public final class NamespaceTree implements Tool {
 
     /** The namespace thread {@code tid} is in. */
     public TimeNamespace namespaceOf(int tid) {
-        if (byImage.isEmpty()) return root;
+        boolean forksEnter = kernelApi.anyUnshared();
+        if (byImage.isEmpty() && !forksEnter) return root;
         TimeNamespace known = members.known(tid);
         if (known != null) return known;
+        if (forksEnter) {
+            TimeNamespace entered = forkedInto(tid);
+            if (entered != null) return entered;
+            if (byImage.isEmpty()) return root;
+        }
         TimeNamespace mapped = byMappedImage(tid);
         if (mapped != null) {
             members.put(tid, mapped);
             return mapped;
         }
         return members.of(tid, root);
+    }
+
+    /**
+     * The namespace thread {@code tid}'s process entered by its fork, when it
+     * has not read a clock since (its clock code enters it then): its fork
+     * page cleared while its process page asks for the check (clock.h). Made
+     * now if it has to be, so that a raw clock call or a deadline it passes
+     * first is answered in it too. Null for any other process.
+     */
+    private TimeNamespace forkedInto(int tid) {
+        long base = TimeNamespace.imageIn(tid);
+        if (base == 0) return null;
+        long processPage = base + root.processPageOffset();
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            java.lang.foreign.MemorySegment check = arena.allocate(16);
+            java.lang.foreign.MemorySegment word = arena.allocate(4);
+            if (dev.timens.linux.Uio.read(tid, processPage + VdsoImage.PP_FORK_CHECK, check) != 16) return null;
+            if (check.get(java.lang.foreign.ValueLayout.JAVA_LONG, 0) == 0) return null;
+            if (dev.timens.linux.Uio.read(tid, base + root.forkPageOffset(), word) != 4) return null;
+            if (word.get(java.lang.foreign.ValueLayout.JAVA_INT, 0) != 0) return null;
+            long token = check.get(java.lang.foreign.ValueLayout.JAVA_LONG, VdsoImage.PP_CHILDREN_TOKEN - VdsoImage.PP_FORK_CHECK);
+            TimeNamespace current = members.of(tid, root);
+            TimeNamespace entered = kernelApi.forked(token, tid, made -> describe(made, current, tid, null,
+                    programName(tid)));
+            if (entered != null) members.put(tid, entered);
+            return entered;
+        }
     }
 
     /** The namespace whose clock image thread {@code tid}'s process maps; null for none nested (or gone). */
@@ -293,18 +333,26 @@ public final class NamespaceTree implements Tool {
         } catch (java.io.IOException | java.io.UncheckedIOException e) {
             return null;
         }
+        // The clock page the process reads decides: a forked child that entered
+        // another namespace maps that one's clock page over its parent's image.
+        TimeNamespace any = null;
         for (String line : lines) {
             if (!line.contains(TimeNamespace.IMAGE_MAPPING)) continue;
             String[] fields = line.trim().split("\\s+");
             if (fields.length < 6) continue;
             try {
                 TimeNamespace nested = byImage.get(Long.parseLong(fields[4]));
-                if (nested != null) return nested;
+                if (nested == null) {
+                    if (Long.parseLong(fields[2], 16) == root.clockPageOffset()) return root;
+                    continue;
+                }
+                if (Long.parseLong(fields[2], 16) == root.clockPageOffset()) return nested;
+                if (any == null) any = nested;
             } catch (NumberFormatException e) {
                 // not a mapping line timens wrote
             }
         }
-        return null;
+        return any;
     }
 
     @Override
@@ -362,6 +410,19 @@ public final class NamespaceTree implements Tool {
                     if (d != null && d.leader == 0) d.leader = call.tid(); // later ones are timensctl exec's
                     call.answer(0);
                 }
+            }
+            case FORKED_SYSCALL -> {
+                TimeNamespace current = namespaceOf(call.tid());
+                TimeNamespace next = kernelApi.forked(call.arg(0), call.tid(),
+                        made -> describe(made, current, call.tid(), null, programName(call.tid())));
+                if (next == null) {
+                    call.answerWithError(Errno.EINVAL);
+                    return;
+                }
+                int process = dev.timens.linux.ProcStatus.field(call.tid(), "Tgid:");
+                members.put(call.tid(), next);
+                if (process > 0) members.put(process, next);
+                next.answerWithImage(call);
             }
             case dev.timens.linux.SyscallNumbers.OPEN, dev.timens.linux.SyscallNumbers.OPENAT,
                  dev.timens.linux.SyscallNumbers.OPENAT2 -> {

@@ -1199,8 +1199,82 @@ public final class TimeNamespace implements Tool, AutoCloseable {
         return slots.image() + image.processPageOffset() + VdsoImage.PP_SCRATCH + (long) i * SCRATCH_AREA_SIZE;
     }
 
+    /**
+     * Process {@code tgid} (thread {@code tid}, stopped in the call) made a
+     * time namespace for its children, which {@code token} stands for: what it
+     * forks from now on enters that one at its first clock read (clock.h,
+     * fork_check), where the kernel's fork would have put it. At the thread's
+     * interrupt stop its fork page becomes memory of its own that a fork
+     * clears (MADV_WIPEONFORK), holding 1, and the token and the check go into
+     * its process page, in that order: a thread reading the clock meanwhile
+     * never takes itself for a forked child. Done once per process; a later
+     * unshare changes the token only. Nothing is done for a program on the
+     * kernel's own vDSO (a host-time program): it has no clock page to switch.
+     */
+    void armForkCheck(int tid, int tgid, long token) {
+        long base = imageIn(tgid);
+        Long gadget = syscallInstruction(tid);
+        if (base == 0 || gadget == null) return;
+        control.interrupt(tid, stop -> {
+            RemotePtr processPage = new RemotePtr(base + image.processPageOffset());
+            long forkPage = base + image.forkPageOffset();
+            String failed = null;
+            try {
+                byte[] check = stop.memory().read(processPage.plus(VdsoImage.PP_FORK_CHECK), 8);
+                if (ByteBuffer.wrap(check).order(ByteOrder.LITTLE_ENDIAN).getLong() == 0) {
+                    if (!stop.canInject()) {
+                        failed = "it was stopped by a signal";
+                    } else {
+                        try (InjectedSyscalls inject = stop.injectSyscalls(gadget)) {
+                            long mapped = inject.call(SyscallNumbers.MMAP, forkPage, VdsoImage.PAGE,
+                                    Mman.PROT_READ | Mman.PROT_WRITE,
+                                    Mman.MAP_PRIVATE | Mman.MAP_ANONYMOUS | Mman.MAP_FIXED, -1, 0);
+                            long advised = mapped != forkPage ? mapped
+                                    : inject.call(SyscallNumbers.MADVISE, forkPage, VdsoImage.PAGE, Mman.MADV_WIPEONFORK);
+                            if (advised != 0) failed = Errno.describe((int) -advised);
+                        }
+                        if (failed == null) stop.memory().write(new RemotePtr(forkPage), new byte[] {1, 0, 0, 0});
+                    }
+                }
+                if (failed == null) {
+                    stop.poke(processPage.plus(VdsoImage.PP_CHILDREN_TOKEN), token);
+                    stop.poke(processPage.plus(VdsoImage.PP_FORK_CHECK), 1);
+                }
+            } catch (TraceeFault e) {
+                failed = "its memory could not be written";
+            }
+            if (failed != null) {
+                System.err.println("timens: pid " + tgid + " made a time namespace for its children, but the"
+                        + " children it forks will enter it only when they exec (" + failed + ")");
+            }
+        });
+    }
+
+    /**
+     * FORKED_SYSCALL, from a forked child entering this namespace (clock.h):
+     * a descriptor of the image, whose clock page it maps over its own.
+     */
+    void answerWithImage(Notification call) {
+        call.answerWithDescriptor(page.fd(), Unistd.O_CLOEXEC);
+    }
+
+    /** Where the clock page lies in the image's file (the same in every namespace's image). */
+    long clockPageOffset() {
+        return image.clockPageOffset();
+    }
+
+    /** Where the process page lies in the image. */
+    long processPageOffset() {
+        return image.processPageOffset();
+    }
+
+    /** Where the fork page lies in the image (clock.h, fork_check). */
+    long forkPageOffset() {
+        return image.forkPageOffset();
+    }
+
     /** Where process {@code tgid} has the image mapped (its mapping at file offset 0), from /proc/PID/maps; 0 if not found. */
-    private static long imageIn(int tgid) {
+    static long imageIn(int tgid) {
         return imageIn(tgid, -1);
     }
 

@@ -56,6 +56,9 @@ public final class VdsoImage {
     static final int PP_OFF_GETTIMEOFDAY = 16;
     static final int PP_FORWARD = 24;
     static final int PP_KERNEL_TIME_DATA = PP_FORWARD + 8 * FORWARDS;
+    static final int PP_CLOCK_PAGE_OFFSET = PP_KERNEL_TIME_DATA + 8;
+    static final int PP_FORK_CHECK = PP_CLOCK_PAGE_OFFSET + 8;
+    static final int PP_CHILDREN_TOKEN = PP_FORK_CHECK + 8;
 
     private final byte[] bytes;
     private final int processPageOffset;
@@ -139,6 +142,9 @@ public final class VdsoImage {
         if (code.text().length > code.symbol("timens_process_page")) {
             throw new IllegalStateException("clock code overlaps its process page");
         }
+        if (code.symbol("timens_fork_page") != code.symbol("timens_clock_page") + PAGE) {
+            throw new IllegalStateException("the fork page does not follow the clock page (vdso.lds)");
+        }
 
         Map<String, Long> replaced = Map.of(
                 "clock_gettime", code.symbol("timens_clock_gettime"),
@@ -198,6 +204,7 @@ public final class VdsoImage {
         image.putLong((int) processPage + PP_OFF_CLOCK_GETTIME, clockGettime);
         image.putLong((int) processPage + PP_OFF_GETTIMEOFDAY, gettimeofday);
         image.putLong((int) processPage + PP_KERNEL_TIME_DATA, timeData.offsetFromVdso());
+        image.putLong((int) processPage + PP_CLOCK_PAGE_OFFSET, clockPage);
         for (Map.Entry<Long, Integer> f : forwards.entrySet()) {
             image.putLong((int) processPage + PP_FORWARD + 8 * f.getValue(), f.getKey());
         }
@@ -345,6 +352,15 @@ public final class VdsoImage {
     /** Offset of the namespace's clock page. */
     public int clockPageOffset() {
         return clockPageOffset;
+    }
+
+    /**
+     * Offset of the fork page, right after the clock page: zeros in the image,
+     * replaced by a page of the process's own in one that made a namespace for
+     * its children (clock.h, fork_check).
+     */
+    int forkPageOffset() {
+        return clockPageOffset + PAGE;
     }
 
     /** Offset of clock_gettime in the kernel's vDSO. */

@@ -13,6 +13,8 @@ public final class Mman {
     public static final int MAP_PRIVATE = 2;
     public static final int MAP_ANONYMOUS = 0x20;
     public static final int MAP_FIXED = 0x10;
+    /** madvise(2): the pages read as zeros in a child made by fork (Linux 4.14). */
+    public static final int MADV_WIPEONFORK = 18;
     public static final int MFD_CLOEXEC = 1;
     public static final int MFD_ALLOW_SEALING = 2;
     /** Linux 6.3+: the memfd may be mapped executable even where memfd_noexec is set. */

@@ -132,6 +132,7 @@ public final class SyscallNumbers {
     public static final int MMAP = 9;
     public static final int MPROTECT = 10;
     public static final int MUNMAP = 11;
+    public static final int MADVISE = 28;
     public static final int RT_SIGACTION = 13;
     public static final int RT_SIGPROCMASK = 14;
     public static final int IOCTL = 16;

@@ -44,6 +44,10 @@ class ClockPageLayoutTest {
         assertThat(LayoutProbe.get("timens_process_page.off_gettimeofday")).isEqualTo(VdsoImage.PP_OFF_GETTIMEOFDAY);
         assertThat(LayoutProbe.get("timens_process_page.forward")).isEqualTo(VdsoImage.PP_FORWARD);
         assertThat(LayoutProbe.get("timens_process_page.kernel_time_data")).isEqualTo(VdsoImage.PP_KERNEL_TIME_DATA);
+        assertThat(LayoutProbe.get("timens_process_page.clock_page_offset")).isEqualTo(VdsoImage.PP_CLOCK_PAGE_OFFSET);
+        assertThat(LayoutProbe.get("timens_process_page.fork_check")).isEqualTo(VdsoImage.PP_FORK_CHECK);
+        assertThat(LayoutProbe.get("timens_process_page.children_token")).isEqualTo(VdsoImage.PP_CHILDREN_TOKEN);
+        assertThat(LayoutProbe.get("TIMENS_FORKED_SYSCALL")).isEqualTo(NamespaceTree.FORKED_SYSCALL);
         assertThat(LayoutProbe.get("TIMENS_PROCESS_PAGE_SCRATCH")).isEqualTo(VdsoImage.PP_SCRATCH);
     }
 

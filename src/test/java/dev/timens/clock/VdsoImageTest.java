@@ -77,7 +77,8 @@ class VdsoImageTest {
         assertThat(differing).isPositive().isLessThanOrEqualTo(8 * 20);
         assertThat(image.processPageOffset() % VdsoImage.PAGE).isZero();
         assertThat(image.clockPageOffset()).isEqualTo(image.processPageOffset() + VdsoImage.PAGE);
-        assertThat(image.size()).isEqualTo(image.clockPageOffset() + VdsoImage.PAGE);
+        assertThat(image.forkPageOffset()).isEqualTo(image.clockPageOffset() + VdsoImage.PAGE);
+        assertThat(image.size()).isEqualTo(image.forkPageOffset() + VdsoImage.PAGE);
     }
 
     /**

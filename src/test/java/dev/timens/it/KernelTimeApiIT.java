@@ -151,6 +151,50 @@ class KernelTimeApiIT {
     }
 
     /**
+     * What a process forks after unshare(CLONE_NEWTIME), with no exec, is in
+     * the new namespace from its fork, as with the kernel: a child that has not
+     * read a clock yet already fixes the offsets (EACCES); its first read, a
+     * raw syscall, and its vDSO reads after, and its own child's, are the new
+     * namespace's; the process itself stays in its own. Before, such a child
+     * entered at its exec only, and read its parent's clocks.
+     */
+    @Test
+    void childrenForkedAfterUnshareEnterTheNewNamespaceAtTheirFork() {
+        double[] host = hostClocks();
+        TimensRunner.Result run = runner.timens(OUTER, inside(Toolchains.program("timensapi").toString(), "forked"))
+                .assertExit(0);
+        Map<String, String> steps = steps(run.stdout());
+        assertThat(steps.get("unshare")).as(run.describe()).isEqualTo("0");
+        assertThat(steps.get("set")).as(run.describe()).isEqualTo("35");
+        assertThat(steps.get("after_fork")).as(run.describe()).isEqualTo("EACCES");
+        assertThat(steps.get("forked_status")).as(run.describe()).isEqualTo("0");
+        Map<String, Probe> clocks = new java.util.HashMap<>();
+        for (Probe p : run.tagged("FORKCLOCKS")) clocks.put(p.string("who"), p);
+        for (String who : List.of("before", "parent")) {
+            assertThat(seconds(clocks.get(who), "monotonic")).as("%s%n%s", who, run.describe())
+                    .isBetween(host[0] + HOUR - 1, host[0] + HOUR + 60);
+            assertThat(seconds(clocks.get(who), "boottime")).as("%s%n%s", who, run.describe())
+                    .isBetween(host[1] + HOUR - 1, host[1] + HOUR + 60);
+        }
+        for (String who : List.of("child-raw", "child", "grandchild")) {
+            assertThat(seconds(clocks.get(who), "monotonic")).as("%s%n%s", who, run.describe())
+                    .isBetween(host[0] + HOUR + DAY - 1, host[0] + HOUR + DAY + 60);
+        }
+        for (String who : List.of("child", "grandchild")) {
+            assertThat(seconds(clocks.get(who), "boottime")).as("%s%n%s", who, run.describe())
+                    .isBetween(host[1] + HOUR + 2 * DAY - 1, host[1] + HOUR + 2 * DAY + 60);
+        }
+        if (Toolchains.root()) {
+            Map<String, String> kernel = steps(runner.nativeRun(Toolchains.program("timensapi").toString(), "forked")
+                    .assertExit(0).stdout());
+            for (String step : List.of("unshare", "set", "after_fork", "forked_status")) {
+                assertThat(steps.get(step)).as("%s: the kernel said %s%n%s", step, kernel.get(step), run.describe())
+                        .isEqualTo(kernel.get(step));
+            }
+        }
+    }
+
+    /**
      * In a namespace whose MONOTONIC and BOOTTIME timens does not follow (no
      * --monotonic, --boottime or --name), offsets cannot be given: the write
      * fails with EPERM and timens says why, rather than let the program wait
