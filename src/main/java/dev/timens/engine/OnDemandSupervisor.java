@@ -867,9 +867,13 @@ public final class OnDemandSupervisor {
     }
 
     private void askToLeave(JoinRequest r) {
-        List<Joined> group = joined.values().stream().filter(j -> j.group == r.pid() && j.leaving == null).toList();
         Joined own = joined.get(r.pid());
-        if (group.isEmpty() || own == null || own.group != r.pid()
+        // A process taken in with another's tree leaves with that tree, by its root's
+        // detach; once that root has ended, any of the rest lets the rest go.
+        boolean rootEnded = own != null && own.group != r.pid() && !running(own.group);
+        int root = rootEnded ? own.group : r.pid();
+        List<Joined> group = joined.values().stream().filter(j -> j.group == root && j.leaving == null).toList();
+        if (group.isEmpty() || own == null || own.group != root
                 || dev.timens.linux.ProcStatus.startTime(r.pid()) != own.start) {
             String why = own != null ? "process " + r.pid() + " was attached with process " + own.group
                     + "'s tree: detach " + own.group + " lets them all go"
@@ -878,6 +882,16 @@ public final class OnDemandSupervisor {
             return;
         }
         for (Joined j : group) j.leaving = r.answer();
+    }
+
+    /**
+     * Whether process {@code root}, joined or the one {@link #adopt} took in,
+     * still runs (its number not taken by another since).
+     */
+    private boolean running(int root) {
+        Joined j = joined.get(root);
+        long start = j != null ? j.start : root == adopted ? adoptedStart : -1;
+        return start > 0 && dev.timens.linux.ProcStatus.startTime(root) == start;
     }
 
     /** Whether a call that came through {@code listener} is of processes being let go. */

@@ -618,6 +618,60 @@ class AttachIT {
     }
 
     /**
+     * {@code --tree} into a running namespace, whose root then ends: the child
+     * taken in with it is detached by its own number and goes back to host
+     * time, where before it was refused until the namespace ended (a group
+     * leaves with its root). A namespace of its own that attach made ends with
+     * its root, and lets the child go with it.
+     */
+    @Test
+    void aTreeWhoseRootEndedIsDetachedByAnotherOfIts(@TempDir Path dir) throws Exception {
+        long now = Instant.now().getEpochSecond();
+        Running ns = namespace("svc", "sh", "-c", "read line || :");
+        for (List<String> into : List.of(List.of("--name", "svc"), List.of("--offset", "+730d", "--name", "own"))) {
+            boolean running = into.contains("svc");
+            long ahead = running ? now + YEAR : now + 2 * YEAR;
+            // The child writes to a file: what the root wrote ends with it.
+            Path out = dir.resolve(running ? "svc.out" : "own.out");
+            Running shell = run(List.of("sh", "-c", "exec 3<&0; " + Toolchains.program("timeloop-static")
+                    + " <&3 3<&- >" + out + " & exec " + Toolchains.program("timeloop") + " 3<&-"));
+            shell.awaitLines(0, lines -> lines.size() >= 2, "the root's loop");
+            long child = shell.process.children().findFirst().orElseThrow().pid();
+            List<String> attach = new ArrayList<>(List.of("attach", Long.toString(shell.pid())));
+            attach.addAll(into);
+            attach.add("--tree");
+            Result attached = timensctl(attach.toArray(String[]::new));
+            assertThat(attached.status()).as(attached.err()).isZero();
+            awaitFile(out, lines -> lines.stream().filter(l -> allNear(l, ahead)).count() >= 4, "the child ahead");
+            shell.process.toHandle().destroyForcibly(); // the root
+            shell.process.toHandle().onExit().get(WAIT_MILLIS, TimeUnit.MILLISECONDS);
+            if (running) {
+                Result detached = timensctl("detach", Long.toString(child));
+                assertThat(detached.status()).as("%s%s", detached.err(), timensctl("list").out()).isZero();
+            }
+            int back = Files.readAllLines(out).size();
+            List<String> after = awaitFile(out, lines -> lines.size() >= back + 6, "the child runs on");
+            assertThat(after.subList(back + 2, after.size())).as("host time").allMatch(line -> allNear(line, now));
+            ProcessHandle.of(child).ifPresent(ProcessHandle::destroyForcibly);
+        }
+        ns.endInput();
+        assertThat(ns.process.waitFor(WAIT_MILLIS, TimeUnit.MILLISECONDS)).as(ns.describe()).isTrue();
+    }
+
+    /** The lines of {@code file} once {@code enough} holds for them (within the usual wait). */
+    private static List<String> awaitFile(Path file, java.util.function.Predicate<List<String>> enough, String what)
+            throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + WAIT_MILLIS * 1_000_000;
+        List<String> lines = List.of();
+        while (System.nanoTime() < deadline) {
+            lines = Files.exists(file) ? Files.readAllLines(file) : List.of();
+            if (enough.test(lines)) return lines;
+            Thread.sleep(100);
+        }
+        throw new AssertionError("waited in vain for " + what + ":\n" + String.join("\n", lines));
+    }
+
+    /**
      * Joining is refused in one line, and nothing changes: a namespace of
      * engine v1 (5), clock options for a running one (2), a process in it
      * already (5); a detach while a program the process exec'd in the
