@@ -223,8 +223,14 @@ final class DeadlineSyscalls {
         for (Iterator<Map.Entry<Integer, Wait>> it = waits.entrySet().iterator(); it.hasNext(); ) {
             Map.Entry<Integer, Wait> e = it.next();
             if (!groups.contains(e.getValue().group)) continue;
-            if (blockedIn(e.getKey(), e.getValue())) {
-                control.restartSyscall(e.getKey());
+            Wait wait = e.getValue();
+            if (blockedIn(e.getKey(), wait)) {
+                // Going on in restart_syscall (after a stop and SIGCONT, or a tracer's attach),
+                // the kernel would keep the old deadline: the call itself is made again.
+                control.interrupt(e.getKey(), stop -> {
+                    if (stop.number() == SyscallNumbers.RESTART_SYSCALL) stop.restartAs(wait.nr);
+                    else stop.restartFromScratch();
+                });
             } else {
                 it.remove();
             }
@@ -237,7 +243,9 @@ final class DeadlineSyscalls {
 
     private static boolean blockedIn(int tid, Wait wait) {
         long[] call = TaskActivity.currentSyscall(tid);
-        return call != null && call[0] == wait.nr && call[1 + wait.argIndex] == wait.scratch;
+        // restart_syscall's argument registers are still those of the call it continues.
+        return call != null && (call[0] == wait.nr || call[0] == SyscallNumbers.RESTART_SYSCALL)
+                && call[1 + wait.argIndex] == wait.scratch;
     }
 
     /**

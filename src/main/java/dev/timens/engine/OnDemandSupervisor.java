@@ -183,6 +183,8 @@ public final class OnDemandSupervisor {
      * a signal's handler, say), so a later call is never waved through unseen.
      */
     private final Map<Integer, Pass> passing = new ConcurrentHashMap<>();
+    /** Restarts whose copies were overwritten, by thread: their arguments go back to the program's at the stop. */
+    private final Map<Integer, Pass> clobbered = new ConcurrentHashMap<>();
 
     /**
      * A call let go at its interrupt stop, to be let through when it restarts:
@@ -191,18 +193,25 @@ public final class OnDemandSupervisor {
      * (a handler of a signal delivered before the restart puts its frame on the
      * stack where the copies lie: the tool then sees the call again).
      */
-    private record Pass(int nr, long[] args, List<SyscallStop.Copy> copies) {
-        boolean lets(Notification call) {
+    private record Pass(int nr, long[] args, List<SyscallStop.Copy> copies, long[] original) {
+        /** Whether {@code call} is the restart with these arguments (its copies aside). */
+        boolean sameCall(Notification call) {
             if (call.number() != nr) return false;
             if (args == null) return true;
             for (int i = 0; i < args.length; i++) if (call.arg(i) != args[i]) return false;
+            return true;
+        }
+
+        boolean lets(Notification call) {
+            if (!sameCall(call)) return false;
+            if (args == null) return true;
             for (SyscallStop.Copy copy : copies) {
                 try {
                     if (!java.util.Arrays.equals(call.memory().read(copy.at(), copy.bytes().length), copy.bytes())) {
                         return false;
                     }
-                } catch (TraceeFault e) {
-                    return false;
+                } catch (TraceeFault | TraceeGone e) {
+                    return false; // unreadable, or the thread is gone: the tool sees what comes
                 }
             }
             return true;
@@ -1205,7 +1214,11 @@ public final class OnDemandSupervisor {
         @Override
         public boolean take(Notification call) {
             Pass passed = passing.remove(call.tid());
-            if (passed != null && passed.lets(call)) {
+            if (passed != null && passed.args != null && passed.sameCall(call) && !passed.lets(call)) {
+                // Its copies overwritten (a signal's frame): the tool sees the call again, with
+                // the program's own arguments put back at the stop (clobbered).
+                clobbered.put(call.tid(), passed);
+            } else if (passed != null && passed.lets(call)) {
                 call.proceed(); // the restart of a call the tool has seen
                 return true;
             }
@@ -1301,6 +1314,7 @@ public final class OnDemandSupervisor {
                 Visit gone = visits.remove(pid);
                 entryCodes.remove(pid);
                 passing.remove(pid);
+                clobbered.remove(pid);
                 if (gone != null || live.contains(pid)) tool.onTaskExited(pid);
                 live.ended(pid);
                 if (pid == main) {
@@ -1954,6 +1968,17 @@ public final class OnDemandSupervisor {
         stats.syscalls++;
         int tgid = tgidOf(tid);
         long interruptedRax = saved.rax();
+        Pass overwritten = clobbered.remove(tid);
+        if (overwritten != null && saved.origRax() == overwritten.nr()) {
+            boolean same = true;
+            for (int i = 0; i < 6; i++) same &= saved.arg(i) == overwritten.args()[i];
+            if (same) {
+                for (int i = 0; i < 6; i++) saved.arg(i, overwritten.original()[i]);
+                ptracer.setRegs(tid, saved); // also if the tool now leaves the call as the program made it
+            }
+        }
+        long[] original = new long[6];
+        for (int i = 0; i < original.length; i++) original[i] = saved.arg(i);
         SyscallStop stop = new SyscallStop(tid, tgid, saved, new ProcessMemory(tid, scratch),
                 () -> tool.scratchArea(tid, tgid));
         SyscallOutcome outcome;
@@ -1988,9 +2013,9 @@ public final class OnDemandSupervisor {
                 ptracer.setRegs(tid, saved);
                 long[] args = new long[6];
                 for (int i = 0; i < args.length; i++) args[i] = saved.arg(i);
-                passing.put(tid, new Pass((int) saved.origRax(), args, stop.copies()));
+                passing.put(tid, new Pass((int) saved.origRax(), args, stop.copies(), original));
             } else {
-                passing.put(tid, new Pass(visit.nr, null, List.of()));
+                passing.put(tid, new Pass(visit.nr, null, List.of(), null));
             }
             leave(tid, visit, ptracer);
             return;
