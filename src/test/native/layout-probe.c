@@ -68,6 +68,7 @@ int main(void)
 	OFF(timens_process_page, clock_page_offset);
 	OFF(timens_process_page, fork_check);
 	OFF(timens_process_page, children_token);
+	OFF(timens_fork_page, entry_token);
 	P("TIMENS_PROCESS_PAGE_SCRATCH", TIMENS_PROCESS_PAGE_SCRATCH);
 	SIZE(kernel_vdso_clock);
 	OFF(kernel_vdso_clock, seq);

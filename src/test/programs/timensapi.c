@@ -89,8 +89,9 @@ static void clocks(const char *who)
 /*
  * "timensapi forked": the children a process forks after unshare(CLONE_NEWTIME)
  * are in the new namespace from their fork, with no exec: a child that has not
- * read a clock yet already fixes the offsets (EACCES), then reads the new
- * clocks (first with a raw syscall), as does the grandchild it forks; the process itself stays where it
+ * read a clock yet already fixes the offsets (EACCES), makes a namespace for
+ * its own children, then reads the new clocks (first with a raw syscall),
+ * and the grandchild it forks reads its own; the process itself stays where it
  * was. Prints FORKCLOCKS lines for before, child, grandchild and parent.
  */
 static int forked(void)
@@ -106,6 +107,11 @@ static int forked(void)
         char c;
         close(go[1]);
         if (read(go[0], &c, 1) != 1) _exit(2); /* no clock read before this */
+        /* A namespace of its own for its children, before it reads a clock:
+         * it is still in its parent's for children itself. */
+        printf("child_unshare %s\n", result(unshare(CLONE_NEWTIME)));
+        int own = open("/proc/self/timens_offsets", O_WRONLY);
+        printf("child_set %s\n", own < 0 ? result(own) : result(put(own, "monotonic 259200 0")));
         struct timespec raw; /* the first one a raw syscall, which skips the vDSO */
         syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &raw);
         printf("FORKCLOCKS who=child-raw monotonic=%lld boottime=0\n", (long long)raw.tv_sec);

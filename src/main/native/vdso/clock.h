@@ -76,6 +76,17 @@ struct timens_process_page {
  * number no Linux table uses, which the filter hands to the supervisor.
  */
 #define TIMENS_FORKED_SYSCALL 0x3e000005
+
+/* The fork page (after the clock page), in a process where fork_check is set:
+ * nonzero once the process is in the namespace it belongs in; and, for a
+ * forked child that made a namespace for its own children before its first
+ * clock read, the token of the namespace it enters itself (else 0: its
+ * process page's children_token, its parent's). */
+struct timens_fork_page {
+	uint32_t entered;
+	uint32_t reserved;
+	uint64_t entry_token;
+};
 /* The second half of the process page is the supervisor's: per-thread room
  * for translated syscall arguments when a thread's stack has none
  * (VdsoImage.PP_SCRATCH, TimeNamespace.scratchArea). */

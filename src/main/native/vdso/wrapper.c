@@ -28,7 +28,7 @@ typedef int (*gettimeofday_fn)(struct kernel_timeval *, struct kernel_timezone *
 /* Placed by vdso.lds at fixed distances after the code. */
 extern const volatile struct timens_clock_page timens_clock_page;
 extern const struct timens_process_page timens_process_page;
-extern volatile uint32_t timens_fork_page;
+extern volatile struct timens_fork_page timens_fork_page;
 
 #define NSEC_PER_SEC 1000000000LL
 /*
@@ -292,6 +292,7 @@ static inline long raw_syscall6(long nr, long a0, long a1, long a2, long a3, lon
 
 #define SYS_MMAP 9
 #define SYS_CLOSE 3
+#define EINTR 4
 #define PROT_READ 1
 #define MAP_PRIVATE 2
 #define MAP_FIXED 0x10
@@ -307,13 +308,21 @@ static inline long raw_syscall6(long nr, long a0, long a1, long a2, long a3, lon
  */
 static __attribute__((noinline, cold)) void enter_namespace_after_fork(void)
 {
-	long fd = raw_syscall6(TIMENS_FORKED_SYSCALL, (long)timens_process_page.children_token, 0, 0, 0, 0, 0);
+	uint64_t token = timens_fork_page.entry_token;
+	if (token == 0)
+		token = timens_process_page.children_token;
+	/* EINTR: a signal's handler ran while the supervisor answered: asked again
+	 * (the answer is the same; the process is in that namespace already). */
+	long fd;
+	do
+		fd = raw_syscall6(TIMENS_FORKED_SYSCALL, (long)token, 0, 0, 0, 0, 0);
+	while (fd == -EINTR);
 	if (fd >= 0) {
 		raw_syscall6(SYS_MMAP, (long)&timens_clock_page, TIMENS_PAGE_SIZE, PROT_READ, MAP_PRIVATE | MAP_FIXED,
 			     fd, (long)timens_process_page.clock_page_offset);
 		raw_syscall6(SYS_CLOSE, fd, 0, 0, 0, 0, 0);
 	}
-	timens_fork_page = 1;
+	timens_fork_page.entered = 1;
 }
 
 /*
@@ -327,7 +336,7 @@ static __attribute__((noinline, cold)) void enter_namespace_after_fork(void)
  */
 int timens_clock_gettime(int clock, struct kernel_timespec *ts)
 {
-	if (__builtin_expect(timens_process_page.fork_check != 0, 0) && timens_fork_page == 0)
+	if (__builtin_expect(timens_process_page.fork_check != 0, 0) && timens_fork_page.entered == 0)
 		enter_namespace_after_fork();
 	int64_t data = timens_process_page.kernel_time_data;
 	int how = (unsigned)clock < 16 ? direct_reads[clock] : READ_CALL;

@@ -138,9 +138,11 @@ public final class ClockPage implements AutoCloseable {
 
     /**
      * Publishes new transforms for some groups at once: every process sees all of
-     * them or none of them. Only from one thread (the tracer's).
+     * them or none of them. From the tracer thread, but for a nested namespace
+     * made and adopted elsewhere (a forked child entering the namespace its
+     * parent unshared, at its first clock read): one writer at a time.
      */
-    public void publish(Map<ClockGroup, ClockTransform> updates) {
+    public synchronized void publish(Map<ClockGroup, ClockTransform> updates) {
         Map<ClockGroup, ClockTransform> next = new EnumMap<>(transforms);
         int seq = page.get(ValueLayout.JAVA_INT, OFF_SEQ);
         page.set(ValueLayout.JAVA_INT, OFF_SEQ, seq + 1);

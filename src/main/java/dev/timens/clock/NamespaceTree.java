@@ -311,16 +311,24 @@ public final class NamespaceTree implements Tool {
         long processPage = base + root.processPageOffset();
         try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
             java.lang.foreign.MemorySegment check = arena.allocate(16);
-            java.lang.foreign.MemorySegment word = arena.allocate(4);
+            java.lang.foreign.MemorySegment fork = arena.allocate(16);
             if (dev.timens.linux.Uio.read(tid, processPage + VdsoImage.PP_FORK_CHECK, check) != 16) return null;
             if (check.get(java.lang.foreign.ValueLayout.JAVA_LONG, 0) == 0) return null;
-            if (dev.timens.linux.Uio.read(tid, base + root.forkPageOffset(), word) != 4) return null;
-            if (word.get(java.lang.foreign.ValueLayout.JAVA_INT, 0) != 0) return null;
-            long token = check.get(java.lang.foreign.ValueLayout.JAVA_LONG, VdsoImage.PP_CHILDREN_TOKEN - VdsoImage.PP_FORK_CHECK);
-            TimeNamespace current = members.of(tid, root);
-            TimeNamespace entered = kernelApi.forked(token, tid, made -> describe(made, current, tid, null,
+            if (dev.timens.linux.Uio.read(tid, base + root.forkPageOffset(), fork) != 16) return null;
+            if (fork.get(java.lang.foreign.ValueLayout.JAVA_INT, 0) != 0) return null;
+            // As the clock code picks it (wrapper.c, enter_namespace_after_fork).
+            long token = fork.get(java.lang.foreign.ValueLayout.JAVA_LONG, VdsoImage.FP_ENTRY_TOKEN);
+            if (token == 0) {
+                token = check.get(java.lang.foreign.ValueLayout.JAVA_LONG,
+                        VdsoImage.PP_CHILDREN_TOKEN - VdsoImage.PP_FORK_CHECK);
+            }
+            TimeNamespace entered = kernelApi.forked(token, tid, made -> describe(made, made.parent(), tid, null,
                     programName(tid)));
-            if (entered != null) members.put(tid, entered);
+            if (entered != null) {
+                members.put(tid, entered);
+                int process = dev.timens.linux.ProcStatus.field(tid, "Tgid:");
+                if (process > 0) members.put(process, entered);
+            }
             return entered;
         }
     }
@@ -412,11 +420,10 @@ public final class NamespaceTree implements Tool {
                 }
             }
             case FORKED_SYSCALL -> {
-                TimeNamespace current = namespaceOf(call.tid());
                 TimeNamespace next = kernelApi.forked(call.arg(0), call.tid(),
-                        made -> describe(made, current, call.tid(), null, programName(call.tid())));
+                        made -> describe(made, made.parent(), call.tid(), null, programName(call.tid())));
                 if (next == null) {
-                    call.answerWithError(Errno.EINVAL);
+                    call.answerWithError(Errno.EINVAL); // it stays where it is
                     return;
                 }
                 int process = dev.timens.linux.ProcStatus.field(call.tid(), "Tgid:");

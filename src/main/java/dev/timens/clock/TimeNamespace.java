@@ -331,8 +331,10 @@ public final class TimeNamespace implements Tool, AutoCloseable {
             new AtomicReference<>(Adoption.ASKED);
 
     /**
-     * {@link #adopt}, made at once by a caller on the tracer thread (a process
-     * entering a namespace it unshared, at its exec): null when done, else why not.
+     * {@link #adopt}, made at once by the caller (a process entering a
+     * namespace it unshared, at its exec, on the tracer thread; a forked
+     * child entering its parent's, at its first clock read, on any thread):
+     * null when done, else why not.
      */
     String adoptNow(TimeNamespace child) {
         return adopted(child);
@@ -346,8 +348,12 @@ public final class TimeNamespace implements Tool, AutoCloseable {
         TraceControl c = control;
         if (c == null) return "the namespace is still starting";
         child.onStart(c);
-        child.follow(EnumSet.allOf(ClockGroup.class));
-        nestedNamespaces.add(child);
+        // Under the lock this namespace's publications pass their moves on under:
+        // one made meanwhile on the tracer thread reaches the child either way.
+        synchronized (nestedNamespaces) {
+            child.follow(EnumSet.allOf(ClockGroup.class));
+            nestedNamespaces.add(child);
+        }
         return null;
     }
 
@@ -387,11 +393,13 @@ public final class TimeNamespace implements Tool, AutoCloseable {
                         relative.getOrDefault(g, ClockTransform.offset(0))));
             }
         }
-        for (TimeNamespace child : nestedNamespaces) child.parentMoved(groups);
+        synchronized (nestedNamespaces) {
+            for (TimeNamespace child : nestedNamespaces) child.parentMoved(groups);
+        }
     }
 
     /** Its clocks of {@code groups}, composed anew from the parent's; the jump each made, per group. */
-    private Map<ClockGroup, Long> follow(Set<ClockGroup> groups) {
+    private synchronized Map<ClockGroup, Long> follow(Set<ClockGroup> groups) {
         Map<ClockGroup, ClockTransform> next = new EnumMap<>(ClockGroup.class);
         Map<ClockGroup, Long> jumps = new EnumMap<>(ClockGroup.class);
         for (ClockGroup g : groups) {
@@ -1208,8 +1216,11 @@ public final class TimeNamespace implements Tool, AutoCloseable {
      * clears (MADV_WIPEONFORK), holding 1, and the token and the check go into
      * its process page, in that order: a thread reading the clock meanwhile
      * never takes itself for a forked child. Done once per process; a later
-     * unshare changes the token only. Nothing is done for a program on the
-     * kernel's own vDSO (a host-time program): it has no clock page to switch.
+     * unshare changes the token only, but in a forked child that has not read
+     * a clock yet, the token it inherited is kept in its fork page first: it
+     * enters its parent's namespace for children itself, not its own. Nothing
+     * is done for a program on the kernel's own vDSO (a host-time program): it
+     * has no clock page to switch.
      */
     void armForkCheck(int tid, int tgid, long token) {
         long base = imageIn(tgid);
@@ -1220,8 +1231,17 @@ public final class TimeNamespace implements Tool, AutoCloseable {
             long forkPage = base + image.forkPageOffset();
             String failed = null;
             try {
-                byte[] check = stop.memory().read(processPage.plus(VdsoImage.PP_FORK_CHECK), 8);
-                if (ByteBuffer.wrap(check).order(ByteOrder.LITTLE_ENDIAN).getLong() == 0) {
+                ByteBuffer fields = ByteBuffer.wrap(stop.memory().read(processPage.plus(VdsoImage.PP_FORK_CHECK), 16))
+                        .order(ByteOrder.LITTLE_ENDIAN);
+                if (fields.getLong(0) != 0) {
+                    ByteBuffer fork = ByteBuffer.wrap(stop.memory().read(new RemotePtr(forkPage), 16))
+                            .order(ByteOrder.LITTLE_ENDIAN);
+                    if (fork.getInt(0) == 0 && fork.getLong(VdsoImage.FP_ENTRY_TOKEN) == 0) {
+                        byte[] inherited = new byte[8];
+                        ByteBuffer.wrap(inherited).order(ByteOrder.LITTLE_ENDIAN).putLong(0, fields.getLong(8));
+                        stop.memory().write(new RemotePtr(forkPage + VdsoImage.FP_ENTRY_TOKEN), inherited);
+                    }
+                } else {
                     if (!stop.canInject()) {
                         failed = "it was stopped by a signal";
                     } else {
@@ -1474,6 +1494,9 @@ public final class TimeNamespace implements Tool, AutoCloseable {
             byte[] bytes = stop.memory().read(new RemotePtr(base), image.size());
             ClockPage.initialize(ByteBuffer.wrap(bytes, image.clockPageOffset(), VdsoImage.PAGE).slice()
                     .order(ByteOrder.LITTLE_ENDIAN));
+            // On host time, forked children have no namespace to enter; and the copy is read-only.
+            ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN)
+                    .putLong(image.processPageOffset() + VdsoImage.PP_FORK_CHECK, 0);
             long kernel = KernelVdso.addressIn(stop.tid());
             try (InjectedSyscalls inject = stop.injectSyscalls(kernel + KernelVdso.current().syscallGadget())) {
                 long copy = inject.call(SyscallNumbers.MMAP, base, image.size(), Mman.PROT_READ | Mman.PROT_EXEC,

@@ -59,6 +59,8 @@ public final class VdsoImage {
     static final int PP_CLOCK_PAGE_OFFSET = PP_KERNEL_TIME_DATA + 8;
     static final int PP_FORK_CHECK = PP_CLOCK_PAGE_OFFSET + 8;
     static final int PP_CHILDREN_TOKEN = PP_FORK_CHECK + 8;
+    /** Fork page field offsets (struct timens_fork_page in clock.h); its word "entered" is at 0. */
+    static final int FP_ENTRY_TOKEN = 8;
 
     private final byte[] bytes;
     private final int processPageOffset;

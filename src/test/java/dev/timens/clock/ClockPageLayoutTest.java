@@ -48,6 +48,7 @@ class ClockPageLayoutTest {
         assertThat(LayoutProbe.get("timens_process_page.fork_check")).isEqualTo(VdsoImage.PP_FORK_CHECK);
         assertThat(LayoutProbe.get("timens_process_page.children_token")).isEqualTo(VdsoImage.PP_CHILDREN_TOKEN);
         assertThat(LayoutProbe.get("TIMENS_FORKED_SYSCALL")).isEqualTo(NamespaceTree.FORKED_SYSCALL);
+        assertThat(LayoutProbe.get("timens_fork_page.entry_token")).isEqualTo(VdsoImage.FP_ENTRY_TOKEN);
         assertThat(LayoutProbe.get("TIMENS_PROCESS_PAGE_SCRATCH")).isEqualTo(VdsoImage.PP_SCRATCH);
     }
 
