@@ -2110,7 +2110,10 @@ public final class OnDemandSupervisor {
         }
         // Its calls after the detach are its own again (the entry code's first one, say), not ours to let through.
         visiting.remove(tid);
-        ptracer.detach(tid, visit.pending.poll());
+        // Signals held back meanwhile (during injected calls) are sent again rather than
+        // passed to the detach, which ignores one outside a signal-delivery-stop (here, an
+        // interrupt, exec or syscall stop): as Adoption.letGo does.
+        ptracer.detach(tid, 0);
         visits.remove(tid); // only now may another program attach
         for (int more = visit.pending.poll(); more != 0; more = visit.pending.poll()) Unistd.kill(tid, more);
     }
