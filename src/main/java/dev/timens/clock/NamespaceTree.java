@@ -288,7 +288,12 @@ public final class NamespaceTree implements Tool {
         if (forksEnter) {
             TimeNamespace entered = forkedInto(tid);
             if (entered != null) return entered;
-            if (byImage.isEmpty()) return root;
+            if (byImage.isEmpty()) {
+                // Not a forked child on its way in: it stays where it is until it execs,
+                // and its next calls need no look at its memory.
+                members.put(tid, root);
+                return root;
+            }
         }
         TimeNamespace mapped = byMappedImage(tid);
         if (mapped != null) {
