@@ -202,9 +202,8 @@ public final class OnDemandSupervisor {
             return true;
         }
 
-        boolean lets(Notification call) {
-            if (!sameCall(call)) return false;
-            if (args == null) return true;
+        /** Whether the copies the arguments point to are as the tool wrote them (read from the caller). */
+        boolean copiesIntact(Notification call) {
             for (SyscallStop.Copy copy : copies) {
                 try {
                     if (!java.util.Arrays.equals(call.memory().read(copy.at(), copy.bytes().length), copy.bytes())) {
@@ -1214,13 +1213,14 @@ public final class OnDemandSupervisor {
         @Override
         public boolean take(Notification call) {
             Pass passed = passing.remove(call.tid());
-            if (passed != null && passed.args != null && passed.sameCall(call) && !passed.lets(call)) {
+            if (passed != null && passed.sameCall(call)) {
+                if (passed.copiesIntact(call)) {
+                    call.proceed(); // the restart of a call the tool has seen
+                    return true;
+                }
                 // Its copies overwritten (a signal's frame): the tool sees the call again, with
                 // the program's own arguments put back at the stop (clobbered).
                 clobbered.put(call.tid(), passed);
-            } else if (passed != null && passed.lets(call)) {
-                call.proceed(); // the restart of a call the tool has seen
-                return true;
             }
             boolean exec = call.number() == SyscallNumbers.EXECVE || call.number() == SyscallNumbers.EXECVEAT;
             if (visiting.contains(call.tid())) {
@@ -1969,16 +1969,12 @@ public final class OnDemandSupervisor {
         int tgid = tgidOf(tid);
         long interruptedRax = saved.rax();
         Pass overwritten = clobbered.remove(tid);
-        if (overwritten != null && saved.origRax() == overwritten.nr()) {
-            boolean same = true;
-            for (int i = 0; i < 6; i++) same &= saved.arg(i) == overwritten.args()[i];
-            if (same) {
-                for (int i = 0; i < 6; i++) saved.arg(i, overwritten.original()[i]);
-                ptracer.setRegs(tid, saved); // also if the tool now leaves the call as the program made it
-            }
+        if (overwritten != null && saved.origRax() == overwritten.nr()
+                && java.util.Arrays.equals(argsOf(saved), overwritten.args())) {
+            for (int i = 0; i < 6; i++) saved.arg(i, overwritten.original()[i]);
+            ptracer.setRegs(tid, saved); // also if the tool now leaves the call as the program made it
         }
-        long[] original = new long[6];
-        for (int i = 0; i < original.length; i++) original[i] = saved.arg(i);
+        long[] original = argsOf(saved);
         SyscallStop stop = new SyscallStop(tid, tgid, saved, new ProcessMemory(tid, scratch),
                 () -> tool.scratchArea(tid, tgid));
         SyscallOutcome outcome;
@@ -2011,9 +2007,7 @@ public final class OnDemandSupervisor {
             // call the tool knows by that address (DeadlineSyscalls).
             if (stop.argsChanged()) {
                 ptracer.setRegs(tid, saved);
-                long[] args = new long[6];
-                for (int i = 0; i < args.length; i++) args[i] = saved.arg(i);
-                passing.put(tid, new Pass((int) saved.origRax(), args, stop.copies(), original));
+                passing.put(tid, new Pass((int) saved.origRax(), argsOf(saved), stop.copies(), original));
             } else {
                 passing.put(tid, new Pass(visit.nr, null, List.of(), null));
             }
@@ -2116,6 +2110,13 @@ public final class OnDemandSupervisor {
         ptracer.detach(tid, 0);
         visits.remove(tid); // only now may another program attach
         for (int more = visit.pending.poll(); more != 0; more = visit.pending.poll()) Unistd.kill(tid, more);
+    }
+
+    /** The six syscall argument registers of {@code regs}. */
+    private static long[] argsOf(Registers regs) {
+        long[] args = new long[6];
+        for (int i = 0; i < args.length; i++) args[i] = regs.arg(i);
+        return args;
     }
 
     /** The thread group of {@code tid}; {@code tid} itself when it cannot be read. */
